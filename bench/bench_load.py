@@ -1,0 +1,86 @@
+"""Benchmark: load + validate + assemble vs a plain polars read of the same CSVs.
+
+Run by hand (not in CI)::
+
+    python bench/bench_load.py [--leads 1000000] [--repeat 3]
+
+Generates the sample at the given size into ``bench/out/`` (1,000,000 leads give about
+3,000,000 activities and 100,000 deals), then times, each in a fresh process:
+
+* ``plain``: ``polars.read_csv`` of the three files (default inference);
+* ``funnel``: ``funnel diagnose --json`` on the same files (read, map, type, validate,
+  link, summarise).
+
+Prints medians, their ratio (target <= 2x) and peak memory (max RSS of the process)
+relative to the CSV bytes (target <= 3x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+ROLES = {"leads": "contacts.csv", "deals": "deals.csv", "activities": "activities.csv"}
+
+
+def _run(cmd: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (bytes) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--leads", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--regenerate", action="store_true")
+    args = ap.parse_args()
+
+    folder = OUT / f"n{args.leads}"
+    files = {role: folder / name for role, name in ROLES.items()}
+    if args.regenerate or not all(p.exists() for p in files.values()):
+        from funnel.sample import write_sample
+
+        t = time.perf_counter()
+        write_sample(folder, n_leads=args.leads)
+        print(f"generated in {time.perf_counter() - t:.1f}s")
+    sizes = {r: p.stat().st_size for r, p in files.items()}
+    total = sum(sizes.values())
+    rows = {}
+    for r, p in files.items():
+        with open(p, "rb") as fh:
+            rows[r] = sum(1 for _ in fh) - 1
+    print("files:", ", ".join(f"{r} {rows[r]:,} lines {sizes[r] / 1e6:.0f} MB" for r in files))
+
+    plain = [sys.executable, "-c",
+             "import sys, polars as pl\n[pl.read_csv(f) for f in sys.argv[1:]]",
+             *map(str, files.values())]
+    ours = [sys.executable, "-m", "funnel", "diagnose", "--leads", str(files["leads"]),
+            "--deals", str(files["deals"]), "--activities", str(files["activities"]), "--json"]
+    results: dict[str, list[tuple[float, int]]] = {"plain": [], "funnel": []}
+    for _ in range(args.repeat):  # interleaved, so drift hits both alike
+        results["plain"].append(_run(plain))
+        results["funnel"].append(_run(ours))
+    med = {k: statistics.median(t for t, _ in v) for k, v in results.items()}
+    mem = {k: max(m for _, m in v) for k, v in results.items()}
+    for k in results:
+        runs = ", ".join(f"{t:.2f}" for t, _ in results[k])
+        print(f"{k:>7}: median {med[k]:.2f}s (runs {runs}); peak RSS {mem[k] / 1e6:.0f} MB "
+              f"= {mem[k] / total:.2f}x CSV bytes")
+    print(f"ratio funnel/plain: {med['funnel'] / med['plain']:.2f}x (target <= 2x); "
+          f"funnel peak memory {mem['funnel'] / total:.2f}x CSV bytes (target <= 3x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,7 @@
+"""``python -m funnel`` runs the CLI."""
+
+import sys
+
+from funnel.cli import main
+
+sys.exit(main())

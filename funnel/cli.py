@@ -1,0 +1,103 @@
+"""The ``funnel`` command line: ``funnel diagnose --leads FILE [...] [--json]``.
+
+Exit status 0 on success; 2 on unusable input, with one plain sentence on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+
+from funnel.errors import InputError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="funnel", description="Diagnose where a marketing-to-sales funnel leaks."
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("diagnose", help="load CRM exports and report the diagnosis")
+    d.add_argument("--leads", required=True, action="append", metavar="FILE",
+                   help="lead/contact export (CSV, Excel or Parquet); repeat to stack files")
+    d.add_argument("--deals", metavar="FILE", help="deal/opportunity export")
+    d.add_argument("--activities", metavar="FILE", help="sales activity export")
+    d.add_argument("--spend", metavar="FILE", help="marketing spend by source/campaign")
+    d.add_argument("--mapping", metavar="FILE", help="*.mapping.json saved from the app")
+    d.add_argument("--sheet", help="workbook sheet to read (name or 0-based index)")
+    d.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    return p
+
+
+
+
+def _clean(obj):
+    """JSON-safe: NaN/inf become null, datetimes become ISO text."""
+    if isinstance(obj, float):
+        return None if math.isnan(obj) or math.isinf(obj) else obj
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    return obj
+
+
+def _text_report(out: dict) -> str:
+    rows = out["rows"]
+    lines = [
+        f"Leads {rows['leads']:,}  deals {rows['deals']:,}  activities {rows['activities']:,}  "
+        f"rejected rows {rows['rejected']:,}",
+    ]
+    if out["won"] is not None:
+        lines.append(f"Won {out['won']:,} ({out['conversion']:.1%} of leads)")
+    lines.append("Funnel:")
+    for s in out["funnel"]:
+        lines.append(f"  {s['stage']:<12} {s['count']:>9,}  {s['rate_from_previous']:>6.1%} of "
+                     f"previous  {s['rate_from_first']:>6.1%} of leads")
+    lines.append("Sources:")
+    for s in out["sources"][:15]:
+        lines.append(f"  {str(s['source'])[:28]:<28} {s['leads']:>8,} leads {s['won']:>6,} won "
+                     f"{s['rate']:>6.1%}")
+    for w in out["warnings"]:
+        lines.append(f"{w['level']}: {w['message']}")
+    for c in out["capabilities"]:
+        if not c["available"]:
+            lines.append(f"unavailable: {c['analysis']} ({c['reason']})")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        from funnel.model import load
+        from funnel.summary import diagnose
+
+        sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
+        ds = load(args.leads, deals=args.deals, activities=args.activities, spend=args.spend,
+                  mapping=args.mapping, sheet=sheet)
+        out = _clean(diagnose(ds))
+    except InputError as exc:
+        print(f"funnel: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("funnel: the files are too large for this machine's memory.", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"funnel: {exc.filename or 'a file'} could not be read ({exc.strerror}).",
+              file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump(out, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print(_text_report(out))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,552 @@
+"""Map an export's headers and values onto the canonical model.
+
+Headers are normalised (accents, case, punctuation, ``camelCase``, CRM prefixes such
+as Pipedrive's ``Deal - ``) and matched against synonyms drawn from HubSpot,
+Salesforce and Pipedrive labels and API names and from common generic names. A guess
+is kept only when the column's values fit the field (dates parse, numbers read).
+Whatever is not mapped stays in the lead table as a profile attribute.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from funnel.parsing import (
+    detect_date_style,
+    detect_decimal_comma,
+    null_placeholders,
+    parse_numbers,
+)
+
+ROLES = ("leads", "deals", "activities", "spend")
+STAGES = ("lead", "mql", "sal", "sql", "opportunity", "won")
+OUTCOMES = ("won", "lost", "open")
+
+# field -> kind; kinds: id, text, datetime, number, outcome, stage, month
+FIELDS: dict[str, dict[str, str]] = {
+    "leads": {
+        "lead_id": "id", "created_at": "datetime", "source": "text", "campaign": "text",
+        "owner": "text", "assigned_at": "datetime", "first_response_at": "datetime",
+        "mql_at": "datetime", "sal_at": "datetime", "sql_at": "datetime",
+        "opportunity_at": "datetime", "stage": "stage", "outcome": "outcome",
+        "closed_at": "datetime", "won_at": "datetime", "lost_at": "datetime",
+        "amount": "number", "lost_reason": "text", "score": "number", "deal_id": "id",
+    },
+    "deals": {
+        "deal_id": "id", "lead_id": "id", "created_at": "datetime", "stage": "stage",
+        "amount": "number", "closed_at": "datetime", "won_at": "datetime",
+        "lost_at": "datetime", "outcome": "outcome", "lost_reason": "text", "owner": "text",
+    },
+    "activities": {"lead_id": "id", "at": "datetime", "kind": "text", "owner": "text"},
+    "spend": {"source": "text", "campaign": "text", "month": "month", "cost": "number"},
+}
+REQUIRED = {"leads": ("lead_id", "created_at"), "deals": ("deal_id",),
+            "activities": ("lead_id", "at"), "spend": ("month", "cost")}
+
+_OWN_ID = {"leads": "lead_id", "deals": "deal_id", "activities": None, "spend": None}
+_GENERIC_ID = ["id", "record id", "object id", "row id", "hs object id", "key", "uuid", "guid"]
+
+# Synonyms, written as the export shows them; normalised at import.
+_SYNONYMS: dict[str, list[str]] = {
+    "lead_id": [
+        "lead id", "contact id", "prospect id", "person id", "mql id", "lead number id",
+        "leadid", "contactid", "vid", "hubspot contact id", "hubspot id", "lead guid",
+        "customer id", "inquiry id", "enquiry id", "lead key",
+    ],
+    "deal_id": [
+        "deal id", "opportunity id", "opp id", "converted opportunity id",
+        "convertedopportunityid", "hs deal id", "dealid", "opportunityid",
+    ],
+    "created_at": [
+        "created at", "create date", "created date", "createdate", "created", "created on",
+        "creation date", "date created", "add time", "added", "added on", "deal created",
+        "lead created", "lead date", "first contact date", "inquiry date", "enquiry date",
+        "submission date", "submitted at", "sign up date", "signup date", "date",
+        "createddate", "created time", "lead creation date", "became a lead date",
+        "hs lifecyclestage lead date", "first conversion date", "timestamp",
+    ],
+    "source": [
+        "source", "lead source", "original source", "hs analytics source", "channel",
+        "origin", "utm source", "traffic source", "source channel", "marketing channel",
+        "leadsource", "lead channel", "acquisition channel", "latest source",
+    ],
+    "campaign": [
+        "campaign", "campaign name", "utm campaign", "primary campaign source",
+        "first conversion", "landing page", "landing page id", "form", "form name",
+        "original source drill down 2", "hs analytics source data 2", "campaign id",
+        "lead campaign", "ad campaign",
+    ],
+    "owner": [
+        "owner", "lead owner", "contact owner", "deal owner", "opportunity owner",
+        "hubspot owner id", "owner id", "ownerid", "owner name", "assigned to",
+        "assigned user", "assigned to user", "sales rep", "rep", "sr id", "account owner",
+        "user", "salesperson", "sales owner", "responsible",
+    ],
+    "assigned_at": [
+        "assigned at", "owner assigned date", "hubspot owner assigneddate",
+        "assignment date", "assigned date", "date assigned", "routed at",
+    ],
+    "first_response_at": [
+        "first response at", "first response", "first response date", "first touch",
+        "first touch date", "first contacted", "first contact", "first call date",
+        "first activity date", "date of first engagement", "hs sa first engagement date",
+        "first outreach date", "first engagement date",
+    ],
+    "mql_at": [
+        "mql at", "mql date", "became a marketing qualified lead date",
+        "hs lifecyclestage marketingqualifiedlead date", "marketing qualified date",
+        "date became mql", "mql timestamp",
+    ],
+    "sal_at": [
+        "sal at", "sal date", "sales accepted date", "became a sales accepted lead date",
+        "accepted date", "date accepted", "date became sal",
+    ],
+    "sql_at": [
+        "sql at", "sql date", "became a sales qualified lead date",
+        "hs lifecyclestage salesqualifiedlead date", "sales qualified date",
+        "qualified date", "date qualified", "date became sql",
+    ],
+    "opportunity_at": [
+        "opportunity at", "opportunity date", "became an opportunity date",
+        "hs lifecyclestage opportunity date", "converted date", "converteddate",
+        "opportunity created date", "date became opportunity",
+    ],
+    "stage": [
+        "stage", "lifecycle stage", "lifecyclestage", "lead stage", "funnel stage",
+        "deal stage", "dealstage", "stagename", "stage name", "opportunity stage",
+        "pipeline stage",
+    ],
+    "outcome": [
+        "outcome", "result", "won", "is won", "iswon", "hs is closed won", "converted",
+        "is converted", "isconverted", "status", "deal status", "won lost", "closed won",
+        "win", "converted flag", "conversion", "won flag",
+    ],
+    "closed_at": [
+        "closed at", "close date", "closedate", "closed date", "date closed", "close time",
+        "closed on", "decision date",
+    ],
+    "won_at": [
+        "won at", "won date", "won time", "date won", "became a customer date",
+        "hs lifecyclestage customer date", "customer date", "closed won date",
+    ],
+    "lost_at": ["lost at", "lost date", "lost time", "date lost", "closed lost date"],
+    "amount": [
+        "amount", "value", "deal value", "deal amount", "opportunity amount", "revenue",
+        "contract value", "acv", "arr", "mrr", "deal size", "amount in company currency",
+        "hs closed amount", "total value", "booking amount", "won amount",
+    ],
+    "lost_reason": [
+        "lost reason", "loss reason", "closed lost reason", "disqualification reason",
+        "disqualified reason", "reason lost", "reason", "lost reason description",
+        "unqualified reason", "rejection reason", "rejected reason", "lossreason",
+        "reason for loss", "churn reason",
+    ],
+    "score": [
+        "score", "lead score", "hubspot score", "hubspotscore", "lead scoring",
+        "marketing score", "mql score", "engagement score", "lead rating score",
+    ],
+    "at": [
+        "at", "date", "activity date", "done time", "marked as done time", "completed at",
+        "completed date", "timestamp", "activity time", "time", "due date", "created at",
+        "create date", "occurred at", "activity timestamp", "call date", "email date",
+        "engagement date", "hs timestamp", "start time", "date time",
+    ],
+    "kind": [
+        "kind", "type", "activity type", "engagement type", "task type", "channel",
+        "touch type", "activity", "subtype",
+    ],
+    "month": ["month", "period", "date", "week", "day", "billing month", "spend month"],
+    "cost": [
+        "cost", "spend", "amount spent", "spent", "budget spent", "ad spend", "media spend",
+        "cost usd", "spend usd", "total cost", "amount", "investment", "costs",
+    ],
+}
+
+_PREFIX = re.compile(
+    r"^\s*(deal|person|organi[sz]ation|lead|activity|contact|opportunity|account|"
+    r"company|product|note|task|call|email)\s*[-:–]\s+",
+    re.IGNORECASE,
+)
+
+_ROLE_WORDS = {
+    "leads": ("lead", "contact", "mql", "prospect", "person", "inquir", "enquir", "signup"),
+    "deals": ("deal", "opportunit", "opps", "won", "closed", "pipeline"),
+    "activities": ("activit", "engagement", "call", "touch", "task", "email_log", "events"),
+    "spend": ("spend", "cost", "budget", "ads", "media"),
+}
+
+
+def normalise_header(header: str) -> str:
+    """Fold a header to lower-case ASCII words.
+
+    Examples
+    --------
+    >>> normalise_header("Créé le")
+    'cree le'
+    >>> normalise_header("ConvertedOpportunityId")
+    'converted opportunity id'
+    >>> normalise_header("Deal - Won time")
+    'deal won time'
+    """
+    s = unicodedata.normalize("NFKD", str(header)).encode("ascii", "ignore").decode()
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", s)
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
+    s = re.sub(r"[^a-z0-9]+", " ", s.lower())
+    return s.strip()
+
+
+def _forms(header: str) -> list[str]:
+    """The header's normalised forms: whole, and without a CRM entity prefix."""
+    whole = normalise_header(header)
+    out = [whole, whole.replace(" ", "")]
+    m = _PREFIX.match(str(header))
+    if m:
+        rest = normalise_header(str(header)[m.end():])
+        out += [rest, rest.replace(" ", ""), f"{normalise_header(m.group(1))} {rest}"]
+    return out
+
+
+_NORMAL: dict[str, dict[str, int]] = {}
+for _field, _labels in _SYNONYMS.items():
+    _NORMAL[_field] = {}
+    for _rank, _label in enumerate(_labels):
+        for _form in (normalise_header(_label), normalise_header(_label).replace(" ", "")):
+            _NORMAL[_field].setdefault(_form, _rank)
+
+
+def _header_score(header: str, field_name: str, role: str) -> float:
+    """How well a header names a field: 0 (not at all) to 1 (its first synonym)."""
+    forms = _forms(header)
+    prefix = _PREFIX.match(str(header))
+    entity = normalise_header(prefix.group(1)) if prefix else None
+    table = dict(_NORMAL.get(field_name, {}))
+    if _OWN_ID.get(role) == field_name:
+        for rank, label in enumerate(_GENERIC_ID):
+            table.setdefault(normalise_header(label), 50 + rank)
+    best = 0.0
+    for i, form in enumerate(forms):
+        if form in table:
+            score = 1.0 - min(table[form], 60) / 100
+            if i >= 2:  # matched only without its prefix
+                score -= 0.05
+                # "Person - ID" in a deals file is the lead link, not the deal id
+                if form in ("id", "record id") and entity in ("person", "contact", "lead"):
+                    score = 0.9 if field_name == "lead_id" and role != "leads" else 0.0
+                elif (
+                    form in ("id", "record id")
+                    and entity in ("deal", "opportunity")
+                    and field_name != "deal_id"
+                ):
+                    score = 0.0
+            best = max(best, score)
+    if (
+        field_name == "lead_id" and entity in ("person", "contact", "lead") and role != "leads"
+        and forms[2:3] and forms[2] in ("id", "record id")
+    ):
+        best = max(best, 0.9)
+    return best
+
+
+def _values_fit(values: pl.Series, kind: str) -> bool:
+    """Whether a column's values can be the field's type (checked on a sample)."""
+    sample = null_placeholders(values.head(5000)).drop_nulls()
+    if sample.len() == 0:
+        return True
+    if kind in ("datetime", "month"):
+        style = detect_date_style(sample)
+        if style is None and kind == "month":
+            style = detect_date_style(sample + "-01")
+        return style is not None
+    if kind == "number":
+        nums = parse_numbers(sample, decimal_comma=detect_decimal_comma(sample))
+        return nums.is_not_null().mean() >= 0.9
+    return True
+
+
+@dataclass
+class Mapping:
+    """Which export column feeds each canonical field, per role, plus value maps.
+
+    Serialises to the ``*.mapping.json`` format of the contract.
+
+    Examples
+    --------
+    >>> m = Mapping(leads={"lead_id": "Prospect ID"}, values={"outcome": {"Closed Won": "won"}})
+    >>> Mapping.from_json(m.to_json()) == m
+    True
+    """
+
+    leads: dict[str, str] = field(default_factory=dict)
+    deals: dict[str, str] = field(default_factory=dict)
+    activities: dict[str, str] = field(default_factory=dict)
+    spend: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def for_role(self, role: str) -> dict[str, str]:
+        """The field → column map of one role."""
+        return getattr(self, role)
+
+    def to_dict(self) -> dict:
+        """The contract's JSON shape, leaving out empty parts."""
+        out = {r: dict(self.for_role(r)) for r in ROLES if self.for_role(r)}
+        if self.values:
+            out["values"] = {k: dict(v) for k, v in self.values.items()}
+        return out
+
+    def to_json(self) -> str:
+        """Serialise as ``*.mapping.json`` text."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Mapping:
+        """Build from the contract's JSON shape; unknown keys are an error."""
+        from funnel.errors import InputError
+
+        if not isinstance(data, dict):
+            raise InputError("The mapping file must hold a JSON object.")
+        unknown = set(data) - set(ROLES) - {"values"}
+        if unknown:
+            raise InputError(
+                f"The mapping file has unknown sections: {', '.join(sorted(unknown))}."
+            )
+        kw: dict = {}
+        for role in ROLES:
+            part = data.get(role)
+            part = {} if part is None else part
+            if not isinstance(part, dict) or not all(
+                isinstance(k, str) and isinstance(v, str | None) for k, v in part.items()
+            ):
+                raise InputError(
+                    f"The mapping file's {role!r} must map field names to column names."
+                )
+            bad = set(part) - set(FIELDS[role])
+            if bad:
+                raise InputError(
+                    f"The mapping file names fields that {role} do not have: "
+                    f"{', '.join(sorted(bad))}."
+                )
+            kw[role] = {k: v or "" for k, v in part.items()}
+        values = data.get("values")
+        values = {} if values is None else values
+        if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
+            raise InputError("The mapping file's 'values' must map fields to {raw: canonical}.")
+        kw["values"] = {k: {str(a): str(b) for a, b in v.items()} for k, v in values.items()}
+        return cls(**kw)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Mapping:
+        """Parse ``*.mapping.json`` text."""
+        from funnel.errors import InputError
+
+        try:
+            data = json.loads(text)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputError(f"The mapping file is not valid JSON ({exc}).") from exc
+        return cls.from_dict(data)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Mapping:
+        """Read a ``*.mapping.json`` file; errors name the file."""
+        from funnel.errors import InputError
+
+        path = Path(path)
+        try:
+            return cls.from_json(path.read_bytes())
+        except InputError as exc:
+            raise InputError(str(exc).replace("The mapping file", f"The mapping file {path.name}",
+                                              1)) from exc
+
+    def save(self, path: str | Path) -> None:
+        """Write a ``*.mapping.json`` file."""
+        Path(path).write_text(self.to_json(), encoding="utf-8")
+
+
+def auto_map(
+    frame: pl.DataFrame, role: str, *, fixed: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Guess which column feeds each canonical field of ``role``.
+
+    Parameters
+    ----------
+    frame
+        The file's text columns.
+    role
+        ``"leads"``, ``"deals"``, ``"activities"`` or ``"spend"``.
+    fixed
+        Choices already made (from a mapping file or the user); kept as they are. A
+        field given as ``""`` or ``None`` is not in the export and is not guessed.
+
+    Returns
+    -------
+    dict
+        ``{field: column}`` for the fields found.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> f = pl.DataFrame({"Prospect ID": ["a"], "Lead Source": ["Google"], "Converted": ["1"]})
+    >>> auto_map(f, "leads")
+    {'lead_id': 'Prospect ID', 'source': 'Lead Source', 'outcome': 'Converted'}
+    """
+    fields = FIELDS[role]
+    blocked = {k for k, v in (fixed or {}).items() if not v}
+    fixed = {k: v for k, v in (fixed or {}).items() if k in fields and v in frame.columns}
+    taken = set(fixed.values())
+    pairs = []
+    for col in frame.columns:
+        if col in taken or col.startswith("__"):
+            continue
+        for f in fields:
+            if f in fixed or f in blocked:
+                continue
+            score = _header_score(col, f, role)
+            if score > 0:
+                pairs.append((score, f, col))
+    chosen = dict(fixed)
+    for _score, f, col in sorted(pairs, key=lambda p: (-p[0], list(fields).index(p[1]))):
+        if f in chosen or col in taken:
+            continue
+        if not _values_fit(frame[col], fields[f]):
+            continue
+        chosen[f] = col
+        taken.add(col)
+    order = list(fields)
+    return dict(sorted(chosen.items(), key=lambda kv: order.index(kv[0])))
+
+
+def guess_role(frame: pl.DataFrame, name: str = "") -> str:
+    """Guess what a file holds — leads, deals, activities or spend — from headers and name.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> guess_role(pl.DataFrame({"Month": ["2024-01"], "Channel": ["Ads"], "Spend": ["$10"]}))
+    'spend'
+    """
+    lower = name.lower()
+    best, best_score = "leads", -1.0
+    for role in ROLES:
+        found = auto_map(frame.head(200), role)
+        score = sum(2.0 if f in REQUIRED[role] else 1.0 for f in found)
+        if role == "leads":
+            score += 0.5 * sum(f in found for f in ("source", "campaign", "mql_at", "score"))
+        if role == "deals":
+            prefixed = sum(normalise_header(c).startswith(("deal ", "opportunity "))
+                           for c in frame.columns)
+            score += 3.0 if prefixed > len(frame.columns) / 2 else 0.0
+            score -= 3.0 if "deal_id" not in found and "won_at" not in found else 0.0
+        if role == "activities":
+            score -= 4.0 if "at" not in found or "lead_id" not in found else 0.0
+            score += 1.0 if "kind" in found else 0.0
+        if role == "spend":
+            score -= 10.0 if "cost" not in found else 0.0
+        if any(w in lower for w in _ROLE_WORDS[role]):
+            score += 3.0
+        if score > best_score:
+            best, best_score = role, score
+    return best
+
+
+_OUTCOME_WORDS = {
+    "won": [
+        "won", "closed won", "win", "true", "1", "yes", "y", "converted", "closed converted",
+        "customer", "success", "successful", "signed", "sold", "deal won", "closedwon",
+    ],
+    "lost": [
+        "lost", "closed lost", "lose", "loss", "false", "0", "no", "n", "not converted",
+        "closed not converted", "disqualified", "unqualified", "rejected", "dead", "junk",
+        "closedlost", "churned", "bad fit",
+    ],
+    "open": [
+        "open", "in progress", "pending", "working", "working contacted", "open not contacted",
+        "new", "active", "nurture", "nurturing", "contacted", "attempted to contact",
+        "connected", "open deal", "qualified", "ongoing",
+    ],
+}
+_STAGE_WORDS = {
+    "lead": ["lead", "new", "subscriber", "raw", "inquiry", "enquiry", "prospect", "visitor",
+             "open not contacted", "contact", "new lead"],
+    "mql": ["mql", "marketing qualified lead", "marketingqualifiedlead", "marketing qualified"],
+    "sal": ["sal", "sales accepted lead", "sales accepted", "accepted", "working",
+            "working contacted", "contacted", "attempted to contact", "connected"],
+    "sql": ["sql", "sales qualified lead", "salesqualifiedlead", "sales qualified", "qualified",
+            "qualification", "qualified to buy", "appointment scheduled"],
+    "opportunity": ["opportunity", "opp", "proposal", "negotiation", "demo", "demo scheduled",
+                    "proposal made", "proposal price quote", "negotiation review",
+                    "perception analysis", "value proposition", "id decision makers",
+                    "needs analysis", "presentation scheduled", "decision maker bought in",
+                    "contract sent", "closed lost", "closedlost", "lost"],
+    "won": ["won", "closed won", "closedwon", "customer", "evangelist", "closed converted"],
+}
+_NO_STAGE = {"other", "unknown", "unqualified", "disqualified"}
+
+
+def _word_table(words: dict[str, list[str]]) -> dict[str, str]:
+    return {normalise_header(w): canon for canon, ws in words.items() for w in ws}
+
+
+OUTCOME_VALUES = _word_table(_OUTCOME_WORDS)
+STAGE_VALUES = _word_table(_STAGE_WORDS)
+
+
+def map_values(
+    values: pl.Series, kind: str, *, overrides: dict[str, str] | None = None
+) -> tuple[pl.Series, dict[str, int]]:
+    """Map raw outcome or stage labels onto canonical values.
+
+    Parameters
+    ----------
+    values
+        The raw text column.
+    kind
+        ``"outcome"`` (won/lost/open) or ``"stage"`` (lead … won).
+    overrides
+        ``{raw label: canonical}`` from the mapping file's ``values``; they win.
+
+    Returns
+    -------
+    (Series, dict)
+        The canonical column, and the labels not recognised with their counts (those
+        become missing).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> s, unknown = map_values(pl.Series(["Closed Won", "0", "Maybe"]), "outcome")
+    >>> s.to_list(), unknown
+    (['won', 'lost', None], {'Maybe': 1})
+    """
+    table = OUTCOME_VALUES if kind == "outcome" else STAGE_VALUES
+    allowed = OUTCOMES if kind == "outcome" else STAGES
+    clean = null_placeholders(values)
+    distinct = clean.drop_nulls().unique()
+    lookup: dict[str, str | None] = {}
+    unknown: dict[str, int] = {}
+    over = {str(k).strip().lower(): v for k, v in (overrides or {}).items()}
+    for raw in distinct.to_list():
+        key = raw.strip().lower()
+        if key in over and over[key] in allowed:
+            lookup[raw] = over[key]
+            continue
+        norm = normalise_header(raw)
+        hit = table.get(norm) or table.get(norm.replace(" ", ""))
+        if hit is None and kind == "stage" and norm in _NO_STAGE:
+            lookup[raw] = None
+            continue
+        # numbers meaning true/false ("1.0") for outcome columns
+        if hit is None and kind == "outcome" and re.fullmatch(r"[01](\.0+)?",
+                                                              norm.replace(" ", ".")):
+            hit = "won" if norm.startswith("1") else "lost"
+        lookup[raw] = hit
+    mapped = clean.replace_strict(lookup, default=None, return_dtype=pl.String)
+    missing = [k for k, v in lookup.items() if v is None and normalise_header(k) not in _NO_STAGE]
+    if missing:
+        counts = clean.filter(clean.is_in(missing)).value_counts(sort=True)
+        unknown = {r[0]: int(r[1]) for r in counts.iter_rows()}
+    return mapped.alias(values.name), unknown

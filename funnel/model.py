@@ -1,0 +1,696 @@
+"""Assemble read files into the canonical, validated lead table (and its companions).
+
+``build_dataset`` types each mapped column with one decision per column, rejects the
+rows that cannot be used (with file, row and reason), links deals and activities to
+leads, derives each lead's outcome and first response, and writes a health report:
+rows read = kept + rejected per file, warnings on kept rows, and which analyses the
+data can support.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from funnel.errors import InputError
+from funnel.mapping import FIELDS, ROLES, Mapping, auto_map, guess_role, map_values
+from funnel.parsing import (
+    detect_date_style,
+    detect_decimal_comma,
+    infer_attribute,
+    null_placeholders,
+    parse_dates,
+    parse_numbers,
+)
+from funnel.readers import ROW, RawTable, read_file
+
+FILE = "__file"
+STAGE_DATES = {"mql": "mql_at", "sal": "sal_at", "sql": "sql_at", "opportunity": "opportunity_at"}
+_EXAMPLES = 3
+
+
+@dataclass
+class FileReport:
+    """What happened to one file."""
+
+    name: str
+    role: str
+    format: str
+    rows_read: int
+    rows_kept: int
+    rows_rejected: int
+    columns: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Warning_:
+    """Something true of kept rows that a user should know (they were not dropped)."""
+
+    code: str
+    message: str
+    count: int
+    level: str = "warning"  # "warning" or "info"
+
+
+@dataclass
+class Capability:
+    """Whether an analysis can run on this data, and why not."""
+
+    analysis: str
+    available: bool
+    reason: str
+
+
+@dataclass
+class Health:
+    """The data-health report: row accounting, rejections, warnings, capabilities."""
+
+    files: list[FileReport]
+    rejected: pl.DataFrame
+    warnings: list[Warning_]
+    capabilities: list[Capability]
+
+    @property
+    def rows_read(self) -> int:
+        """All data rows read from every file."""
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_kept(self) -> int:
+        """Rows kept, over all files."""
+        return sum(f.rows_kept for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        """Rows rejected, over all files."""
+        return self.rejected.height
+
+
+@dataclass
+class Dataset:
+    """The canonical tables of one analysis, with their health report.
+
+    ``leads`` has one row per lead with the canonical fields present plus ``outcome``
+    (``won``/``lost``/``open`` or missing), ``first_response_at`` and ``touches`` when
+    activities are given, and the profile attributes listed in ``attributes``.
+    """
+
+    leads: pl.DataFrame
+    deals: pl.DataFrame | None
+    activities: pl.DataFrame | None
+    spend: pl.DataFrame | None
+    attributes: list[str]
+    mapping: Mapping
+    health: Health
+    label: str = ""
+
+    def has(self, name: str) -> bool:
+        """Whether the lead table has a canonical field with at least one value."""
+        return name in self.leads.columns and self.leads[name].null_count() < self.leads.height
+
+
+def _reject(
+    frame: pl.DataFrame, bad: pl.Series, reason: pl.Expr | pl.Series | str
+) -> pl.DataFrame:
+    """The rejected rows of ``frame`` as ``file, row, reason``.
+
+    ``reason`` is one text, an expression over ``frame``, or one text per row of ``frame``.
+    """
+    if isinstance(reason, pl.Series):
+        frame = frame.with_columns(reason.alias("__reason"))
+        reason = pl.col("__reason")
+    reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
+    return frame.filter(bad).select(
+        pl.col(FILE).alias("file"), pl.col(ROW).alias("row"), reason_expr.alias("reason")
+    )
+
+
+def _empty_rejects() -> pl.DataFrame:
+    return pl.DataFrame(schema={"file": pl.String, "row": pl.Int64, "reason": pl.String})
+
+
+@dataclass
+class _Typed:
+    frame: pl.DataFrame
+    rejects: list[pl.DataFrame]
+    warnings: list[Warning_]
+    notes: list[str]
+
+
+def _type_table(
+    raw: RawTable, role: str, colmap: dict[str, str], values: dict[str, dict[str, str]],
+    *, required: Iterable[str], day_first: bool,
+) -> _Typed:
+    """Rename mapped columns to canonical names and type them; extras keep their names."""
+    fields = FIELDS[role]
+    frame = raw.frame.with_columns(pl.lit(raw.name).alias(FILE))
+    rejects: list[pl.DataFrame] = []
+    warnings: list[Warning_] = []
+    notes: list[str] = []
+    decimal_comma_hint = raw.delimiter == ";"
+    required = set(required)
+    typed: dict[str, pl.Series] = {}
+    bad_required = pl.Series([False] * frame.height)
+    reasons: list[tuple[pl.Series, pl.Series]] = []
+    style = None
+    for f, col in colmap.items():
+        kind = fields[f]
+        src = frame[col]
+        clean = null_placeholders(src)
+        if f in values and kind in ("text", "id"):
+            over = values[f]
+            clean = clean.replace(list(over), list(over.values()))
+        if kind in ("id", "text"):
+            out = clean
+        elif kind in ("datetime", "month"):
+            style = detect_date_style(clean, day_first=day_first)
+            probe = clean
+            if style is None and kind == "month":
+                probe = clean + "-01"
+                style = detect_date_style(probe, day_first=day_first)
+                if style is None:
+                    probe = "1 " + clean
+                    style = detect_date_style(probe, day_first=day_first)
+            if style is None:
+                if f in required or clean.null_count() == clean.len():
+                    example = clean.drop_nulls().head(1).to_list()
+                    shown = f" (for example {example[0]!r})" if example else ""
+                    raise InputError(
+                        f"{raw.name}: column {col!r}, used as {f}, holds no dates that can be "
+                        f"read{shown}; choose another column in the mapping."
+                    )
+                warnings.append(Warning_(
+                    "unreadable_column", f"{raw.name}: {col!r} has no readable dates, so {f} "
+                    "is left empty.", clean.drop_nulls().len()))
+                out = pl.Series(f, [None] * frame.height, dtype=pl.Datetime("us"))
+            else:
+                out = parse_dates(probe, style)
+                if kind == "month":
+                    out = out.dt.truncate("1mo")
+                notes.append(f"{col!r} read as {f} ({style.label}).")
+        elif kind == "number":
+            dec = detect_decimal_comma(clean, default=decimal_comma_hint)
+            out = parse_numbers(clean, decimal_comma=dec)
+        elif kind in ("outcome", "stage"):
+            out, unknown = map_values(clean, kind, overrides=values.get(f))
+            if unknown:
+                shown = ", ".join(f"{k!r} ({v})" for k, v in list(unknown.items())[:5])
+                warnings.append(Warning_(
+                    f"unknown_{kind}", f"{raw.name}: {kind} labels not recognised, left "
+                    f"empty: {shown}. Map them in the mapping screen.", sum(unknown.values())))
+        else:  # pragma: no cover - FIELDS only holds the kinds above
+            raise ValueError(kind)
+        out = out.alias(f)
+        lost = clean.is_not_null() & out.is_null()
+        if f in required:
+            missing = out.is_null()
+            if missing.any():
+                text = pl.lit(src).str.strip_chars().str.slice(0, 40)
+                how = f" ({style.label})" if kind in ("datetime", "month") else ""
+                reason = pl.select(
+                    pl.when(pl.lit(lost))
+                    .then(pl.format(f"{f} '{{}}' cannot be read like the rest of the column{how}",
+                                    text))
+                    .otherwise(pl.lit(f"{f} is empty"))
+                ).to_series()
+                reasons.append((missing, reason))
+                bad_required = bad_required | missing
+        elif lost.any() and kind not in ("outcome", "stage"):
+            examples = src.filter(lost).head(_EXAMPLES).to_list()
+            warnings.append(Warning_(
+                "unreadable_values",
+                f"{raw.name}: {int(lost.sum())} values of {col!r} ({f}) could not be read and "
+                f"are left empty, e.g. {', '.join(repr(e) for e in examples)}.",
+                int(lost.sum())))
+        typed[f] = out
+    # one reason per rejected row: the first failing required field
+    if bad_required.any():
+        first_reason = pl.select(
+            pl.coalesce([pl.when(pl.lit(m)).then(pl.lit(r)) for m, r in reasons])
+        ).to_series()
+        rejects.append(_reject(frame, bad_required, first_reason))
+    extras = [c for c in raw.columns if c not in colmap.values()]
+    out_frame = pl.DataFrame(list(typed.values())) if typed else pl.DataFrame()
+    out_frame = pl.concat(
+        [out_frame, frame.select([pl.col(c).alias(_extra_name(c, role)) for c in extras]
+                                 + [FILE, ROW])],
+        how="horizontal",
+    ).filter(~bad_required)
+    return _Typed(out_frame, rejects, warnings, notes)
+
+
+def _extra_name(column: str, role: str) -> str:
+    """An unmapped column's name in the typed table: ``"amount (raw)"`` when the export's
+    own name is a canonical field it was not mapped to, so the two never collide."""
+    taken = set(FIELDS[role]) | {"outcome", "closed_at", "deals", "touches", FILE, ROW}
+    return f"{column} (raw)" if column in taken else column
+
+
+def _attributes(leads: pl.DataFrame, extras: list[str], *, decimal_comma: bool) -> pl.DataFrame:
+    typed = [infer_attribute(leads[c], decimal_comma=decimal_comma) for c in extras]
+    return leads.with_columns(typed)
+
+
+def _deal_outcomes(deals: pl.DataFrame) -> pl.DataFrame:
+    cols = deals.columns
+    stage_won = pl.col("stage") == "won" if "stage" in cols else pl.lit(False)
+    won_at = pl.col("won_at").is_not_null() if "won_at" in cols else pl.lit(False)
+    lost_at = pl.col("lost_at").is_not_null() if "lost_at" in cols else pl.lit(False)
+    derived = (
+        pl.when(won_at | stage_won).then(pl.lit("won"))
+        .when(lost_at).then(pl.lit("lost"))
+        .otherwise(pl.lit("open"))
+    )
+    outcome = pl.coalesce(pl.col("outcome"), derived) if "outcome" in cols else derived
+    deals = deals.with_columns(outcome.alias("outcome"))
+    closed = [pl.col(c) for c in ("closed_at",) if c in cols]
+    closed.append(pl.when(pl.col("outcome") == "won").then(pl.col("won_at")) if "won_at" in cols
+                  else pl.lit(None, dtype=pl.Datetime("us")))
+    closed.append(pl.when(pl.col("outcome") == "lost").then(pl.col("lost_at"))
+                  if "lost_at" in cols else pl.lit(None, dtype=pl.Datetime("us")))
+    return deals.with_columns(pl.coalesce(closed).alias("closed_at"))
+
+
+def _ensure(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    missing = [pl.lit(None, dtype=t).alias(c) for c, t in schema.items() if c not in frame.columns]
+    return frame.with_columns(missing) if missing else frame
+
+
+def _lead_outcomes(leads: pl.DataFrame, deals: pl.DataFrame | None) -> pl.DataFrame:
+    """A lead is won if it or any of its deals is won; lost if all its deals (or it) lost."""
+    dtt = pl.Datetime("us")
+    leads = _ensure(leads, {
+        "outcome": pl.String, "won_at": dtt, "lost_at": dtt, "stage": pl.String,
+        "lost_reason": pl.String, "closed_at": dtt, "amount": pl.Float64,
+        "opportunity_at": dtt, "owner": pl.String,
+    })
+    own = (
+        pl.when(pl.col("outcome").is_not_null()).then(pl.col("outcome"))
+        .when(pl.col("won_at").is_not_null() | (pl.col("stage") == "won")).then(pl.lit("won"))
+        .when(pl.col("lost_at").is_not_null()).then(pl.lit("lost"))
+    )
+    leads = leads.with_columns(own.alias("outcome"))
+    if deals is None:
+        return leads.with_columns(
+            pl.coalesce("closed_at", pl.when(pl.col("outcome") == "won").then("won_at"),
+                        pl.when(pl.col("outcome") == "lost").then("lost_at")).alias("closed_at")
+        )
+    d = _ensure(deals, {"amount": pl.Float64, "created_at": dtt, "lost_reason": pl.String,
+                        "owner": pl.String})
+    per_lead = d.sort("closed_at", nulls_last=True).group_by("lead_id").agg(
+        pl.len().alias("deals"),
+        (pl.col("outcome") == "won").any().alias("_any_won"),
+        (pl.col("outcome") == "open").any().alias("_any_open"),
+        pl.col("amount").filter(pl.col("outcome") == "won").sum().alias("_won_amount"),
+        pl.col("amount").sum().alias("_all_amount"),
+        pl.col("closed_at").filter(pl.col("outcome") == "won").min().alias("_won_closed"),
+        pl.col("closed_at").filter(pl.col("outcome") == "lost").max().alias("_lost_closed"),
+        pl.col("lost_reason").filter(pl.col("outcome") == "lost").drop_nulls().last()
+        .alias("_deal_reason"),
+        pl.col("created_at").min().alias("_first_deal"),
+        pl.col("owner").drop_nulls().first().alias("_deal_owner"),
+    )
+    leads = leads.join(per_lead, on="lead_id", how="left", maintain_order="left")
+    has_deal = pl.col("deals").fill_null(0) > 0
+    outcome = (
+        pl.when((pl.col("outcome") == "won") | pl.col("_any_won").fill_null(False))
+        .then(pl.lit("won"))
+        .when(pl.col("_any_open").fill_null(False) | (pl.col("outcome") == "open"))
+        .then(pl.lit("open"))
+        .when(has_deal | (pl.col("outcome") == "lost") | pl.col("lost_reason").is_not_null())
+        .then(pl.lit("lost"))
+        .otherwise(pl.lit("open"))
+    )
+    leads = leads.with_columns(outcome.alias("outcome")).with_columns(
+        pl.coalesce(
+            "closed_at",
+            pl.when(pl.col("outcome") == "won").then(pl.coalesce("_won_closed", "won_at")),
+            pl.when(pl.col("outcome") == "lost").then(pl.coalesce("_lost_closed", "lost_at")),
+        ).alias("closed_at"),
+        pl.coalesce(
+            "amount",
+            pl.when(pl.col("outcome") == "won").then("_won_amount").otherwise("_all_amount"),
+        ).alias("amount") if "amount" in deals.columns else pl.col("amount"),
+        pl.coalesce("lost_reason", "_deal_reason").alias("lost_reason"),
+        pl.coalesce("opportunity_at", "_first_deal").alias("opportunity_at"),
+        pl.coalesce("owner", "_deal_owner").alias("owner"),
+        pl.col("deals").fill_null(0).cast(pl.Int64),
+    )
+    # drop the helper columns above, keeping the row bookkeeping (FILE, ROW)
+    return leads.drop([c for c in leads.columns if c.startswith("_") and c not in (FILE, ROW)])
+
+
+def _drop_empty(frame: pl.DataFrame, keep: Iterable[str]) -> pl.DataFrame:
+    keep = set(keep)
+    empty = [c for c in frame.columns
+             if c not in keep and frame[c].null_count() == frame.height and c in FIELDS["leads"]]
+    return frame.drop(empty)
+
+
+def _capabilities(
+    ds_leads: pl.DataFrame, *, deals, activities, spend, attributes
+) -> list[Capability]:
+    def has(c: str) -> bool:
+        return c in ds_leads.columns and ds_leads[c].null_count() < ds_leads.height
+
+    caps = []
+    stages = [s for s, c in STAGE_DATES.items() if has(c)]
+    if has("stage"):
+        stages.append("current stage")
+    caps.append(Capability(
+        "Funnel by stage", bool(stages) or has("outcome"),
+        f"stages from {', '.join(stages)}" if stages else (
+            "only lead → won: no stage dates or stage column" if has("outcome")
+            else "no stage, stage dates or outcome")))
+    caps.append(Capability(
+        "Win rate and conversion", has("outcome"),
+        "outcome known" if has("outcome") else "no outcome, deal or won column"))
+    speed = has("first_response_at") and has("created_at")
+    caps.append(Capability(
+        "Response time (speed to lead)", speed,
+        "first sales touch known" if speed else (
+            "no first-response time: response-time analysis unavailable (load activities "
+            "with dates, or map a first-touch date)" if has("created_at")
+            else "no creation date: response-time analysis unavailable")))
+    caps.append(Capability(
+        "Trends by month and cohorts", has("created_at"),
+        "creation dates known" if has("created_at")
+        else "no creation date: trends, cohorts and velocity unavailable"))
+    dated = [c for c in ("created_at", *STAGE_DATES.values(), "closed_at") if has(c)]
+    caps.append(Capability(
+        "Velocity (time between stages)", len(dated) >= 2,
+        f"dates for {', '.join(dated)}" if len(dated) >= 2
+        else "fewer than two dated stages"))
+    caps.append(Capability("Revenue", has("amount"),
+                           "deal amounts known" if has("amount") else "no amount or deal value"))
+    caps.append(Capability(
+        "Cost per lead, CAC and return on spend", spend is not None,
+        "spend file loaded" if spend is not None else "no spend file"))
+    caps.append(Capability(
+        "Owners and routing", has("owner"),
+        ("owners known" + ("" if has("assigned_at") else "; no assignment time, so no time to "
+                           "assign")) if has("owner") else "no owner column"))
+    caps.append(Capability("Loss reasons", has("lost_reason"),
+                           "reasons known" if has("lost_reason") else "no loss reason column"))
+    caps.append(Capability("Lead score check", has("score"),
+                           "score known" if has("score") else "no lead score column"))
+    caps.append(Capability(
+        "Follow-up and touches", activities is not None,
+        "activities loaded" if activities is not None
+        else "no activities file: touch counts and follow-up unavailable"))
+    caps.append(Capability(
+        "Profile fit", bool(attributes),
+        f"{len(attributes)} profile attributes" if attributes else "no profile attributes"))
+    return caps
+
+
+def _warnings(leads: pl.DataFrame, *, now: dt.datetime, outcome_info: bool) -> list[Warning_]:
+    out: list[Warning_] = []
+    dup = leads.filter(pl.col("lead_id").is_duplicated())
+    if dup.height:
+        ids = dup["lead_id"].unique().head(_EXAMPLES).to_list()
+        out.append(Warning_("duplicate_ids", f"{dup.height} leads share an id with another lead "
+                            f"(e.g. {', '.join(map(repr, ids))}); they are kept and counted "
+                            "separately.", dup.height))
+    cols = leads.columns
+    if "first_response_at" in cols and "created_at" in cols:
+        n = leads.filter(pl.col("first_response_at") < pl.col("created_at")).height
+        if n:
+            out.append(Warning_("response_before_created",
+                                f"{n} leads have a first response before they were created.", n))
+    if "closed_at" in cols and "created_at" in cols:
+        n = leads.filter((pl.col("outcome") == "won")
+                         & (pl.col("closed_at") < pl.col("created_at"))).height
+        if n:
+            out.append(Warning_("won_before_created",
+                                f"{n} leads were won before they were created.", n))
+    date_cols = [c for c, t in leads.schema.items() if isinstance(t, pl.Datetime)]
+    if date_cols:
+        limit = now + dt.timedelta(days=1)
+        future = leads.filter(pl.any_horizontal([pl.col(c) > limit for c in date_cols]))
+        if future.height:
+            which = [c for c in date_cols if (leads[c] > limit).any()]
+            out.append(Warning_("future_dates", f"{future.height} leads have dates in the future "
+                                f"(in {', '.join(which)}).", future.height))
+    if outcome_info:
+        n = leads["outcome"].null_count()
+        if n:
+            out.append(Warning_("missing_outcome", f"{n} leads have no outcome; they count as "
+                                "not won.", n))
+    return out
+
+
+def _concat(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
+
+
+def build_dataset(
+    tables: Sequence[tuple[str, RawTable]],
+    *,
+    mapping: Mapping | None = None,
+    now: dt.datetime | None = None,
+    day_first: bool | None = None,
+    label: str = "",
+) -> Dataset:
+    """Type, validate and link read files into one :class:`Dataset`.
+
+    Parameters
+    ----------
+    tables
+        ``(role, table)`` pairs; several files may share a role (they are stacked).
+        Exactly the roles in ``funnel.mapping.ROLES``; at least one ``leads`` table.
+    mapping
+        Columns and values chosen by the user; anything not given is auto-detected.
+    now
+        The moment dates in the future are judged against (default: now, UTC).
+    day_first
+        How to read dates that are ambiguous in every row (``03/04``); by default
+        day-first only for semicolon-separated files.
+    label
+        A name for the data shown in the app (e.g. ``"Sample data"``).
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    InputError
+        When the files cannot make a lead table (no leads file, no usable columns).
+
+    Examples
+    --------
+    >>> from funnel.sample import SAMPLE_DIR, SAMPLE_FILES
+    >>> from funnel.readers import read_file
+    >>> ds = build_dataset([(r, read_file(SAMPLE_DIR / f)) for r, f in SAMPLE_FILES.items()])
+    >>> ds.health.rows_read == ds.health.rows_kept + ds.health.rows_rejected
+    True
+    """
+    mapping = mapping or Mapping()
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    by_role: dict[str, list[RawTable]] = {r: [] for r in ROLES}
+    for role, table in tables:
+        if role not in ROLES:
+            raise InputError(f"Unknown file role {role!r}; use one of {', '.join(ROLES)}.")
+        by_role[role].append(table)
+    if not by_role["leads"]:
+        raise InputError("No leads file: choose which file holds the leads.")
+
+    resolved = Mapping(values=dict(mapping.values))
+    rejects: list[pl.DataFrame] = []
+    warnings: list[Warning_] = []
+    reports: list[FileReport] = []
+    typed: dict[str, list[pl.DataFrame]] = {r: [] for r in ROLES}
+    leads_extras: list[str] = []
+    semicolon = False
+    for role in ROLES:
+        for raw in by_role[role]:
+            fixed = mapping.for_role(role)
+            absent = [c for c in fixed.values() if c and c not in raw.columns]
+            if absent:
+                raise InputError(
+                    f"{raw.name}: the mapping names columns the file does not have: "
+                    f"{', '.join(map(repr, absent))}."
+                )
+            colmap = auto_map(raw.frame, role, fixed=fixed)
+            required = {"leads": ["lead_id", "created_at"], "deals": ["deal_id"],
+                        "activities": ["lead_id", "at"], "spend": ["cost", "month"]}[role]
+            required = [f for f in required if f in colmap]
+            semicolon |= raw.delimiter == ";"
+            t = _type_table(raw, role, colmap, mapping.values, required=required,
+                            day_first=bool(day_first if day_first is not None
+                                           else raw.delimiter == ";"))
+            if not resolved.for_role(role):
+                resolved.for_role(role).update(colmap)
+            if role == "leads":
+                leads_extras += [_extra_name(c, role) for c in raw.columns
+                                 if c not in colmap.values()
+                                 and _extra_name(c, role) not in leads_extras]
+            typed[role].append(t.frame)
+            rejects += t.rejects
+            warnings += t.warnings
+            reports.append(FileReport(raw.name, role, raw.format, raw.rows_read, 0, 0, colmap,
+                                      raw.notes + t.notes))
+            rejects.append(pl.DataFrame(
+                {"file": [r.file for r in raw.rejected], "row": [r.row for r in raw.rejected],
+                 "reason": [r.reason for r in raw.rejected]},
+                schema={"file": pl.String, "row": pl.Int64, "reason": pl.String}))
+
+    leads = _concat(typed["leads"])
+    if "lead_id" not in leads.columns:
+        leads = leads.with_columns(
+            (pl.col(FILE) + ":" + pl.col(ROW).cast(pl.String)).alias("lead_id")
+            if len(typed["leads"]) > 1 else pl.col(ROW).cast(pl.String).alias("lead_id"))
+        warnings.append(Warning_("row_ids", "No id column among the leads: each lead is "
+                                 "identified by its row number in the file.", leads.height, "info"))
+    leads = _attributes(leads, leads_extras, decimal_comma=semicolon)
+    attributes = list(leads_extras)
+    outcome_info = any(c in leads.columns for c in ("outcome", "won_at", "stage", "lost_at"))
+
+    deals = None
+    if typed["deals"]:
+        deals = _concat(typed["deals"])
+        if "deal_id" not in deals.columns:
+            deals = deals.with_columns(
+                (pl.col(FILE) + ":" + pl.col(ROW).cast(pl.String)).alias("deal_id"))
+            warnings.append(Warning_("row_ids_deals", "No id column among the deals: each deal "
+                                     "is identified by its file and row.", deals.height, "info"))
+        if "lead_id" not in deals.columns:
+            if "deal_id" not in leads.columns:
+                raise InputError(
+                    f"{by_role['deals'][0].name} has no column linking deals to leads, and the "
+                    "leads have no deal id; map the link in the mapping screen."
+                )
+            link = leads.select("deal_id", "lead_id").drop_nulls().unique("deal_id")
+            deals = deals.join(link, on="deal_id", how="left", maintain_order="left")
+        known = leads["lead_id"].unique().implode()
+        orphan = deals["lead_id"].is_null() | ~deals["lead_id"].is_in(known)
+        if orphan.any():
+            rejects.append(_reject(deals, orphan, pl.when(pl.col("lead_id").is_null())
+                                   .then(pl.lit("the deal is not linked to any lead"))
+                                   .otherwise(pl.lit("the deal's lead ") + pl.col("lead_id")
+                                              + pl.lit(" is not among the leads"))))
+            deals = deals.filter(~orphan)
+        deals = _deal_outcomes(deals)
+        dup = deals["deal_id"].is_duplicated().sum()
+        if dup:
+            warnings.append(Warning_("duplicate_deal_ids", f"{dup} deals share an id with "
+                                     "another deal; each is kept.", int(dup)))
+        outcome_info = True
+
+    leads = _lead_outcomes(leads, deals)
+
+    activities = None
+    if typed["activities"]:
+        activities = _concat(typed["activities"])
+        known = leads["lead_id"].unique().implode()
+        orphan = ~activities["lead_id"].is_in(known)
+        if orphan.any():
+            rejects.append(_reject(activities, orphan, pl.lit("the activity's lead ")
+                                   + pl.col("lead_id") + pl.lit(" is not among the leads")))
+            activities = activities.filter(~orphan)
+        first = activities.group_by("lead_id").agg(
+            pl.col("at").min().alias("_first"), pl.len().alias("touches"))
+        leads = leads.join(first, on="lead_id", how="left", maintain_order="left")
+        leads = leads.with_columns(
+            (pl.coalesce("_first", "first_response_at") if "first_response_at" in leads.columns
+             else pl.col("_first")).alias("first_response_at"),
+            pl.col("touches").fill_null(0).cast(pl.Int64),
+        ).drop("_first")
+
+    spend = None
+    if typed["spend"]:
+        spend = _concat(typed["spend"])
+        if "source" not in spend.columns and "campaign" not in spend.columns:
+            raise InputError(f"{by_role['spend'][0].name} has no source, channel or campaign "
+                             "column, so its cost cannot be attributed.")
+
+    rejected = pl.concat([_empty_rejects(), *rejects], how="vertical_relaxed")
+    for rep in reports:
+        n_rej = rejected.filter(pl.col("file") == rep.name).height
+        rep.rows_rejected = n_rej
+        rep.rows_kept = rep.rows_read - n_rej
+    if leads.height == 0:
+        first = rejected["reason"].head(1).to_list()
+        raise InputError(
+            "No lead could be kept: every row was rejected"
+            + (f" (first reason: {first[0]})." if first else ".")
+        )
+    if "created_at" not in leads.columns and not outcome_info:
+        raise InputError(
+            f"{by_role['leads'][0].name} has no column that can be a creation date and nothing "
+            "that tells which leads were won; map the columns in the mapping screen."
+        )
+    if "created_at" not in leads.columns:
+        warnings.append(Warning_("no_created_at", "No creation date: leads are analysed without "
+                                 "time (no trends, response time or velocity).", leads.height,
+                                 "info"))
+    warnings += _warnings(leads, now=now, outcome_info=outcome_info)
+    leads = _drop_empty(leads, keep=["lead_id", "outcome"])
+    caps = _capabilities(leads, deals=deals, activities=activities, spend=spend,
+                         attributes=attributes)
+    health = Health(reports, rejected.sort("file", "row"), warnings, caps)
+    return Dataset(leads, deals, activities, spend, attributes, resolved, health, label)
+
+
+def load(
+    leads: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    deals: str | os.PathLike | None = None,
+    activities: str | os.PathLike | None = None,
+    spend: str | os.PathLike | None = None,
+    mapping: Mapping | str | os.PathLike | None = None,
+    sheet: str | int | None = None,
+    now: dt.datetime | None = None,
+    label: str = "",
+) -> Dataset:
+    """Read export files from disk and build the :class:`Dataset` in one call.
+
+    Examples
+    --------
+    >>> from funnel.sample import SAMPLE_DIR
+    >>> ds = load(SAMPLE_DIR / "contacts.csv", deals=SAMPLE_DIR / "deals.csv")
+    >>> ds.leads.height > 0
+    True
+    """
+    if mapping is not None and not isinstance(mapping, Mapping):
+        mapping = Mapping.load(mapping)
+    lead_paths = [leads] if isinstance(leads, str | os.PathLike) else list(leads)
+    tables = [("leads", read_file(p, sheet=sheet)) for p in lead_paths]
+    for role, path in (("deals", deals), ("activities", activities), ("spend", spend)):
+        if path is not None:
+            tables.append((role, read_file(path, sheet=sheet)))
+    return build_dataset(tables, mapping=mapping, now=now,
+                         label=label or ", ".join(Path(p).name for p in lead_paths))
+
+
+def guess_roles(tables: Sequence[RawTable]) -> list[str]:
+    """Guess each file's role; when several look like leads, the one whose ids are
+    contained in another's becomes deals.
+
+    Examples
+    --------
+    >>> from funnel.sample import SAMPLE_DIR, SAMPLE_FILES
+    >>> files = [read_file(SAMPLE_DIR / f) for f in SAMPLE_FILES.values()]
+    >>> guess_roles(files)
+    ['leads', 'deals', 'activities', 'spend']
+    """
+    roles = [guess_role(t.frame, t.name) for t in tables]
+    if roles.count("leads") > 1:
+        ids = {}
+        for i, t in enumerate(tables):
+            if roles[i] == "leads":
+                col = auto_map(t.frame.head(200), "leads").get("lead_id")
+                if col:
+                    ids[i] = set(t.frame[col].drop_nulls().to_list())
+        biggest = max(ids, key=lambda i: len(ids[i]), default=None)
+        for i in ids:
+            if i != biggest and ids[i] and ids[i] <= ids[biggest] | set():
+                roles[i] = "deals"
+    return roles

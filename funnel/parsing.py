@@ -1,0 +1,297 @@
+"""Turn text columns into dates, numbers and booleans, one decision per column.
+
+A column's date format (ISO, US month-first, European day-first, Excel serial) or
+decimal mark is decided once from all of its values, never cell by cell, so
+``03/04/2024`` means the same day in every row of a column. Values that do not fit
+the column's decision become missing and are counted, never guessed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+PLACEHOLDERS = frozenset(
+    {
+        "", "-", "--", "—", "n/a", "na", "#n/a", "n.a.", "none", "null", "nil", "nan",
+        "select", "(blank)", "(none)", "(not set)", "not set", "undefined", "?", "#null!",
+        "#value!", "#ref!", "please select", "- select -", "--select--", "-- select --",
+    }
+)
+"""Values that mean "not answered" (compared after trimming and lower-casing)."""
+_LONGEST_PLACEHOLDER = max(len(p.encode()) for p in PLACEHOLDERS)
+
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t", "ja", "si", "sí", "oui", "x", "checked"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", "f", "nein", "non", "unchecked"})
+
+_TIME_ISO = ["%H:%M:%S%.f%#z", "%H:%M:%S%.f", "%H:%M%#z", "%H:%M"]
+_TIME_12H = ["%I:%M:%S %p", "%I:%M %p"]
+_TIME_24H = ["%H:%M:%S", "%H:%M"]
+
+
+def _with_times(date: str, seps: tuple[str, ...], times: list[str]) -> list[str]:
+    return [f"{date}{sep}{t}" for sep in seps for t in times] + [date]
+
+
+@dataclass(frozen=True)
+class DateStyle:
+    """A column's date decision: a chrono format, or Excel serial days."""
+
+    kind: str  # "iso", "us", "eu", "text", "excel"
+    format: str | None
+
+    @property
+    def label(self) -> str:
+        """A short human description, e.g. ``day/month/year``."""
+        return {
+            "iso": "year-month-day",
+            "us": "month/day/year",
+            "eu": "day/month/year",
+            "text": "month name",
+            "excel": "Excel serial days",
+        }[self.kind]
+
+
+def _candidates() -> list[DateStyle]:
+    out: list[DateStyle] = []
+    for d in ("%Y-%m-%d", "%Y/%m/%d"):
+        out += [DateStyle("iso", f) for f in _with_times(d, ("T", " "), _TIME_ISO)]
+    for d in ("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y"):
+        out += [DateStyle("us", f) for f in _with_times(d, (" ",), _TIME_12H + _TIME_24H)]
+    for d in ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y"):
+        out += [DateStyle("eu", f) for f in _with_times(d, (" ",), _TIME_24H + _TIME_12H)]
+    for d in ("%b %d, %Y", "%d %b %Y", "%d-%b-%Y", "%B %d, %Y", "%d %B %Y"):
+        out += [DateStyle("text", f) for f in _with_times(d, (" ",), _TIME_12H + _TIME_24H)]
+    return out
+
+
+DATE_CANDIDATES = _candidates()
+_EXCEL = DateStyle("excel", None)
+_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+
+
+def _parse_expr(col: pl.Expr, style: DateStyle) -> pl.Expr:
+    """An expression reading text ``col`` with ``style`` into naive UTC datetimes."""
+    if style.kind == "excel":
+        days = col.cast(pl.Float64, strict=False)
+        days = pl.when(days.is_between(20_000, 80_000)).then(days)
+        # serial 25569 is 1970-01-01 in Excel's 1900 date system
+        seconds = ((days - 25_569) * 86_400).round(0)
+        return (seconds * 1_000_000).cast(pl.Int64).cast(pl.Datetime("us"))
+    parsed = col.str.to_datetime(style.format, strict=False, time_unit="us")
+    if "%#z" in style.format or "%z" in style.format:
+        parsed = parsed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    # two-digit years read by %Y land in year 24; refuse implausible years
+    return pl.when(parsed.dt.year().is_between(1900, 2200)).then(parsed)
+
+
+def _parse(values: pl.Series, style: DateStyle) -> pl.Series:
+    return pl.DataFrame({"v": values}).select(_parse_expr(pl.col("v"), style)).to_series()
+
+
+def _hits(values: pl.Series, styles: list[DateStyle]) -> list[int]:
+    """How many values each style reads, all styles in one query."""
+    exprs = [_parse_expr(pl.col("v"), st).is_not_null().sum().alias(str(i))
+             for i, st in enumerate(styles)]
+    return list(pl.DataFrame({"v": values}).select(exprs).row(0))
+
+
+def _family(value: str) -> set[str]:
+    """Which style families a value's shape allows (a cheap filter before parsing)."""
+    v = value.strip()
+    if re.match(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}", v):
+        return {"iso"}
+    if _SERIAL.match(v):
+        return {"excel"}
+    if re.search(r"[A-Za-z]{3}", v) and not re.match(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d", v):
+        return {"text"}
+    return {"us", "eu"}
+
+
+def detect_date_style(values: pl.Series, *, day_first: bool = False) -> DateStyle | None:
+    """Decide the date format of a text column from its values.
+
+    Tries every known format on the distinct values and keeps the one that reads the
+    most; a tie between month-first and day-first (every day ≤ 12) goes to
+    ``day_first``. Returns ``None`` when no format reads at least half the values.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> detect_date_style(pl.Series(["03/04/2024", "25/12/2024"])).kind
+    'eu'
+    >>> detect_date_style(pl.Series(["2024-03-04 10:00", "2024-12-25 09:30"])).format
+    '%Y-%m-%d %H:%M'
+    """
+    distinct = values.drop_nulls().str.strip_chars().unique(maintain_order=True)
+    distinct = distinct.filter(distinct != "")
+    if distinct.len() == 0:
+        return None
+    sample = tuple(distinct.head(1000).to_list())
+    style, tied = _detect_sample(sample, day_first)
+    if tied and distinct.len() > len(sample):
+        # Every sampled day is <= 12: let the full column decide, then the locale hint.
+        us, eu = tied
+        n_us, n_eu = _hits(distinct, [us, eu])
+        if n_us != n_eu:
+            return us if n_us > n_eu else eu
+    return style
+
+
+@functools.lru_cache(maxsize=512)
+def _detect_sample(
+    sample: tuple[str, ...], day_first: bool
+) -> tuple[DateStyle | None, tuple[DateStyle, DateStyle] | None]:
+    families: set[str] = set()
+    for v in sample[:200]:
+        families |= _family(v)
+    styles = [st for st in DATE_CANDIDATES if st.kind in families]
+    if "excel" in families:
+        styles.append(_EXCEL)
+    if not styles:
+        return None, None
+    scores = list(zip(_hits(pl.Series(sample, dtype=pl.String), styles), styles, strict=True))
+    best = max(s for s, _ in scores)
+    if best < max(1, len(sample) / 2):
+        return None, None
+    tied = [st for s, st in scores if s == best]
+    kinds = [st.kind for st in tied]
+    if "us" in kinds and "eu" in kinds:
+        us = tied[kinds.index("us")]
+        eu = tied[kinds.index("eu")]
+        return (eu if day_first else us), (us, eu)
+    return tied[0], None
+
+
+def parse_dates(values: pl.Series, style: DateStyle) -> pl.Series:
+    """Parse a text column with its decided style into naive UTC datetimes.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> s = pl.Series(["2024-01-02T10:00:00+02:00", "bad"])
+    >>> parse_dates(s, detect_date_style(s)).to_list()
+    [datetime.datetime(2024, 1, 2, 8, 0), None]
+    """
+    return _parse(values.str.strip_chars(), style).alias(values.name)
+
+
+_CURRENCY = r"[\$€£¥₹₽₩]|R\$|CHF|USD|EUR|GBP|BRL|JPY|INR|CAD|AUD|kr|zł"
+_NUMBER_SHAPE = (
+    r"^[-+(]?\s*(?:[\$€£¥₹]|R\$|USD|EUR|GBP)?\s*-?(?:\d{1,3}(?:[,.'\u00a0 ]\d{3})+|\d+)"
+    r"(?:[.,]\d+)?\s*(?:[\$€£%]|USD|EUR|GBP)?\)?$"
+)
+
+_CODE_SHAPE = r"^0\d|^\+\s*\d[\d\s]{6,}$"
+"""Digits that are a code, not a quantity: a leading zero (``00123``, ``0049…``) or a
+plus sign before a long run of digits (``+4915112345678``); such columns stay text."""
+
+
+def detect_decimal_comma(values: pl.Series, *, default: bool = False) -> bool:
+    """Whether a number column writes decimals with a comma (``1.234,56``).
+
+    Decided from the whole column: a comma followed by other than three digits, or a
+    dot followed by exactly three digits before a comma, means a decimal comma.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> detect_decimal_comma(pl.Series(["1.234,56", "12,5"]))
+    True
+    >>> detect_decimal_comma(pl.Series(["1,234.56", "1,200"]))
+    False
+    """
+    s = values.drop_nulls().str.replace_all(_CURRENCY, "").str.replace_all(r"[\s\u00a0']", "")
+    comma_dec = s.str.contains(r"^-?[\d.]*,\d{1,2}$|^-?[\d.]*,\d{4,}$|^-?\d{1,3}(\.\d{3})+,\d+$")
+    dot_dec = s.str.contains(r"^-?[\d,]*\.\d{1,2}$|^-?[\d,]*\.\d{4,}$|^-?\d{1,3}(,\d{3})+\.\d+$")
+    c, d = int(comma_dec.sum()), int(dot_dec.sum())
+    if c == d:
+        return default
+    return c > d
+
+
+def parse_numbers(values: pl.Series, *, decimal_comma: bool) -> pl.Series:
+    """Parse text numbers with currency symbols, spaces and thousands separators.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> parse_numbers(pl.Series(["$12,500.00", "(300)", "n/a"]), decimal_comma=False).to_list()
+    [12500.0, -300.0, None]
+    >>> parse_numbers(pl.Series(["1.234,5 €"]), decimal_comma=True).to_list()
+    [1234.5]
+    """
+    s = values.str.strip_chars()
+    # the sign may sit inside or outside the currency: "-$5", "$-5", "£(1,234.50)"
+    bare = s.str.replace_all(_CURRENCY, "").str.strip_chars()
+    negative = bare.str.contains(r"^\(.*\)$") | bare.str.contains(r"^-")
+    s = bare.str.replace_all(r"[\s\u00a0'()+\-%]", "")
+    if decimal_comma:
+        s = s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    else:
+        s = s.str.replace_all(",", "", literal=True)
+    nums = s.cast(pl.Float64, strict=False)
+    return (-nums).zip_with(negative.fill_null(False), nums).alias(values.name)
+
+
+def parse_booleans(values: pl.Series) -> pl.Series:
+    """Map yes/no, true/false, 1/0 (and a few other languages) onto booleans.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> parse_booleans(pl.Series(["Yes", "no", "TRUE", "maybe"])).to_list()
+    [True, False, True, None]
+    """
+    words = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
+    s = values.str.strip_chars().str.to_lowercase()
+    return s.replace_strict(words, default=None, return_dtype=pl.Boolean).alias(values.name)
+
+
+def null_placeholders(values: pl.Series) -> pl.Series:
+    """Replace placeholder answers (``Select``, ``N/A``, ``-``, blanks) with missing.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> null_placeholders(pl.Series([" Select ", "India", "N/A"])).to_list()
+    [None, 'India', None]
+    """
+    trimmed = values.str.strip_chars()
+    short = trimmed.filter(trimmed.str.len_bytes() <= _LONGEST_PLACEHOLDER).unique()
+    found = [v for v in short.to_list() if v is not None and v.lower() in PLACEHOLDERS]
+    return trimmed.set(trimmed.is_in(found), None) if found else trimmed
+
+
+def infer_attribute(values: pl.Series, *, decimal_comma: bool = False) -> pl.Series:
+    """Type an unmapped (profile attribute) column: boolean, number, or cleaned text.
+
+    A column becomes boolean or numeric only when every non-missing value reads as one.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> infer_attribute(pl.Series(["Yes", "No", None])).dtype
+    Boolean
+    >>> infer_attribute(pl.Series(["1,200", "35"])).to_list()
+    [1200.0, 35.0]
+    >>> infer_attribute(pl.Series(["+1 555 0123 4567"])).dtype  # a phone stays text
+    String
+    """
+    clean = null_placeholders(values)
+    present = clean.drop_nulls()
+    if present.len() == 0:
+        return clean
+    lowered = present.str.to_lowercase().unique()
+    bool_words = TRUE_WORDS | FALSE_WORDS
+    if lowered.is_in(list(bool_words)).all() and not lowered.is_in(["1", "0"]).all():
+        return parse_booleans(clean)
+    if present.str.contains(_NUMBER_SHAPE).all() and not present.str.contains(_CODE_SHAPE).any():
+        dec = detect_decimal_comma(present, default=decimal_comma)
+        nums = parse_numbers(clean, decimal_comma=dec)
+        if nums.is_not_null().sum() == present.len():
+            return nums
+    return clean

@@ -1,0 +1,459 @@
+"""Read CSV, Excel and Parquet exports into all-text polars frames.
+
+The format is decided from the bytes, never from the file name. Every data row read
+is either kept (with its row number in ``ROW``) or reported as a :class:`Rejection`
+with the reason, so ``rows_read == height + len(rejected)`` always holds.
+
+Row numbers are what a person finds when opening the file: in CSV and Excel the
+header is row 1 and the first data row is row 2; in Parquet the first row is row 1.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from funnel.errors import InputError
+
+ROW = "__row"
+"""Name of the column holding each kept row's number in its file."""
+
+DELIMITERS = (",", ";", "\t", "|")
+_SNIFF_BYTES = 256 * 1024
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A row that was read but not kept, and why."""
+
+    file: str
+    row: int | None
+    reason: str
+
+
+@dataclass
+class RawTable:
+    """One file (or one sheet) as read: every column text, plus the row bookkeeping."""
+
+    name: str
+    format: str
+    frame: pl.DataFrame
+    rows_read: int
+    rejected: list[Rejection] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    sheet: str | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        """The file's own column names (without the row-number column)."""
+        return [c for c in self.frame.columns if c != ROW]
+
+
+def _human_size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"  # pragma: no cover
+
+
+def _head(source: Path | bytes, n: int = _SNIFF_BYTES) -> bytes:
+    if isinstance(source, bytes):
+        return source[:n]
+    with open(source, "rb") as fh:
+        return fh.read(n)
+
+
+def _size(source: Path | bytes) -> int:
+    return len(source) if isinstance(source, bytes) else source.stat().st_size
+
+
+def sniff_format(head: bytes) -> str:
+    """Name the format of a file from its first bytes.
+
+    Returns one of ``"parquet"``, ``"xlsx"``, ``"zip"``, ``"xls"``, ``"encrypted"``,
+    ``"text"`` or ``"binary"``.
+
+    Examples
+    --------
+    >>> sniff_format(b"PAR1...")
+    'parquet'
+    >>> sniff_format(b"lead_id,created_at\\n1,2024-01-01\\n")
+    'text'
+    """
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx" if b"xl/" in head or b"[Content_Types].xml" in head else "zip"
+    if head.startswith(_OLE2):
+        return "encrypted" if "EncryptedPackage".encode("utf-16-le") in head else "xls"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
+        return "text"
+    if b"\x00" in head:
+        # UTF-16 without a BOM has a zero in every other byte; anything else is binary.
+        zeros_odd = head[1::2].count(0)
+        zeros_even = head[0::2].count(0)
+        half = max(len(head) // 2, 1)
+        if max(zeros_odd, zeros_even) / half > 0.4 and min(zeros_odd, zeros_even) / half < 0.05:
+            return "text"
+        return "binary"
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    if head and control / len(head) > 0.01:
+        return "binary"
+    return "text"
+
+
+def detect_encoding(head: bytes) -> str:
+    """Pick the text encoding: a BOM wins, then UTF-8 if it decodes, else cp1252/latin-1.
+
+    Examples
+    --------
+    >>> detect_encoding("Müller".encode("cp1252"))
+    'cp1252'
+    >>> detect_encoding("Müller".encode("utf-8"))
+    'utf-8'
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        return "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        head.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def detect_delimiter(sample: str) -> str:
+    """Choose the delimiter whose field count is most consistent over the sample's rows.
+
+    Examples
+    --------
+    >>> detect_delimiter("a;b;c\\n1;2,5;3\\n4;5;6\\n")
+    ';'
+    """
+    lines = sample.splitlines(keepends=True)
+    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the last line may be cut off
+    text = "".join(lines[:200])
+    best, best_score = ",", (-1.0, 0)
+    for delim in DELIMITERS:
+        try:
+            counts = [len(r) for r in csv.reader(io.StringIO(text), delimiter=delim) if r]
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        mode, freq = Counter(counts).most_common(1)[0]
+        if mode < 2:
+            continue
+        score = (freq / len(counts), mode)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _text_frame(df: pl.DataFrame) -> pl.DataFrame:
+    """Turn a typed frame (Excel, Parquet) into text the way a CSV export would show it."""
+    out = []
+    for name, dtype in df.schema.items():
+        col = pl.col(name)
+        if dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
+            expr = col.dt.strftime("%Y-%m-%d %H:%M:%S")
+        elif dtype == pl.Date:
+            expr = col.dt.strftime("%Y-%m-%d")
+        elif dtype.is_float():
+            whole = col.is_not_nan() & (col == col.round(0)) & (col.abs() < 1e15)
+            expr = (
+                pl.when(whole)
+                .then(col.cast(pl.Int64, strict=False).cast(pl.String))
+                .otherwise(col.cast(pl.String))
+            )
+        elif dtype == pl.Boolean:
+            expr = col.cast(pl.String)  # "true"/"false"; a blank cell stays missing
+        elif dtype == pl.String:
+            expr = col
+        else:
+            expr = col.cast(pl.String, strict=False)
+        out.append(expr.alias(name))
+    return df.select(out) if out else df
+
+
+_DUCK_REASONS = {
+    "UNQUOTED VALUE": "a quote is not closed properly",
+    "UNTERMINATED QUOTE": "a quote is never closed",
+    "INVALID UNICODE": "it holds bytes that are not valid text",
+    "INVALID ENCODING": "it holds bytes that are not valid text",  # DuckDB >= 1.1 name
+    "LINE SIZE OVER MAXIMUM": "the row is longer than 10 MB",
+}
+
+
+def _duck_reason(error_type: str, message: str) -> str:
+    if error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+        # "Expected Number of Columns: 4 Found: 3"
+        parts = message.replace(":", "").split()
+        nums = [p for p in parts if p.isdigit()]
+        if len(nums) >= 2:
+            return f"the row has {nums[1]} fields but the header has {nums[0]}"
+    return _DUCK_REASONS.get(error_type, message.strip() or error_type.lower())
+
+
+def _read_csv_file(path: Path, *, name: str, delimiter: str) -> tuple[pl.DataFrame, list, int]:
+    """Read a UTF-8 CSV with DuckDB; return kept rows (with ROW), rejections and rows read."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET preserve_insertion_order = true")
+        rel = con.sql(
+            "SELECT * FROM read_csv(?, all_varchar = true, header = true, delim = ?, "
+            "quote = '\"', escape = '\"', store_rejects = true, "
+            "max_line_size = 10000000, auto_detect = true)",
+            params=[str(path), delimiter],
+        )
+        frame = rel.pl()
+        errors = con.sql(
+            "SELECT line, min(error_type) AS error_type, min(error_message) AS error_message "
+            "FROM reject_errors GROUP BY line ORDER BY line"
+        ).fetchall()
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "sniffing" in first:
+            # DuckDB names its own (possibly temporary) copy here; say what it means instead.
+            why = "its quotes or separators are inconsistent, e.g. a quote that is never closed"
+        else:
+            why = first.replace(str(path), name)
+        raise InputError(f"{name} could not be read as CSV: {why}.") from exc
+    finally:
+        con.close()
+    rejected = [Rejection(name, int(line), _duck_reason(et, msg)) for line, et, msg in errors]
+    rows_read = frame.height + len(rejected)
+    bad = pl.Series("bad", [r.row for r in rejected], dtype=pl.Int64)
+    rows = pl.int_range(2, rows_read + 2, dtype=pl.Int64, eager=True)
+    if len(bad):
+        rows = rows.filter(~rows.is_in(bad.implode()))
+    frame = frame.with_columns(rows.alias(ROW))
+    return frame, rejected, rows_read
+
+
+def _read_text(
+    source: Path | bytes, *, name: str, head: bytes, encoding: str | None = None
+) -> RawTable:
+    encoding = encoding or detect_encoding(head)
+    notes: list[str] = []
+    tmp: str | None = None
+    try:
+        if encoding in ("utf-8", "utf-8-sig") and isinstance(source, Path):
+            path = source
+        else:
+            raw = source if isinstance(source, bytes) else source.read_bytes()
+            if encoding not in ("utf-8", "utf-8-sig"):
+                raw = raw.decode(encoding, errors="replace").encode("utf-8")
+                notes.append(f"Read as {encoding} text.")
+            fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="funnel-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(raw)
+            del raw
+            path = Path(tmp)
+        sample = _head(path).decode("utf-8-sig", errors="ignore")
+        if not sample.strip():
+            raise InputError(f"{name} is empty.")
+        delimiter = detect_delimiter(sample)
+        frame, rejected, rows_read = _read_csv_file(path, name=name, delimiter=delimiter)
+        bad_text = [r for r in rejected if r.reason == _DUCK_REASONS["INVALID UNICODE"]]
+        if bad_text and encoding == "utf-8":
+            # Non-UTF-8 bytes after the sniffed head: the file is really cp1252.
+            return _read_text(source, name=name, head=head, encoding="cp1252")
+    finally:
+        if tmp:
+            os.unlink(tmp)
+    if rows_read == 0:
+        raise InputError(f"{name} has a header row but no data rows.")
+    if frame.width <= 2 and rows_read > 0 and len(rejected) == rows_read:
+        raise InputError(f"{name} could not be read as a table: no row matches its header.")
+    if delimiter != ",":
+        notes.append(f"Columns separated by {_delimiter_name(delimiter)}.")
+    return RawTable(
+        name=name,
+        format="csv",
+        frame=frame,
+        rows_read=rows_read,
+        rejected=rejected,
+        notes=notes,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+
+
+def _delimiter_name(d: str) -> str:
+    return {";": "semicolons", "\t": "tabs", "|": "pipes", ",": "commas"}[d]
+
+
+def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None) -> RawTable:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(source if isinstance(source, bytes) else str(source))
+        names = list(reader.sheet_names)
+    except Exception as exc:  # calamine raises several types for damaged files
+        raise InputError(
+            f"{name} could not be opened as an Excel workbook: it looks damaged or incomplete."
+        ) from exc
+    if not names:
+        raise InputError(f"{name} is a workbook with no sheets.")
+    if isinstance(sheet, int) and not 0 <= sheet < len(names) and str(sheet) in names:
+        sheet = str(sheet)  # a sheet named "2024" given on the command line
+    if sheet is not None and not (isinstance(sheet, int) and 0 <= sheet < len(names)):
+        if isinstance(sheet, int):
+            raise InputError(
+                f"{name} has no sheet number {sheet} (sheets are numbered from 0); "
+                f"it has {', '.join(names)}."
+            )
+        if sheet not in names:
+            raise InputError(f"{name} has no sheet named {sheet!r}; it has {', '.join(names)}.")
+    candidates = [sheet] if sheet is not None else list(range(len(names)))
+    chosen, frame = None, None
+    for idx in candidates:
+        try:
+            loaded = reader.load_sheet(idx).to_polars()
+        except Exception as exc:
+            label = names[idx] if isinstance(idx, int) else idx
+            raise InputError(f"{name}: sheet {label!r} could not be read ({exc}).") from exc
+        if loaded.height > 0 or sheet is not None:
+            chosen, frame = idx, loaded
+            break
+    if frame is None:
+        raise InputError(f"{name} has no sheet with data rows.")
+    sheet_name = names[chosen] if isinstance(chosen, int) else chosen
+    if frame.height == 0:
+        raise InputError(f"{name}: sheet {sheet_name!r} has a header row but no data rows.")
+    frame = _text_frame(frame)
+    frame = frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(ROW))
+    others = [n for n in names if n != sheet_name]
+    notes = [f"Sheet {sheet_name!r} read."] + (
+        [f"Other sheets: {', '.join(others)}."] if others else []
+    )
+    return RawTable(
+        name=name,
+        format="excel",
+        frame=frame,
+        rows_read=frame.height,
+        notes=notes,
+        sheets=names,
+        sheet=sheet_name,
+    )
+
+
+def _read_parquet(source: Path | bytes, *, name: str) -> RawTable:
+    try:
+        frame = pl.read_parquet(io.BytesIO(source) if isinstance(source, bytes) else source)
+    except Exception as exc:
+        raise InputError(f"{name} could not be read as Parquet: it looks damaged.") from exc
+    if frame.height == 0:
+        raise InputError(f"{name} has columns but no rows.")
+    frame = _text_frame(frame).with_columns(
+        pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW)
+    )
+    return RawTable(name=name, format="parquet", frame=frame, rows_read=frame.height)
+
+
+def read_file(
+    source: str | os.PathLike | bytes,
+    *,
+    name: str | None = None,
+    sheet: str | int | None = None,
+    max_bytes: int | None = None,
+) -> RawTable:
+    """Read one export file into an all-text frame, whatever its format.
+
+    Parameters
+    ----------
+    source
+        A path, or the file's bytes (an upload).
+    name
+        What to call the file in messages; defaults to the path's file name.
+    sheet
+        For workbooks: the sheet name or index; by default the first sheet with data.
+    max_bytes
+        Refuse larger files with a plain message (the app sets this; the CLI does not).
+
+    Returns
+    -------
+    RawTable
+        Kept rows as text with their row numbers in ``ROW``, and the rejected rows.
+
+    Raises
+    ------
+    InputError
+        With one sentence when the file cannot be used at all.
+
+    Examples
+    --------
+    >>> from funnel.sample import SAMPLE_DIR
+    >>> t = read_file(SAMPLE_DIR / "contacts.csv")
+    >>> t.format, t.rows_read == t.frame.height + len(t.rejected)
+    ('csv', True)
+    """
+    if isinstance(source, bytes | bytearray | memoryview):
+        data: Path | bytes = bytes(source)
+        name = name or "upload"
+    else:
+        data = Path(source)
+        name = name or data.name
+        if not data.exists():
+            raise InputError(f"{name}: no such file.")
+        if data.is_dir():
+            raise InputError(f"{name} is a folder, not a file.")
+    size = _size(data)
+    if size == 0:
+        raise InputError(f"{name} is empty.")
+    if max_bytes is not None and size > max_bytes:
+        raise InputError(
+            f"{name} is {_human_size(size)}, over the {_human_size(max_bytes)} limit for "
+            "uploads; load it with the funnel CLI or export fewer columns."
+        )
+    head = _head(data)
+    kind = sniff_format(head)
+    suffix = Path(name).suffix.lower()
+    if kind == "parquet":
+        table = _read_parquet(data, name=name)
+    elif kind in ("xlsx", "xls"):
+        table = _read_excel(data, name=name, sheet=sheet)
+    elif kind == "encrypted":
+        raise InputError(
+            f"{name} is a password-protected workbook; save an unprotected copy and load that."
+        )
+    elif kind == "zip" and suffix in (".xlsx", ".xlsm"):
+        # A ZIP with no workbook parts in its head: a damaged or truncated workbook.
+        table = _read_excel(data, name=name, sheet=sheet)
+    elif kind == "zip":
+        raise InputError(f"{name} is a ZIP archive, not a workbook; unzip it and load the files.")
+    elif kind == "binary":
+        raise InputError(
+            f"{name} is not a CSV, Excel or Parquet file (its content looks like binary data)."
+        )
+    else:
+        table = _read_text(data, name=name, head=head)
+        if suffix in (".xlsx", ".xls", ".xlsm", ".parquet"):
+            table.notes.insert(0, f"Named {suffix} but holds CSV text; read as CSV.")
+    if not table.columns:
+        raise InputError(f"{name} has no columns.")
+    return table

@@ -1,0 +1,196 @@
+"""The first analyses every page relies on: stages reached, the stage funnel, sources.
+
+Pure functions over the canonical lead table (a polars DataFrame or LazyFrame).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from funnel.mapping import STAGES
+from funnel.model import STAGE_DATES, Dataset
+from funnel.stats import wilson_exprs
+
+_RANK = {s: i for i, s in enumerate(STAGES)}
+
+
+def stages_present(leads: pl.DataFrame) -> list[str]:
+    """The funnel stages this lead table has evidence for, in order.
+
+    ``lead`` always; a middle stage when its date column or the stage column shows it;
+    ``won`` when outcomes are known.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> stages_present(pl.DataFrame({"lead_id": ["a"], "outcome": ["won"]}))
+    ['lead', 'won']
+    """
+    cols = leads.columns
+    present = {"lead"}
+    for stage, col in STAGE_DATES.items():
+        if col in cols and leads[col].null_count() < leads.height:
+            present.add(stage)
+    if "stage" in cols:
+        present |= set(leads["stage"].drop_nulls().unique().to_list())
+    if "outcome" in cols and leads["outcome"].null_count() < leads.height:
+        present.add("won")
+    return [s for s in STAGES if s in present]
+
+
+def reached_exprs(leads: pl.DataFrame | pl.LazyFrame) -> dict[str, pl.Expr]:
+    """For each stage, an expression true when a lead reached it or any later stage.
+
+    Evidence is a stage date, the furthest-stage column or a won outcome, so the
+    counts never increase down the funnel.
+    """
+    cols = leads.collect_schema().names()
+    out: dict[str, pl.Expr] = {}
+    stage_rank = (
+        pl.col("stage").replace_strict(_RANK, default=None, return_dtype=pl.Int64)
+        if "stage" in cols else None
+    )
+    later = pl.col("outcome") == "won" if "outcome" in cols else pl.lit(False)
+    if stage_rank is not None:  # a furthest stage of "won" is a win too
+        later = later.fill_null(False) | (stage_rank == _RANK["won"]).fill_null(False)
+    out["won"] = later.fill_null(False)
+    for stage in reversed(STAGES[1:-1]):
+        col = STAGE_DATES[stage]
+        ev = later
+        if col in cols:
+            ev = ev | pl.col(col).is_not_null()
+        if stage_rank is not None:
+            ev = ev | (stage_rank >= _RANK[stage]).fill_null(False)
+        out[stage] = ev.fill_null(False)
+        later = out[stage]
+    out["lead"] = pl.lit(True)
+    return {s: out[s] for s in STAGES}
+
+
+def stage_funnel(leads: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Counts per stage reached, with step and cumulative conversion and 95% intervals.
+
+    Returns columns ``stage, count, rate_from_previous, rate_from_first, ci_low,
+    ci_high`` (the interval is for ``rate_from_previous``).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> stage_funnel(load_sample().leads)["stage"].to_list()[0]
+    'lead'
+    """
+    frame = leads.collect() if isinstance(leads, pl.LazyFrame) else leads
+    stages = stages_present(frame)
+    reached = reached_exprs(frame)
+    counts = frame.select([reached[s].sum().alias(s) if s != "lead" else pl.len().alias(s)
+                           for s in stages]).row(0)
+    out = pl.DataFrame({"stage": stages, "count": [int(c) for c in counts]})
+    first = pl.col("count").first()
+    prev = pl.col("count").shift(1)
+    return out.with_columns(
+        pl.when(prev.is_null()).then(1.0).otherwise(pl.col("count") / prev)
+        .alias("rate_from_previous"),
+        (pl.col("count") / first).alias("rate_from_first"),
+        *wilson_exprs("count", prev),
+    )
+
+
+def source_table(ds: Dataset, *, by: str = "source") -> pl.DataFrame:
+    """Leads, wins, win rate (with 95% interval), revenue, cost and CAC per source.
+
+    ``revenue`` is the amount of won leads (null without amounts); ``cost`` comes
+    from the spend file when its sources match the leads' (case and spacing ignored);
+    ``cac`` is cost per won lead.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> t = source_table(load_sample())
+    >>> int(t["leads"].sum()) == load_sample().leads.height
+    True
+    """
+    leads = ds.leads
+    key = pl.col(by).fill_null("(none)") if by in leads.columns else pl.lit("(none)")
+    has_amount = "amount" in leads.columns
+    won = pl.col("outcome") == "won"
+    table = (
+        leads.lazy()
+        .group_by(key.alias(by))
+        .agg(
+            pl.len().alias("leads"),
+            won.sum().alias("won"),
+            (pl.col("amount").filter(won).sum() if has_amount else pl.lit(None, pl.Float64))
+            .alias("revenue"),
+        )
+        .with_columns((pl.col("won") / pl.col("leads")).alias("rate"),
+                      *wilson_exprs("won", "leads"))
+        .collect()
+    )
+    cost = pl.lit(None, dtype=pl.Float64)
+    if ds.spend is not None and by in ds.spend.columns:
+        norm = pl.col(by).str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "")
+        spent = ds.spend.group_by(norm.alias("_k")).agg(pl.col("cost").sum().alias("cost"))
+        table = table.with_columns(norm.alias("_k")).join(spent, on="_k", how="left").drop("_k")
+        cost = pl.col("cost")
+    table = table.with_columns(cost.alias("cost")).with_columns(
+        pl.when(pl.col("won") > 0).then(pl.col("cost") / pl.col("won")).alias("cac"),
+        pl.col("revenue").fill_null(0.0).alias("revenue") if has_amount else pl.col("revenue"),
+    )
+    return table.select(by, "leads", "won", "rate", "ci_low", "ci_high", "revenue", "cost",
+                        "cac").sort(["leads", by], descending=[True, False])
+
+
+def diagnose(ds: Dataset, *, max_rejected: int = 100) -> dict:
+    """The ``funnel diagnose --json`` object of the contract, for a loaded dataset.
+
+    Keys later analyses fill (``profile``, ``findings``, most of ``response``) are
+    ``None`` until they can be computed; a value that cannot be computed from the data
+    is ``None``, never a guess.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> out = diagnose(load_sample())
+    >>> out["rows"]["leads"] == load_sample().leads.height
+    True
+    """
+    leads = ds.leads
+    n = leads.height
+    known = "outcome" in leads.columns and leads["outcome"].null_count() < n
+    won = int((leads["outcome"] == "won").sum()) if known else None  # no outcome: not 0
+    contacted = None
+    if "first_response_at" in leads.columns:
+        contacted = float(leads["first_response_at"].is_not_null().mean())
+    rejected = ds.health.rejected.head(max_rejected)
+    funnel = stage_funnel(leads)
+    return {
+        "rows": {
+            "leads": n,
+            "deals": ds.deals.height if ds.deals is not None else 0,
+            "activities": ds.activities.height if ds.activities is not None else 0,
+            "rejected": ds.health.rows_rejected,
+        },
+        "rejected": rejected.to_dicts(),
+        "funnel": funnel.select("stage", "count", "rate_from_previous", "rate_from_first",
+                                "ci_low", "ci_high").to_dicts(),
+        "won": won,
+        "conversion": (won / n) if won is not None and n else None,
+        "response": {
+            "contacted_share": contacted,
+            "median_hours": None,
+            "sla_hours": None,
+            "within_sla_share": None,
+            "by_bucket": None,
+        },
+        "profile": None,
+        "sources": source_table(ds).drop("ci_low", "ci_high").to_dicts(),
+        "findings": None,
+        "warnings": [
+            {"code": w.code, "level": w.level, "message": w.message, "count": w.count}
+            for w in ds.health.warnings
+        ],
+        "capabilities": [
+            {"analysis": c.analysis, "available": c.available, "reason": c.reason}
+            for c in ds.health.capabilities
+        ],
+    }

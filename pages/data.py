@@ -1,0 +1,47 @@
+"""Data: the sample by default, or the user's uploaded exports; mapping and health."""
+
+import streamlit as st
+
+from funnel import FIELDS, Mapping
+from funnel.readers import ROW
+from ui import panels, state, upload
+
+st.title("Data")
+banner = st.empty()  # filled once the uploads below are processed
+
+files = st.file_uploader(
+    "CRM exports: leads/contacts, and optionally deals, activities and spend "
+    "(CSV, Excel or Parquet; several files at once)",
+    accept_multiple_files=True, key=f"uploader:{st.session_state.get('uploader_key', 0)}",
+)
+if files:
+    tables = upload.read_uploads(files)
+    mapping: Mapping = st.session_state.get("mapping") or Mapping()
+    if tables:
+        roles = upload.choose_roles(tables)
+        ds = upload.build(tables, roles, mapping)
+        if ds is not None:
+            state.set_dataset(ds)
+            st.success(f"Loaded {ds.leads.height:,} leads from {ds.label}.")
+        with st.expander("Review the column mapping", expanded=ds is None):
+            upload.review_mapping(tables, roles, ds, mapping)
+elif not state.is_sample():
+    st.caption(f"Showing earlier upload: {state.current_dataset().label}")
+
+ds = state.current_dataset()
+if state.is_sample():
+    banner.info("You are looking at the **bundled sample data** (generated, not a client's). "
+                "Drop your own CRM exports below to analyse them.", icon=":material/science:")
+if not state.is_sample() and st.button("Clear my data and go back to the sample"):
+    state.reset_to_sample()
+    st.rerun()
+
+st.header("Data health")
+panels.health_panel(ds)
+st.header("Lead table")
+shown = [c for c in ds.leads.columns if not c.startswith("__")]
+canon = [c for c in shown if c in FIELDS["leads"] or c in ("outcome", "touches", "deals")]
+st.caption(f"{ds.leads.height:,} leads · {len(canon)} canonical fields · "
+           f"{len(ds.attributes)} profile attributes · first 500 rows, row = row in its file")
+st.dataframe(ds.leads.select([*canon, *[c for c in shown if c not in canon], ROW]).head(500),
+             hide_index=True)

@@ -1,0 +1,78 @@
+"""Shared pytest fixtures.
+
+Each block below belongs to one group of tests; add new fixtures in your own block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+# ---------------------------------------------------------------------------------------
+# Ingestion core (test_readers, test_parsing, test_mapping, test_model, test_cli,
+# test_summary): the real exports in ../shared/datasets and a small file writer.
+# ---------------------------------------------------------------------------------------
+
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+OLIST_LEADS = "olist_marketing_funnel/olist_marketing_qualified_leads_dataset.csv"
+OLIST_DEALS = "olist_marketing_funnel/olist_closed_deals_dataset.csv"
+XED_LEADS = "x_education/Leads.csv"
+
+
+def _dataset_file(relative: str) -> Path:
+    path = DATASETS / relative
+    if not path.is_file():
+        pytest.skip(f"shared dataset {relative} is not available")
+    return path
+
+
+@pytest.fixture(scope="session")
+def olist_files() -> tuple[Path, Path]:
+    """Olist's (leads, closed deals) CSV paths; skips when the datasets are absent."""
+    return _dataset_file(OLIST_LEADS), _dataset_file(OLIST_DEALS)
+
+
+@pytest.fixture(scope="session")
+def xed_file() -> Path:
+    """X Education's Leads.csv path; skips when the datasets are absent."""
+    return _dataset_file(XED_LEADS)
+
+
+@pytest.fixture(scope="session")
+def olist_dataset(olist_files):
+    """Olist loaded once with no mapping file (a fixed ``now``)."""
+    import datetime as dt
+
+    import funnel
+
+    leads, deals = olist_files
+    return funnel.load(leads, deals=deals, now=dt.datetime(2030, 1, 1))
+
+
+@pytest.fixture(scope="session")
+def xed_dataset(xed_file):
+    """X Education loaded once with no mapping file (a fixed ``now``)."""
+    import datetime as dt
+
+    import funnel
+
+    return funnel.load(xed_file, now=dt.datetime(2030, 1, 1))
+
+
+@pytest.fixture
+def write_file(tmp_path: Path) -> Callable[[str, str | bytes], Path]:
+    """``write_file(name, content)``: write text (UTF-8) or bytes under ``tmp_path``."""
+
+    def write(name: str, content: str | bytes) -> Path:
+        path = tmp_path / name
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        return path
+
+    return write
+
+
+# ---------------------------------------------------------------------------------------
+# end of ingestion-core fixtures
+# ---------------------------------------------------------------------------------------

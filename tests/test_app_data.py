@@ -1,0 +1,86 @@
+"""AppTest of the Data page: sample by default, uploads, bad input, clearing, isolation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+OLIST = ROOT.parent / "shared" / "datasets" / "olist_marketing_funnel"
+
+
+def _open() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _upload(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
+    at.file_uploader[0].set_value([(n, b, "text/csv") for n, b in files]).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_data_page_opens_on_labelled_sample():
+    at = _open()
+    assert any("sample data" in i.value.lower() for i in at.info)
+    assert int(_metric(at, "Leads").replace(",", "")) > 10_000
+    assert _metric(at, "Rows rejected") == "0"
+
+
+def test_data_page_sample_rows_are_accounted_for():
+    at = _open()
+    read, kept, rejected = (int(_metric(at, k).replace(",", ""))
+                            for k in ("Rows read", "Rows kept", "Rows rejected"))
+    assert read == kept + rejected
+
+
+@pytest.mark.skipif(not OLIST.exists(), reason="shared datasets not present")
+def test_data_page_upload_olist_gives_known_counts():
+    at = _upload(_open(), [
+        (p.name, p.read_bytes()) for p in sorted(OLIST.glob("*.csv"))
+    ])
+    assert _metric(at, "Leads") == "8,000"
+    assert _metric(at, "Won") == "842"
+    assert any("Loaded 8,000 leads" in s.value for s in at.success)
+
+
+def test_data_page_binary_upload_gets_one_plain_sentence():
+    at = _upload(_open(), [("leads.xlsx", bytes(range(256)) * 20)])
+    messages = [e.value for e in at.error]
+    assert messages == ["leads.xlsx is not a CSV, Excel or Parquet file (its content looks "
+                        "like binary data)."]
+
+
+def test_data_page_ragged_rows_are_listed_with_reasons():
+    csv = b"lead_id,created_at,source\n1,2024-01-02,Ads\n2,2024-01-03\n3,2024-01-04,Ads,x\n"
+    at = _upload(_open(), [("leads.csv", csv)])
+    assert _metric(at, "Rows read") == "3"
+    assert _metric(at, "Rows rejected") == "2"
+    shown = at.dataframe[1].value if len(at.dataframe) > 1 else None
+    assert shown is not None
+
+
+def test_data_page_clear_returns_to_sample():
+    csv = b"lead_id,created_at,outcome\n1,2024-01-02,won\n2,2024-01-03,lost\n"
+    at = _upload(_open(), [("leads.csv", csv)])
+    assert _metric(at, "Leads") == "2"
+    at.file_uploader[0].set_value(None).run()
+    next(b for b in at.button if "back to the sample" in b.label).click().run()
+    assert int(_metric(at, "Leads").replace(",", "")) > 10_000
+
+
+def test_data_page_sessions_do_not_see_each_others_upload():
+    csv = b"lead_id,created_at,outcome\n1,2024-01-02,won\n"
+    mine = _upload(_open(), [("client.csv", csv)])
+    other = _open()
+    assert _metric(mine, "Leads") == "1"
+    assert int(_metric(other, "Leads").replace(",", "")) > 10_000

@@ -1,0 +1,234 @@
+"""Tests of the ``funnel`` command line (funnel.cli.main and ``python -m funnel``)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from funnel.cli import main
+
+CONTRACT_KEYS = {"rows", "rejected", "funnel", "won", "conversion", "response", "profile",
+                 "sources", "findings"}
+RESPONSE_KEYS = {"contacted_share", "median_hours", "sla_hours", "within_sla_share", "by_bucket"}
+LEADS = "lead_id,created_at,source,outcome\nL1,2024-01-01,Ads,won\nL2,2024-01-02,SEO,lost\n"
+
+
+def _json(capsys, *args: str) -> dict:
+    assert main(["diagnose", *map(str, args), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture(scope="module")
+def olist_json(olist_files) -> dict:
+    leads, deals = olist_files
+    out = subprocess.run(
+        [sys.executable, "-m", "funnel", "diagnose", "--leads", str(leads), "--deals", str(deals),
+         "--json"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.fixture(scope="module")
+def xed_json(xed_file) -> dict:
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["diagnose", "--leads", str(xed_file), "--json"]) == 0
+    return json.loads(buf.getvalue())
+
+
+# --- the real exports -----------------------------------------------------------------
+
+
+def test_python_m_funnel_runs_on_olist(olist_json):
+    assert olist_json["rows"] == {"leads": 8000, "deals": 842, "activities": 0, "rejected": 0}
+
+
+def test_main_json_olist_won_and_conversion(olist_json):
+    assert (olist_json["won"], olist_json["conversion"]) == (842, 842 / 8000)
+
+
+def test_main_json_olist_funnel(olist_json):
+    assert [(s["stage"], s["count"], s["rate_from_first"]) for s in olist_json["funnel"]] == [
+        ("lead", 8000, 1.0), ("won", 842, 842 / 8000)]
+
+
+def test_main_json_olist_sources_add_up(olist_json):
+    sources = olist_json["sources"]
+    assert (sum(s["leads"] for s in sources), sum(s["won"] for s in sources)) == (8000, 842)
+
+
+def test_main_json_olist_source_rate_is_won_over_leads(olist_json):
+    assert all(s["rate"] == pytest.approx(s["won"] / s["leads"]) for s in olist_json["sources"])
+
+
+def test_main_json_olist_has_no_contacted_share_without_activities(olist_json):
+    assert olist_json["response"]["contacted_share"] is None
+
+
+def test_main_json_olist_warns_of_won_before_created(olist_json):
+    assert "won_before_created" in {w["code"] for w in olist_json["warnings"]}
+
+
+def test_main_json_x_education_rows(xed_json):
+    assert xed_json["rows"] == {"leads": 9240, "deals": 0, "activities": 0, "rejected": 0}
+
+
+def test_main_json_x_education_won_and_conversion(xed_json):
+    assert (xed_json["won"], xed_json["conversion"]) == (3561, 3561 / 9240)
+
+
+def test_main_json_x_education_funnel(xed_json):
+    assert [(s["stage"], s["count"]) for s in xed_json["funnel"]] == [("lead", 9240),
+                                                                     ("won", 3561)]
+
+
+def test_main_json_x_education_google_source(xed_json):
+    google = next(s for s in xed_json["sources"] if s["source"] == "Google")
+    assert (google["leads"], google["won"], google["rate"]) == (
+        2868, 1147, pytest.approx(1147 / 2868))
+
+
+def test_main_json_x_education_has_no_contacted_share(xed_json):
+    assert xed_json["response"]["contacted_share"] is None
+
+
+def test_main_json_x_education_says_trends_unavailable(xed_json):
+    caps = {c["analysis"]: c["available"] for c in xed_json["capabilities"]}
+    assert caps["Trends by month and cohorts"] is False
+
+
+# --- JSON shape -----------------------------------------------------------------------
+
+
+def test_main_json_has_contract_keys(capsys, write_file):
+    assert set(_json(capsys, "--leads", write_file("l.csv", LEADS))) >= CONTRACT_KEYS
+
+
+def test_main_json_response_has_contract_keys(capsys, write_file):
+    out = _json(capsys, "--leads", write_file("l.csv", LEADS))
+    assert set(out["response"]) == RESPONSE_KEYS
+
+
+def test_main_json_funnel_rows_have_contract_keys(capsys, write_file):
+    out = _json(capsys, "--leads", write_file("l.csv", LEADS))
+    assert all({"stage", "count", "rate_from_previous", "rate_from_first", "ci_low",
+                "ci_high"} <= set(row) for row in out["funnel"])
+
+
+def test_main_json_sources_have_contract_keys(capsys, write_file):
+    out = _json(capsys, "--leads", write_file("l.csv", LEADS))
+    assert all(set(row) == {"source", "leads", "won", "rate", "revenue", "cost", "cac"}
+               for row in out["sources"])
+
+
+def test_main_json_rejected_rows_have_file_row_reason(capsys, write_file):
+    out = _json(capsys, "--leads", write_file("l.csv", LEADS + "L3,,Ads,won\n"))
+    assert out["rejected"] == [{"file": "l.csv", "row": 4, "reason": "created_at is empty"}]
+
+
+def test_main_json_won_is_null_without_outcomes(capsys, write_file):
+    out = _json(capsys, "--leads", write_file("l.csv", "lead_id,created_at\nL1,2024-01-01\n"))
+    assert (out["won"], out["conversion"]) == (None, None)
+
+
+def test_main_json_stacks_repeated_leads(capsys, write_file):
+    out = _json(capsys, "--leads", write_file("a.csv", LEADS), "--leads",
+                write_file("b.csv", LEADS.replace("L", "M")))
+    assert out["rows"]["leads"] == 4
+
+
+def test_main_json_uses_mapping_file(capsys, write_file):
+    mapping = write_file("m.mapping.json", '{"values": {"source": {"Ads": "Paid"}}}')
+    out = _json(capsys, "--leads", write_file("l.csv", LEADS), "--mapping", mapping)
+    assert {s["source"] for s in out["sources"]} == {"Paid", "SEO"}
+
+
+def test_main_json_reads_chosen_sheet(capsys, tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "book.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    wb.add_worksheet("Notes").write_row(0, 0, ["nothing here"])
+    ws = wb.add_worksheet("Leads")
+    for r, row in enumerate(line.split(",") for line in LEADS.splitlines()):
+        ws.write_row(r, 0, row)
+    wb.close()
+    assert _json(capsys, "--leads", path, "--sheet", "1")["rows"]["leads"] == 2
+
+
+def test_main_prints_text_report_without_json(capsys, write_file):
+    assert main(["diagnose", "--leads", str(write_file("l.csv", LEADS))]) == 0
+    assert capsys.readouterr().out.startswith("Leads 2  deals 0  activities 0  rejected rows 0\n")
+
+
+# --- bad input ------------------------------------------------------------------------
+
+BAD = [
+    pytest.param({"leads": ("empty.csv", b"")}, "empty.csv is empty", id="empty"),
+    pytest.param({"leads": ("h.csv", b"lead_id,created_at\n")}, "h.csv has a header row",
+                 id="header-only"),
+    pytest.param({"leads": ("r.csv", bytes(range(256)) * 8)}, "r.csv is not a CSV",
+                 id="binary"),
+    pytest.param({"leads": ("c.xlsx", b"PK\x03\x04" + bytes(range(256)) * 8)},
+                 "c.xlsx could not be opened as an Excel workbook", id="corrupt-xlsx"),
+    pytest.param({"leads": ("p.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64
+                            + "EncryptedPackage".encode("utf-16-le"))},
+                 "p.xlsx is a password-protected workbook", id="encrypted"),
+    pytest.param({"leads": ("n.csv", b"email,colour\na@x.com,red\n")},
+                 "n.csv has no column that can be a creation date", id="no-date-no-outcome"),
+    pytest.param({"leads": ("l.csv", LEADS.encode()), "mapping": ("m.json", b"{oops")},
+                 "The mapping file m.json is not valid JSON", id="broken-mapping"),
+    pytest.param({"leads": ("l.csv", LEADS.encode()),
+                  "mapping": ("m.json", b'{"leads": {"created_at": "Signup"}}')},
+                 "l.csv: the mapping names columns the file does not have", id="mapping-column"),
+    pytest.param({"leads": ("l.csv", LEADS.encode()), "deals": ("d.csv", b"Amount\n5\n")},
+                 "d.csv has no column linking deals to leads", id="unlinked-deals"),
+]
+
+
+def _run_bad(write_file, files: dict) -> int:
+    args = ["diagnose"]
+    for option, (name, content) in files.items():
+        args += [f"--{option}", str(write_file(name, content))]
+    return main(args)
+
+
+@pytest.mark.parametrize(("files", "says"), BAD)
+def test_main_exits_2_on_bad_input(write_file, capsys, files, says):
+    assert _run_bad(write_file, files) == 2
+
+
+@pytest.mark.parametrize(("files", "says"), BAD)
+def test_main_explains_bad_input_in_one_stderr_line(write_file, capsys, files, says):
+    _run_bad(write_file, files)
+    err = capsys.readouterr().err
+    assert (err.startswith(f"funnel: {says}"), err.count("\n"), "Traceback" in err) == (
+        True, 1, False)
+
+
+@pytest.mark.parametrize(("files", "says"), BAD)
+def test_main_prints_nothing_on_stdout_for_bad_input(write_file, capsys, files, says):
+    _run_bad(write_file, files)
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--leads", "{tmp}/missing.csv"], "funnel: missing.csv: no such file.\n"),
+        (["--leads", "{tmp}"], "is a folder, not a file.\n"),
+        (["--leads", "{tmp}/l.csv", "--mapping", "{tmp}/none.json"],
+         "none.json could not be read (No such file or directory).\n"),
+    ],
+)
+def test_main_explains_missing_files(write_file, tmp_path, capsys, args, says):
+    write_file("l.csv", LEADS)
+    assert main(["diagnose", *(a.format(tmp=tmp_path) for a in args)]) == 2
+    assert capsys.readouterr().err.endswith(says)

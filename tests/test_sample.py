@@ -1,0 +1,580 @@
+"""Tests of the seeded sample generator (funnel.sample)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import numpy as np
+import polars as pl
+import pytest
+
+from funnel.sample import SAMPLE_FILES, _main, generate_sample, write_sample
+
+N = 3_000
+SEED = 7
+EXPORT_AT = datetime(2026, 11, 1)
+MINUTE = "%Y-%m-%d %H:%M"
+SECOND = "%Y-%m-%d %H:%M:%S"
+FIN_DM = ["CFO", "Head of Finance", "VP Finance", "Finance Director", "Controller"]
+
+CONTACT_HEADERS = [
+    "Record ID", "First Name", "Last Name", "Email", "Phone Number", "Company Name",
+    "Create Date", "Original Source", "UTM Campaign", "Contact owner", "Owner Assigned Date",
+    "Lifecycle Stage", "Became a Marketing Qualified Lead Date", "SAL Date",
+    "Became a Sales Qualified Lead Date", "Became an Opportunity Date", "Lead Status",
+    "Disqualification Reason", "HubSpot Score", "Industry", "Number of Employees",
+    "Annual Revenue", "Job Title", "Country/Region", "Budget Confirmed", "Decision Maker",
+    "Purchase Timeline",
+]
+DEAL_HEADERS = [
+    "Deal - ID", "Deal - Title", "Deal - HubSpot Contact ID", "Deal - Value", "Deal - Currency",
+    "Deal - Status", "Deal - Stage", "Deal - Owner", "Deal - Deal created", "Deal - Won time",
+    "Deal - Lost time", "Deal - Lost reason",
+]
+ACTIVITY_HEADERS = [
+    "Activity - ID", "Activity - Type", "Activity - Subject", "Activity - HubSpot Contact ID",
+    "Activity - Assigned to user", "Activity - Marked as done time",
+]
+SPEND_HEADERS = ["Month", "Channel", "Campaign", "Spend"]
+STAGE_DATES = [
+    "Create Date", "Became a Marketing Qualified Lead Date", "SAL Date",
+    "Became a Sales Qualified Lead Date", "Became an Opportunity Date",
+]
+
+
+def _ts(col: str, fmt: str = MINUTE) -> pl.Expr:
+    return pl.col(col).str.strptime(pl.Datetime, fmt)
+
+
+@pytest.fixture(scope="module")
+def frames() -> dict[str, pl.DataFrame]:
+    return generate_sample(n_leads=N, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def leads(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Contacts with first touch, touch count, reassignment flag and outcome flags."""
+    acts = frames["activities"].group_by("Activity - HubSpot Contact ID").agg(
+        _ts("Activity - Marked as done time", SECOND).min().alias("first_touch"),
+        pl.len().alias("touches"),
+        pl.col("Activity - Assigned to user").n_unique().alias("reps"),
+    )
+    won_ids = frames["deals"].filter(pl.col("Deal - Status") == "won")["Deal - HubSpot Contact ID"]
+    employees = pl.col("Number of Employees").str.replace_all(",", "").cast(pl.Int64, strict=False)
+    return (
+        frames["contacts"]
+        .join(acts, left_on="Record ID", right_on="Activity - HubSpot Contact ID", how="left")
+        .with_columns(
+            _ts("Create Date").alias("created"),
+            _ts("Owner Assigned Date").alias("assigned"),
+            pl.col("Became a Sales Qualified Lead Date").is_not_null().alias("qualified"),
+            pl.col("Record ID").is_in(won_ids.implode()).alias("won"),
+            pl.col("touches").fill_null(0),
+            (
+                pl.col("Industry").is_in(["Software", "Financial Services"])
+                & employees.is_between(50, 1000)
+                & (pl.col("Budget Confirmed") == "Yes")
+                & pl.col("Job Title").is_in(FIN_DM)
+            ).fill_null(False).alias("in_profile"),
+        )
+        .with_columns(
+            ((pl.col("first_touch") - pl.col("created")).dt.total_seconds() / 3600).alias("hours"),
+            ((pl.col("assigned") - pl.col("created")).dt.total_seconds() / 3600)
+            .alias("assign_hours"),
+        )
+    )
+
+
+def _per_owner(leads: pl.DataFrame, *aggs: pl.Expr) -> dict[str, dict]:
+    table = leads.filter(pl.col("Contact owner").is_not_null()).group_by("Contact owner").agg(*aggs)
+    return {row.pop("Contact owner"): row for row in table.to_dicts()}
+
+
+# ------------------------------------------------------------------------- shape & format
+
+
+def test_generate_sample_returns_the_four_frames(frames):
+    assert sorted(frames) == ["activities", "contacts", "deals", "spend"]
+
+
+def test_generate_sample_uses_the_export_headers(frames):
+    assert frames["contacts"].columns == CONTACT_HEADERS
+    assert frames["deals"].columns == DEAL_HEADERS
+    assert frames["activities"].columns == ACTIVITY_HEADERS
+    assert frames["spend"].columns == SPEND_HEADERS
+
+
+def test_generate_sample_all_columns_are_text(frames):
+    for frame in frames.values():
+        assert set(frame.schema.values()) == {pl.String}
+
+
+def test_generate_sample_row_counts(frames):
+    assert frames["contacts"].height == N
+    assert 0.07 * N <= frames["deals"].height <= 0.16 * N
+    assert 2.3 * N <= frames["activities"].height <= 3.8 * N
+    assert frames["spend"].height > 0
+
+
+def test_generate_sample_is_deterministic_for_a_seed(frames):
+    again = generate_sample(n_leads=N, seed=SEED)
+    for key, frame in frames.items():
+        assert frame.equals(again[key]), key
+
+
+def test_generate_sample_differs_between_seeds(frames):
+    other = generate_sample(n_leads=N, seed=SEED + 1)
+    assert not frames["contacts"].equals(other["contacts"])
+
+
+def test_generate_sample_record_ids_are_unique_integers(frames):
+    ids = frames["contacts"]["Record ID"]
+    assert ids.n_unique() == N
+    assert ids.str.contains(r"^\d+$").all()
+
+
+def test_generate_sample_ids_of_deals_and_activities_are_unique(frames):
+    assert frames["deals"]["Deal - ID"].is_unique().all()
+    assert frames["deals"]["Deal - ID"].str.contains(r"^D-\d{6,}$").all()
+    assert frames["activities"]["Activity - ID"].is_unique().all()
+
+
+def test_generate_sample_date_formats(frames):
+    contacts, deals, acts = frames["contacts"], frames["deals"], frames["activities"]
+    minute = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$"
+    second = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
+    for col in [*STAGE_DATES, "Owner Assigned Date"]:
+        assert contacts[col].drop_nulls().str.contains(minute).all(), col
+    for col in ["Deal - Deal created", "Deal - Won time", "Deal - Lost time"]:
+        assert deals[col].drop_nulls().str.contains(second).all(), col
+    assert acts["Activity - Marked as done time"].str.contains(second).all()
+
+
+def test_generate_sample_number_formats(frames):
+    contacts, deals, spend = frames["contacts"], frames["deals"], frames["spend"]
+    employees = contacts["Number of Employees"].drop_nulls().filter(
+        contacts["Number of Employees"].drop_nulls() != "N/A"
+    )
+    assert employees.str.contains(r"^\d{1,3}(,\d{3})*$").all()
+    assert employees.str.contains(",").any()
+    assert contacts["Annual Revenue"].drop_nulls().str.contains(r"^\$\d{1,3}(,\d{3})*$").all()
+    score = contacts["HubSpot Score"].cast(pl.Int64)
+    assert score.min() >= 0 and score.max() <= 100
+    value = deals["Deal - Value"].cast(pl.Float64)
+    assert value.min() >= 5_000 and value.max() <= 80_000
+    assert (deals["Deal - Currency"] == "USD").all()
+    assert spend["Spend"].str.contains(r"^\$\d{1,3}(,\d{3})*\.\d{2}$").all()
+    assert spend["Month"].str.contains(r"^\d{4}-\d{2}$").all()
+
+
+def test_generate_sample_contact_details_look_real(frames):
+    contacts = frames["contacts"]
+    assert contacts["Email"].str.contains(r"^[a-z]+\.[a-z]+\d*@[a-z.]+\.example$").all()
+    phones = contacts["Phone Number"].drop_nulls()
+    assert phones.str.contains(r"^\+1 555 01\d{2} \d{4}$").all()
+    assert contacts["Company Name"].drop_nulls().n_unique() > N / 4
+
+
+def test_generate_sample_vocabularies(frames):
+    contacts, deals = frames["contacts"], frames["deals"]
+    assert set(contacts["Original Source"].unique()) == {
+        "Organic Search", "Paid Search", "Paid Social", "Email Marketing", "Referrals",
+        "Direct Traffic", "Offline Sources",
+    }
+    assert set(contacts["Lifecycle Stage"].unique()) == {
+        "Lead", "Marketing Qualified Lead", "Sales Qualified Lead", "Opportunity", "Customer",
+    }
+    assert set(contacts["Lead Status"].unique()) == {
+        "New", "Attempted to Contact", "Connected", "Open Deal", "Unqualified", "Bad Timing",
+    }
+    assert set(contacts["Disqualification Reason"].drop_nulls().unique()) == {
+        "No budget", "Student / job seeker", "Too small", "Competitor", "Wrong contact",
+        "Not reachable", "Expected a free product",
+    }
+    assert set(deals["Deal - Status"].unique()) == {"won", "lost", "open"}
+    assert set(deals["Deal - Lost reason"].drop_nulls().unique()) <= {
+        "Price too high", "Chose competitor", "No decision", "Missing feature",
+        "Expected a free product", "Bad timing",
+    }
+    assert set(frames["activities"]["Activity - Type"].unique()) == {"call", "email", "meeting"}
+    assert 8 <= contacts["UTM Campaign"].drop_nulls().n_unique() <= 12
+    assert contacts["UTM Campaign"].null_count() > 0
+    assert 6 <= contacts["Contact owner"].drop_nulls().n_unique() <= 8
+
+
+def test_generate_sample_has_form_placeholders(frames):
+    contacts = frames["contacts"]
+    assert (contacts["Job Title"] == "N/A").sum() > 0
+    assert (contacts["Industry"] == "Select").sum() > 0
+    assert (contacts["Number of Employees"] == "N/A").sum() > 0
+
+
+def test_generate_sample_disqualification_reason_only_for_unqualified(frames):
+    contacts = frames["contacts"]
+    has_reason = contacts["Disqualification Reason"].is_not_null()
+    assert (has_reason == (contacts["Lead Status"] == "Unqualified")).all()
+
+
+def test_generate_sample_spend_covers_paid_channels_only(frames):
+    spend = frames["spend"]
+    assert set(spend["Channel"].unique()) <= {"Paid Search", "Paid Social", "Offline Sources"}
+    assert "facebook-free-tool" in spend["Campaign"].to_list()
+    assert spend.select("Month", "Campaign").is_unique().all()
+
+
+# ------------------------------------------------------------------------- integrity
+
+
+def test_deals_refer_to_existing_contacts(frames):
+    ids = frames["contacts"]["Record ID"].implode()
+    assert frames["deals"]["Deal - HubSpot Contact ID"].is_in(ids).all()
+
+
+def test_activities_refer_to_existing_contacts(frames):
+    ids = frames["contacts"]["Record ID"].implode()
+    assert frames["activities"]["Activity - HubSpot Contact ID"].is_in(ids).all()
+
+
+def test_deals_exist_exactly_for_opportunities(frames):
+    contacts = frames["contacts"]
+    with_deal = set(frames["deals"]["Deal - HubSpot Contact ID"].to_list())
+    opps = set(contacts.filter(pl.col("Became an Opportunity Date").is_not_null())["Record ID"])
+    assert with_deal == opps
+
+
+def test_deals_a_handful_of_leads_have_two(frames):
+    counts = frames["deals"]["Deal - HubSpot Contact ID"].value_counts()
+    assert counts["count"].max() <= 2
+    assert 0 < (counts["count"] == 2).sum() < 0.05 * counts.height
+
+
+def test_deals_created_on_or_after_opportunity_date(frames):
+    joined = frames["deals"].join(
+        frames["contacts"], left_on="Deal - HubSpot Contact ID", right_on="Record ID"
+    )
+    late = joined.filter(
+        _ts("Deal - Deal created", SECOND) < _ts("Became an Opportunity Date")
+    )
+    assert late.height == 0
+
+
+def test_deals_won_make_the_contact_a_customer(frames):
+    won = set(
+        frames["deals"].filter(pl.col("Deal - Status") == "won")["Deal - HubSpot Contact ID"]
+    )
+    customers = set(
+        frames["contacts"].filter(pl.col("Lifecycle Stage") == "Customer")["Record ID"]
+    )
+    assert won == customers
+
+
+def test_deals_close_times_match_status(frames):
+    deals = frames["deals"]
+    won, lost = deals["Deal - Status"] == "won", deals["Deal - Status"] == "lost"
+    assert (deals["Deal - Won time"].is_not_null() == won).all()
+    assert (deals["Deal - Lost time"].is_not_null() == lost).all()
+    assert (deals["Deal - Lost reason"].is_not_null() == lost).all()
+
+
+def test_deals_sales_cycle_is_tens_of_days(frames):
+    cycle = frames["deals"].select(
+        (_ts("Deal - Won time", SECOND) - _ts("Deal - Deal created", SECOND)).dt.total_days()
+    ).to_series().drop_nulls()
+    assert 15 <= cycle.median() <= 70
+
+
+def test_contacts_stage_dates_are_monotone(frames):
+    dates = frames["contacts"].select([_ts(c).alias(c) for c in STAGE_DATES])
+    for earlier, later in zip(STAGE_DATES, STAGE_DATES[1:], strict=False):
+        broken = dates.filter(
+            pl.col(later).is_not_null()
+            & (pl.col(earlier).is_null() | (pl.col(earlier) > pl.col(later)))
+        )
+        assert broken.height == 0, (earlier, later)
+
+
+def test_contacts_lifecycle_stage_is_furthest_stage_reached(frames):
+    contacts = frames["contacts"]
+    expected = (
+        pl.when(pl.col("Lifecycle Stage") == "Customer").then(pl.lit("Customer"))
+        .when(pl.col("Became an Opportunity Date").is_not_null()).then(pl.lit("Opportunity"))
+        .when(pl.col("Became a Sales Qualified Lead Date").is_not_null())
+        .then(pl.lit("Sales Qualified Lead"))
+        .when(pl.col("Became a Marketing Qualified Lead Date").is_not_null())
+        .then(pl.lit("Marketing Qualified Lead"))
+        .otherwise(pl.lit("Lead"))
+    )
+    assert contacts.select((pl.col("Lifecycle Stage") == expected).all()).item()
+
+
+def test_contacts_unassigned_have_no_assignment_date(frames):
+    contacts = frames["contacts"]
+    no_owner = contacts["Contact owner"].is_null()
+    assert (contacts["Owner Assigned Date"].is_null() == no_owner).all()
+
+
+def test_contacts_assigned_after_created(leads):
+    assert leads.filter(pl.col("assigned") < pl.col("created")).height == 0
+
+
+def test_activities_happen_after_create_date(leads):
+    assert leads.filter(pl.col("first_touch") <= pl.col("created")).height == 0
+
+
+def test_generate_sample_nothing_after_the_export(frames):
+    contacts, deals, acts = frames["contacts"], frames["deals"], frames["activities"]
+    latest = [
+        contacts.select(_ts(c).max()).item() for c in [*STAGE_DATES, "Owner Assigned Date"]
+    ]
+    latest += [deals.select(_ts(c, SECOND).max()).item() for c in DEAL_HEADERS[8:11]]
+    latest.append(acts.select(_ts("Activity - Marked as done time", SECOND).max()).item())
+    assert max(x for x in latest if x is not None) < EXPORT_AT
+
+
+def test_generate_sample_export_at_cuts_the_data(frames):
+    cut = datetime(2026, 5, 1, 12, 0)
+    early = generate_sample(n_leads=1_000, seed=SEED, export_at=cut)
+    created = early["contacts"].select(_ts("Create Date").max()).item()
+    done = early["activities"].select(_ts("Activity - Marked as done time", SECOND).max()).item()
+    assert early["contacts"].height == 1_000
+    assert created < cut and done < cut
+
+
+def test_generate_sample_start_and_months(frames):
+    small = generate_sample(n_leads=500, seed=SEED, start=date(2024, 3, 1), months=2)
+    created = small["contacts"].select(_ts("Create Date").alias("c"))["c"]
+    assert created.min() >= datetime(2024, 3, 1) and created.max() < datetime(2024, 5, 1)
+    assert set(small["spend"]["Month"]) <= {"2024-03", "2024-04"}
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"n_leads": 0}, {"months": 0}, {"export_at": datetime(2025, 10, 1)}],
+)
+def test_generate_sample_rejects_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        generate_sample(**kwargs)
+
+
+# ------------------------------------------------------------------------- overall rates
+
+
+def test_generate_sample_stage_rates_are_plausible(leads):
+    def share(col: str) -> float:
+        return leads[col].is_not_null().mean()
+
+    assert 0.50 <= share("Became a Marketing Qualified Lead Date") <= 0.68
+    assert 0.20 <= share("SAL Date") <= 0.31
+    assert 0.11 <= share("Became a Sales Qualified Lead Date") <= 0.19
+    assert 0.08 <= share("Became an Opportunity Date") <= 0.14
+    assert 0.018 <= leads["won"].mean() <= 0.045
+
+
+def test_generate_sample_arrivals_mostly_in_business_hours(leads):
+    weekday = leads["created"].dt.weekday()
+    hour = leads["created"].dt.hour()
+    off = ((weekday >= 6) | (hour < 8) | (hour >= 18)).mean()
+    assert 0.08 <= off <= 0.25
+
+
+def test_deals_recent_ones_are_more_often_open(frames):
+    deals = frames["deals"].with_columns(_ts("Deal - Deal created", SECOND).alias("created"))
+    recent = deals.filter(pl.col("created") >= datetime(2026, 9, 1))
+    old = deals.filter(pl.col("created") < datetime(2026, 6, 1))
+    assert (recent["Deal - Status"] == "open").mean() > 0.4
+    assert (old["Deal - Status"] == "open").mean() < 0.05
+
+
+# ------------------------------------------------------------------------- planted effects
+
+
+def test_speed_response_time_is_right_skewed(leads):
+    hours = leads["hours"].drop_nulls()
+    assert 1.5 <= hours.median() <= 10
+    assert (hours > 24).mean() > 0.15
+    assert hours.mean() > 2 * hours.median()
+
+
+def test_speed_fast_response_qualifies_markedly_more_often(leads):
+    fast = leads.filter(pl.col("hours") < 1)["qualified"].mean()
+    slow = leads.filter(pl.col("hours") >= 24)["qualified"].mean()
+    assert fast > 4 * slow
+
+
+def test_speed_weekend_leads_wait_till_monday(leads):
+    weekday = pl.col("created").dt.weekday()
+    weekend = (weekday >= 6) | ((weekday == 5) & (pl.col("created").dt.hour() >= 18))
+    marked = leads.filter(pl.col("hours").is_not_null()).with_columns(weekend.alias("weekend"))
+    assert (
+        marked.filter("weekend")["hours"].median()
+        > 4 * marked.filter(~pl.col("weekend"))["hours"].median()
+    )
+    first_days = marked.filter("weekend")["first_touch"].dt.weekday()
+    assert (first_days == 1).mean() > 0.5
+
+
+def test_follow_up_about_one_in_seven_leads_never_touched(leads):
+    assert 0.10 <= (leads["touches"] == 0).mean() <= 0.22
+
+
+def test_follow_up_marcus_has_the_highest_never_touched_share(leads):
+    never = _per_owner(leads, (pl.col("touches") == 0).mean().alias("never"))
+    worst = max(never, key=lambda rep: never[rep]["never"])
+    assert worst == "Marcus Reed"
+    assert never["Marcus Reed"]["never"] > 0.25
+    assert never["Marcus Reed"]["never"] > 2 * max(
+        v["never"] for rep, v in never.items() if rep != "Marcus Reed"
+    )
+
+
+def test_follow_up_marcus_often_gives_up_after_one_attempt(leads):
+    touched = leads.filter(pl.col("touches") > 0)
+    single = _per_owner(touched, (pl.col("touches") == 1).mean().alias("single"))
+    others = [v["single"] for rep, v in single.items() if rep != "Marcus Reed"]
+    assert single["Marcus Reed"]["single"] > 1.8 * max(others)
+
+
+def test_routing_a_few_percent_unassigned(leads):
+    assert 0.02 <= leads["Contact owner"].is_null().mean() <= 0.07
+
+
+def test_routing_priya_gets_her_leads_late(leads):
+    delay = _per_owner(leads, pl.col("assign_hours").median().alias("delay"))
+    others = [v["delay"] for rep, v in delay.items() if rep != "Priya Shah"]
+    assert delay["Priya Shah"]["delay"] > 2.0
+    assert delay["Priya Shah"]["delay"] > 10 * max(others)
+
+
+def test_routing_priya_has_the_most_reassignments(leads):
+    touched = leads.filter(pl.col("touches") > 0)
+    moved = _per_owner(touched, (pl.col("reps") > 1).mean().alias("moved"))
+    others = [v["moved"] for rep, v in moved.items() if rep != "Priya Shah"]
+    assert moved["Priya Shah"]["moved"] > 2.5 * max(others)
+
+
+def test_profile_in_profile_leads_win_more_often(leads):
+    inside = leads.filter("in_profile")["won"]
+    outside = leads.filter(~pl.col("in_profile"))["won"]
+    assert 0.02 <= leads["in_profile"].mean() <= 0.12
+    assert inside.mean() > 2.5 * outside.mean()
+
+
+def test_profile_marketing_sends_mostly_small_companies_and_students(leads):
+    employees = pl.col("Number of Employees").str.replace_all(",", "").cast(pl.Int64, strict=False)
+    small_or_student = (employees < 50) | (pl.col("Job Title") == "Student")
+    known = leads.filter(employees.is_not_null() | (pl.col("Job Title") == "Student"))
+    assert known.select(small_or_student.mean()).item() > 0.5
+
+
+def test_profile_facebook_free_tool_brings_volume_not_fit(leads):
+    by_campaign = leads.group_by("UTM Campaign").agg(
+        pl.len().alias("leads"), pl.col("in_profile").mean().alias("fit")
+    )
+    biggest = by_campaign.filter(pl.col("UTM Campaign").is_not_null()).sort("leads")[-1]
+    assert biggest["UTM Campaign"].item() == "facebook-free-tool"
+    fit = dict(zip(by_campaign["UTM Campaign"], by_campaign["fit"], strict=True))
+    assert fit["facebook-free-tool"] < 0.25 * leads["in_profile"].mean()
+    paid_social = leads.filter(pl.col("Original Source") == "Paid Social")
+    assert paid_social.height == max(
+        leads.group_by("Original Source").len()["len"].to_list()
+    )
+
+
+def test_message_free_product_reasons_concentrate_in_facebook_free_tool(frames, leads):
+    reason = "Expected a free product"
+    lost_free = frames["deals"].filter(pl.col("Deal - Lost reason") == reason)
+    flagged = leads.with_columns(
+        (
+            (pl.col("Disqualification Reason") == reason).fill_null(False)
+            | pl.col("Record ID").is_in(lost_free["Deal - HubSpot Contact ID"].implode())
+        ).alias("free"),
+        (pl.col("UTM Campaign") == "facebook-free-tool").fill_null(False).alias("facebook"),
+    )
+    assert flagged.filter("free")["facebook"].mean() > 0.5
+    in_facebook = flagged.filter("facebook")["free"].mean()
+    elsewhere = flagged.filter(~pl.col("facebook"))["free"].mean()
+    assert in_facebook > 4 * elsewhere
+
+
+def test_scoring_hubspot_score_is_only_weakly_predictive(leads):
+    score = leads["HubSpot Score"].cast(pl.Float64).to_numpy()
+    won = leads["won"].cast(pl.Float64).to_numpy()
+    fit = leads["in_profile"].cast(pl.Float64).to_numpy()
+    score_corr = np.corrcoef(score, won)[0, 1]
+    assert -0.02 < score_corr < 0.12
+    assert np.corrcoef(fit, won)[0, 1] > score_corr
+
+
+def test_pipeline_tom_opens_opportunities_early_and_loses_them_undecided(frames, leads):
+    accepted = leads.filter(pl.col("SAL Date").is_not_null())
+    is_tom = pl.col("Contact owner") == "Tom Becker"
+    to_opp = pl.col("Became an Opportunity Date").is_not_null()
+    tom_rate = accepted.filter(is_tom).select(to_opp.mean()).item()
+    other_rate = accepted.filter(~is_tom).select(to_opp.mean()).item()
+    assert tom_rate > 1.3 * other_rate
+    lost = frames["deals"].filter(pl.col("Deal - Status") == "lost")
+    undecided = pl.col("Deal - Lost reason") == "No decision"
+    tom = lost.filter(pl.col("Deal - Owner") == "Tom Becker").select(undecided.mean()).item()
+    rest = lost.filter(pl.col("Deal - Owner") != "Tom Becker").select(undecided.mean()).item()
+    assert tom > 2 * rest
+
+
+def test_readiness_lena_answers_fastest_but_wins_few_opportunities(frames, leads):
+    speed = _per_owner(leads, pl.col("hours").median().alias("median"))
+    assert min(speed, key=lambda rep: speed[rep]["median"]) == "Lena Park"
+    closed = frames["deals"].filter(pl.col("Deal - Status") != "open")
+    won = (pl.col("Deal - Status") == "won").mean()
+    lena = closed.filter(pl.col("Deal - Owner") == "Lena Park").select(won).item()
+    normal = ["Sofia Alvarez", "James Okafor", "Emma Lindqvist", "Priya Shah", "Marcus Reed"]
+    rest = closed.filter(pl.col("Deal - Owner").is_in(normal)).select(won).item()
+    assert lena < 0.75 * rest
+
+
+# ------------------------------------------------------------------------- files & CLI
+
+
+def test_write_sample_returns_the_four_paths_in_order(tmp_path):
+    paths = write_sample(tmp_path, n_leads=300, seed=SEED)
+    assert [p.name for p in paths] == list(SAMPLE_FILES.values())
+    assert all(p.parent == tmp_path and p.stat().st_size > 0 for p in paths)
+
+
+def test_write_sample_files_are_readable_by_polars(tmp_path):
+    frames = generate_sample(n_leads=300, seed=SEED)
+    paths = write_sample(tmp_path, n_leads=300, seed=SEED)
+    keys = ["contacts", "deals", "activities", "spend"]
+    for key, path in zip(keys, paths, strict=True):
+        read = pl.read_csv(path, infer_schema=False)
+        assert read.equals(frames[key]), key
+        typed = pl.read_csv(path)  # default inference works too
+        assert typed.height == frames[key].height
+
+
+def test_write_sample_files_are_utf8_with_a_header_row(tmp_path):
+    paths = write_sample(tmp_path, n_leads=200, seed=SEED)
+    first_line = paths[0].read_bytes().decode("utf-8").splitlines()[0]
+    assert first_line.startswith("Record ID,First Name,Last Name,Email")
+
+
+def test_write_sample_creates_missing_folder(tmp_path):
+    target = tmp_path / "a" / "b"
+    write_sample(target, n_leads=100, seed=SEED)
+    assert (target / "contacts.csv").exists()
+
+
+def test_main_writes_the_files(tmp_path, capsys):
+    assert _main(["--out", str(tmp_path), "--leads", "400", "--seed", "3"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert [re.split(r"[\\/]", line)[-1] for line in printed] == list(SAMPLE_FILES.values())
+    contacts = pl.read_csv(tmp_path / "contacts.csv", infer_schema=False)
+    assert contacts.height == 400
+
+
+def test_sample_files_maps_roles_to_file_names():
+    assert SAMPLE_FILES == {
+        "leads": "contacts.csv",
+        "deals": "deals.csv",
+        "activities": "activities.csv",
+        "spend": "marketing_spend.csv",
+    }

@@ -1,0 +1,103 @@
+"""The upload flow: parse each file once, guess roles, build the dataset per session."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import funnel
+from funnel import Dataset, InputError, Mapping, RawTable
+from ui.state import forget_other_uploads, parse_upload
+
+ROLE_LABELS = {"leads": "Leads / contacts", "deals": "Deals / opportunities",
+               "activities": "Sales activities", "spend": "Marketing spend",
+               "ignore": "Ignore this file"}
+
+
+def read_uploads(files: list) -> list[RawTable]:
+    """Parse uploads with a progress bar; show each unusable file's one-line reason."""
+    tables: list[RawTable] = []
+    keys = set()
+    bar = st.progress(0.0, text="Reading files…")
+    for i, f in enumerate(files):
+        bar.progress(i / len(files), text=f"Reading {f.name} ({i + 1} of {len(files)})…")
+        sheet = st.session_state.get(f"sheet:{f.name}")
+        key, t = parse_upload(f, sheet=sheet)
+        keys.add(key)
+        if isinstance(t, str):
+            st.error(t, icon=":material/error:")
+        else:
+            tables.append(t)
+    bar.empty()
+    forget_other_uploads(keys)
+    return tables
+
+
+def choose_roles(tables: list[RawTable]) -> list[str]:
+    """Show each file with its guessed role (and sheet) and let the user change them."""
+    guesses = funnel.guess_roles(tables)
+    roles = []
+    for t, guess in zip(tables, guesses, strict=True):
+        c = st.columns([3, 2, 2])
+        c[0].markdown(f"**{t.name}** · {t.format} · {t.rows_read:,} rows")
+        roles.append(c[1].selectbox("holds", list(ROLE_LABELS), list(ROLE_LABELS).index(guess),
+                                    format_func=ROLE_LABELS.get, key=f"role:{t.name}",
+                                    label_visibility="collapsed"))
+        if len(t.sheets) > 1:
+            c[2].selectbox("sheet", t.sheets, t.sheets.index(t.sheet), key=f"sheet:{t.name}",
+                           label_visibility="collapsed")
+    return roles
+
+
+def build(tables: list[RawTable], roles: list[str], mapping: Mapping) -> Dataset | None:
+    """Build (once per distinct input) this session's dataset; show why if it cannot."""
+    pairs = [(r, t) for r, t in zip(roles, tables, strict=True) if r != "ignore"]
+    key = (tuple((r, id(t)) for r, t in pairs), mapping.to_json())
+    memo = st.session_state.get("built")
+    if memo and memo[0] == key:
+        return memo[1]
+    try:
+        with st.spinner("Mapping, checking and linking the rows…"):
+            ds = funnel.build_dataset(pairs, mapping=mapping,
+                                      label=", ".join(t.name for _, t in pairs))
+    except InputError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+    st.session_state["built"] = (key, ds)
+    return ds
+
+
+def review_mapping(tables: list[RawTable], roles: list[str], ds: Dataset | None,
+                   mapping: Mapping) -> None:
+    """Field-by-field mapping review with sample values; apply, save or load it."""
+    from ui import panels
+
+    choices = Mapping(values=dict(mapping.values))
+    for role, t in zip(roles, tables, strict=True):
+        if role == "ignore" or choices.for_role(role):
+            continue  # one editor per role: the first file of it decides its columns
+        st.markdown(f"**{t.name}** ({ROLE_LABELS[role].lower()})")
+        used = next((f.columns for f in ds.health.files if f.name == t.name), {}) if ds else {}
+        current = {**used, **mapping.for_role(role)}
+        picked = panels.mapping_editor(role, t, current, key=f"map:{t.name}:{role}")
+        choices.for_role(role).update(picked)
+        for field in ("outcome", "stage"):
+            if picked.get(field):
+                st.caption(f"What each {field} label in {picked[field]!r} means")
+                choices.values[field] = panels.values_editor(
+                    field, t, picked[field], mapping, key=f"val:{t.name}:{field}")
+    c = st.columns(3)
+    if c[0].button("Apply mapping", type="primary"):
+        st.session_state["mapping"] = choices
+        st.rerun()
+    c[1].download_button("Save mapping", choices.to_json(), "export.mapping.json",
+                         "application/json")
+    loaded = c[2].file_uploader("Load a mapping (*.mapping.json)", type=["json"],
+                                key="mapping_file")
+    if loaded is not None and st.session_state.get("mapping_file_id") != loaded.file_id:
+        st.session_state["mapping_file_id"] = loaded.file_id
+        try:
+            st.session_state["mapping"] = Mapping.from_json(loaded.getvalue())
+        except InputError as exc:
+            st.error(str(exc), icon=":material/error:")
+        else:
+            st.rerun()
