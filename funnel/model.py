@@ -20,12 +20,15 @@ import polars as pl
 from funnel.errors import InputError
 from funnel.mapping import FIELDS, ROLES, Mapping, auto_map, guess_role, map_values
 from funnel.parsing import (
+    SAMPLE_SIZE,
+    attribute_expr,
+    date_expr,
     detect_date_style,
     detect_decimal_comma,
-    infer_attribute,
+    needs_strip,
     null_placeholders,
-    parse_dates,
-    parse_numbers,
+    number_expr,
+    placeholder_expr,
 )
 from funnel.readers import ROW, RawTable, read_file
 
@@ -143,106 +146,154 @@ class _Typed:
     notes: list[str]
 
 
+_LOST = "__lost:"
+
+
+def _field_expr(
+    raw: RawTable, sample: pl.DataFrame, f: str, col: str, kind: str,
+    values: dict[str, dict[str, str]], *, day_first: bool, required: set[str],
+    warnings: list[Warning_], notes: list[str],
+) -> tuple[pl.Expr, pl.Expr, str]:
+    """The typing expression of one mapped column (decided on the sample), the cleaned
+    text it reads from, and a label of the decision for messages."""
+    strip = kind == "id" or needs_strip(sample[col].drop_nulls())
+    clean = placeholder_expr(pl.col(col), strip=strip)
+    if f in values and kind in ("text", "id"):
+        over = values[f]
+        clean = clean.replace(list(over), list(over.values()))
+    seen = null_placeholders(sample[col])
+    if kind in ("id", "text"):
+        return clean, clean, ""
+    if kind in ("datetime", "month"):
+        style = detect_date_style(seen, day_first=day_first)
+        probe = clean
+        if style is None and kind == "month":
+            for prefix, suffix in (("", "-01"), ("1 ", "")):
+                style = detect_date_style(prefix + seen + suffix, day_first=day_first)
+                if style is not None:
+                    probe = pl.lit(prefix) + clean + pl.lit(suffix)
+                    break
+        if style is None:
+            present = seen.drop_nulls()
+            if f in required or present.len() == 0:
+                shown = f" (for example {present[0]!r})" if present.len() else ""
+                raise InputError(
+                    f"{raw.name}: column {col!r}, used as {f}, holds no dates that can be "
+                    f"read{shown}; choose another column in the mapping."
+                )
+            warnings.append(Warning_(
+                "unreadable_column", f"{raw.name}: {col!r} has no readable dates, so {f} "
+                "is left empty.", int(raw.frame[col].is_not_null().sum())))
+            return pl.lit(None, dtype=pl.Datetime("us")), pl.lit(None, dtype=pl.String), ""
+        out = date_expr(probe, style)
+        if kind == "month":
+            out = out.dt.truncate("1mo")
+        notes.append(f"{col!r} read as {f} ({style.label}).")
+        return out, clean, f" ({style.label})"
+    if kind == "number":
+        present = seen.drop_nulls()
+        dec = detect_decimal_comma(present, default=raw.delimiter == ";")
+        return number_expr(clean, decimal_comma=dec, plain=False), clean, ""
+    # outcome / stage: map each distinct label once
+    counts = raw.frame[col].value_counts()
+    mapped, unknown = map_values(counts[col], kind, overrides=values.get(f))
+    lookup = dict(zip(counts[col].to_list(), mapped.to_list(), strict=True))
+    if unknown:
+        weights = dict(zip(counts[col].to_list(), counts["count"].to_list(), strict=True))
+        tally = {k: weights.get(k, v) for k, v in unknown.items()}
+        shown = ", ".join(f"{k!r} ({v})" for k, v in list(tally.items())[:5])
+        warnings.append(Warning_(
+            f"unknown_{kind}", f"{raw.name}: {kind} labels not recognised, left "
+            f"empty: {shown}. Map them in the mapping screen.", sum(tally.values())))
+    return (pl.col(col).replace_strict(lookup, default=None, return_dtype=pl.String),
+            pl.lit(None, dtype=pl.String), "")
+
+
 def _type_table(
     raw: RawTable, role: str, colmap: dict[str, str], values: dict[str, dict[str, str]],
     *, required: Iterable[str], day_first: bool,
 ) -> _Typed:
-    """Rename mapped columns to canonical names and type them; extras keep their names."""
+    """Rename mapped columns to canonical names and type them, all in one query.
+
+    Every decision (date format, decimal mark, attribute type) is made on the file's
+    first rows; the whole file is then typed in a single pass. Unmapped columns of a
+    lead file become typed profile attributes; of other files they stay text.
+    """
     fields = FIELDS[role]
-    frame = raw.frame.with_columns(pl.lit(raw.name).alias(FILE))
+    required = set(required)
     rejects: list[pl.DataFrame] = []
     warnings: list[Warning_] = []
     notes: list[str] = []
-    decimal_comma_hint = raw.delimiter == ";"
-    required = set(required)
-    typed: dict[str, pl.Series] = {}
-    bad_required = pl.Series([False] * frame.height)
-    reasons: list[tuple[pl.Series, pl.Series]] = []
-    style = None
+    sample = raw.frame.head(SAMPLE_SIZE)
+    exprs: list[pl.Expr] = []
+    checks: list[pl.Expr] = []
+    how: dict[str, str] = {}
     for f, col in colmap.items():
-        kind = fields[f]
-        src = frame[col]
-        clean = null_placeholders(src)
-        if f in values and kind in ("text", "id"):
-            over = values[f]
-            clean = clean.replace(list(over), list(over.values()))
-        if kind in ("id", "text"):
-            out = clean
-        elif kind in ("datetime", "month"):
-            style = detect_date_style(clean, day_first=day_first)
-            probe = clean
-            if style is None and kind == "month":
-                probe = clean + "-01"
-                style = detect_date_style(probe, day_first=day_first)
-                if style is None:
-                    probe = "1 " + clean
-                    style = detect_date_style(probe, day_first=day_first)
-            if style is None:
-                if f in required or clean.null_count() == clean.len():
-                    example = clean.drop_nulls().head(1).to_list()
-                    shown = f" (for example {example[0]!r})" if example else ""
-                    raise InputError(
-                        f"{raw.name}: column {col!r}, used as {f}, holds no dates that can be "
-                        f"read{shown}; choose another column in the mapping."
-                    )
-                warnings.append(Warning_(
-                    "unreadable_column", f"{raw.name}: {col!r} has no readable dates, so {f} "
-                    "is left empty.", clean.drop_nulls().len()))
-                out = pl.Series(f, [None] * frame.height, dtype=pl.Datetime("us"))
-            else:
-                out = parse_dates(probe, style)
-                if kind == "month":
-                    out = out.dt.truncate("1mo")
-                notes.append(f"{col!r} read as {f} ({style.label}).")
-        elif kind == "number":
-            dec = detect_decimal_comma(clean, default=decimal_comma_hint)
-            out = parse_numbers(clean, decimal_comma=dec)
-        elif kind in ("outcome", "stage"):
-            out, unknown = map_values(clean, kind, overrides=values.get(f))
-            if unknown:
-                shown = ", ".join(f"{k!r} ({v})" for k, v in list(unknown.items())[:5])
-                warnings.append(Warning_(
-                    f"unknown_{kind}", f"{raw.name}: {kind} labels not recognised, left "
-                    f"empty: {shown}. Map them in the mapping screen.", sum(unknown.values())))
-        else:  # pragma: no cover - FIELDS only holds the kinds above
-            raise ValueError(kind)
-        out = out.alias(f)
-        lost = clean.is_not_null() & out.is_null()
+        out, clean, label = _field_expr(raw, sample, f, col, fields[f], values,
+                                        day_first=day_first, required=required,
+                                        warnings=warnings, notes=notes)
+        exprs.append(out.alias(f))
+        if fields[f] in ("datetime", "month", "number"):  # text cannot fail to read
+            checks.append((clean.is_not_null() & out.is_null()).alias(_LOST + f))
+        how[f] = label
+    extras = [c for c in raw.columns if c not in colmap.values()]
+    for c in extras:
+        name = _extra_name(c, role)
+        if role == "leads":
+            seen = null_placeholders(sample[c])
+            out, kind = attribute_expr(seen, pl.col(c), decimal_comma=raw.delimiter == ";")
+            exprs.append(out.alias(name))
+            if kind != "text":
+                checks.append((placeholder_expr(pl.col(c)).is_not_null() & out.is_null())
+                              .alias(_LOST + name))
+        else:
+            exprs.append(pl.col(c).alias(name))
+    typed = raw.frame.lazy().select(
+        *exprs, *checks, pl.lit(raw.name).alias(FILE), pl.col(ROW)
+    ).collect()
+    lost_counts = typed.select(pl.col(f"^{_LOST}.*$").sum()).row(0, named=True) if checks else {}
+    bad_required = None
+    for f, col in colmap.items():
         if f in required:
-            missing = out.is_null()
-            if missing.any():
-                text = pl.lit(src).str.strip_chars().str.slice(0, 40)
-                how = f" ({style.label})" if kind in ("datetime", "month") else ""
-                reason = pl.select(
-                    pl.when(pl.lit(lost))
-                    .then(pl.format(f"{f} '{{}}' cannot be read like the rest of the column{how}",
-                                    text))
-                    .otherwise(pl.lit(f"{f} is empty"))
-                ).to_series()
-                reasons.append((missing, reason))
-                bad_required = bad_required | missing
-        elif lost.any() and kind not in ("outcome", "stage"):
-            examples = src.filter(lost).head(_EXAMPLES).to_list()
+            missing = typed[f].is_null()
+            bad_required = missing if bad_required is None else bad_required | missing
+        elif lost_counts.get(_LOST + f):
+            n = int(lost_counts[_LOST + f])
+            examples = raw.frame[col].filter(typed[_LOST + f]).head(_EXAMPLES).to_list()
             warnings.append(Warning_(
                 "unreadable_values",
-                f"{raw.name}: {int(lost.sum())} values of {col!r} ({f}) could not be read and "
-                f"are left empty, e.g. {', '.join(repr(e) for e in examples)}.",
-                int(lost.sum())))
-        typed[f] = out
-    # one reason per rejected row: the first failing required field
-    if bad_required.any():
-        first_reason = pl.select(
-            pl.coalesce([pl.when(pl.lit(m)).then(pl.lit(r)) for m, r in reasons])
-        ).to_series()
-        rejects.append(_reject(frame, bad_required, first_reason))
-    extras = [c for c in raw.columns if c not in colmap.values()]
-    out_frame = pl.DataFrame(list(typed.values())) if typed else pl.DataFrame()
-    out_frame = pl.concat(
-        [out_frame, frame.select([pl.col(c).alias(_extra_name(c, role)) for c in extras]
-                                 + [FILE, ROW])],
-        how="horizontal",
-    ).filter(~bad_required)
-    return _Typed(out_frame, rejects, warnings, notes)
+                f"{raw.name}: {n} values of {col!r} ({f}) could not be read and are left "
+                f"empty, e.g. {', '.join(repr(e) for e in examples)}.", n))
+    if role == "leads":  # an attribute typed on its first rows that later rows contradict
+        fallback = [placeholder_expr(pl.col(c)).alias(_extra_name(c, role)) for c in extras
+                    if lost_counts.get(_LOST + _extra_name(c, role))]
+        if fallback:
+            typed = typed.with_columns(raw.frame.select(fallback))
+    if bad_required is not None and bad_required.any():
+        rejects.append(_required_reasons(raw, typed, colmap, required, how, bad_required))
+        typed = typed.filter(~bad_required)
+    return _Typed(typed.drop(pl.col(f"^{_LOST}.*$")), rejects, warnings, notes)
+
+
+def _required_reasons(
+    raw: RawTable, typed: pl.DataFrame, colmap: dict[str, str], required: set[str],
+    how: dict[str, str], bad: pl.Series,
+) -> pl.DataFrame:
+    """File, row and reason for rows whose required fields are empty or unreadable;
+    the reason names the first failing field."""
+    rows = typed.filter(bad)
+    texts = raw.frame.filter(bad)
+    reason = pl.lit(None, dtype=pl.String)
+    for f in reversed([f for f in colmap if f in required]):
+        shown = texts[colmap[f]].str.strip_chars().str.slice(0, 40)
+        lost = rows[_LOST + f] if _LOST + f in rows.columns else pl.repeat(False, rows.height)
+        why = pl.when(lost).then(
+            pl.format(f"{f} '{{}}' cannot be read like the rest of the column{how[f]}",
+                      pl.lit(shown))
+        ).otherwise(pl.lit(f"{f} is empty"))
+        reason = pl.when(rows[f].is_null()).then(why).otherwise(reason)
+    return rows.select(pl.col(FILE).alias("file"), pl.col(ROW).alias("row"),
+                       reason.alias("reason"))
 
 
 def _extra_name(column: str, role: str) -> str:
@@ -250,11 +301,6 @@ def _extra_name(column: str, role: str) -> str:
     own name is a canonical field it was not mapped to, so the two never collide."""
     taken = set(FIELDS[role]) | {"outcome", "closed_at", "deals", "touches", FILE, ROW}
     return f"{column} (raw)" if column in taken else column
-
-
-def _attributes(leads: pl.DataFrame, extras: list[str], *, decimal_comma: bool) -> pl.DataFrame:
-    typed = [infer_attribute(leads[c], decimal_comma=decimal_comma) for c in extras]
-    return leads.with_columns(typed)
 
 
 def _deal_outcomes(deals: pl.DataFrame) -> pl.DataFrame:
@@ -283,7 +329,9 @@ def _ensure(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame
 
 
 def _lead_outcomes(leads: pl.DataFrame, deals: pl.DataFrame | None) -> pl.DataFrame:
-    """A lead is won if it or any of its deals is won; lost if all its deals (or it) lost."""
+    """Each lead's outcome: from its deals when it has any (won if any is won, open if
+    any is open, else lost); otherwise its own outcome, or lost when it has a loss
+    reason, or open."""
     dtt = pl.Datetime("us")
     leads = _ensure(leads, {
         "outcome": pl.String, "won_at": dtt, "lost_at": dtt, "stage": pl.String,
@@ -318,13 +366,17 @@ def _lead_outcomes(leads: pl.DataFrame, deals: pl.DataFrame | None) -> pl.DataFr
     )
     leads = leads.join(per_lead, on="lead_id", how="left", maintain_order="left")
     has_deal = pl.col("deals").fill_null(0) > 0
+    # A lead with deals takes its outcome from them (a Salesforce "converted" lead whose
+    # opportunity was lost is lost); without deals, its own outcome or loss reason.
+    from_deals = (
+        pl.when(pl.col("_any_won")).then(pl.lit("won"))
+        .when(pl.col("_any_open")).then(pl.lit("open"))
+        .otherwise(pl.lit("lost"))
+    )
     outcome = (
-        pl.when((pl.col("outcome") == "won") | pl.col("_any_won").fill_null(False))
-        .then(pl.lit("won"))
-        .when(pl.col("_any_open").fill_null(False) | (pl.col("outcome") == "open"))
-        .then(pl.lit("open"))
-        .when(has_deal | (pl.col("outcome") == "lost") | pl.col("lost_reason").is_not_null())
-        .then(pl.lit("lost"))
+        pl.when(has_deal).then(from_deals)
+        .when(pl.col("outcome").is_not_null()).then(pl.col("outcome"))
+        .when(pl.col("lost_reason").is_not_null()).then(pl.lit("lost"))
         .otherwise(pl.lit("open"))
     )
     leads = leads.with_columns(outcome.alias("outcome")).with_columns(
@@ -457,6 +509,7 @@ def build_dataset(
     now: dt.datetime | None = None,
     day_first: bool | None = None,
     label: str = "",
+    release: bool = False,
 ) -> Dataset:
     """Type, validate and link read files into one :class:`Dataset`.
 
@@ -474,6 +527,9 @@ def build_dataset(
         day-first only for semicolon-separated files.
     label
         A name for the data shown in the app (e.g. ``"Sample data"``).
+    release
+        Free each table's text columns as soon as they are typed, to lower peak
+        memory; the tables cannot be built again afterwards (``load`` uses this).
 
     Returns
     -------
@@ -508,7 +564,6 @@ def build_dataset(
     reports: list[FileReport] = []
     typed: dict[str, list[pl.DataFrame]] = {r: [] for r in ROLES}
     leads_extras: list[str] = []
-    semicolon = False
     for role in ROLES:
         for raw in by_role[role]:
             fixed = mapping.for_role(role)
@@ -522,7 +577,6 @@ def build_dataset(
             required = {"leads": ["lead_id", "created_at"], "deals": ["deal_id"],
                         "activities": ["lead_id", "at"], "spend": ["cost", "month"]}[role]
             required = [f for f in required if f in colmap]
-            semicolon |= raw.delimiter == ";"
             t = _type_table(raw, role, colmap, mapping.values, required=required,
                             day_first=bool(day_first if day_first is not None
                                            else raw.delimiter == ";"))
@@ -533,6 +587,8 @@ def build_dataset(
                                  if c not in colmap.values()
                                  and _extra_name(c, role) not in leads_extras]
             typed[role].append(t.frame)
+            if release:
+                raw.frame = raw.frame.clear()
             rejects += t.rejects
             warnings += t.warnings
             reports.append(FileReport(raw.name, role, raw.format, raw.rows_read, 0, 0, colmap,
@@ -549,7 +605,6 @@ def build_dataset(
             if len(typed["leads"]) > 1 else pl.col(ROW).cast(pl.String).alias("lead_id"))
         warnings.append(Warning_("row_ids", "No id column among the leads: each lead is "
                                  "identified by its row number in the file.", leads.height, "info"))
-    leads = _attributes(leads, leads_extras, decimal_comma=semicolon)
     attributes = list(leads_extras)
     outcome_info = any(c in leads.columns for c in ("outcome", "won_at", "stage", "lost_at"))
 
@@ -666,7 +721,7 @@ def load(
     for role, path in (("deals", deals), ("activities", activities), ("spend", spend)):
         if path is not None:
             tables.append((role, read_file(path, sheet=sheet)))
-    return build_dataset(tables, mapping=mapping, now=now,
+    return build_dataset(tables, mapping=mapping, now=now, release=True,
                          label=label or ", ".join(Path(p).name for p in lead_paths))
 
 

@@ -22,10 +22,26 @@ PLACEHOLDERS = frozenset(
     }
 )
 """Values that mean "not answered" (compared after trimming and lower-casing)."""
-_LONGEST_PLACEHOLDER = max(len(p.encode()) for p in PLACEHOLDERS)
+_PLACEHOLDER_VARIANTS = pl.Series(
+    sorted({f(p) for p in PLACEHOLDERS for f in (str.lower, str.upper, str.title,
+                                                 str.capitalize)}),
+    dtype=pl.String,
+).implode()
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t", "ja", "si", "sí", "oui", "x", "checked"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "f", "nein", "non", "unchecked"})
+
+SAMPLE_SIZE = 20_000
+"""How many non-missing values decide a column's type, format or decimal mark."""
+
+
+def _sample(values: pl.Series, n: int = SAMPLE_SIZE) -> pl.Series:
+    """The first ``n`` non-missing values, without copying the whole column."""
+    head = values.head(n * 4).drop_nulls()
+    if head.len() < n and values.len() > n * 4:
+        head = values.drop_nulls()
+    return head.head(n)
+
 
 _TIME_ISO = ["%H:%M:%S%.f%#z", "%H:%M:%S%.f", "%H:%M%#z", "%H:%M"]
 _TIME_12H = ["%I:%M:%S %p", "%I:%M %p"]
@@ -73,8 +89,16 @@ _EXCEL = DateStyle("excel", None)
 _SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
 
 
-def _parse_expr(col: pl.Expr, style: DateStyle) -> pl.Expr:
-    """An expression reading text ``col`` with ``style`` into naive UTC datetimes."""
+def date_expr(col: pl.Expr, style: DateStyle) -> pl.Expr:
+    """An expression reading text ``col`` with ``style`` into naive UTC datetimes.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"d": ["25/12/2024"]})
+    >>> df.select(date_expr(pl.col("d"), detect_date_style(df["d"]))).item()
+    datetime.datetime(2024, 12, 25, 0, 0)
+    """
     if style.kind == "excel":
         days = col.cast(pl.Float64, strict=False)
         days = pl.when(days.is_between(20_000, 80_000)).then(days)
@@ -84,17 +108,19 @@ def _parse_expr(col: pl.Expr, style: DateStyle) -> pl.Expr:
     parsed = col.str.to_datetime(style.format, strict=False, time_unit="us")
     if "%#z" in style.format or "%z" in style.format:
         parsed = parsed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    # two-digit years read by %Y land in year 24; refuse implausible years
+    if style.kind == "iso":
+        return parsed
+    # two-digit years read by %Y ("1/2/24") land in year 24; refuse implausible years
     return pl.when(parsed.dt.year().is_between(1900, 2200)).then(parsed)
 
 
 def _parse(values: pl.Series, style: DateStyle) -> pl.Series:
-    return pl.DataFrame({"v": values}).select(_parse_expr(pl.col("v"), style)).to_series()
+    return pl.DataFrame({"v": values}).select(date_expr(pl.col("v"), style)).to_series()
 
 
 def _hits(values: pl.Series, styles: list[DateStyle]) -> list[int]:
     """How many values each style reads, all styles in one query."""
-    exprs = [_parse_expr(pl.col("v"), st).is_not_null().sum().alias(str(i))
+    exprs = [date_expr(pl.col("v"), st).is_not_null().sum().alias(str(i))
              for i, st in enumerate(styles)]
     return list(pl.DataFrame({"v": values}).select(exprs).row(0))
 
@@ -126,16 +152,17 @@ def detect_date_style(values: pl.Series, *, day_first: bool = False) -> DateStyl
     >>> detect_date_style(pl.Series(["2024-03-04 10:00", "2024-12-25 09:30"])).format
     '%Y-%m-%d %H:%M'
     """
-    distinct = values.drop_nulls().str.strip_chars().unique(maintain_order=True)
+    distinct = _sample(values).str.strip_chars().unique(maintain_order=True)
     distinct = distinct.filter(distinct != "")
     if distinct.len() == 0:
         return None
     sample = tuple(distinct.head(1000).to_list())
     style, tied = _detect_sample(sample, day_first)
-    if tied and distinct.len() > len(sample):
-        # Every sampled day is <= 12: let the full column decide, then the locale hint.
+    if tied:
+        # Every sampled day is <= 12: let the whole column decide, then the locale hint.
         us, eu = tied
-        n_us, n_eu = _hits(distinct, [us, eu])
+        everything = values.drop_nulls().str.strip_chars().unique()
+        n_us, n_eu = _hits(everything, [us, eu])
         if n_us != n_eu:
             return us if n_us > n_eu else eu
     return style
@@ -176,7 +203,7 @@ def parse_dates(values: pl.Series, style: DateStyle) -> pl.Series:
     >>> parse_dates(s, detect_date_style(s)).to_list()
     [datetime.datetime(2024, 1, 2, 8, 0), None]
     """
-    return _parse(values.str.strip_chars(), style).alias(values.name)
+    return _parse(_strip(values), style).alias(values.name)
 
 
 _CURRENCY = r"[\$€£¥₹₽₩]|R\$|CHF|USD|EUR|GBP|BRL|JPY|INR|CAD|AUD|kr|zł"
@@ -193,8 +220,9 @@ plus sign before a long run of digits (``+4915112345678``); such columns stay te
 def detect_decimal_comma(values: pl.Series, *, default: bool = False) -> bool:
     """Whether a number column writes decimals with a comma (``1.234,56``).
 
-    Decided from the whole column: a comma followed by other than three digits, or a
-    dot followed by exactly three digits before a comma, means a decimal comma.
+    Decided once for the column (from its first values): a comma followed by other than
+    three digits, or a dot followed by exactly three digits before a comma, means a
+    decimal comma.
 
     Examples
     --------
@@ -204,13 +232,48 @@ def detect_decimal_comma(values: pl.Series, *, default: bool = False) -> bool:
     >>> detect_decimal_comma(pl.Series(["1,234.56", "1,200"]))
     False
     """
-    s = values.drop_nulls().str.replace_all(_CURRENCY, "").str.replace_all(r"[\s\u00a0']", "")
+    s = _sample(values).str.replace_all(_CURRENCY, "").str.replace_all(r"[\s\u00a0']", "")
     comma_dec = s.str.contains(r"^-?[\d.]*,\d{1,2}$|^-?[\d.]*,\d{4,}$|^-?\d{1,3}(\.\d{3})+,\d+$")
     dot_dec = s.str.contains(r"^-?[\d,]*\.\d{1,2}$|^-?[\d,]*\.\d{4,}$|^-?\d{1,3}(,\d{3})+\.\d+$")
     c, d = int(comma_dec.sum()), int(dot_dec.sum())
     if c == d:
         return default
     return c > d
+
+
+def _apply(values: pl.Series, expr: pl.Expr) -> pl.Series:
+    """Evaluate an expression on ``pl.col("v")`` over one Series."""
+    return pl.DataFrame({"v": values}).select(expr).to_series().alias(values.name)
+
+
+def is_plain_number(sample: pl.Series, *, decimal_comma: bool) -> bool:
+    """Whether sampled values are bare numbers (no symbols or separators to clean)."""
+    return bool(sample.str.contains(r"^-?\d+$" if decimal_comma else r"^-?\d+(\.\d+)?$").all())
+
+
+def number_expr(col: pl.Expr, *, decimal_comma: bool, plain: bool = False) -> pl.Expr:
+    """An expression reading text numbers with currency symbols, spaces, thousands
+    separators, parentheses or signs; ``plain`` skips the cleaning (bare numbers).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"n": ["$12,500.00", "(300)"]})
+    >>> df.select(number_expr(pl.col("n"), decimal_comma=False)).to_series().to_list()
+    [12500.0, -300.0]
+    """
+    if plain:
+        return col.cast(pl.Float64, strict=False)
+    # the sign may sit inside or outside the currency: "-$5", "$-5", "£(1,234.50)"
+    bare = col.str.replace_all(_CURRENCY, "").str.strip_chars()
+    negative = (bare.str.contains(r"^\(.*\)$") | bare.str.contains(r"^-")).fill_null(False)
+    digits = bare.str.replace_all(r"[\s\u00a0'()+\-%]", "")
+    if decimal_comma:
+        digits = digits.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    else:
+        digits = digits.str.replace_all(",", "", literal=True)
+    nums = digits.cast(pl.Float64, strict=False)
+    return pl.when(negative).then(-nums).otherwise(nums)
 
 
 def parse_numbers(values: pl.Series, *, decimal_comma: bool) -> pl.Series:
@@ -224,17 +287,21 @@ def parse_numbers(values: pl.Series, *, decimal_comma: bool) -> pl.Series:
     >>> parse_numbers(pl.Series(["1.234,5 €"]), decimal_comma=True).to_list()
     [1234.5]
     """
-    s = values.str.strip_chars()
-    # the sign may sit inside or outside the currency: "-$5", "$-5", "£(1,234.50)"
-    bare = s.str.replace_all(_CURRENCY, "").str.strip_chars()
-    negative = bare.str.contains(r"^\(.*\)$") | bare.str.contains(r"^-")
-    s = bare.str.replace_all(r"[\s\u00a0'()+\-%]", "")
-    if decimal_comma:
-        s = s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
-    else:
-        s = s.str.replace_all(",", "", literal=True)
-    nums = s.cast(pl.Float64, strict=False)
-    return (-nums).zip_with(negative.fill_null(False), nums).alias(values.name)
+    s = _strip(values)
+    if is_plain_number(_sample(s), decimal_comma=decimal_comma):
+        plain = _apply(s, number_expr(pl.col("v"), decimal_comma=decimal_comma, plain=True))
+        if plain.null_count() == s.null_count():
+            return plain
+    return _apply(s, number_expr(pl.col("v"), decimal_comma=decimal_comma))
+
+
+_BOOL_WORDS = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
+
+
+def bool_expr(col: pl.Expr) -> pl.Expr:
+    """An expression mapping yes/no, true/false, 1/0 (and a few languages) onto booleans."""
+    return col.str.strip_chars().str.to_lowercase().replace_strict(
+        _BOOL_WORDS, default=None, return_dtype=pl.Boolean)
 
 
 def parse_booleans(values: pl.Series) -> pl.Series:
@@ -246,13 +313,31 @@ def parse_booleans(values: pl.Series) -> pl.Series:
     >>> parse_booleans(pl.Series(["Yes", "no", "TRUE", "maybe"])).to_list()
     [True, False, True, None]
     """
-    words = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
-    s = values.str.strip_chars().str.to_lowercase()
-    return s.replace_strict(words, default=None, return_dtype=pl.Boolean).alias(values.name)
+    return _apply(values, bool_expr(pl.col("v")))
+
+
+def needs_strip(sample: pl.Series) -> bool:
+    """Whether sampled values carry surrounding white space worth trimming."""
+    edges = sample.str.starts_with(" ") | sample.str.ends_with(" ") | sample.str.starts_with("\t")
+    return bool(edges.any())
+
+
+def _strip(values: pl.Series) -> pl.Series:
+    """Trim surrounding white space, without copying a column that has none."""
+    return values.str.strip_chars() if needs_strip(values) else values
+
+
+def placeholder_expr(col: pl.Expr, *, strip: bool = True) -> pl.Expr:
+    """An expression turning placeholder answers into missing (optionally trimming)."""
+    c = col.str.strip_chars() if strip else col
+    return pl.when(c.is_in(_PLACEHOLDER_VARIANTS)).then(None).otherwise(c)
 
 
 def null_placeholders(values: pl.Series) -> pl.Series:
     """Replace placeholder answers (``Select``, ``N/A``, ``-``, blanks) with missing.
+
+    Values are trimmed first (only when some have surrounding spaces); placeholders
+    match in lower, upper, title or sentence case.
 
     Examples
     --------
@@ -260,16 +345,39 @@ def null_placeholders(values: pl.Series) -> pl.Series:
     >>> null_placeholders(pl.Series([" Select ", "India", "N/A"])).to_list()
     [None, 'India', None]
     """
-    trimmed = values.str.strip_chars()
-    short = trimmed.filter(trimmed.str.len_bytes() <= _LONGEST_PLACEHOLDER).unique()
-    found = [v for v in short.to_list() if v is not None and v.lower() in PLACEHOLDERS]
-    return trimmed.set(trimmed.is_in(found), None) if found else trimmed
+    s = _strip(values)
+    mask = s.is_in(_PLACEHOLDER_VARIANTS)
+    return s.set(mask, None) if mask.any() else s
+
+
+def attribute_expr(
+    sample: pl.Series, col: pl.Expr, *, decimal_comma: bool = False
+) -> tuple[pl.Expr, str]:
+    """Decide from sampled (placeholder-free) values how to type an attribute column.
+
+    Returns the expression and its kind, ``"bool"``, ``"number"`` or ``"text"``. The
+    caller checks a typed result on the whole column (see :func:`infer_attribute`).
+    """
+    clean = placeholder_expr(col, strip=needs_strip(sample))
+    present = sample.drop_nulls()
+    if present.len() == 0:
+        return clean, "text"
+    lowered = present.str.strip_chars().str.to_lowercase().unique()
+    bool_words = list(_BOOL_WORDS)
+    if lowered.is_in(bool_words).all() and not lowered.is_in(["1", "0"]).all():
+        return bool_expr(clean), "bool"
+    if present.str.contains(_NUMBER_SHAPE).all() and not present.str.contains(_CODE_SHAPE).any():
+        dec = detect_decimal_comma(present, default=decimal_comma)
+        return number_expr(clean, decimal_comma=dec,
+                           plain=is_plain_number(present, decimal_comma=dec)), "number"
+    return clean, "text"
 
 
 def infer_attribute(values: pl.Series, *, decimal_comma: bool = False) -> pl.Series:
     """Type an unmapped (profile attribute) column: boolean, number, or cleaned text.
 
-    A column becomes boolean or numeric only when every non-missing value reads as one.
+    Decided on the column's first values; the column becomes boolean or numeric only
+    when every non-missing value of the whole column reads as one.
 
     Examples
     --------
@@ -282,16 +390,6 @@ def infer_attribute(values: pl.Series, *, decimal_comma: bool = False) -> pl.Ser
     String
     """
     clean = null_placeholders(values)
-    present = clean.drop_nulls()
-    if present.len() == 0:
-        return clean
-    lowered = present.str.to_lowercase().unique()
-    bool_words = TRUE_WORDS | FALSE_WORDS
-    if lowered.is_in(list(bool_words)).all() and not lowered.is_in(["1", "0"]).all():
-        return parse_booleans(clean)
-    if present.str.contains(_NUMBER_SHAPE).all() and not present.str.contains(_CODE_SHAPE).any():
-        dec = detect_decimal_comma(present, default=decimal_comma)
-        nums = parse_numbers(clean, decimal_comma=dec)
-        if nums.is_not_null().sum() == present.len():
-            return nums
-    return clean
+    expr, _ = attribute_expr(_sample(clean), pl.col("v"), decimal_comma=decimal_comma)
+    typed = _apply(values, expr)
+    return typed if typed.null_count() == clean.null_count() else clean

@@ -230,6 +230,13 @@ def test_build_dataset_derives_lead_outcome_from_deals(load_texts, lead, outcome
     assert _outcomes(load_texts(deals=DEALS))[lead] == outcome
 
 
+def test_build_dataset_takes_outcome_from_deals_over_the_leads_own_flag(load_texts):
+    # Salesforce: IsConverted=true means the lead became an opportunity, not a win
+    leads = "Lead ID,Created Date,IsConverted\nL1,2024-01-01,true\nL2,2024-01-02,true\n"
+    deals = "deal_id,lead_id,outcome\nD1,L1,Closed Lost\n"
+    assert _outcomes(load_texts(leads, deals=deals)) == {"L1": "lost", "L2": "won"}
+
+
 def test_build_dataset_counts_deals_per_lead(load_texts):
     ds = load_texts(deals=DEALS)
     assert ds.leads["deals"].to_list() == [2, 2, 2, 0]
