@@ -22,9 +22,11 @@ from funnel.mapping import FIELDS, ROLES, Mapping, auto_map, guess_role, map_val
 from funnel.parsing import (
     SAMPLE_SIZE,
     attribute_expr,
+    attribute_fallbacks,
     date_expr,
     detect_date_style,
     detect_decimal_comma,
+    is_plain_number,
     needs_strip,
     null_placeholders,
     number_expr,
@@ -193,7 +195,9 @@ def _field_expr(
     if kind == "number":
         present = seen.drop_nulls()
         dec = detect_decimal_comma(present, default=raw.delimiter == ";")
-        return number_expr(clean, decimal_comma=dec, plain=False), clean, ""
+        return (number_expr(clean, decimal_comma=dec, fit=present,
+                            plain=is_plain_number(present, decimal_comma=dec)),
+                clean, f"|{int(dec)}")
     # outcome / stage: map each distinct label once
     counts = raw.frame[col].value_counts()
     mapped, unknown = map_values(counts[col], kind, overrides=values.get(f))
@@ -228,6 +232,8 @@ def _type_table(
     exprs: list[pl.Expr] = []
     checks: list[pl.Expr] = []
     how: dict[str, str] = {}
+    # broader expressions to try when a decision made on the first rows loses values
+    retry: dict[str, list[tuple[pl.Expr, pl.Expr]]] = {}
     for f, col in colmap.items():
         out, clean, label = _field_expr(raw, sample, f, col, fields[f], values,
                                         day_first=day_first, required=required,
@@ -235,6 +241,10 @@ def _type_table(
         exprs.append(out.alias(f))
         if fields[f] in ("datetime", "month", "number"):  # text cannot fail to read
             checks.append((clean.is_not_null() & out.is_null()).alias(_LOST + f))
+        if fields[f] == "number":
+            full = number_expr(clean, decimal_comma=label == "|1")
+            retry[f] = [(full, clean.is_not_null() & full.is_null())]
+            label = ""
         how[f] = label
     extras = [c for c in raw.columns if c not in colmap.values()]
     for c in extras:
@@ -244,14 +254,25 @@ def _type_table(
             out, kind = attribute_expr(seen, pl.col(c), decimal_comma=raw.delimiter == ";")
             exprs.append(out.alias(name))
             if kind != "text":
-                checks.append((placeholder_expr(pl.col(c)).is_not_null() & out.is_null())
-                              .alias(_LOST + name))
+                clean = placeholder_expr(pl.col(c))
+                checks.append((clean.is_not_null() & out.is_null()).alias(_LOST + name))
+                broader = attribute_fallbacks(seen, pl.col(c),
+                                              decimal_comma=raw.delimiter == ";")
+                retry[name] = [(e, clean.is_not_null() & e.is_null())
+                               for e in (broader if kind == "number" else broader[1:])]
         else:
             exprs.append(pl.col(c).alias(name))
     typed = raw.frame.lazy().select(
         *exprs, *checks, pl.lit(raw.name).alias(FILE), pl.col(ROW)
     ).collect()
     lost_counts = typed.select(pl.col(f"^{_LOST}.*$").sum()).row(0, named=True) if checks else {}
+    for name, candidates in retry.items():
+        for out, check in candidates:
+            if not lost_counts.get(_LOST + name):
+                break
+            redo = raw.frame.select(out.alias(name), check.alias(_LOST + name))
+            typed = typed.with_columns(redo)
+            lost_counts[_LOST + name] = int(redo[_LOST + name].sum())
     bad_required = None
     for f, col in colmap.items():
         if f in required:
@@ -264,11 +285,6 @@ def _type_table(
                 "unreadable_values",
                 f"{raw.name}: {n} values of {col!r} ({f}) could not be read and are left "
                 f"empty, e.g. {', '.join(repr(e) for e in examples)}.", n))
-    if role == "leads":  # an attribute typed on its first rows that later rows contradict
-        fallback = [placeholder_expr(pl.col(c)).alias(_extra_name(c, role)) for c in extras
-                    if lost_counts.get(_LOST + _extra_name(c, role))]
-        if fallback:
-            typed = typed.with_columns(raw.frame.select(fallback))
     if bad_required is not None and bad_required.any():
         rejects.append(_required_reasons(raw, typed, colmap, required, how, bad_required))
         typed = typed.filter(~bad_required)

@@ -251,9 +251,22 @@ def is_plain_number(sample: pl.Series, *, decimal_comma: bool) -> bool:
     return bool(sample.str.contains(r"^-?\d+$" if decimal_comma else r"^-?\d+(\.\d+)?$").all())
 
 
-def number_expr(col: pl.Expr, *, decimal_comma: bool, plain: bool = False) -> pl.Expr:
+def _separators(x: pl.Expr, decimal_comma: bool) -> pl.Expr:
+    if decimal_comma:
+        return x.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    return x.str.replace_all(",", "", literal=True)
+
+
+def number_expr(
+    col: pl.Expr, *, decimal_comma: bool, plain: bool = False, fit: pl.Series | None = None
+) -> pl.Expr:
     """An expression reading text numbers with currency symbols, spaces, thousands
-    separators, parentheses or signs; ``plain`` skips the cleaning (bare numbers).
+    separators, parentheses or signs.
+
+    ``plain`` skips the cleaning (bare numbers); ``fit`` (sampled values) narrows the
+    cleaning to the steps those values need. A narrowed expression reads values of
+    another shape as missing, so callers check the whole column and fall back to the
+    full expression (``fit=None``) when it lost any.
 
     Examples
     --------
@@ -264,15 +277,18 @@ def number_expr(col: pl.Expr, *, decimal_comma: bool, plain: bool = False) -> pl
     """
     if plain:
         return col.cast(pl.Float64, strict=False)
+    if fit is not None and not fit.str.contains(r"[()\-+%]").any():
+        x = col
+        if fit.str.contains(_CURRENCY).any():
+            x = x.str.replace_all(_CURRENCY, "")
+        if fit.str.contains(r"[\s\u00a0']").any():
+            x = x.str.replace_all(r"[\s\u00a0']", "")
+        return _separators(x, decimal_comma).cast(pl.Float64, strict=False)
     # the sign may sit inside or outside the currency: "-$5", "$-5", "£(1,234.50)"
     bare = col.str.replace_all(_CURRENCY, "").str.strip_chars()
     negative = (bare.str.contains(r"^\(.*\)$") | bare.str.contains(r"^-")).fill_null(False)
     digits = bare.str.replace_all(r"[\s\u00a0'()+\-%]", "")
-    if decimal_comma:
-        digits = digits.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
-    else:
-        digits = digits.str.replace_all(",", "", literal=True)
-    nums = digits.cast(pl.Float64, strict=False)
+    nums = _separators(digits, decimal_comma).cast(pl.Float64, strict=False)
     return pl.when(negative).then(-nums).otherwise(nums)
 
 
@@ -368,9 +384,20 @@ def attribute_expr(
         return bool_expr(clean), "bool"
     if present.str.contains(_NUMBER_SHAPE).all() and not present.str.contains(_CODE_SHAPE).any():
         dec = detect_decimal_comma(present, default=decimal_comma)
-        return number_expr(clean, decimal_comma=dec,
+        return number_expr(clean, decimal_comma=dec, fit=present,
                            plain=is_plain_number(present, decimal_comma=dec)), "number"
     return clean, "text"
+
+
+def attribute_fallbacks(
+    sample: pl.Series, col: pl.Expr, *, decimal_comma: bool = False
+) -> list[pl.Expr]:
+    """Broader expressions to try, in order, when an attribute's typed expression loses
+    values on the whole column: full number cleaning, then plain text."""
+    clean = placeholder_expr(col, strip=needs_strip(sample))
+    present = sample.drop_nulls()
+    dec = detect_decimal_comma(present, default=decimal_comma) if present.len() else False
+    return [number_expr(clean, decimal_comma=dec), clean]
 
 
 def infer_attribute(values: pl.Series, *, decimal_comma: bool = False) -> pl.Series:
@@ -390,6 +417,10 @@ def infer_attribute(values: pl.Series, *, decimal_comma: bool = False) -> pl.Ser
     String
     """
     clean = null_placeholders(values)
-    expr, _ = attribute_expr(_sample(clean), pl.col("v"), decimal_comma=decimal_comma)
+    sample = _sample(clean)
+    expr, kind = attribute_expr(sample, pl.col("v"), decimal_comma=decimal_comma)
     typed = _apply(values, expr)
+    if kind == "number" and typed.null_count() != clean.null_count():
+        typed = _apply(values, attribute_fallbacks(sample, pl.col("v"),
+                                                   decimal_comma=decimal_comma)[0])
     return typed if typed.null_count() == clean.null_count() else clean

@@ -544,3 +544,22 @@ def test_build_dataset_reports_available_analyses(write_file, load_texts, files,
 def test_build_dataset_explains_unavailable_analysis(load_texts):
     caps = {c.analysis: c for c in load_texts().health.capabilities}
     assert caps["Revenue"].reason == "no amount or deal value"
+
+
+# --- decisions made on the first rows, checked on the whole file ---------------------
+
+
+def test_build_dataset_reads_later_numbers_of_another_shape(load_texts, monkeypatch):
+    monkeypatch.setattr("funnel.model.SAMPLE_SIZE", 2)
+    ds = load_texts("lead_id,created_at,amount\nL1,2024-01-01,\"1,200\"\nL2,2024-01-02,5\n"
+                    "L3,2024-01-03,$(30.50)\n")
+    assert ds.leads["amount"].to_list() == [1200.0, 5.0, -30.5]
+
+
+def test_build_dataset_keeps_attribute_as_text_when_later_rows_are_not_numbers(
+    load_texts, monkeypatch
+):
+    monkeypatch.setattr("funnel.model.SAMPLE_SIZE", 2)
+    ds = load_texts("lead_id,created_at,size\nL1,2024-01-01,10\nL2,2024-01-02,20\n"
+                    "L3,2024-01-03,large\n")
+    assert ds.leads["size"].to_list() == ["10", "20", "large"]
