@@ -16,6 +16,7 @@ import io
 import os
 import tempfile
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -261,18 +262,23 @@ def _read_csv_file(path: Path, *, name: str, delimiter: str) -> tuple[pl.DataFra
     """
     con = duckdb.connect()
     try:
-        kept = con.execute(f"SELECT count(*) FROM read_csv(?, {_CSV_OPTIONS})",
-                           [str(path), delimiter]).fetchall()[0][0]
+        # both release the GIL: validate in a thread while polars reads
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            counting = pool.submit(
+                lambda: con.execute(f"SELECT count(*) FROM read_csv(?, {_CSV_OPTIONS})",
+                                    [str(path), delimiter]).fetchall()[0][0])
+            try:
+                # the reader numbers rows itself, so the row column's chunks line up with
+                # the others (a column added afterwards makes every later query rechunk)
+                fast = pl.read_csv(path, infer_schema=False, separator=delimiter,
+                                   quote_char='"', truncate_ragged_lines=True,
+                                   raise_if_empty=False, row_index_name=ROW,
+                                   row_index_offset=2)
+            except pl.exceptions.PolarsError:
+                fast = None
+            kept = counting.result()
         rejected = _rejections(con, name)
         frame = None
-        try:
-            # the reader numbers rows itself, so the row column's chunks line up with
-            # the others (a column added afterwards makes every later query rechunk)
-            fast = pl.read_csv(path, infer_schema=False, separator=delimiter, quote_char='"',
-                               truncate_ragged_lines=True, raise_if_empty=False,
-                               row_index_name=ROW, row_index_offset=2)
-        except pl.exceptions.PolarsError:
-            fast = None
         if fast is not None and fast.height == kept + len(rejected):
             frame = fast.select(pl.exclude(ROW), pl.col(ROW).cast(pl.Int64))
             if rejected:
