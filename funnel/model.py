@@ -660,14 +660,16 @@ def build_dataset(
     activities = None
     if typed["activities"]:
         activities = _concat(typed["activities"])
-        known = leads["lead_id"].unique().implode()
-        orphan = ~activities["lead_id"].is_in(known)
-        if orphan.any():
+        first = activities.group_by("lead_id").agg(
+            pl.col("at").min().alias("_first"), pl.len().alias("touches"))
+        # orphans are looked up among the distinct lead ids, not every activity
+        unknown = first.filter(~pl.col("lead_id").is_in(leads["lead_id"].implode()))["lead_id"]
+        if unknown.len():
+            orphan = activities["lead_id"].is_in(unknown.implode())
             rejects.append(_reject(activities, orphan, pl.lit("the activity's lead ")
                                    + pl.col("lead_id") + pl.lit(" is not among the leads")))
             activities = activities.filter(~orphan)
-        first = activities.group_by("lead_id").agg(
-            pl.col("at").min().alias("_first"), pl.len().alias("touches"))
+            first = first.filter(~pl.col("lead_id").is_in(unknown.implode()))
         leads = leads.join(first, on="lead_id", how="left", maintain_order="left")
         leads = leads.with_columns(
             (pl.coalesce("_first", "first_response_at") if "first_response_at" in leads.columns

@@ -43,7 +43,9 @@ def _sample(values: pl.Series, n: int = SAMPLE_SIZE) -> pl.Series:
     return head.head(n)
 
 
-_TIME_ISO = ["%H:%M:%S%.f%#z", "%H:%M:%S%.f", "%H:%M%#z", "%H:%M"]
+# exact forms first: on a tie (no fractional seconds or zones in the column) the plain
+# format wins, and chrono parses it two to three times faster
+_TIME_ISO = ["%H:%M:%S", "%H:%M:%S%.f", "%H:%M:%S%#z", "%H:%M:%S%.f%#z", "%H:%M", "%H:%M%#z"]
 _TIME_12H = ["%I:%M:%S %p", "%I:%M %p"]
 _TIME_24H = ["%H:%M:%S", "%H:%M"]
 
