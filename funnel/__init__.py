@@ -41,9 +41,21 @@ from funnel.parsing import (
     parse_numbers,
 )
 from funnel.readers import ROW, RawTable, Rejection, read_file
-from funnel.sample import SAMPLE_DIR, SAMPLE_FILES, generate_sample, load_sample, write_sample
 from funnel.stats import wilson, wilson_exprs
 from funnel.summary import diagnose, reached_exprs, source_table, stage_funnel, stages_present
+
+_SAMPLE_NAMES = ("SAMPLE_DIR", "SAMPLE_FILES", "generate_sample", "load_sample", "write_sample")
+
+
+def __getattr__(name: str):
+    """Import the sample generator on first use (so ``python -m funnel.sample`` runs it
+    as a script without importing it twice)."""
+    if name in _SAMPLE_NAMES:
+        from funnel import sample
+
+        return getattr(sample, name)
+    raise AttributeError(f"module 'funnel' has no attribute {name!r}")
+
 
 __all__ = [
     "FIELDS",

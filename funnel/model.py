@@ -478,39 +478,56 @@ def _capabilities(
     return caps
 
 
+def _leads(n: int) -> str:
+    return f"{n:,} lead" if n == 1 else f"{n:,} leads"
+
+
+def _have(n: int) -> str:
+    return "has" if n == 1 else "have"
+
+
+def _they(n: int) -> str:
+    return "it was" if n == 1 else "they were"
+
+
 def _warnings(leads: pl.DataFrame, *, now: dt.datetime, outcome_info: bool) -> list[Warning_]:
     out: list[Warning_] = []
     dup = leads.filter(pl.col("lead_id").is_duplicated())
     if dup.height:
         ids = dup["lead_id"].unique().head(_EXAMPLES).to_list()
-        out.append(Warning_("duplicate_ids", f"{dup.height} leads share an id with another lead "
+        out.append(Warning_("duplicate_ids", f"{dup.height:,} leads share an id with another lead "
                             f"(e.g. {', '.join(map(repr, ids))}); they are kept and counted "
                             "separately.", dup.height))
     cols = leads.columns
     if "first_response_at" in cols and "created_at" in cols:
         n = leads.filter(pl.col("first_response_at") < pl.col("created_at")).height
         if n:
-            out.append(Warning_("response_before_created",
-                                f"{n} leads have a first response before they were created.", n))
+            out.append(Warning_(
+                "response_before_created",
+                f"{_leads(n)} {_have(n)} a first response before {_they(n)} created.", n))
     if "closed_at" in cols and "created_at" in cols:
         n = leads.filter((pl.col("outcome") == "won")
                          & (pl.col("closed_at") < pl.col("created_at"))).height
         if n:
-            out.append(Warning_("won_before_created",
-                                f"{n} leads were won before they were created.", n))
+            was = "was" if n == 1 else "were"
+            out.append(Warning_(
+                "won_before_created", f"{_leads(n)} {was} won before {_they(n)} created.", n))
     date_cols = [c for c, t in leads.schema.items() if isinstance(t, pl.Datetime)]
     if date_cols:
         limit = now + dt.timedelta(days=1)
         future = leads.filter(pl.any_horizontal([pl.col(c) > limit for c in date_cols]))
         if future.height:
             which = [c for c in date_cols if (leads[c] > limit).any()]
-            out.append(Warning_("future_dates", f"{future.height} leads have dates in the future "
-                                f"(in {', '.join(which)}).", future.height))
+            k = future.height
+            out.append(Warning_(
+                "future_dates",
+                f"{_leads(k)} {_have(k)} dates in the future (in {', '.join(which)}).", k))
     if outcome_info:
         n = leads["outcome"].null_count()
         if n:
-            out.append(Warning_("missing_outcome", f"{n} leads have no outcome; they count as "
-                                "not won.", n))
+            counts = "it counts" if n == 1 else "they count"
+            out.append(Warning_(
+                "missing_outcome", f"{_leads(n)} {_have(n)} no outcome; {counts} as not won.", n))
     return out
 
 
