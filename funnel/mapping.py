@@ -55,15 +55,22 @@ _GENERIC_ID = ["id", "record id", "object id", "row id", "hs object id", "key", 
 # Synonyms, written as the export shows them; normalised at import.
 _SYNONYMS: dict[str, list[str]] = {
     "lead_id": [
+        "lead nr", "lead nummer", "kontakt id", "interessent id", "id du lead", "id del lead",
+        "id do lead",
         "lead id", "contact id", "prospect id", "person id", "mql id", "lead number id",
         "leadid", "contactid", "vid", "hubspot contact id", "hubspot id", "lead guid",
         "customer id", "inquiry id", "enquiry id", "lead key",
     ],
     "deal_id": [
+        "deal nr", "verkaufschance id", "opportunite id", "id oportunidad", "id oportunidade",
+        "auftrag id",
         "deal id", "opportunity id", "opp id", "converted opportunity id",
         "convertedopportunityid", "hs deal id", "dealid", "opportunityid",
     ],
     "created_at": [
+        "erstellt am", "erstellt", "erstelldatum", "anlagedatum", "angelegt am",
+        "eingangsdatum", "date de creation", "cree le", "date creation", "fecha de creacion",
+        "fecha creacion", "creado", "data de criacao", "data criacao", "criado em",
         "created at", "create date", "created date", "createdate", "created", "created on",
         "creation date", "date created", "add time", "added", "added on", "deal created",
         "lead created", "lead date", "first contact date", "inquiry date", "enquiry date",
@@ -72,17 +79,23 @@ _SYNONYMS: dict[str, list[str]] = {
         "hs lifecyclestage lead date", "first conversion date", "timestamp",
     ],
     "source": [
+        "quelle", "lead quelle", "leadquelle", "herkunft", "kanal", "origine", "source du lead",
+        "fuente", "origen", "origem", "canal",
         "source", "lead source", "original source", "hs analytics source", "channel",
         "origin", "utm source", "traffic source", "source channel", "marketing channel",
         "leadsource", "lead channel", "acquisition channel", "latest source",
     ],
     "campaign": [
+        "kampagne", "kampagnenname", "campagne", "campana", "campanha",
         "campaign", "campaign name", "utm campaign", "primary campaign source",
         "first conversion", "landing page", "landing page id", "form", "form name",
         "original source drill down 2", "hs analytics source data 2", "campaign id",
         "lead campaign", "ad campaign",
     ],
     "owner": [
+        "verantwortlich", "verantwortlicher", "besitzer", "inhaber", "zustandig",
+        "vertriebsmitarbeiter", "proprietaire", "responsable", "commercial", "propietario",
+        "vendedor", "responsavel",
         "owner", "lead owner", "contact owner", "deal owner", "opportunity owner",
         "hubspot owner id", "owner id", "ownerid", "owner name", "assigned to",
         "assigned user", "assigned to user", "sales rep", "rep", "sr id", "account owner",
@@ -118,16 +131,20 @@ _SYNONYMS: dict[str, list[str]] = {
         "opportunity created date", "date became opportunity",
     ],
     "stage": [
+        "phase", "stufe", "verkaufsphase", "etape", "etapa", "fase",
         "stage", "lifecycle stage", "lifecyclestage", "lead stage", "funnel stage",
         "deal stage", "dealstage", "stagename", "stage name", "opportunity stage",
         "pipeline stage",
     ],
     "outcome": [
+        "ergebnis", "resultat", "resultado", "statut", "estado",
         "outcome", "result", "won", "is won", "iswon", "hs is closed won", "converted",
         "is converted", "isconverted", "status", "deal status", "won lost", "closed won",
         "win", "converted flag", "conversion", "won flag",
     ],
     "closed_at": [
+        "abschlussdatum", "abgeschlossen am", "date de cloture", "fecha de cierre",
+        "data de fechamento",
         "closed at", "close date", "closedate", "closed date", "date closed", "close time",
         "closed on", "decision date",
     ],
@@ -137,11 +154,15 @@ _SYNONYMS: dict[str, list[str]] = {
     ],
     "lost_at": ["lost at", "lost date", "lost time", "date lost", "closed lost date"],
     "amount": [
+        "umsatz", "betrag", "wert", "auftragswert", "volumen", "montant", "valeur", "importe",
+        "valor",
         "amount", "value", "deal value", "deal amount", "opportunity amount", "revenue",
         "contract value", "acv", "arr", "mrr", "deal size", "amount in company currency",
         "hs closed amount", "total value", "booking amount", "won amount",
     ],
     "lost_reason": [
+        "verlustgrund", "absagegrund", "grund", "motif de perte", "motif", "motivo de perdida",
+        "motivo", "motivo da perda",
         "lost reason", "loss reason", "closed lost reason", "disqualification reason",
         "disqualified reason", "reason lost", "reason", "lost reason description",
         "unqualified reason", "rejection reason", "rejected reason", "lossreason",
@@ -457,16 +478,20 @@ _OUTCOME_WORDS = {
     "won": [
         "won", "closed won", "win", "true", "1", "yes", "y", "converted", "closed converted",
         "customer", "success", "successful", "signed", "sold", "deal won", "closedwon",
+        "gewonnen", "gagne", "ganado", "ganada", "ganho", "ganha", "ja",
     ],
     "lost": [
         "lost", "closed lost", "lose", "loss", "false", "0", "no", "n", "not converted",
         "closed not converted", "disqualified", "unqualified", "rejected", "dead", "junk",
         "closedlost", "churned", "bad fit",
+        "verloren", "abgesagt", "perdu", "perdue", "perdido", "perdida", "nein",
     ],
     "open": [
         "open", "in progress", "pending", "working", "working contacted", "open not contacted",
         "new", "active", "nurture", "nurturing", "contacted", "attempted to contact",
         "connected", "open deal", "qualified", "ongoing",
+        "offen", "in bearbeitung", "ouvert", "en cours", "abierto", "abierta", "aberto",
+        "em aberto",
     ],
 }
 _STAGE_WORDS = {

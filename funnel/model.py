@@ -24,9 +24,11 @@ from funnel.parsing import (
     attribute_expr,
     attribute_fallbacks,
     date_expr,
+    date_only,
     detect_date_style,
     detect_decimal_comma,
     is_plain_number,
+    lenient_date_expr,
     needs_strip,
     null_placeholders,
     number_expr,
@@ -155,9 +157,10 @@ def _field_expr(
     raw: RawTable, sample: pl.DataFrame, f: str, col: str, kind: str,
     values: dict[str, dict[str, str]], *, day_first: bool, required: set[str],
     warnings: list[Warning_], notes: list[str],
-) -> tuple[pl.Expr, pl.Expr, str]:
+) -> tuple[pl.Expr, pl.Expr, str, list[pl.Expr]]:
     """The typing expression of one mapped column (decided on the sample), the cleaned
-    text it reads from, and a label of the decision for messages."""
+    text it reads from, a label of the decision for messages, and broader expressions
+    to retry, in order, if the decision loses values elsewhere in the file."""
     strip = kind == "id" or needs_strip(sample[col].drop_nulls())
     clean = placeholder_expr(pl.col(col), strip=strip)
     if f in values and kind in ("text", "id"):
@@ -165,7 +168,7 @@ def _field_expr(
         clean = clean.replace(list(over), list(over.values()))
     seen = null_placeholders(sample[col])
     if kind in ("id", "text"):
-        return clean, clean, ""
+        return clean, clean, "", []
     if kind in ("datetime", "month"):
         style = detect_date_style(seen, day_first=day_first)
         probe = clean
@@ -186,18 +189,18 @@ def _field_expr(
             warnings.append(Warning_(
                 "unreadable_column", f"{raw.name}: {col!r} has no readable dates, so {f} "
                 "is left empty.", int(raw.frame[col].is_not_null().sum())))
-            return pl.lit(None, dtype=pl.Datetime("us")), pl.lit(None, dtype=pl.String), ""
-        out = date_expr(probe, style)
+            return pl.lit(None, dtype=pl.Datetime("us")), pl.lit(None, dtype=pl.String), "", []
+        out, lenient = date_expr(probe, style), lenient_date_expr(probe, style)
         if kind == "month":
-            out = out.dt.truncate("1mo")
+            out, lenient = out.dt.truncate("1mo"), lenient.dt.truncate("1mo")
         notes.append(f"{col!r} read as {f} ({style.label}).")
-        return out, clean, f" ({style.label})"
+        return out, clean, f" ({style.label})", [lenient] if date_only(style) else []
     if kind == "number":
         present = seen.drop_nulls()
         dec = detect_decimal_comma(present, default=raw.delimiter == ";")
         return (number_expr(clean, decimal_comma=dec, fit=present,
                             plain=is_plain_number(present, decimal_comma=dec)),
-                clean, f"|{int(dec)}")
+                clean, "", [number_expr(clean, decimal_comma=dec)])
     # outcome / stage: map each distinct label once
     counts = raw.frame[col].value_counts()
     mapped, unknown = map_values(counts[col], kind, overrides=values.get(f))
@@ -210,7 +213,7 @@ def _field_expr(
             f"unknown_{kind}", f"{raw.name}: {kind} labels not recognised, left "
             f"empty: {shown}. Map them in the mapping screen.", sum(tally.values())))
     return (pl.col(col).replace_strict(lookup, default=None, return_dtype=pl.String),
-            pl.lit(None, dtype=pl.String), "")
+            pl.lit(None, dtype=pl.String), "", [])
 
 
 def _type_table(
@@ -235,16 +238,13 @@ def _type_table(
     # broader expressions to try when a decision made on the first rows loses values
     retry: dict[str, list[tuple[pl.Expr, pl.Expr]]] = {}
     for f, col in colmap.items():
-        out, clean, label = _field_expr(raw, sample, f, col, fields[f], values,
-                                        day_first=day_first, required=required,
-                                        warnings=warnings, notes=notes)
+        out, clean, label, broader = _field_expr(raw, sample, f, col, fields[f], values,
+                                                 day_first=day_first, required=required,
+                                                 warnings=warnings, notes=notes)
         exprs.append(out.alias(f))
         if fields[f] in ("datetime", "month", "number"):  # text cannot fail to read
             checks.append((clean.is_not_null() & out.is_null()).alias(_LOST + f))
-        if fields[f] == "number":
-            full = number_expr(clean, decimal_comma=label == "|1")
-            retry[f] = [(full, clean.is_not_null() & full.is_null())]
-            label = ""
+        retry[f] = [(e, clean.is_not_null() & e.is_null()) for e in broader]
         how[f] = label
     extras = [c for c in raw.columns if c not in colmap.values()]
     for c in extras:

@@ -116,6 +116,31 @@ def date_expr(col: pl.Expr, style: DateStyle) -> pl.Expr:
     return pl.when(parsed.dt.year().is_between(1900, 2200)).then(parsed)
 
 
+def date_only(style: DateStyle) -> DateStyle | None:
+    """The same date order without its time part, or ``None`` if it has no time.
+
+    Examples
+    --------
+    >>> date_only(DateStyle("eu", "%d.%m.%Y %H:%M"))
+    DateStyle(kind='eu', format='%d.%m.%Y')
+    """
+    if style.format is None:
+        return None
+    for sep in ("T", " "):
+        date, found, rest = style.format.partition(sep)
+        if found and "%H" in rest or found and "%I" in rest:
+            return DateStyle(style.kind, date)
+    return None
+
+
+def lenient_date_expr(col: pl.Expr, style: DateStyle) -> pl.Expr:
+    """Like :func:`date_expr`, with the time optional: a date without a time (in the
+    column's date order) reads as midnight instead of failing."""
+    plain = date_only(style)
+    full = date_expr(col, style)
+    return full if plain is None else pl.coalesce(full, date_expr(col, plain))
+
+
 def _parse(values: pl.Series, style: DateStyle) -> pl.Series:
     return pl.DataFrame({"v": values}).select(date_expr(pl.col("v"), style)).to_series()
 
@@ -196,7 +221,8 @@ def _detect_sample(
 
 
 def parse_dates(values: pl.Series, style: DateStyle) -> pl.Series:
-    """Parse a text column with its decided style into naive UTC datetimes.
+    """Parse a text column with its decided style into naive UTC datetimes (a date
+    without its time, in the same order, reads as midnight).
 
     Examples
     --------
@@ -205,7 +231,11 @@ def parse_dates(values: pl.Series, style: DateStyle) -> pl.Series:
     >>> parse_dates(s, detect_date_style(s)).to_list()
     [datetime.datetime(2024, 1, 2, 8, 0), None]
     """
-    return _parse(_strip(values), style).alias(values.name)
+    values = _strip(values)
+    out = _parse(values, style)
+    if date_only(style) is not None and out.null_count() > values.null_count():
+        out = _apply(values, lenient_date_expr(pl.col("v"), style))
+    return out.alias(values.name)
 
 
 _CURRENCY = r"[\$€£¥₹₽₩]|R\$|CHF|USD|EUR|GBP|BRL|JPY|INR|CAD|AUD|kr|zł"

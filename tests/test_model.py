@@ -563,3 +563,19 @@ def test_build_dataset_keeps_attribute_as_text_when_later_rows_are_not_numbers(
     ds = load_texts("lead_id,created_at,size\nL1,2024-01-01,10\nL2,2024-01-02,20\n"
                     "L3,2024-01-03,large\n")
     assert ds.leads["size"].to_list() == ["10", "20", "large"]
+
+
+def test_build_dataset_reads_a_german_semicolon_export(tmp_path):
+    rows = ["Lead-ID;Erstellt am;Quelle;Umsatz;Status",
+            "DE-1;03.04.2025 09:15;Messe;1.234,50 €;Gewonnen",
+            "DE-2;13.04.2025 10:00;Google Ads;999,00 €;Verloren",
+            "DE-3;14.04.2025;Empfehlung;;Offen"]
+    path = tmp_path / "leads_de.csv"
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+    ds = load(path)
+    got = ds.leads.select("lead_id", "created_at", "source", "amount", "outcome").rows()
+    assert got == [
+        ("DE-1", D(2025, 4, 3, 9, 15), "Messe", 1234.5, "won"),
+        ("DE-2", D(2025, 4, 13, 10), "Google Ads", 999.0, "lost"),
+        ("DE-3", D(2025, 4, 14), "Empfehlung", None, "open"),
+    ]

@@ -278,3 +278,18 @@ def test_infer_attribute_uses_decimal_comma_hint_when_column_is_ambiguous(hint, 
 def test_infer_attribute_keeps_column_name():
     out = infer_attribute(pl.Series("Budget Confirmed", ["Yes", "No"]))
     assert_series_equal(out, pl.Series("Budget Confirmed", [True, False]))
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["03.04.2025 09:15", "14.04.2025"],
+         [dt.datetime(2025, 4, 3, 9, 15), dt.datetime(2025, 4, 14)]),
+        (["2017-10-02 10:00:00", "2018-01-09"],
+         [dt.datetime(2017, 10, 2, 10), dt.datetime(2018, 1, 9)]),
+    ],
+    ids=["eu-date-without-time", "iso-date-without-time"],
+)
+def test_parse_dates_reads_a_date_without_its_time_as_midnight(values, expected):
+    s = pl.Series(values)
+    assert parse_dates(s, detect_date_style(s.head(1))).to_list() == expected
