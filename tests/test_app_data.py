@@ -84,3 +84,24 @@ def test_data_page_sessions_do_not_see_each_others_upload():
     other = _open()
     assert _metric(mine, "Leads") == "1"
     assert int(_metric(other, "Leads").replace(",", "")) > 10_000
+
+
+def test_data_page_loaded_mapping_file_changes_the_columns_used():
+    csv = b"Ref,Wann,Result\nA-1,2024-01-02,won\nA-2,2024-01-03,lost\n"
+    at = _upload(_open(), [("export.csv", csv)])
+    before = at.session_state["dataset"].leads
+    assert "created_at" not in before.columns  # "Wann" is not a known header
+    mapping = b'{"leads": {"lead_id": "Ref", "created_at": "Wann"}}'
+    loader = next(u for u in at.file_uploader if "mapping" in u.label.lower())
+    loader.set_value(("export.mapping.json", mapping, "application/json")).run()
+    assert not at.exception, at.exception
+    after = at.session_state["dataset"].leads
+    assert after["lead_id"].to_list() == ["A-1", "A-2"]
+    assert after["created_at"].dt.day().to_list() == [2, 3]
+
+
+def test_data_page_malformed_mapping_file_gets_a_plain_message():
+    at = _upload(_open(), [("export.csv", b"lead_id,created_at\n1,2024-01-02\n")])
+    loader = next(u for u in at.file_uploader if "mapping" in u.label.lower())
+    loader.set_value(("bad.mapping.json", b"{not json", "application/json")).run()
+    assert any("not valid JSON" in e.value for e in at.error)
