@@ -549,8 +549,9 @@ def build_dataset(
     Parameters
     ----------
     tables
-        ``(role, table)`` pairs; several files may share a role (they are stacked).
-        Exactly the roles in ``funnel.mapping.ROLES``; at least one ``leads`` table.
+        ``(role, table)`` pairs, or a generator of them (each is typed as it comes);
+        several files may share a role (they are stacked). Roles are those in
+        ``funnel.mapping.ROLES``; at least one ``leads`` table.
     mapping
         Columns and values chosen by the user; anything not given is auto-detected.
     now
@@ -583,53 +584,53 @@ def build_dataset(
     """
     mapping = mapping or Mapping()
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    by_role: dict[str, list[RawTable]] = {r: [] for r in ROLES}
-    for role, table in tables:
-        if role not in ROLES:
-            raise InputError(f"Unknown file role {role!r}; use one of {', '.join(ROLES)}.")
-        by_role[role].append(table)
-    if not by_role["leads"]:
-        raise InputError("No leads file: choose which file holds the leads.")
-
+    names: dict[str, list[str]] = {r: [] for r in ROLES}  # file names per role, for messages
     resolved = Mapping(values=dict(mapping.values))
     rejects: list[pl.DataFrame] = []
     warnings: list[Warning_] = []
     reports: list[FileReport] = []
     typed: dict[str, list[pl.DataFrame]] = {r: [] for r in ROLES}
     leads_extras: list[str] = []
-    for role in ROLES:
-        for raw in by_role[role]:
-            fixed = mapping.for_role(role)
-            absent = [c for c in fixed.values() if c and c not in raw.columns]
-            if absent:
-                raise InputError(
-                    f"{raw.name}: the mapping names columns the file does not have: "
-                    f"{', '.join(map(repr, absent))}."
-                )
-            colmap = auto_map(raw.frame, role, fixed=fixed)
-            required = {"leads": ["lead_id", "created_at"], "deals": ["deal_id"],
-                        "activities": ["lead_id", "at"], "spend": ["cost", "month"]}[role]
-            required = [f for f in required if f in colmap]
-            t = _type_table(raw, role, colmap, mapping.values, required=required,
-                            day_first=bool(day_first if day_first is not None
-                                           else raw.delimiter == ";"))
-            if not resolved.for_role(role):
-                resolved.for_role(role).update(colmap)
-            if role == "leads":
-                leads_extras += [_extra_name(c, role) for c in raw.columns
-                                 if c not in colmap.values()
-                                 and _extra_name(c, role) not in leads_extras]
-            typed[role].append(t.frame)
-            if release:
-                raw.frame = raw.frame.clear()
-            rejects += t.rejects
-            warnings += t.warnings
-            reports.append(FileReport(raw.name, role, raw.format, raw.rows_read, 0, 0, colmap,
-                                      raw.notes + t.notes))
-            rejects.append(pl.DataFrame(
-                {"file": [r.file for r in raw.rejected], "row": [r.row for r in raw.rejected],
-                 "reason": [r.reason for r in raw.rejected]},
-                schema={"file": pl.String, "row": pl.Int64, "reason": pl.String}))
+    # One file at a time: typing does not depend on the other files, so a caller that
+    # passes a generator never holds two files' text in memory at once.
+    for role, raw in tables:
+        if role not in ROLES:
+            raise InputError(f"Unknown file role {role!r}; use one of {', '.join(ROLES)}.")
+        names[role].append(raw.name)
+        fixed = mapping.for_role(role)
+        absent = [c for c in fixed.values() if c and c not in raw.columns]
+        if absent:
+            raise InputError(
+                f"{raw.name}: the mapping names columns the file does not have: "
+                f"{', '.join(map(repr, absent))}."
+            )
+        colmap = auto_map(raw.frame, role, fixed=fixed)
+        required = {"leads": ["lead_id", "created_at"], "deals": ["deal_id"],
+                    "activities": ["lead_id", "at"], "spend": ["cost", "month"]}[role]
+        required = [f for f in required if f in colmap]
+        t = _type_table(raw, role, colmap, mapping.values, required=required,
+                        day_first=bool(day_first if day_first is not None
+                                       else raw.delimiter == ";"))
+        if not resolved.for_role(role):
+            resolved.for_role(role).update(colmap)
+        if role == "leads":
+            leads_extras += [_extra_name(c, role) for c in raw.columns
+                             if c not in colmap.values()
+                             and _extra_name(c, role) not in leads_extras]
+        typed[role].append(t.frame)
+        if release:
+            raw.frame = raw.frame.clear()
+        rejects += t.rejects
+        warnings += t.warnings
+        reports.append(FileReport(raw.name, role, raw.format, raw.rows_read, 0, 0, colmap,
+                                  raw.notes + t.notes))
+        rejects.append(pl.DataFrame(
+            {"file": [r.file for r in raw.rejected], "row": [r.row for r in raw.rejected],
+             "reason": [r.reason for r in raw.rejected]},
+            schema={"file": pl.String, "row": pl.Int64, "reason": pl.String}))
+
+    if not names["leads"]:
+        raise InputError("No leads file: choose which file holds the leads.")
 
     leads = _concat(typed["leads"])
     if "lead_id" not in leads.columns:
@@ -652,7 +653,7 @@ def build_dataset(
         if "lead_id" not in deals.columns:
             if "deal_id" not in leads.columns:
                 raise InputError(
-                    f"{by_role['deals'][0].name} has no column linking deals to leads, and the "
+                    f"{names['deals'][0]} has no column linking deals to leads, and the "
                     "leads have no deal id; map the link in the mapping screen."
                 )
             link = leads.select("deal_id", "lead_id").drop_nulls().unique("deal_id")
@@ -698,7 +699,7 @@ def build_dataset(
     if typed["spend"]:
         spend = _concat(typed["spend"])
         if "source" not in spend.columns and "campaign" not in spend.columns:
-            raise InputError(f"{by_role['spend'][0].name} has no source, channel or campaign "
+            raise InputError(f"{names['spend'][0]} has no source, channel or campaign "
                              "column, so its cost cannot be attributed.")
 
     rejected = pl.concat([_empty_rejects(), *rejects], how="vertical_relaxed")
@@ -714,7 +715,7 @@ def build_dataset(
         )
     if "created_at" not in leads.columns and not outcome_info:
         raise InputError(
-            f"{by_role['leads'][0].name} has no column that can be a creation date and nothing "
+            f"{names['leads'][0]} has no column that can be a creation date and nothing "
             "that tells which leads were won; map the columns in the mapping screen."
         )
     if "created_at" not in leads.columns:
@@ -752,10 +753,12 @@ def load(
     if mapping is not None and not isinstance(mapping, Mapping):
         mapping = Mapping.load(mapping)
     lead_paths = [leads] if isinstance(leads, str | os.PathLike) else list(leads)
-    tables = [("leads", read_file(p, sheet=sheet)) for p in lead_paths]
-    for role, path in (("deals", deals), ("activities", activities), ("spend", spend)):
-        if path is not None:
-            tables.append((role, read_file(path, sheet=sheet)))
+    specs = [("leads", p) for p in lead_paths] + [
+        (role, path) for role, path in (("deals", deals), ("activities", activities),
+                                        ("spend", spend)) if path is not None
+    ]
+    # read lazily: each file is read, typed and released before the next is read
+    tables = ((role, read_file(path, sheet=sheet)) for role, path in specs)
     return build_dataset(tables, mapping=mapping, now=now, release=True,
                          label=label or ", ".join(Path(p).name for p in lead_paths))
 
