@@ -32,6 +32,7 @@ from funnel.parsing import (
     needs_strip,
     null_placeholders,
     number_expr,
+    other_order,
     placeholder_expr,
 )
 from funnel.readers import ROW, RawTable, read_file
@@ -190,11 +191,17 @@ def _field_expr(
                 "unreadable_column", f"{raw.name}: {col!r} has no readable dates, so {f} "
                 "is left empty.", int(raw.frame[col].is_not_null().sum())))
             return pl.lit(None, dtype=pl.Datetime("us")), pl.lit(None, dtype=pl.String), "", []
-        out, lenient = date_expr(probe, style), lenient_date_expr(probe, style)
+        # broader readings if later rows disagree: the time optional, then (when the
+        # first rows were ambiguous) the other day/month order
+        broader = [lenient_date_expr(probe, style)] if date_only(style) else []
+        swapped = other_order(style)
+        if swapped is not None:
+            broader.append(lenient_date_expr(probe, swapped))
+        out = date_expr(probe, style)
         if kind == "month":
-            out, lenient = out.dt.truncate("1mo"), lenient.dt.truncate("1mo")
+            out, broader = out.dt.truncate("1mo"), [b.dt.truncate("1mo") for b in broader]
         notes.append(f"{col!r} read as {f} ({style.label}).")
-        return out, clean, f" ({style.label})", [lenient] if date_only(style) else []
+        return out, clean, f" ({style.label})", broader
     if kind == "number":
         present = seen.drop_nulls()
         dec = detect_decimal_comma(present, default=raw.delimiter == ";")
@@ -246,6 +253,15 @@ def _type_table(
             checks.append((clean.is_not_null() & out.is_null()).alias(_LOST + f))
         retry[f] = [(e, clean.is_not_null() & e.is_null()) for e in broader]
         how[f] = label
+    if "stage" in colmap and "outcome" not in colmap and "outcome" in fields:
+        # a stage such as "Closed Lost" or "Closed Won" also says how the record ended
+        labels = raw.frame[colmap["stage"]].drop_nulls().unique()
+        said, _ = map_values(labels, "outcome")
+        ended = {k: v for k, v in zip(labels.to_list(), said.to_list(), strict=True)
+                 if v in ("won", "lost")}
+        if ended:
+            exprs.append(pl.col(colmap["stage"]).replace_strict(
+                ended, default=None, return_dtype=pl.String).alias("outcome"))
     extras = [c for c in raw.columns if c not in colmap.values()]
     for c in extras:
         name = _extra_name(c, role)
@@ -271,8 +287,10 @@ def _type_table(
             if not lost_counts.get(_LOST + name):
                 break
             redo = raw.frame.select(out.alias(name), check.alias(_LOST + name))
-            typed = typed.with_columns(redo)
-            lost_counts[_LOST + name] = int(redo[_LOST + name].sum())
+            lost = int(redo[_LOST + name].sum())
+            if lost < lost_counts[_LOST + name]:  # keep a broader reading only if it reads more
+                typed = typed.with_columns(redo)
+                lost_counts[_LOST + name] = lost
     bad_required = None
     for f, col in colmap.items():
         if f in required:
@@ -297,11 +315,11 @@ def _required_reasons(
 ) -> pl.DataFrame:
     """File, row and reason for rows whose required fields are empty or unreadable;
     the reason names the first failing field."""
-    rows = typed.filter(bad)
-    texts = raw.frame.filter(bad)
+    rows = typed.filter(bad).rechunk()
+    texts = raw.frame.filter(bad).rechunk()
     reason = pl.lit(None, dtype=pl.String)
     for f in reversed([f for f in colmap if f in required]):
-        shown = texts[colmap[f]].str.strip_chars().str.slice(0, 40)
+        shown = texts[colmap[f]].str.strip_chars().str.slice(0, 40).rechunk()
         lost = rows[_LOST + f] if _LOST + f in rows.columns else pl.repeat(False, rows.height)
         why = pl.when(lost).then(
             pl.format(f"{f} '{{}}' cannot be read like the rest of the column{how[f]}",
@@ -643,6 +661,7 @@ def build_dataset(
     outcome_info = any(c in leads.columns for c in ("outcome", "won_at", "stage", "lost_at"))
 
     deals = None
+    links = None  # deal -> every lead that converted into it, when several did
     if typed["deals"]:
         deals = _concat(typed["deals"])
         if "deal_id" not in deals.columns:
@@ -656,8 +675,17 @@ def build_dataset(
                     f"{names['deals'][0]} has no column linking deals to leads, and the "
                     "leads have no deal id; map the link in the mapping screen."
                 )
-            link = leads.select("deal_id", "lead_id").drop_nulls().unique("deal_id")
-            deals = deals.join(link, on="deal_id", how="left", maintain_order="left")
+            link = leads.select("deal_id", "lead_id").drop_nulls().unique(maintain_order=True)
+            deals = deals.join(link.unique("deal_id", keep="first", maintain_order=True),
+                               on="deal_id", how="left", maintain_order="left")
+            shared = link.filter(pl.col("deal_id").is_duplicated())
+            if shared.height:
+                # several leads converted into one deal: each takes the deal's outcome
+                links = link
+                n = shared["deal_id"].n_unique()
+                warnings.append(Warning_(
+                    "shared_deals", f"{n:,} deal{'s are' if n > 1 else ' is'} linked to several "
+                    "leads; each of those leads takes the deal's outcome.", n, "info"))
         known = leads["lead_id"].unique().implode()
         orphan = deals["lead_id"].is_null() | ~deals["lead_id"].is_in(known)
         if orphan.any():
@@ -673,7 +701,10 @@ def build_dataset(
                                      "another deal; each is kept.", int(dup)))
         outcome_info = True
 
-    leads = _lead_outcomes(leads, deals)
+    per_lead = deals
+    if deals is not None and links is not None:
+        per_lead = deals.drop("lead_id").join(links, on="deal_id", how="inner")
+    leads = _lead_outcomes(leads, per_lead)
 
     activities = None
     if typed["activities"]:

@@ -126,11 +126,24 @@ def date_only(style: DateStyle) -> DateStyle | None:
     """
     if style.format is None:
         return None
-    for sep in ("T", " "):
-        date, found, rest = style.format.partition(sep)
-        if found and "%H" in rest or found and "%I" in rest:
-            return DateStyle(style.kind, date)
-    return None
+    hours = [i for i in (style.format.find("%H"), style.format.find("%I")) if i > 0]
+    if not hours:
+        return None
+    return DateStyle(style.kind, style.format[: min(hours)].rstrip(" T"))
+
+
+def other_order(style: DateStyle) -> DateStyle | None:
+    """The same format with day and month swapped (US ↔ European), else ``None``.
+
+    Examples
+    --------
+    >>> other_order(DateStyle("us", "%m/%d/%Y"))
+    DateStyle(kind='eu', format='%d/%m/%Y')
+    """
+    if style.kind not in ("us", "eu") or style.format is None:
+        return None
+    swapped = style.format.replace("%m", "%@").replace("%d", "%m").replace("%@", "%d")
+    return DateStyle("eu" if style.kind == "us" else "us", swapped)
 
 
 def lenient_date_expr(col: pl.Expr, style: DateStyle) -> pl.Expr:

@@ -215,7 +215,8 @@ def _duck_reason(error_type: str, message: str) -> str:
         parts = message.replace(":", "").split()
         nums = [p for p in parts if p.isdigit()]
         if len(nums) >= 2:
-            return f"the row has {nums[1]} fields but the header has {nums[0]}"
+            field = "field" if nums[1] == "1" else "fields"
+            return f"the row has {nums[1]} {field} but the header has {nums[0]}"
     return _DUCK_REASONS.get(error_type, message.strip() or error_type.lower())
 
 
@@ -248,7 +249,10 @@ def _with_rows(frame: pl.DataFrame, rejected: list[Rejection]) -> pl.DataFrame:
     rows = pl.int_range(2, frame.height + len(rejected) + 2, dtype=pl.Int64, eager=True)
     if rejected:
         bad = pl.Series("bad", [r.row for r in rejected], dtype=pl.Int64)
-        rows = rows.filter(~rows.is_in(bad.implode()))
+        kept = rows.filter(~rows.is_in(bad.implode()))
+        # rejected line numbers count skipped blank lines; if they do not fit the
+        # records, number the kept rows in order rather than guess
+        rows = kept if kept.len() == frame.height else rows.head(frame.height)
     return frame.with_columns(rows.alias(ROW))
 
 
@@ -279,6 +283,11 @@ def _read_csv_file(path: Path, *, name: str, delimiter: str) -> tuple[pl.DataFra
             kept = counting.result()
         rejected = _rejections(con, name)
         frame = None
+        if fast is not None and fast.height > kept + len(rejected):
+            # polars keeps blank lines as empty rows where DuckDB skips them
+            blank = pl.all_horizontal(pl.exclude(ROW).is_null())
+            if fast.select(blank.sum()).item() == fast.height - kept - len(rejected):
+                fast = fast.filter(~blank)
         if fast is not None and fast.height == kept + len(rejected):
             frame = fast.select(pl.exclude(ROW), pl.col(ROW).cast(pl.Int64))
             if rejected:
@@ -377,7 +386,9 @@ def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None) -> 
     chosen, frame = None, None
     for idx in candidates:
         try:
-            loaded = reader.load_sheet(idx).to_polars()
+            # types from every row: fastexcel would otherwise null out cells that
+            # differ from the first 1,000 rows' type
+            loaded = reader.load_sheet(idx, schema_sample_rows=None).to_polars()
         except Exception as exc:
             label = names[idx] if isinstance(idx, int) else idx
             raise InputError(f"{name}: sheet {label!r} could not be read ({exc}).") from exc

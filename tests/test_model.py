@@ -579,3 +579,38 @@ def test_build_dataset_reads_a_german_semicolon_export(tmp_path):
         ("DE-2", D(2025, 4, 13, 10), "Google Ads", 999.0, "lost"),
         ("DE-3", D(2025, 4, 14), "Empfehlung", None, "open"),
     ]
+
+
+# --- review findings: each once crashed or misread ------------------------------------
+
+
+def test_build_dataset_rejects_unreadable_required_values_in_a_large_file(tmp_path):
+    rows = ["lead_id,created_at"] + [f"{i},2024-01-02" for i in range(5000)]
+    rows += [f"x{i},garbage" for i in range(100)]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(rows) + "\n")
+    ds = load(path)
+    assert (ds.leads.height, ds.health.rows_rejected) == (5000, 100)
+
+
+def test_build_dataset_takes_a_closed_lost_stage_as_the_deals_outcome(load_texts):
+    deals = "Deal ID,Contact ID,Deal Stage\nD1,L1,closedwon\nD2,L2,closedlost\nD3,L3,Proposal\n"
+    expected = {"L1": "won", "L2": "lost", "L3": "open", "L4": "open"}
+    assert _outcomes(load_texts(deals=deals)) == expected
+
+
+def test_build_dataset_gives_a_shared_deal_to_every_lead_converted_into_it(tmp_path):
+    (tmp_path / "l.csv").write_text("Lead ID,Created Date,Converted Opportunity ID\n"
+                                    "L1,2024-01-01,O1\nL2,2024-01-02,O1\nL3,2024-01-03,\n")
+    (tmp_path / "o.csv").write_text("Opportunity ID,Stage,Amount\nO1,Closed Won,100\n")
+    ds = load(tmp_path / "l.csv", deals=tmp_path / "o.csv")
+    assert ds.leads.select("lead_id", "outcome").rows() == [
+        ("L1", "won"), ("L2", "won"), ("L3", "open")]
+
+
+def test_build_dataset_switches_day_month_order_when_later_rows_need_it(tmp_path, monkeypatch):
+    monkeypatch.setattr("funnel.model.SAMPLE_SIZE", 2)
+    path = tmp_path / "d.csv"
+    path.write_text("lead_id,created_at\n1,01/02/2024\n2,03/04/2024\n3,25/12/2024\n")
+    ds = load(path)
+    assert ds.leads["created_at"].dt.month().to_list() == [2, 4, 12]

@@ -388,3 +388,30 @@ def test_read_file_accepts_file_at_max_bytes(write_file):
 def test_read_file_refuses_missing_path(tmp_path, make, says):
     with pytest.raises(InputError, match=says):
         read_file(make(tmp_path))
+
+
+def test_read_file_numbers_rows_as_lines_when_blank_lines_and_footers_follow(tmp_path):
+    path = tmp_path / "sf_report.csv"
+    path.write_text("lead_id,created_at,source\n1,2024-01-01,a\n\n\n\n2,2024-01-02\n"
+                    "3,2024-01-03,b\n\n\"Confidential Information - Do Not Distribute\"\n")
+    table = read_file(path)
+    assert table.frame[ROW].to_list() == [2, 7]
+    assert [(r.row, r.reason) for r in table.rejected] == [
+        (6, "the row has 2 fields but the header has 3"),
+        (9, "the row has 1 field but the header has 3"),
+    ]
+
+
+def test_read_file_keeps_excel_cells_whose_type_changes_after_a_thousand_rows(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "mixed.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["Lead ID", "Tier"])
+    for i in range(1, 1201):
+        ws.write_number(i, 0, i)
+        ws.write_number(i, 1, i % 3)
+    ws.write_row(1201, 0, ["SF-0001", "ABC"])
+    wb.close()
+    assert read_file(path).frame.row(-1)[:2] == ("SF-0001", "ABC")
