@@ -8,7 +8,6 @@ the column's decision become missing and are counted, never guessed.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
@@ -208,7 +207,6 @@ def detect_date_style(values: pl.Series, *, day_first: bool = False) -> DateStyl
     return style
 
 
-@functools.lru_cache(maxsize=512)
 def _detect_sample(
     sample: tuple[str, ...], day_first: bool
 ) -> tuple[DateStyle | None, tuple[DateStyle, DateStyle] | None]:

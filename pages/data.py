@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from funnel import FIELDS, Mapping
+from funnel import FIELDS
 from funnel.readers import ROW
 from ui import panels, state, upload
 
@@ -16,13 +16,16 @@ files = st.file_uploader(
 )
 if files:
     tables = upload.read_uploads(files)
-    mapping: Mapping = st.session_state.get("mapping") or Mapping()
     if tables:
+        mapping = upload.mapping_for(tables)
         roles = upload.choose_roles(tables)
         ds = upload.build(tables, roles, mapping)
         if ds is not None:
             state.set_dataset(ds)
             st.success(f"Loaded {ds.leads.height:,} leads from {ds.label}.")
+        else:
+            st.warning("Nothing below comes from these files: it still shows "
+                       f"{'the sample' if state.is_sample() else state.current_dataset().label}.")
         with st.expander("Review the column mapping", expanded=ds is None):
             upload.review_mapping(tables, roles, ds, mapping)
 elif not state.is_sample():

@@ -105,3 +105,24 @@ def test_data_page_malformed_mapping_file_gets_a_plain_message():
     loader = next(u for u in at.file_uploader if "mapping" in u.label.lower())
     loader.set_value(("bad.mapping.json", b"{not json", "application/json")).run()
     assert any("not valid JSON" in e.value for e in at.error)
+
+
+def test_data_page_two_uploads_with_one_name_are_told_apart():
+    a = b"lead_id,created_at,outcome\n1,2024-01-02,won\n"
+    b = b"lead_id,created_at,outcome\n2,2024-01-03,lost\n"
+    at = _upload(_open(), [("export.csv", a), ("export.csv", b)])
+    files = [f.name for f in at.session_state["dataset"].health.files]
+    assert files == ["export.csv", "export.csv (2)"]
+    assert _metric(at, "Leads") == "2"
+
+
+def test_data_page_applied_mapping_does_not_follow_into_the_next_clients_files():
+    at = _upload(_open(), [("a.csv", b"Ref,Wann,Result\nA-1,2024-01-02,won\n")])
+    loader = next(u for u in at.file_uploader if "mapping" in u.label.lower())
+    loader.set_value(("a.mapping.json", b'{"leads": {"lead_id": "Ref"}}', "application/json"))
+    at.run()
+    at.file_uploader[0].set_value([("b.csv", b"lead_id,created_at,outcome\n9,2024-01-02,won\n",
+                                    "text/csv")]).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["dataset"].leads["lead_id"].to_list() == ["9"]

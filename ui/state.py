@@ -7,8 +7,6 @@ session and kept as parsed tables; their bytes are not kept by us.
 
 from __future__ import annotations
 
-import hashlib
-
 import streamlit as st
 
 import funnel
@@ -49,19 +47,17 @@ def reset_to_sample() -> None:
 def parse_upload(file, *, sheet: str | int | None = None) -> tuple[tuple, RawTable | str]:
     """Parse an uploaded file once per session; an unusable file gives its message.
 
-    Parsed tables are keyed by a hash of the content and the sheet, so re-runs of the
-    page do not parse again and the bytes need not be kept. Returns the key too.
+    Parsed tables are keyed by the upload's id and the sheet, so re-runs of the page
+    do not parse again and the bytes need not be kept. Returns the key too.
     """
     cache: dict = st.session_state.setdefault("parsed", {})
-    data = file.getvalue()
-    key = (hashlib.blake2b(data, digest_size=16).hexdigest(), file.name, sheet)
+    key = (file.file_id, sheet)  # one id per upload: no need to hash the bytes each rerun
     if key not in cache:
         try:
-            cache[key] = funnel.read_file(data, name=file.name, sheet=sheet,
+            cache[key] = funnel.read_file(file.getvalue(), name=file.name, sheet=sheet,
                                           max_bytes=MAX_UPLOAD_BYTES)
         except InputError as exc:
             cache[key] = str(exc)
-    del data
     return key, cache[key]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 import funnel
@@ -25,8 +27,16 @@ def read_uploads(files: list) -> list[RawTable]:
         keys.add(key)
         if isinstance(t, str):
             st.error(t, icon=":material/error:")
-        else:
-            tables.append(t)
+            continue
+        taken = {x.name for x in tables}
+        if t.name in taken:  # two uploads with one name: tell them apart everywhere
+            n = 2
+            while f"{t.name} ({n})" in taken:
+                n += 1
+            label = f"{t.name} ({n})"
+            t = replace(t, name=label,
+                        rejected=[replace(r, file=label) for r in t.rejected])
+        tables.append(t)
     bar.empty()
     forget_other_uploads(keys)
     return tables
@@ -36,16 +46,28 @@ def choose_roles(tables: list[RawTable]) -> list[str]:
     """Show each file with its guessed role (and sheet) and let the user change them."""
     guesses = funnel.guess_roles(tables)
     roles = []
-    for t, guess in zip(tables, guesses, strict=True):
+    for i, (t, guess) in enumerate(zip(tables, guesses, strict=True)):
         c = st.columns([3, 2, 2])
         c[0].markdown(f"**{t.name}** · {t.format} · {t.rows_read:,} rows")
         roles.append(c[1].selectbox("holds", list(ROLE_LABELS), list(ROLE_LABELS).index(guess),
-                                    format_func=ROLE_LABELS.get, key=f"role:{t.name}",
+                                    format_func=ROLE_LABELS.get, key=f"role:{i}:{t.name}",
                                     label_visibility="collapsed"))
         if len(t.sheets) > 1:
             c[2].selectbox("sheet", t.sheets, t.sheets.index(t.sheet), key=f"sheet:{t.name}",
                            label_visibility="collapsed")
     return roles
+
+
+def mapping_for(tables: list[RawTable]) -> Mapping:
+    """The mapping the user applied or loaded for exactly these files, else none."""
+    if st.session_state.get("mapping_tables") != [id(t) for t in tables]:
+        st.session_state.pop("mapping", None)
+    return st.session_state.get("mapping") or Mapping()
+
+
+def _keep_mapping(mapping: Mapping, tables: list[RawTable]) -> None:
+    st.session_state["mapping"] = mapping
+    st.session_state["mapping_tables"] = [id(t) for t in tables]
 
 
 def build(tables: list[RawTable], roles: list[str], mapping: Mapping) -> Dataset | None:
@@ -87,7 +109,7 @@ def review_mapping(tables: list[RawTable], roles: list[str], ds: Dataset | None,
                     field, t, picked[field], mapping, key=f"val:{t.name}:{field}")
     c = st.columns(3)
     if c[0].button("Apply mapping", type="primary"):
-        st.session_state["mapping"] = choices
+        _keep_mapping(choices, tables)
         st.rerun()
     c[1].download_button("Save mapping", choices.to_json(), "export.mapping.json",
                          "application/json")
@@ -96,7 +118,7 @@ def review_mapping(tables: list[RawTable], roles: list[str], ds: Dataset | None,
     if loaded is not None and st.session_state.get("mapping_file_id") != loaded.file_id:
         st.session_state["mapping_file_id"] = loaded.file_id
         try:
-            st.session_state["mapping"] = Mapping.from_json(loaded.getvalue())
+            _keep_mapping(Mapping.from_json(loaded.getvalue()), tables)
         except InputError as exc:
             st.error(str(exc), icon=":material/error:")
         else:
