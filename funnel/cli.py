@@ -10,6 +10,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from funnel.errors import InputError
 
@@ -26,6 +27,10 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--activities", metavar="FILE", help="sales activity export")
     d.add_argument("--spend", metavar="FILE", help="marketing spend by source/campaign")
     d.add_argument("--mapping", metavar="FILE", help="*.mapping.json saved from the app")
+    d.add_argument("--profile", metavar="FILE",
+                   help="*.profile.json (checked; the profile analysis is not built yet)")
+    d.add_argument("--sla-hours", type=float, metavar="H",
+                   help="response-time target in hours (fills response.within_sla_share)")
     d.add_argument("--sheet", help="workbook sheet to read (name or 0-based index)")
     d.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     return p
@@ -60,14 +65,28 @@ def _text_report(out: dict) -> str:
                      f"previous  {s['rate_from_first']:>6.1%} of leads")
     lines.append("Sources:")
     for s in out["sources"][:15]:
-        lines.append(f"  {str(s['source'])[:28]:<28} {s['leads']:>8,} leads {s['won']:>6,} won "
-                     f"{s['rate']:>6.1%}")
+        won = "" if s["won"] is None else f"{s['won']:>6,} won {s['rate']:>6.1%}"
+        lines.append(f"  {str(s['source'])[:28]:<28} {s['leads']:>8,} leads {won}")
     for w in out["warnings"]:
         lines.append(f"{w['level']}: {w['message']}")
     for c in out["capabilities"]:
         if not c["available"]:
             lines.append(f"unavailable: {c['analysis']} ({c['reason']})")
     return "\n".join(lines)
+
+
+def _check_profile(path: str) -> None:
+    """Refuse an unreadable profile file now; say plainly that it is not analysed yet."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: the profile file could not be read ({exc.strerror}).") from exc
+    except ValueError as exc:
+        raise InputError(f"{path} is not valid JSON ({exc}).") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("criteria"), list):
+        raise InputError(f"{path} is not a profile file: it needs a 'criteria' list.")
+    print("funnel: note: the profile analysis is not built yet; 'profile' stays null.",
+          file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,7 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
         ds = load(args.leads, deals=args.deals, activities=args.activities, spend=args.spend,
                   mapping=args.mapping, sheet=sheet)
-        out = _clean(diagnose(ds))
+        if args.profile:
+            _check_profile(args.profile)
+        if args.sla_hours is not None and args.sla_hours <= 0:
+            raise InputError("--sla-hours must be a positive number of hours.")
+        out = _clean(diagnose(ds, sla_hours=args.sla_hours))
     except InputError as exc:
         print(f"funnel: {exc}", file=sys.stderr)
         return 2

@@ -112,13 +112,14 @@ def source_table(ds: Dataset, *, by: str = "source") -> pl.DataFrame:
     leads = ds.leads
     key = pl.col(by).fill_null("(none)") if by in leads.columns else pl.lit("(none)")
     has_amount = "amount" in leads.columns
-    won = pl.col("outcome") == "won"
+    known = "outcome" in leads.columns and leads["outcome"].null_count() < leads.height
+    won = (pl.col("outcome") == "won") if known else pl.lit(None, dtype=pl.Boolean)
     table = (
         leads.lazy()
         .group_by(key.alias(by))
         .agg(
             pl.len().alias("leads"),
-            won.sum().alias("won"),
+            (won.sum() if known else pl.lit(None, dtype=pl.UInt32)).alias("won"),
             (pl.col("amount").filter(won).sum() if has_amount else pl.lit(None, pl.Float64))
             .alias("revenue"),
         )
@@ -140,7 +141,28 @@ def source_table(ds: Dataset, *, by: str = "source") -> pl.DataFrame:
                         "cac").sort(["leads", by], descending=[True, False])
 
 
-def diagnose(ds: Dataset, *, max_rejected: int = 100) -> dict:
+def within_sla_share(leads: pl.DataFrame, *, sla_hours: float) -> float | None:
+    """Leads first touched less than ``sla_hours`` after creation, over all leads.
+
+    Never-touched leads count as misses (contract §4); ``None`` without creation or
+    first-response times.
+
+    Examples
+    --------
+    >>> import datetime as dt, polars as pl
+    >>> t0 = dt.datetime(2024, 1, 1)
+    >>> leads = pl.DataFrame({"created_at": [t0] * 3,
+    ...     "first_response_at": [t0 + dt.timedelta(minutes=30), t0 + dt.timedelta(hours=5), None]})
+    >>> within_sla_share(leads, sla_hours=1)
+    0.3333333333333333
+    """
+    if not {"created_at", "first_response_at"} <= set(leads.columns) or leads.height == 0:
+        return None
+    hours = (pl.col("first_response_at") - pl.col("created_at")).dt.total_seconds() / 3600
+    return float(leads.select((hours < sla_hours).fill_null(False).mean()).item())
+
+
+def diagnose(ds: Dataset, *, max_rejected: int = 100, sla_hours: float | None = None) -> dict:
     """The ``funnel diagnose --json`` object of the contract, for a loaded dataset.
 
     Keys later analyses fill (``profile``, ``findings``, most of ``response``) are
@@ -178,8 +200,9 @@ def diagnose(ds: Dataset, *, max_rejected: int = 100) -> dict:
         "response": {
             "contacted_share": contacted,
             "median_hours": None,
-            "sla_hours": None,
-            "within_sla_share": None,
+            "sla_hours": sla_hours,
+            "within_sla_share": (within_sla_share(leads, sla_hours=sla_hours)
+                                 if sla_hours is not None else None),
             "by_bucket": None,
         },
         "profile": None,

@@ -232,3 +232,34 @@ def test_main_explains_missing_files(write_file, tmp_path, capsys, args, says):
     write_file("l.csv", LEADS)
     assert main(["diagnose", *(a.format(tmp=tmp_path) for a in args)]) == 2
     assert capsys.readouterr().err.endswith(says)
+
+
+def test_cli_sla_hours_fills_within_sla_share(tmp_path, capsys):
+    leads = tmp_path / "l.csv"
+    leads.write_text("lead_id,created_at\nL1,2024-01-01 09:00\nL2,2024-01-01 09:00\n"
+                     "L3,2024-01-01 09:00\n")
+    acts = tmp_path / "a.csv"
+    acts.write_text("lead_id,at\nL1,2024-01-01 09:30\nL2,2024-01-01 15:00\n")
+    assert main(["diagnose", "--leads", str(leads), "--activities", str(acts),
+                 "--sla-hours", "1", "--json"]) == 0
+    response = json.loads(capsys.readouterr().out)["response"]
+    assert (response["sla_hours"], response["within_sla_share"]) == (1.0, 1 / 3)
+
+
+def test_cli_accepts_a_profile_file_and_says_it_is_not_analysed_yet(tmp_path, capsys):
+    leads = tmp_path / "l.csv"
+    leads.write_text("lead_id,outcome\nL1,won\n")
+    profile = tmp_path / "p.profile.json"
+    profile.write_text('{"name": "Sales", "criteria": []}')
+    assert main(["diagnose", "--leads", str(leads), "--profile", str(profile), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["profile"] is None
+    assert "not built yet" in captured.err
+
+
+def test_cli_sources_give_null_wins_when_outcomes_are_unknown(tmp_path, capsys):
+    leads = tmp_path / "l.csv"
+    leads.write_text("lead_id,created_at,source\nL1,2024-01-01,Ads\n")
+    assert main(["diagnose", "--leads", str(leads), "--json"]) == 0
+    source = json.loads(capsys.readouterr().out)["sources"][0]
+    assert (source["won"], source["rate"]) == (None, None)
