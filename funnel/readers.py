@@ -179,7 +179,9 @@ def _text_frame(df: pl.DataFrame) -> pl.DataFrame:
     out = []
     for name, dtype in df.schema.items():
         col = pl.col(name)
-        if dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
+        if isinstance(dtype, pl.Datetime):
+            if dtype.time_zone is not None:  # an instant: write it in UTC, as text dates are
+                col = col.dt.convert_time_zone("UTC")
             expr = col.dt.strftime("%Y-%m-%d %H:%M:%S")
         elif dtype == pl.Date:
             expr = col.dt.strftime("%Y-%m-%d")
@@ -194,6 +196,10 @@ def _text_frame(df: pl.DataFrame) -> pl.DataFrame:
             expr = col.cast(pl.String)  # "true"/"false"; a blank cell stays missing
         elif dtype == pl.String:
             expr = col
+        elif isinstance(dtype, pl.List | pl.Array):
+            expr = col.cast(pl.List(pl.String), strict=False).list.join(", ")
+        elif isinstance(dtype, pl.Struct):
+            expr = col.struct.json_encode()
         else:
             expr = col.cast(pl.String, strict=False)
         out.append(expr.alias(name))

@@ -415,3 +415,17 @@ def test_read_file_keeps_excel_cells_whose_type_changes_after_a_thousand_rows(tm
     ws.write_row(1201, 0, ["SF-0001", "ABC"])
     wb.close()
     assert read_file(path).frame.row(-1)[:2] == ("SF-0001", "ABC")
+
+
+def test_read_file_writes_zoned_parquet_timestamps_in_utc_and_flattens_lists(tmp_path):
+    import datetime as dt
+
+    path = tmp_path / "leads.parquet"
+    pl.DataFrame({
+        "lead_id": ["a"],
+        "created_at": [dt.datetime(2024, 1, 1, 10)],
+        "tags": [["x", "y"]],
+    }).with_columns(
+        pl.col("created_at").dt.replace_time_zone("UTC").dt.convert_time_zone("America/New_York")
+    ).write_parquet(path)
+    assert read_file(path).frame.drop(ROW).row(0) == ("a", "2024-01-01 10:00:00", "x, y")
