@@ -550,7 +550,19 @@ def _warnings(leads: pl.DataFrame, *, now: dt.datetime, outcome_info: bool) -> l
 
 
 def _concat(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
-    return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
+    """Stack files of one role; a column typed differently in two files becomes text
+    (a yes/no column must not turn into 1.0/0.0 next to another file's numbers)."""
+    if len(frames) == 1:
+        return frames[0]
+    types: dict[str, set] = {}
+    for f in frames:
+        for name, dtype in f.schema.items():
+            types.setdefault(name, set()).add(dtype)
+    mixed = [n for n, ts in types.items() if len(ts - {pl.Null}) > 1]
+    if mixed:
+        frames = [f.with_columns(pl.col(c).cast(pl.String) for c in mixed if c in f.columns)
+                  for f in frames]
+    return pl.concat(frames, how="diagonal_relaxed")
 
 
 def build_dataset(

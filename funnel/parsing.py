@@ -276,7 +276,9 @@ def detect_decimal_comma(values: pl.Series, *, default: bool = False) -> bool:
     False
     """
     s = _sample(values).str.replace_all(_CURRENCY, "").str.replace_all(r"[\s\u00a0']", "")
-    comma_dec = s.str.contains(r"^-?[\d.]*,\d{1,2}$|^-?[\d.]*,\d{4,}$|^-?\d{1,3}(\.\d{3})+,\d+$")
+    comma_dec = s.str.contains(
+        r"^-?[\d.]*,\d{1,2}$|^-?[\d.]*,\d{4,}$|^-?\d{1,3}(\.\d{3})+,\d+$|^-?\d{1,3}(\.\d{3}){2,}$"
+    )
     dot_dec = s.str.contains(r"^-?[\d,]*\.\d{1,2}$|^-?[\d,]*\.\d{4,}$|^-?\d{1,3}(,\d{3})+\.\d+$")
     c, d = int(comma_dec.sum()), int(dot_dec.sum())
     if c == d:

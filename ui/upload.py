@@ -105,8 +105,9 @@ def review_mapping(tables: list[RawTable], roles: list[str], ds: Dataset | None,
         for field in ("outcome", "stage"):
             if picked.get(field):
                 st.caption(f"What each {field} label in {picked[field]!r} means")
-                choices.values[field] = panels.values_editor(
-                    field, t, picked[field], mapping, key=f"val:{t.name}:{field}")
+                edited = panels.values_editor(field, t, picked[field], mapping,
+                                              key=f"val:{t.name}:{field}")
+                choices.values[field] = {**choices.values.get(field, {}), **edited}
     c = st.columns(3)
     if c[0].button("Apply mapping", type="primary"):
         _keep_mapping(choices, tables)
