@@ -617,7 +617,8 @@ def test_build_dataset_switches_day_month_order_when_later_rows_need_it(tmp_path
 
 
 def test_build_dataset_keeps_an_attribute_as_text_when_stacked_files_disagree(tmp_path):
-    (tmp_path / "a.csv").write_text("lead_id,created_at,budget\nA,2024-01-01,yes\nB,2024-01-02,no\n")
+    (tmp_path / "a.csv").write_text(
+        "lead_id,created_at,budget\nA,2024-01-01,yes\nB,2024-01-02,no\n")
     (tmp_path / "b.csv").write_text("lead_id,created_at,budget\nC,2024-01-03,5000\n")
     ds = load([tmp_path / "a.csv", tmp_path / "b.csv"])
     assert ds.leads["budget"].to_list() == ["true", "false", "5000.0"]
