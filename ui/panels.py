@@ -47,7 +47,8 @@ def health_panel(ds: Dataset) -> None:
             st.dataframe(reasons.head(50), hide_index=True)
             st.dataframe(h.rejected.head(1000), hide_index=True)
             st.download_button("Download all rejected rows (CSV)",
-                               h.rejected.write_csv().encode(), "rejected_rows.csv", "text/csv")
+                               lambda: h.rejected.write_csv().encode(),  # built on click only
+                               "rejected_rows.csv", "text/csv")
     st.markdown("**What this data can show**")
     st.dataframe(
         pl.DataFrame([{"available": cap.available, "analysis": cap.analysis,

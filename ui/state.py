@@ -39,7 +39,7 @@ def set_dataset(ds: Dataset) -> None:
 
 def reset_to_sample() -> None:
     """Forget this session's uploads and go back to the sample."""
-    for key in ("dataset", "parsed", "mapping", "built"):
+    for key in ("dataset", "parsed", "mapping", "mapping_tables", "built", "role_guesses"):
         st.session_state.pop(key, None)
     st.session_state["uploader_key"] = st.session_state.get("uploader_key", 0) + 1
 

@@ -42,9 +42,20 @@ def read_uploads(files: list) -> list[RawTable]:
     return tables
 
 
+def _ident(t: RawTable) -> tuple:
+    """Which parsed file this is: stable across reruns (the parsed frame is cached per
+    session) and shared by a copy renamed to tell two same-named uploads apart."""
+    return t.name, id(t.frame)
+
+
 def choose_roles(tables: list[RawTable]) -> list[str]:
     """Show each file with its guessed role (and sheet) and let the user change them."""
-    guesses = funnel.guess_roles(tables)
+    idents = [_ident(t) for t in tables]
+    memo = st.session_state.get("role_guesses")
+    if not memo or memo[0] != idents:  # guess once per set of files, not every rerun
+        memo = (idents, funnel.guess_roles(tables))
+        st.session_state["role_guesses"] = memo
+    guesses = memo[1]
     roles = []
     for i, (t, guess) in enumerate(zip(tables, guesses, strict=True)):
         c = st.columns([3, 2, 2])
@@ -60,20 +71,20 @@ def choose_roles(tables: list[RawTable]) -> list[str]:
 
 def mapping_for(tables: list[RawTable]) -> Mapping:
     """The mapping the user applied or loaded for exactly these files, else none."""
-    if st.session_state.get("mapping_tables") != [id(t) for t in tables]:
+    if st.session_state.get("mapping_tables") != [_ident(t) for t in tables]:
         st.session_state.pop("mapping", None)
     return st.session_state.get("mapping") or Mapping()
 
 
 def _keep_mapping(mapping: Mapping, tables: list[RawTable]) -> None:
     st.session_state["mapping"] = mapping
-    st.session_state["mapping_tables"] = [id(t) for t in tables]
+    st.session_state["mapping_tables"] = [_ident(t) for t in tables]
 
 
 def build(tables: list[RawTable], roles: list[str], mapping: Mapping) -> Dataset | None:
     """Build (once per distinct input) this session's dataset; show why if it cannot."""
     pairs = [(r, t) for r, t in zip(roles, tables, strict=True) if r != "ignore"]
-    key = (tuple((r, id(t)) for r, t in pairs), mapping.to_json())
+    key = (tuple((r, _ident(t)) for r, t in pairs), mapping.to_json())
     memo = st.session_state.get("built")
     if memo and memo[0] == key:
         return memo[1]
