@@ -1,0 +1,84 @@
+"""Finding personal columns and masking them with stable pseudonyms."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from polars.testing import assert_series_equal
+
+from funnel.privacy import mask_personal, personal_columns, pseudonym
+
+
+@pytest.mark.parametrize("header, kind", [
+    ("First Name", "person"), ("Last Name", "person"), ("Full name", "person"),
+    ("Contact Name", "person"), ("Nachname", "person"), ("Email", "email"),
+    ("E-mail Address", "email"), ("Phone Number", "phone"), ("Mobile", "phone"),
+    ("Téléphone", "phone"), ("Street Address", "address"),
+])
+def test_personal_columns_by_header(header, kind):
+    frame = pl.DataFrame({header: ["x"]})
+    assert personal_columns(frame) == {header: kind}
+
+
+@pytest.mark.parametrize("header", ["Company Name", "Campaign Name", "Industry", "Lead Number",
+                                    "Deal - Title", "owner", "source"])
+def test_personal_columns_leave_business_fields(header):
+    assert personal_columns(pl.DataFrame({header: ["Acme"]})) == {}
+
+
+def test_personal_columns_by_email_content():
+    frame = pl.DataFrame({"contact_info": ["ann@x.example", "bo@y.example", None]})
+    assert personal_columns(frame) == {"contact_info": "email"}
+
+
+def test_personal_columns_by_phone_content():
+    frame = pl.DataFrame({"col7": ["+1 555 0100 2222", "(030) 123-4567", "+44 20 7946 0018"]})
+    assert personal_columns(frame) == {"col7": "phone"}
+
+
+def test_personal_columns_bare_digit_ids_are_not_phones():
+    frame = pl.DataFrame({"ref": ["5100001", "5100002", "D-000123"]})
+    assert personal_columns(frame) == {}
+
+
+def test_personal_columns_user_marked_column():
+    assert personal_columns(pl.DataFrame({"notes": ["x"]}), extra=["notes"]) == {"notes": "other"}
+
+
+def test_mask_personal_is_stable_under_one_key():
+    t = pl.DataFrame({"Email": ["Ann@x.example", "ann@x.example ", "bo@y.example"]})
+    out = mask_personal(t, key="k")["Email"].to_list()
+    assert out[0] == out[1] != out[2]
+
+
+def test_mask_personal_differs_between_keys():
+    assert pseudonym("ann@x.example", key="a") != pseudonym("ann@x.example", key="b")
+
+
+def test_mask_personal_leaves_other_columns_unchanged():
+    t = pl.DataFrame({"First Name": ["Ann", None], "source": ["Ads", "Web"], "amount": [1.0, 2.0]})
+    out = mask_personal(t, key="k")
+    assert_series_equal(out["source"], t["source"])
+    assert_series_equal(out["amount"], t["amount"])
+    assert out["First Name"][1] is None
+
+
+def test_mask_personal_scrubs_contacts_inside_free_text():
+    t = pl.DataFrame({"note": ["mail ann@x.example or call +1 555 0100 2222", "no contact"]})
+    out = mask_personal(t, key="k")["note"].to_list()
+    assert "ann@x.example" not in out[0] and "555" not in out[0]
+    assert out[0].startswith("mail email-") and out[1] == "no contact"
+
+
+def test_mask_personal_keeps_lead_ids():
+    t = pl.DataFrame({"lead_id": ["5100001"], "Email": ["ann@x.example"]})
+    assert mask_personal(t, key="k")["lead_id"].to_list() == ["5100001"]
+
+
+def test_mask_personal_sample_leaves_no_email_or_phone():
+    from funnel.sample import load_sample
+
+    leads = load_sample().leads.head(300)
+    out = mask_personal(leads, key="k")
+    for col in ("First Name", "Last Name", "Email", "Phone Number"):
+        assert not set(out[col].drop_nulls()) & set(leads[col].drop_nulls())

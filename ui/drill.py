@@ -1,0 +1,55 @@
+"""Drill-down: the leads behind a number, personal fields masked by default."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from funnel.privacy import mask_personal, personal_columns
+
+TRACE_PAGE = "pages/trace.py"
+
+
+def share_mode() -> bool:
+    """Whether this session is a read-only shared view (personal fields never shown)."""
+    return bool(st.session_state.get("share_mode", False))
+
+
+def lead_list(
+    leads: pl.DataFrame,
+    *,
+    key: str,
+    title: str = "Leads behind this number",
+    limit: int = 1000,
+) -> None:
+    """Show the leads behind a number and link a selected one to its trace.
+
+    Shows the count, the first ``limit`` rows with internal columns hidden, personal
+    fields (names, e-mails, phones) replaced by stable pseudonyms unless the uploader
+    ticks "Show personal fields" (never offered in a shared view), and, for a selected
+    row, a link to the lead trace page.
+    """
+    n = leads.height
+    st.markdown(f"**{title}** · {n:,} lead{'s' if n != 1 else ''}"
+                + (f" (first {limit:,} shown)" if n > limit else ""))
+    if n == 0:
+        st.caption("No leads here.")
+        return
+    shown = leads.head(limit).select([c for c in leads.columns if not c.startswith("__")])
+    personal = personal_columns(shown)
+    reveal = False
+    if personal and not share_mode():
+        reveal = st.toggle("Show personal fields", key=f"{key}:reveal", value=False,
+                           help="Names, e-mails and phone numbers are masked by default.")
+    if not reveal:
+        shown = mask_personal(shown, columns=personal)
+    order = ["lead_id"] + [c for c in shown.columns if c != "lead_id"]
+    event = st.dataframe(shown, key=f"{key}:table", hide_index=True, column_order=order,
+                         on_select="rerun", selection_mode="single-row")
+    rows = event.selection.rows if event is not None else []
+    if rows and "lead_id" in shown.columns:
+        lead_id = str(shown["lead_id"][rows[0]])
+        st.page_link(TRACE_PAGE, label=f"Open the lead trace of {lead_id}",
+                     icon=":material/timeline:", query_params={"lead": lead_id})
+    else:
+        st.caption("Select a row to open its lead trace.")
