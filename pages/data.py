@@ -3,6 +3,7 @@
 import streamlit as st
 
 from funnel import FIELDS
+from funnel.privacy import mask_personal, personal_columns
 from funnel.readers import ROW
 from ui import panels, state, upload
 
@@ -46,5 +47,9 @@ shown = [c for c in ds.leads.columns if not c.startswith("__")]
 canon = [c for c in shown if c in FIELDS["leads"] or c in ("outcome", "touches", "deals")]
 st.caption(f"{ds.leads.height:,} leads · {len(canon)} canonical fields · "
            f"{len(ds.attributes)} profile attributes · first 500 rows, row = row in its file")
-st.dataframe(ds.leads.select([*canon, *[c for c in shown if c not in canon], ROW]).head(500),
-             hide_index=True)
+table = ds.leads.select([*canon, *[c for c in shown if c not in canon], ROW]).head(500)
+personal = personal_columns(table)
+if not personal or not st.toggle("Show personal fields", key="data:reveal",
+                                 help="Names, e-mails and phone numbers are masked by default."):
+    table = mask_personal(table, columns=personal)
+st.dataframe(table, hide_index=True)

@@ -126,3 +126,11 @@ def test_data_page_applied_mapping_does_not_follow_into_the_next_clients_files()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert at.session_state["dataset"].leads["lead_id"].to_list() == ["9"]
+
+
+def test_data_page_lead_table_masks_personal_fields_by_default():
+    at = _open()
+    table = at.dataframe[-1].value
+    assert table["Email"].str.startswith("email-").all()
+    at.toggle(key="data:reveal").set_value(True).run()
+    assert at.dataframe[-1].value["Email"].str.contains("@").all()
