@@ -1,0 +1,262 @@
+"""Workspaces: a saved analysis that a link can open, read-only, in another session.
+
+A workspace is a directory ``<root>/<id>/`` holding the mapped tables as Parquet and one
+``meta.json`` (name, times, label, mapping, health, profiles, settings). Personal data is
+pseudonymised *before* it is written (:func:`funnel.privacy.mask_personal`, keyed by a
+secret that never enters the workspace), so a shared workspace holds no names, e-mail
+addresses or phone numbers, and aggregates are unchanged.
+
+The layout is plain files written atomically (a temporary directory renamed into
+place), so several app replicas can share one store on shared storage. Ids are random
+(``secrets.token_urlsafe``), checked against a strict pattern before they touch a path,
+and workspaces expire after a configurable time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import secrets
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from funnel.errors import InputError
+from funnel.mapping import Mapping
+from funnel.model import Capability, Dataset, FileReport, Health, Warning_
+from funnel.privacy import mask_personal, personal_columns
+
+ROOT_ENV = "FUNNEL_WORKSPACES"
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+TABLES = ("leads", "deals", "activities", "spend")
+_FORMAT = 1
+
+
+class WorkspaceNotFound(InputError):
+    """No workspace with this id (unknown, expired, deleted or malformed)."""
+
+    def __init__(self) -> None:
+        super().__init__("This shared analysis was not found. It may have expired or been "
+                         "deleted; ask for a new link.")
+
+
+@dataclass
+class WorkspaceInfo:
+    """What the store lists about a workspace (no data)."""
+
+    id: str
+    name: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    label: str
+    leads: int
+
+
+@dataclass
+class Workspace:
+    """A loaded workspace: read-only dataset plus what the analysis was looking at."""
+
+    info: WorkspaceInfo
+    dataset: Dataset
+    profiles: list[dict] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def default_root() -> Path:
+    """The store's directory: ``$FUNNEL_WORKSPACES``, else ``./workspaces``."""
+    return Path(os.environ.get(ROOT_ENV, "workspaces"))
+
+
+def _mask_tables(ds: Dataset, key: bytes | str | None) -> dict[str, pl.DataFrame | None]:
+    out: dict[str, pl.DataFrame | None] = {}
+    for name in TABLES:
+        frame = getattr(ds, name)
+        out[name] = None if frame is None else mask_personal(
+            frame, columns=personal_columns(frame), key=key)
+    return out
+
+
+def _health_to_dict(h: Health) -> dict:
+    return {"files": [asdict(f) for f in h.files], "warnings": [asdict(w) for w in h.warnings],
+            "capabilities": [asdict(c) for c in h.capabilities]}
+
+
+class WorkspaceStore:
+    """Save, open, list, rename, delete and expire workspaces under one directory.
+
+    Parameters
+    ----------
+    root
+        Directory of the store (created when missing); default :func:`default_root`.
+    ttl
+        How long a workspace lives after it is saved.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from funnel.sample import load_sample
+    >>> store = WorkspaceStore(tempfile.mkdtemp())
+    >>> ws_id = store.save(load_sample(), name="Workshop")
+    >>> store.load(ws_id).dataset.leads.height
+    30000
+    """
+
+    def __init__(self, root: str | Path | None = None, *,
+                 ttl: dt.timedelta = dt.timedelta(days=30)) -> None:
+        self.root = Path(root) if root is not None else default_root()
+        self.ttl = ttl
+
+    # -- paths -------------------------------------------------------------------------
+    def _dir(self, ws_id: object) -> Path:
+        """The directory of a valid id; anything else is "not found", never a path."""
+        if not isinstance(ws_id, str) or not ID_PATTERN.fullmatch(ws_id):
+            raise WorkspaceNotFound()
+        path = (self.root / ws_id).resolve()
+        if path.parent != self.root.resolve():
+            raise WorkspaceNotFound()
+        return path
+
+    def _meta(self, ws_id: str) -> dict:
+        path = self._dir(ws_id) / "meta.json"
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise WorkspaceNotFound() from None
+        if meta.get("id") != ws_id:
+            raise WorkspaceNotFound()
+        return meta
+
+    @staticmethod
+    def _info(meta: dict) -> WorkspaceInfo:
+        return WorkspaceInfo(
+            id=meta["id"], name=meta["name"],
+            created_at=dt.datetime.fromisoformat(meta["created_at"]),
+            expires_at=dt.datetime.fromisoformat(meta["expires_at"]),
+            label=meta.get("label", ""), leads=int(meta.get("leads", 0)))
+
+    # -- public ------------------------------------------------------------------------
+    def save(
+        self,
+        ds: Dataset,
+        *,
+        name: str,
+        profiles: list[dict] | None = None,
+        settings: dict[str, Any] | None = None,
+        key: bytes | str | None = None,
+    ) -> str:
+        """Write a pseudonymised copy of ``ds`` and return its new id.
+
+        ``key`` is the pseudonym secret (default ``$FUNNEL_MASK_KEY``); it is not stored.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        ws_id = secrets.token_urlsafe(16)
+        tmp = self.root / f".tmp-{ws_id}"
+        tmp.mkdir()
+        try:
+            tables = _mask_tables(ds, key)
+            for table, frame in tables.items():
+                if frame is not None:
+                    frame.write_parquet(tmp / f"{table}.parquet")
+            rejected = mask_personal(ds.health.rejected, columns=[], key=key)
+            rejected.write_parquet(tmp / "rejected.parquet")
+            created = _now()
+            meta = {
+                "format": _FORMAT, "id": ws_id, "name": name.strip() or "Shared analysis",
+                "created_at": created.isoformat(),
+                "expires_at": (created + self.ttl).isoformat(),
+                "label": ds.label, "leads": ds.leads.height, "attributes": ds.attributes,
+                "mapping": ds.mapping.to_dict(), "health": _health_to_dict(ds.health),
+                "profiles": profiles or [], "settings": settings or {},
+            }
+            (tmp / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
+            os.replace(tmp, self.root / ws_id)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return ws_id
+
+    def load(self, ws_id: object, *, now: dt.datetime | None = None) -> Workspace:
+        """Open a workspace read-only; unknown, malformed or expired ids are not found."""
+        meta = self._meta(ws_id)  # validates the id first
+        info = self._info(meta)
+        if info.expires_at <= (now or _now()):
+            raise WorkspaceNotFound()
+        folder = self._dir(ws_id)
+
+        def table(name: str) -> pl.DataFrame | None:
+            path = folder / f"{name}.parquet"
+            return pl.read_parquet(path) if path.exists() else None
+
+        h = meta["health"]
+        health = Health(
+            files=[FileReport(**f) for f in h["files"]],
+            rejected=table("rejected") if (folder / "rejected.parquet").exists()
+            else pl.DataFrame(schema={"file": pl.String, "row": pl.Int64, "reason": pl.String}),
+            warnings=[Warning_(**w) for w in h["warnings"]],
+            capabilities=[Capability(**c) for c in h["capabilities"]],
+        )
+        leads = table("leads")
+        if leads is None:
+            raise WorkspaceNotFound()
+        ds = Dataset(leads=leads, deals=table("deals"), activities=table("activities"),
+                     spend=table("spend"), attributes=list(meta.get("attributes", [])),
+                     mapping=Mapping.from_dict(meta.get("mapping", {})), health=health,
+                     label=meta.get("label", ""))
+        return Workspace(info=info, dataset=ds, profiles=list(meta.get("profiles", [])),
+                         settings=dict(meta.get("settings", {})))
+
+    def list(self, *, now: dt.datetime | None = None) -> list[WorkspaceInfo]:
+        """Live workspaces, newest first."""
+        if not self.root.exists():
+            return []
+        out = []
+        for path in self.root.iterdir():
+            if not ID_PATTERN.fullmatch(path.name):
+                continue
+            try:
+                info = self._info(self._meta(path.name))
+            except WorkspaceNotFound:
+                continue
+            if info.expires_at > (now or _now()):
+                out.append(info)
+        return sorted(out, key=lambda i: i.created_at, reverse=True)
+
+    def rename(self, ws_id: object, name: str) -> None:
+        """Give a workspace a new display name."""
+        meta = self._meta(ws_id)
+        meta["name"] = name.strip() or meta["name"]
+        path = self._dir(ws_id) / "meta.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(meta), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def delete(self, ws_id: object) -> None:
+        """Remove a workspace and its data."""
+        self._meta(ws_id)
+        shutil.rmtree(self._dir(ws_id))
+
+    def purge_expired(self, *, now: dt.datetime | None = None) -> int:
+        """Delete every expired workspace; returns how many were removed."""
+        if not self.root.exists():
+            return 0
+        removed = 0
+        for path in self.root.iterdir():
+            if not ID_PATTERN.fullmatch(path.name):
+                continue
+            try:
+                info = self._info(self._meta(path.name))
+            except WorkspaceNotFound:
+                continue
+            if info.expires_at <= (now or _now()):
+                shutil.rmtree(path, ignore_errors=True)
+                removed += 1
+        return removed

@@ -1,0 +1,95 @@
+"""Workspace store: save/open round trip, masking, ids that are never paths, expiry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from funnel.model import build_dataset
+from funnel.readers import read_file
+from funnel.summary import stage_funnel
+from funnel.workspace import WorkspaceNotFound, WorkspaceStore
+
+CSV = (b"lead_id,created_at,source,Email,First Name,outcome,amount\n"
+       b"1,2024-01-02,Ads,ann@x.example,Ann,won,100\n"
+       b"2,2024-01-03,Web,bo@y.example,Bo,lost,\n"
+       b"3,2024-01-04,Ads,cy@z.example,Cy,open,\n")
+
+
+@pytest.fixture
+def ds():
+    return build_dataset([("leads", read_file(CSV, name="leads.csv"))])
+
+
+@pytest.fixture
+def store(tmp_path):
+    return WorkspaceStore(tmp_path / "ws")
+
+
+def test_workspace_round_trip_keeps_aggregates(store, ds):
+    loaded = store.load(store.save(ds, name="Acme workshop")).dataset
+    assert_frame_equal(stage_funnel(loaded.leads), stage_funnel(ds.leads))
+    assert loaded.health.rows_read == ds.health.rows_read
+
+
+def test_workspace_holds_no_personal_values(store, ds, tmp_path):
+    ws_id = store.save(ds, name="x", key="secret")
+    raw = b"".join(p.read_bytes() for p in (tmp_path / "ws" / ws_id).iterdir())
+    for value in (b"ann@x.example", b"bo@y.example", b"Ann", b"Cy"):
+        assert value not in raw
+
+
+def test_workspace_keeps_profiles_and_settings(store, ds):
+    prof = {"name": "Sales", "criteria": [{"field": "source", "in": ["Ads"]}]}
+    ws = store.load(store.save(ds, name="x", profiles=[prof], settings={"sla_hours": 4}))
+    assert (ws.profiles, ws.settings) == ([prof], {"sla_hours": 4})
+
+
+@pytest.mark.parametrize("bad", ["", "../../etc/passwd", "..", "a" * 21, "a" * 23,
+                                 "abc/def" + "a" * 15, None, 42, "A" * 22])
+def test_workspace_bad_or_unknown_id_is_not_found(store, ds, bad):
+    store.save(ds, name="x")
+    with pytest.raises(WorkspaceNotFound, match="not found"):
+        store.load(bad)
+
+
+def test_workspace_expired_is_not_found(store, ds):
+    ws_id = store.save(ds, name="x")
+    with pytest.raises(WorkspaceNotFound):
+        store.load(ws_id, now=dt.datetime.now() + dt.timedelta(days=31))
+
+
+def test_workspace_list_rename_delete(store, ds):
+    a = store.save(ds, name="first")
+    b = store.save(ds, name="second")
+    store.rename(a, "renamed")
+    assert {i.id: i.name for i in store.list()} == {a: "renamed", b: "second"}
+    store.delete(b)
+    assert [i.id for i in store.list()] == [a]
+
+
+def test_workspace_purge_removes_only_expired(store, ds):
+    store.save(ds, name="x")
+    later = dt.datetime.now() + dt.timedelta(days=31)
+    assert store.purge_expired(now=later) == 1
+    assert store.list() == []
+
+
+def test_workspace_ids_are_unguessable(store, ds):
+    ids = {store.save(ds, name="x") for _ in range(5)}
+    assert len(ids) == 5 and all(len(i) == 22 for i in ids)
+
+
+def test_workspace_pseudonyms_stable_with_one_key(store, ds):
+    one = store.load(store.save(ds, name="x", key="k")).dataset.leads["Email"]
+    two = store.load(store.save(ds, name="y", key="k")).dataset.leads["Email"]
+    assert one.to_list() == two.to_list() and one.str.starts_with("email-").all()
+
+
+def test_workspace_unknown_table_columns_survive(store, ds):
+    loaded = store.load(store.save(ds, name="x")).dataset.leads
+    assert loaded.select("lead_id", "source").equals(ds.leads.select("lead_id", "source"))
+    assert loaded.schema == pl.Schema(ds.leads.schema)
