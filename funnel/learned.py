@@ -1,0 +1,311 @@
+"""What actually closes: a profile learned from the won leads.
+
+For every value of every usable attribute (numbers in round bins), how much likelier a
+lead with it is to win than a lead without it: the rate ratio with a Katz 95% interval,
+a minimum support, and a beta-binomial shrunk rate so a value seen five times cannot
+top the list. Personal fields (names, e-mails, phones), ids and free text are left out,
+and so are fields sales fills in after the handoff (status, tags, reasons, activity),
+which would describe the outcome rather than the lead; every exclusion is listed with
+its reason in ``excluded_``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+
+from funnel.model import Dataset
+from funnel.privacy import personal_columns
+from funnel.profile import Criterion, Profile, bin_labels, field_kind, nice_edges
+from funnel.stats import Z95, prior_strength, shrink_exprs, wilson_exprs
+from funnel.summary import reached_exprs
+
+CANONICAL_ATTRIBUTES = ("source", "campaign")
+"""Canonical fields treated as lead attributes (besides the export's own attributes)."""
+
+PROCESS_PATTERN = re.compile(
+    r"\b(status|stage|tags?|reason|quality|activity|notable|owner|disqualif\w*|lost|won)\b",
+    re.IGNORECASE)
+"""Field names that look like something sales records after the handoff."""
+
+MISSING = "(missing)"
+
+
+def _id_like(s: pl.Series) -> bool:
+    values = s.drop_nulls()
+    n = values.len()
+    if n < 20:
+        return False
+    distinct = values.n_unique()
+    if s.dtype.is_numeric():
+        integer = bool((values.cast(pl.Float64) % 1 == 0).all())
+        return integer and distinct >= 0.95 * n
+    return distinct >= 0.95 * n
+
+
+class LearnedProfile:
+    """Per attribute value: how much likelier a lead with it is to win.
+
+    Parameters
+    ----------
+    min_support
+        Fewest leads a value needs to be listed (default 30).
+    max_distinct
+        Text attributes with more distinct values than this *and* than 20% of their
+        filled rows are free text or ids and are left out (default 1,000).
+    prior_n
+        Pseudo-leads of the overall win rate each value's rate is shrunk with; ``None``
+        (default) fits it per attribute from the spread of its values
+        (:func:`funnel.stats.prior_strength`).
+    bins
+        About how many round bins a numeric attribute gets (default 8).
+    include_process_fields
+        Keep fields that look recorded by sales after the handoff (default ``False``).
+
+    Fitted results: ``values_`` (one row per attribute value: ``attribute, kind, value,
+    low, high, leads, won, rate, ci_low, ci_high, rate_without, lift, lift_low,
+    lift_high, shrunk_rate, shrunk_lift, support_ok``, best first by ``shrunk_lift``),
+    ``excluded_`` (``attribute, reason``), ``attributes_`` (those used),
+    ``overall_rate_``, ``n_``, ``won_``, ``prior_n_`` (per attribute).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> lp = LearnedProfile().fit(load_sample())
+    >>> top = lp.values_.filter(pl.col("attribute") == "Job Title").row(0, named=True)
+    >>> top["value"] in ("CFO", "Head of Finance", "VP Finance", "Finance Director", "Controller")
+    True
+    >>> "Email" in lp.excluded_["attribute"].to_list()
+    True
+    """
+
+    def __init__(self, *, min_support: int = 30, max_distinct: int = 1000,
+                 prior_n: float | None = None, bins: int = 8,
+                 include_process_fields: bool = False):
+        if min_support < 1:
+            raise ValueError("min_support must be at least 1.")
+        self.min_support = min_support
+        self.max_distinct = max_distinct
+        self.prior_n = prior_n
+        self.bins = bins
+        self.include_process_fields = include_process_fields
+
+    # -- which attributes ---------------------------------------------------------------
+
+    def _choose(self, leads: pl.DataFrame, candidates: Sequence[str],
+                explicit: bool) -> tuple[list[str], list[dict]]:
+        personal = personal_columns(leads.select([c for c in candidates if c in leads.columns]))
+        keep, out = [], []
+        for c in candidates:
+            if c not in leads.columns:
+                out.append({"attribute": c, "reason": "not in the data"})
+                continue
+            s = leads[c]
+            filled = s.len() - s.null_count()
+            kind = field_kind(s.dtype)
+            if c in personal and kind != "bool":  # a yes/no column holds no one's data
+                reason = f"personal data ({personal[c]})"
+            elif filled == 0:
+                reason = "empty"
+            elif s.n_unique() - (1 if s.null_count() else 0) < 2:
+                reason = "one value only"
+            elif kind == "date":
+                reason = "a date (see the time analyses)"
+            elif _id_like(s):
+                reason = "an id (a different value on almost every lead)"
+            elif kind == "text" and (d := s.n_unique()) > self.max_distinct and d > 0.2 * filled:
+                reason = f"free text ({d:,} distinct values)"
+            elif (not explicit and not self.include_process_fields
+                  and PROCESS_PATTERN.search(c)):
+                reason = "recorded by sales after the handoff (it tells the outcome)"
+            else:
+                keep.append(c)
+                continue
+            out.append({"attribute": c, "reason": reason})
+        return keep, out
+
+    # -- the fit ------------------------------------------------------------------------
+
+    def fit(self, data: Dataset | pl.DataFrame, *,
+            attributes: Sequence[str] | None = None) -> LearnedProfile:
+        """Rank every attribute value of ``data`` by how much likelier it makes a win.
+
+        ``attributes`` defaults to the dataset's profile attributes plus ``source`` and
+        ``campaign``; when given explicitly only personal data, ids, free text and
+        constant fields are left out.
+        """
+        leads = data.leads if isinstance(data, Dataset) else data
+        explicit = attributes is not None
+        if attributes is None:
+            base = list(data.attributes) if isinstance(data, Dataset) else [
+                c for c in leads.columns if not c.startswith("__")
+                and c not in _NOT_ATTRIBUTES]
+            attributes = [c for c in CANONICAL_ATTRIBUTES if c in leads.columns] + base
+        self.attributes_, excluded = self._choose(leads, attributes, explicit=explicit)
+        self.excluded_ = pl.DataFrame(excluded, schema={"attribute": pl.String,
+                                                        "reason": pl.String})
+        won = leads.with_columns(reached_exprs(leads)["won"].alias("__won"))["__won"]
+        self.has_outcome_ = "outcome" in leads.columns and leads["outcome"].null_count() < len(
+            leads)
+        self.n_ = leads.height
+        self.won_ = int(won.sum())
+        self.overall_rate_ = self.won_ / self.n_ if self.n_ else None
+        tables = [self._groups(leads[c], won) for c in self.attributes_]
+        self.values_ = self._stats(tables)
+        return self
+
+    def _groups(self, s: pl.Series, won: pl.Series) -> pl.DataFrame:
+        """Leads and wins per value (or bin) of one attribute, with the value's bounds."""
+        name = s.name
+        kind = field_kind(s.dtype)
+        if kind == "number":
+            x = s.cast(pl.Float64)
+            arr = x.drop_nulls().to_numpy()
+            edges = nice_edges(arr, bins=self.bins)
+            integer = bool(np.all(np.mod(arr, 1) == 0))
+            labels = bin_labels(edges, integer=integer)
+            idx = (pl.Series(np.clip(np.searchsorted(edges, x.fill_null(np.nan).to_numpy(),
+                                                      side="right") - 1, 0, len(labels) - 1))
+                   .cast(pl.Int64))
+            frame = pl.DataFrame({"b": idx, "x": x, "w": won})
+            g = (frame.filter(pl.col("x").is_not_null()).group_by("b")
+                 .agg(pl.len().alias("leads"), pl.col("w").sum().alias("won"),
+                      pl.col("x").min().alias("low"), pl.col("x").max().alias("high"))
+                 .sort("b"))
+            g = g.with_columns(pl.col("b").map_elements(lambda i: labels[i],
+                                                        return_dtype=pl.String).alias("value"),
+                               pl.col("b").alias("order")).drop("b")
+        else:
+            text = (s.cast(pl.String).replace({"true": "yes", "false": "no"})
+                    if kind == "bool" else s.cast(pl.String).str.strip_chars())
+            frame = pl.DataFrame({"v": text, "k": text.str.to_lowercase(), "w": won})
+            g = (frame.filter(pl.col("k").is_not_null()).group_by("k")
+                 .agg(pl.len().alias("leads"), pl.col("w").sum().alias("won"),
+                      pl.col("v").mode().first().alias("value"))
+                 .drop("k")
+                 .with_columns(pl.lit(None, pl.Float64).alias("low"),
+                               pl.lit(None, pl.Float64).alias("high"),
+                               pl.lit(None, pl.Int64).alias("order")))
+        missing = s.null_count()
+        if missing:
+            g = pl.concat([g, pl.DataFrame({
+                "leads": [missing], "won": [int(won.filter(s.is_null()).sum())],
+                "low": [None], "high": [None], "value": [MISSING], "order": [None]},
+                schema=g.schema)], how="vertical_relaxed")
+        kind_label = {"number": "range", "bool": "yes/no"}.get(kind, "value")
+        return g.with_columns(pl.lit(name).alias("attribute"),
+                              pl.when(pl.col("value") == MISSING).then(pl.lit("missing"))
+                              .otherwise(pl.lit(kind_label)).alias("kind"),
+                              pl.col("leads").cast(pl.Int64), pl.col("won").cast(pl.Int64))
+
+    def _stats(self, tables: list[pl.DataFrame]) -> pl.DataFrame:
+        schema = {"attribute": pl.String, "kind": pl.String, "value": pl.String,
+                  "low": pl.Float64, "high": pl.Float64, "order": pl.Int64,
+                  "leads": pl.Int64, "won": pl.Int64}
+        cols = list(schema)
+        n, k = self.n_, self.won_
+        p = self.overall_rate_ or 0.0
+        frames = []
+        self.prior_n_ = {}
+        for a, t in zip(self.attributes_, tables, strict=True):
+            t = t.select(cols).cast(schema)
+            g = t.filter(pl.col("kind") != "missing")
+            prior = (self.prior_n if self.prior_n is not None
+                     else prior_strength(g["won"], g["leads"]) if g.height else 10_000.0)
+            self.prior_n_[a] = prior
+            frames.append(t.with_columns(shrink_exprs("won", "leads", prior_rate=p,
+                                                      prior_n=prior)))
+        allv = (pl.concat(frames) if frames
+                else pl.DataFrame(schema={**schema, "shrunk_rate": pl.Float64}))
+        k1, n1 = pl.col("won").cast(pl.Float64), pl.col("leads").cast(pl.Float64)
+        k2, n2 = k - k1, n - n1
+        # Katz log interval; a zero cell adds 0.5 to each count (as funnel.stats.rate_ratio)
+        zero = (k1 == 0) | (k2 == 0)
+        a1 = pl.when(zero).then(k1 + 0.5).otherwise(k1)
+        b1 = pl.when(zero).then(n1 + 1).otherwise(n1)
+        a2 = pl.when(zero).then(k2 + 0.5).otherwise(k2)
+        b2 = pl.when(zero).then(n2 + 1).otherwise(n2)
+        ratio = (a1 / b1) / (a2 / b2)
+        se = (1 / a1 - 1 / b1 + 1 / a2 - 1 / b2).clip(lower_bound=0).sqrt()
+        ok = (n1 > 0) & (n2 > 0) & pl.lit(self.has_outcome_)
+        out = allv.with_columns(
+            (k1 / n1).alias("rate"),
+            *wilson_exprs("won", "leads"),
+            pl.when(n2 > 0).then(k2 / n2).alias("rate_without"),
+            pl.when(ok).then(ratio).alias("lift"),
+            pl.when(ok).then(ratio * (-Z95 * se).exp()).alias("lift_low"),
+            pl.when(ok).then(ratio * (Z95 * se).exp()).alias("lift_high"),
+            (pl.col("leads") >= self.min_support).alias("support_ok"),
+        ).with_columns(
+            pl.when(ok & (pl.col("rate_without") > 0))
+            .then(pl.col("shrunk_rate") / pl.col("rate_without")).alias("shrunk_lift"))
+        return out.sort(["support_ok", "shrunk_lift", "leads"], descending=[True, True, True],
+                        nulls_last=True).select(
+            "attribute", "kind", "value", "low", "high", "leads", "won", "rate", "ci_low",
+            "ci_high", "rate_without", "lift", "lift_low", "lift_high", "shrunk_rate",
+            "shrunk_lift", "support_ok", "order")
+
+    # -- reading the fit ------------------------------------------------------------------
+
+    def top(self, n: int = 15) -> pl.DataFrame:
+        """The ``n`` values that most raise the chance to win (enough support, interval
+        above 1), best first."""
+        return self.values_.filter(pl.col("support_ok") & (pl.col("lift_low") > 1)
+                                   & (pl.col("kind") != "missing")).head(n)
+
+    def profile(self, *, max_criteria: int = 4, name: str = "Learned: what closes") -> Profile:
+        """A starting profile from the top values: per attribute (best first, at most
+        ``max_criteria``), the values whose interval lies above 1 — a list of values,
+        a yes/no, or one range spanning the winning bins.
+
+        Examples
+        --------
+        >>> from funnel.sample import load_sample
+        >>> p = LearnedProfile().fit(load_sample()).profile()
+        >>> len(p.criteria) <= 4 and all(c.field != "Email" for c in p.criteria)
+        True
+        """
+        good = self.top(n=10_000)
+        order = good.group_by("attribute", maintain_order=True).agg(
+            pl.col("shrunk_lift").max()).sort("shrunk_lift", descending=True)
+        criteria = []
+        for attr in order["attribute"].head(max_criteria).to_list():
+            rows = good.filter(pl.col("attribute") == attr)
+            kind = rows["kind"][0]
+            if kind == "range":
+                # the run of adjacent winning bins around the best one
+                best = rows["order"][0]
+                have = set(rows["order"].to_list())
+                lo_i = hi_i = best
+                while lo_i - 1 in have:
+                    lo_i -= 1
+                while hi_i + 1 in have:
+                    hi_i += 1
+                run = rows.filter(pl.col("order").is_between(lo_i, hi_i))
+                lo, hi = float(run["low"].min()), float(run["high"].max())
+                criteria.append(Criterion(attr, min=_round(lo), max=_round(hi)))
+            elif kind == "yes/no":
+                criteria.append(Criterion(attr, values=tuple(v == "yes"
+                                                            for v in rows["value"].to_list())))
+            else:
+                criteria.append(Criterion(attr, values=tuple(rows["value"].to_list())))
+        return Profile(name, tuple(criteria))
+
+    def winners_look_like(self, attribute: str, *, n: int = 3) -> list[str]:
+        """The values of ``attribute`` that most raise the chance to win (interval above
+        1, enough support), best first; empty when none does."""
+        t = self.top(n=10_000).filter(pl.col("attribute") == attribute)
+        return t["value"].head(n).to_list()
+
+
+_NOT_ATTRIBUTES = {"lead_id", "created_at", "owner", "assigned_at", "first_response_at", "mql_at",
+                   "sal_at", "sql_at", "opportunity_at", "stage", "outcome", "closed_at", "won_at",
+                   "lost_at", "amount", "lost_reason", "score", "deal_id", "deals", "touches"}
+
+
+def _round(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else float(f"{x:.4g}") if math.isfinite(x) else x

@@ -1,0 +1,358 @@
+"""Profile model, file, matching, overlap and the ``profile`` JSON key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from funnel import InputError
+from funnel.mapping import Mapping
+from funnel.profile import (
+    SAMPLE_SALES_PROFILE,
+    Criterion,
+    Profile,
+    ProfileFit,
+    load_profile,
+    nice_edges,
+    profile_summary,
+    profile_verdict,
+    resolve_field,
+    save_profile,
+)
+from funnel.stats import rate_ratio, wilson
+
+
+def _meets(frame: pl.DataFrame, criterion: Criterion) -> list[bool]:
+    fit = ProfileFit(frame).fit(Profile("t", (criterion,)))
+    return fit.in_profile_.tolist()
+
+
+# -- matching: every criterion type ------------------------------------------------------
+
+TEXT = pl.DataFrame({"Industry": ["  software ", "SOFTWARE", "Retail", None, "Soft ware"]})
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    (("Software",), [True, True, False, False, False]),
+    (("software ", "retail"), [True, True, True, False, False]),
+    (("Nothing",), [False] * 5),
+])
+def test_match_text_in_ignores_case_and_outer_spaces(values, expected):
+    assert _meets(TEXT, Criterion("Industry", values=values)) == expected
+
+
+BOOLS = pl.DataFrame({"Budget": [True, False, None, True]})
+
+
+@pytest.mark.parametrize("wanted", [True, "yes", "Yes", "TRUE", 1, "1"])
+def test_match_bool_column_accepts_yes_true_one(wanted):
+    assert _meets(BOOLS, Criterion("Budget", values=(wanted,))) == [True, False, False, True]
+
+
+@pytest.mark.parametrize("wanted", [False, "no", "false", 0])
+def test_match_bool_column_accepts_no_false_zero(wanted):
+    assert _meets(BOOLS, Criterion("Budget", values=(wanted,))) == [False, True, False, False]
+
+
+def test_match_yes_no_text_column_against_booleans():
+    frame = pl.DataFrame({"Budget": ["Yes", "no", " TRUE ", "0", None, "maybe", "1"]})
+    assert _meets(frame, Criterion("Budget", values=(True,))) == [
+        True, False, True, False, False, False, True]
+    assert _meets(frame, Criterion("Budget", values=(False,))) == [
+        False, True, False, True, False, False, False]
+
+
+def test_match_bool_column_reports_a_value_that_is_not_yes_or_no():
+    fit = ProfileFit(BOOLS).fit(Profile("t", (Criterion("Budget", values=("maybe",)),)))
+    assert fit.in_profile_.tolist() == [False] * 4
+    assert "not a yes/no value" in fit.criteria_["problem"][0]
+
+
+NUMS = pl.DataFrame({"Employees": [49.0, 50.0, 1000.0, 1001.0, None, 300.0]})
+
+
+@pytest.mark.parametrize(("lo", "hi", "expected"), [
+    (50, 1000, [False, True, True, False, False, True]),
+    (50, None, [False, True, True, True, False, True]),
+    (None, 50, [True, True, False, False, False, False]),
+    (300, 300, [False, False, False, False, False, True]),
+])
+def test_match_range_is_inclusive_and_missing_fails(lo, hi, expected):
+    assert _meets(NUMS, Criterion("Employees", min=lo, max=hi)) == expected
+
+
+def test_match_number_in_list():
+    assert _meets(NUMS, Criterion("Employees", values=(50, "300"))) == [
+        False, True, False, False, False, True]
+
+
+def test_match_range_on_text_numbers():
+    frame = pl.DataFrame({"Size": ["1,200", "40", "n/a", None]})
+    assert _meets(frame, Criterion("Size", min=50)) == [True, False, False, False]
+
+
+def test_match_date_range_includes_the_whole_max_day():
+    t = dt.datetime
+    frame = pl.DataFrame({"Signed": [t(2024, 1, 1), t(2024, 1, 31, 23), t(2024, 2, 1), None]})
+    c = Criterion("Signed", min="2024-01-01", max="2024-01-31")
+    assert _meets(frame, c) == [True, True, False, False]
+
+
+def test_match_in_and_range_together_must_both_hold():
+    frame = pl.DataFrame({"n": [1.0, 2.0, 3.0]})
+    assert _meets(frame, Criterion("n", values=(1, 3), min=2)) == [False, False, True]
+
+
+def test_match_field_found_by_other_case_and_spacing():
+    frame = pl.DataFrame({"Company Size": [10.0, 100.0]})
+    assert _meets(frame, Criterion("company_size", min=50)) == [False, True]
+
+
+def test_resolve_field_finds_export_name_of_canonical_field():
+    m = Mapping(leads={"source": "Lead Source"})
+    assert resolve_field("Lead Source", ["lead_id", "source"], m) == "source"
+    assert resolve_field("lead source", ["lead_id", "source"], m) == "source"
+    assert resolve_field("Budget", ["lead_id", "source"], m) is None
+
+
+def test_fit_reports_criterion_on_missing_field_and_applies_the_rest():
+    frame = pl.DataFrame({"Industry": ["Software", "Retail"]})
+    p = Profile("t", (Criterion("Industry", values=("Software",)),
+                      Criterion("Budget Confirmed", values=(True,))))
+    fit = ProfileFit(frame).fit(p)
+    assert fit.in_profile_.tolist() == [True, False]
+    assert fit.criteria_["checked"].to_list() == [True, False]
+    assert fit.unchecked_ == ["Budget Confirmed: yes — the data has no field 'Budget Confirmed'"]
+
+
+def test_fit_empty_profile_keeps_every_lead():
+    fit = ProfileFit(TEXT).fit(Profile("empty"))
+    assert fit.in_n_ == TEXT.height and fit.share_ == 1.0
+
+
+# -- overlap and outcomes, checked against independent counts ----------------------------
+
+LEADS = pl.DataFrame({
+    "lead_id": [str(i) for i in range(10)],
+    "created_at": [dt.datetime(2024, 1 + i % 2, 5) for i in range(10)],
+    "source": ["ads", "ads", "ads", "seo", "seo", "seo", "seo", None, "ads", "seo"],
+    "owner": ["a"] * 5 + ["b"] * 5,
+    "Industry": ["Software", "Software", "Retail", "Software", None, "Retail", "Software",
+                 "Software", "Retail", "Software"],
+    "Size": [100.0, 10.0, 100.0, 100.0, 100.0, 100.0, 500.0, 100.0, 10.0, None],
+    "outcome": ["won", "lost", "lost", "won", "lost", "won", "open", "lost", "lost", "won"],
+    "sql_at": [dt.datetime(2024, 3, 1) if i in (0, 3, 5, 6) else None for i in range(10)],
+})
+PROFILE = Profile("t", (Criterion("Industry", values=("software",)),
+                        Criterion("Size", min=50, max=200)))
+
+
+def _independent_in(frame: pl.DataFrame) -> pl.Expr:
+    return ((pl.col("Industry").str.to_lowercase() == "software")
+            & pl.col("Size").is_between(50, 200)).fill_null(False)
+
+
+def test_fit_share_equals_independent_count():
+    fit = ProfileFit(LEADS).fit(PROFILE)
+    expected = LEADS.select(_independent_in(LEADS)).to_series()
+    assert fit.in_profile_.tolist() == expected.to_list()
+    assert fit.in_n_ == 3 and fit.share_ == 0.3
+    assert fit.share_ci_ == wilson(3, 10)
+
+
+def test_fit_counts_fails_and_fails_only_per_criterion():
+    fit = ProfileFit(LEADS).fit(PROFILE)
+    got = fit.criteria_.select("fails", "missing", "fails_only")
+    # Industry fails: 2, 4 (missing), 5, 8 -> 4; only Industry (Size fine): 2, 4, 5 -> 3
+    # Size fails: 1, 6, 8, 9 (missing) -> 4; only Size: 1, 6, 9 -> 3
+    expected = pl.DataFrame({"fails": [4, 4], "missing": [1, 1], "fails_only": [3, 3]})
+    assert_frame_equal(got, expected)
+
+
+def test_fit_win_and_qualified_rates_in_and_out_of_profile():
+    fit = ProfileFit(LEADS).fit(PROFILE)
+    o = {r["group"]: r for r in fit.outcomes_.to_dicts()}
+    assert (o["in profile"]["leads"], o["in profile"]["won"]) == (3, 2)  # leads 0, 3, 7
+    assert (o["out of profile"]["leads"], o["out of profile"]["won"]) == (7, 2)
+    assert (o["in profile"]["ci_low"], o["in profile"]["ci_high"]) == pytest.approx(wilson(2, 3))
+    assert o["in profile"]["qualified"] == 2 and o["out of profile"]["qualified"] == 3
+    assert fit.rate_ratio_ == pytest.approx(rate_ratio(2, 3, 2, 7))
+
+
+def test_fit_qualified_rate_is_null_without_stage_data():
+    fit = ProfileFit(LEADS.drop("sql_at")).fit(PROFILE)
+    assert fit.outcomes_["qualified_rate"].null_count() == 2
+
+
+def test_fit_by_source_equals_independent_group_count():
+    fit = ProfileFit(LEADS).fit(PROFILE)
+    expected = (LEADS.with_columns(pl.col("source").fill_null("(none)"),
+                                   _independent_in(LEADS).alias("in"))
+                .group_by("source").agg(pl.len().cast(pl.Int64).alias("leads"),
+                                        pl.col("in").sum().cast(pl.Int64).alias("in_profile"))
+                .sort("source"))
+    assert_frame_equal(fit.by_source_.select("source", "leads", "in_profile").sort("source"),
+                       expected)
+
+
+def test_fit_by_month_is_in_time_order():
+    fit = ProfileFit(LEADS).fit(PROFILE)
+    assert fit.by_month_["month"].to_list() == ["2024-01", "2024-02"]
+    assert fit.by_month_["in_profile"].sum() == 3
+
+
+def test_fit_breakdown_absent_without_its_field():
+    assert ProfileFit(LEADS.drop("owner")).fit(PROFILE).by_owner_ is None
+
+
+def test_refit_reuses_the_match_of_unchanged_criteria():
+    fit = ProfileFit(LEADS).fit(PROFILE)
+    first = fit.matches_[0]
+    fit.fit(PROFILE.with_criterion(Criterion("Size", min=50), index=1))
+    assert fit.matches_[0] is first
+    assert fit.in_n_ == 4
+
+
+def test_drill_down_failing_only_one_criterion():
+    fit = ProfileFit(LEADS).fit(PROFILE)
+    assert fit.leads_failing(1, only=True)["lead_id"].to_list() == ["1", "6", "9"]
+    assert fit.leads_in_profile()["lead_id"].to_list() == ["0", "3", "7"]
+
+
+def test_distribution_marks_wanted_values_and_missing():
+    d = ProfileFit(LEADS).fit(PROFILE).distribution(0)
+    got = {r["value"]: (r["leads"], r["wanted"]) for r in d.to_dicts()}
+    assert got == {"Software": (6, True), "Retail": (3, False), "(missing)": (1, None)}
+
+
+def test_distribution_bins_align_with_the_range():
+    frame = pl.DataFrame({"n": [float(x) for x in range(1, 2001)], "outcome": ["lost"] * 2000})
+    fit = ProfileFit(frame).fit(Profile("t", (Criterion("n", min=50, max=1000),)))
+    d = fit.distribution(0)
+    assert d.filter(pl.col("wanted"))["leads"].sum() == 951
+
+
+def test_nice_edges_put_criterion_bounds_on_edges():
+    edges = nice_edges(np.array([3.0, 20, 300, 4000]), lo=50, hi=1000)
+    assert 50 in edges and 1001 in edges
+
+
+def test_verdict_says_plainly_when_profile_does_not_separate():
+    frame = pl.DataFrame({"x": ["a", "b"] * 100, "outcome": ["won", "lost", "lost", "won"] * 50})
+    fit = ProfileFit(frame).fit(Profile("t", (Criterion("x", values=("a",)),)))
+    assert "does not separate winners" in profile_verdict(fit)
+
+
+def test_verdict_without_outcomes():
+    fit = ProfileFit(pl.DataFrame({"x": ["a", "b"]})).fit(
+        Profile("t", (Criterion("x", values=("a",)),)))
+    assert "no outcomes" in profile_verdict(fit)
+    assert fit.outcomes_["win_rate"].null_count() == 2
+
+
+# -- the file ------------------------------------------------------------------------------
+
+
+def test_profile_file_round_trip(tmp_path):
+    path = save_profile(SAMPLE_SALES_PROFILE, tmp_path / "sales")
+    assert path.name == "sales.profile.json"
+    assert load_profile(path) == SAMPLE_SALES_PROFILE
+
+
+def test_profile_file_keeps_unknown_keys():
+    text = json.dumps({"name": "S", "owner": "Ann", "criteria": [
+        {"field": "Industry", "in": ["Software"], "note": "from the call"}]})
+    assert load_profile(text.encode()).to_dict() == json.loads(text)
+
+
+def test_profile_file_contract_example_reads():
+    text = b"""{"name": "Sales: closable lead", "criteria": [
+       {"field": "industry", "in": ["Software", "Manufacturing"]},
+       {"field": "company_size", "min": 50, "max": 500},
+       {"field": "budget_confirmed", "in": [true]}]}"""
+    p = load_profile(text)
+    assert [c.field for c in p.criteria] == ["industry", "company_size", "budget_confirmed"]
+    assert p.criteria[2].values == (True,)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (b"{nope", "not valid JSON"),
+    (b'{"name": "x"}', "needs a 'criteria' list"),
+    (b'{"criteria": [{"in": ["a"]}]}', "needs a 'field'"),
+    (b'{"criteria": [{"field": "a"}]}', "demands nothing"),
+    (b'{"criteria": [{"field": "a", "min": 5, "max": 1}]}', "above 'max'"),
+    (b'{"criteria": [{"field": "a", "in": "Software"}]}', "must be a list"),
+    (b'{"criteria": [{"field": "a", "min": "lots"}]}', "must be a number"),
+])
+def test_load_profile_rejects_bad_files_plainly(text, message):
+    with pytest.raises(InputError, match=message):
+        load_profile(text)
+
+
+def test_load_profile_missing_file(tmp_path):
+    with pytest.raises(InputError, match="could not be read"):
+        load_profile(tmp_path / "none.profile.json")
+
+
+# -- on the sample and the contract key ------------------------------------------------------
+
+
+def test_sample_sales_profile_matches_the_planted_figures(sample_fit):
+    assert round(sample_fit.share_, 3) == 0.058
+    o = {r["group"]: r for r in sample_fit.outcomes_.to_dicts()}
+    assert round(o["in profile"]["win_rate"], 3) == 0.117
+    assert round(o["out of profile"]["win_rate"], 3) == 0.025
+
+
+def test_sample_profile_by_campaign_shows_the_free_tool(sample_fit):
+    row = sample_fit.by_campaign_.filter(pl.col("campaign") == "facebook-free-tool").row(
+        0, named=True)
+    assert row["in_profile_share"] < 0.01
+
+
+def test_profile_summary_has_contract_keys():
+    from funnel.sample import load_sample
+
+    out = profile_summary(load_sample(), SAMPLE_SALES_PROFILE)
+    assert {"name", "in_profile_share", "in_profile_rate", "out_of_profile_rate", "by_source",
+            "by_campaign"} <= set(out)
+    assert set(out["by_source"][0]) >= {"source", "leads", "in_profile_share"}
+    assert set(out["by_campaign"][0]) >= {"campaign", "leads", "in_profile_share"}
+    json.dumps(out)  # JSON-safe
+
+
+def test_profile_summary_rates_null_without_outcomes():
+    ds_like = pl.DataFrame({"lead_id": ["1", "2"], "x": ["a", "b"]})
+    from funnel.model import Dataset, Health
+
+    ds = Dataset(ds_like, None, None, None, ["x"], Mapping(),
+                 Health([], pl.DataFrame(), [], []))
+    out = profile_summary(ds, Profile("t", (Criterion("x", values=("a",)),)))
+    assert out["in_profile_share"] == 0.5
+    assert out["in_profile_rate"] is None and out["out_of_profile_rate"] is None
+
+
+def test_xed_profile_on_occupation_and_lead_source(xed_dataset):
+    p = Profile("X", (Criterion("What is your current occupation",
+                                values=("Working Professional",)),
+                      Criterion("Lead Source", values=("Reference",))))
+    fit = ProfileFit(xed_dataset).fit(p)
+    leads = xed_dataset.leads
+    expected = leads.filter((pl.col("What is your current occupation") == "Working Professional")
+                            & (pl.col("source") == "Reference"))
+    assert fit.criteria_["checked"].all()
+    assert fit.in_n_ == expected.height > 0
+    o = {r["group"]: r for r in fit.outcomes_.to_dicts()}
+    assert o["in profile"]["won"] == (expected["outcome"] == "won").sum()
+
+
+@pytest.fixture(scope="module")
+def sample_fit():
+    from funnel.sample import load_sample
+
+    return ProfileFit(load_sample()).fit(SAMPLE_SALES_PROFILE)
