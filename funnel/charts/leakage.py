@@ -1,0 +1,292 @@
+"""Charts of the funnel, leakage, velocity and closed loop (aggregated frames only).
+
+Each builder takes the small frame an analysis in :mod:`funnel.leakage`,
+:mod:`funnel.velocity` or :mod:`funnel.closed_loop` returns (one row per stage, group or
+month), never lead rows, and returns an ``alt.Chart``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import polars as pl
+
+from funnel.mapping import STAGES
+
+_PCT = ".1%"
+_WIDTH = "container"
+
+
+def _check(frame: pl.DataFrame, columns: Sequence[str], *, max_rows: int = 5000) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"chart needs columns {missing}")
+    if frame.height > max_rows:
+        raise ValueError(f"chart got {frame.height:,} rows: aggregate before charting")
+
+
+def funnel_chart(table: pl.DataFrame) -> alt.Chart:
+    """Horizontal bars of leads reaching each stage, labelled with count and share.
+
+    ``table`` is :func:`funnel.leakage.funnel_table` (``stage, count, rate_from_first,
+    first_ci_low, first_ci_high, rate_from_previous, ci_low, ci_high``).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.leakage import funnel_table
+    >>> funnel_chart(funnel_table(load_sample().leads)).to_dict()["layer"][0]["mark"]["type"]
+    'bar'
+    """
+    _check(table, ["stage", "count", "rate_from_first", "rate_from_previous"])
+    data = table.with_columns(
+        pl.format("{} · {} of leads", pl.col("count").map_elements(
+            lambda v: f"{v:,}", return_dtype=pl.String),
+            (pl.col("rate_from_first") * 100).round(1).cast(pl.String) + "%").alias("label"))
+    order = [s for s in STAGES if s in table["stage"].to_list()]
+    base = alt.Chart(data).encode(
+        y=alt.Y("stage:N", sort=order, title=None),
+        tooltip=[alt.Tooltip("stage:N"), alt.Tooltip("count:Q", format=","),
+                 alt.Tooltip("rate_from_previous:Q", format=_PCT, title="step conversion"),
+                 alt.Tooltip("ci_low:Q", format=_PCT, title="step 95% CI low"),
+                 alt.Tooltip("ci_high:Q", format=_PCT, title="step 95% CI high"),
+                 alt.Tooltip("rate_from_first:Q", format=_PCT, title="of all leads")],
+    )
+    bars = base.mark_bar(color="#4c78a8").encode(x=alt.X("count:Q", title="leads"))
+    text = base.mark_text(align="left", dx=4).encode(x="count:Q", text="label:N")
+    return alt.layer(bars, text).properties(width=_WIDTH, height=36 * len(order),
+                                           title="Leads reaching each stage")
+
+
+def funnel_by_chart(long: pl.DataFrame, *, by: str) -> alt.Chart:
+    """Share of each group's leads reaching each stage, groups side by side, with 95%
+    intervals. ``long`` is :func:`funnel.leakage.funnel_by` (one row per group and stage).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.leakage import funnel_by
+    >>> c = funnel_by_chart(funnel_by(load_sample().leads, by="owner"), by="owner")
+    >>> c.to_dict()["facet"]["column"]["field"]
+    'stage'
+    """
+    _check(long, ["group", "stage", "count", "leads", "rate_from_first", "first_ci_low",
+                  "first_ci_high"])
+    data = long.filter(pl.col("stage") != "lead")
+    order = [s for s in STAGES if s in data["stage"].to_list()]
+    groups = data.unique("group", maintain_order=True)["group"].to_list()
+    base = alt.Chart().encode(
+        x=alt.X("group:N", sort=groups, title=None, axis=alt.Axis(labels=False, ticks=False)),
+        color=alt.Color("group:N", sort=groups, title=by),
+        tooltip=[alt.Tooltip("group:N", title=by), "stage:N",
+                 alt.Tooltip("count:Q", format=","), alt.Tooltip("leads:Q", format=","),
+                 alt.Tooltip("rate_from_first:Q", format=_PCT, title="reached"),
+                 alt.Tooltip("first_ci_low:Q", format=_PCT, title="95% CI low"),
+                 alt.Tooltip("first_ci_high:Q", format=_PCT, title="95% CI high")],
+    )
+    bars = base.mark_bar().encode(
+        y=alt.Y("rate_from_first:Q", title="share of the group's leads", axis=alt.Axis(
+            format="%")))
+    err = base.mark_rule(color="black").encode(y="first_ci_low:Q", y2="first_ci_high:Q")
+    return alt.layer(bars, err, data=data).properties(width=110, height=220).facet(
+        column=alt.Column("stage:N", sort=order, title=None),
+    ).resolve_scale(y="independent").properties(
+        title=f"Share of leads reaching each stage, by {by}")
+
+
+def cohort_chart(trend: pl.DataFrame, *, stage: str) -> alt.Chart:
+    """Conversion to ``stage`` by entry month, with its 95% band; cohorts still maturing
+    are drawn hollow and grey rather than as failures.
+
+    ``trend`` is :func:`funnel.leakage.cohort_trend`.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.leakage import cohort_trend
+    >>> c = cohort_chart(cohort_trend(load_sample().leads), stage="won")
+    >>> len(c.to_dict()["layer"])
+    3
+    """
+    _check(trend, ["cohort", "stage", "leads", "count", "rate", "ci_low", "ci_high",
+                   "maturing"])
+    data = trend.filter(pl.col("stage") == stage).with_columns(
+        pl.when(pl.col("maturing").fill_null(False)).then(pl.lit("still maturing"))
+        .otherwise(pl.lit("mature")).alias("cohort status"))
+    x = alt.X("cohort:T", title="entry month", timeUnit="yearmonth")
+    tip = [alt.Tooltip("cohort:T", timeUnit="yearmonth", title="month"),
+           alt.Tooltip("leads:Q", format=","), alt.Tooltip("count:Q", format=",",
+                                                           title=f"reached {stage}"),
+           alt.Tooltip("rate:Q", format=_PCT), alt.Tooltip("ci_low:Q", format=_PCT),
+           alt.Tooltip("ci_high:Q", format=_PCT), "cohort status:N"]
+    band = alt.Chart(data).mark_area(opacity=0.2, color="#4c78a8").encode(
+        x=x, y="ci_low:Q", y2="ci_high:Q")
+    line = alt.Chart(data).mark_line(color="#4c78a8").encode(
+        x=x, y=alt.Y("rate:Q", axis=alt.Axis(format="%"), title=f"reached {stage}"))
+    dots = alt.Chart(data).mark_point(size=70, filled=True).encode(
+        x=x, y="rate:Q", tooltip=tip,
+        color=alt.Color("cohort status:N", scale=alt.Scale(
+            domain=["mature", "still maturing"], range=["#4c78a8", "#bbbbbb"])),
+        shape=alt.Shape("cohort status:N", scale=alt.Scale(
+            domain=["mature", "still maturing"], range=["circle", "triangle"])))
+    return alt.layer(band, line, dots).properties(
+        width=_WIDTH, height=260, title=f"Reached {stage}, by month of entry")
+
+
+def reasons_chart(reasons: pl.DataFrame, *, top: int = 10) -> alt.Chart:
+    """Where leads stopped and why: stacked bars of stopped leads per stage by reason
+    (the ``top`` reasons by count; the rest as "other reasons").
+
+    ``reasons`` is :func:`funnel.leakage.stop_reasons` without ``by``.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.leakage import stop_reasons
+    >>> reasons_chart(stop_reasons(load_sample().leads)).to_dict()["mark"]["type"]
+    'bar'
+    """
+    _check(reasons, ["stage", "reason", "leads", "share"])
+    keep = (reasons.group_by("reason").agg(pl.col("leads").sum())
+            .sort(["leads", "reason"], descending=[True, False]).head(top)["reason"])
+    data = (reasons.with_columns(
+        pl.when(pl.col("reason").is_in(keep.implode())).then("reason")
+        .otherwise(pl.lit("other reasons")).alias("reason"))
+        .group_by("stage", "reason").agg(pl.col("leads").sum(), pl.col("stopped").first())
+        .with_columns((pl.col("leads") / pl.col("stopped")).alias("share")))
+    order = [s for s in STAGES if s in data["stage"].to_list()]
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("stage:N", sort=order, title="stopped at"),
+        x=alt.X("leads:Q", title="leads"),
+        color=alt.Color("reason:N", sort=[*keep.to_list(), "other reasons"]),
+        order=alt.Order("leads:Q", sort="descending"),
+        tooltip=["stage:N", "reason:N", alt.Tooltip("leads:Q", format=","),
+                 alt.Tooltip("stopped:Q", format=",", title="stopped at this stage"),
+                 alt.Tooltip("share:Q", format=_PCT, title="share of those stopped")],
+    ).properties(width=_WIDTH, height=40 * max(1, len(order)),
+                 title="Where leads stopped, and why")
+
+
+def velocity_chart(table: pl.DataFrame, *, by: str | None = None) -> alt.Chart:
+    """Median days per step with its 95% interval (censored medians); steps whose
+    median is not reached yet are left out of the chart (they stay in the table).
+
+    ``table`` is :func:`funnel.velocity.velocity_table`.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.leakage import export_end
+    >>> from funnel.velocity import velocity_table
+    >>> ds = load_sample()
+    >>> c = velocity_chart(velocity_table(ds.leads, now=export_end(ds)))
+    >>> len(c.to_dict()["layer"])
+    2
+    """
+    _check(table, ["step", "entered", "moved", "median_days", "ci_low", "ci_high"])
+    data = table.filter(pl.col("median_days").is_not_null())
+    steps = table["step"].unique(maintain_order=True).to_list()
+    tip = ["step:N", alt.Tooltip("median_days:Q", format=".1f", title="median days"),
+           alt.Tooltip("ci_low:Q", format=".1f"), alt.Tooltip("ci_high:Q", format=".1f"),
+           alt.Tooltip("entered:Q", format=","), alt.Tooltip("moved:Q", format=",")]
+    enc = {"y": alt.Y("step:N", sort=steps, title=None)}
+    if by:
+        enc["yOffset"] = alt.YOffset(f"{by}:N")
+        enc["color"] = alt.Color(f"{by}:N")
+        tip.insert(0, f"{by}:N")
+    base = alt.Chart(data).encode(**enc)
+    rule = base.mark_rule().encode(x=alt.X("ci_low:Q", title="median days (95% CI)"),
+                                   x2="ci_high:Q")
+    dot = base.mark_point(filled=True, size=60).encode(x="median_days:Q", tooltip=tip)
+    return alt.layer(rule, dot).properties(
+        width=_WIDTH, height=(60 if by else 34) * max(1, len(steps)),
+        title="Time between stages (median, open leads censored)")
+
+
+def rates_chart(table: pl.DataFrame, *, by: str) -> alt.Chart:
+    """Win rate per group with its 95% interval, ordered by the shrunk rate (rank);
+    the tick marks the shrunk rate used for ranking.
+
+    ``table`` is :func:`funnel.closed_loop.closed_loop`.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.closed_loop import closed_loop
+    >>> len(rates_chart(closed_loop(load_sample()), by="source").to_dict()["layer"])
+    3
+    """
+    _check(table, [by, "leads", "won", "rate", "ci_low", "ci_high", "shrunk_rate", "rank"])
+    data = table.filter(pl.col("rate").is_not_null()).sort("rank")
+    order = data[by].to_list()
+    tip = [alt.Tooltip(f"{by}:N"), alt.Tooltip("leads:Q", format=","),
+           alt.Tooltip("won:Q", format=","), alt.Tooltip("rate:Q", format=".2%"),
+           alt.Tooltip("ci_low:Q", format=".2%"), alt.Tooltip("ci_high:Q", format=".2%"),
+           alt.Tooltip("shrunk_rate:Q", format=".2%", title="shrunk rate (ranking)"),
+           "rank:Q"]
+    base = alt.Chart(data).encode(y=alt.Y(f"{by}:N", sort=order, title=None), tooltip=tip)
+    rule = base.mark_rule(color="#4c78a8").encode(
+        x=alt.X("ci_low:Q", title="win rate (95% CI)", axis=alt.Axis(format="%")),
+        x2="ci_high:Q")
+    dot = base.mark_point(filled=True, size=60, color="#4c78a8").encode(x="rate:Q")
+    tick = base.mark_tick(color="#e45756", thickness=2).encode(x="shrunk_rate:Q")
+    return alt.layer(rule, dot, tick).properties(
+        width=_WIDTH, height=26 * max(1, len(order)),
+        title=f"Win rate by {by} (red tick: shrunk rate used for ranking)")
+
+
+def cost_chart(table: pl.DataFrame, *, by: str, metric: str = "cac") -> alt.Chart:
+    """Bars of a cost metric (``cac``, ``cost_per_lead``, ``cost_per_qualified``) per
+    group that has spend. ``table`` is :func:`funnel.closed_loop.closed_loop`.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.closed_loop import closed_loop
+    >>> cost_chart(closed_loop(load_sample()), by="source").to_dict()["mark"]["type"]
+    'bar'
+    """
+    _check(table, [by, "leads", "won", "cost", metric])
+    data = table.filter(pl.col(metric).is_not_null())
+    names = {"cac": "CAC (cost per won lead)", "cost_per_lead": "cost per lead",
+             "cost_per_qualified": "cost per qualified lead"}
+    return alt.Chart(data).mark_bar(color="#f58518").encode(
+        y=alt.Y(f"{by}:N", sort="-x", title=None),
+        x=alt.X(f"{metric}:Q", title=names.get(metric, metric)),
+        tooltip=[f"{by}:N", alt.Tooltip(f"{metric}:Q", format=",.0f"),
+                 alt.Tooltip("cost:Q", format=",.0f"), alt.Tooltip("leads:Q", format=","),
+                 alt.Tooltip("won:Q", format=",")],
+    ).properties(width=_WIDTH, height=26 * max(1, data.height),
+                 title=names.get(metric, metric) + f" by {by}")
+
+
+def leak_chart(summary: pl.DataFrame, *, flag: str, by: str) -> alt.Chart:
+    """Share of each group's leads with ``flag`` (``never_touched``, ``stalled``,
+    ``recycled``) and its 95% interval. ``summary`` is :func:`funnel.leakage.leak_summary`.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.leakage import leak_flags, leak_summary
+    >>> ds = load_sample()
+    >>> s = leak_summary(ds.leads, leak_flags(ds), by="owner")
+    >>> len(leak_chart(s, flag="never_touched", by="owner").to_dict()["layer"])
+    2
+    """
+    _check(summary, ["group", "leads", flag, f"{flag}_share", f"{flag}_ci_low",
+                     f"{flag}_ci_high"])
+    data = summary.filter(pl.col(flag).is_not_null())
+    label = flag.replace("_", " ")
+    base = alt.Chart(data).encode(
+        y=alt.Y("group:N", sort="-x", title=by),
+        tooltip=[alt.Tooltip("group:N", title=by), alt.Tooltip("leads:Q", format=","),
+                 alt.Tooltip(f"{flag}:Q", format=","),
+                 alt.Tooltip(f"{flag}_share:Q", format=_PCT),
+                 alt.Tooltip(f"{flag}_ci_low:Q", format=_PCT),
+                 alt.Tooltip(f"{flag}_ci_high:Q", format=_PCT)])
+    bars = base.mark_bar(color="#e45756").encode(
+        x=alt.X(f"{flag}_share:Q", title=f"share {label} (95% CI)", axis=alt.Axis(format="%")))
+    err = base.mark_rule().encode(x=f"{flag}_ci_low:Q", x2=f"{flag}_ci_high:Q")
+    return alt.layer(bars, err).properties(width=_WIDTH, height=26 * max(1, data.height),
+                                           title=f"Leads {label}, by {by}")

@@ -1,0 +1,179 @@
+"""Filters that apply to every view of a page: creation-date range, source, owner, campaign.
+
+Pure functions: a :class:`~funnel.model.Dataset` in, a filtered ``Dataset`` out. Deals and
+activities follow their leads; spend follows the date range (by month) and the sources or
+campaigns chosen. An empty filter returns the dataset object itself, so callers can key
+memos on its identity.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+import polars as pl
+
+from funnel.errors import InputError
+from funnel.model import Dataset
+
+NONE_LABEL = "(none)"
+"""How a missing source, owner or campaign is offered in a filter."""
+
+_FIELDS = ("source", "owner", "campaign")
+
+
+@dataclasses.dataclass(frozen=True)
+class Filters:
+    """A filter on leads: creation dates (inclusive, by day) and chosen labels.
+
+    ``None`` or an empty tuple means "no restriction" for that part. Hashable, so it
+    can key a memo.
+    """
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    source: tuple[str, ...] = ()
+    owner: tuple[str, ...] = ()
+    campaign: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Whether the filter keeps every lead."""
+        return self.start is None and self.end is None and not (
+            self.source or self.owner or self.campaign)
+
+    def describe(self) -> str:
+        """A short human sentence of what is filtered (``"all leads"`` when nothing)."""
+        parts = []
+        if self.start or self.end:
+            parts.append(f"created {self.start or '…'} to {self.end or '…'}")
+        for f in _FIELDS:
+            chosen = getattr(self, f)
+            if chosen:
+                parts.append(f"{f} in {', '.join(chosen)}")
+        return "; ".join(parts) if parts else "all leads"
+
+
+def filter_options(leads: pl.DataFrame, *, limit: int = 500) -> dict:
+    """What a filter can choose from: the creation-date range and the labels per field.
+
+    Labels are sorted by lead count (most first), missing values offered as
+    ``"(none)"``; at most ``limit`` labels per field.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> opts = filter_options(load_sample().leads)
+    >>> opts["start"] < opts["end"], "Paid Social" in opts["source"]
+    (True, True)
+    """
+    out: dict = {"start": None, "end": None}
+    if "created_at" in leads.columns and leads["created_at"].null_count() < leads.height:
+        lo, hi = leads.select(pl.col("created_at").min().alias("lo"),
+                               pl.col("created_at").max().alias("hi")).row(0)
+        out["start"], out["end"] = lo.date(), hi.date()
+    for f in _FIELDS:
+        if f in leads.columns and leads[f].null_count() < leads.height:
+            counts = (leads.lazy().group_by(pl.col(f).fill_null(NONE_LABEL)).len()
+                      .sort(["len", f], descending=[True, False]).head(limit).collect())
+            out[f] = counts[f].to_list()
+        else:
+            out[f] = []
+    return out
+
+
+def _label_expr(col: str, chosen: Sequence[str]) -> pl.Expr:
+    values = [v for v in chosen if v != NONE_LABEL]
+    expr = pl.col(col).is_in(values)
+    if NONE_LABEL in chosen:
+        expr = expr | pl.col(col).is_null()
+    return expr.fill_null(False)
+
+
+def lead_filter_expr(filters: Filters, *, columns: Sequence[str]) -> pl.Expr:
+    """The polars predicate of ``filters`` over a lead table with ``columns``.
+
+    Raises :class:`~funnel.errors.InputError` when a filter names a field the leads
+    do not have.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> leads = pl.DataFrame({"source": ["a", "b", None]})
+    >>> leads.filter(lead_filter_expr(Filters(source=("a", "(none)")), columns=leads.columns))
+    shape: (2, 1)
+    ┌────────┐
+    │ source │
+    │ ---    │
+    │ str    │
+    ╞════════╡
+    │ a      │
+    │ null   │
+    └────────┘
+    """
+    expr = pl.lit(True)
+    if filters.start is not None or filters.end is not None:
+        if "created_at" not in columns:
+            raise InputError("A date filter needs creation dates, and these leads have none.")
+        if filters.start is not None:
+            expr = expr & (pl.col("created_at") >= dt.datetime.combine(filters.start, dt.time()))
+        if filters.end is not None:
+            after = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time())
+            expr = expr & (pl.col("created_at") < after)
+    for f in _FIELDS:
+        chosen = getattr(filters, f)
+        if chosen:
+            if f not in columns:
+                raise InputError(f"A {f} filter needs a {f} column, and these leads have none.")
+            expr = expr & _label_expr(f, chosen)
+    return expr.fill_null(False)
+
+
+def _filter_spend(spend: pl.DataFrame | None, filters: Filters) -> pl.DataFrame | None:
+    if spend is None:
+        return None
+    expr = pl.lit(True)
+    if "month" in spend.columns:
+        if filters.start is not None:
+            first = dt.datetime(filters.start.year, filters.start.month, 1)
+            expr = expr & (pl.col("month").dt.truncate("1mo") >= first)
+        if filters.end is not None:
+            last = dt.datetime(filters.end.year, filters.end.month, 1)
+            expr = expr & (pl.col("month").dt.truncate("1mo") <= last)
+    # spend has no owner; a source/campaign filter narrows spend only by exact label here,
+    # loose matching happens in funnel.closed_loop on the labels that remain
+    return spend.filter(expr.fill_null(False))
+
+
+def apply_filters(ds: Dataset, filters: Filters) -> Dataset:
+    """The dataset restricted to the leads ``filters`` keeps.
+
+    Deals and activities keep the rows of kept leads; spend keeps the months the date
+    range touches (whole months: spend is monthly). The health report is the
+    original's (it describes the files). An empty filter returns ``ds`` itself.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> ds = load_sample()
+    >>> paid = apply_filters(ds, Filters(source=("Paid Search",)))
+    >>> paid.leads["source"].unique().to_list()
+    ['Paid Search']
+    >>> apply_filters(ds, Filters()) is ds
+    True
+    """
+    if filters.empty:
+        return ds
+    keep = lead_filter_expr(filters, columns=ds.leads.columns)
+    leads = ds.leads.filter(keep)
+    ids = leads["lead_id"].implode()
+
+    def follow(frame: pl.DataFrame | None) -> pl.DataFrame | None:
+        if frame is None or "lead_id" not in frame.columns:
+            return frame
+        return frame.filter(pl.col("lead_id").is_in(ids))
+
+    return dataclasses.replace(ds, leads=leads, deals=follow(ds.deals),
+                               activities=follow(ds.activities),
+                               spend=_filter_spend(ds.spend, filters))

@@ -1,0 +1,80 @@
+"""Unit tests of funnel.filters: date range, source, owner and campaign filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from funnel.errors import InputError
+from funnel.filters import Filters, apply_filters, filter_options, lead_filter_expr
+from funnel.mapping import Mapping
+from funnel.model import Dataset, Health
+
+LEADS = pl.DataFrame({
+    "lead_id": ["a", "b", "c", "d"],
+    "created_at": [dt.datetime(2025, 1, 1, 9), dt.datetime(2025, 1, 31, 23),
+                   dt.datetime(2025, 2, 1, 0), dt.datetime(2025, 3, 5)],
+    "source": ["Web", "Web", None, "Event"],
+    "owner": ["ann", "bob", "ann", None],
+})
+ACTS = pl.DataFrame({"lead_id": ["a", "a", "c", "d"], "at": [dt.datetime(2025, 4, 1)] * 4})
+DEALS = pl.DataFrame({"deal_id": ["x", "y"], "lead_id": ["b", "d"]})
+SPEND = pl.DataFrame({"source": ["Web", "Web", "Event"],
+                      "month": [dt.datetime(2025, 1, 1), dt.datetime(2025, 2, 1),
+                                dt.datetime(2025, 3, 1)],
+                      "cost": [10.0, 20.0, 30.0]})
+
+
+def _ds() -> Dataset:
+    health = Health([], pl.DataFrame(schema={"file": pl.String, "row": pl.Int64,
+                                             "reason": pl.String}), [], [])
+    return Dataset(LEADS, DEALS, ACTS, SPEND, [], Mapping(), health, "t")
+
+
+@pytest.mark.parametrize(("filters", "kept"), [
+    (Filters(), ["a", "b", "c", "d"]),
+    (Filters(start=dt.date(2025, 1, 31)), ["b", "c", "d"]),
+    (Filters(end=dt.date(2025, 1, 31)), ["a", "b"]),  # the end day is included
+    (Filters(source=("Web",)), ["a", "b"]),
+    (Filters(source=("(none)",)), ["c"]),
+    (Filters(owner=("ann", "(none)")), ["a", "c", "d"]),
+    (Filters(source=("Web",), owner=("bob",)), ["b"]),
+])
+def test_apply_filters_keeps_the_chosen_leads(filters, kept):
+    assert apply_filters(_ds(), filters).leads["lead_id"].to_list() == kept
+
+
+def test_apply_filters_deals_and_activities_follow_leads():
+    out = apply_filters(_ds(), Filters(owner=("ann",)))
+    assert out.activities["lead_id"].to_list() == ["a", "a", "c"]
+    assert out.deals.height == 0
+
+
+def test_apply_filters_spend_keeps_whole_months_of_the_range():
+    out = apply_filters(_ds(), Filters(start=dt.date(2025, 2, 15), end=dt.date(2025, 3, 1)))
+    assert out.spend["cost"].to_list() == [20.0, 30.0]
+
+
+def test_apply_filters_empty_returns_same_object():
+    ds = _ds()
+    assert apply_filters(ds, Filters()) is ds
+
+
+def test_lead_filter_expr_unknown_field_is_a_clear_error():
+    with pytest.raises(InputError, match="campaign"):
+        lead_filter_expr(Filters(campaign=("x",)), columns=LEADS.columns)
+
+
+def test_filter_options_lists_labels_by_count_and_none():
+    opts = filter_options(LEADS)
+    assert opts["source"] == ["Web", "(none)", "Event"]
+    assert opts["start"] == dt.date(2025, 1, 1) and opts["end"] == dt.date(2025, 3, 5)
+    assert opts["campaign"] == []
+
+
+def test_filters_describe_reads_like_a_sentence():
+    f = Filters(start=dt.date(2025, 1, 1), source=("Web", "Event"))
+    assert f.describe() == "created 2025-01-01 to …; source in Web, Event"
+    assert Filters().describe() == "all leads"

@@ -1,0 +1,247 @@
+"""Unit tests of funnel.leakage on small hand-built frames, plus the real exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from funnel.errors import InputError  # noqa: F401  (kept for parity with other tests)
+from funnel.leakage import (
+    NO_REASON,
+    STILL_OPEN,
+    cohort_trend,
+    export_end,
+    funnel_by,
+    funnel_table,
+    leak_flags,
+    leak_summary,
+    maturity_days,
+    near_duplicate_labels,
+    reason_categories,
+    recycle_rule,
+    stage_exits,
+    stop_reasons,
+    unify_labels,
+)
+from funnel.mapping import Mapping
+from funnel.model import Dataset, Health
+
+T0 = dt.datetime(2025, 1, 1)
+
+
+def _ds(leads: pl.DataFrame, *, activities: pl.DataFrame | None = None) -> Dataset:
+    health = Health([], pl.DataFrame(schema={"file": pl.String, "row": pl.Int64,
+                                             "reason": pl.String}), [], [])
+    return Dataset(leads, None, activities, None, [], Mapping(), health, "test")
+
+
+def _days(n: float) -> dt.datetime:
+    return T0 + dt.timedelta(days=n)
+
+
+# a five-lead funnel: a→won, b→sql lost, c→mql open, d lead lost, e lead open
+FUNNEL = pl.DataFrame({
+    "lead_id": ["a", "b", "c", "d", "e"],
+    "created_at": [_days(0)] * 5,
+    "source": ["Google", "google", "Bing", "Bing", None],
+    "mql_at": [_days(1), _days(1), _days(2), None, None],
+    "sql_at": [_days(3), _days(4), None, None, None],
+    "outcome": ["won", "lost", "open", "lost", "open"],
+    "closed_at": [_days(10), _days(6), None, _days(1), None],
+    "lost_reason": [None, "Price", None, "Budget", None],
+})
+
+
+def test_funnel_table_adds_cumulative_interval():
+    t = funnel_table(FUNNEL)
+    assert t["stage"].to_list() == ["lead", "mql", "sql", "won"]
+    assert t["count"].to_list() == [5, 3, 2, 1]
+    assert t["previous"].to_list() == [None, 5, 3, 2]
+    row = t.filter(pl.col("stage") == "won").row(0, named=True)
+    assert row["first_ci_low"] < 0.2 < row["first_ci_high"]
+
+
+def test_near_duplicate_labels_lists_case_variants_only():
+    got = near_duplicate_labels(FUNNEL, column="source")
+    want = pl.DataFrame({"label": ["Google", "google"], "merged_into": ["Google", "Google"],
+                         "leads": [1, 1]}, schema_overrides={"leads": pl.UInt32})
+    assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize(("labels", "want"), [
+    (["Google", "google", "google"], ["google", "google", "google"]),
+    (["Paid  Search", "paid search", "Paid  Search"], ["Paid  Search"] * 3),
+    (["paid_search", "Paid Search"], ["paid_search", "Paid Search"]),  # not case-only
+])
+def test_unify_labels_keeps_most_frequent_spelling(labels, want):
+    assert unify_labels(pl.DataFrame({"source": labels}))["source"].to_list() == want
+
+
+def test_funnel_by_merges_case_and_sums_to_total():
+    t = funnel_by(FUNNEL, by="source")
+    lead = t.filter(pl.col("stage") == "lead")
+    assert dict(zip(lead["group"], lead["count"], strict=True)) == {
+        "Google": 2, "Bing": 2, "(none)": 1}
+    google_sql = t.filter((pl.col("group") == "Google") & (pl.col("stage") == "sql"))
+    assert google_sql.select("count", "previous", "rate_from_first").row(0) == (2, 2, 1.0)
+
+
+def test_funnel_by_lumps_small_groups_into_other():
+    leads = pl.DataFrame({"lead_id": list("abcdef"), "owner": list("aabbcd"),
+                          "outcome": ["won"] * 6})
+    t = funnel_by(leads, by="owner", top=3).filter(pl.col("stage") == "lead")
+    assert t["group"].to_list() == ["a", "b", "(other) 2 groups"]
+    assert t["count"].sum() == 6
+
+
+def test_funnel_by_numeric_attribute_uses_ranges():
+    leads = pl.DataFrame({"lead_id": [str(i) for i in range(20)],
+                          "employees": [float(i * 10) for i in range(20)],
+                          "outcome": ["lost"] * 20})
+    t = funnel_by(leads, by="employees").filter(pl.col("stage") == "lead")
+    assert t.height == 5 and t["count"].sum() == 20
+
+
+def test_maturity_days_is_percentile_of_time_to_stage():
+    leads = pl.DataFrame({
+        "created_at": [_days(0)] * 5,
+        "closed_at": [_days(d) for d in (10, 20, 30, 40, 50)],
+        "outcome": ["won"] * 4 + ["lost"],
+    })
+    assert maturity_days(leads, q=0.5)["won"] == pytest.approx(30.0)
+
+
+def test_cohort_trend_flags_young_cohorts_as_maturing():
+    leads = pl.DataFrame({
+        "lead_id": ["a", "b", "c", "d"],
+        "created_at": [dt.datetime(2025, 1, 5), dt.datetime(2025, 1, 9),
+                       dt.datetime(2025, 3, 2), dt.datetime(2025, 3, 20)],
+        "outcome": ["won", "lost", "open", "open"],
+        "closed_at": [dt.datetime(2025, 1, 25), dt.datetime(2025, 2, 1), None, None],
+    })
+    t = cohort_trend(leads, now=dt.datetime(2025, 4, 10), mature={"won": 30.0})
+    assert t.select("cohort", "leads", "count", "maturing").rows() == [
+        (dt.datetime(2025, 1, 1), 2, 1, False), (dt.datetime(2025, 3, 1), 2, 0, True)]
+    assert t["age_days"].to_list() == [68.0, 9.0]
+
+
+def test_stage_exits_split_by_outcome():
+    t = stage_exits(FUNNEL)
+    assert t.select("stage", "reached", "stopped", "lost", "open").rows() == [
+        ("lead", 5, 2, 1, 1), ("mql", 3, 1, 0, 1), ("sql", 2, 1, 1, 0)]
+    assert t["stop_rate"].to_list() == pytest.approx([0.4, 1 / 3, 0.5])
+
+
+def test_stop_reasons_counts_add_up_with_open_and_missing_reasons():
+    leads = FUNNEL.with_columns(pl.when(pl.col("lead_id") == "d").then(None)
+                                .otherwise(pl.col("lost_reason")).alias("lost_reason"))
+    t = stop_reasons(leads)
+    assert t.select("stage", "reason", "leads").rows() == [
+        ("lead", NO_REASON, 1), ("lead", STILL_OPEN, 1), ("mql", STILL_OPEN, 1),
+        ("sql", "Price", 1)]
+    assert t["leads"].sum() == 4  # every lead but the won one
+
+
+def test_stop_reasons_merges_user_categories_and_groups_by_source():
+    t = stop_reasons(FUNNEL, categories={"Price": "Money", "Budget": "Money"}, by="source")
+    money = t.filter(pl.col("reason") == "Money")
+    assert money.select("stage", "source", "leads").rows() == [
+        ("lead", "Bing", 1), ("sql", "google", 1)]
+
+
+def test_reason_categories_ignores_blank_edits():
+    got = reason_categories(["A", "B"], edits={"A": "  ", "B": "Money "})
+    assert got == {"A": "A", "B": "Money"}
+
+
+def test_recycle_rule_reads_status_labels():
+    leads = pl.DataFrame({"lead_id": ["a", "b", "c"],
+                          "Lead Status": ["Bad Timing", "Nurture", "Connected"]})
+    expr, said = recycle_rule(leads)
+    assert leads.select(expr)[:, 0].to_list() == [True, True, False]
+    assert "'Bad Timing'" in said and "'Nurture'" in said
+
+
+def test_recycle_rule_reads_stage_going_backwards():
+    leads = pl.DataFrame({"lead_id": ["a", "b"], "stage": ["lead", "sql"],
+                          "sql_at": [_days(2), _days(3)]})
+    expr, said = recycle_rule(leads)
+    assert leads.select(expr)[:, 0].to_list() == [True, False]
+    assert "earlier than a stage" in said
+
+
+def test_recycle_rule_says_when_data_cannot_show_it():
+    expr, said = recycle_rule(pl.DataFrame({"lead_id": ["a"]}))
+    assert expr is None and "cannot be seen" in said
+
+
+def test_leak_flags_never_touched_stalled_and_export_end():
+    leads = pl.DataFrame({
+        "lead_id": ["a", "b", "c"], "created_at": [_days(0), _days(0), _days(90)],
+        "first_response_at": [_days(1), None, None], "outcome": ["open", "open", "lost"],
+    })
+    acts = pl.DataFrame({"lead_id": ["a"], "at": [_days(80)]})
+    ds = _ds(leads, activities=acts)
+    assert export_end(ds) == _days(90)
+    f = leak_flags(ds, stalled_days=30)
+    assert f.select("lead_id", "idle_days", "never_touched", "stalled").rows() == [
+        ("a", 10.0, False, False), ("b", 90.0, True, True), ("c", 0.0, True, False)]
+    assert f["recycled"].null_count() == 3  # no status or stage: unknown, not "no"
+
+
+def test_leak_flags_unknown_without_touch_data():
+    f = leak_flags(_ds(pl.DataFrame({"lead_id": ["a"], "created_at": [T0]})))
+    assert f["never_touched"].to_list() == [None]
+
+
+def test_leak_summary_by_group_with_intervals():
+    leads = pl.DataFrame({"lead_id": list("abcd"), "owner": ["x", "x", "y", "y"],
+                          "created_at": [T0] * 4,
+                          "first_response_at": [T0, None, None, None],
+                          "outcome": ["open"] * 4})
+    s = leak_summary(leads, leak_flags(_ds(leads)), by="owner")
+    assert s.select("group", "leads", "never_touched", "never_touched_share").rows() == [
+        ("x", 2, 1, 0.5), ("y", 2, 2, 1.0)]
+    assert s["never_touched_ci_low"][0] < 0.5 < s["never_touched_ci_high"][0]
+
+
+# --------------------------------------------------------------------------------------
+# the real exports and the sample
+# --------------------------------------------------------------------------------------
+
+def test_leakage_sample_recycled_is_bad_timing_status(sample_ds):
+    s = leak_summary(sample_ds.leads, leak_flags(sample_ds))
+    independent = sample_ds.leads.filter(pl.col("Lead Status") == "Bad Timing").height
+    assert s["recycled"][0] == independent
+
+
+def test_leakage_sample_never_touched_matches_planted_share(sample_ds):
+    s = leak_summary(sample_ds.leads, leak_flags(sample_ds))
+    assert s["never_touched_share"][0] == pytest.approx(0.151, abs=0.002)
+
+
+def test_leakage_sample_free_tool_dominates_free_product_reason(sample_ds):
+    t = stop_reasons(sample_ds.leads, by="campaign")
+    free = t.filter(pl.col("reason") == "Expected a free product")
+    share = free.filter(pl.col("campaign") == "facebook-free-tool")["leads"].sum() / free[
+        "leads"].sum()
+    assert share > 0.6
+
+
+def test_leakage_xed_google_variants_merged(xed_dataset):
+    t = funnel_by(xed_dataset.leads, by="source", top=50).filter(pl.col("stage") == "lead")
+    groups = t["group"].to_list()
+    assert "Google" in groups and "google" not in groups
+    raw = xed_dataset.leads["source"]
+    assert t.filter(pl.col("group") == "Google")["count"][0] == int(
+        (raw.str.to_lowercase() == "google").sum())
+
+
+@pytest.fixture(scope="module")
+def sample_ds():
+    from funnel.sample import load_sample
+
+    return load_sample()
