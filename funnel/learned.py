@@ -309,3 +309,88 @@ _NOT_ATTRIBUTES = {"lead_id", "created_at", "owner", "assigned_at", "first_respo
 
 def _round(x: float) -> float | int:
     return int(x) if float(x).is_integer() else float(f"{x:.4g}") if math.isfinite(x) else x
+
+
+def _sends(leads: pl.DataFrame, column: str, *, n: int = 3) -> str:
+    """What marketing sends for one attribute: the commonest values with their share,
+    or the median and middle half of a number."""
+    s = leads[column]
+    total = s.len()
+    if total == 0:
+        return ""
+    missing = s.null_count() / total
+    tail = f" · {missing:.0%} missing" if missing >= 0.005 else ""
+    kind = field_kind(s.dtype)
+    if kind == "number":
+        q = s.drop_nulls().quantile
+        if s.null_count() == total:
+            return "all missing"
+        return (f"median {_fmt(q(0.5))} (middle half {_fmt(q(0.25))}–{_fmt(q(0.75))})" + tail)
+    text = (s.cast(pl.String).replace({"true": "yes", "false": "no"}) if kind == "bool"
+            else s.cast(pl.String).str.strip_chars())
+    vc = text.drop_nulls().value_counts(sort=True).head(n)
+    return ", ".join(f"{v} {c / total:.0%}" for v, c in vc.iter_rows()) + tail
+
+
+def _winners(learned: LearnedProfile, col: str, present: bool) -> str:
+    if not present:
+        return "not in the data"
+    if col not in learned.attributes_:
+        why = learned.excluded_.filter(pl.col("attribute") == col)["reason"]
+        return f"not analysed ({why[0]})" if why.len() else "not analysed"
+    return ", ".join(learned.winners_look_like(col)) or "no value stands out"
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "?"
+    return f"{x:,.0f}" if abs(x) >= 10 or float(x).is_integer() else f"{x:,.2g}"
+
+
+def compare_stated(leads: pl.DataFrame, profiles: Sequence[Profile], learned: LearnedProfile,
+                   *, resolve=None, extra: int = 3) -> pl.DataFrame:
+    """Sales asks X; winners look like Y; marketing sends Z — one row per attribute.
+
+    Rows: the fields of every profile's criteria, then up to ``extra`` attributes the
+    learned profile ranks high that no profile asks about. Columns: ``attribute``, one
+    column per profile (what it asks, blank when it does not ask), ``winners look
+    like`` (values whose win-rate interval lies above 1, best first) and ``marketing
+    sends`` (commonest values and their share of all leads).
+
+    ``resolve`` maps a profile field to its lead column (default: the field itself).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.profile import SAMPLE_SALES_PROFILE
+    >>> ds = load_sample()
+    >>> t = compare_stated(ds.leads, [SAMPLE_SALES_PROFILE], LearnedProfile().fit(ds))
+    >>> t.filter(pl.col("attribute") == "Job Title")["marketing sends"][0][:7]
+    'Student'
+    """
+    resolve = resolve or (lambda f: f if f in leads.columns else None)
+    rows: dict[str, dict] = {}
+    for p in profiles:
+        for c in p.criteria:
+            col = resolve(c.field) or c.field
+            row = rows.setdefault(col, {"attribute": col})
+            asked = c.describe()[len(c.field):].lstrip(": ")
+            row[p.name] = (row.get(p.name, "") + "; " if row.get(p.name) else "") + asked
+    for attr in learned.top(n=10_000)["attribute"].unique(maintain_order=True).to_list():
+        if extra <= 0:
+            break
+        if attr not in rows:
+            rows[attr] = {"attribute": attr}
+            extra -= 1
+    out = []
+    for col, row in rows.items():
+        present = col in leads.columns
+        out.append({
+            "attribute": col,
+            **{p.name: row.get(p.name, "") for p in profiles},
+            "winners look like": _winners(learned, col, present),
+            "marketing sends": _sends(leads, col) if present else "not in the data",
+        })
+    schema = {"attribute": pl.String, **{p.name: pl.String for p in profiles},
+              "winners look like": pl.String, "marketing sends": pl.String}
+    return pl.DataFrame(out, schema=schema)

@@ -1,0 +1,170 @@
+"""Charts of the profile fit: overlap, criteria, sent vs wanted, win rates, what closes.
+
+Every builder takes an aggregated frame from :mod:`funnel.profile` or
+:mod:`funnel.learned` (never lead rows) and returns an ``alt.Chart``.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+WANTED = "#2e7d32"
+NOT_WANTED = "#b0bec5"
+MISSING_COLOUR = "#eceff1"
+WON = "#e65100"
+
+
+def _data(frame: pl.DataFrame) -> alt.Data:
+    return alt.Data(values=frame.to_dicts())
+
+
+def overlap_bars(frame: pl.DataFrame, *, by: str, top: int = 15,
+                 overall: float | None = None) -> alt.Chart:
+    """In-profile share per value of ``by`` (source, campaign, owner) with its 95%
+    interval; the ``top`` values with most leads, a rule at the overall share.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.profile import ProfileFit, SAMPLE_SALES_PROFILE
+    >>> fit = ProfileFit(load_sample()).fit(SAMPLE_SALES_PROFILE)
+    >>> overlap_bars(fit.by_source_, by="source").to_dict()["layer"][0]["mark"]["type"]
+    'bar'
+    """
+    data = frame.sort("leads", descending=True).head(top).select(
+        by, "leads", "in_profile", "in_profile_share", "ci_low", "ci_high")
+    order = data.sort("in_profile_share", descending=True)[by].to_list()
+    y = alt.Y(f"{by}:N", sort=order, title=None)
+    tip = [alt.Tooltip(f"{by}:N"), alt.Tooltip("leads:Q", format=","),
+           alt.Tooltip("in_profile:Q", format=",", title="in profile"),
+           alt.Tooltip("in_profile_share:Q", format=".1%", title="share in profile"),
+           alt.Tooltip("ci_low:Q", format=".1%", title="95% CI low"),
+           alt.Tooltip("ci_high:Q", format=".1%", title="95% CI high")]
+    base = alt.Chart(_data(data)).encode(y=y)
+    bars = base.mark_bar(color=WANTED).encode(
+        x=alt.X("in_profile_share:Q", axis=alt.Axis(format="%"), title="share in profile"),
+        tooltip=tip)
+    err = base.mark_rule(color="#263238").encode(x="ci_low:Q", x2="ci_high:Q")
+    text = base.mark_text(align="left", dx=4, color="#455a64").encode(
+        x="ci_high:Q", text=alt.Text("leads:Q", format=","))
+    layers = [bars, err, text]
+    if overall is not None:
+        layers.append(alt.Chart(alt.Data(values=[{"x": overall}])).mark_rule(
+            strokeDash=[4, 3], color="#616161").encode(x="x:Q"))
+    return alt.layer(*layers).properties(height=max(120, 22 * data.height),
+                                         title=f"Share in profile by {by} (n = leads)")
+
+
+def overlap_trend(by_month: pl.DataFrame) -> alt.Chart:
+    """In-profile share per month with its 95% band: is it getting better?"""
+    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y"))
+    base = alt.Chart(_data(by_month)).encode(x=x)
+    band = base.mark_area(opacity=0.2, color=WANTED).encode(
+        y=alt.Y("ci_low:Q", axis=alt.Axis(format="%"), title="share in profile"), y2="ci_high:Q")
+    line = base.mark_line(point=True, color=WANTED).encode(
+        y="in_profile_share:Q",
+        tooltip=[alt.Tooltip("month:T", format="%b %Y"), alt.Tooltip("leads:Q", format=","),
+                 alt.Tooltip("in_profile:Q", format=","),
+                 alt.Tooltip("in_profile_share:Q", format=".1%")])
+    return alt.layer(band, line).properties(height=220, title="Share in profile by month")
+
+
+def criteria_chart(criteria: pl.DataFrame) -> alt.Chart:
+    """Leads failing each criterion, and failing only it (who would join if it were
+    dropped) — which single demand excludes most."""
+    data = criteria.filter(pl.col("checked")).select("criterion", "fails", "fails_only")
+    long = data.unpivot(index="criterion", variable_name="measure", value_name="leads")
+    names = {"fails": "fail it", "fails_only": "fail only it"}
+    long = long.with_columns(pl.col("measure").replace(names))
+    return alt.Chart(_data(long)).mark_bar().encode(
+        y=alt.Y("criterion:N", title=None, sort=data["criterion"].to_list()),
+        yOffset=alt.YOffset("measure:N", sort=["fail it", "fail only it"]),
+        x=alt.X("leads:Q", title="leads"),
+        color=alt.Color("measure:N", scale=alt.Scale(domain=["fail it", "fail only it"],
+                                                     range=[NOT_WANTED, "#c62828"]),
+                        legend=alt.Legend(orient="top", title=None)),
+        tooltip=["criterion:N", "measure:N", alt.Tooltip("leads:Q", format=",")],
+    ).properties(height=max(120, 46 * data.height), title="Leads each criterion excludes")
+
+
+def distribution_chart(dist: pl.DataFrame, *, title: str) -> alt.Chart:
+    """Sent vs wanted for one attribute: share of leads sent per value (green = the
+    profile wants it), with the share of won leads as a dark tick."""
+    data = dist.with_columns(
+        pl.when(pl.col("wanted").is_null()).then(pl.lit("missing"))
+        .when(pl.col("wanted")).then(pl.lit("wanted")).otherwise(pl.lit("not wanted"))
+        .alias("status"))
+    y = alt.Y("value:N", sort=data["value"].to_list(), title=None)
+    bars = alt.Chart(_data(data)).mark_bar().encode(
+        y=y, x=alt.X("share:Q", axis=alt.Axis(format="%"), title="share of leads sent"),
+        color=alt.Color("status:N", scale=alt.Scale(
+            domain=["wanted", "not wanted", "missing"],
+            range=[WANTED, NOT_WANTED, MISSING_COLOUR]), legend=alt.Legend(
+                orient="top", title=None)),
+        tooltip=["value:N", alt.Tooltip("leads:Q", format=","),
+                 alt.Tooltip("share:Q", format=".1%", title="of leads sent"),
+                 alt.Tooltip("won:Q", format=","),
+                 alt.Tooltip("won_share:Q", format=".1%", title="of won leads"), "status:N"])
+    layers = [bars]
+    if data["won_share"].null_count() < data.height:
+        layers.append(alt.Chart(_data(data)).mark_tick(color=WON, thickness=3, size=14).encode(
+            y=y, x="won_share:Q",
+            tooltip=["value:N", alt.Tooltip("won_share:Q", format=".1%", title="of won leads")]))
+    return alt.layer(*layers).properties(height=max(100, 22 * data.height), title=alt.Title(
+        title, subtitle="bars: leads sent · orange tick: leads won"))
+
+
+def win_rates_chart(outcomes: pl.DataFrame) -> alt.Chart:
+    """Win rate (and qualified rate where stages exist) in vs out of profile, with
+    95% intervals and counts."""
+    rows = []
+    for r in outcomes.to_dicts():
+        if r["win_rate"] is not None:
+            rows.append({"group": r["group"], "measure": "won", "rate": r["win_rate"],
+                         "low": r["ci_low"], "high": r["ci_high"], "n": r["leads"],
+                         "k": r["won"]})
+        if r["qualified_rate"] is not None:
+            rows.append({"group": r["group"], "measure": "qualified (SQL+)",
+                         "rate": r["qualified_rate"], "low": r["q_ci_low"],
+                         "high": r["q_ci_high"], "n": r["leads"], "k": r["qualified"]})
+    data = alt.Data(values=rows)
+    base = alt.Chart(data).encode(
+        y=alt.Y("group:N", title=None, sort=["in profile", "out of profile"]),
+        tooltip=["group:N", "measure:N", alt.Tooltip("rate:Q", format=".1%"),
+                 alt.Tooltip("low:Q", format=".1%", title="95% CI low"),
+                 alt.Tooltip("high:Q", format=".1%", title="95% CI high"),
+                 alt.Tooltip("k:Q", format=",", title="count"),
+                 alt.Tooltip("n:Q", format=",", title="leads")])
+    bars = base.mark_bar().encode(
+        x=alt.X("rate:Q", axis=alt.Axis(format="%"), title="rate"),
+        color=alt.Color("group:N", scale=alt.Scale(domain=["in profile", "out of profile"],
+                                                   range=[WANTED, NOT_WANTED]), legend=None))
+    err = base.mark_rule(color="#263238").encode(x="low:Q", x2="high:Q")
+    text = base.mark_text(align="left", dx=4).encode(
+        x="high:Q", text=alt.Text("rate:Q", format=".1%"))
+    return alt.layer(bars, err, text).properties(height=90, width=260).facet(
+        column=alt.Column("measure:N", title=None), data=data)
+
+
+def learned_chart(values: pl.DataFrame, *, top: int = 15) -> alt.Chart:
+    """How much likelier a lead with each value is to win than one without it: the
+    rate ratio with its 95% interval (log scale), best first by the shrunk ratio."""
+    data = values.head(top).with_columns(
+        (pl.col("attribute") + ": " + pl.col("value")).alias("label"))
+    y = alt.Y("label:N", sort=data["label"].to_list(), title=None)
+    tip = ["attribute:N", "value:N", alt.Tooltip("leads:Q", format=","),
+           alt.Tooltip("won:Q", format=","), alt.Tooltip("rate:Q", format=".1%",
+                                                         title="win rate"),
+           alt.Tooltip("rate_without:Q", format=".1%", title="win rate without it"),
+           alt.Tooltip("lift:Q", format=".2f", title="× as likely"),
+           alt.Tooltip("lift_low:Q", format=".2f", title="95% CI low"),
+           alt.Tooltip("lift_high:Q", format=".2f", title="95% CI high")]
+    base = alt.Chart(_data(data)).encode(y=y, tooltip=tip)
+    x = alt.X("lift:Q", scale=alt.Scale(type="log"), title="× as likely to win (log scale)")
+    err = base.mark_rule(color="#263238").encode(x=alt.X("lift_low:Q", scale=alt.Scale(
+        type="log")), x2="lift_high:Q")
+    dots = base.mark_circle(size=90, color=WON, opacity=1).encode(x=x)
+    one = alt.Chart(alt.Data(values=[{"x": 1}])).mark_rule(strokeDash=[4, 3]).encode(x="x:Q")
+    return alt.layer(err, dots, one).properties(
+        height=max(120, 22 * data.height), title="What actually closes")

@@ -1,0 +1,48 @@
+"""Profile fit: the lead sales can close vs the lead marketing sends vs what closes."""
+
+import streamlit as st
+
+from ui import profile as ui
+from ui import state
+
+st.title("Profile fit")
+st.caption("Sales describes the lead it can close, marketing its stated ICP; see how many of "
+           "the leads sent meet each, whether meeting it predicts a win, and what the won "
+           "leads actually look like.")
+
+ds = state.current_dataset()
+profiles = ui.current_profiles()
+# the profiles side by side, filled in once this run's edits are applied
+boxes = [col.container(border=True) for col in st.columns(len(profiles))]
+
+slot = st.segmented_control("Edit", list(range(len(profiles))), default=0, key="profile_slot",
+                            format_func=lambda i: list(profiles)[i]) or 0
+left, right = st.columns([2, 3], gap="large")
+with left:
+    st.subheader("Criteria")
+    ui.starting_points(ds, slot, sample=state.is_sample())
+    edited = ui.editor(ds, ui.fits(ds, profiles)[list(profiles)[slot]], slot)
+
+profiles = ui.current_profiles()
+fits = ui.fits(ds, profiles)
+for box, (name, f) in zip(boxes, fits.items(), strict=True):
+    with box:
+        ui.headline(name, f)
+fit = fits[edited.name]
+with right:
+    st.subheader(f"Overlap · {edited.name}")
+    a, b, c = st.columns(3)
+    lo, hi = fit.share_ci_
+    a.metric("Leads in profile", f"{fit.in_n_:,}", help=f"of {fit.n_:,} leads sent")
+    b.metric("Share in profile", ui._pct(fit.share_),
+             help=f"95% CI {ui._pct(lo)}–{ui._pct(hi)}")
+    c.metric("Criteria", f"{len(edited.criteria)}",
+             help="A lead is in profile when it meets every applied criterion")
+    st.markdown(f"**{ui.profile_verdict(fit)}**")
+    if not edited.criteria:
+        st.info("Add criteria on the left (or start from a preset): every lead is in an "
+                "empty profile.")
+    ui.overlap_section(fit, key=f"ov:{slot}")
+
+st.header("Sales asks · winners look like · marketing sends")
+ui.learned_section(ds, fit, profiles)

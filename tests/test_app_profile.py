@@ -1,0 +1,160 @@
+"""AppTest of the Profile fit page: presets, live edits, files, learned profile, drill-down."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from funnel.profile import SAMPLE_SALES_PROFILE, Profile
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+def _open(dataset=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if dataset is not None:
+        at.session_state["dataset"] = dataset
+    at.run()
+    at.switch_page("pages/profile.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metric(at: AppTest, label: str, nth: int = 0) -> str:
+    return [m.value for m in at.metric if m.label == label][nth]
+
+
+def _button(at: AppTest, start: str):
+    return next(b for b in at.button if b.label.startswith(start))
+
+
+def _sample_preset(at: AppTest) -> AppTest:
+    _button(at, "Sample").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_profile_page_opens_with_two_empty_profiles():
+    at = _open()
+    assert list(at.session_state["profiles"]) == ["Sales: closable lead",
+                                                  "Marketing: stated ICP"]
+    assert _metric(at, "In profile", 0) == "100.0%"
+    assert _metric(at, "In profile", 1) == "100.0%"
+
+
+def test_profile_page_sample_preset_shows_planted_overlap_and_win_rates():
+    at = _sample_preset(_open())
+    assert _metric(at, "In profile") == "5.8%"
+    assert _metric(at, "Win rate in / out") == "11.7% / 2.5%"
+    assert _metric(at, "Leads in profile") == "1,744"
+    assert any("separates winners" in m.value for m in at.markdown)
+
+
+def test_profile_page_editing_a_value_changes_the_overlap():
+    at = _sample_preset(_open())
+    industry = next(m for m in at.multiselect if m.label == "Industry")
+    industry.unselect("Financial Services").run()
+    assert _metric(at, "Leads in profile") != "1,744"
+    stored = at.session_state["profiles"]["Sales: closable lead"]
+    assert stored.criteria[0].values == ("Software",)
+
+
+def test_profile_page_editing_a_range_changes_the_overlap():
+    at = _sample_preset(_open())
+    before = int(_metric(at, "Leads in profile").replace(",", ""))
+    at.number_input[1].set_value(5000).run()
+    after = int(_metric(at, "Leads in profile").replace(",", ""))
+    assert after > before
+    assert at.session_state["profiles"]["Sales: closable lead"].criteria[1].max == 5000
+
+
+def test_profile_page_yes_no_criterion_can_accept_either():
+    at = _sample_preset(_open())
+    at.radio[0].set_value("either").run()
+    crit = at.session_state["profiles"]["Sales: closable lead"].criteria[2]
+    assert set(crit.values) == {True, False}
+
+
+def test_profile_page_add_and_remove_a_criterion():
+    at = _open()
+    next(s for s in at.selectbox if s.label == "Add a criterion on").set_value("Industry").run()
+    _button(at, "Add").click().run()
+    assert len(at.session_state["profiles"]["Sales: closable lead"].criteria) == 1
+    assert _metric(at, "In profile") != "100.0%"
+    next(b for b in at.button if b.label == "✕").click().run()
+    assert at.session_state["profiles"]["Sales: closable lead"].criteria == ()
+
+
+def test_profile_page_learned_profile_as_starting_point():
+    at = _open()
+    _button(at, "Start from what closes").click().run()
+    p = at.session_state["profiles"]["Sales: closable lead"]
+    assert {c.field for c in p.criteria} == {"Budget Confirmed", "Industry",
+                                             "Number of Employees", "Job Title"}
+    assert p.name == "Sales: closable lead"
+
+
+def test_profile_page_loads_a_profile_file_into_the_marketing_slot():
+    at = _open()
+    at.segmented_control[0].set_value(1).run()
+    text = json.dumps({"name": "Marketing ICP", "criteria": [
+        {"field": "Industry", "in": ["software", "Retail"]},
+        {"field": "Budget Confirmed", "in": [True]}]})
+    loader = next(u for u in at.file_uploader if "profile" in u.label.lower())
+    loader.set_value(("icp.profile.json", text.encode(), "application/json")).run()
+    assert not at.exception, at.exception
+    assert list(at.session_state["profiles"]) == ["Sales: closable lead", "Marketing ICP"]
+    assert _metric(at, "In profile", 1) != "100.0%"
+
+
+def test_profile_page_bad_profile_file_gets_a_plain_message():
+    at = _open()
+    loader = next(u for u in at.file_uploader if "profile" in u.label.lower())
+    loader.set_value(("bad.profile.json", b"{nope", "application/json")).run()
+    assert any("not valid JSON" in e.value for e in at.error)
+
+
+def test_profile_page_reports_a_criterion_on_a_missing_field():
+    at = _open()
+    at.session_state["profiles"] = {
+        "Sales: closable lead": SAMPLE_SALES_PROFILE.with_criterion(
+            SAMPLE_SALES_PROFILE.criteria[0].__class__("Purchase Authority", values=("CFO",))
+        ).renamed("Sales: closable lead"),
+        "Marketing: stated ICP": Profile("Marketing: stated ICP")}
+    at.run()
+    assert any("Purchase Authority" in w.value and "no field" in w.value for w in at.warning)
+    assert _metric(at, "In profile") == "5.8%"  # the other four still apply
+
+
+def test_profile_page_drill_down_lists_in_profile_leads_masked():
+    at = _sample_preset(_open())
+    next(s for s in at.selectbox if s.label == "Which leads").set_value("In profile").run()
+    assert any("1,744 leads" in m.value for m in at.markdown)
+    table = next(d.value for d in at.dataframe if "Email" in d.value.columns)
+    assert not table["Email"].str.contains("@").any()
+
+
+def test_profile_page_compares_stated_and_learned():
+    at = _sample_preset(_open())
+    table = next(d.value for d in at.dataframe if "winners look like" in d.value.columns)
+    row = table[table["attribute"] == "Industry"].iloc[0]
+    assert "Software" in row["winners look like"]
+    assert row["Sales: closable lead"] == "Software or Financial Services"
+
+
+def test_profile_page_on_x_education(xed_dataset):
+    at = _open(xed_dataset)
+    at.session_state["profiles"] = {
+        "Sales: closable lead": Profile.from_dict({"name": "Sales: closable lead", "criteria": [
+            {"field": "What is your current occupation", "in": ["Working Professional"]},
+            {"field": "Lead Source", "in": ["Reference", "Welingak Website"]}]}),
+        "Marketing: stated ICP": Profile("Marketing: stated ICP")}
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.warning, [w.value for w in at.warning]
+    assert _metric(at, "Leads in profile") == "182"
+    assert _metric(at, "Win rate in / out") == "95.6% / 37.4%"

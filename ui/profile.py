@@ -1,0 +1,356 @@
+"""Profile fit: profiles in session state, the criterion editor, and per-session memos.
+
+``st.session_state["profiles"]`` holds the session's profiles, name → :class:`Profile`,
+in slot order (sales' closable lead first, marketing's stated ICP second), so other
+pages can read them through :func:`current_profiles`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import polars as pl
+import streamlit as st
+
+from funnel import Dataset, InputError
+from funnel.charts import profile as charts
+from funnel.learned import LearnedProfile, compare_stated
+from funnel.privacy import personal_columns
+from funnel.profile import (
+    SAMPLE_SALES_PROFILE,
+    Criterion,
+    Profile,
+    ProfileFit,
+    field_kind,
+    load_profile,
+    profile_verdict,
+)
+from ui.drill import lead_list
+
+SALES = "Sales: closable lead"
+MARKETING = "Marketing: stated ICP"
+_KEY = "profiles"
+_MEMO = "profile_memo"
+_CANONICAL = ("source", "campaign", "score")
+MAX_OPTIONS = 300
+
+
+# -- state ---------------------------------------------------------------------------------
+
+
+def current_profiles() -> dict[str, Profile]:
+    """This session's profiles, name → Profile (created empty on first use)."""
+    if _KEY not in st.session_state:
+        st.session_state[_KEY] = {SALES: Profile(SALES), MARKETING: Profile(MARKETING)}
+    return st.session_state[_KEY]
+
+
+def _versions() -> list[int]:
+    return st.session_state.setdefault("profile_versions", [0] * len(current_profiles()))
+
+
+def set_profile(slot: int, profile: Profile, *, reset_widgets: bool = True) -> str | None:
+    """Put ``profile`` in ``slot``; returns an error text if its name is taken."""
+    profiles = current_profiles()
+    names = list(profiles)
+    if profile.name in names and names.index(profile.name) != slot:
+        return f"Another profile is already called {profile.name!r}."
+    items = list(profiles.items())
+    items[slot] = (profile.name, profile)
+    st.session_state[_KEY] = dict(items)
+    if reset_widgets:
+        versions = _versions()
+        versions[slot] += 1
+    return None
+
+
+# -- per-session memo ----------------------------------------------------------------------
+
+
+def _memo(ds: Dataset) -> dict:
+    """One memo per session for the dataset in view (a new dataset replaces it)."""
+    memo = st.session_state.get(_MEMO)
+    if memo is None or memo["ds"] is not ds:
+        memo = {"ds": ds, "fit": ProfileFit(ds), "learned": {}, "fits": {}}
+        st.session_state[_MEMO] = memo
+    return memo
+
+
+def fits(ds: Dataset, profiles: dict[str, Profile]) -> dict[str, ProfileFit]:
+    """Each profile fitted on ``ds`` (one fit object per slot, sharing kept matches)."""
+    memo = _memo(ds)
+    out = {}
+    for slot, (name, p) in enumerate(profiles.items()):
+        fit = memo["fits"].get(slot)
+        if fit is None:
+            fit = memo["fits"][slot] = memo["fit"].sibling()
+        if getattr(fit, "profile_", None) != p:
+            fit.fit(p)
+        out[name] = fit
+    return out
+
+
+def learned(ds: Dataset, *, min_support: int = 30) -> LearnedProfile:
+    """The learned "what closes" profile of ``ds``, once per session and setting."""
+    memo = _memo(ds)
+    if min_support not in memo["learned"]:
+        memo["learned"] = {min_support: LearnedProfile(min_support=min_support).fit(ds)}
+    return memo["learned"][min_support]
+
+
+def profile_fields(ds: Dataset) -> list[str]:
+    """The fields a criterion can be built on: attributes (no personal data) and
+    source, campaign and score."""
+    personal = set(personal_columns(ds.leads.select(
+        [c for c in ds.attributes if c in ds.leads.columns])))
+    canon = [c for c in _CANONICAL if ds.has(c)]
+    return canon + [c for c in ds.attributes if c in ds.leads.columns and c not in personal]
+
+
+# -- the editor ----------------------------------------------------------------------------
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.4g}"
+
+
+def _new_criterion(fit: ProfileFit, column: str) -> Criterion:
+    """A first criterion on ``column`` that everyone with a value meets (then narrow it)."""
+    s = fit.leads[column]
+    kind = field_kind(s.dtype)
+    if kind == "bool":
+        return Criterion(column, values=(True,))
+    if kind in ("number", "date"):
+        x = s.drop_nulls()
+        lo, hi = (x.min(), x.max()) if kind == "number" else (
+            x.min().date().isoformat(), x.max().date().isoformat())
+        return Criterion(column, min=lo, max=hi)
+    labels = fit._field(column).codes.labels
+    return Criterion(column, values=tuple(labels[:1]))
+
+
+def _values_widget(fit: ProfileFit, c: Criterion, key: str) -> Criterion:
+    codes = fit._field(fit.column_for(c.field)).codes
+    labels, counts = codes.labels, codes.counts
+    by_key = {k: i for i, k in enumerate(codes.keys)}
+    chosen = []
+    for v in c.values or ():
+        i = by_key.get(str(v).strip().lower())
+        chosen.append(labels[i] if i is not None else str(v))
+    options = list(dict.fromkeys(labels[:MAX_OPTIONS] + chosen))
+    count = {labels[i]: int(counts[i]) for i in range(len(labels))}
+    picked = st.multiselect(
+        c.field, options, default=chosen, key=key, label_visibility="collapsed",
+        format_func=lambda v: f"{v} ({count.get(v, 0):,})",
+        placeholder="Choose the values this profile wants")
+    return Criterion(c.field, values=tuple(picked), extra=c.extra)
+
+
+def _bool_widget(c: Criterion, key: str) -> Criterion:
+    now = {bool(v) if isinstance(v, bool) else str(v).lower() in ("yes", "true", "1")
+           for v in c.values or ()}
+    options = ["yes", "no", "either"]
+    index = 2 if now == {True, False} else 1 if now == {False} else 0
+    pick = st.radio(c.field, options, index=index, key=key, horizontal=True,
+                    label_visibility="collapsed")
+    values = {"yes": (True,), "no": (False,), "either": (True, False)}[pick]
+    return Criterion(c.field, values=values, extra=c.extra)
+
+
+def _range_widget(fit: ProfileFit, c: Criterion, key: str, kind: str) -> Criterion:
+    left, right = st.columns(2)
+    if kind == "date":
+        lo = left.text_input("from (YYYY-MM-DD)", value=c.min or "", key=key + ":lo")
+        hi = right.text_input("to (YYYY-MM-DD)", value=c.max or "", key=key + ":hi")
+        lo, hi = lo.strip() or None, hi.strip() or None
+    else:
+        lo = left.number_input("from", value=c.min, key=key + ":lo", placeholder="no minimum",
+                               format="%g")
+        hi = right.number_input("to", value=c.max, key=key + ":hi", placeholder="no maximum",
+                                format="%g")
+        x = fit._numbers(fit._field(fit.column_for(c.field)))
+        if np.isfinite(x).any():
+            p1, p99 = np.nanquantile(x, [0.01, 0.99])
+            st.caption(f"Most leads: {_fmt(p1)} to {_fmt(p99)} (inclusive bounds)")
+    if lo is None and hi is None:
+        st.caption("Give a minimum or a maximum.")
+        return c
+    try:
+        return Criterion(c.field, values=c.values, min=lo, max=hi, extra=c.extra)
+    except InputError as exc:
+        st.error(str(exc))
+        return c
+
+
+def editor(ds: Dataset, fit: ProfileFit, slot: int) -> Profile:
+    """Edit the profile in ``slot`` criterion by criterion; returns it as edited."""
+    profiles = current_profiles()
+    name, profile = list(profiles.items())[slot]
+    ver = _versions()[slot]
+    k = f"pe:{slot}:{ver}"
+    new_name = st.text_input("Profile name", value=name, key=f"{k}:name").strip() or name
+    criteria = list(profile.criteria)
+    removed = None
+    for i, c in enumerate(criteria):
+        with st.container(border=True):
+            head, drop = st.columns([6, 1])
+            m = fit.match(c)
+            head.markdown(f"**{c.field}**" + (f" · `{m.column}`" if m.column not in (
+                None, c.field) else ""))
+            if drop.button("✕", key=f"{k}:del:{i}", help="Remove this criterion"):
+                removed = i
+            if not m.checked:
+                st.warning(f"Not applied: {m.problem}. It is kept in the profile file.")
+                continue
+            if c.values is not None and not c.is_range and m.kind in ("text", "bool"):
+                criteria[i] = (_bool_widget(c, f"{k}:c{i}") if m.kind == "bool"
+                               else _values_widget(fit, c, f"{k}:c{i}"))
+            elif c.is_range:
+                criteria[i] = _range_widget(fit, c, f"{k}:c{i}", m.kind)
+            else:
+                st.caption(c.describe())
+            if m.problem:
+                st.caption(f"⚠ {m.problem}")
+    fields = profile_fields(ds)
+    add, go = st.columns([4, 1], vertical_alignment="bottom")
+    field = add.selectbox("Add a criterion on", fields, index=None, key=f"{k}:addfield",
+                          placeholder="Choose an attribute…")
+    if go.button("Add", key=f"{k}:add", disabled=field is None):
+        criteria.append(_new_criterion(fit, field))
+        set_profile(slot, Profile(new_name, tuple(criteria), profile.extra))
+        st.rerun()
+    if removed is not None:
+        del criteria[removed]
+        set_profile(slot, Profile(new_name, tuple(criteria), profile.extra))
+        st.rerun()
+    edited = Profile(new_name, tuple(criteria), profile.extra)
+    if edited != profile:
+        err = set_profile(slot, edited, reset_widgets=False)
+        if err:
+            st.error(err)
+            edited = Profile(name, tuple(criteria), profile.extra)
+            set_profile(slot, edited, reset_widgets=False)
+    return edited
+
+
+def starting_points(ds: Dataset, slot: int, *, sample: bool) -> None:
+    """Presets, the learned profile, and loading/saving ``*.profile.json``."""
+    name, profile = list(current_profiles().items())[slot]
+    cols = st.columns(3)
+    if sample and cols[0].button("Sample: sales' profile", key=f"preset:{slot}",
+                                 help="The closable-lead profile planted in the sample"):
+        set_profile(slot, SAMPLE_SALES_PROFILE.renamed(name))
+        st.rerun()
+    if cols[1].button("Start from what closes", key=f"learned:{slot}",
+                      help="The profile learned from the won leads; edit it from there"):
+        lp = learned(ds).profile()
+        set_profile(slot, lp.renamed(name))
+        st.rerun()
+    if cols[2].button("Clear", key=f"clear:{slot}"):
+        set_profile(slot, Profile(name))
+        st.rerun()
+    up = st.file_uploader("Load a profile (*.profile.json)", type=["json"],
+                          key=f"load:{slot}:{_versions()[slot]}")
+    if up is not None and st.session_state.get(f"loaded:{slot}") != up.file_id:
+        st.session_state[f"loaded:{slot}"] = up.file_id
+        try:
+            loaded = load_profile(up.getvalue())
+        except InputError as exc:
+            st.error(f"{up.name}: {exc}")
+        else:
+            err = set_profile(slot, loaded)
+            if err:
+                st.error(err)
+            else:
+                st.rerun()
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "profile"
+    st.download_button("Save this profile (.profile.json)", profile.to_json(),
+                       f"{slug}.profile.json", "application/json", key=f"save:{slot}")
+
+
+# -- results -------------------------------------------------------------------------------
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
+def headline(name: str, fit: ProfileFit) -> None:
+    """The overlap and the win rates of one profile, with intervals and counts."""
+    st.markdown(f"**{name}**")
+    lo, hi = fit.share_ci_
+    a, b = st.columns(2)
+    a.metric("In profile", _pct(fit.share_),
+             help=f"{fit.in_n_:,} of {fit.n_:,} leads sent; 95% CI {_pct(lo)}–{_pct(hi)}")
+    a.caption(f"{fit.in_n_:,} of {fit.n_:,} leads · 95% CI {_pct(lo)}–{_pct(hi)}")
+    o = {r["group"]: r for r in fit.outcomes_.to_dicts()}
+    i, x = o["in profile"], o["out of profile"]
+    b.metric("Win rate in / out", f"{_pct(i['win_rate'])} / {_pct(x['win_rate'])}")
+    if fit.has_outcome:
+        b.caption(f"in: {i['won']:,} of {i['leads']:,} (CI {_pct(i['ci_low'])}–"
+                  f"{_pct(i['ci_high'])}) · out: {x['won']:,} of {x['leads']:,}")
+    for text in fit.unchecked_:
+        st.warning(f"Not applied: {text}")
+    st.caption(profile_verdict(fit))
+
+
+def overlap_section(fit: ProfileFit, key: str) -> None:
+    """Where the overlap comes from: by source/campaign/month/owner, per criterion,
+    sent vs wanted per attribute, in vs out win rates, and the leads behind them."""
+    st.altair_chart(charts.win_rates_chart(fit.outcomes_))
+    if fit.profile_.criteria and fit.criteria_["checked"].any():
+        st.altair_chart(charts.criteria_chart(fit.criteria_))
+        st.dataframe(fit.criteria_.select("criterion", "meets", "fails", "missing", "fails_only",
+                                          "problem"), hide_index=True)
+    dims = [d for d in ("source", "campaign", "month", "owner") if fit.by_[d] is not None]
+    if dims:
+        for tab, d in zip(st.tabs([f"By {d}" for d in dims]), dims, strict=True):
+            with tab:
+                frame = fit.by_[d]
+                st.altair_chart(charts.overlap_trend(frame) if d == "month" else
+                                charts.overlap_bars(frame, by=d, overall=fit.share_))
+    checked = [i for i, m in enumerate(fit.matches_) if m.checked]
+    if checked:
+        st.subheader("Sent vs wanted")
+        tabs = st.tabs([fit.matches_[i].criterion.field for i in checked])
+        for tab, i in zip(tabs, checked, strict=True):
+            with tab:
+                dist = fit.distribution(i)
+                st.altair_chart(charts.distribution_chart(
+                    dist, title=fit.matches_[i].criterion.describe()))
+    drill(fit, key)
+
+
+def drill(fit: ProfileFit, key: str) -> None:
+    """The leads behind the numbers above (personal fields masked by default)."""
+    with st.expander("Leads behind these numbers"):
+        choices = {"In profile": lambda: fit.leads_in_profile(),
+                   "Out of profile": lambda: fit.leads_in_profile(inside=False)}
+        for i, m in enumerate(fit.matches_):
+            if m.checked:
+                d = m.criterion.describe()
+                choices[f"Failing: {d}"] = lambda i=i: fit.leads_failing(i)
+                choices[f"Failing only: {d}"] = lambda i=i: fit.leads_failing(i, only=True)
+        pick = st.selectbox("Which leads", list(choices), key=f"{key}:which")
+        lead_list(choices[pick](), key=f"{key}:list", title=pick)
+
+
+def learned_section(ds: Dataset, fit: ProfileFit, profiles: dict[str, Profile]) -> None:
+    """Sales asks X; winners look like Y; marketing sends Z — and what closes."""
+    lp = learned(ds)
+    if not fit.has_outcome:
+        st.info("The data has no outcomes, so what closes cannot be learned.")
+        return
+    st.dataframe(compare_stated(ds.leads, list(profiles.values()), lp, resolve=fit.column_for),
+                 hide_index=True)
+    top = lp.top(15)
+    if top.height:
+        st.altair_chart(charts.learned_chart(top))
+    else:
+        st.info("No attribute value makes a win clearly likelier (interval above 1 with "
+                f"at least {lp.min_support} leads).")
+    with st.expander("All values, and the fields left out"):
+        st.dataframe(lp.values_.drop("order").filter(pl.col("kind") != "missing"),
+                     hide_index=True)
+        st.dataframe(lp.excluded_, hide_index=True)
