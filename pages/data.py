@@ -5,12 +5,13 @@ import streamlit as st
 from funnel import FIELDS
 from funnel.privacy import mask_personal, personal_columns
 from funnel.readers import ROW
-from ui import panels, state, upload
+from ui import panels, share, state, upload
 
 st.title("Data")
 banner = st.empty()  # filled once the uploads below are processed
 
-files = st.file_uploader(
+shared = share.is_shared_view()
+files = None if shared else st.file_uploader(
     "CRM exports: leads/contacts, and optionally deals, activities and spend "
     "(CSV, Excel or Parquet; several files at once)",
     accept_multiple_files=True, key=f"uploader:{st.session_state.get('uploader_key', 0)}",
@@ -29,14 +30,14 @@ if files:
                        f"{'the sample' if state.is_sample() else state.current_dataset().label}.")
         with st.expander("Review the column mapping", expanded=ds is None):
             upload.review_mapping(tables, roles, ds, mapping)
-elif not state.is_sample():
+elif not state.is_sample() and not shared:
     st.caption(f"Showing earlier upload: {state.current_dataset().label}")
 
 ds = state.current_dataset()
 if state.is_sample():
     banner.info("You are looking at the **bundled sample data** (generated, not a client's). "
                 "Drop your own CRM exports below to analyse them.", icon=":material/science:")
-if not state.is_sample() and st.button("Clear my data and go back to the sample"):
+if not state.is_sample() and not shared and st.button("Clear my data and go back to the sample"):
     state.reset_to_sample()
     st.rerun()
 
@@ -49,7 +50,7 @@ st.caption(f"{ds.leads.height:,} leads · {len(canon)} canonical fields · "
            f"{len(ds.attributes)} profile attributes · first 500 rows, row = row in its file")
 table = ds.leads.select([*canon, *[c for c in shown if c not in canon], ROW]).head(500)
 personal = personal_columns(table)
-if not personal or not st.toggle("Show personal fields", key="data:reveal",
+if not personal or shared or not st.toggle("Show personal fields", key="data:reveal",
                                  help="Names, e-mails and phone numbers are masked by default."):
     table = mask_personal(table, columns=personal)
 st.dataframe(table, hide_index=True)

@@ -39,15 +39,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url():
+def app_url(tmp_path_factory):
     """Start the app as a new user would and stop it by its PID afterwards."""
     port = _free_port()
+    workspaces = tmp_path_factory.mktemp("workspaces")
     log = open(ROOT / "tests" / "browser" / f".streamlit-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "FUNNEL_WORKSPACES": str(workspaces),
+             "FUNNEL_MASK_KEY": "browser-tests"},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

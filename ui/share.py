@@ -1,0 +1,96 @@
+"""Share: save the session's analysis as a workspace and open one from a link (``?ws=<id>``).
+
+A shared link opens read-only: the workspace's pseudonymised data replaces the sample
+for that session, uploads are hidden and personal fields cannot be revealed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import streamlit as st
+
+from funnel.workspace import WorkspaceNotFound, WorkspaceStore, default_root
+
+TTL_ENV = "FUNNEL_WORKSPACE_TTL_DAYS"
+PARAM = "ws"
+
+
+def store() -> WorkspaceStore:
+    """The workspace store (``$FUNNEL_WORKSPACES``, expiry ``$FUNNEL_WORKSPACE_TTL_DAYS``)."""
+    days = float(os.environ.get(TTL_ENV, "30") or 30)
+    return WorkspaceStore(default_root(), ttl=dt.timedelta(days=days))
+
+
+def mask_key() -> str | None:
+    """The pseudonym secret: ``st.secrets["mask_key"]``, else ``$FUNNEL_MASK_KEY``."""
+    try:
+        key = st.secrets.get("mask_key")
+    except Exception:  # no secrets file: Streamlit raises  # noqa: BLE001
+        key = None
+    return key or os.environ.get("FUNNEL_MASK_KEY")
+
+
+def _profiles_for_saving() -> list[dict]:
+    out = []
+    for prof in (st.session_state.get("profiles") or {}).values():
+        out.append(prof.to_dict() if hasattr(prof, "to_dict") else dict(prof))
+    return out
+
+
+def open_shared_link() -> bool:
+    """Load the workspace named in the URL into this session; False if it cannot be opened.
+
+    Called by the app frame before the page runs. An unknown, tampered or expired id
+    gets one plain sentence, never a traceback or another workspace.
+    """
+    ws_id = st.query_params.get(PARAM)
+    if ws_id is None:
+        return True
+    if st.session_state.get("workspace_id") == ws_id:
+        return True
+    try:
+        ws = store().load(ws_id)
+    except WorkspaceNotFound as exc:
+        st.error(str(exc), icon=":material/link_off:")
+        return False
+    for key in ("parsed", "mapping", "mapping_tables", "built", "role_guesses"):
+        st.session_state.pop(key, None)
+    st.session_state.update({
+        "dataset": ws.dataset, "share_mode": True, "workspace_id": ws_id,
+        "workspace_info": ws.info, "shared_profiles": ws.profiles,
+        "shared_settings": ws.settings,
+    })
+    return True
+
+
+def is_shared_view() -> bool:
+    """Whether this session is a read-only shared view."""
+    return bool(st.session_state.get("share_mode"))
+
+
+def share_panel(ds, *, sample: bool) -> None:
+    """Sidebar: "Share" for the consultant, or what a viewer is looking at."""
+    if is_shared_view():
+        info = st.session_state["workspace_info"]
+        st.sidebar.info(f"Shared analysis **{info.name}** (read-only, personal data "
+                        f"pseudonymised). Link valid until {info.expires_at:%Y-%m-%d}.",
+                        icon=":material/share:")
+        st.query_params[PARAM] = st.session_state["workspace_id"]  # keep it in every link
+        return
+    with st.sidebar.popover("Share", icon=":material/share:", width="stretch"):
+        st.caption("Saves this analysis with names, e-mails and phone numbers replaced by "
+                   "pseudonyms, and gives a read-only link.")
+        name = st.text_input("Name", value="Sample data" if sample else ds.label,
+                             key="share:name")
+        if st.button("Create link", key="share:create", type="primary"):
+            with st.spinner("Saving a pseudonymised copy…"):
+                ws_id = store().save(ds, name=name, profiles=_profiles_for_saving(),
+                                     key=mask_key())
+            st.session_state["share:last"] = ws_id
+        last = st.session_state.get("share:last")
+        if last:
+            base = (st.context.url or "").split("?")[0]
+            st.code(f"{base}?{PARAM}={last}", language=None)
+            st.caption("Anyone with this link can view the analysis until it expires.")
