@@ -54,6 +54,7 @@ __all__ = [
     "has_stage_info",
     "has_touch_times",
     "rate_by_hours",
+    "response_histogram",
     "response_percentiles",
     "response_summary",
     "response_times",
@@ -558,6 +559,66 @@ def sla_compliance(
     if by == "weekday":
         return out.with_columns(pl.col("weekday").cast(pl.Enum(_WEEKDAYS))).sort("weekday")
     return out.sort(["leads", by], descending=[True, False])
+
+
+HISTOGRAM_EDGES: tuple[float, ...] = (0.0, 5 / 60, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 24.0, 48.0,
+                                       72.0, 168.0, 336.0)
+"""Lower bounds (hours) of the response-time histogram's bins (the last is open-ended)."""
+
+
+def _hist_label(lo: float, hi: float | None) -> str:
+    def f(h: float) -> str:
+        if h < 1:
+            return f"{round(h * 60)}m"
+        if h < 48:
+            return f"{h:g}h"
+        return f"{h / 24:g}d"
+    return f"{f(lo)}+" if hi is None else f"{f(lo)}–{f(hi)}"
+
+
+def response_histogram(
+    leads: pl.DataFrame | pl.LazyFrame,
+    *,
+    clock: BusinessClock | None = None,
+    now: dt.datetime | None = None,
+) -> pl.DataFrame:
+    """Touched leads per response-time bin (log-spaced), plus a ``never`` row.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``bin, label, hours_low, hours_high, leads, share, cumulative`` (``share`` of
+        all leads; ``cumulative`` = share touched by the bin's upper bound, an ECDF on
+        the bin edges that counts never-touched leads in the denominator).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> h = response_histogram(load_sample().leads)
+    >>> h["label"].to_list()[-1], int(h["leads"].sum()) == load_sample().leads.height
+    ('never', True)
+    """
+    lf = _response_lf(leads, clock=clock, end=now)
+    edges = list(HISTOGRAM_EDGES)
+    idx = pl.lit(0, pl.Int64)
+    for i, e in enumerate(edges[1:], start=1):
+        idx = pl.when(pl.col("_hours") >= e).then(pl.lit(i, pl.Int64)).otherwise(idx)
+    idx = pl.when(pl.col("_touched")).then(idx).otherwise(pl.lit(len(edges), pl.Int64))
+    counts = lf.group_by(idx.alias("bin")).agg(pl.len().cast(pl.Int64).alias("leads")).collect()
+    his = [*edges[1:], None]
+    frame = pl.DataFrame({
+        "bin": list(range(len(edges) + 1)),
+        "label": [_hist_label(lo, hi) for lo, hi in zip(edges, his, strict=True)] + ["never"],
+        "hours_low": [*edges, None], "hours_high": [*his, None],
+    }, schema_overrides={"hours_low": pl.Float64, "hours_high": pl.Float64})
+    frame = frame.join(counts, on="bin", how="left").with_columns(pl.col("leads").fill_null(0))
+    total = frame["leads"].sum()
+    return frame.with_columns(
+        (pl.col("leads") / total).alias("share") if total else pl.lit(None, pl.Float64)
+        .alias("share"),
+    ).with_columns(
+        pl.when(pl.col("label") != "never").then(pl.col("share").cum_sum()).alias("cumulative"),
+    ).sort("bin")
 
 
 def rate_by_hours(

@@ -1,0 +1,78 @@
+"""AppTest of the Speed-to-lead page: sample figures, SLA change, clock, no-touch data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from funnel.model import Dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGE = "pages/response.py"
+
+
+def _open(dataset: Dataset | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if dataset is not None:
+        at.session_state["dataset"] = dataset
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_app_response_sample_shows_planted_figures():
+    at = _open()
+    assert at.title[0].value == "Speed to lead"
+    assert _metric(at, "Leads") == "30,000"
+    assert _metric(at, "Never touched") == "15.1%"
+    assert _metric(at, "Within SLA") == "25.8%"  # default SLA: 1 hour
+    assert any("7.5×" in s.value for s in at.success)
+
+
+def test_app_response_sla_change_moves_compliance():
+    at = _open()
+    before = _metric(at, "Within SLA")
+    at.number_input(key="speed:sla").set_value(24.0).run()
+    assert not at.exception, at.exception
+    after = _metric(at, "Within SLA")
+    assert float(after.rstrip("%")) > float(before.rstrip("%"))
+    assert at.query_params["sla"] in ("24", ["24"])
+    assert any("Within SLA (24 h): " in c.value for c in at.caption)
+
+
+def test_app_response_business_hours_clock():
+    at = _open()
+    at.radio(key="speed:clock").set_value("Business hours").run()
+    assert not at.exception, at.exception
+    assert any("clock: Mon–Fri 08:00–18:00" in c.value for c in at.caption)
+    # weekend and night leads no longer count against the team: compliance goes up
+    assert float(_metric(at, "Within SLA").rstrip("%")) > 25.8
+
+
+def test_app_response_estimate_is_labelled():
+    at = _open()
+    assert any(w.value.startswith("Estimate (not a measurement)") for w in at.warning)
+
+
+@pytest.mark.parametrize(("cols", "words"), [
+    ({"created_at": [dt.datetime(2024, 1, 1)]}, "No first-touch times"),
+    ({}, "No creation dates and no touch times"),
+])
+def test_app_response_without_touch_times_says_which_export(cols, words):
+    leads = pl.DataFrame({"lead_id": ["a"], "outcome": ["won"], **cols})
+    at = _open(Dataset(leads, None, None, None, [], None, None, "no touches"))
+    assert any(words in i.value and "activity" in i.value for i in at.info)
+    assert not at.get("arrow_vega_lite_chart")
+    assert not at.metric
+    assert any("no touches" in s.value for s in at.sidebar.success)  # the frame still ran

@@ -1,0 +1,334 @@
+"""Streamlit helpers of the Speed-to-lead page: settings widgets, per-session memos,
+the "what export would enable this" message, and small renderers.
+
+Client data is cached only in ``st.session_state`` (bounded), keyed by the dataset
+object's identity and the parameters; nothing here is shared between sessions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from funnel import Dataset
+from funnel.clock import BusinessClock
+from funnel.response import BUCKETS, response_times
+from funnel.stats import wilson  # noqa: F401 - re-exported for the page
+
+MEMO_KEY = "speed:memo"
+MEMO_SIZE = 48
+PROFILE_COLUMN = "__in_profile"
+SLA_PARAM = "sla"
+
+
+def memo(name: str, ds: Dataset, params: tuple, fn: Callable[[], Any]) -> Any:
+    """``fn()`` once per (name, dataset identity, params) in this session (LRU-bounded)."""
+    cache: OrderedDict = st.session_state.setdefault(MEMO_KEY, OrderedDict())
+    key = (name, id(ds), params)
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key][1]
+    value = fn()
+    cache[key] = (ds, value)  # keep ds alive so its id cannot be reused by another object
+    while len(cache) > MEMO_SIZE:
+        cache.popitem(last=False)
+    return value
+
+
+def no_touch_times_message(ds: Dataset) -> str:
+    """Which export would enable the page, for a dataset without first-touch times."""
+    cols = ds.leads.columns
+    if "created_at" not in cols:
+        return ("**No creation dates and no touch times**, so response times cannot be "
+                "measured (X Education's lead export is like this). To enable this page, load "
+                "the lead export *with its create date* (HubSpot *Create Date*, Salesforce "
+                "*Created Date*) **and** the CRM's activity log: one row per call, e-mail or "
+                "meeting with the lead's id, the date/time it was done and the rep (Pipedrive "
+                "*Activities*, HubSpot *Calls/E-mails* engagements, Salesforce *Tasks* with "
+                "*WhoId*). A lead's first activity is its first touch.")
+    return ("**No first-touch times**: the leads have creation dates but nothing says when "
+            "sales first reached out (Olist's marketing-qualified-leads export is like this: "
+            "its *first_contact_date* is the day the lead arrived). To enable this page, add "
+            "the CRM's activity log — one row per call, e-mail or meeting with the lead's id, "
+            "the date/time and the rep (Pipedrive *Activities*, HubSpot *Calls/E-mails* "
+            "engagements, Salesforce *Tasks*) — or map a *first contacted* / *first response* "
+            "date column on the Data page.")
+
+
+def sla_input() -> float:
+    """The SLA in hours: a number input, seeded from ``?sla=`` and written back to it."""
+    default = 1.0
+    raw = st.query_params.get(SLA_PARAM)
+    if "speed:sla" not in st.session_state:
+        with contextlib.suppress(ValueError):
+            default = float(raw) if raw is not None and float(raw) > 0 else default
+        st.session_state["speed:sla"] = default
+    sla = st.number_input("SLA: first touch within (hours)", min_value=0.25, max_value=720.0,
+                          step=0.25, key="speed:sla",
+                          help="Leads not touched within this many hours (never-touched leads "
+                               "included) count as misses.")
+    st.query_params[SLA_PARAM] = f"{sla:g}"
+    return float(sla)
+
+
+def clock_input() -> BusinessClock | None:
+    """Wall-clock or business hours; the working week when business hours are chosen."""
+    mode = st.radio("Count", ["Wall-clock hours", "Business hours"], horizontal=True,
+                    key="speed:clock", help="Business hours count only the team's working "
+                                            "days and hours.")
+    if mode == "Wall-clock hours":
+        return None
+    with st.expander("Working hours", expanded=False):
+        c = st.columns(3)
+        start = c[0].number_input("Opens (hour)", 0.0, 23.5, 8.0, 0.5, key="speed:open")
+        end = c[1].number_input("Closes (hour)", 0.5, 24.0, 18.0, 0.5, key="speed:close")
+        days = c[2].multiselect("Working days", ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+                                default=["Mon", "Tue", "Wed", "Thu", "Fri"], key="speed:days")
+        tz = st.text_input("Team time zone (IANA, empty = as exported)", "",
+                           key="speed:tz").strip() or None
+        data_tz = st.text_input("Times in the export are in (empty = the team's local time)",
+                                "", key="speed:data_tz").strip() or None
+    names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    try:
+        return BusinessClock(start_hour=start, end_hour=end,
+                             weekdays=tuple(names.index(d) for d in days) or (0,),
+                             timezone=tz, data_timezone=data_tz)
+    except ValueError as exc:
+        st.error(f"Working hours not usable ({exc}); counting wall-clock hours instead.")
+        return None
+
+
+def profile_flag(ds: Dataset, *, sample: bool) -> tuple[Dataset, str | None, str | None]:
+    """The dataset with a boolean in-profile column, when a profile is available.
+
+    Uses the first profile this session defined on the Profile page (``profiles`` in
+    session state), or the sample's sales profile on the sample. Returns the dataset
+    (a copy with the column, memoised), the column name and the profile's name.
+    """
+    profiles = st.session_state.get("profiles") or {}
+    profile = next((p for p in profiles.values() if hasattr(p, "criteria")), None)
+    if profile is None and sample:
+        from funnel.profile import SAMPLE_SALES_PROFILE
+
+        profile = SAMPLE_SALES_PROFILE
+    if profile is None:
+        return ds, None, None
+
+    def build():
+        from funnel.profile import ProfileFit
+
+        fit = ProfileFit(ds).fit(profile)
+        leads = ds.leads.with_columns(pl.Series(PROFILE_COLUMN, fit.in_profile_))
+        return Dataset(leads, ds.deals, ds.activities, ds.spend, ds.attributes, ds.mapping,
+                       ds.health, ds.label)
+
+    key = (profile.to_json() if hasattr(profile, "to_json") else repr(profile),)
+    try:
+        flagged = memo("profile_flag", ds, key, build)
+    except Exception as exc:  # noqa: BLE001 - a broken profile must not take the page down
+        st.caption(f"Profile fit not used for the adjustment: {exc}")
+        return ds, None, None
+    return flagged, PROFILE_COLUMN, getattr(profile, "name", "profile")
+
+
+def fmt_share(x: float | None, n: int | None = None, ci: tuple | None = None) -> str:
+    """``12.3%`` with its interval and n when given; ``—`` for a missing value."""
+    if x is None:
+        return "—"
+    out = f"{x:.1%}"
+    if ci and ci[0] is not None:
+        out += f" ({ci[0]:.1%}–{ci[1]:.1%})"
+    return out
+
+
+def fmt_hours(h: float | None) -> str:
+    """``35 min``, ``4.1 h`` or ``2.3 days``; ``—`` when missing."""
+    if h is None:
+        return "—"
+    if h < 1:
+        return f"{h * 60:.0f} min"
+    if h < 48:
+        return f"{h:.1f} h"
+    return f"{h / 24:.1f} days"
+
+
+def bucket_drill(ds: Dataset, *, clock: BusinessClock | None, now) -> None:
+    """Pick a response bucket and see its leads (personal fields masked)."""
+    from ui.drill import lead_list
+
+    pick = st.selectbox("Show the leads in a response bucket", ["—", *BUCKETS],
+                        key="speed:drill")
+    if pick == "—":
+        return
+    times = memo("times", ds, (clock, now), lambda: response_times(ds.leads, clock=clock, now=now))
+    ids = times.filter(pl.col("bucket") == pick).select("lead_id", "response_hours")
+    rows = ds.leads.join(ids, on="lead_id", how="inner")
+    lead_list(rows, key=f"speed:drill:{pick}", title=f"Leads first touched: {pick}")
+
+
+class SpeedView:
+    """The page's computations for one dataset, clock and export end, memoised per session.
+
+    Each method calls one :mod:`funnel.response` / :mod:`funnel.routing` function and
+    keeps its (aggregated) result, so changing the SLA recomputes only what depends on it.
+    """
+
+    def __init__(self, ds: Dataset, *, clock: BusinessClock | None, now) -> None:
+        self.ds, self.clock, self.now = ds, clock, now
+        self.leads = ds.leads
+
+    def _m(self, name: str, params: tuple, fn: Callable[[], Any]) -> Any:
+        return memo(name, self.ds, (self.clock, self.now, *params), fn)
+
+    def summary(self, sla: float) -> dict:
+        from funnel.response import response_summary
+
+        return self._m("summary", (sla,), lambda: response_summary(
+            self.ds, sla_hours=sla, clock=self.clock, now=self.now))
+
+    def sla(self, sla: float, by: str | None = None) -> pl.DataFrame:
+        from funnel.response import sla_compliance
+
+        return self._m("sla", (sla, by), lambda: sla_compliance(
+            self.leads, sla_hours=sla, by=by, clock=self.clock, now=self.now))
+
+    def histogram(self) -> pl.DataFrame:
+        from funnel.response import response_histogram
+
+        return self._m("hist", (), lambda: response_histogram(
+            self.leads, clock=self.clock, now=self.now))
+
+    def curve(self, by: str | None) -> pl.DataFrame:
+        from funnel.response import still_waiting
+
+        return self._m("curve", (by,), lambda: still_waiting(
+            self.leads, by=by, clock=self.clock, now=self.now))
+
+    def percentiles(self, by: str | None) -> pl.DataFrame:
+        from funnel.response import response_percentiles
+
+        return self._m("pct", (by,), lambda: response_percentiles(
+            self.leads, by=by, clock=self.clock, now=self.now))
+
+    def fit(self, target: str, profile: str | None):
+        from funnel.response import ResponseCurve
+
+        strata = [c for c in ("source",) if c in self.leads.columns]
+        return self._m("fit", (target, profile), lambda: ResponseCurve(
+            target=target, strata=strata, profile=profile, clock=self.clock,
+            now=self.now).fit(self.leads))
+
+    def bins(self) -> pl.DataFrame:
+        from funnel.response import rate_by_hours
+
+        return self._m("bins", (), lambda: rate_by_hours(
+            self.leads, clock=self.clock, now=self.now))
+
+    def buckets(self) -> pl.DataFrame:
+        from funnel.response import bucket_table
+
+        return self._m("buckets", (), lambda: bucket_table(
+            self.leads, clock=self.clock, now=self.now))
+
+    def heat(self, sla: float) -> pl.DataFrame:
+        from funnel.response import arrival_heatmap
+
+        return self._m("heat", (sla,), lambda: arrival_heatmap(
+            self.leads, sla_hours=sla, clock=self.clock, now=self.now))
+
+    def loss(self, sla: float, profile: str | None) -> dict:
+        from funnel.response import sla_loss_estimate
+
+        strata = [c for c in ("source",) if c in self.leads.columns]
+        return self._m("loss", (sla, profile), lambda: sla_loss_estimate(
+            self.leads, sla_hours=sla, strata=strata, profile=profile, clock=self.clock,
+            now=self.now))
+
+    def scorecard(self, sla: float) -> pl.DataFrame:
+        from funnel.routing import owner_scorecard
+
+        return self._m("card", (sla,), lambda: owner_scorecard(
+            self.leads, sla_hours=sla, clock=self.clock, now=self.now))
+
+    def routing(self) -> dict:
+        """Assignment times, reassignments, unassigned summary and persistence (those
+        the data supports; a missing one is a sentence saying why)."""
+        from funnel import routing as r
+
+        def build() -> dict:
+            out: dict[str, Any] = {}
+            for name, fn in (("assign", lambda: r.assignment_times(self.leads, clock=self.clock)),
+                             ("reassign", lambda: r.reassignments(self.ds)),
+                             ("unassigned", lambda: r.unassigned_summary(self.leads,
+                                                                         now=self.now)),
+                             ("persistence", lambda: r.persistence(self.ds, now=self.now))):
+                try:
+                    out[name] = fn()
+                except ValueError as exc:
+                    out[name] = str(exc)
+            return out
+
+        return self._m("routing", (), build)
+
+
+def loss_panel(est: dict, *, unit: str) -> None:
+    """The labelled estimate of what slow responses cost."""
+    st.subheader("What missing the SLA costs — an estimate")
+    q, w, rev = est["qualified"], est["won"], est["revenue"]
+    parts = []
+    if q and q["lost"] is not None:
+        parts.append(f"**{q['lost']:,.0f} qualified leads** (95% range {q['low']:,.0f}–"
+                     f"{q['high']:,.0f})")
+    if w and w["lost"] is not None:
+        parts.append(f"**{w['lost']:,.0f} wins** ({w['low']:,.0f}–{w['high']:,.0f})")
+    if rev:
+        parts.append(f"about **${rev['lost']:,.0f}** in revenue (${rev['low']:,.0f}–"
+                     f"${rev['high']:,.0f}; average won deal ${rev['average_deal']:,.0f})")
+    if not parts:
+        st.caption("Not enough data for an estimate (no stages or outcomes, or no lead on one "
+                   "side of the SLA).")
+        return
+    st.warning(f"{est['label']}: {', '.join(parts)} were lost among the "
+               f"{est['missed']:,} leads that missed the {est['sla_hours']:g} {unit} SLA "
+               f"(compared with {est['within']:,} answered within it; adjusted for "
+               f"{' and '.join(est['adjusted_for']) or 'nothing'}).",
+               icon=":material/calculate:")
+    st.caption("This is an estimate from the adjusted curve, not a measurement: it assumes "
+               "the slow leads would have converted like same-source leads answered in time. "
+               f"{est['not_yet_due']:,} recent leads whose deadline had not passed are left out.")
+
+
+def routing_panel(view: SpeedView, *, sla: float, charts) -> None:
+    """Owners' load vs speed vs conversion, time to assign, reassignments, persistence."""
+    if "owner" not in view.leads.columns:
+        st.info("No owner column: routing cannot be analysed. Map the lead owner (sales rep) "
+                "on the Data page.")
+        return
+    r = view.routing()
+    un = r["unassigned"]
+    if isinstance(un, dict):
+        touched = (f"; {fmt_share(un['touched_share'])} of them were ever touched"
+                   if un["touched_share"] is not None else "")
+        st.markdown(f"**Unassigned leads:** {un['unassigned']:,} of {un['leads']:,} "
+                    f"({fmt_share(un['unassigned_share'])}, 95% CI {fmt_share(un['ci_low'])}–"
+                    f"{fmt_share(un['ci_high'])}){touched}.")
+    card = view.scorecard(sla)
+    target = "qualified" if card["qualified_adj"].null_count() < card.height else "won"
+    st.altair_chart(charts.owner_chart(card, target=target))
+    st.dataframe(card, hide_index=True, column_config={
+        "load_share": st.column_config.NumberColumn("load", format="percent"),
+        "within_sla_share": st.column_config.NumberColumn("within SLA", format="percent")})
+    for name, title in (("assign", "Time to assign (hours from creation to assignment)"),
+                        ("reassign", "Reassignments: owner changes in the activities"),
+                        ("persistence", "Persistence: touches before contact or giving up")):
+        st.markdown(f"**{title}**")
+        val = r[name]
+        if isinstance(val, str):
+            st.caption(val)
+        else:
+            st.dataframe(val, hide_index=True)
