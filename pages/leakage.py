@@ -1,0 +1,34 @@
+"""Funnel & leakage: the funnel, side by side, by cohort; where and why leads stop;
+leads left behind; velocity. Filters in the sidebar apply to every view."""
+
+import streamlit as st
+
+from ui import leakage as ui
+from ui.state import current_dataset
+
+st.title("Funnel & leakage")
+ds = current_dataset()
+filters = ui.filter_sidebar(ds)
+sub = ui.filtered(ds, filters)
+ui.filter_caption(ds, sub, filters)
+if sub.leads.height == 0:
+    st.warning("No lead matches these filters. Widen them in the sidebar.")
+    st.stop()
+
+st.header("The funnel")
+ui.funnel_section(sub)
+
+st.header("Side by side")
+ui.breakdown_section(ds, sub)
+
+st.header("By month of entry")
+ui.cohort_section(ds, sub)
+
+st.header("Where and why leads stop")
+ui.stops_section(sub)
+
+st.header("Leads left behind")
+ui.left_behind_section(ds, sub)
+
+st.header("Velocity")
+ui.velocity_section(ds, sub)

@@ -1,0 +1,38 @@
+"""Sources & cost: the closed loop by source and campaign (leads → qualified → won →
+revenue), cost per lead, CAC and return on spend, comparisons with intervals."""
+
+import streamlit as st
+
+from funnel.leakage import near_duplicate_labels
+from ui import leakage as ui
+from ui.state import current_dataset
+
+st.title("Sources & cost")
+ds = current_dataset()
+filters = ui.filter_sidebar(ds)
+sub = ui.filtered(ds, filters)
+ui.filter_caption(ds, sub, filters)
+if sub.leads.height == 0:
+    st.warning("No lead matches these filters. Widen them in the sidebar.")
+    st.stop()
+
+choices = [c for c in ("source", "campaign") if c in sub.leads.columns]
+if not choices:
+    st.info("These leads have no source or campaign: nothing to close the loop on. "
+            "Map a source or campaign column on the Data page.")
+    st.stop()
+by = st.radio("Closed loop by", choices, horizontal=True, key="leak:loop_by")
+
+merged = ui.memo("dups_loop", lambda d, b: near_duplicate_labels(d.leads, column=b), sub, by)
+if merged.height:
+    st.info("Labels that differ only in case or spacing are counted as one "
+            f"{by}: " + ", ".join(f"{r['label']!r} ({r['leads']:,}) → {r['merged_into']!r}"
+                                  for r in merged.iter_rows(named=True)))
+
+table = ui.closed_loop_section(sub, by)
+
+st.subheader("Compare two " + by + "s")
+ui.compare_section(table, by)
+
+st.subheader("Drill down")
+ui.group_drill(sub, table, by)

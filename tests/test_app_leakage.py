@@ -1,0 +1,150 @@
+"""AppTest of the Funnel & leakage, Sources & cost and Lead trace pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import funnel
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+def _open(page: str, *, dataset=None, lead: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    if dataset is not None:
+        at.session_state["dataset"] = dataset
+    at.run()
+    at.switch_page(page)
+    if lead is not None:
+        at.query_params["lead"] = lead
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return funnel.load_sample()
+
+
+def test_app_leakage_funnel_page_shows_sample_funnel(sample):
+    at = _open("pages/leakage.py")
+    m = _metrics(at)
+    assert m["lead"] == f"{sample.leads.height:,}"
+    assert m["won"] == f"{int((sample.leads['outcome'] == 'won').sum()):,}"
+    assert m["Recycled to marketing"] == "3,983"
+    assert [h.value for h in at.header] == [
+        "The funnel", "Side by side", "By month of entry", "Where and why leads stop",
+        "Leads left behind", "Velocity"]
+
+
+def test_app_leakage_source_filter_applies_to_every_view(sample):
+    at = _open("pages/leakage.py")
+    at.multiselect(key="leak:f:source").set_value(["Referrals"]).run()
+    assert not at.exception, at.exception
+    n = sample.leads.filter(pl.col("source") == "Referrals").height
+    assert _metrics(at)["lead"] == f"{n:,}"
+    assert any(f"{n:,} of 30,000 leads" in c.value for c in at.caption)
+    drill = [m.value for m in at.markdown if m.value.startswith("**Leads ")]
+    assert drill and all(int(d.split("· ")[1].split(" ")[0].replace(",", "")) <= n
+                         for d in drill)
+
+
+def test_app_leakage_filter_survives_page_change():
+    at = _open("pages/leakage.py")
+    at.multiselect(key="leak:f:source").set_value(["Referrals"]).run()
+    at.switch_page("pages/sources.py").run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="leak:f:source").value == ["Referrals"]
+    assert any("1,775 of 30,000 leads" in c.value for c in at.caption)
+
+
+def test_app_leakage_stalled_days_is_settable(sample):
+    at = _open("pages/leakage.py")
+    before = _metrics(at)["Stalled > 30 days"]
+    at.number_input(key="leak:stalled_days").set_value(180).run()
+    after = _metrics(at)["Stalled > 180 days"]
+    assert int(after.replace(",", "")) < int(before.replace(",", ""))
+
+
+def test_app_leakage_sources_page_compares_with_interval():
+    at = _open("pages/sources.py")
+    text = [i.value for i in at.info if "converts" in i.value]
+    assert text and "95% CI" in text[0]
+
+
+def test_app_leakage_sources_messy_spend_shows_matching_and_cac(tmp_path):
+    from tests.test_closed_loop import MESSY_LEADS, MESSY_SPEND
+
+    (tmp_path / "leads.csv").write_text(MESSY_LEADS)
+    (tmp_path / "spend.csv").write_text(MESSY_SPEND)
+    ds = funnel.load(tmp_path / "leads.csv", spend=tmp_path / "spend.csv")
+    at = _open("pages/sources.py", dataset=ds)
+    matching = at.dataframe[0].value  # the editable matching table comes first
+    assert list(matching["spend_label"]) == ["PAID-SEARCH (Google Ads)", "Paid  social ads",
+                                             "Referral programme", "TV"]
+    assert list(matching["matched"]) == ["Paid Search", "Paid Social", "Referrals",
+                                         "(not matched)"]
+    warn = [w.value for w in at.warning]
+    assert any("TV" in w and "10.00" in w for w in warn)
+    loop = [d.value for d in at.dataframe if "cac" in list(d.value.columns)]
+    assert loop, "closed-loop table missing"
+    cac = dict(zip(loop[0]["source"], loop[0]["cac"], strict=True))
+    assert cac["Paid Search"] == 2000.0 and cac["Referrals"] == 99.5
+
+
+def test_app_leakage_trace_from_query_param_masks_personal_fields(sample):
+    lead = sample.leads.filter(pl.col("outcome") == "won")["lead_id"][0]
+    at = _open("pages/trace.py", lead=lead)
+    m = _metrics(at)
+    assert m["Lead"] == lead and m["Outcome"] == "won"
+    fields = at.dataframe[1].value
+    email = fields.loc[fields["field"] == "Email", "value"].iloc[0]
+    real = sample.leads.filter(pl.col("lead_id") == lead)["Email"][0]
+    assert email != real and "@" not in email
+
+
+def test_app_leakage_trace_unknown_lead_is_one_sentence():
+    at = _open("pages/trace.py", lead="no-such-lead")
+    assert [e.value for e in at.error] == ["No lead has the id 'no-such-lead'."]
+
+
+def test_app_leakage_trace_picker_opens_a_lead(sample):
+    at = _open("pages/trace.py")
+    assert any("Choose a lead" in i.value for i in at.info)
+    pick = sample.leads["lead_id"][5]
+    at.selectbox(key="trace:pick").set_value(pick).run()
+    assert _metrics(at)["Lead"] == pick
+    assert at.query_params["lead"] == [pick] or at.query_params["lead"] == pick
+
+
+def test_app_leakage_pages_work_on_olist(olist_dataset):
+    for page in ("pages/leakage.py", "pages/sources.py"):
+        at = _open(page, dataset=olist_dataset)
+        assert not at.error
+
+
+def test_app_leakage_pages_work_without_dates(xed_dataset):
+    at = _open("pages/leakage.py", dataset=xed_dataset)
+    assert any("No creation dates" in i.value for i in at.info)
+    assert _metrics(at)["lead"] == f"{xed_dataset.leads.height:,}"
+
+
+def test_app_leakage_empty_filter_result_says_so():
+    at = _open("pages/leakage.py")
+    # the sample's trade-show leads all arrive on 2026-03-16
+    at.date_input(key="leak:f:dates").set_value((dt.date(2025, 11, 1), dt.date(2025, 11, 30)))
+    at.multiselect(key="leak:f:source").set_value(["Offline Sources"]).run()
+    assert not at.exception, at.exception
+    assert any("No lead matches" in w.value for w in at.warning)
+    assert "lead" not in _metrics(at)

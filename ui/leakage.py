@@ -1,0 +1,393 @@
+"""Streamlit side of the funnel, sources and trace pages: filters, per-session memo, sections.
+
+Client data never goes into ``st.cache_data``: results are memoised in this session's
+``st.session_state`` (keyed by the dataset object and the parameters, bounded). Every
+chart gets an aggregated frame from :mod:`funnel` (never lead rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Callable
+
+import polars as pl
+import streamlit as st
+
+from funnel import leakage as lk
+from funnel.charts import leakage as charts
+from funnel.closed_loop import UNMATCHED, closed_loop, compare_groups, spend_matching
+from funnel.filters import NONE_LABEL, Filters, apply_filters, filter_options
+from funnel.privacy import personal_columns
+from funnel.velocity import sales_cycle, velocity_table
+from ui.drill import lead_list
+
+MEMO_KEY = "leak:memo"
+MEMO_SIZE = 48
+_FILTER_FIELDS = ("source", "owner", "campaign")
+
+
+# ---------------------------------------------------------------------------------------
+# per-session memo
+# ---------------------------------------------------------------------------------------
+
+def memo(name: str, fn: Callable, ds, *args, **kwargs):
+    """``fn(ds, *args, **kwargs)``, computed once per session for this dataset object
+    and these (hashable) parameters; the oldest entries are dropped beyond MEMO_SIZE."""
+    store: OrderedDict = st.session_state.setdefault(MEMO_KEY, OrderedDict())
+    key = (name, id(ds), args, tuple(sorted(kwargs.items())))
+    hit = store.get(key)
+    if hit is not None and hit[0] is ds:  # the id of a freed object can be reused
+        store.move_to_end(key)
+        return hit[1]
+    value = fn(ds, *args, **kwargs)
+    store[key] = (ds, value)
+    while len(store) > MEMO_SIZE:
+        store.popitem(last=False)
+    return value
+
+
+# ---------------------------------------------------------------------------------------
+# filters shared by the funnel and sources pages
+# ---------------------------------------------------------------------------------------
+
+def _keep(key: str) -> None:
+    st.session_state[f"leak:keep:{key}"] = st.session_state[key]
+
+
+def _restore(key: str, allowed: list | None = None) -> None:
+    """Give a widget its last value, also when it comes back after a page change
+    (Streamlit forgets a widget's state on a page where it is not drawn)."""
+    kept = st.session_state.get(f"leak:keep:{key}")
+    if kept is not None:
+        if allowed is not None:
+            kept = [v for v in kept if v in allowed]
+        st.session_state[key] = kept
+
+
+def filter_sidebar(ds) -> Filters:
+    """Date range, source, owner and campaign filters in the sidebar; they apply to every
+    view of the funnel and sources pages and survive a page change in this session."""
+    if st.session_state.get("leak:ds") != id(ds):  # new data: forget old choices
+        for k in [k for k in st.session_state if str(k).startswith("leak:keep:")]:
+            del st.session_state[k]
+        st.session_state["leak:ds"] = id(ds)
+    opts = memo("options", lambda d: filter_options(d.leads), ds)
+    chosen: dict = {}
+    with st.sidebar:
+        st.markdown("**Filters** (all views on this page)")
+        if opts["start"] is not None:
+            key = "leak:f:dates"
+            _restore(key)
+            kept = st.session_state.get(key)
+            if kept is not None and not all(opts["start"] <= d <= opts["end"] for d in kept):
+                del st.session_state[key]
+            if key not in st.session_state:
+                st.session_state[key] = (opts["start"], opts["end"])
+            picked = st.date_input("Created between", key=key, min_value=opts["start"],
+                                   max_value=opts["end"], on_change=_keep, args=(key,))
+            if isinstance(picked, tuple | list) and len(picked) == 2:
+                if picked[0] > opts["start"]:
+                    chosen["start"] = picked[0]
+                if picked[1] < opts["end"]:
+                    chosen["end"] = picked[1]
+        for f in _FILTER_FIELDS:
+            if not opts[f]:
+                continue
+            key = f"leak:f:{f}"
+            _restore(key, opts[f])
+            picked = st.multiselect(f.capitalize(), opts[f], key=key, on_change=_keep,
+                                    args=(key,), placeholder=f"all {f}s")
+            if picked:
+                chosen[f] = tuple(picked)
+    return Filters(**chosen)
+
+
+def filtered(ds, filters: Filters):
+    """The dataset under ``filters`` (memoised; the same object when nothing is filtered)."""
+    return memo("filtered", apply_filters, ds, filters)
+
+
+def filter_caption(ds, sub, filters: Filters) -> None:
+    """Say what is filtered and how many leads are left."""
+    n, total = sub.leads.height, ds.leads.height
+    if filters.empty:
+        st.caption(f"All {total:,} leads · filter in the sidebar")
+    else:
+        st.caption(f"**{n:,} of {total:,} leads** · {filters.describe()}")
+
+
+def export_end(ds) -> dt.datetime | None:
+    """The export's end of the whole (unfiltered) dataset, memoised."""
+    return memo("export_end", lk.export_end, ds)
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
+def _ci(lo: float | None, hi: float | None) -> str:
+    return "" if lo is None or hi is None else f"95% CI {lo:.1%}–{hi:.1%}"
+
+
+def _pct_cols(*names: str) -> dict:
+    return {n: st.column_config.NumberColumn(format="percent") for n in names}
+
+
+# ---------------------------------------------------------------------------------------
+# funnel page sections
+# ---------------------------------------------------------------------------------------
+
+def funnel_section(sub) -> None:
+    """The stage funnel: chart and table with step and cumulative conversion."""
+    table = memo("funnel", lambda d: lk.funnel_table(d.leads), sub)
+    cols = st.columns(len(table))
+    for c, row in zip(cols, table.iter_rows(named=True), strict=True):
+        c.metric(row["stage"], f"{row['count']:,}",
+                 help=f"{_pct(row['rate_from_first'])} of {table['count'][0]:,} leads "
+                      f"({_ci(row['first_ci_low'], row['first_ci_high'])})")
+    st.altair_chart(charts.funnel_chart(table), width="stretch")
+    with st.expander("Funnel table"):
+        st.dataframe(table, hide_index=True, column_config=_pct_cols(
+            "rate_from_previous", "rate_from_first", "ci_low", "ci_high", "first_ci_low",
+            "first_ci_high"))
+
+
+def breakdown_options(ds) -> list[str]:
+    """Columns a funnel can be split by: source, campaign, owner, then profile attributes
+    (personal fields left out)."""
+    leads = ds.leads
+    personal = set(personal_columns(leads.head(500)))
+    base = [c for c in ("source", "campaign", "owner") if c in leads.columns]
+    return base + [a for a in ds.attributes if a in leads.columns and a not in personal
+                   and a not in base]
+
+
+def breakdown_section(ds, sub) -> None:
+    """The funnel of each group of a chosen attribute, side by side."""
+    options = breakdown_options(ds)
+    if not options:
+        st.info("No source, campaign, owner or profile attribute to split the funnel by.")
+        return
+    by = st.selectbox("Split the funnel by", options, key="leak:by")
+    long = memo("funnel_by", lambda d, b: lk.funnel_by(d.leads, by=b), sub, by)
+    st.altair_chart(charts.funnel_by_chart(long, by=by))
+    merged = memo("dups", lambda d, b: lk.near_duplicate_labels(d.leads, column=b), sub, by)
+    if merged.height:
+        st.caption("Labels differing only in case or spacing are counted together: "
+                   + ", ".join(f"{r['label']!r} → {r['merged_into']!r} ({r['leads']:,})"
+                               for r in merged.iter_rows(named=True)))
+    with st.expander(f"Funnel by {by}: table"):
+        st.dataframe(long, hide_index=True, column_config=_pct_cols(
+            "rate_from_previous", "rate_from_first", "ci_low", "ci_high", "first_ci_low",
+            "first_ci_high"))
+
+
+def cohort_section(ds, sub) -> None:
+    """Conversion by month of entry, recent cohorts marked as still maturing."""
+    if "created_at" not in sub.leads.columns or sub.leads.height == 0:
+        st.info("No creation dates: no trend by month of entry.")
+        return
+    now = export_end(ds)
+    trend = memo("cohorts", lambda d, n: lk.cohort_trend(d.leads, now=n), sub, now)
+    stages = trend["stage"].unique(maintain_order=True).to_list()
+    if not stages:
+        st.info("No stage or outcome information: no conversion trend.")
+        return
+    stage = st.selectbox("Stage reached", stages, index=len(stages) - 1, key="leak:cohort")
+    st.altair_chart(charts.cohort_chart(trend, stage=stage), width="stretch")
+    days = trend.filter(pl.col("stage") == stage)["mature_days"].drop_nulls()
+    if days.len():
+        st.caption(f"A month is **still maturing** while its youngest leads are under "
+                   f"{days[0]:.0f} days old: 80% of the leads that reached {stage} got there "
+                   "within that time, so a recent month's low rate is not a failure yet.")
+
+
+def reason_editor(sub) -> dict[str, str]:
+    """Let the user merge loss reasons into categories; returns raw → category."""
+    labels = memo("reasons", lambda d: lk.reason_labels(d.leads), sub)
+    if labels.height == 0:
+        return {}
+    saved: dict = st.session_state.setdefault("leak:categories", {})
+    with st.expander("Group loss reasons into categories"):
+        st.caption("Type a category next to the reasons to merge (e.g. 'Price too high' and "
+                   "'No budget' → 'Money'); empty keeps the reason as it is.")
+        frame = labels.with_columns(pl.col("reason").replace_strict(
+            saved, default="", return_dtype=pl.String).alias("category"))
+        edited = st.data_editor(frame, hide_index=True, key="leak:cat_editor",
+                                disabled=["reason", "leads"])
+        rows = edited.to_dicts() if hasattr(edited, "to_dicts") else edited.to_dict("records")
+        saved.clear()
+        saved.update({r["reason"]: r["category"] for r in rows if (r["category"] or "").strip()})
+    return lk.reason_categories(labels["reason"].to_list(), edits=saved)
+
+
+def stops_section(sub) -> None:
+    """Where leads stop and why, with reasons merged by the user, by source or campaign."""
+    exits = memo("exits", lambda d: lk.stage_exits(d.leads), sub)
+    st.dataframe(exits, hide_index=True, column_config=_pct_cols("stop_rate", "ci_low",
+                                                                 "ci_high"))
+    cats = reason_editor(sub)
+    frozen = tuple(sorted(cats.items()))
+    reasons = memo("stops", lambda d, c: lk.stop_reasons(d.leads, categories=dict(c)),
+                   sub, frozen)
+    if reasons.height:
+        st.altair_chart(charts.reasons_chart(reasons), width="stretch")
+    split = [c for c in ("source", "campaign") if c in sub.leads.columns]
+    if split:
+        by = st.radio("Reasons by", split, horizontal=True, key="leak:reasons_by")
+        per = memo("stops_by", lambda d, c, b: lk.stop_reasons(
+            d.leads, categories=dict(c), by=b), sub, frozen, by)
+        st.dataframe(per, hide_index=True, column_config=_pct_cols("share"))
+
+
+def left_behind_section(ds, sub) -> None:
+    """Never followed up, stalled and recycled leads: counts, by owner, and the leads."""
+    now = export_end(ds)
+    days = st.number_input("Stalled after how many days without activity", min_value=1,
+                           max_value=3650, value=30, step=1, key="leak:stalled_days")
+    flags = memo("flags", lambda d, n, k: lk.leak_flags(d, now=n, stalled_days=k),
+                 sub, now, int(days))
+    overall = lk.leak_summary(sub.leads, flags).row(0, named=True)
+    _, rule = lk.recycle_rule(sub.leads)
+    c = st.columns(3)
+    names = {"never_touched": "Never followed up", "stalled": f"Stalled > {int(days)} days",
+             "recycled": "Recycled to marketing"}
+    for col, (flag, label) in zip(c, names.items(), strict=True):
+        v = overall[flag]
+        col.metric(label, "—" if v is None else f"{v:,}",
+                   help=("cannot be seen in this data" if v is None else
+                         f"{_pct(overall[f'{flag}_share'])} of {overall['leads']:,} leads "
+                         f"({_ci(overall[f'{flag}_ci_low'], overall[f'{flag}_ci_high'])})"))
+    st.caption(f"Never followed up: no sales touch by the export's end. Stalled: open, "
+               f"nothing happened for {int(days)} days before {now:%Y-%m-%d}. "
+               f"Recycled: {rule}." if now else "")
+    by = "owner" if "owner" in sub.leads.columns else ("source" if "source" in
+                                                        sub.leads.columns else None)
+    known = [f for f in names if overall[f] is not None]
+    if by and known:
+        flag = st.radio("Show by " + by, known, format_func=names.get, horizontal=True,
+                        key="leak:flag")
+        summary = memo("leak_by", lambda d, n, k, b: lk.leak_summary(
+            d.leads, memo("flags", lambda d2, n2, k2: lk.leak_flags(
+                d2, now=n2, stalled_days=k2), d, n, k), by=b), sub, now, int(days), by)
+        st.altair_chart(charts.leak_chart(summary, flag=flag, by=by), width="stretch")
+        lead_list(sub.leads.filter(flags[flag].fill_null(False)), key="leak:drill",
+                  title=f"Leads {names[flag].lower()}")
+
+
+def velocity_section(ds, sub) -> None:
+    """Median time between stages and the sales cycle, open leads censored."""
+    now = export_end(ds)
+    if now is None or "created_at" not in sub.leads.columns:
+        st.info("No dates: velocity cannot be measured.")
+        return
+    split = ["(all leads)"] + [c for c in ("source", "owner", "campaign")
+                               if c in sub.leads.columns]
+    by = st.selectbox("Velocity by", split, key="leak:vel_by")
+    by = None if by == "(all leads)" else by
+    table = memo("velocity", lambda d, n, b: velocity_table(d.leads, now=n, by=b), sub, now, by)
+    if table.height == 0:
+        st.info("Fewer than two dated stages: no time between stages.")
+        return
+    st.altair_chart(charts.velocity_chart(table, by=by), width="stretch")
+    st.dataframe(table, hide_index=True)
+    try:
+        cycle = memo("cycle", lambda d, n, b: sales_cycle(d, now=n, by=b), sub, now, by)
+    except ValueError as exc:
+        st.caption(f"No sales cycle: {exc}.")
+        return
+    st.markdown(f"**Sales cycle** (created → won, {cycle['population'][0]}; open deals "
+                "censored at the export's end, lost ones left out)")
+    st.dataframe(cycle.drop("population"), hide_index=True)
+
+
+# ---------------------------------------------------------------------------------------
+# sources page sections
+# ---------------------------------------------------------------------------------------
+
+def spend_editor(sub, by: str) -> dict[str, str | None]:
+    """Show how spend labels were matched and let the user correct the matching."""
+    overrides: dict = st.session_state.setdefault(f"leak:spend_overrides:{by}", {})
+    match = memo("match", lambda d, b, o: spend_matching(d, by=b, overrides=dict(o)),
+                 sub, by, tuple(sorted(overrides.items())))
+    if match.height == 0:
+        return overrides
+    labels = sorted(sub.leads[by].drop_nulls().unique().to_list()) if by in sub.leads.columns \
+        else []
+    st.markdown("**How the spend file was matched to the leads' "
+                f"{by}s** (correct a row by choosing another {by})")
+    frame = match.with_columns(pl.col("matched").fill_null(UNMATCHED))
+    edited = st.data_editor(
+        frame, hide_index=True, key=f"leak:spend_editor:{by}",
+        disabled=["spend_label", "how", "score", "cost", "months"],
+        column_config={"matched": st.column_config.SelectboxColumn(
+            options=[UNMATCHED, *labels], required=True),
+            "cost": st.column_config.NumberColumn(format="%.2f")})
+    rows = edited.to_dicts() if hasattr(edited, "to_dicts") else edited.to_dict("records")
+    before = dict(zip(frame["spend_label"], frame["matched"], strict=True))
+    changed = False
+    for r in rows:
+        if r["matched"] != before[r["spend_label"]]:
+            overrides[r["spend_label"]] = None if r["matched"] == UNMATCHED else r["matched"]
+            changed = True
+    if changed:
+        st.rerun()
+    lost = match.filter(pl.col("matched").is_null())
+    if lost.height:
+        st.warning(f"{lost.height} spend label{'s' if lost.height > 1 else ''} matched no "
+                   f"{by}: {lost['cost'].sum():,.2f} of spend is not attributed "
+                   f"({', '.join(lost['spend_label'].to_list())}). Choose a {by} above to "
+                   "attribute it.")
+    return overrides
+
+
+def closed_loop_section(sub, by: str) -> pl.DataFrame:
+    """The closed-loop table and charts for ``by``; returns the table."""
+    overrides = spend_editor(sub, by) if sub.spend is not None else {}
+    table = memo("loop", lambda d, b, o: closed_loop(d, by=b, overrides=dict(o)), sub, by,
+                 tuple(sorted(overrides.items())))
+    st.altair_chart(charts.rates_chart(table, by=by), width="stretch")
+    if table["cost"].is_not_null().any():
+        metric = st.radio("Cost view", ["cac", "cost_per_lead", "cost_per_qualified"],
+                          horizontal=True, key=f"leak:cost_metric:{by}",
+                          format_func={"cac": "CAC", "cost_per_lead": "Cost per lead",
+                                       "cost_per_qualified": "Cost per qualified lead"}.get)
+        st.altair_chart(charts.cost_chart(table, by=by, metric=metric),
+                        width="stretch")
+    elif sub.spend is None:
+        st.caption("Load a spend file on the Data page for cost per lead, CAC and return "
+                   "on spend.")
+    money = {c: st.column_config.NumberColumn(format="%.0f") for c in (
+        "revenue", "avg_deal", "cost", "cost_per_lead", "cost_per_qualified", "cac")}
+    st.dataframe(table, hide_index=True, column_config={
+        **_pct_cols("qualified_rate", "rate", "ci_low", "ci_high", "shrunk_rate"), **money,
+        "roas": st.column_config.NumberColumn("return on spend", format="%.2f×")})
+    st.caption("rank: by the shrunk win rate (small groups pulled toward the overall rate, "
+               "so a group with a handful of leads cannot top the table). qualified = "
+               "reached SQL or later. cost is empty where no spend was matched (not zero).")
+    return table
+
+
+def compare_section(table: pl.DataFrame, by: str) -> None:
+    """Compare two groups' win rates with a 95% interval on the ratio."""
+    groups = table.filter(pl.col("leads") > 0)[by].to_list()
+    if len(groups) < 2 or table["won"].is_null().all():
+        return
+    c = st.columns(2)
+    a = c[0].selectbox("Compare", groups, index=0, key=f"leak:cmp_a:{by}")
+    b = c[1].selectbox("with", groups, index=1, key=f"leak:cmp_b:{by}")
+    if a != b:
+        st.info(compare_groups(table, by=by, a=a, b=b)["text"])
+
+
+def group_drill(sub, table: pl.DataFrame, by: str) -> None:
+    """The leads of one group, for a trace."""
+    groups = table[by].to_list()
+    g = st.selectbox(f"Leads of one {by}", groups, key=f"leak:drill_group:{by}")
+    leads = sub.leads
+    if by in leads.columns:
+        pick = (pl.col(by).is_null() if g == NONE_LABEL else
+                lk.label_key(pl.col(by)) == lk.label_key(pl.lit(g)))
+        leads = leads.filter(pick)
+    lead_list(leads, key=f"leak:drill:{by}", title=f"Leads from {g}")
