@@ -52,7 +52,7 @@ def overlap_bars(frame: pl.DataFrame, *, by: str, top: int = 15,
     if overall is not None:
         layers.append(alt.Chart(alt.Data(values=[{"x": overall}])).mark_rule(
             strokeDash=[4, 3], color="#616161").encode(x="x:Q"))
-    return alt.layer(*layers).properties(height=max(120, 22 * data.height),
+    return alt.layer(*layers).properties(height=alt.Step(24),
                                          title=f"Share in profile by {by} (n = leads)")
 
 
@@ -74,18 +74,19 @@ def criteria_chart(criteria: pl.DataFrame) -> alt.Chart:
     """Leads failing each criterion, and failing only it (who would join if it were
     dropped) — which single demand excludes most."""
     data = criteria.filter(pl.col("checked")).select("criterion", "fails", "fails_only")
-    long = data.unpivot(index="criterion", variable_name="measure", value_name="leads")
-    names = {"fails": "fail it", "fails_only": "fail only it"}
-    long = long.with_columns(pl.col("measure").replace(names))
-    return alt.Chart(_data(long)).mark_bar().encode(
-        y=alt.Y("criterion:N", title=None, sort=data["criterion"].to_list()),
-        yOffset=alt.YOffset("measure:N", sort=["fail it", "fail only it"]),
-        x=alt.X("leads:Q", title="leads"),
-        color=alt.Color("measure:N", scale=alt.Scale(domain=["fail it", "fail only it"],
-                                                     range=[NOT_WANTED, "#c62828"]),
-                        legend=alt.Legend(orient="top", title=None)),
-        tooltip=["criterion:N", "measure:N", alt.Tooltip("leads:Q", format=",")],
-    ).properties(height=max(120, 46 * data.height), title="Leads each criterion excludes")
+    y = alt.Y("criterion:N", title=None, sort=data["criterion"].to_list(),
+              axis=alt.Axis(labelLimit=260))
+    tip = ["criterion:N", alt.Tooltip("fails:Q", format=",", title="fail it"),
+           alt.Tooltip("fails_only:Q", format=",", title="fail only it")]
+    base = alt.Chart(_data(data)).encode(y=y, tooltip=tip)
+    fails = base.mark_bar(color=NOT_WANTED).encode(x=alt.X("fails:Q", title="leads"))
+    only = base.mark_bar(color="#c62828", height=10).encode(x="fails_only:Q")
+    text = base.mark_text(align="left", dx=4, color="#c62828").encode(
+        x="fails_only:Q", text=alt.Text("fails_only:Q", format=","))
+    return alt.layer(fails, only, text).properties(
+        height=alt.Step(34), title=alt.Title(
+            "Leads each criterion excludes",
+            subtitle="grey: fail it · red: fail only it (would join if it were dropped)"))
 
 
 def distribution_chart(dist: pl.DataFrame, *, title: str) -> alt.Chart:
@@ -111,7 +112,7 @@ def distribution_chart(dist: pl.DataFrame, *, title: str) -> alt.Chart:
         layers.append(alt.Chart(_data(data)).mark_tick(color=WON, thickness=3, size=14).encode(
             y=y, x="won_share:Q",
             tooltip=["value:N", alt.Tooltip("won_share:Q", format=".1%", title="of won leads")]))
-    return alt.layer(*layers).properties(height=max(100, 22 * data.height), title=alt.Title(
+    return alt.layer(*layers).properties(height=alt.Step(22), title=alt.Title(
         title, subtitle="bars: leads sent · orange tick: leads won"))
 
 
@@ -143,7 +144,7 @@ def win_rates_chart(outcomes: pl.DataFrame) -> alt.Chart:
     err = base.mark_rule(color="#263238").encode(x="low:Q", x2="high:Q")
     text = base.mark_text(align="left", dx=4).encode(
         x="high:Q", text=alt.Text("rate:Q", format=".1%"))
-    return alt.layer(bars, err, text).properties(height=90, width=260).facet(
+    return alt.layer(bars, err, text).properties(height=90, width=190).facet(
         column=alt.Column("measure:N", title=None), data=data)
 
 
@@ -152,7 +153,8 @@ def learned_chart(values: pl.DataFrame, *, top: int = 15) -> alt.Chart:
     rate ratio with its 95% interval (log scale), best first by the shrunk ratio."""
     data = values.head(top).with_columns(
         (pl.col("attribute") + ": " + pl.col("value")).alias("label"))
-    y = alt.Y("label:N", sort=data["label"].to_list(), title=None)
+    y = alt.Y("label:N", sort=data["label"].to_list(), title=None,
+              axis=alt.Axis(labelLimit=320))
     tip = ["attribute:N", "value:N", alt.Tooltip("leads:Q", format=","),
            alt.Tooltip("won:Q", format=","), alt.Tooltip("rate:Q", format=".1%",
                                                          title="win rate"),
@@ -166,5 +168,5 @@ def learned_chart(values: pl.DataFrame, *, top: int = 15) -> alt.Chart:
         type="log")), x2="lift_high:Q")
     dots = base.mark_circle(size=90, color=WON, opacity=1).encode(x=x)
     one = alt.Chart(alt.Data(values=[{"x": 1}])).mark_rule(strokeDash=[4, 3]).encode(x="x:Q")
-    return alt.layer(err, dots, one).properties(
-        height=max(120, 22 * data.height), title="What actually closes")
+    return alt.layer(err, dots, one).properties(height=alt.Step(22),
+                                                title="What actually closes")
