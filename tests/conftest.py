@@ -41,6 +41,14 @@ def xed_file() -> Path:
 
 
 @pytest.fixture(scope="session")
+def sample_ds():
+    """The bundled sample, loaded once per test session (read-only: do not mutate)."""
+    import funnel
+
+    return funnel.load_sample()
+
+
+@pytest.fixture(scope="session")
 def olist_dataset(olist_files):
     """Olist loaded once with no mapping file (a fixed ``now``)."""
     import datetime as dt

@@ -84,6 +84,6 @@ def browser_type_launch_args(browser_type_launch_args):
 def app_page(page, app_url):
     """A page on the app's home, loaded, with a generous timeout for slow machines."""
     page.set_default_timeout(60_000)
-    page.goto(app_url)
+    page.goto(f"{app_url}/data")
     page.get_by_text("Data health").first.wait_for()
     return page

@@ -32,7 +32,7 @@ def _metric(page, label: str):
 def test_share_link_shows_same_numbers_and_no_personal_data(browser, app_url, tmp_path):
     consultant = browser.new_context().new_page()
     consultant.set_default_timeout(60_000)
-    consultant.goto(app_url)
+    consultant.goto(f"{app_url}/data")
     consultant.get_by_text("Data health").first.wait_for()
     consultant.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
         str(_csv(tmp_path)))

@@ -1,0 +1,383 @@
+"""Quality or handling? The numbers behind the diagnosis page.
+
+* :func:`quality_handling` — the 2×2 of profile fit × fast/slow first touch, with win
+  (and qualified) rates, intervals and counts;
+* :func:`mix_vs_handling` — the gap between the best and the worst source split into
+  the part explained by lead mix (profile fit), the part explained by handling (share
+  answered fast) and the rest (Kitagawa decomposition, bootstrap intervals);
+* :func:`score_check` and :func:`pipeline_check` — does marketing's score predict, and
+  does opened pipeline realise;
+* :func:`what_if` — a scenario (never a forecast) from the observed rates per cell.
+
+Pure functions over a :class:`~funnel.model.Dataset` and per-lead flags.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from funnel.model import Dataset
+from funnel.stats import wilson_exprs
+from funnel.summary import reached_exprs, stages_present
+
+FIT = ("in profile", "out of profile")
+SPEED = ("fast", "slow or never")
+
+
+def lead_flags(
+    ds: Dataset,
+    *,
+    in_profile: np.ndarray | pl.Series | None,
+    fast_hours: float = 1.0,
+    now: dt.datetime | None = None,
+) -> pl.DataFrame:
+    """Per lead: ``fit``, ``speed`` (first touch within ``fast_hours``), ``won``,
+    ``qualified`` and ``source`` — the cells every view on this page works on.
+
+    ``speed`` is null without first-touch times; ``fit`` is null without a profile.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> lead_flags(load_sample(), in_profile=None).columns
+    ['source', 'fit', 'speed', 'won', 'qualified', 'amount']
+    """
+    leads = ds.leads
+    reached = reached_exprs(leads)
+    cols = set(leads.columns)
+    if "first_response_at" in cols and "created_at" in cols:
+        from funnel.response import response_times
+
+        hours = response_times(leads, now=now)["response_hours"]
+        speed = pl.when(hours < fast_hours).then(pl.lit(SPEED[0])).otherwise(pl.lit(SPEED[1]))
+        speed_s = pl.select(speed.alias("speed")).to_series()
+    else:
+        speed_s = pl.Series("speed", [None] * leads.height, dtype=pl.String)
+    if in_profile is None:
+        fit_s = pl.Series("fit", [None] * leads.height, dtype=pl.String)
+    else:
+        flags = pl.Series(in_profile).cast(pl.Boolean)
+        fit_s = pl.select(pl.when(flags).then(pl.lit(FIT[0])).otherwise(pl.lit(FIT[1]))
+                          .alias("fit")).to_series()
+    has_q = bool({"sql", "opportunity"} & set(stages_present(leads)))
+    return leads.select(
+        (pl.col("source").cast(pl.String).fill_null("(none)") if "source" in cols
+         else pl.lit("(none)")).alias("source"),
+        fit_s.alias("fit"), speed_s.alias("speed"),
+        reached["won"].alias("won"),
+        (reached["sql"] if has_q else pl.lit(None, pl.Boolean)).alias("qualified"),
+        (pl.col("amount").cast(pl.Float64) if "amount" in cols else pl.lit(None, pl.Float64))
+        .alias("amount"),
+    )
+
+
+def quality_handling(flags: pl.DataFrame) -> pl.DataFrame:
+    """Win (and qualified) rates in the 2×2 of profile fit × first-touch speed.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``fit, speed, leads, won, rate, ci_low, ci_high, qualified, qualified_rate``,
+        four rows in a fixed order (a cell with no leads has ``leads = 0``).
+
+    Examples
+    --------
+    >>> f = pl.DataFrame({"fit": ["in profile", "out of profile"], "speed": ["fast"] * 2,
+    ...                   "won": [True, False], "qualified": [True, False]})
+    >>> quality_handling(f).filter(pl.col("leads") > 0)["rate"].to_list()
+    [1.0, 0.0]
+    """
+    cells = pl.DataFrame({"fit": [f for f in FIT for _ in SPEED],
+                          "speed": [s for _ in FIT for s in SPEED]})
+    agg = flags.filter(pl.col("fit").is_not_null() & pl.col("speed").is_not_null()).group_by(
+        "fit", "speed").agg(pl.len().alias("leads"), pl.col("won").sum().alias("won"),
+                            pl.col("qualified").sum().alias("qualified"),
+                            pl.col("qualified").is_not_null().any().alias("_hasq"))
+    out = cells.join(agg, on=["fit", "speed"], how="left").with_columns(
+        pl.col("leads").fill_null(0).cast(pl.Int64), pl.col("won").fill_null(0).cast(pl.Int64))
+    return out.with_columns(
+        pl.when(pl.col("leads") > 0).then(pl.col("won") / pl.col("leads")).alias("rate"),
+        *wilson_exprs("won", "leads"),
+        pl.when(pl.col("_hasq")).then(pl.col("qualified")).cast(pl.Int64).alias("qualified"),
+    ).with_columns(
+        pl.when(pl.col("leads") > 0).then(pl.col("qualified") / pl.col("leads"))
+        .alias("qualified_rate"),
+    ).select("fit", "speed", "leads", "won", "rate", "ci_low", "ci_high", "qualified",
+             "qualified_rate")
+
+
+@dataclass
+class Decomposition:
+    """The gap between two groups' win rates, split into parts (each with an interval)."""
+
+    best: str
+    worst: str
+    best_rate: float
+    worst_rate: float
+    best_n: int
+    worst_n: int
+    gap: float
+    parts: pl.DataFrame  # part, value, ci_low, ci_high, share_of_gap
+
+
+def _kitagawa(cb: np.ndarray, kb: np.ndarray, cw: np.ndarray, kw: np.ndarray) -> np.ndarray:
+    """Parts of the rate gap from cell counts (rows: fit, cols: speed): lead mix,
+    handling, within-cell rates. Counts arrays are 2×2 (leads, wins)."""
+    nb, nw = cb.sum(), cw.sum()
+    pooled = np.divide(kb + kw, cb + cw, out=np.zeros_like(cb, float), where=(cb + cw) > 0)
+    rb = np.divide(kb, cb, out=pooled.copy(), where=cb > 0)
+    rw = np.divide(kw, cw, out=pooled.copy(), where=cw > 0)
+    wb, ww = cb / nb, cw / nw
+    rbar = (rb + rw) / 2
+    composition = ((wb - ww) * rbar).sum()
+    fb, fw = wb.sum(axis=1), ww.sum(axis=1)  # fit shares
+    fit_rate = np.divide((kb + kw).sum(axis=1), (cb + cw).sum(axis=1),
+                         out=np.zeros(2), where=(cb + cw).sum(axis=1) > 0)
+    mix = ((fb - fw) * fit_rate).sum()
+    handling = composition - mix
+    within = ((rb - rw) * (wb + ww) / 2).sum()
+    return np.array([mix, handling, within])
+
+
+def mix_vs_handling(
+    flags: pl.DataFrame,
+    *,
+    by: str = "source",
+    min_n: int = 100,
+    n_boot: int = 400,
+    seed: int = 5,
+) -> Decomposition | None:
+    """Split the win-rate gap between the best and worst group into lead mix, handling
+    and the rest.
+
+    Cells are profile fit × first-touch speed. *Lead mix* is the part of the gap that
+    the groups' different shares of in-profile leads explain (at pooled rates);
+    *handling* is the part their different shares of fast-answered leads explain,
+    given fit; *the rest* is the difference in rates within the same cell (what neither
+    explains: product, sales skill, chance). The three add up to the gap. Intervals come
+    from a parametric bootstrap of the cell counts. Groups need ``min_n`` leads with
+    known fit and speed; ``None`` when fewer than two qualify.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.profile import ProfileFit, SAMPLE_SALES_PROFILE
+    >>> ds = load_sample()
+    >>> fit = ProfileFit(ds).fit(SAMPLE_SALES_PROFILE)
+    >>> d = mix_vs_handling(lead_flags(ds, in_profile=fit.in_profile_))
+    >>> round(float(d.parts["value"].sum()), 6) == round(d.gap, 6)
+    True
+    """
+    known = flags.filter(pl.col("fit").is_not_null() & pl.col("speed").is_not_null())
+    groups = known.group_by(by).agg(pl.len().alias("n"), pl.col("won").mean().alias("rate")
+                                    ).filter(pl.col("n") >= min_n).sort("rate")
+    if groups.height < 2:
+        return None
+    worst, best = groups[by][0], groups[by][-1]
+
+    def cells(name: str) -> tuple[np.ndarray, np.ndarray]:
+        g = known.filter(pl.col(by) == name)
+        c, k = np.zeros((2, 2)), np.zeros((2, 2))
+        for r in g.group_by("fit", "speed").agg(pl.len().alias("n"),
+                                                 pl.col("won").sum().alias("k")).iter_rows(
+                named=True):
+            i, j = FIT.index(r["fit"]), SPEED.index(r["speed"])
+            c[i, j], k[i, j] = r["n"], r["k"]
+        return c, k
+
+    cb, kb = cells(best)
+    cw, kw = cells(worst)
+    point = _kitagawa(cb, kb, cw, kw)
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(n_boot):
+        sims = []
+        for c, k in ((cb, kb), (cw, kw)):
+            n = int(c.sum())
+            cc = rng.multinomial(n, (c / n).ravel()).reshape(2, 2).astype(float)
+            p = np.divide(k, c, out=np.zeros_like(c), where=c > 0)
+            kk = rng.binomial(cc.astype(int), p).astype(float)
+            sims += [cc, kk]
+        draws.append(_kitagawa(*sims))
+    lo, hi = np.percentile(np.array(draws), [2.5, 97.5], axis=0)
+    gap = float(kb.sum() / cb.sum() - kw.sum() / cw.sum())
+    parts = pl.DataFrame({
+        "part": ["lead mix (profile fit)", "handling (answered fast)", "the rest (within cell)"],
+        "value": point, "ci_low": lo, "ci_high": hi,
+        "share_of_gap": point / gap if gap else [None] * 3,
+    })
+    return Decomposition(best=str(best), worst=str(worst), best_rate=float(kb.sum() / cb.sum()),
+                         worst_rate=float(kw.sum() / cw.sum()), best_n=int(cb.sum()),
+                         worst_n=int(cw.sum()), gap=gap, parts=parts)
+
+
+def score_check(ds: Dataset, *, bins: int = 10) -> dict | None:
+    """Does marketing's score predict winning? AUC with interval, win rate per score
+    decile (with Wilson intervals) and the threshold that best separates winners.
+
+    ``None`` without a score or outcomes.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> out = score_check(load_sample())
+    >>> 0.5 < out["auc"] < 0.6
+    True
+    """
+    from funnel.findings import auc_interval
+
+    leads = ds.leads
+    if "score" not in leads.columns or "outcome" not in leads.columns:
+        return None
+    won = leads.select(reached_exprs(leads)["won"]).to_series()
+    frame = pl.DataFrame({"score": leads["score"].cast(pl.Float64), "won": won}).filter(
+        pl.col("score").is_not_null() & pl.col("score").is_not_nan())
+    if frame.height == 0 or frame["won"].sum() == 0 or frame["won"].all():
+        return None
+    auc, lo, hi = auc_interval(frame["score"].to_numpy(), frame["won"].to_numpy())
+    band = ((pl.col("score").rank("min") - 1) * bins / pl.len()).floor().cast(pl.Int32)
+    deciles = (frame.with_columns(band.alias("band"))  # ties share a band
+               .group_by("band").agg(pl.col("score").min().alias("from"),
+                                     pl.col("score").max().alias("to"),
+                                     pl.len().alias("leads"), pl.col("won").sum().alias("won"))
+               .sort("from").with_columns((pl.col("won") / pl.col("leads")).alias("rate"),
+                                          *wilson_exprs("won", "leads")))
+    # Youden's J over distinct thresholds
+    s = frame.sort("score", descending=True)
+    pos, neg = int(s["won"].sum()), s.height - int(s["won"].sum())
+    cum = s.group_by("score", maintain_order=True).agg(pl.col("won").sum().alias("w"),
+                                                       pl.len().alias("n")).with_columns(
+        (pl.col("w").cum_sum() / pos).alias("tpr"),
+        ((pl.col("n") - pl.col("w")).cum_sum() / neg).alias("fpr"))
+    best = cum.with_columns((pl.col("tpr") - pl.col("fpr")).alias("j")).sort(
+        "j", descending=True).row(0, named=True)
+    return {"auc": auc, "ci_low": lo, "ci_high": hi, "n": frame.height, "won": pos,
+            "deciles": deciles, "threshold": best["score"], "tpr": best["tpr"],
+            "fpr": best["fpr"]}
+
+
+def pipeline_check(ds: Dataset, *, now: dt.datetime | None = None) -> pl.DataFrame | None:
+    """Opportunities by age: how many closed, the win rate of the closed ones, and the
+    open pipeline's expected value at that win rate vs its face value.
+
+    Age is days from ``opportunity_at`` to close, or to the export's end for open ones.
+    ``None`` without opportunity dates.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``age, opportunities, closed, won, win_rate, ci_low, ci_high, open, open_value,
+        expected_value``.
+    """
+    leads = ds.leads
+    if "opportunity_at" not in leads.columns or "outcome" not in leads.columns:
+        return None
+    from funnel.response import export_end
+
+    end = export_end(ds, now=now)
+    close = pl.coalesce([c for c in ("closed_at", "won_at", "lost_at") if c in leads.columns]
+                        or [pl.lit(None, pl.Datetime("us"))])
+    opps = leads.filter(pl.col("opportunity_at").is_not_null()).with_columns(
+        ((pl.coalesce(close, pl.lit(end)) - pl.col("opportunity_at")).dt.total_hours() / 24)
+        .alias("days"),
+        pl.col("outcome").is_in(["won", "lost"]).fill_null(False).alias("closed"),
+        (pl.col("outcome") == "won").fill_null(False).alias("won"),
+        (pl.col("amount").cast(pl.Float64) if "amount" in leads.columns
+         else pl.lit(None, pl.Float64)).alias("amount"))
+    if opps.height == 0:
+        return None
+    edges = [30, 60, 90, 180]
+    labels = ["0-30 d", "30-60 d", "60-90 d", "90-180 d", "180+ d"]
+    band = pl.col("days").bin_intervals(edges, labels=labels).cast(pl.String)
+    out = opps.group_by(band.alias("age")).agg(
+        pl.len().alias("opportunities"), pl.col("closed").sum().alias("closed"),
+        pl.col("won").sum().alias("won"), (~pl.col("closed")).sum().alias("open"),
+        pl.col("amount").filter(~pl.col("closed")).sum().alias("open_value"),
+    ).with_columns(pl.col("age").cast(pl.String)).with_columns(
+        pl.when(pl.col("closed") > 0).then(pl.col("won") / pl.col("closed")).alias("win_rate"),
+        *wilson_exprs("won", "closed"),
+    ).with_columns((pl.col("open_value") * pl.col("win_rate")).alias("expected_value"))
+    order = pl.DataFrame({"age": labels})
+    return order.join(out, on="age", how="inner", maintain_order="left").select(
+        "age", "opportunities", "closed", "won", "win_rate", "ci_low", "ci_high", "open",
+        "open_value", "expected_value")
+
+
+def what_if(
+    flags: pl.DataFrame,
+    *,
+    fast_share: float | None = None,
+    in_profile_share: float | None = None,
+    cost: float | None = None,
+) -> pl.DataFrame:
+    """A scenario: wins, qualified leads, revenue and CAC if the share answered fast
+    and/or the share in profile were different, at the observed rate of each cell.
+
+    Lead volume stays as observed; within each fit group the fast share is set to
+    ``fast_share`` (and the fit mix to ``in_profile_share``). The rates per cell are
+    the observed ones, so this assumes what the cells show keeps holding — a scenario,
+    never a forecast.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``measure, observed, scenario, change`` for ``leads, qualified, won, revenue, cac``.
+
+    Examples
+    --------
+    >>> f = pl.DataFrame({"fit": ["in profile", "out of profile"] * 2,
+    ...     "speed": ["fast", "fast", "slow or never", "slow or never"],
+    ...     "won": [True, False, False, False], "qualified": [True, True, False, False],
+    ...     "amount": [100.0, None, None, None]})
+    >>> what_if(f, fast_share=1.0).filter(pl.col("measure") == "won")["scenario"][0]
+    2.0
+    """
+    known = flags.filter(pl.col("fit").is_not_null() & pl.col("speed").is_not_null())
+    n = known.height
+    if n == 0:
+        raise ValueError("what-if needs profile fit and first-touch speed for some leads")
+    g = known.group_by("fit", "speed").agg(
+        pl.len().alias("n"), pl.col("won").mean().alias("win"),
+        pl.col("qualified").cast(pl.Float64).mean().alias("q"))
+    cell = {(r["fit"], r["speed"]): r for r in g.to_dicts()}
+    avg_deal = known.filter(pl.col("won"))["amount"].drop_nulls()
+    avg_deal = float(avg_deal.mean()) if avg_deal.len() else None
+
+    def project(fs: float | None, ps: float | None) -> dict:
+        tot = {"won": 0.0, "qualified": 0.0}
+        has_q = False
+        for fit in FIT:
+            n_fit = sum(cell.get((fit, s), {}).get("n", 0) for s in SPEED)
+            share_fit = (ps if fit == FIT[0] else 1 - ps) if ps is not None else n_fit / n
+            for s in SPEED:
+                c = cell.get((fit, s))
+                obs = (c["n"] if c else 0) / n_fit if n_fit else 0.5
+                share_s = (fs if s == SPEED[0] else 1 - fs) if fs is not None else obs
+                if c is None:  # no observed rate for this cell: use the fit group's other
+                    other = cell.get((fit, SPEED[1 - SPEED.index(s)]))
+                    c = other or {"win": 0.0, "q": None}
+                weight = n * share_fit * share_s
+                tot["won"] += weight * (c["win"] or 0.0)
+                if c.get("q") is not None:
+                    has_q = True
+                    tot["qualified"] += weight * c["q"]
+        if not has_q:
+            tot["qualified"] = None
+        return tot
+
+    base, scen = project(None, None), project(fast_share, in_profile_share)
+    rows = [("leads", float(n), float(n))]
+    rows.append(("qualified", base["qualified"], scen["qualified"]))
+    rows.append(("won", base["won"], scen["won"]))
+    rev = (base["won"] * avg_deal, scen["won"] * avg_deal) if avg_deal else (None, None)
+    rows.append(("revenue", *rev))
+    cac = ((cost / base["won"]) if cost and base["won"] else None,
+           (cost / scen["won"]) if cost and scen["won"] else None)
+    rows.append(("cac", *cac))
+    out = pl.DataFrame(rows, schema={"measure": pl.String, "observed": pl.Float64,
+                                     "scenario": pl.Float64}, orient="row")
+    return out.with_columns((pl.col("scenario") - pl.col("observed")).alias("change"))

@@ -1,0 +1,150 @@
+"""Quality vs handling: the 2×2, the gap decomposition, score and pipeline checks, what-if."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from funnel.verdict import (
+    _kitagawa,
+    mix_vs_handling,
+    pipeline_check,
+    quality_handling,
+    score_check,
+    what_if,
+)
+
+
+def _flags(rows):
+    """rows: (source, fit, speed, won, qualified, n)"""
+    out = []
+    for source, fit, speed, won, qualified, n in rows:
+        out += [{"source": source, "fit": fit, "speed": speed, "won": won,
+                 "qualified": qualified, "amount": 100.0 if won else None}] * n
+    return pl.DataFrame(out)
+
+
+def test_quality_handling_counts_every_cell():
+    f = _flags([("a", "in profile", "fast", True, True, 3),
+                ("a", "in profile", "fast", False, True, 1),
+                ("a", "out of profile", "slow or never", False, False, 4)])
+    out = quality_handling(f).select("fit", "speed", "leads", "won")
+    expected = pl.DataFrame({
+        "fit": ["in profile", "in profile", "out of profile", "out of profile"],
+        "speed": ["fast", "slow or never", "fast", "slow or never"],
+        "leads": [4, 0, 0, 4], "won": [3, 0, 0, 0]})
+    assert_frame_equal(out, expected)
+
+
+def test_quality_handling_rates_have_wilson_bounds():
+    f = _flags([("a", "in profile", "fast", True, True, 8),
+                ("a", "in profile", "fast", False, True, 2)])
+    row = quality_handling(f).row(0, named=True)
+    assert row["rate"] == 0.8 and row["ci_low"] < 0.8 < row["ci_high"]
+
+
+def test_kitagawa_parts_add_up_to_the_gap():
+    rng = np.random.default_rng(1)
+    cb, cw = rng.integers(10, 100, (2, 2)).astype(float), rng.integers(10, 100, (2, 2)).astype(
+        float)
+    kb, kw = np.floor(cb * 0.3), np.floor(cw * 0.1)
+    gap = kb.sum() / cb.sum() - kw.sum() / cw.sum()
+    assert _kitagawa(cb, kb, cw, kw).sum() == pytest.approx(gap)
+
+
+def test_kitagawa_same_mix_and_speed_leaves_only_within_cell_part():
+    c = np.array([[50.0, 50.0], [50.0, 50.0]])
+    parts = _kitagawa(c, c * 0.4, c, c * 0.2)
+    assert parts == pytest.approx([0.0, 0.0, 0.2])
+
+
+def test_kitagawa_pure_mix_difference_is_all_lead_mix():
+    rates = np.array([[0.5, 0.5], [0.1, 0.1]])  # fit matters, speed does not
+    cb = np.array([[80.0, 20.0], [20.0, 80.0]])  # best: 50% in profile, fast share 50%
+    cw = np.array([[10.0, 10.0], [90.0, 90.0]])  # worst: 10% in profile, fast share 50%
+    parts = _kitagawa(cb, cb * rates, cw, cw * rates)
+    assert parts[0] == pytest.approx(0.4 * 0.4) and parts[2] == pytest.approx(0.0)
+
+
+def test_mix_vs_handling_names_best_and_worst_and_bounds_each_part():
+    f = _flags([("good", "in profile", "fast", True, True, 60),
+                ("good", "in profile", "fast", False, True, 40),
+                ("good", "out of profile", "slow or never", False, False, 100),
+                ("bad", "out of profile", "slow or never", True, False, 5),
+                ("bad", "out of profile", "slow or never", False, False, 195)])
+    d = mix_vs_handling(f, min_n=50)
+    assert (d.best, d.worst) == ("good", "bad")
+    assert d.parts["value"].sum() == pytest.approx(d.gap)
+    assert (d.parts["ci_low"] <= d.parts["value"]).all()
+    assert (d.parts["value"] <= d.parts["ci_high"]).all()
+
+
+def test_mix_vs_handling_needs_two_groups():
+    f = _flags([("only", "in profile", "fast", True, True, 200)])
+    assert mix_vs_handling(f) is None
+
+
+def test_score_check_auc_matches_scipy(sample_ds):
+    scipy_stats = pytest.importorskip("scipy.stats")
+    out = score_check(sample_ds)
+    leads = sample_ds.leads.filter(pl.col("score").is_not_null())
+    won = (leads["outcome"] == "won").fill_null(False)
+    u = scipy_stats.mannwhitneyu(leads.filter(won)["score"], leads.filter(~won)["score"]).statistic
+    assert out["auc"] == pytest.approx(u / (won.sum() * (~won).sum()))
+
+
+def test_score_check_without_score_is_none():
+    from funnel.model import build_dataset
+    from funnel.readers import read_file
+
+    csv = b"lead_id,created_at,outcome\n1,2024-01-01,won\n2,2024-01-02,lost\n"
+    assert score_check(build_dataset([("leads", read_file(csv, name="l.csv"))])) is None
+
+
+def test_pipeline_check_buckets_by_age_and_values_open_pipeline():
+    from funnel.model import build_dataset
+    from funnel.readers import read_file
+
+    csv = (b"lead_id,created_at,opportunity_at,closed_at,outcome,amount\n"
+           b"1,2024-01-01,2024-01-02,2024-01-12,won,100\n"
+           b"2,2024-01-01,2024-01-02,2024-01-20,lost,100\n"
+           b"3,2024-01-01,2024-01-25,,open,500\n"
+           b"4,2024-01-01,2024-01-02,2024-05-01,lost,100\n")
+    ds = build_dataset([("leads", read_file(csv, name="l.csv"))])
+    out = pipeline_check(ds).select("age", "opportunities", "closed", "won", "open")
+    # the open one is 97 days old at the export's end (the last date in the data)
+    expected = pl.DataFrame({"age": ["0-30 d", "90-180 d"], "opportunities": [2, 2],
+                             "closed": [2, 1], "won": [1, 0], "open": [0, 1]})
+    assert_frame_equal(out, expected, check_dtypes=False)
+    assert pipeline_check(ds)["expected_value"].to_list() == [0.0, 0.0]
+
+
+def test_what_if_without_changes_reproduces_observed():
+    f = _flags([("a", "in profile", "fast", True, True, 3),
+                ("a", "in profile", "slow or never", False, True, 5),
+                ("a", "out of profile", "fast", False, False, 7),
+                ("a", "out of profile", "slow or never", True, False, 2)])
+    out = what_if(f, cost=500.0)
+    assert out["change"].drop_nulls().abs().max() == pytest.approx(0.0)
+    assert out.filter(pl.col("measure") == "won")["observed"][0] == pytest.approx(5.0)
+
+
+def test_what_if_projects_cell_rates():
+    f = _flags([("a", "in profile", "fast", True, True, 1),
+                ("a", "in profile", "slow or never", False, False, 1),
+                ("a", "out of profile", "fast", False, False, 1),
+                ("a", "out of profile", "slow or never", False, False, 1)])
+    out = what_if(f, fast_share=1.0, in_profile_share=1.0, cost=100.0)
+    got = dict(zip(out["measure"], out["scenario"], strict=True))
+    assert (got["won"], got["revenue"], got["cac"]) == (4.0, 400.0, 25.0)
+
+
+def test_what_if_needs_fit_and_speed():
+    f = pl.DataFrame({"source": ["a"], "fit": [None], "speed": ["fast"], "won": [True],
+                      "qualified": [None], "amount": [None]},
+                     schema_overrides={"fit": pl.String, "qualified": pl.Boolean,
+                                       "amount": pl.Float64})
+    with pytest.raises(ValueError, match="profile fit"):
+        what_if(f)
