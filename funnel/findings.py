@@ -20,8 +20,10 @@ at stake, as a share of the total: an estimate from observed rates, labelled as 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -42,6 +44,10 @@ TITLES = {"speed": "Speed to lead", "routing": "Routing", "follow_up": "Follow-u
           "readiness": "Sales readiness", "message": "Message", "scoring": "Lead scoring",
           "pipeline": "Pipeline"}
 NONE = "(none)"
+CHANNEL_PATTERN = re.compile(r"\b(origin|source|campaign|utm|channel|medium|hear)\b",
+                             re.IGNORECASE)
+"""Attribute names that describe the channel rather than the lead: left out of the
+learned profile, which is then compared across sources and campaigns."""
 
 
 @dataclass
@@ -70,14 +76,37 @@ class Finding:
     def to_dict(self) -> dict:
         """The contract's finding (``place, headline, severity, evidence``), extended with
         ``status``, ``culprit`` and ``missing``."""
-        return {"place": self.place, "headline": self.headline, "severity": self.severity,
-                "evidence": self.evidence, "status": self.status, "culprit": self.culprit,
-                "missing": self.missing}
+        return {"place": self.place, "headline": self.headline,
+                "severity": round(float(self.severity), 4), "evidence": _plain(self.evidence),
+                "status": self.status, "culprit": dict(self.culprit),
+                "missing": list(self.missing)}
+
+
+def _plain(value):
+    """``value`` with numpy scalars and non-finite floats made JSON-friendly."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 @dataclass
 class Settings:
-    """Thresholds of the findings engine (defaults suit CRM exports of 1k–1M leads)."""
+    """Thresholds of the findings engine (defaults suit CRM exports of 1k–1M leads).
+
+    ``alpha``: family-wise error rate of each place's test (Bonferroni within the place);
+    ``min_n``: fewest leads in a group (and in the rest) for it to be tested;
+    ``min_ratio``: smallest rate ratio worth raising (and its inverse for shortfalls);
+    ``fast_hours``/``slow_hours``: the response windows compared for *speed*;
+    ``max_auc``: a score whose AUC is confidently below this is not useful;
+    ``settle_days``: leads created this close to the export's end are left out of the
+    *follow-up* counts (they may simply not have been worked yet).
+    """
 
     alpha: float = 0.05
     min_n: int = 30
@@ -85,6 +114,7 @@ class Settings:
     fast_hours: float = 1.0
     slow_hours: float = 24.0
     max_auc: float = 0.62
+    settle_days: float = 14.0
 
 
 # -- small statistics --------------------------------------------------------------------
@@ -175,7 +205,7 @@ def auc_interval(scores: np.ndarray, positive: np.ndarray, *, z: float | None = 
     var = (auc * (1 - auc) + (pos - 1) * (q1 - auc * auc) + (neg - 1) * (q2 - auc * auc)) / (
         pos * neg)
     se = math.sqrt(max(var, 0.0))
-    return float(auc), max(0.0, auc - z * se), min(1.0, auc + z * se)
+    return float(auc), float(max(0.0, auc - z * se)), float(min(1.0, auc + z * se))
 
 
 # -- shared per-lead flags ----------------------------------------------------------------
@@ -192,9 +222,12 @@ class _Data:
     target: str  # "qualified" or "won": what handling effects are measured on
     avg_deal: float | None
     total_revenue: float | None
+    end: dt.datetime | None  # the export's end (for censoring)
 
 
-def _prepare(ds: Dataset) -> _Data:
+def _prepare(ds: Dataset, now: dt.datetime | None = None) -> _Data:
+    from funnel.response import export_end
+
     leads = ds.leads
     cols = set(leads.columns)
     n = leads.height
@@ -211,7 +244,7 @@ def _prepare(ds: Dataset) -> _Data:
         if amounts.len():
             avg, total = float(amounts.mean()), float(amounts.sum())
     return _Data(ds, leads, cols, has_outcome, has_q, won, qual,
-                 "qualified" if has_q else "won", avg, total)
+                 "qualified" if has_q else "won", avg, total, export_end(ds, now=now))
 
 
 def _target(d: _Data) -> np.ndarray:
@@ -234,12 +267,60 @@ def _value_of(d: _Data, extra_target: float) -> tuple[float, dict]:
     return float(min(1.0, max(0.0, extra_target / base))), out
 
 
-def _cant(place: str, missing: Sequence[str], why: str) -> Finding:
-    return Finding(place, "cant_tell", f"Can't tell: {why}", missing=list(missing))
+def _won_per_target(d: _Data) -> float:
+    """Wins per qualified lead (1 when effects are measured on wins)."""
+    if d.target == "qualified" and d.qualified.sum():
+        return float((d.won & d.qualified).sum() / d.qualified.sum())
+    return 1.0
+
+
+def _value_of_wins(d: _Data, wins: float) -> tuple[float, dict]:
+    """Like :func:`_value_of` for an estimate in wins rather than the target."""
+    per = _won_per_target(d)
+    return _value_of(d, wins / per if per > 0 else 0.0)
+
+
+def _outcome_missing(d: _Data) -> list[str]:
+    """What is missing to measure conversion at all ([] when it can be measured)."""
+    return [] if d.has_outcome or d.has_qualified else ["outcome"]
+
+
+def _settled(d: _Data, s: Settings) -> pl.Expr:
+    """Leads created at least ``settle_days`` before the export's end (True without times)."""
+    dtype = d.leads.schema.get("created_at")
+    if d.end is None or not isinstance(dtype, pl.Datetime):
+        return pl.lit(True)
+    cutoff = pl.lit(d.end - dt.timedelta(days=s.settle_days)).cast(pl.Datetime("us"))
+    if dtype.time_zone:
+        cutoff = cutoff.dt.replace_time_zone(dtype.time_zone)
+    return (pl.col("created_at") <= cutoff).fill_null(True)
+
+
+def _cant(place: str, missing: Sequence[str], why: str, evidence: dict | None = None
+          ) -> Finding:
+    return Finding(place, "cant_tell", f"Can't tell: {why}", missing=list(missing),
+                   evidence=evidence or {})
+
+
+def _few(place: str, why: str, evidence: dict | None = None) -> Finding:
+    """Too little data to test (no field is missing: more leads are)."""
+    return Finding(place, "cant_tell", f"Can't tell: {why}", evidence=evidence or {})
+
+
+def _with(s: Settings, **changes) -> Settings:
+    return dataclasses.replace(s, **changes)
 
 
 def _fmt_ratio(r: float, lo: float, hi: float) -> str:
-    return f"{r:.1f}× (95% CI {lo:.1f}–{hi:.1f})"
+    """``2.7× (95% CI 2.1–3.4)``; two significant digits below 1 (``0.0056×``)."""
+    def f(x: float) -> str:
+        return f"{x:.1f}" if x >= 0.95 else f"{x:.2g}"
+    return f"{f(r)}× (95% CI {f(lo)}–{f(hi)})"
+
+
+def _verb(d: _Data) -> str:
+    """What handling effects are measured on, as a verb: ``qualify`` or ``win``."""
+    return "qualify" if d.target == "qualified" else "win"
 
 
 def _counts_by(frame: pl.DataFrame, by: str, flag: pl.Expr, among: pl.Expr | None = None
@@ -253,12 +334,13 @@ def _counts_by(frame: pl.DataFrame, by: str, flag: pl.Expr, among: pl.Expr | Non
 
 def _speed(d: _Data, s: Settings, now: dt.datetime | None) -> Finding:
     need = [f for f in ("created_at", "first_response_at") if f not in d.cols]
-    if need or not d.has_outcome and not d.has_qualified:
-        return _cant("speed", need or ["outcome"], "no first-touch times or no outcomes; "
-                     "load the activities export (calls, e-mails with times).")
+    if need or _outcome_missing(d):
+        return _cant("speed", need or _outcome_missing(d),
+                     "no first-touch times or no outcomes; load the activities export "
+                     "(calls, e-mails with times) and the outcomes.")
     from funnel.response import response_times
 
-    t = response_times(d.leads, now=now)
+    t = response_times(d.leads, now=d.end)
     frame = d.leads.select(pl.col("source").cast(pl.String).fill_null(NONE) if "source"
                            in d.cols else pl.lit(NONE).alias("source")).with_columns(
         t["response_hours"].alias("h"), pl.Series("y", _target(d)))
@@ -273,33 +355,43 @@ def _speed(d: _Data, s: Settings, now: dt.datetime | None) -> Finding:
     slow = pl.col("h") >= s.slow_hours
     st = strata(fast, slow)
     n_fast, n_slow = int(st["n1"].sum()), int(st["n0"].sum())
+    k_fast, k_slow = int(st["a"].sum()), int(st["c"].sum())
+    ev = {"n": n_fast + n_slow, "n_fast": n_fast, "n_slow": n_slow,
+          f"{d.target}_fast": k_fast, f"{d.target}_slow": k_slow,
+          "rate_fast": k_fast / n_fast if n_fast else None,
+          "rate_slow": k_slow / n_slow if n_slow else None}
     if n_fast < s.min_n or n_slow < s.min_n:
-        return Finding("speed", "no_evidence", "Too few leads answered within "
-                       f"{s.fast_hours:g} h or after {s.slow_hours:g} h to compare.",
-                       evidence={"n_fast": n_fast, "n_slow": n_slow})
-    ratio, lo, hi = mh_risk_ratio(st)
-    crude = rate_ratio(int(st["a"].sum()), n_fast, int(st["c"].sum()), n_slow)
-    ev = {"effect": ratio, "ci_low": lo, "ci_high": hi, "n": n_fast + n_slow,
-          "n_fast": n_fast, "n_slow": n_slow, "crude_ratio": crude[0],
-          "measure": f"{d.target} rate, first touch < {s.fast_hours:g} h vs ≥ "
-                     f"{s.slow_hours:g} h, adjusted for source (Mantel–Haenszel)"}
-    if ratio is None or lo is None or not (lo > 1 and ratio >= s.min_ratio):
-        return Finding("speed", "no_evidence", "Conversion does not fall measurably with "
-                       "response time here.", evidence=ev)
+        return _few("speed", f"only {n_fast:,} leads answered within {s.fast_hours:g} h and "
+                    f"{n_slow:,} after {s.slow_hours:g} h (need {s.min_n} each).", ev)
+    ratio, lo, hi = mh_risk_ratio(st, z=normal_quantile(1 - s.alpha / 2))
+    crude = rate_ratio(k_fast, n_fast, k_slow, n_slow)
+    ev.update({"effect": ratio, "ci_low": lo, "ci_high": hi, "crude_ratio": crude[0],
+               "measure": f"{d.target} rate, first touch < {s.fast_hours:g} h vs ≥ "
+                          f"{s.slow_hours:g} h, adjusted for source (Mantel–Haenszel)"})
+    if ratio is None or lo is None:
+        return Finding("speed", "no_evidence", f"Too few leads {_verb(d)} in either "
+                       "response window to compare them.", evidence=ev)
+    if not (lo > 1 and ratio >= s.min_ratio):
+        return Finding("speed", "no_evidence", f"Leads answered within {s.fast_hours:g} h "
+                       f"{_verb(d)} {_fmt_ratio(ratio, lo, hi)} as often as those "
+                       f"answered after {s.slow_hours:g} h ({n_fast:,} and {n_slow:,} leads): "
+                       "no effect large enough to matter.", evidence=ev)
     # what is at stake: every lead answered after the fast window, at the fast rate
     late = pl.col("h") >= s.fast_hours
-    st_late = strata(fast, late)
-    r_late, _, _ = mh_risk_ratio(st_late)
-    late_rows = touched.filter(late)
-    extra = late_rows["y"].sum() * max(0.0, (r_late or 1.0) - 1.0)
+    r_late, _, _ = mh_risk_ratio(strata(fast, late))
+    late_y = int(touched.filter(late)["y"].sum())
+    extra = late_y * max(0.0, (r_late or 1.0) - 1.0)
     severity, value = _value_of(d, float(extra))
     ev.update(value)
+    ev["at_stake_note"] = (f"estimate: leads answered after {s.fast_hours:g} h converting "
+                           f"as those answered sooner (same sources)")
     culprit = _speed_culprit(d, t, s)
     ev.update({k: v for k, v in culprit.items() if k.startswith("median")})
     who = culprit.get("window_label", "")
-    headline = (f"Leads answered within {s.fast_hours:g} h reach {d.target} "
+    headline = (f"Leads answered within {s.fast_hours:g} h {_verb(d)} "
                 f"{_fmt_ratio(ratio, lo, hi)} as often as those answered after "
-                f"{s.slow_hours:g} h (same sources compared)"
+                f"{s.slow_hours:g} h ({k_fast / n_fast:.1%} of {n_fast:,} vs "
+                f"{k_slow / n_slow:.1%} of {n_slow:,}, same sources compared)"
                 + (f"; {who} wait longest." if who else "."))
     named = {k: v for k, v in culprit.items() if k in ("window", "owner")}
     return Finding("speed", "problem", headline, severity, named, ev)
@@ -346,23 +438,35 @@ def _speed_culprit(d: _Data, t: pl.DataFrame, s: Settings) -> dict:
 
 def _follow_up(d: _Data, s: Settings) -> Finding:
     need = [f for f in ("first_response_at", "owner") if f not in d.cols]
-    if need:
-        return _cant("follow_up", need, "no first-touch times or no owners; load the "
-                     "activities export and the lead owner.")
-    leads = d.leads.with_columns(pl.Series("y", _target(d)))
+    if "owner" in d.cols and not _lead_owner_known(d):
+        need.append("owner")
+    if need or _outcome_missing(d):
+        return _cant("follow_up", need or _outcome_missing(d),
+                     "no first-touch times, owners or outcomes; load the activities export, "
+                     "the lead owner and the outcomes.")
+    # leads still new at the export may simply not have been worked yet
+    leads = d.leads.with_columns(pl.Series("y", _target(d))).filter(_settled(d, s))
     never = pl.col("first_response_at").is_null()
     n_never = int(leads.select(never.sum()).item())
     touched_n = leads.height - n_never
     y_never = int(leads.filter(never)["y"].sum())
     y_touched = int(leads.filter(~never)["y"].sum())
-    gate = rate_ratio(y_never, n_never, y_touched, touched_n)
     ev = {"never_touched": n_never, "n": leads.height,
+          "left_out_recent": d.leads.height - leads.height,
           "never_touched_share": n_never / leads.height if leads.height else None,
           f"{d.target}_rate_never": y_never / n_never if n_never else None,
           f"{d.target}_rate_touched": y_touched / touched_n if touched_n else None}
-    if gate[0] is None or gate[2] is None or gate[2] >= 1 or n_never < s.min_n:
-        return Finding("follow_up", "no_evidence", "Leads without a sales touch do not "
-                       "convert measurably worse, or there are too few to tell.", evidence=ev)
+    if n_never < s.min_n or touched_n < s.min_n:
+        return _few("follow_up", f"{n_never:,} leads never touched and {touched_n:,} touched "
+                    f"(need {s.min_n} of each, leads of the last {s.settle_days:g} days "
+                    "left out).", ev)
+    gate = rate_ratio(y_never, n_never, y_touched, touched_n,
+                      z=normal_quantile(1 - s.alpha / 2))
+    ev.update({"touch_ratio": gate[0], "touch_ratio_low": gate[1], "touch_ratio_high": gate[2]})
+    if gate[0] is None or gate[2] is None or gate[2] >= 1:
+        return Finding("follow_up", "no_evidence", f"{n_never / leads.height:.0%} of "
+                       f"{leads.height:,} leads were never touched, but they do not "
+                       f"{_verb(d)} measurably less often than touched ones.", evidence=ev)
     assigned = leads.filter(pl.col("owner").is_not_null())
     tests = [("never touched", _counts_by(assigned, "owner", never))]
     if "touches" in d.cols:
@@ -375,87 +479,147 @@ def _follow_up(d: _Data, s: Settings) -> Finding:
         res = vs_rest(counts, group="owner", higher=True, settings=s, family=family)
         flagged += [(what, r) for r in res.filter(pl.col("flagged")).to_dicts()]
     if not flagged:
-        return Finding("follow_up", "no_evidence", f"{ev['never_touched_share']:.0%} of leads "
-                       "were never touched, spread evenly over the reps.", evidence=ev)
+        return Finding("follow_up", "no_evidence", f"{n_never / leads.height:.0%} of "
+                       f"{leads.height:,} leads were never touched, spread evenly over the "
+                       "reps; no rep gives up after one attempt markedly more often.",
+                       evidence=ev)
     what, top = max(flagged, key=lambda x: x[1]["k"] - x[1]["n"] * x[1]["rest_rate"])
     p_t = y_touched / touched_n
     p_n = y_never / n_never
+    # at stake: the flagged reps' excess untouched leads, at the touched-vs-untouched gap
     excess = sum(max(0.0, r["k"] - r["n"] * r["rest_rate"]) for w, r in flagged
                  if w == "never touched")
     severity, value = _value_of(d, excess * max(0.0, p_t - p_n))
     ev.update({"effect": top["ratio"], "ci_low": top["ci_low"], "ci_high": top["ci_high"],
-               "owner_n": top["n"], "owner_share": top["rate"], "others_share": top["rest_rate"],
+               "owner_n": top["n"], "owner_k": top["k"], "owner_share": top["rate"],
+               "others_share": top["rest_rate"], "family": family,
+               "flagged": [{"owner": r["owner"], "what": w, "k": r["k"], "n": r["n"],
+                            "share": r["rate"], "ratio": r["ratio"], "ci_low": r["ci_low"],
+                            "ci_high": r["ci_high"]} for w, r in flagged],
                "measure": f"share of the owner's leads {what} vs other reps "
-                          "(Bonferroni over reps)", **value})
-    headline = (f"{top['owner']}: {top['rate']:.0%} of leads {what} vs {top['rest_rate']:.0%} "
-                f"for other reps ({_fmt_ratio(top['ratio'], top['ci_low'], top['ci_high'])}); "
-                f"untouched leads reach {d.target} {p_n:.1%} vs {p_t:.1%} when touched.")
-    owners = sorted({r["owner"] for _, r in flagged})
+                          f"(Bonferroni over {family} rep × test comparisons)", **value})
+    ev["at_stake_note"] = ("estimate: the excess untouched leads converting as touched ones")
+    headline = (f"{top['owner']}: {top['rate']:.0%} of {top['n']:,} leads {what} vs "
+                f"{top['rest_rate']:.0%} for other reps "
+                f"({_fmt_ratio(top['ratio'], top['ci_low'], top['ci_high'])}); untouched "
+                f"leads {_verb(d)} {p_n:.1%} of the time vs {p_t:.1%} when touched.")
+    owners = list(dict.fromkeys([top["owner"]] + [r["owner"] for _, r in flagged]))
     return Finding("follow_up", "problem", headline, severity,
                    {"owner": ", ".join(owners)}, ev)
+
+
+def _first_worker(d: _Data) -> pl.Series | None:
+    """Per lead: who did its first activity (null when never worked or unknown)."""
+    acts = d.ds.activities
+    if acts is None or not {"owner", "at", "lead_id"} <= set(acts.columns):
+        return None
+    first = (acts.filter(pl.col("owner").is_not_null() & pl.col("at").is_not_null())
+             .sort("at").group_by("lead_id").agg(pl.col("owner").cast(pl.String).first()
+                                                 .alias("_by")))
+    return (d.leads.select(pl.col("lead_id")).join(first, on="lead_id", how="left",
+                                                   maintain_order="left")["_by"])
+
+
+def _gap(frame: pl.DataFrame, flag: str) -> float:
+    """Target rate of leads without ``flag`` minus with it (0 when not positive)."""
+    g = frame.group_by(flag).agg(pl.col("y").mean())
+    rates = dict(g.iter_rows())
+    if rates.get(True) is None or rates.get(False) is None:
+        return 0.0
+    return max(0.0, float(rates[False]) - float(rates[True]))
+
+
+def _lead_owner_known(d: _Data) -> bool:
+    """Whether leads carry their own owner (not only one copied from their deals, which
+    would make "unassigned" mean "has no deal")."""
+    return "owner" in d.cols and (d.ds.mapping is None or "owner" in d.ds.mapping.leads
+                                  or not d.ds.mapping.leads)
 
 
 def _routing(d: _Data, s: Settings) -> Finding:
     if "owner" not in d.cols:
         return _cant("routing", ["owner"], "no lead owner in the export.")
-    leads = d.leads.with_columns(pl.Series("y", _target(d)))
-    assigned = leads.filter(pl.col("owner").is_not_null())
-    tests: list[tuple[str, pl.DataFrame]] = []
+    if not _lead_owner_known(d):
+        return _cant("routing", ["owner"], "the lead table has no owner; owners are only "
+                     "known for leads that got a deal.")
+    leads = d.leads.with_columns(pl.Series("y", _target(d)),
+                                 pl.col("owner").cast(pl.String))
+    first_by = _first_worker(d)
+    if first_by is not None:
+        leads = leads.with_columns(first_by.alias("_by"))
+    tests: list[tuple[str, str, pl.DataFrame, pl.DataFrame]] = []
     if "assigned_at" in d.cols and "created_at" in d.cols:
-        late = (pl.col("assigned_at") - pl.col("created_at")).dt.total_seconds() >= 3600
-        tests.append(("assigned an hour or more after arrival",
-                      _counts_by(assigned, "owner", late,
-                                 among=pl.col("assigned_at").is_not_null())))
-    if d.ds.activities is not None and "owner" in d.ds.activities.columns:
-        from funnel.routing import reassignments
-
-        ra = reassignments(d.ds).filter(pl.col("owner") != NONE)
-        tests.append(("first worked by another rep",
-                      ra.select(pl.col("owner"), pl.col("first_by_other").cast(pl.Int64)
-                                .alias("k"), pl.col("worked").cast(pl.Int64).alias("n"))))
-    if not tests:
-        return _cant("routing", ["assigned_at", "activities.owner"], "no assignment times "
-                     "and no activity owners to see who handled each lead.")
-    family = sum(t.height for _, t in tests)
-    flagged = []
-    for what, counts in tests:
-        res = vs_rest(counts, group="owner", higher=True, settings=s, family=family)
-        flagged += [(what, r) for r in res.filter(pl.col("flagged")).to_dicts()]
+        among = leads.filter(pl.col("owner").is_not_null() & pl.col("assigned_at").is_not_null()
+                             & pl.col("created_at").is_not_null()).with_columns(
+            ((pl.col("assigned_at") - pl.col("created_at")).dt.total_seconds() >= 3600)
+            .alias("_f"))
+        tests.append(("assigned an hour or more after arrival", "late_assignment",
+                      _counts_by(among, "owner", pl.col("_f")), among))
+    if first_by is not None:
+        among = leads.filter(pl.col("owner").is_not_null() & pl.col("_by").is_not_null()
+                             ).with_columns((pl.col("_by") != pl.col("owner")).alias("_f"))
+        tests.append(("first worked by another rep", "handed_over",
+                      _counts_by(among, "owner", pl.col("_f")), among))
     unowned = leads.filter(pl.col("owner").is_null())
-    ev: dict = {"n": leads.height, "unassigned": unowned.height}
+    assigned = leads.filter(pl.col("owner").is_not_null())
+    ev: dict = {"n": leads.height, "unassigned": unowned.height,
+                "unassigned_share": unowned.height / leads.height if leads.height else None}
     un = None
-    if unowned.height >= s.min_n and assigned.height >= s.min_n:
+    if not _outcome_missing(d) and unowned.height >= s.min_n and assigned.height >= s.min_n:
         un = rate_ratio(int(unowned["y"].sum()), unowned.height, int(assigned["y"].sum()),
-                        assigned.height)
-        ev["unassigned_ratio"] = un[0]
+                        assigned.height, z=normal_quantile(1 - s.alpha / 2))
+        ev.update({"unassigned_ratio": un[0], "unassigned_ratio_low": un[1],
+                   "unassigned_ratio_high": un[2]})
+    if not tests and un is None:
+        return _cant("routing", ["assigned_at", "activities.owner"], "no assignment times "
+                     "and no activity owners to see who handled each lead.", ev)
+    family = max(1, sum(t.height for _, _, t, _ in tests))
+    flagged = []
+    for what, key, counts, among in tests:
+        res = vs_rest(counts, group="owner", higher=True, settings=s, family=family)
+        flagged += [(what, key, r, among) for r in res.filter(pl.col("flagged")).to_dicts()]
     unassigned_problem = un is not None and un[2] is not None and un[2] < 1 / s.min_ratio
     if not flagged and not unassigned_problem:
         return Finding("routing", "no_evidence", "No rep stands out for late assignment or "
-                       "hand-overs.", evidence=ev)
-    parts, culprits = [], []
+                       "hand-overs" + (f", and the {unowned.height:,} leads without an owner "
+                                       "convert like the rest." if un is not None else "."),
+                       evidence=ev)
+    parts, culprits, at_stake = [], [], 0.0
+    for _what, _key, r, among in flagged:
+        # at stake: the rep's excess affected leads, at the affected-vs-not gap
+        at_stake += max(0.0, r["k"] - r["n"] * r["rest_rate"]) * _gap(among, "_f")
     if flagged:
-        what, top = max(flagged, key=lambda x: x[1]["ratio"])
-        parts.append(f"{top['owner']}: {top['rate']:.0%} of leads {what} vs "
+        what, key, top, _ = max(flagged, key=lambda x: x[2]["ratio"])
+        parts.append(f"{top['owner']}: {top['rate']:.0%} of {top['n']:,} leads {what} vs "
                      f"{top['rest_rate']:.0%} for other reps "
                      f"({_fmt_ratio(top['ratio'], top['ci_low'], top['ci_high'])})")
-        culprits = sorted({r["owner"] for _, r in flagged})
+        culprits = list(dict.fromkeys([top["owner"]] + [r["owner"] for _, _, r, _ in flagged]))
         ev.update({"effect": top["ratio"], "ci_low": top["ci_low"], "ci_high": top["ci_high"],
-                   "owner_n": top["n"], "measure": f"share {what} vs other reps "
-                   "(Bonferroni over reps and tests)"})
+                   "owner_n": top["n"], "owner_k": top["k"], "owner_share": top["rate"],
+                   "others_share": top["rest_rate"], "family": family,
+                   "flagged": [{"owner": r["owner"], "what": w, "k": r["k"], "n": r["n"],
+                                "share": r["rate"], "ratio": r["ratio"], "ci_low": r["ci_low"],
+                                "ci_high": r["ci_high"]} for w, _, r, _ in flagged],
+                   "measure": f"share {what} vs other reps (Bonferroni over {family} rep × "
+                              "test comparisons)"})
     if unassigned_problem:
-        parts.append(f"{unowned.height:,} leads have no owner and reach {d.target} "
-                     f"{un[0]:.2f}× as often as assigned ones")
-        culprits.append("(unassigned)")
+        p_un = float(unowned["y"].mean())
+        p_as = float(assigned["y"].mean())
+        parts.append(f"{unowned.height:,} leads ({unowned.height / leads.height:.0%}) have no "
+                     f"owner and {_verb(d)} {p_un:.1%} of the time vs {p_as:.1%} "
+                     f"({_fmt_ratio(un[0], un[1], un[2])})")
+        at_stake += unowned.height * max(0.0, p_as - p_un)
         ev.setdefault("effect", un[0])
         ev.setdefault("ci_low", un[1])
         ev.setdefault("ci_high", un[2])
-    affected = sum(r["k"] for _, r in flagged) + (unowned.height if unassigned_problem else 0)
-    p_all = float(_target(d).mean())
-    severity, value = _value_of(d, affected * p_all * 0.5)
+        ev.setdefault("measure", f"{d.target} rate of leads without an owner vs assigned ones")
+    severity, value = _value_of(d, at_stake)
     ev.update(value)
-    ev["at_stake_note"] = "assumes half the conversion of affected leads is lost (estimate)"
-    return Finding("routing", "problem", "; ".join(parts) + ".", severity,
-                   {"owner": ", ".join(culprits)}, ev)
+    ev["at_stake_note"] = ("estimate: affected leads converting as unaffected ones")
+    culprit = {"owner": ", ".join(culprits)} if culprits else {}
+    if unassigned_problem:
+        culprit["unassigned"] = f"{unowned.height:,} leads"
+    return Finding("routing", "problem", "; ".join(parts) + ".", severity, culprit, ev)
 
 
 def _profile_fit(d: _Data, profile):
@@ -465,20 +629,26 @@ def _profile_fit(d: _Data, profile):
 
 
 def _held_out_profile(d: _Data, s: Settings):
-    """A profile learned on half the leads and checked on the other half (honest)."""
-    from funnel.learned import LearnedProfile
+    """A profile learned on half the leads and checked on the other half (honest).
 
-    if not d.ds.attributes or not d.has_outcome:
+    Fields sales fills in after the handoff (status, tags, quality, activity …) are left
+    out: they describe the outcome, not the lead.
+    """
+    from funnel.learned import PROCESS_PATTERN, LearnedProfile
+
+    attributes = [a for a in d.ds.attributes
+                  if not PROCESS_PATTERN.search(a) and not CHANNEL_PATTERN.search(a)]
+    if not attributes or not d.has_outcome or d.leads.height < 4 * s.min_n:
         return None, None
     rng = np.random.default_rng(11)
     half = rng.random(d.leads.height) < 0.5
     train = d.leads.filter(pl.Series(half))
     test = d.leads.filter(pl.Series(~half))
     try:
-        learned = LearnedProfile(min_support=s.min_n).fit(train, attributes=d.ds.attributes)
+        learned = LearnedProfile(min_support=s.min_n).fit(train, attributes=attributes)
+        prof = learned.profile(max_criteria=3, name="Learned (held-out check)")
     except ValueError:
         return None, None
-    prof = learned.profile(max_criteria=3, name="Learned (held-out check)")
     if not prof.criteria:
         return None, None
     from funnel.profile import ProfileFit
@@ -491,16 +661,17 @@ def _profile(d: _Data, s: Settings, profile) -> Finding:
     if not d.has_outcome:
         return _cant("profile", ["outcome"], "no outcomes, so fit cannot be tied to winning.")
     basis = "stated profile"
+    check = None
     if profile is None or not getattr(profile, "criteria", None):
         profile, check = _held_out_profile(d, s)
         if profile is None:
+            if not d.ds.attributes:
+                return _cant("profile", ["profile", "lead attributes"], "the export has no "
+                             "lead attributes (industry, size, job title …) to judge fit by.")
             return _cant("profile", ["profile"], "no closable-lead profile was given and no "
-                         "attribute separates winners; describe the profile on the Profile "
-                         "page.")
+                         "lead attribute separates winners on its own; describe the profile "
+                         "on the Profile page.")
         basis = "profile learned from half the leads, checked on the other half"
-        rr = check.rate_ratio_
-    else:
-        check = None
     fit = _profile_fit(d, profile)
     rr = check.rate_ratio_ if check is not None else fit.rate_ratio_
     ev = {"profile": profile.name, "basis": basis, "in_profile_share": fit.share_,
@@ -539,17 +710,24 @@ def _profile(d: _Data, s: Settings, profile) -> Finding:
     p_out = o["out of profile"]["win_rate"] or 0.0
     missing_in = sum(r["n"] * r["rest_rate"] - r["k"] for _, r in flagged)
     wins = max(0.0, missing_in) * max(0.0, p_in - p_out)
-    won_per_target = 1.0
-    if d.target == "qualified" and d.won.sum():
-        won_per_target = float((d.won & d.qualified).sum() / d.qualified.sum())
-    severity, value = _value_of(d, wins / won_per_target if won_per_target else wins)
+    severity, value = _value_of_wins(d, wins)
     ev.update({"effect": top["ratio"], "ci_low": top["ci_low"], "ci_high": top["ci_high"],
-               f"{dim}_n": top["n"], f"{dim}_in_profile_share": top["rate"],
-               "others_in_profile_share": top["rest_rate"],
-               "measure": f"in-profile share of the {dim} vs the rest (Bonferroni)", **value})
+               f"{dim}_n": top["n"], f"{dim}_in_profile": top["k"],
+               f"{dim}_in_profile_share": top["rate"],
+               "others_in_profile_share": top["rest_rate"], "family": family,
+               "win_rate_in_profile": p_in, "win_rate_out_of_profile": p_out,
+               "flagged": [{dd: r[dd], "k": r["k"], "n": r["n"], "share": r["rate"],
+                            "ratio": r["ratio"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
+                           for dd, r in flagged],
+               "measure": f"in-profile share of the {dim} vs the rest (Bonferroni over "
+                          f"{family} sources and campaigns)", **value})
+    ev["at_stake_note"] = ("estimate: the flagged sources sending in-profile leads at the "
+                           "others' share, winning at the in-profile rate")
     headline = (f"{top[dim]} sends {top['n']:,} leads, {top['rate']:.1%} in profile vs "
-                f"{top['rest_rate']:.1%} elsewhere; in-profile leads win "
-                f"{_fmt_ratio(rr[0], rr[1], rr[2])} as often.")
+                f"{top['rest_rate']:.1%} elsewhere "
+                f"({_fmt_ratio(top['ratio'], top['ci_low'], top['ci_high'])}); in-profile "
+                f"leads win {p_in:.1%} vs {p_out:.1%} ({_fmt_ratio(rr[0], rr[1], rr[2])}"
+                f"{', held-out check' if check is not None else ''}).")
     culprit: dict[str, str] = {}
     for dd, r in flagged:  # sorted: the largest shortfall of each kind first
         culprit.setdefault(dd, r[dd])
@@ -563,23 +741,57 @@ def _definition(d: _Data, s: Settings, profile) -> Finding:
     if not d.has_outcome:
         return _cant("definition", ["outcome"], "no outcomes to test the profile against.")
     fit = _profile_fit(d, profile)
-    ratio, lo, hi = fit.rate_ratio_
-    ev = {"profile": profile.name, "effect": ratio, "ci_low": lo, "ci_high": hi, "n": fit.n_,
-          "in_profile": fit.in_n_, "measure": "win rate in vs out of the stated profile"}
-    if fit.in_n_ < s.min_n or fit.n_ - fit.in_n_ < s.min_n or ratio is None:
-        return Finding("definition", "no_evidence", "Too few leads in (or out of) the stated "
-                       "profile to test it.", evidence=ev)
-    if lo > 1:
-        return Finding("definition", "no_evidence", f"The stated profile predicts winning: "
-                       f"{_fmt_ratio(ratio, lo, hi)}.", evidence=ev)
+    ratio, lo, hi = rate_ratio(int((d.won & fit.in_profile_).sum()), fit.in_n_,
+                               int((d.won & ~fit.in_profile_).sum()), fit.n_ - fit.in_n_,
+                               z=normal_quantile(1 - s.alpha / 2))
+    won_in = int((d.won & fit.in_profile_).sum())
     won_out = int((d.won & ~fit.in_profile_).sum())
-    won_all = int(d.won.sum()) or 1
-    ev["wins_outside_profile"] = won_out
+    ev = {"profile": profile.name, "effect": ratio, "ci_low": lo, "ci_high": hi, "n": fit.n_,
+          "in_profile": fit.in_n_, "won_in_profile": won_in, "won_outside_profile": won_out,
+          "measure": "win rate in vs out of the stated profile (a useful profile lifts it "
+                     f"at least {s.min_ratio:g}×)"}
+    if fit.in_n_ < s.min_n or fit.n_ - fit.in_n_ < s.min_n or ratio is None:
+        return _few("definition", f"{fit.in_n_:,} leads in and {fit.n_ - fit.in_n_:,} out of "
+                    f"the stated profile (need {s.min_n} each).", ev)
+    rates = (f"in-profile leads win {won_in / fit.in_n_:.1%} of {fit.in_n_:,} vs "
+             f"{won_out / (fit.n_ - fit.in_n_):.1%} of {fit.n_ - fit.in_n_:,} outside "
+             f"({_fmt_ratio(ratio, lo, hi)})")
+    if hi >= s.min_ratio:
+        verdict = ("The stated profile predicts winning" if lo > 1 else
+                   "Too little evidence that the stated profile is wrong")
+        return Finding("definition", "no_evidence", f"{verdict}: {rates}.", evidence=ev)
+    won_all = won_in + won_out
+    # at stake: wins from outside the definition, which a team acting on it would turn
+    # away; half of them, as a rough guess of how strictly it is applied
+    severity, value = _value_of_wins(d, 0.5 * won_out)
+    ev.update(value)
+    ev["at_stake_note"] = "estimate: half the wins that come from outside the profile"
+    culprit = {"profile": profile.name}
+    weakest = _weakest_criterion(d, fit)
+    if weakest:
+        culprit["criterion"] = weakest
     return Finding("definition", "problem",
-                   f"The profile '{profile.name}' does not separate winners: in-profile leads "
-                   f"win {_fmt_ratio(ratio, lo, hi)} as often as the rest; "
-                   f"{won_out / won_all:.0%} of wins come from outside it.",
-                   min(1.0, 0.5 * won_out / won_all), {"profile": profile.name}, ev)
+                   f"The profile '{profile.name}' does not separate winners: {rates}; "
+                   f"{won_out / max(1, won_all):.0%} of {won_all:,} wins come from outside it.",
+                   severity, culprit, ev)
+
+
+def _weakest_criterion(d: _Data, fit) -> str | None:
+    """The stated criterion whose matching leads win least above the rest (if known)."""
+    matches = getattr(fit, "matches_", None)
+    if not matches:
+        return None
+    best = None
+    for m in matches:
+        if not m.checked:
+            continue
+        ok = np.asarray(m.meets, dtype=bool)
+        if ok.sum() == 0 or (~ok).sum() == 0:
+            continue
+        lift = d.won[ok].mean() / max(d.won[~ok].mean(), 1e-9)
+        if best is None or lift < best[0]:
+            best = (lift, m.criterion.describe())
+    return best[1] if best else None
 
 
 def _owner_stage_counts(d: _Data, among: np.ndarray, success: np.ndarray) -> pl.DataFrame:
@@ -613,29 +825,38 @@ def _pipeline(d: _Data, s: Settings) -> tuple[Finding, set[str]]:
     early = vs_rest(_owner_stage_counts(d, reached.astype(bool), opp), group="owner",
                     higher=True, settings=s)
     close = vs_rest(_owner_stage_counts(d, closed_opp, d.won), group="owner", higher=False,
-                    settings=s.__class__(**{**s.__dict__, "min_ratio": 1.0}))
+                    settings=_with(s, min_ratio=1.0))
+    stage = earlier.upper()
+    if early.height == 0 or close.height == 0:
+        return _few("pipeline", f"no two reps with {s.min_n}+ {stage} leads and closed "
+                    "opportunities to compare."), set()
     bad_close = set(close.filter(pl.col("flagged"))["owner"].to_list())
     hits = early.filter(pl.col("flagged") & pl.col("owner").is_in(list(bad_close)))
     if hits.height == 0:
         return Finding("pipeline", "no_evidence", "No rep opens opportunities markedly earlier "
-                       "than the others while closing fewer of them."), set()
+                       f"than the others while closing fewer of them ({early.height} reps "
+                       "compared).", evidence={"reps_compared": early.height}), set()
     top = hits.row(0, named=True)
     c = close.filter(pl.col("owner") == top["owner"]).row(0, named=True)
     lost_opps = c["n"] - c["k"]
-    extra = max(0.0, c["n"] * c["rest_rate"] - c["k"])
-    severity, value = _value_of(d, extra if d.target == "won" else extra / max(
-        1e-9, float((d.won & d.qualified).sum() / max(1, d.qualified.sum()))))
+    # at stake: the rep's closed opportunities won at the other reps' close rate
+    extra_wins = max(0.0, c["n"] * c["rest_rate"] - c["k"])
+    severity, value = _value_of_wins(d, extra_wins)
     ev = {"effect": top["ratio"], "ci_low": top["ci_low"], "ci_high": top["ci_high"],
-          "n": top["n"], "opportunity_share": top["rate"], "others_share": top["rest_rate"],
+          "n": top["n"], "opportunities": top["k"], "opportunity_share": top["rate"],
+          "others_share": top["rest_rate"], "closed_opportunities": c["n"], "won": c["k"],
           "close_rate": c["rate"], "others_close_rate": c["rest_rate"],
           "close_ratio": c["ratio"], "close_ci_low": c["ci_low"], "close_ci_high": c["ci_high"],
-          "lost_opportunities": lost_opps,
-          "measure": f"share of {earlier.upper()} leads turned into opportunities vs other reps "
-                     "(Bonferroni), and their close rate", **value}
-    headline = (f"{top['owner']} turns {top['rate']:.0%} of {earlier.upper()} leads into "
-                f"opportunities vs {top['rest_rate']:.0%} for other reps, and wins "
-                f"{c['rate']:.0%} of them once closed vs {c['rest_rate']:.0%}: pipeline that "
-                "does not realise.")
+          "lost_opportunities": lost_opps, "reps_compared": early.height,
+          "measure": f"share of {stage} leads turned into opportunities vs other reps "
+                     f"(Bonferroni over {early.height} reps), and their close rate", **value,
+          "at_stake_note": "estimate: the rep's closed opportunities won at the others' rate"}
+    headline = (f"{top['owner']} turns {top['rate']:.0%} of {top['n']:,} {stage} leads into "
+                f"opportunities vs {top['rest_rate']:.0%} for other reps "
+                f"({_fmt_ratio(top['ratio'], top['ci_low'], top['ci_high'])}), and wins "
+                f"{c['rate']:.0%} of {c['n']:,} once closed vs {c['rest_rate']:.0%} "
+                f"({_fmt_ratio(c['ratio'], c['ci_low'], c['ci_high'])}): pipeline that does "
+                "not realise.")
     return Finding("pipeline", "problem", headline, severity, {"owner": top["owner"]},
                    ev), set(hits["owner"].to_list())
 
@@ -652,102 +873,165 @@ def _readiness(d: _Data, s: Settings, pipeline_owners: set[str]) -> Finding:
     among = d.qualified & closed
     close = vs_rest(_owner_stage_counts(d, among, d.won), group="owner", higher=False,
                     settings=s)
+    if close.height == 0:
+        return _few("readiness", f"no two reps with {s.min_n}+ closed qualified leads to "
+                    "compare.")
     qual = vs_rest(_owner_stage_counts(d, np.ones(d.leads.height, bool), d.qualified),
-                   group="owner", higher=False, settings=s.__class__(**{**s.__dict__,
-                                                                         "min_ratio": 1.0}))
+                   group="owner", higher=False, settings=_with(s, min_ratio=1.0))
     poor_qualifiers = set(qual.filter(pl.col("flagged"))["owner"].to_list())
     hits = close.filter(pl.col("flagged") & ~pl.col("owner").is_in(
         list(pipeline_owners | poor_qualifiers)))
     if hits.height == 0:
         return Finding("readiness", "no_evidence", "Qualified leads close at similar rates "
-                       "across reps.")
+                       f"across reps ({close.height} reps compared).",
+                       evidence={"reps_compared": close.height})
     top = hits.row(0, named=True)
     q = qual.filter(pl.col("owner") == top["owner"])
-    extra = max(0.0, top["n"] * top["rest_rate"] - top["k"])
-    severity, value = _value_of(d, extra if d.target == "won" else extra / max(
-        1e-9, float((d.won & d.qualified).sum() / max(1, d.qualified.sum()))))
+    extra_wins = max(0.0, top["n"] * top["rest_rate"] - top["k"])
+    severity, value = _value_of_wins(d, extra_wins)
     ev = {"effect": top["ratio"], "ci_low": top["ci_low"], "ci_high": top["ci_high"],
-          "n": top["n"], "close_rate": top["rate"], "others_close_rate": top["rest_rate"],
+          "n": top["n"], "won": top["k"], "close_rate": top["rate"],
+          "others_close_rate": top["rest_rate"], "reps_compared": close.height,
           "qualified_rate": q["rate"][0] if q.height else None,
           "others_qualified_rate": q["rest_rate"][0] if q.height else None,
-          "measure": "win rate of qualified, closed leads vs other reps (Bonferroni)", **value}
-    headline = (f"{top['owner']} qualifies as well as the others but wins {top['rate']:.0%} of "
-                f"closed qualified leads vs {top['rest_rate']:.0%} "
-                f"({_fmt_ratio(top['ratio'], top['ci_low'], top['ci_high'])}): conversations "
-                "stall before the sale.")
+          "measure": "win rate of qualified, closed leads vs other reps "
+                     f"(Bonferroni over {close.height} reps)", **value,
+          "at_stake_note": "estimate: the rep's closed qualified leads won at the others' rate"}
+    qtext = (f" ({q['rate'][0]:.0%} of leads vs {q['rest_rate'][0]:.0%})" if q.height else "")
+    ratio = _fmt_ratio(top["ratio"], top["ci_low"], top["ci_high"])
+    headline = (f"{top['owner']} qualifies leads at least as often as the others{qtext} but "
+                f"wins {top['rate']:.0%} of {top['n']:,} closed qualified leads vs "
+                f"{top['rest_rate']:.0%} ({ratio}): conversations stall before the sale.")
     return Finding("readiness", "problem", headline, severity, {"owner": top["owner"]}, ev)
 
 
 def _message(d: _Data, s: Settings) -> Finding:
-    dim = "campaign" if "campaign" in d.cols else "source" if "source" in d.cols else None
-    need = [f for f in ("lost_reason",) if f not in d.cols] + ([] if dim else ["campaign"])
+    dim = ("campaign" if d.ds.has("campaign") else "source" if d.ds.has("source") else None)
+    need = ([] if d.ds.has("lost_reason") else ["lost_reason"]) + ([] if dim else ["campaign"])
     if need:
         return _cant("message", need, "no loss or disqualification reasons, or no campaigns.")
-    leads = d.leads.with_columns(pl.col("lost_reason").cast(pl.String).str.strip_chars()
-                                 .alias("_r"), pl.col(dim).cast(pl.String).fill_null(NONE)
-                                 .alias("_g"))
-    reasons = (leads.filter(pl.col("_r").is_not_null()).group_by("_r").len()
-               .filter(pl.col("len") >= s.min_n)["_r"].to_list())
+    leads = d.leads.select(pl.col("lost_reason").cast(pl.String).str.strip_chars()
+                           .alias("_r"), pl.col(dim).cast(pl.String).fill_null(NONE)
+                           .alias("_g"))
+    given = leads.filter(pl.col("_r").is_not_null() & (pl.col("_r") != ""))
+    if given.height < 2 * s.min_n:
+        return _few("message", f"only {given.height:,} leads have a loss or "
+                    f"disqualification reason (need {2 * s.min_n}).")
+    reasons = (given.group_by("_r").len().filter(pl.col("len") >= s.min_n)
+               .sort("len", descending=True)["_r"].to_list())
+    per_group = leads.group_by("_g").len().rename({"_g": dim, "len": "leads"})
+    # the reason mix of each campaign's lost/disqualified leads against the others': a
+    # campaign that merely loses more leads (worse fit) does not shift its mix
     tables = []
     for r in reasons:
-        counts = leads.group_by("_g").agg((pl.col("_r") == r).fill_null(False).sum()
-                                          .cast(pl.Int64).alias("k"),
+        counts = given.group_by("_g").agg((pl.col("_r") == r).sum().cast(pl.Int64).alias("k"),
                                           pl.len().cast(pl.Int64).alias("n"))
         tables.append((r, counts.rename({"_g": dim})))
-    family = sum(t.filter(pl.col("n") >= s.min_n).height for _, t in tables)
-    settings = s.__class__(**{**s.__dict__, "min_ratio": max(2.0, s.min_ratio)})
+    family = max(1, sum(t.filter((pl.col("n") >= s.min_n)
+                                 & (given.height - pl.col("n") >= s.min_n)).height
+                        for _, t in tables))
+    settings = _with(s, min_ratio=max(2.0, s.min_ratio))
     flagged = []
     for r, counts in tables:
         res = vs_rest(counts, group=dim, higher=True, settings=settings, family=family)
         flagged += [(r, row) for row in res.filter(pl.col("flagged") & (pl.col(dim) != NONE))
                     .to_dicts()]
+    ev: dict = {"n": given.height, "reasons_tested": len(reasons), "family": family}
     if not flagged:
-        return Finding("message", "no_evidence", "Loss and disqualification reasons are "
-                       f"spread evenly over {dim}s.")
+        return Finding("message", "no_evidence", "Loss and disqualification reasons "
+                       f"({given.height:,} leads, {len(reasons)} common reasons) are spread "
+                       f"evenly over {dim}s.", evidence=ev)
     reason, top = max(flagged, key=lambda x: x[1]["k"] - x[1]["n"] * x[1]["rest_rate"])
+    group_leads = int(per_group.filter(pl.col(dim) == top[dim])["leads"].sum())
+    other_leads = leads.height - group_leads
+    rest_k = top["rest_k"]
     excess = max(0.0, top["k"] - top["n"] * top["rest_rate"])
-    p = float(_target(d).mean())
-    severity, value = _value_of(d, excess * p)
-    all_r = leads.filter(pl.col("_r") == reason)
-    share_of_reason = top["k"] / all_r.height if all_r.height else None
-    ev = {"effect": top["ratio"], "ci_low": top["ci_low"], "ci_high": top["ci_high"],
-          "n": top["n"], "reason": reason, "reason_share": top["rate"],
-          "others_reason_share": top["rest_rate"], "share_of_all_such_losses": share_of_reason,
-          "measure": f"share of the {dim}'s leads lost/disqualified for this reason vs other "
-                     f"{dim}s (Bonferroni over {dim} × reason)", **value}
-    headline = (f"'{reason}' hits {top['rate']:.1%} of {top[dim]} leads vs "
-                f"{top['rest_rate']:.1%} elsewhere "
-                f"({_fmt_ratio(top['ratio'], top['ci_low'], top['ci_high'])}): the {dim} "
-                "promises something the product is not.")
+    # at stake: the excess leads lost for this reason, at the overall conversion
+    severity, value = _value_of(d, excess * float(_target(d).mean()))
+    all_r = top["k"] + rest_k
+    ev.update({"effect": top["ratio"], "ci_low": top["ci_low"], "ci_high": top["ci_high"],
+               "reason": reason, f"{dim}_leads": group_leads,
+               f"{dim}_with_reason": top["n"], f"{dim}_this_reason": top["k"],
+               "reason_share": top["rate"], "others_reason_share": top["rest_rate"],
+               "share_of_leads": top["k"] / group_leads if group_leads else None,
+               "others_share_of_leads": rest_k / other_leads if other_leads else None,
+               "share_of_all_such_losses": top["k"] / all_r if all_r else None,
+               "flagged": [{dim: row[dim], "reason": r, "k": row["k"], "n": row["n"],
+                            "share": row["rate"], "ratio": row["ratio"],
+                            "ci_low": row["ci_low"], "ci_high": row["ci_high"]}
+                           for r, row in flagged],
+               "measure": f"share of the {dim}'s lost/disqualified leads given this reason vs "
+                          f"other {dim}s' (Bonferroni over {family} {dim} × reason pairs)",
+               **value, "at_stake_note": "estimate: the excess leads lost for this reason, "
+                                         "at the overall conversion rate"})
+    headline = (f"'{reason}' is given for {top['rate']:.0%} of the {top['n']:,} lost or "
+                f"disqualified {top[dim]} leads vs {top['rest_rate']:.0%} elsewhere "
+                f"({_fmt_ratio(top['ratio'], top['ci_low'], top['ci_high'])}), "
+                f"{top['k'] / all_r:.0%} of all such losses: the {dim} promises something "
+                "the product is not.")
     return Finding("message", "problem", headline, severity,
                    {dim: top[dim], "reason": reason}, ev)
 
 
 def _scoring(d: _Data, s: Settings) -> Finding:
-    if "score" not in d.cols or not d.has_outcome:
-        return _cant("scoring", [f for f in ("score", "outcome") if f not in d.cols] or
-                     ["outcome"], "no lead score or no outcomes.")
+    need = [f for f in ("score",) if not d.ds.has(f)] + ([] if d.has_outcome else ["outcome"])
+    if need:
+        return _cant("scoring", need, "no lead score or no outcomes.")
     frame = pl.DataFrame({"score": d.leads["score"].cast(pl.Float64), "won": d.won}).filter(
         pl.col("score").is_not_null() & pl.col("score").is_not_nan())
-    if frame.height < s.min_n or frame["won"].sum() < 5:
-        return Finding("scoring", "no_evidence", "Too few scored winners to judge the score.")
-    auc, lo, hi = auc_interval(frame["score"].to_numpy(), frame["won"].to_numpy())
+    field = d.ds.mapping.leads.get("score") or "score"
+    n_won = int(frame["won"].sum())
+    ev: dict = {"n": frame.height, "won": n_won}
+    if frame["score"].n_unique() < 2:
+        return _cant("scoring", ["score"], f"'{field}' has a single value, so it ranks "
+                     "nothing.", ev)
+    if frame.height < s.min_n or n_won < 5 or frame.height - n_won < 5:
+        return _few("scoring", f"{n_won:,} won and {frame.height - n_won:,} other scored "
+                    "leads (need 5 of each).", ev)
+    auc, lo, hi = auc_interval(frame["score"].to_numpy(), frame["won"].to_numpy(),
+                               z=normal_quantile(1 - s.alpha / 2))
     deciles = frame.with_columns(pl.col("score").qcut(10, labels=None, allow_duplicates=True)
                                  .alias("decile")).group_by("decile").agg(
-        pl.len().alias("leads"), pl.col("won").mean().alias("win_rate"),
-        pl.col("score").min().alias("from")).sort("from")
-    field = d.ds.mapping.leads.get("score") or "score"
-    ev = {"effect": auc, "ci_low": lo, "ci_high": hi, "n": frame.height,
-          "won": int(frame["won"].sum()), "measure": "AUC of the score for winning "
-          "(0.5 = chance; Hanley–McNeil interval)",
-          "win_rate_by_decile": deciles.select("from", "leads", "win_rate").to_dicts()}
-    if hi is None or hi >= s.max_auc:
-        return Finding("scoring", "no_evidence", f"The score separates winners (AUC {auc:.2f}, "
-                       f"95% CI {lo:.2f}–{hi:.2f}).", evidence=ev)
+        pl.len().alias("leads"), pl.col("won").sum().alias("won"),
+        pl.col("won").mean().alias("win_rate"), pl.col("score").min().alias("from")
+    ).sort("from")
+    ev.update({"effect": auc, "ci_low": lo, "ci_high": hi,
+               "measure": "AUC of the score for winning (0.5 = chance; Hanley–McNeil "
+                          f"interval); useful from {s.max_auc:g}",
+               "win_rate_by_decile": deciles.select("from", "leads", "won", "win_rate")
+               .to_dicts()})
+    if hi >= s.max_auc:
+        verdict = ("The score separates winners" if lo > 0.5 else
+                   "Too few scored outcomes to show the score is weak")
+        return Finding("scoring", "no_evidence", f"{verdict}: AUC {auc:.2f} (95% CI "
+                       f"{lo:.2f}–{hi:.2f}; {n_won:,} wins among {frame.height:,} scored "
+                       "leads).", evidence=ev)
+    # at stake: the wins a score-ranked queue puts in its bottom half, scaled by how far
+    # the score is from useful (0 at max_auc, all of them at chance or worse)
+    median = float(frame["score"].median())
+    low_half = frame.filter(pl.col("score") < median)
+    wins_low = int(low_half["won"].sum())
+    weight = min(1.0, max(0.0, (s.max_auc - auc) / (s.max_auc - 0.5)))
+    severity, value = _value_of_wins(d, wins_low * weight * 0.5)
+    ev.update(value)
+    ev.update({"wins_below_median_score": wins_low, "at_stake_note": "estimate: half the "
+               "wins scored below the median, scaled by how far the AUC is from useful"})
     return Finding("scoring", "problem", f"'{field}' barely predicts winning: AUC {auc:.2f} "
-                   f"(95% CI {lo:.2f}–{hi:.2f}; 0.5 is a coin toss), so routing or "
-                   "prioritising by it sends sales the wrong leads.",
-                   min(1.0, 0.2 + (s.max_auc - auc)), {"field": field}, ev)
+                   f"(95% CI {lo:.2f}–{hi:.2f}; 0.5 is a coin toss; {n_won:,} wins among "
+                   f"{frame.height:,} scored leads), so routing or prioritising by it sends "
+                   "sales the wrong leads.", severity, {"field": field}, ev)
+
+
+def _guard(place: str, run, *, pair: bool = False):
+    """Run one place's test; an unexpected failure on odd data becomes *can't tell*
+    (with the error in the evidence) instead of taking the whole diagnosis down."""
+    try:
+        return run()
+    except (ValueError, TypeError, ZeroDivisionError, KeyError, IndexError,
+            pl.exceptions.PolarsError) as exc:
+        f = Finding(place, "cant_tell", "Can't tell: this check could not run on this data "
+                    f"({type(exc).__name__}).", evidence={"error": str(exc)[:300]})
+        return (f, set()) if pair else f
 
 
 # -- public ------------------------------------------------------------------------------
@@ -782,17 +1066,17 @@ def diagnose_places(
     ['speed', 'routing', 'follow_up']
     """
     s = settings or Settings()
-    d = _prepare(ds)
-    pipeline, early_owners = _pipeline(d, s)
+    d = _prepare(ds, now)
+    pipeline, early_owners = _guard("pipeline", lambda: _pipeline(d, s), pair=True)
     out = {
-        "speed": _speed(d, s, now),
-        "routing": _routing(d, s),
-        "follow_up": _follow_up(d, s),
-        "profile": _profile(d, s, profile),
-        "definition": _definition(d, s, profile),
-        "readiness": _readiness(d, s, early_owners),
-        "message": _message(d, s),
-        "scoring": _scoring(d, s),
+        "speed": _guard("speed", lambda: _speed(d, s, now)),
+        "routing": _guard("routing", lambda: _routing(d, s)),
+        "follow_up": _guard("follow_up", lambda: _follow_up(d, s)),
+        "profile": _guard("profile", lambda: _profile(d, s, profile)),
+        "definition": _guard("definition", lambda: _definition(d, s, profile)),
+        "readiness": _guard("readiness", lambda: _readiness(d, s, early_owners)),
+        "message": _guard("message", lambda: _message(d, s)),
+        "scoring": _guard("scoring", lambda: _scoring(d, s)),
         "pipeline": pipeline,
     }
     return [out[p] for p in PLACES]
