@@ -14,6 +14,7 @@ OLIST = ROOT.parent / "shared" / "datasets" / "olist_marketing_funnel"
 
 def _open() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/data.py")
     at.run()
     assert not at.exception, at.exception
     return at

@@ -61,7 +61,9 @@ def test_share_link_opens_read_only_with_the_same_numbers(store_dir):
     ws_id = _shared_link(store_dir)
     viewer = AppTest.from_file(APP, default_timeout=120)
     viewer.query_params["ws"] = ws_id
-    viewer.run()
+    viewer.run()  # the frame opens the workspace on the default page
+    assert viewer.session_state["workspace_id"] == ws_id
+    viewer.switch_page("pages/data.py").run()
     assert not viewer.exception, viewer.exception
     assert _metric(viewer, "Leads") == "2" and _metric(viewer, "Won") == "1"
     assert len(viewer.get("file_uploader")) == 0
@@ -72,7 +74,9 @@ def test_share_link_shows_no_personal_values(store_dir):
     ws_id = _shared_link(store_dir)
     viewer = AppTest.from_file(APP, default_timeout=120)
     viewer.query_params["ws"] = ws_id
-    viewer.run()
+    viewer.run()  # the frame opens the workspace on the default page
+    assert viewer.session_state["workspace_id"] == ws_id
+    viewer.switch_page("pages/data.py").run()
     table = viewer.dataframe[-1].value
     assert "ann@x.example" not in table.to_string() and "Annabel" not in table.to_string()
 

@@ -1,0 +1,84 @@
+"""Diagnosis: where the handoff leaks — one card per place, quality vs handling, what-if."""
+
+import polars as pl
+import streamlit as st
+
+from funnel.charts.verdict import decomposition_chart, quality_handling_chart, score_chart
+from funnel.verdict import mix_vs_handling, pipeline_check, quality_handling, score_check, what_if
+from ui import diagnosis, state
+
+st.title("Diagnosis")
+ds = state.current_dataset()
+profile, note = diagnosis.stated_profile(sample=state.is_sample())
+st.caption(f"{ds.leads.height:,} leads from {ds.label or 'the sample'}. {note}")
+memo = diagnosis.computed(ds, profile, fast_hours=1.0)
+problems = [f for f in memo["cards"] if f.status == "problem"]
+st.markdown(f"**{len(problems)} of {len(memo['cards'])} places show a problem** the data "
+            "supports beyond noise (95% intervals, Bonferroni across reps and campaigns).")
+diagnosis.cards(memo["cards"])
+
+st.header("Quality or handling?")
+flags = memo["flags"]
+known = flags.filter(pl.col("fit").is_not_null() & pl.col("speed").is_not_null())
+if known.height == 0:
+    st.info("This needs a profile (Profile page) and first-touch times (an activities "
+            "export) to split the blame between the leads and their handling.")
+else:
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Win rate by profile fit × first touch within 1 h** (bars: 95% CI; "
+                    "numbers: leads)")
+        st.altair_chart(quality_handling_chart(quality_handling(known)))
+    with right:
+        d = mix_vs_handling(known)
+        if d is None:
+            st.caption("Fewer than two sources with 100 leads: no gap to split.")
+        else:
+            st.markdown(f"**{d.best}** wins {d.best_rate:.1%} of {d.best_n:,} leads, "
+                        f"**{d.worst}** {d.worst_rate:.1%} of {d.worst_n:,}. The gap, split:")
+            st.altair_chart(decomposition_chart(d))
+            st.caption("Lead mix: different shares of in-profile leads. Handling: different "
+                       "shares answered within 1 h. The rest: different rates for the same "
+                       "kind of lead. Bars: 95% bootstrap intervals.")
+
+st.header("Score and pipeline")
+sc = score_check(ds)
+left, right = st.columns(2)
+with left:
+    if sc is None:
+        st.caption("No lead score (or no outcomes) in this export.")
+    else:
+        st.metric("Score AUC for winning", f"{sc['auc']:.2f}",
+                  help=f"95% CI {sc['ci_low']:.2f}–{sc['ci_high']:.2f}; n = {sc['n']:,} "
+                       f"leads, {sc['won']:,} won. 0.5 = a coin toss.")
+        st.altair_chart(score_chart(sc["deciles"]))
+        st.caption(f"The best single cut-off, {sc['threshold']:g}, catches {sc['tpr']:.0%} of "
+                   f"winners and {sc['fpr']:.0%} of the rest.")
+with right:
+    pc = pipeline_check(ds)
+    if pc is None:
+        st.caption("No opportunity dates: pipeline age cannot be checked.")
+    else:
+        st.markdown("**Opportunities by age**: win rate of closed ones, and what the open "
+                    "ones are worth at that rate")
+        st.dataframe(pc, hide_index=True, column_config={
+            "win_rate": st.column_config.NumberColumn(format="percent"),
+            "ci_low": st.column_config.NumberColumn(format="percent"),
+            "ci_high": st.column_config.NumberColumn(format="percent"),
+            "open_value": st.column_config.NumberColumn(format="dollar"),
+            "expected_value": st.column_config.NumberColumn(format="dollar")})
+
+st.header("What if")
+if known.height:
+    fast_now = known["speed"].eq("fast").mean()
+    fit_now = known["fit"].eq("in profile").mean()
+    a, b = st.columns(2)
+    fast = a.slider("Leads answered within 1 h", 0.0, 1.0, float(round(fast_now, 2)), 0.05,
+                    format="percent", key="whatif:fast")
+    fit = b.slider("Leads in profile", 0.0, 1.0, float(round(fit_now, 2)), 0.05,
+                   format="percent", key="whatif:fit")
+    cost = float(ds.spend["cost"].sum()) if ds.spend is not None else None
+    st.dataframe(what_if(known, fast_share=fast, in_profile_share=fit, cost=cost),
+                 hide_index=True)
+    st.caption("A scenario from the observed rate of each profile-fit × speed cell, at the "
+               "observed lead volume — not a forecast.")

@@ -1,0 +1,62 @@
+"""AppTest of the Diagnosis page: cards per place, quality vs handling, what-if."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from funnel.findings import PLACES
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture(scope="module")
+def at() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=180)
+    app.run()  # the diagnosis is the default page
+    assert not app.exception, app.exception
+    return app
+
+
+def test_diagnosis_is_the_default_page(at):
+    assert at.title[0].value == "Diagnosis"
+
+
+def test_diagnosis_shows_one_card_per_place(at):
+    badges = [m.value for m in at.markdown if "-badge[" in m.value]  # st.badge is markdown
+    assert len(badges) == len(PLACES)
+    assert all(any(s in b for s in ("Problem", "No evidence", "Can't tell")) for b in badges)
+
+
+def test_diagnosis_on_sample_finds_the_planted_culprits(at):
+    text = " ".join(m.value for m in at.markdown)
+    for culprit in ("Marcus Reed", "Priya Shah", "Tom Becker", "Lena Park", "facebook-free-tool"):
+        assert culprit in text
+
+
+def test_diagnosis_what_if_slider_moves_the_scenario(at):
+    def won():
+        table = at.dataframe[-1].value
+        return float(table.loc[table["measure"] == "won", "scenario"].iloc[0])
+
+    before = won()
+    at.slider(key="whatif:fast").set_value(1.0).run()
+    assert won() > before
+
+
+def test_diagnosis_without_touch_times_says_what_is_missing():
+    rows = [f"{i},2024-01-{i % 28 + 1:02d},Ads,Rep {i % 3},{'won' if i % 4 == 0 else 'lost'}"
+            for i in range(1, 200)]
+    csv = ("lead_id,created_at,source,owner,outcome\n" + "\n".join(rows) + "\n").encode()
+    from funnel.model import build_dataset
+    from funnel.readers import read_file
+
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.session_state["dataset"] = build_dataset([("leads", read_file(csv, name="l.csv"))])
+    app.run()
+    assert not app.exception, app.exception
+    captions = " ".join(c.value for c in app.caption)
+    assert "`first_response_at`" in captions

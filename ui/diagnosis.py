@@ -1,0 +1,91 @@
+"""Diagnosis page helpers: the profile in use, per-session memo, the place cards."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from funnel import Dataset
+from funnel.findings import PAGES, TITLES, Finding, diagnose_places
+from funnel.profile import SAMPLE_SALES_PROFILE, Profile, ProfileFit
+from funnel.verdict import lead_flags
+
+PAGE_FILES = {"speed": "pages/response.py", "funnel": "pages/leakage.py",
+              "profile": "pages/profile.py", "diagnosis": "pages/diagnosis.py"}
+STATUS = {"problem": ("Problem", "red", ":material/error:"),
+          "no_evidence": ("No evidence", "green", ":material/check_circle:"),
+          "cant_tell": ("Can't tell", "gray", ":material/help:")}
+_MEMO = "diagnosis_memo"
+
+
+def stated_profile(*, sample: bool) -> tuple[Profile | None, str]:
+    """The sales team's profile from the Profile page; on the sample without one, the
+    sample's documented sales profile. Returns the profile and a note saying which."""
+    from ui.profile import current_profiles
+
+    profiles = list(current_profiles().values())
+    if profiles and profiles[0].criteria:
+        return profiles[0], f"Profile in use: **{profiles[0].name}** (from the Profile page)."
+    if sample:
+        return SAMPLE_SALES_PROFILE, ("Profile in use: the sample's documented sales profile "
+                                      "(edit it on the Profile page).")
+    return None, ("No closable-lead profile yet: the *profile* card uses one learned from "
+                  "half the leads and checked on the other half; describe the sales team's "
+                  "profile on the Profile page to test their definition.")
+
+
+def computed(ds: Dataset, profile: Profile | None, *, fast_hours: float) -> dict:
+    """Cards, per-lead flags and the profile fit, once per session, dataset and profile."""
+    key = (id(ds), profile.to_json() if profile else None, fast_hours)
+    memo = st.session_state.get(_MEMO)
+    if memo is None or memo["key"] != key:
+        with st.spinner("Testing each place where the handoff can leak…"):
+            cards = diagnose_places(ds, profile=profile)
+            in_profile = ProfileFit(ds).fit(profile).in_profile_ if profile else None
+            flags = lead_flags(ds, in_profile=in_profile, fast_hours=fast_hours)
+        memo = {"key": key, "cards": cards, "flags": flags}
+        st.session_state[_MEMO] = memo
+    return memo
+
+
+def _number(f: Finding) -> str:
+    ev = f.evidence
+    parts = []
+    if ev.get("effect") is not None and ev.get("ci_low") is not None:
+        parts.append(f"effect {ev['effect']:.2f} (95% CI {ev['ci_low']:.2f}–{ev['ci_high']:.2f})")
+    if ev.get("n") is not None:
+        parts.append(f"n = {ev['n']:,}")
+    for k in ("revenue_at_stake", "qualified_at_stake", "wins_at_stake"):
+        if ev.get(k):
+            label = k.replace("_", " ").replace(" at stake", "")
+            value = f"${ev[k]:,.0f}" if k.startswith("revenue") else f"{ev[k]:,.0f}"
+            parts.append(f"{label} at stake ≈ {value} (estimate)")
+            break
+    return " · ".join(parts)
+
+
+def card(f: Finding) -> None:
+    """One place: status, headline, the numbers behind it, and a link to its chart."""
+    label, color, icon = STATUS[f.status]
+    with st.container(border=True, height="stretch"):
+        st.markdown(f"**{TITLES[f.place]}**")
+        st.badge(label, color=color, icon=icon)
+        st.markdown(f.headline)
+        numbers = _number(f)
+        if numbers:
+            st.caption(numbers)
+        if f.missing:
+            st.caption("Needs: " + ", ".join(f"`{m}`" for m in f.missing))
+        target = PAGE_FILES.get(PAGES[f.place])
+        if target and PAGES[f.place] != "diagnosis":
+            st.page_link(target, label="See the chart", icon=":material/arrow_forward:")
+
+
+def cards(findings: list[Finding], *, per_row: int = 3) -> None:
+    """Problems first (most severe first), then no evidence, then can't tell."""
+    order = {"problem": 0, "no_evidence": 1, "cant_tell": 2}
+    ranked = sorted(findings, key=lambda f: (order[f.status], -f.severity))
+    for i in range(0, len(ranked), per_row):
+        cols = st.columns(per_row)
+        for col, f in zip(cols, ranked[i:i + per_row], strict=False):
+            with col:
+                card(f)
