@@ -674,7 +674,9 @@ def _profile(d: _Data, s: Settings, profile) -> Finding:
         basis = "profile learned from half the leads, checked on the other half"
     fit = _profile_fit(d, profile)
     rr = check.rate_ratio_ if check is not None else fit.rate_ratio_
-    ev = {"profile": profile.name, "basis": basis, "in_profile_share": fit.share_,
+    ev = {"profile": profile.name, "basis": basis,
+          "profile_criteria": [c.describe() for c in profile.criteria],
+          "in_profile_share": fit.share_,
           "n": fit.n_, "in_profile": fit.in_n_, "win_ratio": rr[0], "win_ratio_low": rr[1],
           "win_ratio_high": rr[2]}
     if rr[0] is None or rr[1] is None or rr[1] <= 1:
@@ -882,9 +884,13 @@ def _readiness(d: _Data, s: Settings, pipeline_owners: set[str]) -> Finding:
     hits = close.filter(pl.col("flagged") & ~pl.col("owner").is_in(
         list(pipeline_owners | poor_qualifiers)))
     if hits.height == 0:
+        set_aside = sorted(set(close.filter(pl.col("flagged"))["owner"].to_list())
+                           & (pipeline_owners | poor_qualifiers))
+        why = (f" apart from {', '.join(set_aside)}, whose low close rate comes with early "
+               "opportunities or weak qualification (see those places)" if set_aside else "")
         return Finding("readiness", "no_evidence", "Qualified leads close at similar rates "
-                       f"across reps ({close.height} reps compared).",
-                       evidence={"reps_compared": close.height})
+                       f"across reps ({close.height} reps compared){why}.",
+                       evidence={"reps_compared": close.height, "set_aside": set_aside})
     top = hits.row(0, named=True)
     q = qual.filter(pl.col("owner") == top["owner"])
     extra_wins = max(0.0, top["n"] * top["rest_rate"] - top["k"])
@@ -990,8 +996,9 @@ def _scoring(d: _Data, s: Settings) -> Finding:
                     "leads (need 5 of each).", ev)
     auc, lo, hi = auc_interval(frame["score"].to_numpy(), frame["won"].to_numpy(),
                                z=normal_quantile(1 - s.alpha / 2))
-    deciles = frame.with_columns(pl.col("score").qcut(10, labels=None, allow_duplicates=True)
-                                 .alias("decile")).group_by("decile").agg(
+    # deciles by rank (tied scores share a decile)
+    decile = ((pl.col("score").rank("min") - 1) * 10 // pl.len()).alias("decile")
+    deciles = frame.with_columns(decile).group_by("decile").agg(
         pl.len().alias("leads"), pl.col("won").sum().alias("won"),
         pl.col("won").mean().alias("win_rate"), pl.col("score").min().alias("from")
     ).sort("from")
