@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import polars as pl
@@ -311,6 +311,20 @@ def _round(x: float) -> float | int:
     return int(x) if float(x).is_integer() else float(f"{x:.4g}") if math.isfinite(x) else x
 
 
+def marketing_sends(leads: pl.DataFrame, column: str, *, n: int = 3) -> str:
+    """What marketing sends for one attribute, as text: the ``n`` commonest values with
+    their share of all leads, or a number's median and middle half (and the share
+    missing).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> marketing_sends(load_sample().leads, "Budget Confirmed")
+    'no 51%, yes 34% · 15% missing'
+    """
+    return _sends(leads, column, n=n)
+
+
 def _sends(leads: pl.DataFrame, column: str, *, n: int = 3) -> str:
     """What marketing sends for one attribute: the commonest values with their share,
     or the median and middle half of a number."""
@@ -348,7 +362,8 @@ def _fmt(x: float | None) -> str:
 
 
 def compare_stated(leads: pl.DataFrame, profiles: Sequence[Profile], learned: LearnedProfile,
-                   *, resolve=None, extra: int = 3) -> pl.DataFrame:
+                   *, resolve: Callable[[str], str | None] | None = None, extra: int = 3,
+                   sends: Callable[[str], str] | None = None) -> pl.DataFrame:
     """Sales asks X; winners look like Y; marketing sends Z — one row per attribute.
 
     Rows: the fields of every profile's criteria, then up to ``extra`` attributes the
@@ -357,7 +372,9 @@ def compare_stated(leads: pl.DataFrame, profiles: Sequence[Profile], learned: Le
     like`` (values whose win-rate interval lies above 1, best first) and ``marketing
     sends`` (commonest values and their share of all leads).
 
-    ``resolve`` maps a profile field to its lead column (default: the field itself).
+    ``resolve`` maps a profile field to its lead column (default: the field itself);
+    ``sends`` gives the "marketing sends" text of a column (default computed here; pass
+    a memoised one when called on every edit).
 
     Examples
     --------
@@ -369,6 +386,7 @@ def compare_stated(leads: pl.DataFrame, profiles: Sequence[Profile], learned: Le
     'Student'
     """
     resolve = resolve or (lambda f: f if f in leads.columns else None)
+    sends = sends or (lambda col: _sends(leads, col))
     rows: dict[str, dict] = {}
     for p in profiles:
         for c in p.criteria:
@@ -389,7 +407,7 @@ def compare_stated(leads: pl.DataFrame, profiles: Sequence[Profile], learned: Le
             "attribute": col,
             **{p.name: row.get(p.name, "") for p in profiles},
             "winners look like": _winners(learned, col, present),
-            "marketing sends": _sends(leads, col) if present else "not in the data",
+            "marketing sends": sends(col) if present else "not in the data",
         })
     schema = {"attribute": pl.String, **{p.name: pl.String for p in profiles},
               "winners look like": pl.String, "marketing sends": pl.String}

@@ -403,6 +403,8 @@ class _Field:
     codes: _Codes | None = None
     numbers: np.ndarray | None = None  # float64, NaN = missing
     missing: np.ndarray | None = None
+    base_edges: Any = None  # round bin edges of the values (distribution charts)
+    integer: bool = False
 
 
 @dataclass
@@ -493,6 +495,17 @@ class ProfileFit:
         self._fields: dict[str, _Field] = {}
         self._matches: OrderedDict[Criterion, Match] = OrderedDict()
         self._memory = memory
+        self._packs: dict[str, np.ndarray] = {}
+        self._dists: OrderedDict[tuple, pl.DataFrame | None] = OrderedDict()
+
+    def sibling(self) -> ProfileFit:
+        """Another fit over the same leads sharing this one's prepared columns and kept
+        matches (to fit a second profile side by side without preparing twice)."""
+        other = object.__new__(ProfileFit)
+        for k in ("mapping", "leads", "n", "has_outcome", "has_stages", "won", "qualified",
+                  "dims", "_fields", "_matches", "_memory", "_packs", "_dists"):
+            setattr(other, k, getattr(self, k))
+        return other
 
     # -- fields and per-criterion matches ------------------------------------------------
 
@@ -673,18 +686,30 @@ class ProfileFit:
         ).select("group", "leads", "won", "win_rate", "ci_low", "ci_high", "qualified",
                  "qualified_rate", "q_ci_low", "q_ci_high")
 
+    def _packed(self, dim: str) -> np.ndarray:
+        """Per lead ``4·group + 2·won``: adding the in-profile flag gives one code per
+        (group, won, in profile) cell, so one ``bincount`` counts a whole breakdown."""
+        packed = self._packs.get(dim)
+        if packed is None:
+            codes, _ = self.dims[dim]
+            packed = codes.astype(np.int32) * 4 + self.won.astype(np.int32) * 2
+            self._packs[dim] = packed
+        return packed
+
     def _breakdown(self, dim: str, inside: np.ndarray) -> pl.DataFrame | None:
         if dim not in self.dims:
             return None
-        codes, labels = self.dims[dim]
+        _, labels = self.dims[dim]
         k = len(labels)
-        leads = np.bincount(codes, minlength=k)
-        ins = np.bincount(codes, weights=inside, minlength=k).astype(np.int64)
-        frame = pl.DataFrame({dim: labels, "leads": leads.astype(np.int64), "in_profile": ins})
+        cells = np.bincount(self._packed(dim) + inside, minlength=4 * k).reshape(k, 4)
+        # columns: (lost, out), (lost, in), (won, out), (won, in)
+        leads = cells.sum(axis=1)
+        frame = pl.DataFrame({dim: labels, "leads": leads.astype(np.int64),
+                              "in_profile": (cells[:, 1] + cells[:, 3]).astype(np.int64)})
         if self.has_outcome:
-            won = np.bincount(codes, weights=self.won, minlength=k).astype(np.int64)
-            won_in = np.bincount(codes, weights=self.won & inside, minlength=k).astype(np.int64)
-            frame = frame.with_columns(pl.Series("won", won), pl.Series("in_profile_won", won_in))
+            frame = frame.with_columns(
+                pl.Series("won", (cells[:, 2] + cells[:, 3]).astype(np.int64)),
+                pl.Series("in_profile_won", cells[:, 3].astype(np.int64)))
         else:
             frame = frame.with_columns(pl.lit(None, pl.Int64).alias("won"),
                                        pl.lit(None, pl.Int64).alias("in_profile_won"))
@@ -727,6 +752,14 @@ class ProfileFit:
         ``None`` when the criterion cannot be checked.
         """
         m = self.matches_[index]
+        key = (m.criterion, top)
+        if key not in self._dists:
+            self._dists[key] = self._distribution(m, top=top)
+            while len(self._dists) > self._memory:
+                self._dists.popitem(last=False)
+        return self._dists[key]
+
+    def _distribution(self, m: Match, *, top: int) -> pl.DataFrame | None:
         if not m.checked:
             return None
         f = self._field(m.column)
@@ -755,27 +788,33 @@ class ProfileFit:
 
     def _binned_distribution(self, f: _Field, m: Match, *, total_won: int | None):
         x = self._numbers(f)
-        ok = ~np.isnan(x)
         c = m.criterion
-        lo = None if c.min is None else float(np.nanmin(x[m.meets])) if m.meets.any() else None
-        hi = None if c.max is None else float(np.nanmax(x[m.meets])) if m.meets.any() else None
+        if f.base_edges is None:  # once per field: round edges, integer or not
+            ok = x[~np.isnan(x)]
+            f.integer = bool(np.all(np.mod(ok, 1) == 0))
+            f.base_edges = date_edges(ok) if f.kind == "date" else nice_edges(ok)
         if f.kind == "date":
-            edges, labels = date_edges(x[ok])
-            idx = np.clip(np.searchsorted(edges, x[ok], side="right") - 1, 0, len(labels) - 1)
+            edges, labels = f.base_edges
         else:
-            edges = nice_edges(x[ok], lo=lo, hi=hi)
-            labels = bin_labels(edges, integer=bool(np.all(np.mod(x[ok], 1) == 0)))
-            idx = np.clip(np.searchsorted(edges, x[ok], side="right") - 1, 0, len(labels) - 1)
+            lo = c.min if isinstance(c.min, int | float) else None
+            hi = c.max if isinstance(c.max, int | float) else None
+            edges = with_bounds(f.base_edges, lo=lo, hi=hi, integer=f.integer)
+            labels = bin_labels(edges, integer=f.integer)
         nb = len(labels)
-        counts = np.bincount(idx, minlength=nb)
-        won = np.bincount(idx, weights=self.won[ok], minlength=nb)
-        meets = np.bincount(idx, weights=m.meets[ok], minlength=nb)
+        # bins 0..nb-1; a missing value (NaN sorts last) lands in bin nb
+        idx = np.minimum(np.searchsorted(edges, x, side="right") - 1, nb)
+        idx = np.maximum(idx, 0)
+        if f.kind == "date":
+            idx = np.where(np.isnan(x), nb, np.minimum(idx, nb - 1))
+        cells = np.bincount(idx * 4 + self.won * 2 + m.meets, minlength=4 * (nb + 1))
+        cells = cells.reshape(nb + 1, 4)
+        counts, won, meets = cells.sum(axis=1), cells[:, 2] + cells[:, 3], cells[:, 1] + cells[:, 3]
         rows = [{"value": labels[i], "leads": int(counts[i]), "won": int(won[i]),
                  "wanted": bool(counts[i] and meets[i] >= counts[i] / 2)}
                 for i in range(nb) if counts[i]]
-        if (~ok).any():
-            rows.append({"value": MISSING, "leads": int((~ok).sum()),
-                         "won": int(self.won[~ok].sum()), "wanted": None})
+        if counts[nb]:
+            rows.append({"value": MISSING, "leads": int(counts[nb]), "won": int(won[nb]),
+                         "wanted": None})
         return self._finish(rows, total_won)
 
     def _finish(self, rows: list[dict], total_won: int | None) -> pl.DataFrame:
@@ -836,13 +875,25 @@ def nice_edges(values: np.ndarray, *, bins: int = 8, lo: float | None = None,
         n = int(math.floor((vmax - first) / step)) + 2
         edges = [first + i * step for i in range(max(n, 2))]
     integer = bool(np.all(np.mod(v, 1) == 0))
-    for b, shift in ((lo, 0.0), (hi, 1.0 if integer else None)):
-        if b is None:
-            continue
-        e = b + shift if shift is not None else float(np.nextafter(b, math.inf))
-        edges.append(e)
-    edges = sorted(set(float(x) for x in edges))
-    return np.array(edges)
+    return with_bounds(np.array(edges, dtype=float), lo=lo, hi=hi, integer=integer)
+
+
+def with_bounds(edges: np.ndarray, *, lo: float | None, hi: float | None,
+                integer: bool) -> np.ndarray:
+    """``edges`` with a criterion's inclusive bounds added as edges: ``lo``, and just
+    above ``hi`` (``hi + 1`` for whole numbers).
+
+    Examples
+    --------
+    >>> with_bounds(np.array([1.0, 10, 100]), lo=5, hi=50, integer=True).tolist()
+    [1.0, 5.0, 10.0, 51.0, 100.0]
+    """
+    out = list(edges)
+    if lo is not None:
+        out.append(math.ceil(lo) if integer else float(lo))
+    if hi is not None:
+        out.append(math.floor(hi) + 1.0 if integer else float(np.nextafter(hi, math.inf)))
+    return np.array(sorted(set(float(x) for x in out)))
 
 
 def bin_labels(edges: np.ndarray, *, integer: bool) -> list[str]:

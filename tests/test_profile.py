@@ -356,3 +356,14 @@ def sample_fit():
     from funnel.sample import load_sample
 
     return ProfileFit(load_sample()).fit(SAMPLE_SALES_PROFILE)
+
+
+def test_distribution_of_a_date_criterion_is_by_month():
+    t = dt.datetime
+    frame = pl.DataFrame({"Signed": [t(2024, 1, 3), t(2024, 1, 20), t(2024, 3, 1), None],
+                          "outcome": ["won", "lost", "lost", "lost"]})
+    fit = ProfileFit(frame).fit(Profile("t", (Criterion("Signed", min="2024-01-01",
+                                                        max="2024-01-31"),)))
+    d = fit.distribution(0)
+    got = {r["value"]: (r["leads"], r["won"], r["wanted"]) for r in d.to_dicts()}
+    assert got == {"2024-01": (2, 1, True), "2024-03": (1, 0, False), "(missing)": (1, 0, None)}

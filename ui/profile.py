@@ -15,7 +15,7 @@ import streamlit as st
 
 from funnel import Dataset, InputError
 from funnel.charts import profile as charts
-from funnel.learned import LearnedProfile, compare_stated
+from funnel.learned import LearnedProfile, compare_stated, marketing_sends
 from funnel.privacy import personal_columns
 from funnel.profile import (
     SAMPLE_SALES_PROFILE,
@@ -72,7 +72,8 @@ def _memo(ds: Dataset) -> dict:
     """One memo per session for the dataset in view (a new dataset replaces it)."""
     memo = st.session_state.get(_MEMO)
     if memo is None or memo["ds"] is not ds:
-        memo = {"ds": ds, "fit": ProfileFit(ds), "learned": {}, "fits": {}}
+        memo = {"ds": ds, "fit": ProfileFit(ds), "learned": {}, "fits": {}, "sends": {},
+                "ranges": {}, "fields": None}
         st.session_state[_MEMO] = memo
     return memo
 
@@ -101,7 +102,14 @@ def learned(ds: Dataset, *, min_support: int = 30) -> LearnedProfile:
 
 def profile_fields(ds: Dataset) -> list[str]:
     """The fields a criterion can be built on: attributes (no personal data) and
-    source, campaign and score."""
+    source, campaign and score (once per session and dataset)."""
+    memo = _memo(ds)
+    if memo["fields"] is None:
+        memo["fields"] = _profile_fields(ds)
+    return memo["fields"]
+
+
+def _profile_fields(ds: Dataset) -> list[str]:
     personal = set(personal_columns(ds.leads.select(
         [c for c in ds.attributes if c in ds.leads.columns])))
     canon = [c for c in _CANONICAL if ds.has(c)]
@@ -169,9 +177,14 @@ def _range_widget(fit: ProfileFit, c: Criterion, key: str, kind: str) -> Criteri
                                format="%g")
         hi = right.number_input("to", value=c.max, key=key + ":hi", placeholder="no maximum",
                                 format="%g")
-        x = fit._numbers(fit._field(fit.column_for(c.field)))
-        if np.isfinite(x).any():
-            p1, p99 = np.nanquantile(x, [0.01, 0.99])
+        column = fit.column_for(c.field)
+        ranges = st.session_state[_MEMO]["ranges"]
+        if column not in ranges:
+            x = fit._numbers(fit._field(column))
+            ranges[column] = (tuple(np.nanquantile(x, [0.01, 0.99]))
+                              if np.isfinite(x).any() else None)
+        if ranges[column] is not None:
+            p1, p99 = ranges[column]
             st.caption(f"Most leads: {_fmt(p1)} to {_fmt(p99)} (inclusive bounds)")
     if lo is None and hi is None:
         st.caption("Give a minimum or a maximum.")
@@ -235,10 +248,15 @@ def editor(ds: Dataset, fit: ProfileFit, slot: int) -> Profile:
 
 
 def starting_points(ds: Dataset, slot: int, *, sample: bool) -> None:
-    """Presets, the learned profile, and loading/saving ``*.profile.json``."""
+    """Presets, the learned profile, and loading/saving ``*.profile.json``.
+
+    The sample's sales profile is offered on the sample and on any data with its four
+    fields (the sample written at another size)."""
     name, profile = list(current_profiles().items())[slot]
     cols = st.columns(3)
-    if sample and cols[0].button("Sample: sales' profile", key=f"preset:{slot}",
+    fit = _memo(ds)["fit"]
+    fits_sample = sample or all(fit.column_for(c.field) for c in SAMPLE_SALES_PROFILE.criteria)
+    if fits_sample and cols[0].button("Sample: sales' profile", key=f"preset:{slot}",
                                  help="The closable-lead profile planted in the sample"):
         set_profile(slot, SAMPLE_SALES_PROFILE.renamed(name))
         st.rerun()
@@ -304,21 +322,22 @@ def overlap_section(fit: ProfileFit, key: str) -> None:
         st.dataframe(fit.criteria_.select("criterion", "meets", "fails", "missing", "fails_only",
                                           "problem"), hide_index=True)
     dims = [d for d in ("source", "campaign", "month", "owner") if fit.by_[d] is not None]
-    if dims:
-        for tab, d in zip(st.tabs([f"By {d}" for d in dims]), dims, strict=True):
-            with tab:
-                frame = fit.by_[d]
-                st.altair_chart(charts.overlap_trend(frame) if d == "month" else
-                                charts.overlap_bars(frame, by=d, overall=fit.share_))
+    if dims:  # one chart at a time: a rerun after each edit builds only what is shown
+        d = st.segmented_control("Share in profile by", dims, default=dims[0],
+                                 key=f"{key}:dim") or dims[0]
+        frame = fit.by_[d]
+        st.altair_chart(charts.overlap_trend(frame) if d == "month" else
+                        charts.overlap_bars(frame, by=d, overall=fit.share_))
     checked = [i for i, m in enumerate(fit.matches_) if m.checked]
     if checked:
         st.subheader("Sent vs wanted")
-        tabs = st.tabs([fit.matches_[i].criterion.field for i in checked])
-        for tab, i in zip(tabs, checked, strict=True):
-            with tab:
-                dist = fit.distribution(i)
-                st.altair_chart(charts.distribution_chart(
-                    dist, title=fit.matches_[i].criterion.describe()))
+        i = st.segmented_control(
+            "Attribute", checked, default=checked[0], key=f"{key}:sent",
+            format_func=lambda i: fit.matches_[i].criterion.field) or checked[0]
+        if i not in checked:
+            i = checked[0]
+        st.altair_chart(charts.distribution_chart(
+            fit.distribution(i), title=fit.matches_[i].criterion.describe()))
     drill(fit, key)
 
 
@@ -332,8 +351,10 @@ def drill(fit: ProfileFit, key: str) -> None:
                 d = m.criterion.describe()
                 choices[f"Failing: {d}"] = lambda i=i: fit.leads_failing(i)
                 choices[f"Failing only: {d}"] = lambda i=i: fit.leads_failing(i, only=True)
-        pick = st.selectbox("Which leads", list(choices), key=f"{key}:which")
-        lead_list(choices[pick](), key=f"{key}:list", title=pick)
+        pick = st.selectbox("Which leads", list(choices), key=f"{key}:which", index=None,
+                            placeholder="Choose which leads to list…")
+        if pick is not None:
+            lead_list(choices[pick](), key=f"{key}:list", title=pick)
 
 
 def learned_section(ds: Dataset, fit: ProfileFit, profiles: dict[str, Profile]) -> None:
@@ -342,8 +363,15 @@ def learned_section(ds: Dataset, fit: ProfileFit, profiles: dict[str, Profile]) 
     if not fit.has_outcome:
         st.info("The data has no outcomes, so what closes cannot be learned.")
         return
-    st.dataframe(compare_stated(ds.leads, list(profiles.values()), lp, resolve=fit.column_for),
-                 hide_index=True)
+    memo = _memo(ds)["sends"]
+
+    def sends(col: str) -> str:
+        if col not in memo:
+            memo[col] = marketing_sends(ds.leads, col)
+        return memo[col]
+
+    st.dataframe(compare_stated(ds.leads, list(profiles.values()), lp, resolve=fit.column_for,
+                                sends=sends), hide_index=True)
     top = lp.top(15)
     if top.height:
         st.altair_chart(charts.learned_chart(top))
