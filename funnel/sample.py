@@ -26,8 +26,36 @@ pipeline   "Tom Becker" opens opportunities early; many end "No decision"
 readiness  "Lena Park" answers fastest but wins few of her opportunities
 ========== ==================================================================
 
-Everything is vectorised with numpy and polars (no per-lead Python loops), so
-a million leads (3 million activities) take about 15 s on two cores. No streamlit import.
+Each problem can be switched off (``generate_sample(problems=...)``, CLI
+``--problems``) to check the diagnosis on data where it is absent, or on data where
+nothing is wrong (``problems=()``). A problem that is not planted has no effect at all:
+
+========== ==================================================================
+off        what changes
+========== ==================================================================
+speed      the chance to qualify does not depend on the hours to the first
+           touch, and reps answer on the elapsed clock (night and weekend
+           leads are not held to the next working morning)
+follow_up  every assigned lead is worked (none left untouched), no rep gives
+           up after one attempt, and "Marcus Reed" answers like a typical rep
+routing    "Priya Shah" gets her leads as fast as everyone, every rep has the
+           same share of reassigned leads, and leads without an owner are
+           handled like the others (same touch rate and response time)
+profile    every campaign sends the same mix of companies, titles and
+           budgets, and conversion follows a latent propensity unrelated to
+           the profile fields (students are not less likely to qualify)
+message    expecting a free product is equally common in every campaign (and
+           among students), so its rejections and losses are spread evenly
+scoring    the HubSpot score tracks the propensity to convert (same score
+           distribution, re-ranked by it): a score that predicts
+pipeline   "Tom Becker" qualifies, opens and wins opportunities like the others
+readiness  "Lena Park" answers, follows up and wins like a typical rep
+========== ==================================================================
+
+The default (all eight planted) is unchanged by the switch. Arrival, campaign and
+owner are drawn first and do not depend on what is planted, so for one seed every
+variant holds the same leads, arriving at the same moments through the same campaigns
+to the same owners (later draws, such as names and activity times, differ).
 
 Run ``python -m funnel.sample --out sample_data`` to write the bundled sample.
 """
@@ -35,6 +63,8 @@ Run ``python -m funnel.sample --out sample_data`` to write the bundled sample.
 from __future__ import annotations
 
 import argparse
+import io
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -45,7 +75,21 @@ import polars as pl
 if TYPE_CHECKING:
     from funnel.model import Dataset
 
-__all__ = ["SAMPLE_DIR", "SAMPLE_FILES", "generate_sample", "load_sample", "write_sample"]
+__all__ = [
+    "PROBLEMS",
+    "SAMPLE_DIR",
+    "SAMPLE_FILES",
+    "generate_sample",
+    "load_sample",
+    "sample_dataset",
+    "write_sample",
+]
+
+#: The eight planted problems (the contract's finding places), in the order documented.
+PROBLEMS: tuple[str, ...] = (
+    "speed", "follow_up", "routing", "profile", "message", "scoring", "pipeline", "readiness",
+)
+_LABEL = "Sample: B2B software (HubSpot + Pipedrive)"
 
 #: Folder of the bundled sample (written by ``python -m funnel.sample``).
 SAMPLE_DIR: Path = Path(__file__).resolve().parent.parent / "sample_data"
@@ -82,6 +126,12 @@ _REP_NEVER = np.array([0.35, 0.10, 0.09, 0.05, 0.08, 0.10, 0.09])
 _REP_QUIT = np.array([0.55, 0.08, 0.08, 0.05, 0.06, 0.08, 0.07])
 _REP_REASSIGN = np.array([0.04, 0.30, 0.04, 0.03, 0.04, 0.04, 0.04])
 _REP_WIN = np.array([1.0, 1.0, 0.55, 0.35, 1.05, 1.0, 1.05])
+# A typical rep, for a culprit whose problem is not planted.
+_TYPICAL_DELAY = (2.0, 1.5)
+_TYPICAL_NEVER, _TYPICAL_QUIT, _TYPICAL_REASSIGN = 0.09, 0.07, 0.04
+# Without ``speed``: the factor (1 + hours to first touch) ** -0.3 on the chance to be
+# accepted and qualified is this constant (its mean over the touched leads of the sample).
+_SPEED_FLAT = 0.6
 
 SOURCES: tuple[str, ...] = (
     "Organic Search",
@@ -132,6 +182,10 @@ _CAMPAIGNS: tuple[_Campaign, ...] = (
     _Campaign("Email Marketing", "product-update-email", 0.03, (0.04, 0.48, 0.37, 0.11),
               1.0, 0.35, 0.0, 0.04, 0.5, None),
 )
+
+# Without ``message``: the share expecting a free product, the same for every lead (the
+# campaigns' average, students included).
+_FREE_FLAT = 0.135
 
 INDUSTRIES: tuple[str, ...] = (
     "Software",
@@ -290,6 +344,23 @@ def _add_business_hours(t: np.ndarray, h: np.ndarray, holidays: np.ndarray) -> n
     return np.where(h < left, t + h, later.astype(np.int64) * 24.0 + _OPEN + (rest - k * _SPAN))
 
 
+def _problem_set(problems: Collection[str] | str | None) -> frozenset[str]:
+    """The problems to plant; ``None`` is all of them, a string a comma-separated list."""
+    if problems is None:
+        return frozenset(PROBLEMS)
+    if isinstance(problems, str):
+        problems = [] if problems.strip().lower() == "none" else problems.split(",")
+    names = [str(p).strip() for p in problems]
+    names = [p for p in names if p]
+    unknown = sorted(set(names) - set(PROBLEMS))
+    if unknown:
+        raise ValueError(
+            f"Unknown problem{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"choose among {', '.join(PROBLEMS)}."
+        )
+    return frozenset(names)
+
+
 def _pick(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     """One categorical draw per row of ``probs`` (rows need not be normalised)."""
     cum = np.cumsum(probs, axis=1)
@@ -379,6 +450,7 @@ def generate_sample(
     start: date = date(2025, 11, 1),
     months: int = 12,
     export_at: datetime | None = None,
+    problems: Collection[str] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Generate a seeded CRM export with planted marketing-to-sales problems.
 
@@ -398,6 +470,13 @@ def generate_sample(
         blank, deals still running are ``open``). Defaults to ``start + months`` at
         00:00, so the last month's leads are still maturing. An earlier moment cuts
         the arrival window short.
+    problems : collection of str, or None, default None
+        The problems to plant, named as in :data:`PROBLEMS` (``speed``, ``follow_up``,
+        ``routing``, ``profile``, ``message``, ``scoring``, ``pipeline``,
+        ``readiness``); a string is read as a comma-separated list. ``None`` plants all
+        eight (the bundled sample); ``()`` plants none: data where nothing is wrong.
+        A problem not planted has no effect at all (see the module docstring); the
+        leads' arrival, campaign and owner stay the same for a seed.
 
     Returns
     -------
@@ -409,7 +488,8 @@ def generate_sample(
     Raises
     ------
     ValueError
-        If ``n_leads`` < 1, ``months`` < 1 or ``export_at`` is not after ``start``.
+        If ``n_leads`` < 1, ``months`` < 1, ``export_at`` is not after ``start`` or
+        ``problems`` names an unknown problem.
 
     Examples
     --------
@@ -418,7 +498,11 @@ def generate_sample(
     1000
     >>> sorted(frames)
     ['activities', 'contacts', 'deals', 'spend']
+    >>> clean = generate_sample(n_leads=1_000, seed=1, problems=())  # nothing wrong
+    >>> clean["contacts"]["Contact owner"].drop_nulls().n_unique()
+    7
     """
+    plant = _problem_set(problems)
     if n_leads < 1:
         raise ValueError("n_leads must be at least 1")
     if months < 1:
@@ -480,6 +564,11 @@ def generate_sample(
     c_budget = np.array([c.budget for c in _CAMPAIGNS])
     c_free = np.array([c.free for c in _CAMPAIGNS])
     c_eng = np.array([c.engagement for c in _CAMPAIGNS])
+    if "profile" not in plant:  # every campaign sends the average mix
+        mix = camp_share / camp_share.sum()
+        c_seg = np.tile(mix @ c_seg, (len(_CAMPAIGNS), 1))
+        c_ind, c_title, c_budget = (np.full(len(_CAMPAIGNS), mix @ c)
+                                    for c in (c_ind, c_title, c_budget))
 
     tq = c_title[camp]
     # A cluster of "ideal" buyers (mid-size, right industry, finance decision maker,
@@ -519,7 +608,10 @@ def generate_sample(
     )
     budget = rng.random(n) < np.where(student, 0.02, np.clip(p_budget, 0.02, 0.95))
     urgent = rng.random(n) < np.clip(0.18 + 0.25 * budget + 0.1 * fin_dm, 0, 1)
-    expects_free = rng.random(n) < np.where(student, np.maximum(c_free[camp], 0.2), c_free[camp])
+    p_free = np.where(student, np.maximum(c_free[camp], 0.2), c_free[camp])
+    if "message" not in plant:  # as common in every campaign and among students
+        p_free = np.full(n, _FREE_FLAT)
+    expects_free = rng.random(n) < p_free
     competitor = rng.random(n) < 0.015
     engagement = rng.normal(0.0, 1.0, n) + c_eng[camp]
 
@@ -537,52 +629,81 @@ def generate_sample(
         - 3.0 * competitor
     )
     q = 1.0 / (1.0 + np.exp(-fit_z))
+    if "profile" not in plant:
+        # conversion follows a propensity with the same spread, unrelated to the profile
+        # (drawn from a second generator, so the main stream of draws stays the same)
+        q = q[np.random.default_rng([seed, 1]).permutation(n)]
 
     # HubSpot score: engagement and noise, only a little fit.
-    score = np.clip(np.rint(36 + 12 * engagement + 1.2 * fit_z + rng.normal(0, 10, n)), 0, 100)
+    score_noise = rng.normal(0, 10, n)
+    score = np.clip(np.rint(36 + 12 * engagement + 1.2 * fit_z + score_noise), 0, 100)
     score = score.astype(np.int64)
+    if "scoring" not in plant:
+        # the same scores, re-ranked by the propensity to convert (plus a little noise)
+        signal = np.log(q / (1.0 - q)) + 0.07 * score_noise
+        score = np.sort(score)[np.argsort(np.argsort(signal, kind="stable"), kind="stable")]
 
     # ---------------------------------------------------------------- routing & handling
+    rep_delay_median, rep_delay_sigma = _REP_DELAY_MEDIAN.copy(), _REP_DELAY_SIGMA.copy()
+    rep_never, rep_quit = _REP_NEVER.copy(), _REP_QUIT.copy()
+    rep_reassign, rep_win = _REP_REASSIGN.copy(), _REP_WIN.copy()
+    if "readiness" not in plant:  # Lena is a typical rep
+        rep_delay_median[_LENA], rep_delay_sigma[_LENA] = _TYPICAL_DELAY
+        rep_never[_LENA], rep_quit[_LENA], rep_win[_LENA] = _TYPICAL_NEVER, _TYPICAL_QUIT, 1.0
+    if "follow_up" not in plant:  # every lead worked, nobody gives up after one try
+        rep_delay_median[_MARCUS], rep_delay_sigma[_MARCUS] = _TYPICAL_DELAY
+        rep_never[:], rep_quit[:] = 0.0, 0.0
+    if "routing" not in plant:
+        rep_reassign[:] = _TYPICAL_REASSIGN
+    if "pipeline" not in plant:
+        rep_win[_TOM] = 1.0
+
     owner = rng.choice(len(REPS), size=n, p=_REP_WEIGHT / _REP_WEIGHT.sum())
     unassigned = rng.random(n) < 0.04
     rep = np.where(unassigned, 0, owner)  # safe index for parameter lookups
     assigned = created + np.maximum(1.0, np.rint(rng.lognormal(np.log(2.0), 0.8, n))) / 60.0
-    priya = (owner == _PRIYA) & ~unassigned
+    priya = (owner == _PRIYA) & ~unassigned & ("routing" in plant)
     slow_route = _add_business_hours(created, rng.lognormal(np.log(4.0), 0.9, n), hol)
     assigned = _floor_minutes(np.where(priya, slow_route, assigned) + 0.5 / 60.0)
     unassigned |= assigned >= t_export
 
-    reassigned = ~unassigned & (rng.random(n) < _REP_REASSIGN[rep])
+    reassigned = ~unassigned & (rng.random(n) < rep_reassign[rep])
     prev_rep = (owner + rng.integers(1, len(REPS), size=n)) % len(REPS)
     worker = np.where(unassigned, rng.integers(0, len(REPS), size=n), owner)
     first_rep = np.where(reassigned, prev_rep, worker)
 
-    never_p = np.where(unassigned, 0.75, _REP_NEVER[rep])
+    routed = "routing" in plant  # leads without an owner are mostly left alone
+    never_p = np.where(unassigned, 0.75 if routed else rep_never[worker], rep_never[rep])
     touched = rng.random(n) >= never_p
-    delay = rng.lognormal(np.log(_REP_DELAY_MEDIAN[first_rep]), _REP_DELAY_SIGMA[first_rep])
-    delay = np.where(unassigned, rng.lognormal(np.log(24.0), 1.0, n), delay)
+    delay = rng.lognormal(np.log(rep_delay_median[first_rep]), rep_delay_sigma[first_rep])
+    slow_unowned = rng.lognormal(np.log(24.0), 1.0, n)
+    delay = np.where(unassigned & routed, slow_unowned, delay)
     delay = np.maximum(delay, 2.0 / 60.0)
     handle_from = np.where(reassigned | unassigned, created, assigned)
     day_start = _next_open(handle_from, hol)  # backlog from the night/weekend: 8:00-9:00
     day_start += np.where(day_start > handle_from, rng.uniform(0.0, 1.0, n), 0.0)
-    first_touch = _add_business_hours(day_start, delay, hol)
     after_hours = rng.random(n) < 0.06  # some reps answer from their phone at night
-    first_touch = np.where(after_hours, handle_from + delay, first_touch)
+    if "speed" in plant:
+        first_touch = _add_business_hours(day_start, delay, hol)
+        first_touch = np.where(after_hours, handle_from + delay, first_touch)
+    else:  # answered on the elapsed clock: nights and weekends are not held back
+        first_touch = handle_from + delay
     first_touch = np.maximum(first_touch, created + 2.0 / 60.0)
     first_touch += rng.integers(0, 60, size=n) / 3600.0
     touched &= first_touch < t_export
     resp_h = first_touch - created
 
-    quit_early = touched & (rng.random(n) < _REP_QUIT[first_rep])
+    quit_early = touched & (rng.random(n) < rep_quit[first_rep])
 
     # ---------------------------------------------------------------- funnel (latent)
-    speed = (1.0 + resp_h) ** -0.6
-    tom = (worker == _TOM) & ~unassigned
-    p_sal = (0.34 + 0.62 * q) * speed**0.5 * (1.0 + 0.04 * engagement)
+    speed = ((1.0 + resp_h) ** -0.6) ** 0.5 if "speed" in plant else np.full(n, _SPEED_FLAT)
+    tom = (worker == _TOM) & ~unassigned & ("pipeline" in plant)
+    p_sal = (0.34 + 0.62 * q) * speed * (1.0 + 0.04 * engagement)
     p_sal = np.where(quit_early, p_sal * 0.35, p_sal)
-    p_sal = np.where(student, p_sal * 0.3, p_sal)
+    if "profile" in plant:
+        p_sal = np.where(student, p_sal * 0.3, p_sal)
     sal = touched & (rng.random(n) < np.clip(p_sal, 0.0, 0.97))
-    p_sql = (0.52 + 0.5 * q) * speed**0.5
+    p_sql = (0.52 + 0.5 * q) * speed
     p_sql = np.where(tom, np.maximum(p_sql, 0.8), p_sql)
     sql = sal & (rng.random(n) < np.clip(p_sql, 0.0, 0.97))
     p_opp = np.where(tom, 0.97, 0.58 + 0.35 * q)
@@ -611,7 +732,7 @@ def generate_sample(
     d_rep = worker[lead_of_deal]
     d_tom = tom[lead_of_deal]
     d_free = expects_free[lead_of_deal]
-    p_win = (0.03 + 0.75 * d_q) * _REP_WIN[d_rep] * np.where(d_free, 0.1, 1.0)
+    p_win = (0.03 + 0.75 * d_q) * rep_win[d_rep] * np.where(d_free, 0.1, 1.0)
     will_win = rng.random(m) < np.clip(p_win, 0, 0.95)
     no_decision = d_tom & ~will_win & (rng.random(m) < 0.7)
     cycle_days = np.where(
@@ -1034,7 +1155,7 @@ def write_sample(
         Seed of the random generator.
     **kw
         Further keyword options of :func:`generate_sample` (``start``, ``months``,
-        ``export_at``).
+        ``export_at``, ``problems``).
 
     Returns
     -------
@@ -1087,7 +1208,68 @@ def load_sample(directory: str | Path | None = None) -> Dataset:
     optional = {
         role: (path if path.exists() else None) for role, path in paths.items() if role != "leads"
     }
-    return load(paths["leads"], **optional, label="Sample: B2B software (HubSpot + Pipedrive)")
+    return load(paths["leads"], **optional, label=_LABEL)
+
+
+def sample_dataset(
+    *,
+    n_leads: int = 30_000,
+    seed: int = 7,
+    problems: Collection[str] | None = None,
+    export_at: datetime | None = None,
+) -> Dataset:
+    """Generate a sample and load it as a Dataset in memory, without touching the disk.
+
+    The frames of :func:`generate_sample` are written as CSV bytes and go through the
+    same readers, mapping and validation as :func:`load_sample` (so
+    ``sample_dataset()`` equals ``load_sample()``); made for tests of the diagnosis on
+    data with chosen problems, or none.
+
+    Parameters
+    ----------
+    n_leads : int, default 30_000
+        Number of contacts.
+    seed : int, default 7
+        Seed of the random generator.
+    problems : collection of str, or None, default None
+        The problems to plant (see :data:`PROBLEMS`); ``None`` plants all eight,
+        ``()`` none.
+    export_at : datetime.datetime or None, default None
+        Moment of the export (see :func:`generate_sample`).
+
+    Returns
+    -------
+    funnel.model.Dataset
+        Mapped onto the canonical tables, labelled like the bundled sample (with the
+        planted problems named when not all eight are).
+
+    Raises
+    ------
+    ValueError
+        For the bad arguments :func:`generate_sample` refuses.
+
+    Examples
+    --------
+    >>> ds = sample_dataset(n_leads=500, problems=("speed",))
+    >>> ds.leads.height, ds.label
+    (500, 'Sample: B2B software (HubSpot + Pipedrive), problems: speed')
+    """
+    from funnel.model import build_dataset  # local import: funnel.model is the heavier layer
+    from funnel.readers import read_file
+
+    plant = _problem_set(problems)
+    frames = generate_sample(n_leads=n_leads, seed=seed, export_at=export_at, problems=plant)
+    label = _LABEL
+    if plant != frozenset(PROBLEMS):
+        label += ", problems: " + (", ".join(p for p in PROBLEMS if p in plant) or "none")
+
+    def tables():  # one file's text at a time, as load() reads them
+        for role, filename in SAMPLE_FILES.items():
+            buffer = io.BytesIO()
+            frames.pop(_FRAME_KEYS[role]).write_csv(buffer)
+            yield role, read_file(buffer.getvalue(), name=filename)
+
+    return build_dataset(tables(), release=True, label=label)
 
 
 def _main(argv: list[str] | None = None) -> int:
@@ -1099,10 +1281,20 @@ def _main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="sample_data", help="output folder (default: %(default)s)")
     parser.add_argument("--leads", type=int, default=30_000, help="leads (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default: %(default)s)")
+    parser.add_argument(
+        "--problems",
+        default=None,
+        help="comma-separated problems to plant, among " + ", ".join(PROBLEMS)
+        + "; 'none' for data where nothing is wrong (default: all eight)",
+    )
     args = parser.parse_args(argv)
     if args.leads < 1:
         parser.error("--leads must be at least 1")
-    for path in write_sample(args.out, n_leads=args.leads, seed=args.seed):
+    try:
+        problems = None if args.problems is None else _problem_set(args.problems)
+    except ValueError as exc:
+        parser.error(str(exc))
+    for path in write_sample(args.out, n_leads=args.leads, seed=args.seed, problems=problems):
         print(path)
     return 0
 

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date, datetime
 
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
-from funnel.sample import SAMPLE_FILES, _main, generate_sample, write_sample
+from funnel.findings import auc_interval
+from funnel.sample import (
+    PROBLEMS,
+    SAMPLE_FILES,
+    _main,
+    generate_sample,
+    load_sample,
+    sample_dataset,
+    write_sample,
+)
+from funnel.stats import rate_ratio
 
 N = 3_000
 SEED = 7
@@ -54,6 +66,11 @@ def frames() -> dict[str, pl.DataFrame]:
 
 @pytest.fixture(scope="module")
 def leads(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Contacts with first touch, touch count, reassignment flag and outcome flags."""
+    return _lead_table(frames)
+
+
+def _lead_table(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Contacts with first touch, touch count, reassignment flag and outcome flags."""
     acts = frames["activities"].group_by("Activity - HubSpot Contact ID").agg(
         _ts("Activity - Marked as done time", SECOND).min().alias("first_touch"),
@@ -579,3 +596,386 @@ def test_sample_files_maps_roles_to_file_names():
         "activities": "activities.csv",
         "spend": "marketing_spend.csv",
     }
+
+
+# ------------------------------------------------------------------------- problem switches
+
+# sha256 of each frame's CSV text, recorded before the ``problems`` switch was added.
+DEFAULT_HASHES = {
+    (2_000, 3, None): {
+        "activities": "b47de7545524b7ec793a8a682e1352bb591b893bee78504cd887c373cdbd559a",
+        "contacts": "6ff0f3f43eabebb52c5434cd8450c0bc94354188a1719c05cbd46a47e66555ea",
+        "deals": "a608e2fb853d28e6c3a54b7360198c4954814e880c34482cd1472a33ef9bfe36",
+        "spend": "387e3b964ca727f2e3b70bce6b8efb65d189303a96385057581498ee5fa40c11",
+    },
+    (1_500, 11, datetime(2026, 6, 15, 13, 30)): {
+        "activities": "95f1700b71632de3ec45cc8643554a96fbab09de5d2db6efedc6f2e218f2bf45",
+        "contacts": "8b3b34d009097b2f79b6f7699e7bb8c648771d952d98c0245968183982e86112",
+        "deals": "59b3dace9258fc3b8ab06a57c771d36857f544c65c839c02fb3e61cc6a75a617",
+        "spend": "8cc39637eedc5f96032d0cf010e98abcdc37cbaa138e2ce72463c1e8e23bea32",
+    },
+}
+SWITCH_N = 20_000
+MATURE = datetime(2026, 9, 1)  # leads created earlier have had time to qualify and close
+Z999 = 3.29  # 99.9% intervals: "within noise" on 20,000 leads
+ONLY = {p: (p,) for p in PROBLEMS}
+WITHOUT = {p: tuple(q for q in PROBLEMS if q != p) for p in PROBLEMS}
+
+
+def _hashes(frames: dict[str, pl.DataFrame]) -> dict[str, str]:
+    return {k: hashlib.sha256(frames[k].write_csv().encode()).hexdigest() for k in sorted(frames)}
+
+
+@pytest.mark.parametrize("key", list(DEFAULT_HASHES), ids=["n2000-seed3", "n1500-seed11-cut"])
+def test_generate_sample_default_output_is_unchanged(key):
+    n_leads, seed, export_at = key
+    assert _hashes(generate_sample(n_leads=n_leads, seed=seed, export_at=export_at)) == (
+        DEFAULT_HASHES[key]
+    )
+
+
+def test_generate_sample_all_problems_named_equals_the_default():
+    named = generate_sample(n_leads=2_000, seed=3, problems=list(reversed(PROBLEMS)))
+    assert _hashes(named) == DEFAULT_HASHES[(2_000, 3, None)]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("speed, routing", ("routing", "speed")), ("none", ()), ("", ()), ({"scoring"}, ("scoring",))],
+)
+def test_generate_sample_problems_accepts_strings_and_sets(given, expected):
+    a = generate_sample(n_leads=300, seed=2, problems=given)
+    b = generate_sample(n_leads=300, seed=2, problems=expected)
+    assert _hashes(a) == _hashes(b)
+
+
+@pytest.mark.parametrize("bad", [("speed", "sped"), "routing,nope", ["Speed"]])
+def test_generate_sample_problems_rejects_unknown_names(bad):
+    with pytest.raises(ValueError, match="choose among speed, follow_up"):
+        generate_sample(n_leads=100, problems=bad)
+
+
+def test_generate_sample_switches_keep_the_same_leads():
+    planted = generate_sample(n_leads=2_000, seed=3)["contacts"]
+    clean = generate_sample(n_leads=2_000, seed=3, problems=())["contacts"]
+    same = ["Record ID", "Create Date", "Original Source", "UTM Campaign", "Contact owner"]
+    assert clean.select(same).equals(planted.select(same))
+    assert not clean.equals(planted)
+
+
+@pytest.fixture(scope="module")
+def switched():
+    """``switched(problems)`` -> (frames, lead table) on 20,000 leads, cached per module."""
+    cache: dict[tuple[str, ...], tuple[dict[str, pl.DataFrame], pl.DataFrame]] = {}
+
+    def get(problems: tuple[str, ...]):
+        key = tuple(sorted(problems))
+        if key not in cache:
+            frames = generate_sample(n_leads=SWITCH_N, seed=SEED, problems=key)
+            cache[key] = frames, _lead_table(frames).with_columns(
+                (pl.col("created") < MATURE).alias("mature")
+            )
+        return cache[key]
+
+    return get
+
+
+def _ratio(frame: pl.DataFrame, group: pl.Expr, flag: pl.Expr) -> tuple[float, float, float]:
+    """Rate of ``flag`` in ``group`` over the rest, with a 99.9% Katz interval."""
+    t = frame.select(
+        flag.filter(group).sum().alias("a"), group.sum().alias("n1"),
+        flag.filter(~group).sum().alias("c"), (~group).sum().alias("n0"),
+    ).row(0)
+    ratio, low, high = rate_ratio(*(int(x) for x in t), z=Z999)
+    assert ratio is not None
+    return ratio, low, high
+
+
+def _within_noise(r: tuple[float, float, float], *, limit: float = 1.5) -> bool:
+    """No effect: the 99.9% interval holds 1 and the ratio is below the engine's 1.5x."""
+    ratio, low, high = r
+    return low <= 1.0 <= high and 1 / limit < ratio < limit
+
+
+def _cases(place: str) -> list:
+    return [
+        pytest.param(ONLY[place], True, id="only"),
+        pytest.param((), False, id="none"),
+        pytest.param(WITHOUT[place], False, id="all-but"),
+    ]
+
+
+@pytest.mark.parametrize(("problems", "planted"), _cases("speed"))
+def test_switch_speed_qualifying_depends_on_hours_to_first_touch(switched, problems, planted):
+    _, leads = switched(problems)
+    touched = leads.filter(pl.col("mature") & pl.col("hours").is_not_null())
+    ends = touched.filter((pl.col("hours") < 1) | (pl.col("hours") >= 24))
+    r = _ratio(ends, pl.col("hours") < 1, pl.col("qualified"))
+    assert r[1] > 4 if planted else _within_noise(r), r
+
+
+@pytest.mark.parametrize(("problems", "planted"), _cases("speed"))
+def test_switch_speed_night_and_weekend_leads_wait_for_the_morning(switched, problems, planted):
+    _, leads = switched(problems)
+    weekday, hour = pl.col("created").dt.weekday(), pl.col("created").dt.hour()
+    off_hours = (weekday >= 6) | (hour < 8) | (hour >= 18)
+    touched = leads.filter(pl.col("hours").is_not_null())
+    wait = touched.group_by(off_hours.alias("off")).agg(pl.col("hours").median())
+    by = dict(zip(wait["off"], wait["hours"], strict=True))
+    ratio = by[True] / by[False]
+    assert ratio > 4 if planted else 0.8 < ratio < 1.25, ratio
+
+
+def _per_rep_vs_rest(frame: pl.DataFrame, flag: pl.Expr) -> dict[str, tuple]:
+    owners = frame["Contact owner"].drop_nulls().unique().to_list()
+    return {o: _ratio(frame, pl.col("Contact owner") == o, flag) for o in owners}
+
+
+@pytest.mark.parametrize(("problems", "planted"), _cases("follow_up"))
+def test_switch_follow_up_leads_left_untouched(switched, problems, planted):
+    _, leads = switched(problems)
+    assigned = leads.filter(pl.col("mature") & pl.col("Contact owner").is_not_null())
+    never = pl.col("touches") == 0
+    if planted:
+        r = _per_rep_vs_rest(assigned, never)["Marcus Reed"]
+        assert r[1] > 2.5, r
+    else:  # every assigned lead is worked (bar a rare response-time tail past the export)
+        assert assigned.select(never.mean()).item() < 0.001
+
+
+@pytest.mark.parametrize(("problems", "planted"), _cases("follow_up"))
+def test_switch_follow_up_reps_giving_up_after_one_attempt(switched, problems, planted):
+    _, leads = switched(problems)
+    touched = leads.filter(
+        pl.col("mature") & pl.col("Contact owner").is_not_null() & (pl.col("touches") > 0)
+    )
+    ratios = _per_rep_vs_rest(touched, pl.col("touches") == 1)
+    if planted:
+        assert ratios["Marcus Reed"][1] > 2, ratios["Marcus Reed"]
+    else:  # nobody gives up more often than the others (fewer is allowed)
+        assert max(r[0] for r in ratios.values()) < 1.25, ratios
+
+
+@pytest.mark.parametrize(("problems", "planted"), _cases("routing"))
+def test_switch_routing_late_assignment(switched, problems, planted):
+    _, leads = switched(problems)
+    delay = leads.filter(pl.col("Contact owner").is_not_null()).group_by("Contact owner").agg(
+        pl.col("assign_hours").median()
+    )
+    by = dict(zip(delay["Contact owner"], delay["assign_hours"], strict=True))
+    others = max(v for k, v in by.items() if k != "Priya Shah")
+    assert others < 0.1  # two minutes for everyone else
+    assert by["Priya Shah"] > 2 if planted else by["Priya Shah"] < 0.1, by
+
+
+@pytest.mark.parametrize(("problems", "planted"), _cases("routing"))
+def test_switch_routing_reassigned_leads(switched, problems, planted):
+    _, leads = switched(problems)
+    worked = leads.filter(pl.col("Contact owner").is_not_null() & (pl.col("touches") > 0))
+    ratios = _per_rep_vs_rest(worked, pl.col("reps") > 1)
+    if planted:
+        assert ratios["Priya Shah"][1] > 3, ratios["Priya Shah"]
+    else:
+        assert all(_within_noise(r) for r in ratios.values()), ratios
+
+
+@pytest.mark.parametrize(("problems", "planted"), _cases("routing"))
+def test_switch_routing_leads_without_owner_are_handled(switched, problems, planted):
+    _, leads = switched(problems)
+    r = _ratio(leads.filter("mature"), pl.col("Contact owner").is_null(), pl.col("qualified"))
+    assert r[2] < 0.6 if planted else _within_noise(r), r
+
+
+@pytest.mark.parametrize(("problems", "planted"), _cases("profile"))
+def test_switch_profile_fit_drives_winning(switched, problems, planted):
+    _, leads = switched(problems)
+    r = _ratio(leads, pl.col("in_profile"), pl.col("won"))
+    assert r[1] > 2.5 if planted else _within_noise(r, limit=2.0), r
+
+
+@pytest.mark.parametrize(("problems", "planted"), _cases("profile"))
+def test_switch_profile_campaigns_send_different_mixes(switched, problems, planted):
+    _, leads = switched(problems)
+    facebook = (pl.col("UTM Campaign") == "facebook-free-tool").fill_null(False)
+    fit = _ratio(leads, facebook, pl.col("in_profile"))
+    students = _ratio(leads, facebook, (pl.col("Job Title") == "Student").fill_null(False))
+    if planted:
+        assert fit[2] < 0.25 and students[1] > 2, (fit, students)
+    else:
+        assert _within_noise(fit) and _within_noise(students), (fit, students)
+
+
+@pytest.mark.parametrize(("problems", "planted"), _cases("message"))
+def test_switch_message_free_product_reasons_concentrate(switched, problems, planted):
+    frames, leads = switched(problems)
+    reason = "Expected a free product"
+    lost = frames["deals"].filter(pl.col("Deal - Lost reason") == reason)
+    free = (pl.col("Disqualification Reason") == reason).fill_null(False) | pl.col(
+        "Record ID"
+    ).is_in(lost["Deal - HubSpot Contact ID"].implode())
+    facebook = (pl.col("UTM Campaign") == "facebook-free-tool").fill_null(False)
+    r = _ratio(leads, facebook, free)
+    if planted:
+        assert r[1] > 4, r
+    elif problems == ():
+        assert _within_noise(r), r
+    else:  # students and small companies crowd the reason out there: fewer, never more
+        assert r[2] < 1.5, r
+
+
+@pytest.mark.parametrize(("problems", "planted"), _cases("scoring"))
+def test_switch_scoring_score_predicts_winning(switched, problems, planted):
+    _, leads = switched(problems)
+    score = leads["HubSpot Score"].cast(pl.Float64).to_numpy()
+    auc, _, _ = auc_interval(score, leads["won"].to_numpy())
+    assert auc < 0.6 if planted else auc > 0.7, auc
+
+
+def test_switch_scoring_keeps_the_score_distribution(switched):
+    planted, _ = switched(ONLY["scoring"])
+    clean, _ = switched(())
+    a = planted["contacts"]["HubSpot Score"].cast(pl.Int64).sort()
+    b = clean["contacts"]["HubSpot Score"].cast(pl.Int64).sort()
+    assert a.equals(b)
+
+
+@pytest.mark.parametrize(("problems", "planted"), _cases("pipeline"))
+def test_switch_pipeline_early_opportunities_that_end_undecided(switched, problems, planted):
+    frames, leads = switched(problems)
+    tom = pl.col("Contact owner") == "Tom Becker"
+    opened = _ratio(leads.filter(pl.col("SAL Date").is_not_null()), tom,
+                    pl.col("Became an Opportunity Date").is_not_null())
+    lost = frames["deals"].filter(pl.col("Deal - Status") == "lost")
+    undecided = _ratio(lost, pl.col("Deal - Owner") == "Tom Becker",
+                       pl.col("Deal - Lost reason") == "No decision")
+    closed = frames["deals"].filter(pl.col("Deal - Status") != "open")
+    wins = _ratio(closed, pl.col("Deal - Owner") == "Tom Becker", pl.col("Deal - Status") == "won")
+    if planted:
+        assert opened[1] > 1.8 and undecided[1] > 3 and wins[2] < 0.8, (opened, undecided, wins)
+    else:
+        assert all(_within_noise(r, limit=2.0) for r in (opened, undecided, wins)), (
+            opened, undecided, wins)
+
+
+@pytest.mark.parametrize(("problems", "planted"), _cases("readiness"))
+def test_switch_readiness_fast_rep_wins_few(switched, problems, planted):
+    frames, leads = switched(problems)
+    closed = frames["deals"].filter(pl.col("Deal - Status") != "open")
+    wins = _ratio(closed, pl.col("Deal - Owner") == "Lena Park", pl.col("Deal - Status") == "won")
+    speed = leads.filter(pl.col("Contact owner").is_not_null()).group_by("Contact owner").agg(
+        pl.col("hours").median())
+    by = dict(zip(speed["Contact owner"], speed["hours"], strict=True))
+    others = [v for k, v in by.items() if k != "Lena Park"]
+    if planted:
+        assert wins[2] < 0.75 and by["Lena Park"] < 0.5 * min(others), (wins, by)
+    else:
+        assert _within_noise(wins) and min(others) < by["Lena Park"] < max(others), (wins, by)
+
+
+@pytest.mark.parametrize("problems", [(), ONLY["speed"], ONLY["pipeline"]], ids=str)
+def test_switch_data_keeps_the_export_invariants(problems):
+    frames = generate_sample(n_leads=3_000, seed=SEED, problems=problems)
+    contacts, deals = frames["contacts"], frames["deals"]
+    assert contacts.columns == CONTACT_HEADERS and deals.columns == DEAL_HEADERS
+    with_deal = set(deals["Deal - HubSpot Contact ID"])
+    assert with_deal == set(
+        contacts.filter(pl.col("Became an Opportunity Date").is_not_null())["Record ID"]
+    )
+    dates = contacts.select([_ts(c).alias(c) for c in STAGE_DATES])
+    for earlier, later in zip(STAGE_DATES, STAGE_DATES[1:], strict=False):
+        assert dates.filter(pl.col(later) < pl.col(earlier)).height == 0
+    touches = frames["activities"].select(_ts("Activity - Marked as done time", SECOND).max())
+    assert touches.item() < EXPORT_AT
+
+
+# ------------------------------------------------------------------------- sample_dataset
+
+
+def test_sample_dataset_equals_loading_the_written_files(tmp_path):
+    write_sample(tmp_path, n_leads=2_000, seed=3)
+    from_disk = load_sample(tmp_path)
+    in_memory = sample_dataset(n_leads=2_000, seed=3)
+    for name in ("leads", "deals", "activities", "spend"):
+        assert_frame_equal(getattr(in_memory, name), getattr(from_disk, name))
+    assert in_memory.attributes == from_disk.attributes
+    assert in_memory.mapping == from_disk.mapping
+    assert in_memory.label == from_disk.label
+
+
+def test_sample_dataset_names_the_planted_problems():
+    ds = sample_dataset(n_leads=300, problems=())
+    assert ds.leads.height == 300
+    assert ds.label.endswith("problems: none")
+    assert sample_dataset(n_leads=300, problems="readiness,speed").label.endswith(
+        "problems: speed, readiness"
+    )
+
+
+def test_sample_dataset_export_at_cuts_the_data():
+    cut = datetime(2026, 5, 1, 12, 0)
+    ds = sample_dataset(n_leads=1_000, export_at=cut)
+    assert ds.leads["created_at"].max() < cut
+
+
+def test_main_problems_option_writes_the_switched_sample(tmp_path):
+    assert _main(["--out", str(tmp_path), "--leads", "300", "--problems", "none"]) == 0
+    written = pl.read_csv(tmp_path / "contacts.csv", infer_schema=False)
+    assert written.equals(generate_sample(n_leads=300, seed=SEED, problems=())["contacts"])
+
+
+def test_main_problems_option_rejects_unknown_names(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        _main(["--out", str(tmp_path), "--problems", "speed,typo"])
+    assert exc.value.code == 2
+    assert "Unknown problem 'typo'" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------- findings engine
+
+ENGINE_NULL_PLACES = ("speed", "follow_up", "profile", "message")
+
+
+@pytest.fixture(scope="module")
+def diagnosed():
+    """``diagnosed(problems)`` -> {place: Finding} on 20,000 leads, cached per module."""
+    from funnel.findings import diagnose_places
+
+    cache: dict[tuple[str, ...], dict] = {}
+
+    def get(problems: tuple[str, ...]):
+        if problems not in cache:
+            ds = sample_dataset(n_leads=SWITCH_N, seed=SEED, problems=problems)
+            cache[problems] = {f.place: f for f in diagnose_places(ds)}
+        return cache[problems]
+
+    return get
+
+
+@pytest.mark.parametrize("place", ENGINE_NULL_PLACES)
+def test_findings_report_no_problem_on_clean_sample(diagnosed, place):
+    finding = diagnosed(())[place]
+    assert finding.status != "problem", finding.headline
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine misfire, reported to the lead: funnel.model fills a lead's missing owner "
+    "from its deal's owner, so the leads still without an owner are those that never reached "
+    "an opportunity, and their qualified rate looks ~0.3x that of assigned leads",
+)
+def test_findings_report_no_routing_problem_on_clean_sample(diagnosed):
+    finding = diagnosed(())["routing"]
+    assert finding.status != "problem", finding.headline
+
+
+@pytest.mark.parametrize(
+    ("place", "culprit"),
+    [("speed", {}), ("follow_up", {"owner": "Marcus Reed"}), ("routing", {"owner": "Priya Shah"}),
+     ("profile", {"campaign": "facebook-free-tool"}),
+     ("message", {"campaign": "facebook-free-tool", "reason": "Expected a free product"}),
+     ("scoring", {}), ("pipeline", {"owner": "Tom Becker"}), ("readiness", {"owner": "Lena Park"})],
+)
+def test_findings_find_each_problem_planted_alone(diagnosed, place, culprit):
+    finding = diagnosed(ONLY[place])[place]
+    assert finding.status == "problem", finding.headline
+    assert culprit.items() <= finding.culprit.items(), finding.culprit
