@@ -11,6 +11,8 @@ Examples
 """
 
 from funnel.errors import InputError
+from funnel.export import chart_png, chart_svg, neutralise, safe_frame, to_csv, to_xlsx
+from funnel.findings import Finding, diagnose_places, findings
 from funnel.mapping import (
     FIELDS,
     ROLES,
@@ -40,9 +42,12 @@ from funnel.parsing import (
     parse_dates,
     parse_numbers,
 )
+from funnel.privacy import mask_personal, personal_columns, pseudonym
 from funnel.readers import ROW, RawTable, Rejection, read_file
-from funnel.stats import wilson, wilson_exprs
+from funnel.stats import prior_strength, rate_ratio, shrink_exprs, wilson, wilson_exprs
 from funnel.summary import diagnose, reached_exprs, source_table, stage_funnel, stages_present
+from funnel.survival import KaplanMeier, km_medians, km_table
+from funnel.workspace import WorkspaceStore, read_workspace, write_workspace
 
 _SAMPLE_NAMES = ("SAMPLE_DIR", "SAMPLE_FILES", "generate_sample", "load_sample", "write_sample")
 
@@ -67,35 +72,56 @@ __all__ = [
     "Capability",
     "Dataset",
     "FileReport",
+    "Finding",
     "Health",
     "InputError",
+    "KaplanMeier",
     "Mapping",
     "RawTable",
     "Rejection",
     "Warning_",
+    "WorkspaceStore",
     "auto_map",
     "build_dataset",
+    "chart_png",
+    "chart_svg",
     "detect_date_style",
     "detect_decimal_comma",
     "diagnose",
+    "diagnose_places",
+    "findings",
     "generate_sample",
     "guess_role",
     "guess_roles",
     "infer_attribute",
+    "km_medians",
+    "km_table",
     "load",
     "load_sample",
     "map_values",
+    "mask_personal",
+    "neutralise",
     "normalise_header",
     "null_placeholders",
     "parse_booleans",
     "parse_dates",
     "parse_numbers",
-    "read_file",
+    "personal_columns",
+    "prior_strength",
+    "pseudonym",
+    "rate_ratio",
     "reached_exprs",
+    "read_file",
+    "read_workspace",
+    "safe_frame",
+    "shrink_exprs",
     "source_table",
     "stage_funnel",
     "stages_present",
+    "to_csv",
+    "to_xlsx",
     "wilson",
     "wilson_exprs",
     "write_sample",
+    "write_workspace",
 ]

@@ -90,6 +90,89 @@ def _health_to_dict(h: Health) -> dict:
             "capabilities": [asdict(c) for c in h.capabilities]}
 
 
+def write_workspace(
+    folder: str | Path,
+    ds: Dataset,
+    *,
+    name: str,
+    ws_id: str | None = None,
+    profiles: list[dict] | None = None,
+    settings: dict[str, Any] | None = None,
+    key: bytes | str | None = None,
+    ttl: dt.timedelta = dt.timedelta(days=30),
+) -> Path:
+    """Write a pseudonymised copy of ``ds`` (Parquet + ``meta.json``) into a new folder.
+
+    The layout a workspace store and an exported analysis bundle share; read it back
+    with :func:`read_workspace`.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True)
+    for table, frame in _mask_tables(ds, key).items():
+        if frame is not None:
+            frame.write_parquet(folder / f"{table}.parquet")
+    mask_personal(ds.health.rejected, columns=[], key=key).write_parquet(
+        folder / "rejected.parquet")
+    created = _now()
+    meta = {
+        "format": _FORMAT, "id": ws_id or secrets.token_urlsafe(16),
+        "name": name.strip() or "Shared analysis", "created_at": created.isoformat(),
+        "expires_at": (created + ttl).isoformat(), "label": ds.label,
+        "leads": ds.leads.height, "attributes": ds.attributes,
+        "mapping": ds.mapping.to_dict(), "health": _health_to_dict(ds.health),
+        "profiles": profiles or [], "settings": settings or {},
+    }
+    (folder / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
+    return folder
+
+
+def _read(folder: Path, meta: dict, info: WorkspaceInfo) -> Workspace:
+    def table(name: str) -> pl.DataFrame | None:
+        path = folder / f"{name}.parquet"
+        return pl.read_parquet(path) if path.exists() else None
+
+    h = meta["health"]
+    rejected = table("rejected")
+    health = Health(
+        files=[FileReport(**f) for f in h["files"]],
+        rejected=rejected if rejected is not None
+        else pl.DataFrame(schema={"file": pl.String, "row": pl.Int64, "reason": pl.String}),
+        warnings=[Warning_(**w) for w in h["warnings"]],
+        capabilities=[Capability(**c) for c in h["capabilities"]],
+    )
+    leads = table("leads")
+    if leads is None:
+        raise WorkspaceNotFound()
+    ds = Dataset(leads=leads, deals=table("deals"), activities=table("activities"),
+                 spend=table("spend"), attributes=list(meta.get("attributes", [])),
+                 mapping=Mapping.from_dict(meta.get("mapping", {})), health=health,
+                 label=meta.get("label", ""))
+    return Workspace(info=info, dataset=ds, profiles=list(meta.get("profiles", [])),
+                     settings=dict(meta.get("settings", {})))
+
+
+def read_workspace(folder: str | Path) -> Workspace:
+    """Open a workspace folder written by :func:`write_workspace` (no expiry check: for
+    an exported bundle on the analyst's own disk).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from funnel.sample import load_sample
+    >>> where = pathlib.Path(tempfile.mkdtemp()) / "data"
+    >>> _ = write_workspace(where, load_sample(), name="Workshop")
+    >>> read_workspace(where).dataset.leads.height
+    30000
+    """
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise InputError(f"{folder} is not an exported analysis (no readable meta.json)."
+                         ) from None
+    return _read(folder, meta, WorkspaceStore._info(meta))
+
+
 class WorkspaceStore:
     """Save, open, list, rename, delete and expire workspaces under one directory.
 
@@ -160,24 +243,9 @@ class WorkspaceStore:
         self.root.mkdir(parents=True, exist_ok=True)
         ws_id = secrets.token_urlsafe(16)
         tmp = self.root / f".tmp-{ws_id}"
-        tmp.mkdir()
         try:
-            tables = _mask_tables(ds, key)
-            for table, frame in tables.items():
-                if frame is not None:
-                    frame.write_parquet(tmp / f"{table}.parquet")
-            rejected = mask_personal(ds.health.rejected, columns=[], key=key)
-            rejected.write_parquet(tmp / "rejected.parquet")
-            created = _now()
-            meta = {
-                "format": _FORMAT, "id": ws_id, "name": name.strip() or "Shared analysis",
-                "created_at": created.isoformat(),
-                "expires_at": (created + self.ttl).isoformat(),
-                "label": ds.label, "leads": ds.leads.height, "attributes": ds.attributes,
-                "mapping": ds.mapping.to_dict(), "health": _health_to_dict(ds.health),
-                "profiles": profiles or [], "settings": settings or {},
-            }
-            (tmp / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
+            write_workspace(tmp, ds, ws_id=ws_id, name=name, profiles=profiles,
+                            settings=settings, key=key, ttl=self.ttl)
             os.replace(tmp, self.root / ws_id)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -190,29 +258,7 @@ class WorkspaceStore:
         info = self._info(meta)
         if info.expires_at <= (now or _now()):
             raise WorkspaceNotFound()
-        folder = self._dir(ws_id)
-
-        def table(name: str) -> pl.DataFrame | None:
-            path = folder / f"{name}.parquet"
-            return pl.read_parquet(path) if path.exists() else None
-
-        h = meta["health"]
-        health = Health(
-            files=[FileReport(**f) for f in h["files"]],
-            rejected=table("rejected") if (folder / "rejected.parquet").exists()
-            else pl.DataFrame(schema={"file": pl.String, "row": pl.Int64, "reason": pl.String}),
-            warnings=[Warning_(**w) for w in h["warnings"]],
-            capabilities=[Capability(**c) for c in h["capabilities"]],
-        )
-        leads = table("leads")
-        if leads is None:
-            raise WorkspaceNotFound()
-        ds = Dataset(leads=leads, deals=table("deals"), activities=table("activities"),
-                     spend=table("spend"), attributes=list(meta.get("attributes", [])),
-                     mapping=Mapping.from_dict(meta.get("mapping", {})), health=health,
-                     label=meta.get("label", ""))
-        return Workspace(info=info, dataset=ds, profiles=list(meta.get("profiles", [])),
-                         settings=dict(meta.get("settings", {})))
+        return _read(self._dir(ws_id), meta, info)
 
     def list(self, *, now: dt.datetime | None = None) -> list[WorkspaceInfo]:
         """Live workspaces, newest first."""

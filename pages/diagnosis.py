@@ -16,6 +16,7 @@ problems = [f for f in memo["cards"] if f.status == "problem"]
 st.markdown(f"**{len(problems)} of {len(memo['cards'])} places show a problem** the data "
             "supports beyond noise (95% intervals, Bonferroni across reps and campaigns).")
 diagnosis.cards(memo["cards"])
+diagnosis.takeaway(ds, profile, memo["cards"])
 
 st.header("Quality or handling?")
 flags = memo["flags"]

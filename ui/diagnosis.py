@@ -89,3 +89,42 @@ def cards(findings: list[Finding], *, per_row: int = 3) -> None:
         for col, f in zip(cols, ranked[i:i + per_row], strict=False):
             with col:
                 card(f)
+
+
+def takeaway(ds: Dataset, profile: Profile | None, findings: list[Finding]) -> None:
+    """Downloads for the room: the report (HTML, PDF), the notebook bundle, the findings
+    table. Each file is built only when its button is clicked."""
+    from funnel.export import to_csv, to_xlsx
+    from funnel.notebook import export_bundle
+    from funnel.report import _finding_rows, report_html, report_pdf, report_sections
+    from ui.share import mask_key
+
+    title = f"Funnel diagnostic: {ds.label or 'sample'}"
+    key = mask_key()
+    profiles = [profile.to_dict()] if profile is not None else []
+
+    def sections():
+        return report_sections(ds, profile=profile, cards=findings)
+
+    cols = st.columns(4)
+    cols[0].download_button("Report (HTML)", lambda: report_html(sections(), title=title),
+                            file_name="funnel-diagnostic.html", mime="text/html",
+                            icon=":material/description:", key="dl:html")
+    cols[1].download_button("Report (PDF)", lambda: report_pdf(sections(), title=title),
+                            file_name="funnel-diagnostic.pdf", mime="application/pdf",
+                            icon=":material/picture_as_pdf:", key="dl:pdf")
+    cols[2].download_button("Notebook + data (zip)",
+                            lambda: export_bundle(ds, name=title, profiles=profiles, key=key),
+                            file_name="funnel-diagnostic-notebook.zip",
+                            mime="application/zip", icon=":material/code:", key="dl:nb")
+    table = _finding_rows(findings).with_columns(
+        headline=[f.headline for f in findings])
+    with cols[3].popover("Findings table", icon=":material/table:"):
+        st.download_button("CSV", lambda: to_csv(table), file_name="findings.csv",
+                           mime="text/csv", key="dl:csv")
+        st.download_button("Excel", lambda: to_xlsx(table, sheet="findings"),
+                           file_name="findings.xlsx", key="dl:xlsx",
+                           mime="application/vnd.openxmlformats-officedocument."
+                                "spreadsheetml.sheet")
+    st.caption("Personal fields are pseudonymised in the notebook's data; the report holds "
+               "aggregates only. Spreadsheet cells never start a formula.")

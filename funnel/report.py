@@ -1,0 +1,227 @@
+"""The workshop report: the diagnosis, its findings, the key charts and the numbers.
+
+One list of sections (:func:`report_sections`) is rendered two ways:
+
+* :func:`report_html` — one self-contained HTML file (charts as inline SVG, no scripts,
+  no network), which opens offline in any browser;
+* :func:`report_pdf` — a PDF (charts as PNG), via ``fpdf2``.
+
+Every table in the report is aggregated; personal fields never appear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass, field
+
+import altair as alt
+import polars as pl
+
+from funnel.findings import TITLES, Finding, diagnose_places
+from funnel.model import Dataset
+
+STATUS_TEXT = {"problem": "Problem", "no_evidence": "No evidence", "cant_tell": "Can't tell"}
+
+
+@dataclass
+class Section:
+    """A heading with paragraphs, an optional chart and an optional table of numbers."""
+
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    chart: alt.TopLevelMixin | None = None
+    table: pl.DataFrame | None = None
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 1 else f"{v:,.1f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def _finding_rows(cards: list[Finding]) -> pl.DataFrame:
+    rows = []
+    for f in cards:
+        ev = f.evidence
+        rows.append({"place": TITLES[f.place], "verdict": STATUS_TEXT[f.status],
+                     "culprit": ", ".join(f"{k}: {v}" for k, v in f.culprit.items()) or "–",
+                     "effect": ev.get("effect"), "ci_low": ev.get("ci_low"),
+                     "ci_high": ev.get("ci_high"), "n": ev.get("n"),
+                     "severity": round(f.severity, 3)})
+    return pl.DataFrame(rows)
+
+
+def report_sections(
+    ds: Dataset,
+    *,
+    profile=None,
+    cards: list[Finding] | None = None,
+    sla_hours: float = 1.0,
+) -> list[Section]:
+    """The report's content: verdict, findings, funnel, speed, profile and sources.
+
+    Sections whose data is missing say so instead of showing an empty chart.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> [s.heading for s in report_sections(load_sample())][:2]
+    ['Verdict', 'Findings, place by place']
+    """
+    from funnel.charts.leakage import funnel_chart, rates_chart
+    from funnel.charts.response import bucket_chart
+    from funnel.closed_loop import closed_loop
+    from funnel.leakage import funnel_table
+    from funnel.response import ResponseCurve, has_stage_info, has_touch_times
+
+    cards = cards if cards is not None else diagnose_places(ds, profile=profile)
+    problems = sorted((f for f in cards if f.status == "problem"), key=lambda f: -f.severity)
+    out = [Section("Verdict", [
+        f"{ds.leads.height:,} leads from {ds.label or 'the export'}; "
+        f"{len(problems)} of {len(cards)} places show a problem the data supports beyond "
+        "noise (95% intervals; Bonferroni across reps, campaigns and reasons).",
+        *[f"{i}. {TITLES[f.place]}: {f.headline}" for i, f in enumerate(problems, 1)],
+    ])]
+    out.append(Section("Findings, place by place",
+                       [f"{TITLES[f.place]} — {STATUS_TEXT[f.status]}: {f.headline}"
+                        for f in cards], table=_finding_rows(cards)))
+    ft = funnel_table(ds.leads)
+    out.append(Section("Where leads leak: the funnel", [
+        "Leads reaching each stage; step and cumulative conversion with 95% intervals."],
+        chart=funnel_chart(ft), table=ft.select(
+            "stage", "count", "rate_from_previous", "ci_low", "ci_high", "rate_from_first")))
+    if has_touch_times(ds.leads):
+        target = "qualified" if has_stage_info(ds.leads) else "won"
+        curve = ResponseCurve(target=target).fit(ds.leads)
+        out.append(Section("Speed to lead", [
+            f"{target.capitalize()} rate by hours from arrival to first sales touch, raw and "
+            "adjusted for the source mix (95% intervals).", curve.story_],
+            chart=bucket_chart(curve.table_, target=target),
+            table=curve.table_.select("bucket", "leads", "successes", "rate", "ci_low",
+                                      "ci_high", "adjusted_rate")))
+    else:
+        out.append(Section("Speed to lead", [
+            "This export has no first-touch times: load the activities export (calls, "
+            "e-mails, meetings with their times) to see how conversion falls with response "
+            "time."]))
+    if profile is not None and getattr(profile, "criteria", None):
+        from funnel.charts.profile import win_rates_chart
+        from funnel.profile import ProfileFit, profile_verdict
+
+        fit = ProfileFit(ds).fit(profile)
+        out.append(Section(f"Profile fit: {profile.name}", [
+            f"{fit.share_:.1%} of {fit.n_:,} leads meet the profile "
+            f"({'; '.join(c.describe() for c in profile.criteria)}).", profile_verdict(fit)],
+            chart=win_rates_chart(fit.outcomes_), table=fit.outcomes_))
+    if "source" in ds.leads.columns:
+        cl = closed_loop(ds, by="source")
+        cols = [c for c in ("source", "leads", "won", "rate", "ci_low", "ci_high", "revenue",
+                            "cost", "cac") if c in cl.columns]
+        out.append(Section("Sources: what produces revenue, at what cost", [
+            "Win rate per source with 95% intervals; ranked on rates shrunk toward the "
+            "average so small sources cannot top the list."],
+            chart=rates_chart(cl, by="source"), table=cl.select(cols)))
+    return out
+
+
+def _html_table(t: pl.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>"
+                   for row in t.iter_rows())
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+_CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:980px;
+margin:2em auto;color:#222;line-height:1.45}h1{font-size:1.8em}h2{margin-top:1.8em;
+border-bottom:1px solid #ddd}table{border-collapse:collapse;font-size:.85em;margin:.8em 0}
+td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}th{background:#f5f5f5}
+td:first-child,th:first-child{text-align:left}.chart{margin:1em 0}.note{color:#666;
+font-size:.85em}"""
+
+
+def report_html(sections: list[Section], *, title: str = "Funnel diagnostic",
+                generated: dt.datetime | None = None) -> str:
+    """One self-contained HTML page: inline SVG charts, no scripts, no external links.
+
+    Examples
+    --------
+    >>> page = report_html([Section("Verdict", ["All fine."])])
+    >>> "<script" in page, "All fine." in page
+    (False, True)
+    """
+    from funnel.export import chart_svg
+
+    when = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+             f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+             f"<h1>{html.escape(title)}</h1><p class='note'>Generated {when}. Rates come "
+             "with 95% intervals and counts; amounts at stake are estimates.</p>"]
+    for s in sections:
+        parts.append(f"<h2>{html.escape(s.heading)}</h2>")
+        parts += [f"<p>{html.escape(p)}</p>" for p in s.paragraphs]
+        if s.chart is not None:
+            parts.append(f"<div class='chart'>{chart_svg(s.chart)}</div>")
+        if s.table is not None and s.table.height:
+            parts.append(_html_table(s.table))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _latin(text: str) -> str:
+    """fpdf's core fonts are Latin-1: replace what they cannot print."""
+    table = {"–": "-", "—": "-", "×": "x", "≥": ">=", "≤": "<=", "≈": "~", "’": "'",
+             "“": '"', "”": '"', "…": "...", "→": "->", "·": "-"}
+    for a, b in table.items():
+        text = text.replace(a, b)
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def report_pdf(sections: list[Section], *, title: str = "Funnel diagnostic",
+               generated: dt.datetime | None = None) -> bytes:
+    """The same report as a PDF (charts as PNG images).
+
+    Examples
+    --------
+    >>> report_pdf([Section("Verdict", ["All fine."])])[:5]
+    b'%PDF-'
+    """
+    import io
+
+    from fpdf import FPDF
+
+    from funnel.export import chart_png
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 18)
+    pdf.multi_cell(0, 10, _latin(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 8)
+    when = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
+    pdf.multi_cell(0, 5, _latin(f"Generated {when}. Rates come with 95% intervals and counts; "
+                                "amounts at stake are estimates."),
+                   new_x="LMARGIN", new_y="NEXT")
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    for s in sections:
+        pdf.ln(3)
+        pdf.set_font("Helvetica", "B", 13)
+        pdf.multi_cell(0, 8, _latin(s.heading), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 9)
+        for p in s.paragraphs:
+            pdf.multi_cell(0, 5, _latin(p), new_x="LMARGIN", new_y="NEXT")
+        if s.chart is not None:
+            png = chart_png(s.chart, scale=2)
+            pdf.image(io.BytesIO(png), w=min(width, 170))
+        if s.table is not None and s.table.height:
+            pdf.set_font("Helvetica", "", 7)
+            with pdf.table(text_align="RIGHT", first_row_as_headings=True,
+                           line_height=4) as table:
+                table.row([_latin(c) for c in s.table.columns])
+                for row in s.table.head(40).iter_rows():
+                    table.row([_latin(_fmt(v)) for v in row])
+    return bytes(pdf.output())
