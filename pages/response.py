@@ -44,43 +44,17 @@ def main() -> None:
                f"{ui.fmt_share(ui.wilson(never, n)[0])}–{ui.fmt_share(ui.wilson(never, n)[1])} "
                f"· clock: {summary['clock']}")
 
-    wait, conv, sla_tab, route = st.tabs(["Waiting time", "Conversion by speed", "SLA", "Routing"])
-    with wait:
-        st.altair_chart(charts.response_histogram_chart(view.histogram(), sla_hours=sla))
-        split = st.selectbox("Split the curve by", ["—", "owner", "source"], key="speed:split")
-        by = split if split in ds.leads.columns else None
-        st.altair_chart(charts.still_waiting_chart(view.curve(by), by=by, sla_hours=sla, unit=unit))
-        st.dataframe(view.percentiles(by), hide_index=True)
-    with conv:
-        targets = [t for t, ok in (("qualified", rsp.has_stage_info(ds.leads)),
-                                   ("won", "outcome" in ds.leads.columns)) if ok]
-        target = st.radio("Rate", targets, horizontal=True, key="speed:target") if targets else None
-        if target is None:
-            st.info("No stages or outcomes: conversion by response time needs stage dates, a stage "
-                    "column or deal outcomes.")
-        else:
-            fit = view.fit(target, profile_col)
-            (st.warning if fit.story_changed_ else st.success)(fit.story_)
-            if profile_name:
-                st.caption(f"Adjusted for {' and '.join(fit.strata_[:-1]) or 'nothing else'} and "
-                           f"fit to the profile “{profile_name}”.")
-            st.altair_chart(charts.bucket_chart(fit.table_, target=target))
-            st.altair_chart(charts.smooth_rate_chart(view.bins(), target=target, sla_hours=sla))
-            bench = rsp.benchmark_comparison(view.buckets(), target=target)
-            st.altair_chart(charts.benchmark_chart(bench))
-            st.caption(" · ".join(f"{r['published_label']} (measured: {r['measured']})"
-                                  for r in bench.to_dicts())
-                       + f" · Your data: {bench['yours'][-1]:.1%} of leads never touched.")
-        ui.bucket_drill(ds, clock=clock, now=view.now)
-    with sla_tab:
-        for by in [b for b in ("owner", "source") if b in ds.leads.columns] + ["weekday"]:
-            st.altair_chart(charts.sla_chart(view.sla(sla, by), by=by,
-                                             overall=overall["within_sla_share"]))
-        st.altair_chart(charts.arrival_heatmap_chart(view.heat(sla)))
-        st.altair_chart(charts.arrival_heatmap_chart(view.heat(sla), value="within_sla_share"))
-        ui.loss_panel(view.loss(sla, profile_col), unit=unit)
-    with route:
-        ui.routing_panel(view, sla=sla, charts=charts)
+    # stateful tabs: only the open one is computed and drawn (``?view=`` keeps it in links)
+    tabs = st.tabs(ui.TABS, key="view", bind="query-params")
+    bodies = (lambda: ui.waiting_tab(view, sla=sla, unit=unit, charts=charts),
+              lambda: ui.conversion_tab(view, sla=sla, profile=profile_col,
+                                        profile_name=profile_name, charts=charts),
+              lambda: ui.sla_tab(view, sla=sla, unit=unit, profile=profile_col, charts=charts),
+              lambda: ui.routing_panel(view, sla=sla, charts=charts))
+    for tab, body in zip(tabs, bodies, strict=True):
+        if tab.open is not False:
+            with tab:
+                body()
 
 
 main()

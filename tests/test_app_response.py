@@ -27,6 +27,14 @@ def _open(dataset: Dataset | None = None) -> AppTest:
     return at
 
 
+def _tab(at: AppTest, label: str) -> AppTest:
+    """Open a tab (stateful tabs are switched through their session-state key)."""
+    at.session_state["view"] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def _metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
@@ -37,7 +45,9 @@ def test_app_response_sample_shows_planted_figures():
     assert _metric(at, "Leads") == "30,000"
     assert _metric(at, "Never touched") == "15.1%"
     assert _metric(at, "Within SLA") == "25.8%"  # default SLA: 1 hour
-    assert any("7.5×" in s.value for s in at.success)
+    assert not at.success  # the conversion tab is not computed until it is opened
+    _tab(at, "Conversion by speed")
+    assert any("qualify 7.5× as often" in s.value for s in at.success)
 
 
 def test_app_response_sla_change_moves_compliance():
@@ -61,8 +71,13 @@ def test_app_response_business_hours_clock():
 
 
 def test_app_response_estimate_is_labelled():
-    at = _open()
+    at = _tab(_open(), "SLA")
     assert any(w.value.startswith("Estimate (not a measurement)") for w in at.warning)
+
+
+def test_app_response_routing_tab_shows_unassigned_leads():
+    at = _tab(_open(), "Routing")
+    assert any("Unassigned leads:** 1,211 of 30,000" in m.value for m in at.markdown)
 
 
 @pytest.mark.parametrize(("cols", "words"), [

@@ -276,6 +276,20 @@ class SpeedView:
         return self._m("routing", (), build)
 
 
+def show_table(frame: pl.DataFrame) -> None:
+    """A result table with shares as percentages and hours with one decimal."""
+    config = {}
+    for c, t in frame.schema.items():
+        if not t.is_float():
+            continue
+        if any(k in c for k in ("share", "rate", "_adj", "ci_", "abandoned", "_low", "_high")) \
+                and not c.startswith(("p50", "p75", "p90", "median")):
+            config[c] = st.column_config.NumberColumn(c, format="percent")
+        else:
+            config[c] = st.column_config.NumberColumn(c, format="%.1f")
+    st.dataframe(frame, hide_index=True, column_config=config)
+
+
 def loss_panel(est: dict, *, unit: str) -> None:
     """The labelled estimate of what slow responses cost."""
     st.subheader("What missing the SLA costs — an estimate")
@@ -320,9 +334,7 @@ def routing_panel(view: SpeedView, *, sla: float, charts) -> None:
     card = view.scorecard(sla)
     target = "qualified" if card["qualified_adj"].null_count() < card.height else "won"
     st.altair_chart(charts.owner_chart(card, target=target))
-    st.dataframe(card, hide_index=True, column_config={
-        "load_share": st.column_config.NumberColumn("load", format="percent"),
-        "within_sla_share": st.column_config.NumberColumn("within SLA", format="percent")})
+    show_table(card)
     for name, title in (("assign", "Time to assign (hours from creation to assignment)"),
                         ("reassign", "Reassignments: owner changes in the activities"),
                         ("persistence", "Persistence: touches before contact or giving up")):
@@ -331,4 +343,61 @@ def routing_panel(view: SpeedView, *, sla: float, charts) -> None:
         if isinstance(val, str):
             st.caption(val)
         else:
-            st.dataframe(val, hide_index=True)
+            show_table(val)
+
+
+TABS = ("Waiting time", "Conversion by speed", "SLA", "Routing")
+"""The page's tabs; the open one is kept in the URL as ``?view=``."""
+
+
+def waiting_tab(view: SpeedView, *, sla: float, unit: str, charts) -> None:
+    """Histogram/ECDF of the time to first touch, the KM curve and its percentiles."""
+    st.altair_chart(charts.response_histogram_chart(view.histogram(), sla_hours=sla))
+    split = st.selectbox("Split the curve by", ["—", "owner", "source"], key="speed:split")
+    by = split if split in view.leads.columns else None
+    st.altair_chart(charts.still_waiting_chart(view.curve(by), by=by, sla_hours=sla, unit=unit))
+    st.caption("p50/p75/p90: hours by which 50/75/90% of the leads had a first touch "
+               "(Kaplan–Meier, never-touched leads censored; empty when fewer were ever "
+               "touched), with 95% intervals; median_touched: among touched leads only.")
+    show_table(view.percentiles(by))
+
+
+def conversion_tab(view: SpeedView, *, sla: float, profile: str | None,
+                   profile_name: str | None, charts) -> None:
+    """Raw vs adjusted rate per bucket with the story sentence, smooth curve, benchmarks."""
+    from funnel.response import benchmark_comparison, has_stage_info
+
+    leads = view.leads
+    targets = [t for t, ok in (("qualified", has_stage_info(leads)),
+                               ("won", "outcome" in leads.columns)) if ok]
+    if not targets:
+        st.info("No stages or outcomes: conversion by response time needs stage dates, a stage "
+                "column or deal outcomes.")
+        return
+    target = st.radio("Rate", targets, horizontal=True, key="speed:target",
+                      format_func={"qualified": "Qualified (SQL or later)", "won": "Won"}.get)
+    fit = view.fit(target, profile)
+    (st.warning if fit.story_changed_ else st.success)(fit.story_)
+    strata = [s for s in fit.strata_ if s != profile]
+    st.caption(f"Adjusted for {' and '.join(strata) or 'nothing'}"
+               + (f" and fit to the profile “{profile_name}”" if profile_name else "")
+               + " by direct standardisation to the mix of all leads.")
+    st.altair_chart(charts.bucket_chart(fit.table_, target=target))
+    st.altair_chart(charts.smooth_rate_chart(view.bins(), target=target, sla_hours=sla))
+    bench = benchmark_comparison(view.buckets(), target=target)
+    st.altair_chart(charts.benchmark_chart(bench))
+    st.caption(" · ".join(f"{r['published_label']} (measured: {r['measured']})"
+                          for r in bench.to_dicts())
+               + f" · Your data: {bench['yours'][-1]:.1%} of leads never touched.")
+    bucket_drill(view.ds, clock=view.clock, now=view.now)
+
+
+def sla_tab(view: SpeedView, *, sla: float, unit: str, profile: str | None, charts) -> None:
+    """Compliance by owner, source and weekday; arrival heat maps; the loss estimate."""
+    overall = view.sla(sla).row(0, named=True)["within_sla_share"]
+    for by in [b for b in ("owner", "source") if b in view.leads.columns] + ["weekday"]:
+        st.altair_chart(charts.sla_chart(view.sla(sla, by), by=by, overall=overall))
+    heat = view.heat(sla)
+    st.altair_chart(charts.arrival_heatmap_chart(heat))
+    st.altair_chart(charts.arrival_heatmap_chart(heat, value="within_sla_share"))
+    loss_panel(view.loss(sla, profile), unit=unit)

@@ -62,6 +62,7 @@ def response_histogram_chart(hist: pl.DataFrame, *, sla_hours: float | None = No
         .when(pl.col("hours_high") <= (sla_hours if sla_hours else -1))
         .then(pl.lit("within SLA")).otherwise(pl.lit("touched")).alias("group"))
     base = alt.Chart(_data(data)).encode(x=alt.X("label:N", sort=order,
+                                                 axis=alt.Axis(labelAngle=-40),
                                                  title="hours from creation to first touch"))
     colours = alt.Scale(domain=["within SLA", "touched", "never touched"],
                         range=[FAST, RAW, NEVER])
@@ -76,7 +77,7 @@ def response_histogram_chart(hist: pl.DataFrame, *, sla_hours: float | None = No
         y=alt.Y("cumulative:Q", axis=alt.Axis(format="%", title="share touched by then"),
                 scale=alt.Scale(domain=[0, 1])))
     return alt.layer(bars, line).resolve_scale(y="independent").properties(
-        height=260, title="Time to first touch (n = leads; line: share touched so far)")
+        height=340, title="Time to first touch (n = leads; line: share touched so far)")
 
 
 def still_waiting_chart(curve: pl.DataFrame, *, by: str | None = None,
@@ -115,7 +116,7 @@ def still_waiting_chart(curve: pl.DataFrame, *, by: str | None = None,
                       .mark_rule(strokeDash=[4, 3], color=SLOW)
                       .encode(x="x:Q", tooltip=alt.Tooltip("t:N", title="target")))
     return alt.layer(*layers).properties(
-        height=280, title="Still waiting (Kaplan–Meier; never-touched leads censored at the "
+        height=380, title="Still waiting (Kaplan–Meier; never-touched leads censored at the "
                           "export's end)")
 
 
@@ -149,7 +150,8 @@ def bucket_chart(table: pl.DataFrame, *, target: str = "qualified") -> alt.Chart
                                                   range=[RAW, ADJUSTED]),
                        title=None, legend=alt.Legend(orient="top"))
     base = alt.Chart(_data(data)).encode(
-        x=alt.X("bucket:N", sort=order, title="time to first touch"),
+        x=alt.X("bucket:N", sort=order, title="time to first touch",
+                axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("curve:N", sort=["raw", "adjusted for mix"]))
     tip = [alt.Tooltip("bucket:N"), alt.Tooltip("curve:N"),
            alt.Tooltip("leads:Q", format=",", title="n (leads)"),
@@ -163,8 +165,9 @@ def bucket_chart(table: pl.DataFrame, *, target: str = "qualified") -> alt.Chart
     n_text = alt.Chart(_data(raw)).mark_text(dy=-8, color="#455a64", fontSize=10).encode(
         x=alt.X("bucket:N", sort=order), y="ci_high:Q",
         text=alt.Text("leads:Q", format=","))
+    label = _rate_label(target)
     return alt.layer(bars, err, n_text).properties(
-        height=280, title=f"{_rate_label(target).capitalize()} by time to first touch "
+        height=400, title=f"{label[0].upper()}{label[1:]} by time to first touch "
                           "(numbers = leads; bars = 95% CI)")
 
 
@@ -198,7 +201,7 @@ def smooth_rate_chart(bins: pl.DataFrame, *, target: str = "qualified",
     if sla_hours:
         layers.append(alt.Chart(alt.Data(values=[{"x": sla_hours}])).mark_rule(
             strokeDash=[4, 3], color=SLOW).encode(x="x:Q"))
-    return alt.layer(*layers).properties(height=260,
+    return alt.layer(*layers).properties(height=340,
                                          title="Smoothed curve (touched leads; raw rates)")
 
 
@@ -240,7 +243,7 @@ def benchmark_chart(comparison: pl.DataFrame) -> alt.Chart:
                  alt.Tooltip("measured:N", title="what it measured")])
     one = alt.Chart(alt.Data(values=[{"x": 1}])).mark_rule(color="#9e9e9e").encode(x="x:Q")
     return alt.layer(err, dots, one).properties(
-        height=120, title="Published figures (qualification, HBR 2011) vs your data")
+        height=220, title="Published figures (qualification, HBR 2011) vs your data")
 
 
 def arrival_heatmap_chart(heat: pl.DataFrame, *, value: str = "median_hours") -> alt.Chart:
@@ -274,7 +277,7 @@ def arrival_heatmap_chart(heat: pl.DataFrame, *, value: str = "median_hours") ->
                  alt.Tooltip("median_high:Q", format=".1f", title="95% CI high"),
                  alt.Tooltip("touched_share:Q", format=".0%", title="touched"),
                  alt.Tooltip("within_sla_share:Q", format=".0%", title="within SLA")],
-    ).properties(height=220, title=title)
+    ).properties(height=300, title=title)
 
 
 def sla_chart(frame: pl.DataFrame, *, by: str, overall: float | None = None,
@@ -310,7 +313,7 @@ def sla_chart(frame: pl.DataFrame, *, by: str, overall: float | None = None,
     if overall is not None:
         layers.append(alt.Chart(alt.Data(values=[{"x": overall}])).mark_rule(
             strokeDash=[4, 3], color="#616161").encode(x="x:Q"))
-    return alt.layer(*layers).properties(height=max(120, 24 * data.height),
+    return alt.layer(*layers).properties(height=120 + 28 * data.height,
                                          title=f"Within SLA by {by} (n = leads)")
 
 
@@ -348,4 +351,4 @@ def owner_chart(card: pl.DataFrame, *, target: str = "qualified") -> alt.Chart:
     labels = base.mark_text(align="left", dx=8, color="#37474f").encode(
         x=x, y=f"{rate}:Q", text="owner:N")
     return alt.layer(err, dots, labels).properties(
-        height=300, title="Owners: speed vs conversion on comparable leads (size = load)")
+        height=420, title="Owners: speed vs conversion on comparable leads (size = load)")
