@@ -467,7 +467,9 @@ def _follow_up(d: _Data, s: Settings) -> Finding:
         return Finding("follow_up", "no_evidence", f"{n_never / leads.height:.0%} of "
                        f"{leads.height:,} leads were never touched, but they do not "
                        f"{_verb(d)} measurably less often than touched ones.", evidence=ev)
-    assigned = leads.filter(pl.col("owner").is_not_null())
+    flag = _unassigned(d)
+    assigned = leads.filter(pl.col("owner").is_not_null()
+                            & (~flag if flag is not None else pl.lit(True)))
     tests = [("never touched", _counts_by(assigned, "owner", never))]
     if "touches" in d.cols:
         tests.append(("stopped after one attempt",
@@ -486,10 +488,10 @@ def _follow_up(d: _Data, s: Settings) -> Finding:
     what, top = max(flagged, key=lambda x: x[1]["k"] - x[1]["n"] * x[1]["rest_rate"])
     p_t = y_touched / touched_n
     p_n = y_never / n_never
-    # at stake: the flagged reps' excess untouched leads, at the touched-vs-untouched gap
-    excess = sum(max(0.0, r["k"] - r["n"] * r["rest_rate"]) for w, r in flagged
-                 if w == "never touched")
-    severity, value = _value_of(d, excess * max(0.0, p_t - p_n))
+    # at stake: every assigned lead left untouched, at the touched-vs-untouched gap (an
+    # upper bound, like speed's)
+    untouched = int(assigned.select(never.sum()).item())
+    severity, value = _value_of(d, untouched * max(0.0, p_t - p_n))
     ev.update({"effect": top["ratio"], "ci_low": top["ci_low"], "ci_high": top["ci_high"],
                "owner_n": top["n"], "owner_k": top["k"], "owner_share": top["rate"],
                "others_share": top["rest_rate"], "family": family,
@@ -498,7 +500,8 @@ def _follow_up(d: _Data, s: Settings) -> Finding:
                             "ci_high": r["ci_high"]} for w, r in flagged],
                "measure": f"share of the owner's leads {what} vs other reps "
                           f"(Bonferroni over {family} rep × test comparisons)", **value})
-    ev["at_stake_note"] = ("estimate: the excess untouched leads converting as touched ones")
+    ev["at_stake_note"] = ("estimate: the assigned leads never touched converting as "
+                           "touched ones")
     headline = (f"{top['owner']}: {top['rate']:.0%} of {top['n']:,} leads {what} vs "
                 f"{top['rest_rate']:.0%} for other reps "
                 f"({_fmt_ratio(top['ratio'], top['ci_low'], top['ci_high'])}); untouched "
@@ -536,6 +539,26 @@ def _lead_owner_known(d: _Data) -> bool:
                                   or not d.ds.mapping.leads)
 
 
+def _unassigned(d: _Data) -> pl.Expr | None:
+    """Leads that had no owner of their own.
+
+    The loader fills a lead's missing owner from its deal's owner, so a lead that was
+    never assigned but got a deal looks assigned: comparing "no owner" with the rest
+    would then compare leads without deals with leads with some. When the lead table
+    has assignment dates (on every owned lead without a deal), a lead without one was
+    not assigned; without them, and with deals, this returns ``None`` (can't tell).
+    """
+    owner_null = pl.col("owner").is_null()
+    deals = (pl.col("deals").fill_null(0) > 0) if "deals" in d.cols else pl.lit(False)
+    if "assigned_at" in d.cols:
+        own = d.leads.filter(~owner_null & ~deals)
+        if own.height and own["assigned_at"].null_count() <= 0.01 * own.height:
+            return owner_null | pl.col("assigned_at").is_null()
+    if not bool(d.leads.select(deals.any()).item()):
+        return owner_null
+    return None
+
+
 def _routing(d: _Data, s: Settings) -> Finding:
     if "owner" not in d.cols:
         return _cant("routing", ["owner"], "no lead owner in the export.")
@@ -560,11 +583,19 @@ def _routing(d: _Data, s: Settings) -> Finding:
                              ).with_columns((pl.col("_by") != pl.col("owner")).alias("_f"))
         tests.append(("first worked by another rep", "handed_over",
                       _counts_by(among, "owner", pl.col("_f")), among))
-    unowned = leads.filter(pl.col("owner").is_null())
-    assigned = leads.filter(pl.col("owner").is_not_null())
-    ev: dict = {"n": leads.height, "unassigned": unowned.height,
-                "unassigned_share": unowned.height / leads.height if leads.height else None}
+    flag = _unassigned(d)
+    ev: dict = {"n": leads.height}
     un = None
+    if flag is None:
+        ev["unassigned_note"] = ("owners of leads with a deal may come from the deal, and "
+                                 "there is no assignment date to tell; unassigned leads not "
+                                 "compared")
+        unowned = assigned = leads.clear()
+    else:
+        unowned = leads.filter(flag)
+        assigned = leads.filter(~flag)
+        ev.update({"unassigned": unowned.height,
+                   "unassigned_share": unowned.height / leads.height if leads.height else None})
     if not _outcome_missing(d) and unowned.height >= s.min_n and assigned.height >= s.min_n:
         un = rate_ratio(int(unowned["y"].sum()), unowned.height, int(assigned["y"].sum()),
                         assigned.height, z=normal_quantile(1 - s.alpha / 2))
@@ -911,14 +942,83 @@ def _readiness(d: _Data, s: Settings, pipeline_owners: set[str]) -> Finding:
     return Finding("readiness", "problem", headline, severity, {"owner": top["owner"]}, ev)
 
 
+def _mh_vs_rest(frame: pl.DataFrame, *, group: str, flag: str, stratum: str,
+                settings: Settings, family: int) -> pl.DataFrame:
+    """Like :func:`vs_rest`, with each group's ratio to the rest pooled over strata
+    (Mantel–Haenszel, Greenland–Robins interval, Bonferroni over ``family``).
+
+    ``rate``/``rest_rate`` are the crude shares; ``ratio``/``ci_*`` the adjusted ones.
+    """
+    z = normal_quantile(1 - settings.alpha / (2 * max(1, family)))
+    per = frame.group_by(group, stratum).agg(pl.col(flag).sum().cast(pl.Float64).alias("a"),
+                                             pl.len().cast(pl.Float64).alias("n1"))
+    tot = per.group_by(stratum).agg(pl.col("a").sum().alias("K"),
+                                    pl.col("n1").sum().alias("N"))
+    t = per.join(tot, on=stratum).with_columns(
+        (pl.col("K") - pl.col("a")).alias("c"), (pl.col("N") - pl.col("n1")).alias("n0"))
+    t = t.filter(pl.col("n0") > 0)
+    g = t.group_by(group).agg(
+        (pl.col("a") * pl.col("n0") / pl.col("N")).sum().alias("R"),
+        (pl.col("c") * pl.col("n1") / pl.col("N")).sum().alias("S"),
+        ((pl.col("n1") * pl.col("n0") * (pl.col("a") + pl.col("c"))
+          - pl.col("a") * pl.col("c") * pl.col("N")) / pl.col("N") ** 2).sum().alias("V"))
+    sizes = frame.group_by(group).agg(pl.col(flag).sum().cast(pl.Int64).alias("k"),
+                                      pl.len().cast(pl.Int64).alias("n"))
+    total_k, total_n = int(sizes["k"].sum()), int(sizes["n"].sum())
+    out = (sizes.join(g, on=group, how="left")
+           .filter((pl.col("n") >= settings.min_n) & (total_n - pl.col("n") >= settings.min_n)
+                   & (pl.col("R") > 0) & (pl.col("S") > 0))
+           .with_columns((pl.col("R") / pl.col("S")).alias("ratio"),
+                         (pl.col("V") / (pl.col("R") * pl.col("S"))).clip(lower_bound=0)
+                         .sqrt().alias("_se"),
+                         (total_k - pl.col("k")).alias("rest_k"),
+                         (total_n - pl.col("n")).alias("rest_n"))
+           .with_columns((pl.col("ratio") * (-z * pl.col("_se")).exp()).alias("ci_low"),
+                         (pl.col("ratio") * (z * pl.col("_se")).exp()).alias("ci_high"),
+                         (pl.col("k") / pl.col("n")).alias("rate"),
+                         (pl.col("rest_k") / pl.col("rest_n")).alias("rest_rate")))
+    out = out.with_columns(((pl.col("ci_low") > 1)
+                            & (pl.col("ratio") >= settings.min_ratio)).alias("flagged"))
+    return out.select(group, "k", "n", "rate", "rest_k", "rest_n", "rest_rate", "ratio",
+                      "ci_low", "ci_high", "flagged").sort("ratio", descending=True)
+
+
+def _stratum_attributes(d: _Data, *, max_levels: int = 30) -> list[tuple[str, pl.Expr]]:
+    """Lead attributes usable as strata, each as a text code expression: categories with
+    at most ``max_levels`` values, numbers in quintiles (missing is its own level);
+    channel and sales-recorded fields are left out."""
+    from funnel.learned import PROCESS_PATTERN
+
+    out = []
+    for a in d.ds.attributes:
+        if a not in d.cols or PROCESS_PATTERN.search(a) or CHANNEL_PATTERN.search(a):
+            continue
+        col = d.leads[a]
+        if col.null_count() == col.len() or col.n_unique() < 2:
+            continue
+        if col.dtype.is_numeric() and col.n_unique() > max_levels:
+            x = pl.col(a).cast(pl.Float64)
+            code = (((x.rank("min") - 1) * 5 // x.count()).cast(pl.Int64).cast(pl.String))
+        elif col.n_unique() <= max_levels + 1:
+            code = pl.col(a).cast(pl.String)
+        else:
+            continue
+        out.append((a, code.fill_null("(missing)")))
+    return out
+
+
 def _message(d: _Data, s: Settings) -> Finding:
     dim = ("campaign" if d.ds.has("campaign") else "source" if d.ds.has("source") else None)
     need = ([] if d.ds.has("lost_reason") else ["lost_reason"]) + ([] if dim else ["campaign"])
     if need:
         return _cant("message", need, "no loss or disqualification reasons, or no campaigns.")
+    stage = (reached_exprs(d.leads)["opportunity"] if "opportunity" in stages_present(d.leads)
+             else pl.lit(False))
+    attrs = _stratum_attributes(d)
     leads = d.leads.select(pl.col("lost_reason").cast(pl.String).str.strip_chars()
                            .alias("_r"), pl.col(dim).cast(pl.String).fill_null(NONE)
-                           .alias("_g"))
+                           .alias("_g"), stage.fill_null(False).alias("_stage"),
+                           *[e.alias(f"_a{i}") for i, (_, e) in enumerate(attrs)])
     given = leads.filter(pl.col("_r").is_not_null() & (pl.col("_r") != ""))
     if given.height < 2 * s.min_n:
         return _few("message", f"only {given.height:,} leads have a loss or "
@@ -926,27 +1026,50 @@ def _message(d: _Data, s: Settings) -> Finding:
     reasons = (given.group_by("_r").len().filter(pl.col("len") >= s.min_n)
                .sort("len", descending=True)["_r"].to_list())
     per_group = leads.group_by("_g").len().rename({"_g": dim, "len": "leads"})
-    # the reason mix of each campaign's lost/disqualified leads against the others': a
-    # campaign that merely loses more leads (worse fit) does not shift its mix
-    tables = []
-    for r in reasons:
-        counts = given.group_by("_g").agg((pl.col("_r") == r).sum().cast(pl.Int64).alias("k"),
-                                          pl.len().cast(pl.Int64).alias("n"))
-        tables.append((r, counts.rename({"_g": dim})))
-    family = max(1, sum(t.filter((pl.col("n") >= s.min_n)
-                                 & (given.height - pl.col("n") >= s.min_n)).height
-                        for _, t in tables))
+    # The reason mix of each campaign's lost/disqualified leads against the others': a
+    # campaign that merely loses more leads (worse fit) does not shift its mix. Compared
+    # within the stage the lead was lost at (as an opportunity or before), since deals
+    # and disqualified leads have different reasons and good campaigns lose more deals.
+    given = given.rename({"_g": dim})
+    family = max(1, len(reasons) * given.group_by(dim).len().filter(
+        (pl.col("len") >= s.min_n) & (given.height - pl.col("len") >= s.min_n)).height)
     settings = _with(s, min_ratio=max(2.0, s.min_ratio))
     flagged = []
-    for r, counts in tables:
-        res = vs_rest(counts, group=dim, higher=True, settings=settings, family=family)
-        flagged += [(r, row) for row in res.filter(pl.col("flagged") & (pl.col(dim) != NONE))
-                    .to_dicts()]
-    ev: dict = {"n": given.height, "reasons_tested": len(reasons), "family": family}
+    for r in reasons:
+        res = _mh_vs_rest(given.with_columns((pl.col("_r") == r).alias("_f")), group=dim,
+                          flag="_f", stratum="_stage", settings=settings, family=family)
+        # a message problem is a volume of leads lost for the reason, not a handful
+        flagged += [(r, row) for row in res.filter(
+            pl.col("flagged") & (pl.col(dim) != NONE) & (pl.col("k") >= s.min_n)).to_dicts()]
+    # A reason that concentrates because the campaign sends a kind of lead ("Student" from
+    # a campaign that draws students) is a profile matter, not a message one: it must
+    # survive stratifying by each lead attribute in turn.
+    explained = []
+    for r, row in list(flagged):
+        for i, (name, _) in enumerate(attrs):
+            adj = _mh_vs_rest(given.with_columns(
+                (pl.col("_r") == r).alias("_f"),
+                pl.concat_str([pl.col("_stage").cast(pl.String), pl.col(f"_a{i}")],
+                              separator="|").alias("_st")),
+                group=dim, flag="_f", stratum="_st", settings=settings, family=family)
+            hit = adj.filter(pl.col(dim) == row[dim])
+            if hit.height == 0 or not hit["flagged"].item():
+                explained.append({dim: row[dim], "reason": r, "explained_by": name,
+                                  "adjusted_ratio": hit["ratio"].item() if hit.height else None})
+                flagged.remove((r, row))
+                break
+            if hit["ratio"].item() < row["ratio"]:  # report the most conservative ratio
+                row.update({k: hit[k].item() for k in ("ratio", "ci_low", "ci_high")},
+                           adjusted_for=name)
+    ev: dict = {"n": given.height, "reasons_tested": len(reasons), "family": family,
+                "attributes_checked": [name for name, _ in attrs], "explained": explained}
     if not flagged:
+        why = ("; where a reason concentrates, the kind of lead explains it ("
+               + ", ".join(f"'{e['reason']}' in {e[dim]}: {e['explained_by']}"
+                           for e in explained[:3]) + ")") if explained else ""
         return Finding("message", "no_evidence", "Loss and disqualification reasons "
                        f"({given.height:,} leads, {len(reasons)} common reasons) are spread "
-                       f"evenly over {dim}s.", evidence=ev)
+                       f"evenly over {dim}s{why}.", evidence=ev)
     reason, top = max(flagged, key=lambda x: x[1]["k"] - x[1]["n"] * x[1]["rest_rate"])
     group_leads = int(per_group.filter(pl.col(dim) == top[dim])["leads"].sum())
     other_leads = leads.height - group_leads
@@ -967,7 +1090,9 @@ def _message(d: _Data, s: Settings) -> Finding:
                             "ci_low": row["ci_low"], "ci_high": row["ci_high"]}
                            for r, row in flagged],
                "measure": f"share of the {dim}'s lost/disqualified leads given this reason vs "
-                          f"other {dim}s' (Bonferroni over {family} {dim} × reason pairs)",
+                          f"other {dim}s' at the same stage (Mantel–Haenszel; Bonferroni over "
+                          f"{family} {dim} × reason pairs); the smallest ratio after also "
+                          "stratifying by each lead attribute",
                **value, "at_stake_note": "estimate: the excess leads lost for this reason, "
                                          "at the overall conversion rate"})
     headline = (f"'{reason}' is given for {top['rate']:.0%} of the {top['n']:,} lost or "

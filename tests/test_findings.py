@@ -650,3 +650,103 @@ def test_diagnose_x_education_profile_is_learned_without_sales_recorded_fields(x
     assert f.evidence["basis"].startswith("profile learned")
     assert not any(w in f.evidence["profile_criteria"] for w in ("Tags", "Lead Quality",
                                                                  "Lead Origin"))
+
+
+# --- generated samples: nothing wrong, one problem at a time, all eight ----------------
+
+HANDLING_AND_MIX = ("speed", "routing", "follow_up", "profile", "message")
+CULPRITS = {  # planted problem -> (culprit key, expected name)
+    "follow_up": ("owner", "Marcus Reed"),
+    "routing": ("owner", "Priya Shah"),
+    "pipeline": ("owner", "Tom Becker"),
+    "readiness": ("owner", "Lena Park"),
+    "message": ("campaign", "facebook-free-tool"),
+    "profile": ("campaign", "facebook-free-tool"),
+    "scoring": ("field", "HubSpot Score"),
+    "speed": ("window", "weekend"),
+}
+
+
+def _sample_dataset():
+    import funnel.sample
+
+    make = getattr(funnel.sample, "sample_dataset", None)
+    if make is None:
+        pytest.skip("funnel.sample.sample_dataset is not available yet")
+    return make
+
+
+def _sample_cards(**kw) -> dict[str, Finding]:
+    from funnel.profile import SAMPLE_SALES_PROFILE
+
+    ds = _sample_dataset()(n_leads=20_000, **kw)
+    return {f.place: f for f in diagnose_places(ds, profile=SAMPLE_SALES_PROFILE)}
+
+
+@pytest.fixture(scope="module", params=[11, 12], ids=lambda s: f"seed {s}")
+def null_cards(request):
+    return _sample_cards(seed=request.param, problems=())
+
+
+@pytest.fixture(scope="module", params=list(CULPRITS))
+def one_problem(request):
+    return request.param, _sample_cards(seed=21, problems=(request.param,))
+
+
+@pytest.fixture(scope="module")
+def bundled_cards():
+    from funnel.profile import SAMPLE_SALES_PROFILE
+    from funnel.sample import load_sample
+
+    return {f.place: f for f in diagnose_places(load_sample(), profile=SAMPLE_SALES_PROFILE)}
+
+
+@pytest.mark.parametrize("place", HANDLING_AND_MIX)
+def test_diagnose_sample_without_problems_raises_no_handling_or_mix_finding(null_cards, place):
+    assert null_cards[place].status != "problem", null_cards[place].headline
+
+
+def test_diagnose_sample_finds_a_single_planted_problem(one_problem):
+    place, cards = one_problem
+    assert cards[place].status == "problem", cards[place].headline
+
+
+def test_diagnose_sample_names_the_culprit_of_a_single_planted_problem(one_problem):
+    place, cards = one_problem
+    key, name = CULPRITS[place]
+    assert name in cards[place].culprit.get(key, "")
+
+
+def test_diagnose_sample_raises_nothing_else_beside_a_single_planted_problem(one_problem):
+    place, cards = one_problem
+    others = [p for p, f in cards.items()
+              if f.status == "problem" and p not in (place, "definition")]
+    assert others == []
+
+
+@pytest.mark.parametrize("place", list(CULPRITS))
+def test_diagnose_bundled_sample_names_every_planted_culprit(bundled_cards, place):
+    key, name = CULPRITS[place]
+    f = bundled_cards[place]
+    assert f.status == "problem" and name in f.culprit.get(key, "")
+
+
+def test_diagnose_bundled_sample_keeps_the_stated_profile(bundled_cards):
+    assert bundled_cards["definition"].status == "no_evidence"
+
+
+def test_diagnose_bundled_sample_headlines_carry_counts_and_intervals(bundled_cards):
+    for f in bundled_cards.values():
+        if f.status == "problem":
+            ev = f.evidence
+            assert {"effect", "ci_low", "ci_high"} <= set(ev)
+            assert ev["ci_low"] <= ev["effect"] <= ev["ci_high"]
+            assert "95% CI" in f.headline
+
+
+def test_diagnose_bundled_sample_severity_ranks_by_revenue_at_stake(bundled_cards):
+    problems = [f for f in bundled_cards.values() if f.status == "problem"]
+    assert all(0 <= f.severity <= 1 for f in problems)
+    by_money = sorted(problems, key=lambda f: -f.evidence["revenue_at_stake"])
+    by_severity = sorted(problems, key=lambda f: -f.severity)
+    assert [f.place for f in by_money] == [f.place for f in by_severity]
