@@ -111,8 +111,8 @@ def personal_columns(frame: pl.DataFrame, *, extra: Sequence[str] = ()) -> dict[
     """
     out: dict[str, str] = {}
     for col in frame.columns:
-        if col in _NEVER or col.startswith("__"):
-            continue
+        if col.startswith("__") or (col in _NEVER and col not in extra):
+            continue  # canonical fields stay readable unless the user marks them
         kind = _kind_by_header(col) or _kind_by_content(frame[col])
         if kind is None and col in extra:
             kind = "other"

@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,12 +77,14 @@ def default_root() -> Path:
     return Path(os.environ.get(ROOT_ENV, "workspaces"))
 
 
-def _mask_tables(ds: Dataset, key: bytes | str | None) -> dict[str, pl.DataFrame | None]:
+def _mask_tables(ds: Dataset, key: bytes | str | None, extra: Sequence[str] = ()
+                 ) -> dict[str, pl.DataFrame | None]:
     out: dict[str, pl.DataFrame | None] = {}
     for name in TABLES:
         frame = getattr(ds, name)
         out[name] = None if frame is None else mask_personal(
-            frame, columns=personal_columns(frame), key=key)
+            frame, columns=personal_columns(frame, extra=[c for c in extra
+                                                          if c in frame.columns]), key=key)
     return out
 
 
@@ -100,15 +103,17 @@ def write_workspace(
     settings: dict[str, Any] | None = None,
     key: bytes | str | None = None,
     ttl: dt.timedelta = dt.timedelta(days=30),
+    extra_personal: Sequence[str] = (),
 ) -> Path:
     """Write a pseudonymised copy of ``ds`` (Parquet + ``meta.json``) into a new folder.
 
     The layout a workspace store and an exported analysis bundle share; read it back
-    with :func:`read_workspace`.
+    with :func:`read_workspace`. ``extra_personal`` names columns the user marked as
+    personal on top of those detected.
     """
     folder = Path(folder)
     folder.mkdir(parents=True)
-    for table, frame in _mask_tables(ds, key).items():
+    for table, frame in _mask_tables(ds, key, extra_personal).items():
         if frame is not None:
             frame.write_parquet(folder / f"{table}.parquet")
     mask_personal(ds.health.rejected, columns=[], key=key).write_parquet(
@@ -235,17 +240,20 @@ class WorkspaceStore:
         profiles: list[dict] | None = None,
         settings: dict[str, Any] | None = None,
         key: bytes | str | None = None,
+        extra_personal: Sequence[str] = (),
     ) -> str:
         """Write a pseudonymised copy of ``ds`` and return its new id.
 
         ``key`` is the pseudonym secret (default ``$FUNNEL_MASK_KEY``); it is not stored.
+        ``extra_personal``: columns to pseudonymise on top of those detected.
         """
         self.root.mkdir(parents=True, exist_ok=True)
         ws_id = secrets.token_urlsafe(16)
         tmp = self.root / f".tmp-{ws_id}"
         try:
             write_workspace(tmp, ds, ws_id=ws_id, name=name, profiles=profiles,
-                            settings=settings, key=key, ttl=self.ttl)
+                            settings=settings, key=key, ttl=self.ttl,
+                            extra_personal=extra_personal)
             os.replace(tmp, self.root / ws_id)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -91,3 +91,24 @@ def test_share_unknown_link_is_a_plain_not_found(bad):
         "This shared analysis was not found. It may have expired or been deleted; "
         "ask for a new link."]
     assert len(viewer.metric) == 0
+
+
+def test_share_panel_renames_and_deletes_its_links(store_dir):
+    at = AppTest.from_function(_panel_script, default_timeout=60)
+    at.run()
+    at.button(key="share:create").click().run()
+    ws_id = at.session_state["share:last"]
+    at.text_input(key=f"share:rename:{ws_id}").set_value("Renamed").run()
+    assert [i.name for i in WorkspaceStore(store_dir).list()] == ["Renamed"]
+    at.button(key=f"share:delete:{ws_id}").click().run()
+    assert WorkspaceStore(store_dir).list() == []
+    assert not at.code
+
+
+def test_share_panel_pseudonymises_columns_the_user_adds(store_dir):
+    at = AppTest.from_function(_panel_script, default_timeout=60)
+    at.run()
+    at.multiselect(key="share:extra").set_value(["source"]).run()
+    at.button(key="share:create").click().run()
+    ws = WorkspaceStore(store_dir).load(at.session_state["share:last"])
+    assert ws.dataset.leads["source"].str.starts_with("other-").all()

@@ -93,3 +93,8 @@ def test_workspace_unknown_table_columns_survive(store, ds):
     loaded = store.load(store.save(ds, name="x")).dataset.leads
     assert loaded.select("lead_id", "source").equals(ds.leads.select("lead_id", "source"))
     assert loaded.schema == pl.Schema(ds.leads.schema)
+
+
+def test_workspace_masks_columns_the_user_marks_personal(store, ds):
+    loaded = store.load(store.save(ds, name="x", key="k", extra_personal=["source"])).dataset
+    assert loaded.leads["source"].str.starts_with("other-").all()

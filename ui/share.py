@@ -11,6 +11,7 @@ import os
 
 import streamlit as st
 
+from funnel.privacy import personal_columns
 from funnel.workspace import WorkspaceNotFound, WorkspaceStore, default_root
 
 TTL_ENV = "FUNNEL_WORKSPACE_TTL_DAYS"
@@ -70,6 +71,45 @@ def is_shared_view() -> bool:
     return bool(st.session_state.get("share_mode"))
 
 
+_VIEWER_CSS = """<style>
+/* shared views: no data export from chart menus or table toolbars */
+.vega-embed details, .vega-embed .vega-actions {display: none !important;}
+[data-testid="stElementToolbar"] {display: none !important;}
+</style>"""
+
+
+def _your_links() -> list[str]:
+    return st.session_state.setdefault("share:mine", [])
+
+
+def _manage_links() -> None:
+    """The links this session created: rename or delete them."""
+    mine = _your_links()
+    if not mine:
+        return
+    st.divider()
+    st.caption("Links you created in this session")
+    s = store()
+    for ws_id in list(mine):
+        try:
+            info = s.load(ws_id).info
+        except WorkspaceNotFound:
+            mine.remove(ws_id)
+            continue
+        name = st.text_input("Name", value=info.name, key=f"share:rename:{ws_id}",
+                             label_visibility="collapsed")
+        if name != info.name:
+            s.rename(ws_id, name)
+        left, right = st.columns([3, 1])
+        left.caption(f"`{ws_id[:6]}…` · until {info.expires_at:%Y-%m-%d}")
+        if right.button("Delete", key=f"share:delete:{ws_id}", icon=":material/delete:"):
+            s.delete(ws_id)
+            mine.remove(ws_id)
+            if st.session_state.get("share:last") == ws_id:
+                st.session_state.pop("share:last")
+            st.rerun()
+
+
 def share_panel(ds, *, sample: bool) -> None:
     """Sidebar: "Share" for the consultant, or what a viewer is looking at."""
     if is_shared_view():
@@ -78,19 +118,27 @@ def share_panel(ds, *, sample: bool) -> None:
                         f"pseudonymised). Link valid until {info.expires_at:%Y-%m-%d}.",
                         icon=":material/share:")
         st.query_params[PARAM] = st.session_state["workspace_id"]  # keep it in every link
+        st.html(_VIEWER_CSS)
         return
     with st.sidebar.popover("Share", icon=":material/share:", width="stretch"):
         st.caption("Saves this analysis with names, e-mails and phone numbers replaced by "
                    "pseudonyms, and gives a read-only link.")
         name = st.text_input("Name", value="Sample data" if sample else ds.label,
                              key="share:name")
+        detected = personal_columns(ds.leads)
+        others = [c for c in ds.leads.columns if c not in detected and not c.startswith("__")]
+        extra = st.multiselect(
+            "Also pseudonymise", others, key="share:extra",
+            help="Detected and always pseudonymised: " + (", ".join(detected) or "none"))
         if st.button("Create link", key="share:create", type="primary"):
             with st.spinner("Saving a pseudonymised copy…"):
                 ws_id = store().save(ds, name=name, profiles=_profiles_for_saving(),
-                                     key=mask_key())
+                                     key=mask_key(), extra_personal=extra)
             st.session_state["share:last"] = ws_id
+            _your_links().append(ws_id)
         last = st.session_state.get("share:last")
         if last:
             base = (st.context.url or "").split("?")[0]
             st.code(f"{base}?{PARAM}={last}", language=None)
             st.caption("Anyone with this link can view the analysis until it expires.")
+        _manage_links()
