@@ -296,9 +296,32 @@ def _settled(d: _Data, s: Settings) -> pl.Expr:
     return (pl.col("created_at") <= cutoff).fill_null(True)
 
 
-def _cant(place: str, missing: Sequence[str], why: str, evidence: dict | None = None
-          ) -> Finding:
-    return Finding(place, "cant_tell", f"Can't tell: {why}", missing=list(missing),
+FIELD_WORDS = {
+    "created_at": "lead creation times",
+    "first_response_at": "first-touch times (load the activities export)",
+    "outcome": "outcomes (won/lost)",
+    "owner": "lead owners",
+    "assigned_at": "assignment times",
+    "activities.owner": "who did each activity",
+    "sal_at": "accepted (SAL) stage date",
+    "sql_at": "qualification (SQL) stage date",
+    "opportunity_at": "opportunity stage date",
+    "lost_reason": "loss or disqualification reasons",
+    "campaign": "campaigns or sources",
+    "score": "lead score",
+    "profile": "stated closable-lead profile (describe it on the Profile page)",
+    "lead attributes": "lead attributes (industry, size, job title …)",
+}
+"""Plain words for the fields a *can't tell* names as missing."""
+
+
+def _cant(place: str, missing: Sequence[str], why: str = "",
+          evidence: dict | None = None) -> Finding:
+    """*Can't tell*, naming what is missing (``why`` adds the reason, if any)."""
+    words = [FIELD_WORDS.get(m, m) for m in missing]
+    text = (", ".join(words[:-1]) + " or " + words[-1]) if len(words) > 1 else "".join(words)
+    headline = f"Can't tell: no {text}" + (f"; {why}" if why else "") + "."
+    return Finding(place, "cant_tell", headline, missing=list(missing),
                    evidence=evidence or {})
 
 
@@ -335,9 +358,7 @@ def _counts_by(frame: pl.DataFrame, by: str, flag: pl.Expr, among: pl.Expr | Non
 def _speed(d: _Data, s: Settings, now: dt.datetime | None) -> Finding:
     need = [f for f in ("created_at", "first_response_at") if f not in d.cols]
     if need or _outcome_missing(d):
-        return _cant("speed", need or _outcome_missing(d),
-                     "no first-touch times or no outcomes; load the activities export "
-                     "(calls, e-mails with times) and the outcomes.")
+        return _cant("speed", need or _outcome_missing(d))
     from funnel.response import response_times
 
     t = response_times(d.leads, now=d.end)
@@ -441,9 +462,7 @@ def _follow_up(d: _Data, s: Settings) -> Finding:
     if "owner" in d.cols and not _lead_owner_known(d):
         need.append("owner")
     if need or _outcome_missing(d):
-        return _cant("follow_up", need or _outcome_missing(d),
-                     "no first-touch times, owners or outcomes; load the activities export, "
-                     "the lead owner and the outcomes.")
+        return _cant("follow_up", need or _outcome_missing(d))
     # leads still new at the export may simply not have been worked yet
     leads = d.leads.with_columns(pl.Series("y", _target(d))).filter(_settled(d, s))
     never = pl.col("first_response_at").is_null()
@@ -561,10 +580,10 @@ def _unassigned(d: _Data) -> pl.Expr | None:
 
 def _routing(d: _Data, s: Settings) -> Finding:
     if "owner" not in d.cols:
-        return _cant("routing", ["owner"], "no lead owner in the export.")
+        return _cant("routing", ["owner"])
     if not _lead_owner_known(d):
-        return _cant("routing", ["owner"], "the lead table has no owner; owners are only "
-                     "known for leads that got a deal.")
+        return _cant("routing", ["owner"], "owners are only known for leads that got a "
+                     "deal")
     leads = d.leads.with_columns(pl.Series("y", _target(d)),
                                  pl.col("owner").cast(pl.String))
     first_by = _first_worker(d)
@@ -602,8 +621,7 @@ def _routing(d: _Data, s: Settings) -> Finding:
         ev.update({"unassigned_ratio": un[0], "unassigned_ratio_low": un[1],
                    "unassigned_ratio_high": un[2]})
     if not tests and un is None:
-        return _cant("routing", ["assigned_at", "activities.owner"], "no assignment times "
-                     "and no activity owners to see who handled each lead.", ev)
+        return _cant("routing", ["assigned_at", "activities.owner"], "", ev)
     family = max(1, sum(t.height for _, _, t, _ in tests))
     flagged = []
     for what, key, counts, among in tests:
@@ -690,18 +708,17 @@ def _held_out_profile(d: _Data, s: Settings):
 
 def _profile(d: _Data, s: Settings, profile) -> Finding:
     if not d.has_outcome:
-        return _cant("profile", ["outcome"], "no outcomes, so fit cannot be tied to winning.")
+        return _cant("profile", ["outcome"], "fit cannot be tied to winning")
     basis = "stated profile"
     check = None
     if profile is None or not getattr(profile, "criteria", None):
         profile, check = _held_out_profile(d, s)
         if profile is None:
             if not d.ds.attributes:
-                return _cant("profile", ["profile", "lead attributes"], "the export has no "
-                             "lead attributes (industry, size, job title …) to judge fit by.")
-            return _cant("profile", ["profile"], "no closable-lead profile was given and no "
-                         "lead attribute separates winners on its own; describe the profile "
-                         "on the Profile page.")
+                return _cant("profile", ["profile", "lead attributes"],
+                             "fit cannot be judged")
+            return _cant("profile", ["profile"], "no lead attribute separates winners "
+                         "well enough to learn one")
         basis = "profile learned from half the leads, checked on the other half"
     fit = _profile_fit(d, profile)
     rr = check.rate_ratio_ if check is not None else fit.rate_ratio_
@@ -769,10 +786,9 @@ def _profile(d: _Data, s: Settings, profile) -> Finding:
 
 def _definition(d: _Data, s: Settings, profile) -> Finding:
     if profile is None or not getattr(profile, "criteria", None):
-        return _cant("definition", ["profile"], "no stated profile to test; describe the "
-                     "sales team's closable lead on the Profile page.")
+        return _cant("definition", ["profile"], "there is nothing to test")
     if not d.has_outcome:
-        return _cant("definition", ["outcome"], "no outcomes to test the profile against.")
+        return _cant("definition", ["outcome"], "the profile cannot be tested")
     fit = _profile_fit(d, profile)
     ratio, lo, hi = rate_ratio(int((d.won & fit.in_profile_).sum()), fit.in_n_,
                                int((d.won & ~fit.in_profile_).sum()), fit.n_ - fit.in_n_,
@@ -847,12 +863,11 @@ def _pipeline(d: _Data, s: Settings) -> tuple[Finding, set[str]]:
     if "opportunity" not in stages:
         need.append("opportunity_at")
     if need or not d.has_outcome:
-        return _cant("pipeline", need or ["outcome"], "no opportunity stage, owners or "
-                     "outcomes to follow opportunities."), set()
+        return _cant("pipeline", need or ["outcome"]), set()
     earlier = "sal" if "sal" in stages else "sql" if "sql" in stages else None
     if earlier is None:
-        return _cant("pipeline", ["sal_at"], "no stage before opportunity to see how early "
-                     "opportunities are opened."), set()
+        return _cant("pipeline", ["sal_at", "sql_at"], "without a stage before the "
+                     "opportunity, how early opportunities are opened cannot be seen"), set()
     reached = d.leads.select(reached_exprs(d.leads)[earlier].alias("e"))["e"].to_numpy()
     closed_opp, opp = _closed_opps(d)
     early = vs_rest(_owner_stage_counts(d, reached.astype(bool), opp), group="owner",
@@ -900,8 +915,7 @@ def _readiness(d: _Data, s: Settings, pipeline_owners: set[str]) -> Finding:
     if not ({"sql", "opportunity"} & stages):
         need.append("sql_at")
     if need or not d.has_outcome:
-        return _cant("readiness", need or ["outcome"], "no qualification stage, owners or "
-                     "outcomes.")
+        return _cant("readiness", need or ["outcome"])
     closed = d.leads["outcome"].is_in(["won", "lost"]).fill_null(False).to_numpy()
     among = d.qualified & closed
     close = vs_rest(_owner_stage_counts(d, among, d.won), group="owner", higher=False,
@@ -1011,7 +1025,7 @@ def _message(d: _Data, s: Settings) -> Finding:
     dim = ("campaign" if d.ds.has("campaign") else "source" if d.ds.has("source") else None)
     need = ([] if d.ds.has("lost_reason") else ["lost_reason"]) + ([] if dim else ["campaign"])
     if need:
-        return _cant("message", need, "no loss or disqualification reasons, or no campaigns.")
+        return _cant("message", need)
     stage = (reached_exprs(d.leads)["opportunity"] if "opportunity" in stages_present(d.leads)
              else pl.lit(False))
     attrs = _stratum_attributes(d)
@@ -1107,15 +1121,15 @@ def _message(d: _Data, s: Settings) -> Finding:
 def _scoring(d: _Data, s: Settings) -> Finding:
     need = [f for f in ("score",) if not d.ds.has(f)] + ([] if d.has_outcome else ["outcome"])
     if need:
-        return _cant("scoring", need, "no lead score or no outcomes.")
+        return _cant("scoring", need)
     frame = pl.DataFrame({"score": d.leads["score"].cast(pl.Float64), "won": d.won}).filter(
         pl.col("score").is_not_null() & pl.col("score").is_not_nan())
     field = d.ds.mapping.leads.get("score") or "score"
     n_won = int(frame["won"].sum())
     ev: dict = {"n": frame.height, "won": n_won}
     if frame["score"].n_unique() < 2:
-        return _cant("scoring", ["score"], f"'{field}' has a single value, so it ranks "
-                     "nothing.", ev)
+        return Finding("scoring", "cant_tell", f"Can't tell: '{field}' has a single value, "
+                       "so it ranks nothing.", missing=["score"], evidence=ev)
     if frame.height < s.min_n or n_won < 5 or frame.height - n_won < 5:
         return _few("scoring", f"{n_won:,} won and {frame.height - n_won:,} other scored "
                     "leads (need 5 of each).", ev)
