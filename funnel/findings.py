@@ -6,16 +6,59 @@ data that yields an effect size, a 95% interval and counts. A place is a **probl
 only when its evidence clears noise:
 
 * the interval excludes "no effect" (a rate ratio of 1, an AUC of 0.5 …) and the effect
-  is large enough to matter (``min_ratio``);
-* every group compared has at least ``min_n`` leads;
-* when many groups are compared at once (owners, campaigns, campaign × reason), the
-  intervals are Bonferroni-widened over the family, so twenty owners do not produce a
-  "finding" by chance;
-* a culprit is named (the owner, source, campaign or field).
+  is large enough to matter (``Settings.min_ratio``, 1.5× by default);
+* every group compared, and the rest it is compared with, has at least ``min_n`` (30)
+  leads;
+* when a place compares many groups at once, its intervals are Bonferroni-widened over
+  the whole family (family-wise error ``alpha`` = 5% per place), so twenty owners or a
+  hundred campaign × reason pairs do not produce a "finding" by chance;
+* a culprit is named (the owner, campaign/source, arrival window or field).
 
-Otherwise the place has **no evidence**, or **can't tell** with the missing fields
-named. Severity ranks problems by the revenue (or, without amounts, the qualified leads)
-at stake, as a share of the total: an estimate from observed rates, labelled as such.
+Otherwise the place has **no evidence** (tested, nothing found) or **can't tell** (the
+fields are missing, named in ``missing``; or too few leads to test).
+
+The tests, their families and culprits:
+
+========== ==========================================================================
+place      test (family for Bonferroni) → culprit
+========== ==========================================================================
+speed      qualified (else won) rate of leads first touched < 1 h vs ≥ 24 h,
+           Mantel–Haenszel over sources (one test) → the arrival window that waits
+           ≥ 2× longer (KM medians), or an owner whose median wait is > 2× everyone's;
+           leads of the last ``settle_days`` left out (no time yet to qualify)
+follow_up  gate: never-touched leads convert less (one test); then per owner, share
+           never touched and share of touched leads stopped after one attempt vs the
+           other reps (family: owners × 2) → owner. Leads created within
+           ``settle_days`` (14) of the export's end are left out (not yet worked).
+routing    per owner, share assigned ≥ 1 h after arrival and share first worked by
+           another rep (family: owners × 2) → owner; and leads without an owner
+           (no assignment date) converting ≥ 1.5× less → "unassigned"
+profile    needs in-profile leads to win more (stated profile, else one learned on half
+           the leads and checked on the other half, without sales-recorded or channel
+           fields); then the in-profile share per campaign and source vs the rest,
+           ≥ 1.5× lower (family: campaigns + sources) → campaign (and source)
+definition stated profile's win-rate lift: a problem when confidently below 1.5× (the
+           upper bound of its interval < ``min_ratio``) → the profile, weakest criterion
+readiness  per owner, win rate of closed qualified leads vs other reps, ≥ 1.5× lower
+           (family: owners), unless the owner qualifies markedly less or is the
+           pipeline culprit → owner
+message    per campaign × reason, the reason's share of the campaign's lost or
+           disqualified leads vs other campaigns', ≥ 2× higher and ≥ ``min_n`` leads,
+           Mantel–Haenszel within the stage lost at (opportunity or before) and, in
+           turn, within each lead attribute — a concentration a lead attribute explains
+           is a profile matter (family: campaigns × reasons) → campaign and reason
+scoring    AUC of the score for winning (Hanley–McNeil): a problem when the upper
+           bound is below ``max_auc`` (0.62) → the score field
+pipeline   per owner, share of SAL (else SQL) leads turned into opportunities ≥ 1.5×
+           the others' (family: owners) *and* a lower close rate (family: owners)
+           → owner
+========== ==========================================================================
+
+Severity ranks problems by what is at stake: an estimate from observed rates (labelled
+``at_stake_note`` in the evidence) of the extra qualified leads or wins had the
+affected leads converted like the unaffected, valued at the average won deal, as a
+share of the revenue won (without amounts: of the qualified leads or wins), in [0, 1].
+It is a scenario for ranking, never a forecast.
 """
 
 from __future__ import annotations
@@ -365,7 +408,9 @@ def _speed(d: _Data, s: Settings, now: dt.datetime | None) -> Finding:
     frame = d.leads.select(pl.col("source").cast(pl.String).fill_null(NONE) if "source"
                            in d.cols else pl.lit(NONE).alias("source")).with_columns(
         t["response_hours"].alias("h"), pl.Series("y", _target(d)))
-    touched = frame.filter(pl.col("h").is_not_null())
+    # leads of the last days have not had time to qualify after a late first touch
+    settled = d.leads.select(_settled(d, s).alias("_s"))["_s"]
+    touched = frame.filter(pl.col("h").is_not_null() & settled)
 
     def strata(fast: pl.Expr, slow: pl.Expr) -> pl.DataFrame:
         return touched.group_by("source").agg(
@@ -415,6 +460,8 @@ def _speed(d: _Data, s: Settings, now: dt.datetime | None) -> Finding:
                 f"{k_slow / n_slow:.1%} of {n_slow:,}, same sources compared)"
                 + (f"; {who} wait longest." if who else "."))
     named = {k: v for k, v in culprit.items() if k in ("window", "owner")}
+    if not named:  # no window or rep stands out: the delay is everywhere
+        named = {"window": "all arrival times"}
     return Finding("speed", "problem", headline, severity, named, ev)
 
 
@@ -1122,7 +1169,8 @@ def _scoring(d: _Data, s: Settings) -> Finding:
     need = [f for f in ("score",) if not d.ds.has(f)] + ([] if d.has_outcome else ["outcome"])
     if need:
         return _cant("scoring", need)
-    frame = pl.DataFrame({"score": d.leads["score"].cast(pl.Float64), "won": d.won}).filter(
+    frame = pl.DataFrame({"score": d.leads["score"].cast(pl.Float64, strict=False),
+                          "won": d.won}).filter(
         pl.col("score").is_not_null() & pl.col("score").is_not_nan())
     field = d.ds.mapping.leads.get("score") or "score"
     n_won = int(frame["won"].sum())

@@ -750,3 +750,11 @@ def test_diagnose_bundled_sample_severity_ranks_by_revenue_at_stake(bundled_card
     by_money = sorted(problems, key=lambda f: -f.evidence["revenue_at_stake"])
     by_severity = sorted(problems, key=lambda f: -f.severity)
     assert [f.place for f in by_money] == [f.place for f in by_severity]
+
+
+@pytest.mark.parametrize("fixture", ["olist_dataset", "xed_dataset"])
+def test_diagnose_real_exports_run_every_check_without_error(request, fixture):
+    cards = diagnose_places(request.getfixturevalue(fixture))
+    assert [f.place for f in cards] == list(PLACES)
+    assert not [f.place for f in cards if "error" in f.evidence]
+    assert all(f.status in STATUSES and f.headline.endswith(".") for f in cards)
