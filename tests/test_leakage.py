@@ -245,3 +245,58 @@ def sample_ds():
     from funnel.sample import load_sample
 
     return load_sample()
+
+
+# --------------------------------------------------------------------------------------
+# chart builders (on chart.to_dict())
+# --------------------------------------------------------------------------------------
+
+def _data(spec: dict) -> list[dict]:
+    return next(iter(spec["datasets"].values()))
+
+
+def test_charts_funnel_chart_ships_one_row_per_stage():
+    from funnel.charts.leakage import funnel_chart
+
+    spec = funnel_chart(funnel_table(FUNNEL)).to_dict()
+    rows = _data(spec)
+    assert [r["stage"] for r in rows] == ["lead", "mql", "sql", "won"]
+    assert rows[-1]["label"] == "1 · 20.0% of leads"
+
+
+def test_charts_refuse_row_level_frames():
+    from funnel.charts.leakage import funnel_chart
+
+    big = pl.DataFrame({"stage": ["lead"] * 6000, "count": [1] * 6000,
+                        "rate_from_first": [1.0] * 6000, "rate_from_previous": [1.0] * 6000})
+    with pytest.raises(ValueError, match="aggregate"):
+        funnel_chart(big)
+
+
+def test_charts_cohort_chart_marks_maturing_months():
+    from funnel.charts.leakage import cohort_chart
+
+    leads = pl.DataFrame({
+        "lead_id": ["a", "b"], "created_at": [dt.datetime(2025, 1, 5), dt.datetime(2025, 3, 2)],
+        "outcome": ["won", "open"], "closed_at": [dt.datetime(2025, 1, 25), None]})
+    trend = cohort_trend(leads, now=dt.datetime(2025, 3, 20), mature={"won": 30.0})
+    rows = _data(cohort_chart(trend, stage="won").to_dict())
+    assert [r["cohort status"] for r in rows] == ["mature", "still maturing"]
+
+
+def test_charts_rates_chart_orders_by_rank():
+    from funnel.charts.leakage import rates_chart
+
+    table = pl.DataFrame({"source": ["a", "b"], "leads": [10, 20], "won": [1, 8],
+                          "rate": [0.1, 0.4], "ci_low": [0.0, 0.2], "ci_high": [0.4, 0.6],
+                          "shrunk_rate": [0.2, 0.35], "rank": [2, 1]})
+    spec = rates_chart(table, by="source").to_dict()
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == ["b", "a"]
+
+
+def test_charts_leak_chart_has_no_lead_rows(sample_ds):
+    from funnel.charts.leakage import leak_chart
+
+    s = leak_summary(sample_ds.leads, leak_flags(sample_ds), by="owner")
+    rows = _data(leak_chart(s, flag="never_touched", by="owner").to_dict())
+    assert len(rows) == s.height and "lead_id" not in rows[0]

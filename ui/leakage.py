@@ -291,7 +291,9 @@ def velocity_section(ds, sub) -> None:
         st.info("Fewer than two dated stages: no time between stages.")
         return
     st.altair_chart(charts.velocity_chart(table, by=by), width="stretch")
-    st.dataframe(table, hide_index=True)
+    days = {c: st.column_config.NumberColumn(format="%.1f") for c in (
+        "median_days", "ci_low", "ci_high")}
+    st.dataframe(table, hide_index=True, column_config=days)
     try:
         cycle = memo("cycle", lambda d, n, b: sales_cycle(d, now=n, by=b), sub, now, by)
     except ValueError as exc:
@@ -299,7 +301,7 @@ def velocity_section(ds, sub) -> None:
         return
     st.markdown(f"**Sales cycle** (created → won, {cycle['population'][0]}; open deals "
                 "censored at the export's end, lost ones left out)")
-    st.dataframe(cycle.drop("population"), hide_index=True)
+    st.dataframe(cycle.drop("population"), hide_index=True, column_config=days)
 
 
 # ---------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from funnel.mapping import STAGES
 
 _PCT = ".1%"
 _WIDTH = "container"
+# bar charts size by row (alt.Step): Streamlit's theme takes its axis padding out of a
+# fixed height, which squeezes a few rows into a sliver
 
 
 def _check(frame: pl.DataFrame, columns: Sequence[str], *, max_rows: int = 5000) -> None:
@@ -55,7 +57,7 @@ def funnel_chart(table: pl.DataFrame) -> alt.Chart:
     )
     bars = base.mark_bar(color="#4c78a8").encode(x=alt.X("count:Q", title="leads"))
     text = base.mark_text(align="left", dx=4).encode(x="count:Q", text="label:N")
-    return alt.layer(bars, text).properties(width=_WIDTH, height=36 * len(order),
+    return alt.layer(bars, text).properties(width=_WIDTH, height=alt.Step(36),
                                            title="Leads reaching each stage")
 
 
@@ -78,7 +80,8 @@ def funnel_by_chart(long: pl.DataFrame, *, by: str) -> alt.Chart:
     groups = data.unique("group", maintain_order=True)["group"].to_list()
     base = alt.Chart().encode(
         x=alt.X("group:N", sort=groups, title=None, axis=alt.Axis(labels=False, ticks=False)),
-        color=alt.Color("group:N", sort=groups, title=by),
+        color=alt.Color("group:N", sort=groups, title=by,
+                        legend=alt.Legend(orient="bottom", columns=4)),
         tooltip=[alt.Tooltip("group:N", title=by), "stage:N",
                  alt.Tooltip("count:Q", format=","), alt.Tooltip("leads:Q", format=","),
                  alt.Tooltip("rate_from_first:Q", format=_PCT, title="reached"),
@@ -86,13 +89,12 @@ def funnel_by_chart(long: pl.DataFrame, *, by: str) -> alt.Chart:
                  alt.Tooltip("first_ci_high:Q", format=_PCT, title="95% CI high")],
     )
     bars = base.mark_bar().encode(
-        y=alt.Y("rate_from_first:Q", title="share of the group's leads", axis=alt.Axis(
-            format="%")))
+        y=alt.Y("rate_from_first:Q", title=None, axis=alt.Axis(format="%")))
     err = base.mark_rule(color="black").encode(y="first_ci_low:Q", y2="first_ci_high:Q")
-    return alt.layer(bars, err, data=data).properties(width=110, height=220).facet(
+    return alt.layer(bars, err, data=data).properties(width=95, height=220).facet(
         column=alt.Column("stage:N", sort=order, title=None),
     ).resolve_scale(y="independent").properties(
-        title=f"Share of leads reaching each stage, by {by}")
+        title=f"Share of each {by}'s leads reaching each stage (95% CI)")
 
 
 def cohort_chart(trend: pl.DataFrame, *, stage: str) -> alt.Chart:
@@ -164,7 +166,7 @@ def reasons_chart(reasons: pl.DataFrame, *, top: int = 10) -> alt.Chart:
         tooltip=["stage:N", "reason:N", alt.Tooltip("leads:Q", format=","),
                  alt.Tooltip("stopped:Q", format=",", title="stopped at this stage"),
                  alt.Tooltip("share:Q", format=_PCT, title="share of those stopped")],
-    ).properties(width=_WIDTH, height=40 * max(1, len(order)),
+    ).properties(width=_WIDTH, height=alt.Step(40),
                  title="Where leads stopped, and why")
 
 
@@ -200,7 +202,7 @@ def velocity_chart(table: pl.DataFrame, *, by: str | None = None) -> alt.Chart:
                                    x2="ci_high:Q")
     dot = base.mark_point(filled=True, size=60).encode(x="median_days:Q", tooltip=tip)
     return alt.layer(rule, dot).properties(
-        width=_WIDTH, height=(60 if by else 34) * max(1, len(steps)),
+        width=_WIDTH, height=alt.Step(70 if by else 34),
         title="Time between stages (median, open leads censored)")
 
 
@@ -232,7 +234,7 @@ def rates_chart(table: pl.DataFrame, *, by: str) -> alt.Chart:
     dot = base.mark_point(filled=True, size=60, color="#4c78a8").encode(x="rate:Q")
     tick = base.mark_tick(color="#e45756", thickness=2).encode(x="shrunk_rate:Q")
     return alt.layer(rule, dot, tick).properties(
-        width=_WIDTH, height=26 * max(1, len(order)),
+        width=_WIDTH, height=alt.Step(28),
         title=f"Win rate by {by} (red tick: shrunk rate used for ranking)")
 
 
@@ -257,7 +259,7 @@ def cost_chart(table: pl.DataFrame, *, by: str, metric: str = "cac") -> alt.Char
         tooltip=[f"{by}:N", alt.Tooltip(f"{metric}:Q", format=",.0f"),
                  alt.Tooltip("cost:Q", format=",.0f"), alt.Tooltip("leads:Q", format=","),
                  alt.Tooltip("won:Q", format=",")],
-    ).properties(width=_WIDTH, height=26 * max(1, data.height),
+    ).properties(width=_WIDTH, height=alt.Step(28),
                  title=names.get(metric, metric) + f" by {by}")
 
 
@@ -288,5 +290,5 @@ def leak_chart(summary: pl.DataFrame, *, flag: str, by: str) -> alt.Chart:
     bars = base.mark_bar(color="#e45756").encode(
         x=alt.X(f"{flag}_share:Q", title=f"share {label} (95% CI)", axis=alt.Axis(format="%")))
     err = base.mark_rule().encode(x=f"{flag}_ci_low:Q", x2=f"{flag}_ci_high:Q")
-    return alt.layer(bars, err).properties(width=_WIDTH, height=26 * max(1, data.height),
+    return alt.layer(bars, err).properties(width=_WIDTH, height=alt.Step(28),
                                            title=f"Leads {label}, by {by}")

@@ -1,0 +1,90 @@
+"""Funnel & leakage in a real Chromium: filter by source, drill down to a lead trace."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "screenshots"
+
+
+def _shoot(page, name: str, *, height: int = 2600) -> None:
+    """A screenshot for a person to look at (grow the viewport: the main area scrolls)."""
+    SHOTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1400, "height": height})
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()  # the script has finished
+    page.wait_for_timeout(1500)  # charts draw after the script
+    page.screenshot(path=SHOTS / name)
+
+
+def _metric(page, label: str):
+    card = page.locator('[data-testid="stMetric"]').filter(
+        has=page.get_by_text(label, exact=True)).first
+    return card.locator('[data-testid="stMetricValue"]')
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the sidebar multiselect labelled ``label``."""
+    box = page.get_by_test_id("stSidebar").locator('[data-testid="stMultiSelect"]').filter(
+        has_text=label).first
+    box.locator("input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+
+
+def _select_first_row(page, title: str) -> None:
+    """Tick the first row of the table that follows the markdown ``title``."""
+    heading = page.get_by_text(title).first
+    heading.scroll_into_view_if_needed()
+    grid = heading.locator("xpath=following::div[@data-testid='stDataFrame'][1]")
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    # row markers are the leftmost column; the header row is ~35 px high
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+
+
+def _open(page, app_url: str, title: str) -> None:
+    """Open the app's home (which runs the router), then a page by its navigation link,
+    as a user does. (A deep link such as ``/data`` on a fresh session is served as a
+    plain script from ``pages/``, without the router's navigation.)"""
+    page.set_default_timeout(90_000)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(app_url)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+
+
+def test_leakage_filter_and_drill_down_to_trace_in_chromium(page, app_url):
+    _open(page, app_url, "Funnel & leakage")
+    expect(page.get_by_text("Where and why leads stop").first).to_be_visible()
+    expect(_metric(page, "lead")).to_have_text("30,000")
+    _shoot(page, "leakage_all.png", height=5200)
+
+    _choose(page, "Source", "Referrals")
+    expect(page.get_by_text("1,775 of 30,000 leads").first).to_be_visible()
+    expect(_metric(page, "lead")).to_have_text("1,775")
+    _shoot(page, "leakage_referrals.png", height=5200)
+
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    _select_first_row(page, "Leads never followed up")
+    link = page.get_by_role("link", name=re.compile("Open the lead trace of"))
+    expect(link).to_be_visible()
+    lead_id = link.inner_text().rsplit(" ", 1)[-1]
+    link.click()
+
+    expect(page).to_have_url(re.compile(r"/trace\?lead="))
+    expect(page.get_by_role("heading", name="Lead trace")).to_be_visible()
+    expect(_metric(page, "Lead")).to_have_text(lead_id)
+    expect(_metric(page, "Outcome")).to_have_text(re.compile(r"^(open|lost|won)$"))
+    assert "@" not in page.get_by_test_id("stMain").inner_text()  # masked by default
+    _shoot(page, "leakage_trace.png", height=1400)
+
+
+def test_sources_page_shows_closed_loop_in_chromium(page, app_url):
+    _open(page, app_url, "Sources & cost")
+    expect(page.get_by_text(re.compile(r"converts .*× .*95% CI")).first).to_be_visible()
+    expect(page.get_by_text("How the spend file was matched").first).to_be_visible()
+    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(2)  # rates, CAC
+    _shoot(page, "sources_sample.png", height=3600)
