@@ -5,7 +5,7 @@ import streamlit as st
 
 from funnel.charts.verdict import decomposition_chart, quality_handling_chart, score_chart
 from funnel.verdict import mix_vs_handling, pipeline_check, quality_handling, score_check, what_if
-from ui import diagnosis, state
+from ui import diagnosis, exports, state
 
 st.title("Diagnosis")
 ds = state.current_dataset()
@@ -29,7 +29,8 @@ else:
     with left:
         st.markdown("**Win rate by profile fit × first touch within 1 h** (bars: 95% CI; "
                     "numbers: leads)")
-        st.altair_chart(quality_handling_chart(quality_handling(known)))
+        exports.chart(quality_handling_chart(quality_handling(known)), key="dx:qh",
+                      name="quality-vs-handling")
     with right:
         d = mix_vs_handling(known)
         if d is None:
@@ -37,7 +38,7 @@ else:
         else:
             st.markdown(f"**{d.best}** wins {d.best_rate:.1%} of {d.best_n:,} leads, "
                         f"**{d.worst}** {d.worst_rate:.1%} of {d.worst_n:,}. The gap, split:")
-            st.altair_chart(decomposition_chart(d))
+            exports.chart(decomposition_chart(d), key="dx:gap", name="source-gap")
             st.caption("Lead mix: different shares of in-profile leads. Handling: different "
                        "shares answered within 1 h. The rest: different rates for the same "
                        "kind of lead. Bars: 95% bootstrap intervals.")
@@ -52,7 +53,7 @@ with left:
         st.metric("Score AUC for winning", f"{sc['auc']:.2f}",
                   help=f"95% CI {sc['ci_low']:.2f}–{sc['ci_high']:.2f}; n = {sc['n']:,} "
                        f"leads, {sc['won']:,} won. 0.5 = a coin toss.")
-        st.altair_chart(score_chart(sc["deciles"]))
+        exports.chart(score_chart(sc["deciles"]), key="dx:score", name="score-bands")
         st.caption(f"The best single cut-off, {sc['threshold']:g}, catches {sc['tpr']:.0%} of "
                    f"winners and {sc['fpr']:.0%} of the rest.")
 with right:
@@ -62,7 +63,8 @@ with right:
     else:
         st.markdown("**Opportunities by age**: win rate of closed ones, and what the open "
                     "ones are worth at that rate")
-        st.dataframe(pc, hide_index=True, column_config={
+        exports.table(pc, key="dx:pipeline", name="opportunities-by-age", hide_index=True,
+                      column_config={
             "win_rate": st.column_config.NumberColumn(format="percent"),
             "ci_low": st.column_config.NumberColumn(format="percent"),
             "ci_high": st.column_config.NumberColumn(format="percent"),
@@ -79,7 +81,7 @@ if known.height:
     fit = b.slider("Leads in profile", 0.0, 1.0, float(round(fit_now, 2)), 0.05,
                    format="percent", key="whatif:fit")
     cost = float(ds.spend["cost"].sum()) if ds.spend is not None else None
-    st.dataframe(what_if(known, fast_share=fast, in_profile_share=fit, cost=cost),
-                 hide_index=True)
+    exports.table(what_if(known, fast_share=fast, in_profile_share=fit, cost=cost),
+                  key="dx:whatif", name="what-if", hide_index=True)
     st.caption("A scenario from the observed rate of each profile-fit × speed cell, at the "
                "observed lead volume — not a forecast.")

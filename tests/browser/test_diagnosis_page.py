@@ -25,3 +25,17 @@ def test_diagnosis_opens_on_sample_and_follows_a_card_link(page, app_url):
     speed.get_by_text("See the chart").click()
     expect(page).to_have_url(re.compile(rf"^{re.escape(app_url)}/speed(\?.*)?$"))
     expect(page.get_by_role("heading", name="Speed to lead").first).to_be_visible()
+
+
+def test_diagnosis_chart_downloads_as_png_and_report_as_html(page, app_url, tmp_path):
+    page.set_default_timeout(90_000)
+    page.goto(app_url)
+    expect(page.get_by_role("heading", name="Quality or handling?")).to_be_visible()
+    with page.expect_download() as png:
+        page.get_by_role("button", name="PNG").first.click()
+    assert png.value.suggested_filename == "quality-vs-handling.png"
+    assert Path(png.value.path()).read_bytes()[:4] == b"\x89PNG"
+    with page.expect_download() as report:
+        page.get_by_role("button", name="Report (HTML)").click()
+    text = Path(report.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("<!doctype html>") and "<svg" in text
