@@ -226,6 +226,18 @@ def test_speed_fires_when_fast_answers_qualify_more():
     assert f.evidence["ci_low"] > 1.5
 
 
+def test_speed_names_the_arrival_window_that_waits():
+    # leads arriving in the evening or at night wait until the next day, and qualify less
+    rows = []
+    for i in range(900):
+        hour = (D0 + dt.timedelta(minutes=7 * i)).hour
+        night = hour < 8 or hour >= 18
+        rows.append({"response_h": 30.0 if night else 0.5,
+                     "sql": i % 20 == 0 if night else i % 5 == 0})
+    f = card(make_dataset(rows), "speed")
+    assert (f.status, f.culprit) == ("problem", {"window": "evening and night"})
+
+
 def test_speed_is_quiet_when_response_time_does_not_matter():
     assert card(make_dataset(_speed_rows(0.20, 0.20)), "speed").status == "no_evidence"
 
@@ -758,3 +770,8 @@ def test_diagnose_real_exports_run_every_check_without_error(request, fixture):
     assert [f.place for f in cards] == list(PLACES)
     assert not [f.place for f in cards if "error" in f.evidence]
     assert all(f.status in STATUSES and f.headline.endswith(".") for f in cards)
+
+
+def test_diagnose_bundled_sample_cards_serialise_to_json(bundled_cards):
+    out = json.loads(json.dumps([f.to_dict() for f in bundled_cards.values()]))
+    assert [d["place"] for d in out] == list(PLACES)
