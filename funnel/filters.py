@@ -146,12 +146,48 @@ def _filter_spend(spend: pl.DataFrame | None, filters: Filters) -> pl.DataFrame 
     return spend.filter(expr.fill_null(False))
 
 
-def apply_filters(ds: Dataset, filters: Filters) -> Dataset:
+@dataclasses.dataclass(frozen=True)
+class LeadIndex:
+    """For each activity and deal, the row of its lead in ``ds.leads`` (built once per
+    dataset with :func:`lead_index`), so a filter picks their rows by position instead
+    of matching millions of text ids again."""
+
+    activities: pl.Series | None
+    deals: pl.Series | None
+
+
+def lead_index(ds: Dataset) -> LeadIndex | None:
+    """The :class:`LeadIndex` of ``ds``; ``None`` when lead ids repeat (a filter then
+    matches ids, which keeps every lead sharing an id right).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> ix = lead_index(load_sample())
+    >>> ix.activities.len() == load_sample().activities.height
+    True
+    """
+    if ds.leads["lead_id"].is_duplicated().any():
+        return None
+    rows = ds.leads.select("lead_id", pl.int_range(pl.len(), dtype=pl.UInt32).alias("_r"))
+
+    def index(frame: pl.DataFrame | None) -> pl.Series | None:
+        if frame is None or "lead_id" not in frame.columns:
+            return None
+        return frame.select("lead_id").join(rows, on="lead_id", how="left",
+                                            maintain_order="left")["_r"]
+
+    return LeadIndex(index(ds.activities), index(ds.deals))
+
+
+def apply_filters(ds: Dataset, filters: Filters, *, index: LeadIndex | None = None
+                  ) -> Dataset:
     """The dataset restricted to the leads ``filters`` keeps.
 
     Deals and activities keep the rows of kept leads; spend keeps the months the date
     range touches (whole months: spend is monthly). The health report is the
     original's (it describes the files). An empty filter returns ``ds`` itself.
+    ``index`` (from :func:`lead_index` of this ``ds``) makes large filters faster.
 
     Examples
     --------
@@ -165,15 +201,19 @@ def apply_filters(ds: Dataset, filters: Filters) -> Dataset:
     """
     if filters.empty:
         return ds
-    keep = lead_filter_expr(filters, columns=ds.leads.columns)
+    keep = ds.leads.select(lead_filter_expr(filters, columns=ds.leads.columns)).to_series()
     leads = ds.leads.filter(keep)
-    ids = leads["lead_id"].implode()
+    ids = leads.select("lead_id").unique() if index is None else None
 
-    def follow(frame: pl.DataFrame | None) -> pl.DataFrame | None:
+    def follow(frame: pl.DataFrame | None, rows: pl.Series | None) -> pl.DataFrame | None:
         if frame is None or "lead_id" not in frame.columns:
             return frame
-        return frame.filter(pl.col("lead_id").is_in(ids))
+        if rows is not None:  # by position: the kept flag of each row's lead
+            return frame.filter(keep.gather(rows).fill_null(False))
+        return frame.join(ids, on="lead_id", how="semi", maintain_order="left")
 
-    return dataclasses.replace(ds, leads=leads, deals=follow(ds.deals),
-                               activities=follow(ds.activities),
-                               spend=_filter_spend(ds.spend, filters))
+    return dataclasses.replace(
+        ds, leads=leads,
+        deals=follow(ds.deals, index.deals if index else None),
+        activities=follow(ds.activities, index.activities if index else None),
+        spend=_filter_spend(ds.spend, filters))

@@ -362,23 +362,21 @@ def stage_exits(leads: pl.DataFrame) -> pl.DataFrame:
     True
     """
     stages = stages_present(leads)
-    reached = reached_exprs(leads)
-    furthest = furthest_stage_expr(leads)
-    status = _status_expr(leads.columns)
-    counts = leads.lazy().select(
-        *[reached[s].sum().alias(f"r_{s}") if s != "lead" else pl.len().alias("r_lead")
-          for s in stages],
-        *[((furthest == s) & (status == k)).sum().alias(f"{s}|{k}")
-          for s in stages if s != "won" for k in ("lost", "open", "unknown")],
-    ).collect().row(0, named=True)
+    # one pass: leads per (furthest stage, outcome); reaching a stage is having a
+    # furthest stage at or beyond it (reached_exprs never increases down the funnel)
+    counts = (leads.lazy()
+              .group_by(furthest_stage_expr(leads).alias("stage"),
+                        _status_expr(leads.columns).alias("status"))
+              .agg(pl.len().alias("n")).collect())
+    n = {(r["stage"], r["status"]): int(r["n"]) for r in counts.iter_rows(named=True)}
     rows = []
-    for s in stages:
-        if s == "won":
+    for i, s_ in enumerate(stages):
+        if s_ == "won":
             continue
-        lost, open_, unknown = (int(counts[f"{s}|{k}"]) for k in ("lost", "open", "unknown"))
-        rows.append({"stage": s, "reached": int(counts[f"r_{s}"]),
-                     "stopped": lost + open_ + unknown, "lost": lost, "open": open_,
-                     "unknown": unknown})
+        lost, open_, unknown = (n.get((s_, k), 0) for k in ("lost", "open", "unknown"))
+        reached = sum(v for (st_, _), v in n.items() if st_ in stages[i:])
+        rows.append({"stage": s_, "reached": reached, "stopped": lost + open_ + unknown,
+                     "lost": lost, "open": open_, "unknown": unknown})
     schema = {"stage": pl.String, "reached": pl.Int64, "stopped": pl.Int64,
               "lost": pl.Int64, "open": pl.Int64, "unknown": pl.Int64}
     return pl.DataFrame(rows, schema=schema).with_columns(

@@ -8,7 +8,13 @@ import polars as pl
 import pytest
 
 from funnel.errors import InputError
-from funnel.filters import Filters, apply_filters, filter_options, lead_filter_expr
+from funnel.filters import (
+    Filters,
+    apply_filters,
+    filter_options,
+    lead_filter_expr,
+    lead_index,
+)
 from funnel.mapping import Mapping
 from funnel.model import Dataset, Health
 
@@ -78,3 +84,18 @@ def test_filters_describe_reads_like_a_sentence():
     f = Filters(start=dt.date(2025, 1, 1), source=("Web", "Event"))
     assert f.describe() == "created 2025-01-01 to …; source in Web, Event"
     assert Filters().describe() == "all leads"
+
+
+@pytest.mark.parametrize("filters", [Filters(owner=("ann",)), Filters(source=("Event",)),
+                                     Filters(start=dt.date(2025, 2, 1))])
+def test_apply_filters_with_index_equals_without(filters):
+    ds = _ds()
+    a, b = apply_filters(ds, filters), apply_filters(ds, filters, index=lead_index(ds))
+    assert a.activities.equals(b.activities) and a.deals.equals(b.deals)
+
+
+def test_lead_index_none_when_ids_repeat():
+    ds = _ds()
+    dup = Dataset(LEADS.with_columns(pl.lit("a").alias("lead_id")), DEALS, ACTS, SPEND, [],
+                  ds.mapping, ds.health, "t")
+    assert lead_index(dup) is None

@@ -17,7 +17,7 @@ import streamlit as st
 from funnel import leakage as lk
 from funnel.charts import leakage as charts
 from funnel.closed_loop import UNMATCHED, closed_loop, compare_groups, spend_matching
-from funnel.filters import NONE_LABEL, Filters, apply_filters, filter_options
+from funnel.filters import NONE_LABEL, Filters, apply_filters, filter_options, lead_index
 from funnel.privacy import personal_columns
 from funnel.velocity import sales_cycle, velocity_table
 from ui.drill import lead_list
@@ -105,7 +105,10 @@ def filter_sidebar(ds) -> Filters:
 
 def filtered(ds, filters: Filters):
     """The dataset under ``filters`` (memoised; the same object when nothing is filtered)."""
-    return memo("filtered", apply_filters, ds, filters)
+    if filters.empty:
+        return ds
+    index = memo("lead_index", lead_index, ds)  # once per dataset: rows of each activity
+    return memo("filtered", lambda d, f: apply_filters(d, f, index=index), ds, filters)
 
 
 def filter_caption(ds, sub, filters: Filters) -> None:

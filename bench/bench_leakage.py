@@ -1,0 +1,126 @@
+"""Benchmark: a filter change on the Funnel & leakage and Sources & cost pages, at 1,000,000 leads.
+
+Run by hand (not in CI)::
+
+    python bench/bench_leakage.py [--leads 1000000] [--repeat 9]
+
+Uses the sample written at that size into ``bench/out/big`` (generated when missing, as
+``python -m funnel.sample --out bench/out/big --leads 1000000``). Each run applies a
+filter not seen before (a source, an owner, a date range, or a combination) and times
+what the pages recompute for it — nothing is reused from an earlier run:
+
+* ``filter``: :func:`funnel.filters.apply_filters` (leads, deals, activities, spend),
+  with the dataset's :func:`funnel.filters.lead_index` built once beforehand;
+* ``funnel page``: funnel table, funnel by source, cohort trend, stage exits, stop
+  reasons (overall and by source), left-behind flags and their summary by owner, velocity
+  by step, sales cycle — every analysis the page draws;
+* ``sources page``: closed loop by source and by campaign (with spend matching);
+* each analysis separately, to see where the time goes.
+
+Prints the median and the runs of each, in milliseconds. Target: a filter change
+recomputes the page it is on in about a second or less at 1,000,000 leads (the
+Streamlit rerun adds its own rendering on top).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--leads", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=9)
+    args = ap.parse_args()
+
+    from funnel import leakage as lk
+    from funnel.closed_loop import closed_loop
+    from funnel.filters import Filters, apply_filters, filter_options, lead_index
+    from funnel.sample import load_sample, write_sample
+    from funnel.velocity import sales_cycle, velocity_table
+
+    folder = OUT / "big" if args.leads == 1_000_000 else OUT / f"leakage_n{args.leads}"
+    if not (folder / "contacts.csv").exists():
+        t = time.perf_counter()
+        write_sample(folder, n_leads=args.leads)
+        print(f"generated in {time.perf_counter() - t:.1f}s")
+    t = time.perf_counter()
+    ds = load_sample(folder)
+    print(f"loaded {ds.leads.height:,} leads, {ds.activities.height:,} activities in "
+          f"{time.perf_counter() - t:.1f}s")
+    now = lk.export_end(ds)
+    t = time.perf_counter()
+    index = lead_index(ds)  # once per dataset (the page memoises it per session)
+    print(f"lead index (once per dataset) in {time.perf_counter() - t:.1f}s")
+    opts = filter_options(ds.leads)
+    start, end = opts["start"], opts["end"]
+    days = (end - start).days
+
+    def nth_filter(i: int) -> Filters:
+        """A filter no earlier run used: rotate sources, owners and date windows."""
+        src = opts["source"][i % len(opts["source"])]
+        own = opts["owner"][i % len(opts["owner"])]
+        lo = start + dt.timedelta(days=(i * 17) % (days // 2))
+        hi = lo + dt.timedelta(days=days // 2 + i)
+        kinds = [Filters(source=(src,)), Filters(owner=(own,)),
+                 Filters(start=lo, end=min(hi, end)),
+                 Filters(source=(src,), start=lo, end=min(hi, end))]
+        return kinds[i % len(kinds)]
+
+    steps: dict[str, Callable] = {
+        "funnel table": lambda s: lk.funnel_table(s.leads),
+        "funnel by source": lambda s: lk.funnel_by(s.leads, by="source"),
+        "cohort trend": lambda s: lk.cohort_trend(s.leads, now=now),
+        "stage exits": lambda s: lk.stage_exits(s.leads),
+        "stop reasons": lambda s: lk.stop_reasons(s.leads),
+        "stop reasons by source": lambda s: lk.stop_reasons(s.leads, by="source"),
+        "left behind (flags + by owner)": lambda s: lk.leak_summary(
+            s.leads, lk.leak_flags(s, now=now, stalled_days=30), by="owner"),
+        "velocity by step": lambda s: velocity_table(s.leads, now=now),
+        "sales cycle": lambda s: sales_cycle(s, now=now),
+    }
+    sources_steps: dict[str, Callable] = {
+        "closed loop by source": lambda s: closed_loop(s, by="source"),
+        "closed loop by campaign": lambda s: closed_loop(s, by="campaign"),
+    }
+    times: dict[str, list[float]] = {k: [] for k in
+                                     ["filter", *steps, *sources_steps, "funnel page",
+                                      "sources page"]}
+    kept: list[int] = []
+    for i in range(args.repeat):
+        f = nth_filter(i)
+        t0 = time.perf_counter()
+        sub = apply_filters(ds, f, index=index)
+        times["filter"].append((time.perf_counter() - t0) * 1000)
+        kept.append(sub.leads.height)
+        page = times["filter"][-1]
+        for name, fn in steps.items():
+            t = time.perf_counter()
+            fn(sub)
+            ms = (time.perf_counter() - t) * 1000
+            times[name].append(ms)
+            page += ms
+        times["funnel page"].append(page)
+        page = times["filter"][-1]
+        for name, fn in sources_steps.items():
+            t = time.perf_counter()
+            fn(sub)
+            ms = (time.perf_counter() - t) * 1000
+            times[name].append(ms)
+            page += ms
+        times["sources page"].append(page)
+    print(f"{args.repeat} filter changes, kept {min(kept):,}–{max(kept):,} leads each")
+    for name, runs in times.items():
+        shown = ", ".join(f"{r:.0f}" for r in runs)
+        print(f"{name:>32}: median {statistics.median(runs):7.0f} ms   (runs {shown})")
+
+
+if __name__ == "__main__":
+    main()
