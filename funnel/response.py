@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -47,12 +48,14 @@ __all__ = [
     "BUCKETS",
     "BUCKET_EDGES",
     "ResponseCurve",
+    "ResponseTimes",
     "arrival_heatmap",
     "benchmark_comparison",
     "bucket_table",
     "export_end",
     "has_stage_info",
     "has_touch_times",
+    "prepare_response",
     "rate_by_hours",
     "response_histogram",
     "response_percentiles",
@@ -136,7 +139,9 @@ def _has_outcome(lf: pl.LazyFrame) -> bool:
     return bool(lf.select(pl.col("outcome").is_not_null().any()).collect().item())
 
 
-def export_end(ds: Dataset | pl.DataFrame, *, now: dt.datetime | None = None) -> dt.datetime | None:
+def export_end(
+    ds: Dataset | pl.DataFrame | ResponseTimes, *, now: dt.datetime | None = None
+) -> dt.datetime | None:
     """The moment the export was taken: ``now`` if given, else the latest timestamp.
 
     The latest timestamp is the maximum over the lead table's datetime columns and the
@@ -151,6 +156,8 @@ def export_end(ds: Dataset | pl.DataFrame, *, now: dt.datetime | None = None) ->
     """
     if now is not None:
         return now
+    if isinstance(ds, ResponseTimes):
+        return ds.end
     leads = ds.leads if isinstance(ds, Dataset) else ds
     cands = [leads.select(pl.col(c).max()).item() for c, t in leads.schema.items()
              if isinstance(t, pl.Datetime)]
@@ -182,13 +189,63 @@ def _bucket_expr(hours: pl.Expr) -> pl.Expr:
             .otherwise(pl.lit(BUCKETS[4])))
 
 
-def _response_lf(
+@dataclass(frozen=True, eq=False)
+class ResponseTimes:
+    """A lead table with its response times computed once, for repeated analyses.
+
+    Made by :func:`prepare_response`; every function here accepts it in place of the
+    lead table (with the same ``clock``; ``now`` may be omitted), so an app computing
+    several views of a million leads converts times and counts business hours once.
+    The added columns (``_touched``, ``_hours``, ``_wait``, ``_bucket``, ``_arrival``)
+    share the lead table's memory for every other column.
+    """
+
+    frame: pl.DataFrame
+    clock: BusinessClock | None
+    end: dt.datetime | None
+
+    @property
+    def height(self) -> int:
+        """Number of leads."""
+        return self.frame.height
+
+
+Leads = pl.DataFrame | pl.LazyFrame | ResponseTimes
+"""What the analyses accept: a lead table (eager or lazy) or prepared response times."""
+
+
+def prepare_response(
     leads: pl.DataFrame | pl.LazyFrame,
+    *,
+    clock: BusinessClock | None = None,
+    now: dt.datetime | None = None,
+) -> ResponseTimes:
+    """Compute every lead's response time once (see :class:`ResponseTimes`).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> rt = prepare_response(load_sample().leads)
+    >>> bucket_table(rt).equals(bucket_table(load_sample().leads))
+    True
+    """
+    frame = leads.collect() if isinstance(leads, pl.LazyFrame) else leads
+    end = export_end(frame, now=now)
+    return ResponseTimes(_response_lf(frame, clock=clock, end=end).collect(), clock, end)
+
+
+def _response_lf(
+    leads: Leads,
     *,
     clock: BusinessClock | None,
     end: dt.datetime | None,
 ) -> pl.LazyFrame:
     """Adds ``_touched``, ``_hours`` (response), ``_wait`` (KM duration), ``_bucket``."""
+    if isinstance(leads, ResponseTimes):
+        if clock != leads.clock or (end is not None and end != leads.end):
+            raise ValueError("these response times were prepared with another clock or "
+                             "export end; prepare them again with the same settings")
+        return leads.frame.lazy()
     lf = leads.lazy()
     schema = lf.collect_schema()
     if "created_at" not in schema:
@@ -241,7 +298,7 @@ def _outcomes(lf: pl.LazyFrame) -> tuple[pl.Expr, pl.Expr, bool, bool]:
 # ------------------------------------------------------------------ public analyses
 
 def response_times(
-    leads: pl.DataFrame | pl.LazyFrame,
+    leads: Leads,
     *,
     clock: BusinessClock | None = None,
     now: dt.datetime | None = None,
@@ -271,7 +328,7 @@ def response_times(
 
 
 def bucket_table(
-    leads: pl.DataFrame | pl.LazyFrame,
+    leads: Leads,
     *,
     clock: BusinessClock | None = None,
     now: dt.datetime | None = None,
@@ -337,7 +394,7 @@ def _group_key(lf: pl.LazyFrame, by: str) -> pl.Expr:
 
 
 def response_percentiles(
-    leads: pl.DataFrame | pl.LazyFrame,
+    leads: Leads,
     *,
     by: str | None = None,
     clock: BusinessClock | None = None,
@@ -374,17 +431,17 @@ def response_percentiles(
     if by is not None:
         lf = lf.with_columns(_group_key(lf, by))
         groups = [by]
-    lf = lf.filter(pl.col("_wait").is_not_null()).cache()
-    out = None
-    for p in percentiles:
-        med = km_medians(lf, duration="_wait", event="_touched", by=groups or None, q=1 - p)
-        tag = f"p{round(p * 100)}"
-        med = med.rename({"median": tag, "ci_low": f"{tag}_low", "ci_high": f"{tag}_high"})
-        if out is None:
-            out = med.rename({"n": "leads", "events": "touched"})
-        else:
-            out = (out.join(med.drop("n", "events"), on=groups, how="left")
-                   if groups else pl.concat([out, med.drop("n", "events")], how="horizontal"))
+    lf = lf.filter(pl.col("_wait").is_not_null())
+    table = km_table(lf, duration="_wait", event="_touched", by=groups or None)
+    aggs = [pl.col("at_risk").first().alias("leads"), pl.col("events").sum().alias("touched")]
+    for p in percentiles:  # as km_medians: first time the curve (or its band) is <= 1 - p
+        tag, q = f"p{round(p * 100)}", 1 - p
+        aggs += [pl.col("time").filter(pl.col("survival") <= q).min().alias(tag),
+                 pl.col("time").filter(pl.col("ci_low") <= q).min().alias(f"{tag}_low"),
+                 pl.col("time").filter(pl.col("ci_high") <= q).min().alias(f"{tag}_high")]
+    out = table.group_by(groups).agg(aggs) if groups else table.select(aggs)
+    if not groups and table.height == 0:
+        out = out.with_columns(pl.lit(0).alias("leads"), pl.lit(0).alias("touched"))
     plain = lf.group_by(groups or pl.lit(0).alias("_g")).agg(
         pl.col("_hours").filter(pl.col("_touched")).median().alias("median_touched")).collect()
     if groups:
@@ -402,7 +459,7 @@ def response_percentiles(
 
 
 def still_waiting(
-    leads: pl.DataFrame | pl.LazyFrame,
+    leads: Leads,
     *,
     by: str | None = None,
     clock: BusinessClock | None = None,
@@ -460,7 +517,7 @@ def still_waiting(
 
 
 def arrival_heatmap(
-    leads: pl.DataFrame | pl.LazyFrame,
+    leads: Leads,
     *,
     sla_hours: float | None = None,
     clock: BusinessClock | None = None,
@@ -507,10 +564,10 @@ def _within(sla_hours: float | None) -> pl.Expr:
 
 
 def sla_compliance(
-    leads: pl.DataFrame | pl.LazyFrame,
+    leads: Leads,
     *,
     sla_hours: float,
-    by: str | None = None,
+    by: str | Sequence[str] | None = None,
     clock: BusinessClock | None = None,
     now: dt.datetime | None = None,
 ) -> pl.DataFrame:
@@ -523,7 +580,8 @@ def sla_compliance(
     Parameters
     ----------
     by
-        ``None``, a lead column (``owner``, ``source``), ``weekday`` or ``hour`` of arrival.
+        ``None``, a lead column (``owner``, ``source``), ``weekday`` or ``hour`` of
+        arrival, or a list of them (``["weekday", "hour"]`` gives the heat map's cells).
 
     Returns
     -------
@@ -540,9 +598,8 @@ def sla_compliance(
     if sla_hours is None or not sla_hours > 0:
         raise ValueError(f"sla_hours must be a positive number of hours, got {sla_hours!r}")
     lf = _response_lf(leads, clock=clock, end=now)
-    groups: list[pl.Expr] = []
-    if by is not None:
-        groups = [_group_key(lf, by)]
+    keys = [by] if isinstance(by, str) else list(by or [])
+    groups = [_group_key(lf, k) for k in keys]
     out = (lf.group_by(groups or pl.lit(0).alias("_g"))
            .agg(pl.len().cast(pl.Int64).alias("leads"),
                 _within(sla_hours).sum().cast(pl.Int64).alias("within_sla"),
@@ -553,12 +610,14 @@ def sla_compliance(
                          *wilson_exprs("within_sla", "leads"))
            .collect())
     cols = ["leads", "within_sla", "within_sla_share", "ci_low", "ci_high", "never", "not_yet_due"]
-    if by is None:
+    if not keys:
         return out.select(cols)
-    out = out.select(by, *cols)
-    if by == "weekday":
-        return out.with_columns(pl.col("weekday").cast(pl.Enum(_WEEKDAYS))).sort("weekday")
-    return out.sort(["leads", by], descending=[True, False])
+    out = out.select(*keys, *cols)
+    if "weekday" in keys:
+        out = out.with_columns(pl.col("weekday").cast(pl.Enum(_WEEKDAYS)))
+    if keys == ["weekday"] or len(keys) > 1:
+        return out.sort(keys)
+    return out.sort(["leads", *keys], descending=[True, False])
 
 
 HISTOGRAM_EDGES: tuple[float, ...] = (0.0, 5 / 60, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 24.0, 48.0,
@@ -577,7 +636,7 @@ def _hist_label(lo: float, hi: float | None) -> str:
 
 
 def response_histogram(
-    leads: pl.DataFrame | pl.LazyFrame,
+    leads: Leads,
     *,
     clock: BusinessClock | None = None,
     now: dt.datetime | None = None,
@@ -622,7 +681,7 @@ def response_histogram(
 
 
 def rate_by_hours(
-    leads: pl.DataFrame | pl.LazyFrame,
+    leads: Leads,
     *,
     bins: int = 20,
     clock: BusinessClock | None = None,
@@ -781,7 +840,7 @@ class ResponseCurve:
         self.fast = tuple(fast)
         self.slow = tuple(slow)
 
-    def fit(self, leads: pl.DataFrame | pl.LazyFrame) -> ResponseCurve:
+    def fit(self, leads: Leads) -> ResponseCurve:
         """Fit on a lead table; returns ``self``.
 
         Raises
@@ -888,7 +947,7 @@ class ResponseCurve:
 
 
 def sla_loss_estimate(
-    leads: pl.DataFrame | pl.LazyFrame,
+    leads: Leads,
     *,
     sla_hours: float,
     strata: Sequence[str] = ("source",),
@@ -1039,8 +1098,12 @@ def response_summary(
     sla_hours: float | None,
     clock: BusinessClock | None = None,
     now: dt.datetime | None = None,
+    prepared: ResponseTimes | None = None,
 ) -> dict:
     """The contract's ``response`` key of ``funnel diagnose --json`` (extended).
+
+    ``prepared`` (optional) is :func:`prepare_response` of ``ds.leads`` with the same
+    clock, to reuse computed response times.
 
     Contract fields: ``contacted_share`` (leads touched by the export's end / all
     leads), ``median_hours`` (median hours to first touch among touched leads),
@@ -1066,8 +1129,9 @@ def response_summary(
     if leads.height == 0 or "created_at" not in leads.columns \
             or "first_response_at" not in leads.columns:
         return base
-    end = export_end(ds, now=now)
-    lf = _response_lf(leads, clock=clock, end=end)
+    end = export_end(prepared if prepared is not None else ds, now=now)
+    source = prepared if prepared is not None else leads
+    lf = _response_lf(source, clock=clock, end=end)
     stats = lf.select(
         pl.col("_touched").mean().alias("contacted"),
         pl.col("_hours").filter(pl.col("_touched")).median().alias("median"),
@@ -1076,7 +1140,7 @@ def response_summary(
     km = KaplanMeier().fit(lf.select("_wait").collect()["_wait"].drop_nulls(),
                            lf.filter(pl.col("_wait").is_not_null())
                            .select("_touched").collect()["_touched"])
-    table = bucket_table(leads, clock=clock, now=end)
+    table = bucket_table(source, clock=clock, now=end)
     return {**base,
             "contacted_share": stats["contacted"],
             "median_hours": stats["median"],

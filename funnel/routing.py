@@ -26,6 +26,7 @@ import polars as pl
 from funnel.clock import BusinessClock, hours_between
 from funnel.model import Dataset
 from funnel.response import (
+    Leads,
     _outcomes,
     _response_lf,
     _standardised,
@@ -180,7 +181,7 @@ def unassigned_summary(
 
 
 def owner_scorecard(
-    leads: pl.DataFrame | pl.LazyFrame,
+    leads: Leads,
     *,
     sla_hours: float,
     clock: BusinessClock | None = None,
@@ -225,6 +226,7 @@ def owner_scorecard(
     base = base.with_columns((pl.col("leads") / total).alias("load_share"),
                              (pl.col("leads") / weeks).alias("leads_per_week"))
     med = response_percentiles(leads, by="owner", clock=clock, now=now, percentiles=(0.5,))
+    # (``leads`` may be prepared response times: they are reused, not recomputed)
     base = base.join(med.select("owner", pl.col("p50").alias("median_hours"),
                                 pl.col("p50_low").alias("median_low"),
                                 pl.col("p50_high").alias("median_high")), on="owner", how="left")

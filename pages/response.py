@@ -25,7 +25,7 @@ def main() -> None:
     unit, u = ("business hours", "business h") if clock else ("hours", "h")
     ds, profile_col, profile_name = ui.profile_flag(ds, sample=state.is_sample())
     view = ui.SpeedView(ds, clock=clock, now=ui.memo("end", ds, (), lambda: rsp.export_end(ds)))
-    summary, overall = view.summary(sla), view.sla(sla).row(0, named=True)
+    summary, overall = view.summary(), view.sla(sla).row(0, named=True)
     n, ci = ds.leads.height, (overall["ci_low"], overall["ci_high"])
     m = st.columns(4)
     m[0].metric("Leads", f"{n:,}", help=f"Export's end (censoring time): {summary['export_end']}")

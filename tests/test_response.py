@@ -280,3 +280,30 @@ def test_response_summary_sample_matches_planted_figures():
     assert 1 - r["contacted_share"] == pytest.approx(0.151, abs=0.002)
     assert rates["0-1h"] == pytest.approx(0.31, abs=0.01)
     assert rates["3d+"] == pytest.approx(0.02, abs=0.01)
+
+
+def test_prepare_response_gives_the_same_results():
+    from funnel.response import prepare_response
+
+    leads = _leads([0.5, 2.0, None, 30.0], source=["a", "b", "a", "b"], sql_at=[T0, None, None, T0])
+    now = T0 + dt.timedelta(hours=48)
+    rt = prepare_response(leads, now=now)
+    assert_frame_equal(bucket_table(rt), bucket_table(leads, now=now))
+    assert_frame_equal(sla_compliance(rt, sla_hours=1, by="source"),
+                       sla_compliance(leads, sla_hours=1, by="source", now=now))
+    assert_frame_equal(response_percentiles(rt), response_percentiles(leads, now=now))
+
+
+def test_prepare_response_refuses_another_clock():
+    from funnel.response import prepare_response
+
+    with pytest.raises(ValueError, match="another clock"):
+        bucket_table(prepare_response(_leads([1.0])), clock=BusinessClock())
+
+
+def test_sla_compliance_by_several_keys_gives_heat_map_cells():
+    leads = _leads([0.5, 5.0, None])
+    cells = sla_compliance(leads, sla_hours=1, by=["weekday", "hour"])
+    heat = arrival_heatmap(leads, sla_hours=1)
+    assert cells.select("hour", "within_sla", "within_sla_share").rows() == \
+        heat.select("hour", "within_sla", "within_sla_share").rows()

@@ -179,41 +179,48 @@ class SpeedView:
     """
 
     def __init__(self, ds: Dataset, *, clock: BusinessClock | None, now) -> None:
+        from funnel.response import prepare_response
+
         self.ds, self.clock, self.now = ds, clock, now
         self.leads = ds.leads
+        # response times computed once per clock; every view below reuses them
+        self.times = memo("prepared", ds, (clock, now), lambda: prepare_response(
+            ds.leads, clock=clock, now=now))
 
     def _m(self, name: str, params: tuple, fn: Callable[[], Any]) -> Any:
         return memo(name, self.ds, (self.clock, self.now, *params), fn)
 
-    def summary(self, sla: float) -> dict:
+    def summary(self) -> dict:
+        """``response_summary`` without the SLA part (the SLA comes from :meth:`sla`), so
+        an SLA change does not refit the Kaplan–Meier curve."""
         from funnel.response import response_summary
 
-        return self._m("summary", (sla,), lambda: response_summary(
-            self.ds, sla_hours=sla, clock=self.clock, now=self.now))
+        return self._m("summary", (), lambda: response_summary(
+            self.ds, sla_hours=None, clock=self.clock, now=self.now, prepared=self.times))
 
-    def sla(self, sla: float, by: str | None = None) -> pl.DataFrame:
+    def sla(self, sla: float, by: str | tuple[str, ...] | None = None) -> pl.DataFrame:
         from funnel.response import sla_compliance
 
         return self._m("sla", (sla, by), lambda: sla_compliance(
-            self.leads, sla_hours=sla, by=by, clock=self.clock, now=self.now))
+            self.times, sla_hours=sla, by=by, clock=self.clock, now=self.now))
 
     def histogram(self) -> pl.DataFrame:
         from funnel.response import response_histogram
 
         return self._m("hist", (), lambda: response_histogram(
-            self.leads, clock=self.clock, now=self.now))
+            self.times, clock=self.clock, now=self.now))
 
     def curve(self, by: str | None) -> pl.DataFrame:
         from funnel.response import still_waiting
 
         return self._m("curve", (by,), lambda: still_waiting(
-            self.leads, by=by, clock=self.clock, now=self.now))
+            self.times, by=by, clock=self.clock, now=self.now))
 
     def percentiles(self, by: str | None) -> pl.DataFrame:
         from funnel.response import response_percentiles
 
         return self._m("pct", (by,), lambda: response_percentiles(
-            self.leads, by=by, clock=self.clock, now=self.now))
+            self.times, by=by, clock=self.clock, now=self.now))
 
     def fit(self, target: str, profile: str | None):
         from funnel.response import ResponseCurve
@@ -221,39 +228,44 @@ class SpeedView:
         strata = [c for c in ("source",) if c in self.leads.columns]
         return self._m("fit", (target, profile), lambda: ResponseCurve(
             target=target, strata=strata, profile=profile, clock=self.clock,
-            now=self.now).fit(self.leads))
+            now=self.now).fit(self.times))
 
     def bins(self) -> pl.DataFrame:
         from funnel.response import rate_by_hours
 
         return self._m("bins", (), lambda: rate_by_hours(
-            self.leads, clock=self.clock, now=self.now))
+            self.times, clock=self.clock, now=self.now))
 
     def buckets(self) -> pl.DataFrame:
         from funnel.response import bucket_table
 
         return self._m("buckets", (), lambda: bucket_table(
-            self.leads, clock=self.clock, now=self.now))
+            self.times, clock=self.clock, now=self.now))
 
     def heat(self, sla: float) -> pl.DataFrame:
+        """Arrival heat map: KM medians once, the SLA share per cell for each SLA."""
         from funnel.response import arrival_heatmap
 
-        return self._m("heat", (sla,), lambda: arrival_heatmap(
-            self.leads, sla_hours=sla, clock=self.clock, now=self.now))
+        base = self._m("heat", (), lambda: arrival_heatmap(
+            self.times, sla_hours=None, clock=self.clock))
+        cells = self.sla(sla, ("weekday", "hour")).select(
+            "weekday", "hour", "within_sla", "within_sla_share")
+        return base.drop("within_sla", "within_sla_share").join(
+            cells, on=["weekday", "hour"], how="left").select(base.columns)
 
     def loss(self, sla: float, profile: str | None) -> dict:
         from funnel.response import sla_loss_estimate
 
         strata = [c for c in ("source",) if c in self.leads.columns]
         return self._m("loss", (sla, profile), lambda: sla_loss_estimate(
-            self.leads, sla_hours=sla, strata=strata, profile=profile, clock=self.clock,
+            self.times, sla_hours=sla, strata=strata, profile=profile, clock=self.clock,
             now=self.now))
 
     def scorecard(self, sla: float) -> pl.DataFrame:
         from funnel.routing import owner_scorecard
 
         return self._m("card", (sla,), lambda: owner_scorecard(
-            self.leads, sla_hours=sla, clock=self.clock, now=self.now))
+            self.times, sla_hours=sla, clock=self.clock, now=self.now))
 
     def routing(self) -> dict:
         """Assignment times, reassignments, unassigned summary and persistence (those

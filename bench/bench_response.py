@@ -1,0 +1,155 @@
+"""Benchmark: the Speed-to-lead page's computations at 1,000,000 leads / ~3,000,000 activities.
+
+Run by hand (not in CI)::
+
+    python bench/bench_response.py [--leads 1000000] [--repeat 5]
+
+Uses the sample written at that size into ``bench/out/big`` (generated when missing, as
+``python -m funnel.sample --out bench/out/big --leads 1000000``). Times, each the median
+of ``--repeat`` runs of the core calls the page makes (the page memoises each result per
+session, so a rerun with nothing changed costs nothing):
+
+* ``open (Waiting time tab)``: export end, ``prepare_response`` (response times once),
+  ``response_summary``, overall SLA compliance, histogram, Kaplan–Meier "still waiting"
+  curve and percentiles — what the first view needs (and the same without
+  ``prepare_response``, every call computing the times again);
+* ``Conversion by speed tab``: ``ResponseCurve`` (raw and standardised, source × profile
+  flag), fine bins for the smooth curve, bucket table and benchmark comparison;
+* ``SLA tab``: compliance by owner, source and weekday, arrival heat map, loss estimate;
+* ``Routing tab``: owner scorecard (load, KM medians, standardised rates), time to assign,
+  reassignments (3 M activities), unassigned leads, persistence;
+* ``SLA change``: everything that depends on the SLA and is on screen after a change on
+  the Waiting-time tab (overall compliance; the page keeps the Kaplan–Meier summary), and
+  on the SLA tab (compliance by owner, source, weekday and heat-map cell, loss estimate);
+* the same first view with the business-hours clock;
+* ``profile flag``: the in-profile column for the adjustment (``ProfileFit``), once per
+  dataset and profile.
+
+Also prints how many rows each chart ships to the browser (aggregates only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import polars as pl
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def _median(fn, repeat: int) -> tuple[float, list[float]]:
+    runs = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - t)
+    return statistics.median(runs), runs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--leads", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+
+    from funnel import response as r
+    from funnel import routing as ro
+    from funnel.clock import BusinessClock
+    from funnel.model import Dataset
+    from funnel.profile import SAMPLE_SALES_PROFILE, ProfileFit
+    from funnel.sample import load_sample, write_sample
+
+    folder = OUT / "big" if args.leads == 1_000_000 else OUT / f"response_n{args.leads}"
+    if not (folder / "contacts.csv").exists():
+        t = time.perf_counter()
+        write_sample(folder, n_leads=args.leads)
+        print(f"generated in {time.perf_counter() - t:.1f}s")
+    t = time.perf_counter()
+    ds = load_sample(folder)
+    print(f"loaded {ds.leads.height:,} leads, {ds.activities.height:,} activities in "
+          f"{time.perf_counter() - t:.1f}s")
+
+    t = time.perf_counter()
+    inside = ProfileFit(ds).fit(SAMPLE_SALES_PROFILE).in_profile_
+    flag_s = time.perf_counter() - t
+    ds = Dataset(ds.leads.with_columns(pl.Series("__in_profile", inside)), ds.deals,
+                 ds.activities, ds.spend, ds.attributes, ds.mapping, ds.health, ds.label)
+    leads = ds.leads
+    now = r.export_end(ds)
+    sla = 1.0
+    shipped: dict[str, int] = {}
+
+    def first_view(clock=None):
+        end = r.export_end(ds)
+        rt = r.prepare_response(leads, clock=clock, now=end)  # once per clock (memoised)
+        r.response_summary(ds, sla_hours=None, clock=clock, now=end, prepared=rt)
+        r.sla_compliance(rt, sla_hours=sla, clock=clock)
+        shipped["histogram"] = r.response_histogram(rt, clock=clock).height
+        shipped["still waiting"] = r.still_waiting(rt, clock=clock).height
+        r.response_percentiles(rt, clock=clock)
+
+    def unprepared_first_view():
+        end = r.export_end(ds)
+        r.response_summary(ds, sla_hours=sla, now=end)
+        r.sla_compliance(leads, sla_hours=sla, now=end)
+        r.response_histogram(leads, now=end)
+        r.still_waiting(leads, now=end)
+        r.response_percentiles(leads, now=end)
+
+    rt = r.prepare_response(leads, now=now)
+
+    def conversion():
+        fit = r.ResponseCurve(strata=["source"], profile="__in_profile").fit(rt)
+        shipped["buckets raw+adjusted"] = 2 * fit.table_.height
+        shipped["smooth bins"] = r.rate_by_hours(rt).height
+        r.benchmark_comparison(r.bucket_table(rt))
+
+    def sla_tab(s=sla):
+        for by in ("owner", "source", "weekday"):
+            shipped[f"SLA by {by}"] = r.sla_compliance(rt, sla_hours=s, by=by).height
+        shipped["heat map"] = r.arrival_heatmap(rt, sla_hours=s).height
+        r.sla_loss_estimate(rt, sla_hours=s, profile="__in_profile")
+
+    def routing_tab():
+        shipped["owner chart"] = ro.owner_scorecard(rt, sla_hours=sla).height
+        ro.assignment_times(leads)
+        ro.reassignments(ds)
+        ro.unassigned_summary(leads, now=now)
+        ro.persistence(ds, now=now)
+
+    slas = iter([2.0, 4.0, 8.0, 24.0, 48.0, 3.0, 6.0, 12.0, 36.0, 72.0] * 10)
+
+    def sla_change():  # the page keeps the KM summary; only compliance depends on the SLA
+        r.sla_compliance(rt, sla_hours=next(slas))
+
+    def sla_change_on_sla_tab():  # + compliance by owner/source/weekday/cell + estimate
+        s = next(slas)
+        r.sla_compliance(rt, sla_hours=s)
+        for by in ("owner", "source", "weekday", ("weekday", "hour")):
+            r.sla_compliance(rt, sla_hours=s, by=by)
+        r.sla_loss_estimate(rt, sla_hours=s, profile="__in_profile")
+
+    clock = BusinessClock()
+    rows = [
+        ("open (Waiting time tab)", first_view),
+        ("open, without prepare_response", unprepared_first_view),
+        ("open, business hours", lambda: first_view(clock)),
+        ("Conversion by speed tab", conversion),
+        ("SLA tab", sla_tab),
+        ("Routing tab", routing_tab),
+        ("SLA change (Waiting time tab)", sla_change),
+        ("SLA change (SLA tab)", sla_change_on_sla_tab),
+    ]
+    print(f"profile flag (once per dataset and profile): {flag_s:.2f}s")
+    for name, fn in rows:
+        med, runs = _median(fn, args.repeat)
+        print(f"{name:>32}: median {med:.2f}s (runs {', '.join(f'{x:.2f}' for x in runs)})")
+    print("rows shipped to the browser per chart:",
+          ", ".join(f"{k} {v}" for k, v in shipped.items()))
+
+
+if __name__ == "__main__":
+    main()
