@@ -440,6 +440,36 @@ def stop_reasons(
             .collect())
 
 
+def stopped_leads(
+    leads: pl.DataFrame, *, stage: str, reason: str | None = None,
+    categories: Mapping[str, str] | None = None,
+) -> pl.DataFrame:
+    """The leads that stopped at ``stage`` (and, if given, for ``reason`` as
+    :func:`stop_reasons` names it, categories applied): the rows behind a number there.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> leads = pl.DataFrame({"lead_id": ["a", "b", "c"], "outcome": ["lost", "lost", "open"],
+    ...                       "lost_reason": ["Price", "Budget", None]})
+    >>> stopped_leads(leads, stage="lead", reason="Money",
+    ...               categories={"Price": "Money", "Budget": "Money"})["lead_id"].to_list()
+    ['a', 'b']
+    """
+    cols = leads.columns
+    status = _status_expr(cols)
+    raw = pl.col("lost_reason") if "lost_reason" in cols else pl.lit(None, pl.String)
+    if categories:
+        raw = raw.replace(list(categories), list(categories.values()))
+    named = (pl.when(status == "open").then(pl.lit(STILL_OPEN))
+             .when(status == "unknown").then(pl.lit(UNKNOWN))
+             .otherwise(raw.fill_null(NO_REASON)))
+    keep = furthest_stage_expr(leads) == stage
+    if reason is not None:
+        keep = keep & (named == reason)
+    return leads.filter(keep)
+
+
 def reason_categories(reasons: Sequence[str], *, edits: Mapping[str, str] | None = None
                       ) -> dict[str, str]:
     """A reason → category map: each label its own category unless ``edits`` names one.

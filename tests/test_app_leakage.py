@@ -148,3 +148,19 @@ def test_app_leakage_empty_filter_result_says_so():
     assert not at.exception, at.exception
     assert any("No lead matches" in w.value for w in at.warning)
     assert "lead" not in _metrics(at)
+
+
+def test_app_leakage_reason_categories_merge_labels(sample):
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["leak:categories"] = {"Price too high": "Money", "No budget": "Money"}
+    at.run()
+    at.switch_page("pages/leakage.py").run()
+    assert not at.exception, at.exception
+    at.selectbox(key="leak:stop_stage").set_value("lead").run()
+    reasons = at.selectbox(key="leak:stop_reason").options
+    assert "Money" in reasons and "No budget" not in reasons
+    at.selectbox(key="leak:stop_reason").set_value("Money").run()
+    title = next(m.value for m in at.markdown if m.value.startswith("**Stopped at lead: Money"))
+    lost = sample.leads.filter(pl.col("lost_reason").is_in(["Price too high", "No budget"])
+                               & pl.col("mql_at").is_null() & (pl.col("outcome") == "lost"))
+    assert f"{lost.height:,} leads" in title

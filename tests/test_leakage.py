@@ -24,6 +24,7 @@ from funnel.leakage import (
     recycle_rule,
     stage_exits,
     stop_reasons,
+    stopped_leads,
     unify_labels,
 )
 from funnel.mapping import Mapping
@@ -150,6 +151,13 @@ def test_stop_reasons_merges_user_categories_and_groups_by_source():
     money = t.filter(pl.col("reason") == "Money")
     assert money.select("stage", "source", "leads").rows() == [
         ("lead", "Bing", 1), ("sql", "google", 1)]
+
+
+def test_stopped_leads_are_the_rows_behind_a_reason_count():
+    t = stop_reasons(FUNNEL)
+    for stage, reason, n in t.select("stage", "reason", "leads").iter_rows():
+        assert stopped_leads(FUNNEL, stage=stage, reason=reason).height == n
+    assert stopped_leads(FUNNEL, stage="lead")["lead_id"].to_list() == ["d", "e"]
 
 
 def test_reason_categories_ignores_blank_edits():

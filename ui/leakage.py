@@ -236,6 +236,15 @@ def stops_section(sub) -> None:
                    sub, frozen)
     if reasons.height:
         st.altair_chart(charts.reasons_chart(reasons), width="stretch")
+    if reasons.height:
+        c = st.columns(2)
+        stage = c[0].selectbox("Leads that stopped at", reasons["stage"].unique(
+            maintain_order=True).to_list(), key="leak:stop_stage")
+        here = reasons.filter(pl.col("stage") == stage)
+        reason = c[1].selectbox("for the reason", here["reason"].to_list(),
+                                key="leak:stop_reason")
+        lead_list(lk.stopped_leads(sub.leads, stage=stage, reason=reason, categories=cats),
+                  key="leak:drill_stops", title=f"Stopped at {stage}: {reason}")
     split = [c for c in ("source", "campaign") if c in sub.leads.columns]
     if split:
         by = st.radio("Reasons by", split, horizontal=True, key="leak:reasons_by")
