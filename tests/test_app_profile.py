@@ -49,7 +49,7 @@ def test_profile_page_opens_with_two_empty_profiles():
 def test_profile_page_sample_preset_shows_planted_overlap_and_win_rates():
     at = _sample_preset(_open())
     assert _metric(at, "In profile") == "5.8%"
-    assert _metric(at, "Win rate in / out") == "11.7% / 2.5%"
+    assert (_metric(at, "Win rate in"), _metric(at, "Win rate out")) == ("11.7%", "2.5%")
     assert _metric(at, "Leads in profile") == "1,744"
     assert any("separates winners" in m.value for m in at.markdown)
 
@@ -85,7 +85,7 @@ def test_profile_page_add_and_remove_a_criterion():
     _button(at, "Add").click().run()
     assert len(at.session_state["profiles"]["Sales: closable lead"].criteria) == 1
     assert _metric(at, "In profile") != "100.0%"
-    next(b for b in at.button if b.label == "✕").click().run()
+    next(b for b in at.button if b.label == ":material/close:").click().run()
     assert at.session_state["profiles"]["Sales: closable lead"].criteria == ()
 
 
@@ -157,4 +157,15 @@ def test_profile_page_on_x_education(xed_dataset):
     assert not at.exception, at.exception
     assert not at.warning, [w.value for w in at.warning]
     assert _metric(at, "Leads in profile") == "182"
-    assert _metric(at, "Win rate in / out") == "95.6% / 37.4%"
+    assert (_metric(at, "Win rate in"), _metric(at, "Win rate out")) == ("95.6%", "37.4%")
+
+
+def test_profile_page_on_olist_learns_from_origins_and_landing_pages(olist_dataset):
+    at = _open(olist_dataset)
+    assert not [b for b in at.button if b.label.startswith("Sample")]  # no sample fields
+    table = next(d.value for d in at.dataframe if "winners look like" in d.value.columns)
+    assert {"source", "campaign"} <= set(table["attribute"])
+    _button(at, "Start from what closes").click().run()
+    p = at.session_state["profiles"]["Sales: closable lead"]
+    assert {c.field for c in p.criteria} == {"source", "campaign"}
+    assert _metric(at, "In profile") not in ("100.0%", "0.0%")

@@ -211,7 +211,8 @@ def editor(ds: Dataset, fit: ProfileFit, slot: int) -> Profile:
             m = fit.match(c)
             head.markdown(f"**{c.field}**" + (f" · `{m.column}`" if m.column not in (
                 None, c.field) else ""))
-            if drop.button("✕", key=f"{k}:del:{i}", help="Remove this criterion"):
+            if drop.button(":material/close:", key=f"{k}:del:{i}",
+                           help="Remove this criterion"):
                 removed = i
             if not m.checked:
                 st.warning(f"Not applied: {m.problem}. It is kept in the profile file.")
@@ -253,19 +254,19 @@ def starting_points(ds: Dataset, slot: int, *, sample: bool) -> None:
     The sample's sales profile is offered on the sample and on any data with its four
     fields (the sample written at another size)."""
     name, profile = list(current_profiles().items())[slot]
-    cols = st.columns(3)
+    row = st.container(horizontal=True)  # buttons wrap instead of being cut short
     fit = _memo(ds)["fit"]
     fits_sample = sample or all(fit.column_for(c.field) for c in SAMPLE_SALES_PROFILE.criteria)
-    if fits_sample and cols[0].button("Sample: sales' profile", key=f"preset:{slot}",
+    if fits_sample and row.button("Sample: sales' profile", key=f"preset:{slot}",
                                  help="The closable-lead profile planted in the sample"):
         set_profile(slot, SAMPLE_SALES_PROFILE.renamed(name))
         st.rerun()
-    if cols[1].button("Start from what closes", key=f"learned:{slot}",
+    if row.button("Start from what closes", key=f"learned:{slot}",
                       help="The profile learned from the won leads; edit it from there"):
         lp = learned(ds).profile()
         set_profile(slot, lp.renamed(name))
         st.rerun()
-    if cols[2].button("Clear", key=f"clear:{slot}"):
+    if row.button("Clear", key=f"clear:{slot}"):
         set_profile(slot, Profile(name))
         st.rerun()
     up = st.file_uploader("Load a profile (*.profile.json)", type=["json"],
@@ -298,16 +299,17 @@ def headline(name: str, fit: ProfileFit) -> None:
     """The overlap and the win rates of one profile, with intervals and counts."""
     st.markdown(f"**{name}**")
     lo, hi = fit.share_ci_
-    a, b = st.columns(2)
+    o = {r["group"]: r for r in fit.outcomes_.to_dicts()}
+    i, x = o["in profile"], o["out of profile"]
+    a, b, c = st.columns(3)
     a.metric("In profile", _pct(fit.share_),
              help=f"{fit.in_n_:,} of {fit.n_:,} leads sent; 95% CI {_pct(lo)}–{_pct(hi)}")
     a.caption(f"{fit.in_n_:,} of {fit.n_:,} leads · 95% CI {_pct(lo)}–{_pct(hi)}")
-    o = {r["group"]: r for r in fit.outcomes_.to_dicts()}
-    i, x = o["in profile"], o["out of profile"]
-    b.metric("Win rate in / out", f"{_pct(i['win_rate'])} / {_pct(x['win_rate'])}")
+    b.metric("Win rate in", _pct(i["win_rate"]), help="Won / leads, in profile")
+    c.metric("Win rate out", _pct(x["win_rate"]), help="Won / leads, out of profile")
     if fit.has_outcome:
-        b.caption(f"in: {i['won']:,} of {i['leads']:,} (CI {_pct(i['ci_low'])}–"
-                  f"{_pct(i['ci_high'])}) · out: {x['won']:,} of {x['leads']:,}")
+        b.caption(f"{i['won']:,} of {i['leads']:,} · CI {_pct(i['ci_low'])}–{_pct(i['ci_high'])}")
+        c.caption(f"{x['won']:,} of {x['leads']:,} · CI {_pct(x['ci_low'])}–{_pct(x['ci_high'])}")
     for text in fit.unchecked_:
         st.warning(f"Not applied: {text}")
     st.caption(profile_verdict(fit))
@@ -331,9 +333,8 @@ def overlap_section(fit: ProfileFit, key: str) -> None:
     checked = [i for i, m in enumerate(fit.matches_) if m.checked]
     if checked:
         st.subheader("Sent vs wanted")
-        i = st.segmented_control(
-            "Attribute", checked, default=checked[0], key=f"{key}:sent",
-            format_func=lambda i: fit.matches_[i].criterion.field) or checked[0]
+        i = st.selectbox("Attribute", checked, key=f"{key}:sent",
+                         format_func=lambda i: fit.matches_[i].criterion.field)
         if i not in checked:
             i = checked[0]
         st.altair_chart(charts.distribution_chart(

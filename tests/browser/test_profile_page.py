@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from funnel.profile import SAMPLE_SALES_PROFILE, Criterion, ProfileFit
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
+PROFILE_LINK = re.compile(r"^profile( fit)?$", re.IGNORECASE)
 
 
 def _shoot(page, name: str) -> None:
@@ -43,7 +45,8 @@ def expected():
 @pytest.fixture
 def profile_page(app_page):
     app_page.set_viewport_size({"width": 1400, "height": 1800})
-    app_page.get_by_role("link", name="Profile fit").click()
+    # "Profile fit" in the app's navigation ("profile" while Streamlit still lists pages/)
+    app_page.get_by_role("link", name=PROFILE_LINK).first.click()
     app_page.get_by_text("Sales asks").first.wait_for()
     return app_page
 
