@@ -12,7 +12,7 @@ Examples
 
 from funnel.errors import InputError
 from funnel.export import chart_png, chart_svg, neutralise, safe_frame, to_csv, to_xlsx
-from funnel.findings import Finding, diagnose_places, findings
+from funnel.findings import Finding, diagnose_places  # (not `findings`: the submodule)
 from funnel.mapping import (
     FIELDS,
     ROLES,
@@ -89,7 +89,6 @@ __all__ = [
     "detect_decimal_comma",
     "diagnose",
     "diagnose_places",
-    "findings",
     "generate_sample",
     "guess_role",
     "guess_roles",

@@ -1,0 +1,72 @@
+"""Benchmark: the Diagnosis page's computations at 1,000,000 leads (run by hand).
+
+    python bench/bench_diagnosis.py [--repeat 3]
+
+Loads ``bench/out/big`` (written by ``python -m funnel.sample --out bench/out/big --leads
+1000000`` when missing), then times, each ``--repeat`` times in this process: the
+findings engine (``diagnose_places`` with the sample's sales profile), the page's per-lead
+flags, the 2×2, the gap decomposition, the score and pipeline checks, a what-if change.
+Prints medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / "out" / "big"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    if not (DATA / "contacts.csv").exists():
+        subprocess.run([sys.executable, "-m", "funnel.sample", "--out", str(DATA), "--leads",
+                        "1000000"], check=True)
+    import funnel
+    from funnel.findings import diagnose_places
+    from funnel.profile import SAMPLE_SALES_PROFILE, ProfileFit
+    from funnel.verdict import (
+        lead_flags,
+        mix_vs_handling,
+        pipeline_check,
+        quality_handling,
+        score_check,
+        what_if,
+    )
+
+    t = time.perf_counter()
+    ds = funnel.load(DATA / "contacts.csv", deals=DATA / "deals.csv",
+                     activities=DATA / "activities.csv", spend=DATA / "marketing_spend.csv")
+    print(f"load: {time.perf_counter() - t:.1f} s ({ds.leads.height:,} leads)")
+    steps = {
+        "diagnose_places": lambda: diagnose_places(ds, profile=SAMPLE_SALES_PROFILE),
+        "profile fit + flags": lambda: lead_flags(
+            ds, in_profile=ProfileFit(ds).fit(SAMPLE_SALES_PROFILE).in_profile_),
+    }
+    flags = steps["profile fit + flags"]()
+    steps.update({
+        "2x2": lambda: quality_handling(flags),
+        "gap decomposition": lambda: mix_vs_handling(flags),
+        "score check": lambda: score_check(ds),
+        "pipeline check": lambda: pipeline_check(ds),
+        "what-if change": lambda: what_if(flags, fast_share=0.8, in_profile_share=0.2),
+    })
+    for name, fn in steps.items():
+        times = []
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        print(f"{name:>22}: median {statistics.median(times):6.2f} s  "
+              f"(runs: {', '.join(f'{x:.2f}' for x in times)})")
+
+
+if __name__ == "__main__":
+    main()
