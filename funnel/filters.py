@@ -130,8 +130,25 @@ def lead_filter_expr(filters: Filters, *, columns: Sequence[str]) -> pl.Expr:
     return expr.fill_null(False)
 
 
-def _filter_spend(spend: pl.DataFrame | None, filters: Filters) -> pl.DataFrame | None:
+def spend_note(spend: pl.DataFrame | None, filters: Filters) -> str | None:
+    """Why spend cannot follow ``filters`` (``None`` when it can): spend has no owner, and
+    a spend file without a source (campaign) column cannot be narrowed to sources
+    (campaigns)."""
     if spend is None:
+        return None
+    if filters.owner:
+        return "spend is not recorded per owner, so cost figures are left out under an " \
+               "owner filter"
+    for f in ("source", "campaign"):
+        if getattr(filters, f) and f not in spend.columns:
+            return f"the spend file has no {f} column, so cost figures are left out under " \
+                   f"a {f} filter"
+    return None
+
+
+def _filter_spend(ds: Dataset, filters: Filters) -> pl.DataFrame | None:
+    spend = ds.spend
+    if spend is None or spend_note(spend, filters) is not None:
         return None
     expr = pl.lit(True)
     if "month" in spend.columns:
@@ -141,8 +158,16 @@ def _filter_spend(spend: pl.DataFrame | None, filters: Filters) -> pl.DataFrame 
         if filters.end is not None:
             last = dt.datetime(filters.end.year, filters.end.month, 1)
             expr = expr & (pl.col("month").dt.truncate("1mo") <= last)
-    # spend has no owner; a source/campaign filter narrows spend only by exact label here,
-    # loose matching happens in funnel.closed_loop on the labels that remain
+    from funnel.closed_loop import match_label  # the same loose matching as the page
+
+    for f in ("source", "campaign"):
+        chosen = set(getattr(filters, f))
+        if not chosen:
+            continue
+        labels = ds.leads[f].drop_nulls().unique().to_list()
+        keep = [lab for lab in spend[f].drop_nulls().unique().to_list()
+                if match_label(lab, labels)[0] in chosen]
+        expr = expr & pl.col(f).is_in(keep)
     return spend.filter(expr.fill_null(False))
 
 
@@ -185,8 +210,11 @@ def apply_filters(ds: Dataset, filters: Filters, *, index: LeadIndex | None = No
     """The dataset restricted to the leads ``filters`` keeps.
 
     Deals and activities keep the rows of kept leads; spend keeps the months the date
-    range touches (whole months: spend is monthly). The health report is the
-    original's (it describes the files). An empty filter returns ``ds`` itself.
+    range touches (whole months: spend is monthly) and the rows whose source or campaign
+    matches a chosen one (loosely, as :func:`funnel.closed_loop.match_label`); spend is
+    left out (``None``) when it cannot follow the filter (see :func:`spend_note`). The
+    health report is the original's (it describes the files). An empty filter returns
+    ``ds`` itself.
     ``index`` (from :func:`lead_index` of this ``ds``) makes large filters faster.
 
     Examples
@@ -216,4 +244,4 @@ def apply_filters(ds: Dataset, filters: Filters, *, index: LeadIndex | None = No
         ds, leads=leads,
         deals=follow(ds.deals, index.deals if index else None),
         activities=follow(ds.activities, index.activities if index else None),
-        spend=_filter_spend(ds.spend, filters))
+        spend=_filter_spend(ds, filters))

@@ -14,6 +14,7 @@ from funnel.filters import (
     filter_options,
     lead_filter_expr,
     lead_index,
+    spend_note,
 )
 from funnel.mapping import Mapping
 from funnel.model import Dataset, Health
@@ -99,3 +100,21 @@ def test_lead_index_none_when_ids_repeat():
     dup = Dataset(LEADS.with_columns(pl.lit("a").alias("lead_id")), DEALS, ACTS, SPEND, [],
                   ds.mapping, ds.health, "t")
     assert lead_index(dup) is None
+
+
+def test_apply_filters_spend_follows_a_source_filter_loosely():
+    spend = SPEND.with_columns(pl.Series("source", ["WEB ads", "web", "Event"]))
+    ds = Dataset(LEADS, DEALS, ACTS, spend, [], _ds().mapping, _ds().health, "t")
+    out = apply_filters(ds, Filters(source=("Web",)))
+    assert out.spend["cost"].to_list() == [10.0, 20.0]
+
+
+@pytest.mark.parametrize(("filters", "why"), [
+    (Filters(owner=("ann",)), "per owner"),
+    (Filters(campaign=("x",)), "no campaign column"),
+])
+def test_apply_filters_spend_left_out_when_it_cannot_follow(filters, why):
+    leads = LEADS.with_columns(pl.lit("x").alias("campaign"))
+    ds = Dataset(leads, DEALS, ACTS, SPEND, [], _ds().mapping, _ds().health, "t")
+    assert apply_filters(ds, filters).spend is None
+    assert why in spend_note(ds.spend, filters)

@@ -17,7 +17,14 @@ import streamlit as st
 from funnel import leakage as lk
 from funnel.charts import leakage as charts
 from funnel.closed_loop import UNMATCHED, closed_loop, compare_groups, spend_matching
-from funnel.filters import NONE_LABEL, Filters, apply_filters, filter_options, lead_index
+from funnel.filters import (
+    NONE_LABEL,
+    Filters,
+    apply_filters,
+    filter_options,
+    lead_index,
+    spend_note,
+)
 from funnel.privacy import personal_columns
 from funnel.velocity import sales_cycle, velocity_table
 from ui.drill import lead_list
@@ -117,7 +124,9 @@ def filter_caption(ds, sub, filters: Filters) -> None:
     if filters.empty:
         st.caption(f"All {total:,} leads · filter in the sidebar")
     else:
-        st.caption(f"**{n:,} of {total:,} leads** · {filters.describe()}")
+        note = spend_note(ds.spend, filters)
+        st.caption(f"**{n:,} of {total:,} leads** · {filters.describe()}"
+                   + (f" · {note}" if note else ""))
 
 
 def export_end(ds) -> dt.datetime | None:
