@@ -169,3 +169,15 @@ def test_profile_page_on_olist_learns_from_origins_and_landing_pages(olist_datas
     p = at.session_state["profiles"]["Sales: closable lead"]
     assert {c.field for c in p.criteria} == {"source", "campaign"}
     assert _metric(at, "In profile") not in ("100.0%", "0.0%")
+
+
+def test_profile_page_starts_from_a_shared_workspaces_profiles():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["shared_profiles"] = [SAMPLE_SALES_PROFILE.to_dict()]
+    at.run()
+    at.switch_page("pages/profile.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert list(at.session_state["profiles"]) == ["Sales: closable lead",
+                                                  "Marketing: stated ICP"]
+    assert _metric(at, "In profile") == "5.8%"

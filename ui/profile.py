@@ -40,9 +40,25 @@ MAX_OPTIONS = 300
 
 
 def current_profiles() -> dict[str, Profile]:
-    """This session's profiles, name → Profile (created empty on first use)."""
+    """This session's profiles, name → Profile, in slot order.
+
+    Created on first use: from a shared workspace's profiles (``shared_profiles``, the
+    profile files' JSON objects) when the session opened a shared link, else empty
+    sales and marketing profiles.
+    """
     if _KEY not in st.session_state:
-        st.session_state[_KEY] = {SALES: Profile(SALES), MARKETING: Profile(MARKETING)}
+        slots = [Profile(SALES), Profile(MARKETING)]
+        shared = []
+        for data in st.session_state.get("shared_profiles") or []:
+            try:
+                shared.append(data if isinstance(data, Profile) else Profile.from_dict(data))
+            except InputError:
+                continue  # a damaged saved profile: start from an empty one instead
+        for i, p in enumerate(shared[:2]):
+            slots[i] = p
+        if len({p.name for p in slots}) < len(slots):
+            slots[1] = slots[1].renamed(slots[1].name + " (2)")
+        st.session_state[_KEY] = {p.name: p for p in slots}
     return st.session_state[_KEY]
 
 
