@@ -307,6 +307,8 @@ def resolve_field(name: str, columns: list[str], mapping: Mapping | None = None)
     """
     if name in columns:
         return name
+    if f"{name} (raw)" in columns:  # an export column named like an unmapped canonical field
+        return f"{name} (raw)"
     exported = {col: canon for canon, col in (mapping.leads.items() if mapping else ())
                 if canon in columns and col}
     if name in exported:

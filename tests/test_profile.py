@@ -120,6 +120,10 @@ def test_resolve_field_finds_export_name_of_canonical_field():
     assert resolve_field("Budget", ["lead_id", "source"], m) is None
 
 
+def test_resolve_field_finds_a_raw_column_named_like_a_canonical_field():
+    assert resolve_field("amount", ["lead_id", "amount (raw)"]) == "amount (raw)"
+
+
 def test_fit_reports_criterion_on_missing_field_and_applies_the_rest():
     frame = pl.DataFrame({"Industry": ["Software", "Retail"]})
     p = Profile("t", (Criterion("Industry", values=("Software",)),
