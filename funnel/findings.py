@@ -22,7 +22,8 @@ The tests, their families and culprits:
 ========== ==========================================================================
 place      test (family for Bonferroni) → culprit
 ========== ==========================================================================
-speed      qualified (else won) rate of leads first touched < 1 h vs ≥ 24 h,
+speed      qualified (else won) rate of leads first touched < 1 h vs ≥ 24 h (when
+           either has < ``min_n`` leads: the fastest vs the slowest quarter),
            Mantel–Haenszel over sources (one test) → the arrival window that waits
            ≥ 2× longer (KM medians), or an owner whose median wait is > 2× everyone's;
            leads of the last ``settle_days`` left out (no time yet to qualify)
@@ -205,7 +206,9 @@ def mh_risk_ratio(strata: pl.DataFrame, *, z: float | None = None
     """Mantel–Haenszel risk ratio over strata, with the Greenland–Robins interval.
 
     ``strata`` has per stratum ``a`` (events among exposed), ``n1`` (exposed), ``c``
-    (events among unexposed), ``n0`` (unexposed). Strata missing either arm are skipped.
+    (events among unexposed), ``n0`` (unexposed). Strata missing either arm are skipped;
+    with no events at all in one arm, 0.5 is added to every cell (Haldane, as
+    :func:`funnel.stats.rate_ratio` does); ``None`` without events in either arm.
 
     Examples
     --------
@@ -219,10 +222,13 @@ def mh_risk_ratio(strata: pl.DataFrame, *, z: float | None = None
     if s.height == 0:
         return None, None, None
     a, n1, c, n0, big_n = (s[x].cast(pl.Float64).to_numpy() for x in ("a", "n1", "c", "n0", "N"))
+    if a.sum() == 0 and c.sum() == 0:
+        return None, None, None
+    if a.sum() == 0 or c.sum() == 0:  # no events in one arm: Haldane's 0.5 in every cell
+        a, c, n1, n0 = a + 0.5, c + 0.5, n1 + 1, n0 + 1
+        big_n = n1 + n0
     r = float((a * n0 / big_n).sum())
     q = float((c * n1 / big_n).sum())
-    if r == 0 or q == 0:
-        return None, None, None
     var = float(((n1 * n0 * (a + c) - a * c * big_n) / big_n**2).sum()) / (r * q)
     ratio = r / q
     se = math.sqrt(max(var, 0.0))
@@ -417,46 +423,58 @@ def _speed(d: _Data, s: Settings, now: dt.datetime | None) -> Finding:
             pl.col("y").filter(fast).sum().alias("a"), fast.sum().alias("n1"),
             pl.col("y").filter(slow).sum().alias("c"), slow.sum().alias("n0"))
 
-    fast = pl.col("h") < s.fast_hours
-    slow = pl.col("h") >= s.slow_hours
+    fast_h, slow_h = s.fast_hours, s.slow_hours
+    fast = pl.col("h") < fast_h
+    slow = pl.col("h") >= slow_h
     st = strata(fast, slow)
     n_fast, n_slow = int(st["n1"].sum()), int(st["n0"].sum())
+    windows = "fixed"
+    if (n_fast < s.min_n or n_slow < s.min_n) and touched.height >= 4 * s.min_n:
+        # answers all fast (or all slow) here: compare the fastest and slowest quarters
+        q1, q3 = (float(touched["h"].quantile(q)) for q in (0.25, 0.75))
+        if q3 > q1:
+            fast_h, slow_h, windows = q1, q3, "quartiles"
+            fast = pl.col("h") <= fast_h
+            slow = pl.col("h") >= slow_h
+            st = strata(fast, slow)
+            n_fast, n_slow = int(st["n1"].sum()), int(st["n0"].sum())
     k_fast, k_slow = int(st["a"].sum()), int(st["c"].sum())
-    ev = {"n": n_fast + n_slow, "n_fast": n_fast, "n_slow": n_slow,
+    ev = {"n": n_fast + n_slow, "n_fast": n_fast, "n_slow": n_slow, "fast_hours": fast_h,
+          "slow_hours": slow_h, "windows": windows,
           f"{d.target}_fast": k_fast, f"{d.target}_slow": k_slow,
           "rate_fast": k_fast / n_fast if n_fast else None,
           "rate_slow": k_slow / n_slow if n_slow else None}
     if n_fast < s.min_n or n_slow < s.min_n:
-        return _few("speed", f"only {n_fast:,} leads answered within {s.fast_hours:g} h and "
-                    f"{n_slow:,} after {s.slow_hours:g} h (need {s.min_n} each).", ev)
+        return _few("speed", f"only {n_fast:,} leads answered within {fast_h:.3g} h and "
+                    f"{n_slow:,} after {slow_h:.3g} h (need {s.min_n} each).", ev)
     ratio, lo, hi = mh_risk_ratio(st, z=normal_quantile(1 - s.alpha / 2))
     crude = rate_ratio(k_fast, n_fast, k_slow, n_slow)
     ev.update({"effect": ratio, "ci_low": lo, "ci_high": hi, "crude_ratio": crude[0],
-               "measure": f"{d.target} rate, first touch < {s.fast_hours:g} h vs ≥ "
-                          f"{s.slow_hours:g} h, adjusted for source (Mantel–Haenszel)"})
+               "measure": f"{d.target} rate, first touch < {fast_h:.3g} h vs ≥ "
+                          f"{slow_h:.3g} h, adjusted for source (Mantel–Haenszel)"})
     if ratio is None or lo is None:
         return Finding("speed", "no_evidence", f"Too few leads {_verb(d)} in either "
                        "response window to compare them.", evidence=ev)
     if not (lo > 1 and ratio >= s.min_ratio):
-        return Finding("speed", "no_evidence", f"Leads answered within {s.fast_hours:g} h "
+        return Finding("speed", "no_evidence", f"Leads answered within {fast_h:.3g} h "
                        f"{_verb(d)} {_fmt_ratio(ratio, lo, hi)} as often as those "
-                       f"answered after {s.slow_hours:g} h ({n_fast:,} and {n_slow:,} leads): "
+                       f"answered after {slow_h:.3g} h ({n_fast:,} and {n_slow:,} leads): "
                        "no effect large enough to matter.", evidence=ev)
     # what is at stake: every lead answered after the fast window, at the fast rate
-    late = pl.col("h") >= s.fast_hours
+    late = ~fast
     r_late, _, _ = mh_risk_ratio(strata(fast, late))
     late_y = int(touched.filter(late)["y"].sum())
     extra = late_y * max(0.0, (r_late or 1.0) - 1.0)
     severity, value = _value_of(d, float(extra))
     ev.update(value)
-    ev["at_stake_note"] = (f"estimate: leads answered after {s.fast_hours:g} h converting "
+    ev["at_stake_note"] = (f"estimate: leads answered after {fast_h:.3g} h converting "
                            f"as those answered sooner (same sources)")
     culprit = _speed_culprit(d, t, s)
     ev.update({k: v for k, v in culprit.items() if k.startswith("median")})
     who = culprit.get("window_label", "")
-    headline = (f"Leads answered within {s.fast_hours:g} h {_verb(d)} "
+    headline = (f"Leads answered within {fast_h:.3g} h {_verb(d)} "
                 f"{_fmt_ratio(ratio, lo, hi)} as often as those answered after "
-                f"{s.slow_hours:g} h ({k_fast / n_fast:.1%} of {n_fast:,} vs "
+                f"{slow_h:.3g} h ({k_fast / n_fast:.1%} of {n_fast:,} vs "
                 f"{k_slow / n_slow:.1%} of {n_slow:,}, same sources compared)"
                 + (f"; {who} wait longest." if who else "."))
     named = {k: v for k, v in culprit.items() if k in ("window", "owner")}

@@ -143,6 +143,11 @@ def test_mh_risk_ratio_skips_strata_missing_an_arm():
     assert mh_risk_ratio(s) == pytest.approx(mh_risk_ratio(s.head(1)))
 
 
+def test_mh_risk_ratio_adds_a_half_when_one_arm_has_no_events():
+    s = pl.DataFrame({"a": [12], "n1": [100], "c": [0], "n0": [100]})
+    assert mh_risk_ratio(s) == pytest.approx(rate_ratio(12, 100, 0, 100))
+
+
 def test_mh_risk_ratio_without_events_is_none():
     s = pl.DataFrame({"a": [0], "n1": [100], "c": [0], "n0": [100]})
     assert mh_risk_ratio(s) == (None, None, None)
@@ -236,6 +241,14 @@ def test_speed_names_the_arrival_window_that_waits():
                      "sql": i % 20 == 0 if night else i % 5 == 0})
     f = card(make_dataset(rows), "speed")
     assert (f.status, f.culprit) == ("problem", {"window": "evening and night"})
+
+
+def test_speed_compares_quartiles_when_no_lead_waits_a_day():
+    rows = [{"response_h": 2.0 + i % 8, "sql": i % 3 == 0 if i % 8 < 2 else i % 21 == 0}
+            for i in range(800)]
+    f = card(make_dataset(rows), "speed")
+    assert (f.status, f.evidence["windows"]) == ("problem", "quartiles")
+    assert 2 <= f.evidence["fast_hours"] < f.evidence["slow_hours"] <= 9
 
 
 def test_speed_is_quiet_when_response_time_does_not_matter():
