@@ -146,7 +146,7 @@ def main() -> None:
     print(f"profile flag (once per dataset and profile): {flag_s:.2f}s")
     for name, fn in rows:
         med, runs = _median(fn, args.repeat)
-        print(f"{name:>32}: median {med:.2f}s (runs {', '.join(f'{x:.2f}' for x in runs)})")
+        print(f"{name:>32}: median {med:.3f}s (runs {', '.join(f'{x:.3f}' for x in runs)})")
     print("rows shipped to the browser per chart:",
           ", ".join(f"{k} {v}" for k, v in shipped.items()))
 

@@ -307,3 +307,37 @@ def test_sla_compliance_by_several_keys_gives_heat_map_cells():
     heat = arrival_heatmap(leads, sla_hours=1)
     assert cells.select("hour", "within_sla", "within_sla_share").rows() == \
         heat.select("hour", "within_sla", "within_sla_share").rows()
+
+
+def test_response_summary_equals_independent_count_on_sample():
+    """Buckets, wins, qualified counts and Wilson bounds recounted in plain Python."""
+    import bisect
+
+    from funnel.sample import load_sample
+
+    ds = load_sample()
+    r = response_summary(ds, sla_hours=4)
+    rows = ds.leads.select("created_at", "first_response_at", "outcome", "sql_at",
+                           "opportunity_at", "stage").to_dicts()
+    names = ["0-1h", "1-4h", "4-24h", "1-3d", "3d+"]
+    count = {b: [0, 0, 0] for b in [*names, "never"]}
+    within = 0
+    for row in rows:
+        if row["first_response_at"] is None:
+            b = "never"
+        else:
+            h = max((row["first_response_at"] - row["created_at"]).total_seconds() / 3600, 0)
+            b = names[bisect.bisect_right([0, 1, 4, 24, 72], h) - 1]
+            within += h < 4
+        won = row["outcome"] == "won"
+        qualified = won or row["sql_at"] is not None or row["opportunity_at"] is not None \
+            or row["stage"] in ("sql", "opportunity", "won")
+        count[b][0] += 1
+        count[b][1] += won
+        count[b][2] += qualified
+    for got in r["by_bucket"]:
+        n, k, q = count[got["bucket"]]
+        assert (got["leads"], got["won"], got["qualified"]) == (n, k, q)
+        assert (got["ci_low"], got["ci_high"]) == wilson(k, n)  # bit for bit
+    assert r["within_sla_share"] == pytest.approx(within / len(rows))
+    assert r["within_sla_share"] == pytest.approx(within_sla_share(ds.leads, sla_hours=4))
