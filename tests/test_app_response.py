@@ -91,3 +91,23 @@ def test_app_response_without_touch_times_says_which_export(cols, words):
     assert not at.get("arrow_vega_lite_chart")
     assert not at.metric
     assert any("no touches" in s.value for s in at.sidebar.success)  # the frame still ran
+
+
+def test_app_response_olist_says_activities_would_enable_it(olist_dataset):
+    at = _open(olist_dataset)
+    assert any("No first-touch times" in i.value and "Olist" in i.value for i in at.info)
+
+
+def test_app_response_xeducation_says_dates_and_activities_needed(xed_dataset):
+    at = _open(xed_dataset)
+    assert any("No creation dates and no touch times" in i.value for i in at.info)
+
+
+def test_app_response_bucket_drill_lists_masked_leads():
+    at = _tab(_open(), "Conversion by speed")
+    at.selectbox(key="speed:drill").set_value("never").run()
+    assert not at.exception, at.exception
+    assert any("Leads first touched: never** · 4,540 leads" in m.value for m in at.markdown)
+    shown = at.dataframe[-1].value
+    assert len(shown) == 1000  # first 1,000 of 4,540
+    assert shown["Email"].astype(str).str.startswith("email-").all()  # masked by default
