@@ -149,7 +149,8 @@ class Settings:
     ``fast_hours``/``slow_hours``: the response windows compared for *speed*;
     ``max_auc``: a score whose AUC is confidently below this is not useful;
     ``settle_days``: leads created this close to the export's end are left out of the
-    *follow-up* counts (they may simply not have been worked yet).
+    *speed* and *follow-up* counts (they may simply not have been worked, or qualified,
+    yet).
     """
 
     alpha: float = 0.05
