@@ -385,9 +385,16 @@ def _with(s: Settings, **changes) -> Settings:
 
 
 def _fmt_ratio(r: float, lo: float, hi: float) -> str:
-    """``2.7× (95% CI 2.1–3.4)``; two significant digits below 1 (``0.0056×``)."""
+    """``2.7× (95% CI 2.1–3.4)``; two significant digits below 1, and below 0.1 as a
+    fraction (``1/29×``)."""
     def f(x: float) -> str:
-        return f"{x:.1f}" if x >= 0.95 else f"{x:.2g}"
+        if x >= 0.95:
+            return f"{x:.1f}"
+        if x >= 0.1:
+            return f"{x:.2g}"
+        if x <= 0:
+            return "0"
+        return f"1/{float(f'{1 / x:.2g}'):,.0f}"  # 0.034 → "1/29"
     return f"{f(r)}× (95% CI {f(lo)}–{f(hi)})"
 
 
@@ -590,7 +597,8 @@ def _follow_up(d: _Data, s: Settings) -> Finding:
     headline = (f"{top['owner']}: {top['rate']:.0%} of {top['n']:,} leads {what} vs "
                 f"{top['rest_rate']:.0%} for other reps "
                 f"({_fmt_ratio(top['ratio'], top['ci_low'], top['ci_high'])}); untouched "
-                f"leads {_verb(d)} {p_n:.1%} of the time vs {p_t:.1%} when touched.")
+                f"leads {_verb(d)} {p_n:.1%} of the time ({n_never:,} leads) vs {p_t:.1%} "
+                f"when touched ({touched_n:,}).")
     owners = list(dict.fromkeys([top["owner"]] + [r["owner"] for _, r in flagged]))
     return Finding("follow_up", "problem", headline, severity,
                    {"owner": ", ".join(owners)}, ev)
@@ -842,7 +850,8 @@ def _profile(d: _Data, s: Settings, profile) -> Finding:
     headline = (f"{top[dim]} sends {top['n']:,} leads, {top['rate']:.1%} in profile vs "
                 f"{top['rest_rate']:.1%} elsewhere "
                 f"({_fmt_ratio(top['ratio'], top['ci_low'], top['ci_high'])}); in-profile "
-                f"leads win {p_in:.1%} vs {p_out:.1%} ({_fmt_ratio(rr[0], rr[1], rr[2])}"
+                f"leads win {p_in:.1%} of {fit.in_n_:,} vs {p_out:.1%} of "
+                f"{fit.n_ - fit.in_n_:,} ({_fmt_ratio(rr[0], rr[1], rr[2])}"
                 f"{', held-out check' if check is not None else ''}).")
     culprit: dict[str, str] = {}
     for dd, r in flagged:  # sorted: the largest shortfall of each kind first
