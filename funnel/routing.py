@@ -121,10 +121,13 @@ def reassignments(ds: Dataset) -> pl.DataFrame:
             .filter(pl.col("owner").is_not_null() & pl.col("at").is_not_null())
             .select("lead_id", "at", pl.col("owner").cast(pl.String).alias("_by"))
             .sort("lead_id", "at"))
-    per_lead = acts.group_by("lead_id").agg(
-        (pl.col("_by") != pl.col("_by").shift(1)).sum().cast(pl.Int64).alias("_changes"),
-        pl.col("_by").first().alias("_first_by"),
-    )
+    # elementwise on the sorted frame (fast), then plain sums per lead
+    same_lead = pl.col("lead_id") == pl.col("lead_id").shift(1)
+    per_lead = (acts.with_columns(
+        (same_lead & (pl.col("_by") != pl.col("_by").shift(1))).fill_null(False).alias("_chg"))
+        .group_by("lead_id")
+        .agg(pl.col("_chg").sum().cast(pl.Int64).alias("_changes"),
+             pl.col("_by").first().alias("_first_by")))
     leads = ds.leads.lazy().select("lead_id", _owner(ds.leads))
     j = leads.join(per_lead, on="lead_id", how="left")
     worked = pl.col("_first_by").is_not_null()
@@ -301,7 +304,7 @@ def persistence(
             pl.when(pl.col("_contact_at").is_not_null()).then(pl.col("_before").clip(1))
             .otherwise(pl.col("_touches"))).alias("_to_contact"),
         (pl.col("_contacted").not_() & (pl.col("_last") < quiet)).alias("_gave_up"),
-    )
+    ).collect()  # once: both the per-owner and the overall figures read it
     gu = pl.col("_gave_up").fill_null(False)
     aggs = [
         pl.len().cast(pl.Int64).alias("touched"),
@@ -313,8 +316,8 @@ def persistence(
         (gu & (pl.col("_touches") == 1)).sum().cast(pl.Int64).alias("_ab1"),
         (gu & (pl.col("_touches") <= 2)).sum().cast(pl.Int64).alias("_ab2"),
     ]
-    by_owner = j.group_by("owner").agg(aggs).collect()
-    overall = j.select(aggs).collect().with_columns(pl.lit("All").alias("owner"))
+    by_owner = j.group_by("owner").agg(aggs)
+    overall = j.select(aggs).with_columns(pl.lit("All").alias("owner"))
     out = pl.concat([overall.select(by_owner.columns), by_owner.sort("touched", descending=True)])
     if not has_stage:
         out = out.with_columns(pl.lit(None, pl.Int64).alias(c) for c in
