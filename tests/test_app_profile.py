@@ -85,7 +85,7 @@ def test_profile_page_add_and_remove_a_criterion():
     _button(at, "Add").click().run()
     assert len(at.session_state["profiles"]["Sales: closable lead"].criteria) == 1
     assert _metric(at, "In profile") != "100.0%"
-    next(b for b in at.button if b.label == ":material/close:").click().run()
+    next(b for b in at.button if b.help == "Remove this criterion").click().run()
     assert at.session_state["profiles"]["Sales: closable lead"].criteria == ()
 
 

@@ -371,3 +371,82 @@ def test_distribution_of_a_date_criterion_is_by_month():
     d = fit.distribution(0)
     got = {r["value"]: (r["leads"], r["won"], r["wanted"]) for r in d.to_dicts()}
     assert got == {"2024-01": (2, 1, True), "2024-03": (1, 0, False), "(missing)": (1, 0, None)}
+
+
+# -- chart builders (on chart.to_dict()) -------------------------------------------------------
+
+from funnel.charts import profile as charts  # noqa: E402
+
+
+def _rows(spec: dict) -> list[dict]:
+    """The chart's own data rows (top level), then any layer's own rows."""
+    rows = list(spec.get("data", {}).get("values", []))
+    for layer in spec.get("layer", []):
+        rows += layer.get("data", {}).get("values", [])
+    return rows
+
+
+def test_chart_overlap_bars_sorted_by_share_with_interval_and_overall_rule():
+    fit = ProfileFit(LEADS).fit(PROFILE)
+    spec = charts.overlap_bars(fit.by_source_, by="source", overall=fit.share_).to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["bar", "rule", "text", "rule"]
+    y = spec["layer"][0]["encoding"]["y"]
+    order = fit.by_source_.sort("in_profile_share", descending=True)["source"].to_list()
+    assert y["sort"] == order
+    assert {"lead_id", "Industry"}.isdisjoint(_rows(spec)[0])  # aggregated rows only
+
+
+def test_chart_overlap_bars_says_when_it_shows_only_the_biggest():
+    frame = pl.DataFrame({"campaign": [f"c{i}" for i in range(20)], "leads": list(range(20, 0, -1)),
+                          "in_profile": [1] * 20}).with_columns(
+        (pl.col("in_profile") / pl.col("leads")).alias("in_profile_share"),
+        pl.lit(0.0).alias("ci_low"), pl.lit(1.0).alias("ci_high"))
+    spec = charts.overlap_bars(frame, by="campaign", top=5).to_dict()
+    assert "the 5 with most leads" in spec["title"]
+    assert len({r["campaign"] for r in _rows(spec)}) == 5
+
+
+def test_chart_distribution_colours_wanted_values():
+    fit = ProfileFit(LEADS).fit(PROFILE)
+    spec = charts.distribution_chart(fit.distribution(0), title="Industry").to_dict()
+    colour = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert colour["domain"] == ["wanted", "not wanted", "missing"]
+    status = {r["value"]: r["status"] for r in _rows(spec)}
+    assert status == {"Software": "wanted", "Retail": "not wanted", "(missing)": "missing"}
+    assert spec["layer"][1]["mark"]["type"] == "tick"  # won share, outcomes known
+
+
+def test_chart_distribution_without_outcomes_has_no_won_tick():
+    fit = ProfileFit(LEADS.drop("outcome")).fit(PROFILE)
+    spec = charts.distribution_chart(fit.distribution(0), title="Industry").to_dict()
+    assert len(spec["layer"]) == 1
+
+
+def test_chart_criteria_shows_fails_and_fails_only_of_checked_criteria():
+    p = PROFILE.with_criterion(Criterion("Budget", values=(True,)))  # not in the data
+    fit = ProfileFit(LEADS).fit(p)
+    spec = charts.criteria_chart(fit.criteria_).to_dict()
+    rows = _rows(spec)
+    assert [(r["fails"], r["fails_only"]) for r in rows] == [(4, 3), (4, 3)]
+    assert all("Budget" not in r["criterion"] for r in rows)
+
+
+@pytest.mark.parametrize(("drop", "measures"), [
+    ([], {"won", "qualified (SQL+)"}),
+    (["sql_at"], {"won"}),
+])
+def test_chart_win_rates_facets_only_what_the_data_has(drop, measures):
+    fit = ProfileFit(LEADS.drop(drop)).fit(PROFILE)
+    spec = charts.win_rates_chart(fit.outcomes_).to_dict()
+    assert {r["measure"] for r in spec["data"]["values"]} == measures
+    assert spec["facet"]["column"]["field"] == "measure"
+
+
+def test_chart_learned_uses_log_scale_and_a_rule_at_one():
+    from funnel.learned import LearnedProfile
+
+    lp = LearnedProfile(min_support=1).fit(LEADS, attributes=["Industry", "source"])
+    spec = charts.learned_chart(lp.values_).to_dict()
+    assert spec["layer"][1]["encoding"]["x"]["scale"]["type"] == "log"
+    assert _rows(spec)[-1] == {"x": 1}

@@ -227,7 +227,7 @@ def editor(ds: Dataset, fit: ProfileFit, slot: int) -> Profile:
             m = fit.match(c)
             head.markdown(f"**{c.field}**" + (f" · `{m.column}`" if m.column not in (
                 None, c.field) else ""))
-            if drop.button(":material/close:", key=f"{k}:del:{i}",
+            if drop.button("", icon=":material/close:", key=f"{k}:del:{i}", type="tertiary",
                            help="Remove this criterion"):
                 removed = i
             if not m.checked:
@@ -243,10 +243,10 @@ def editor(ds: Dataset, fit: ProfileFit, slot: int) -> Profile:
             if m.problem:
                 st.caption(f"⚠ {m.problem}")
     fields = profile_fields(ds)
-    add, go = st.columns([4, 1], vertical_alignment="bottom")
-    field = add.selectbox("Add a criterion on", fields, index=None, key=f"{k}:addfield",
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    field = row.selectbox("Add a criterion on", fields, index=None, key=f"{k}:addfield",
                           placeholder="Choose an attribute…")
-    if go.button("Add", key=f"{k}:add", disabled=field is None):
+    if row.button("Add", key=f"{k}:add", disabled=field is None):
         criteria.append(_new_criterion(fit, field))
         set_profile(slot, Profile(new_name, tuple(criteria), profile.extra))
         st.rerun()

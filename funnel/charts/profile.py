@@ -41,7 +41,7 @@ def overlap_bars(frame: pl.DataFrame, *, by: str, top: int = 15,
            alt.Tooltip("in_profile_share:Q", format=".1%", title="share in profile"),
            alt.Tooltip("ci_low:Q", format=".1%", title="95% CI low"),
            alt.Tooltip("ci_high:Q", format=".1%", title="95% CI high")]
-    base = alt.Chart(_data(data)).encode(y=y)
+    base = alt.Chart().encode(y=y)
     bars = base.mark_bar(color=WANTED).encode(
         x=alt.X("in_profile_share:Q", axis=alt.Axis(format="%"), title="share in profile"),
         tooltip=tip)
@@ -52,14 +52,15 @@ def overlap_bars(frame: pl.DataFrame, *, by: str, top: int = 15,
     if overall is not None:
         layers.append(alt.Chart(alt.Data(values=[{"x": overall}])).mark_rule(
             strokeDash=[4, 3], color="#616161").encode(x="x:Q"))
-    return alt.layer(*layers).properties(height=alt.Step(24),
-                                         title=f"Share in profile by {by} (n = leads)")
+    shown = f", the {top} with most leads" if frame.height > top else ""
+    return alt.layer(*layers, data=_data(data)).properties(
+        height=alt.Step(24), title=f"Share in profile by {by} (n = leads{shown})")
 
 
 def overlap_trend(by_month: pl.DataFrame) -> alt.Chart:
     """In-profile share per month with its 95% band: is it getting better?"""
     x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y"))
-    base = alt.Chart(_data(by_month)).encode(x=x)
+    base = alt.Chart().encode(x=x)
     band = base.mark_area(opacity=0.2, color=WANTED).encode(
         y=alt.Y("ci_low:Q", axis=alt.Axis(format="%"), title="share in profile"), y2="ci_high:Q")
     line = base.mark_line(point=True, color=WANTED).encode(
@@ -67,7 +68,8 @@ def overlap_trend(by_month: pl.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("month:T", format="%b %Y"), alt.Tooltip("leads:Q", format=","),
                  alt.Tooltip("in_profile:Q", format=","),
                  alt.Tooltip("in_profile_share:Q", format=".1%")])
-    return alt.layer(band, line).properties(height=220, title="Share in profile by month")
+    return alt.layer(band, line, data=_data(by_month)).properties(
+        height=220, title="Share in profile by month")
 
 
 def criteria_chart(criteria: pl.DataFrame) -> alt.Chart:
@@ -78,12 +80,12 @@ def criteria_chart(criteria: pl.DataFrame) -> alt.Chart:
               axis=alt.Axis(labelLimit=260))
     tip = ["criterion:N", alt.Tooltip("fails:Q", format=",", title="fail it"),
            alt.Tooltip("fails_only:Q", format=",", title="fail only it")]
-    base = alt.Chart(_data(data)).encode(y=y, tooltip=tip)
+    base = alt.Chart().encode(y=y, tooltip=tip)
     fails = base.mark_bar(color=NOT_WANTED).encode(x=alt.X("fails:Q", title="leads"))
     only = base.mark_bar(color="#c62828", height=10).encode(x="fails_only:Q")
     text = base.mark_text(align="left", dx=4, color="#c62828").encode(
         x="fails_only:Q", text=alt.Text("fails_only:Q", format=","))
-    return alt.layer(fails, only, text).properties(
+    return alt.layer(fails, only, text, data=_data(data)).properties(
         height=alt.Step(34), title=alt.Title(
             "Leads each criterion excludes",
             subtitle="grey: fail it · red: fail only it (would join if it were dropped)"))
@@ -97,7 +99,7 @@ def distribution_chart(dist: pl.DataFrame, *, title: str) -> alt.Chart:
         .when(pl.col("wanted")).then(pl.lit("wanted")).otherwise(pl.lit("not wanted"))
         .alias("status"))
     y = alt.Y("value:N", sort=data["value"].to_list(), title=None)
-    bars = alt.Chart(_data(data)).mark_bar().encode(
+    bars = alt.Chart().mark_bar().encode(
         y=y, x=alt.X("share:Q", axis=alt.Axis(format="%"), title="share of leads sent"),
         color=alt.Color("status:N", scale=alt.Scale(
             domain=["wanted", "not wanted", "missing"],
@@ -109,10 +111,10 @@ def distribution_chart(dist: pl.DataFrame, *, title: str) -> alt.Chart:
                  alt.Tooltip("won_share:Q", format=".1%", title="of won leads"), "status:N"])
     layers = [bars]
     if data["won_share"].null_count() < data.height:
-        layers.append(alt.Chart(_data(data)).mark_tick(color=WON, thickness=3, size=14).encode(
+        layers.append(alt.Chart().mark_tick(color=WON, thickness=3, size=14).encode(
             y=y, x="won_share:Q",
             tooltip=["value:N", alt.Tooltip("won_share:Q", format=".1%", title="of won leads")]))
-    return alt.layer(*layers).properties(height=alt.Step(22), title=alt.Title(
+    return alt.layer(*layers, data=_data(data)).properties(height=alt.Step(22), title=alt.Title(
         title, subtitle="bars: leads sent · orange tick: leads won"))
 
 
@@ -162,11 +164,11 @@ def learned_chart(values: pl.DataFrame, *, top: int = 15) -> alt.Chart:
            alt.Tooltip("lift:Q", format=".2f", title="× as likely"),
            alt.Tooltip("lift_low:Q", format=".2f", title="95% CI low"),
            alt.Tooltip("lift_high:Q", format=".2f", title="95% CI high")]
-    base = alt.Chart(_data(data)).encode(y=y, tooltip=tip)
+    base = alt.Chart().encode(y=y, tooltip=tip)
     x = alt.X("lift:Q", scale=alt.Scale(type="log"), title="× as likely to win (log scale)")
     err = base.mark_rule(color="#263238").encode(x=alt.X("lift_low:Q", scale=alt.Scale(
         type="log")), x2="lift_high:Q")
     dots = base.mark_circle(size=90, color=WON, opacity=1).encode(x=x)
     one = alt.Chart(alt.Data(values=[{"x": 1}])).mark_rule(strokeDash=[4, 3]).encode(x="x:Q")
-    return alt.layer(err, dots, one).properties(height=alt.Step(22),
-                                                title="What actually closes")
+    return alt.layer(err, dots, one, data=_data(data)).properties(
+        height=alt.Step(22), title="What actually closes")
