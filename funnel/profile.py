@@ -523,7 +523,7 @@ class ProfileFit:
             f = _Field(column, kind, missing=s.is_null().to_numpy())
             if kind in ("text", "bool"):
                 f.codes = _Codes(s)
-            if kind == "number":
+            if kind in ("number", "bool"):  # a range on yes/no reads yes as 1, no as 0
                 f.numbers = s.cast(pl.Float64).fill_null(float("nan")).to_numpy()
             elif kind == "date":
                 f.numbers = (s.dt.epoch("us").cast(pl.Float64)

@@ -450,3 +450,83 @@ def test_chart_learned_uses_log_scale_and_a_rule_at_one():
     spec = charts.learned_chart(lp.values_).to_dict()
     assert spec["layer"][1]["encoding"]["x"]["scale"]["type"] == "log"
     assert _rows(spec)[-1] == {"x": 1}
+
+
+# -- against an independent, row-by-row reading of the contract ---------------------------------
+
+YES, NO = {"yes", "true", "1", "y"}, {"no", "false", "0", "n"}
+
+
+def _row_meets(value, c: Criterion) -> bool:
+    """Contract §3 for one value, written without the library's machinery."""
+    if value is None:
+        return False
+    ok = True
+    if c.values is not None:
+        if isinstance(value, bool):
+            wanted = set()
+            for v in c.values:
+                t = str(v).strip().lower()
+                wanted |= {True} if v is True or t in YES else {False} if v is False or t in NO \
+                    else set()
+            ok = value in wanted
+        elif isinstance(value, float):
+            ok = any(not isinstance(v, str) and float(v) == value for v in c.values)
+        else:
+            t = value.strip().lower()
+            ok = any((v is True and t in YES) or (v is False and t in NO)
+                     or (not isinstance(v, bool) and str(v).strip().lower() == t)
+                     for v in c.values)
+    if c.min is not None:
+        ok = ok and value >= c.min
+    if c.max is not None:
+        ok = ok and value <= c.max
+    return ok
+
+
+def _random_frame(rng, n: int) -> pl.DataFrame:
+    texts = ["Software", " software", "SOFTWARE ", "Retail", "retail", "Other", None]
+    yesno = ["Yes", "no", "TRUE", "0", None, "maybe"]
+    return pl.DataFrame({
+        "Industry": [texts[i] for i in rng.integers(0, len(texts), n)],
+        "Budget": [None if x == 2 else bool(x) for x in rng.integers(0, 3, n)],
+        "Said": [yesno[i] for i in rng.integers(0, len(yesno), n)],
+        "Size": [None if x < 0 else float(x) for x in rng.integers(-20, 2000, n)],
+        "outcome": [["won", "lost", "open", None][i] for i in rng.integers(0, 4, n)],
+    }, schema={"Industry": pl.String, "Budget": pl.Boolean, "Said": pl.String,
+               "Size": pl.Float64, "outcome": pl.String})
+
+
+def _random_criterion(rng) -> Criterion:
+    kind = rng.integers(0, 4)
+    if kind == 0:
+        pool = ["software", "Retail ", "OTHER", "Nothing"]
+        return Criterion("Industry", values=tuple(
+            pool[i] for i in rng.choice(4, rng.integers(1, 4), replace=False)))
+    if kind == 1:
+        return Criterion("Budget", values=([True], [False], ["yes"], [0], [True, False])[
+            rng.integers(0, 5)])
+    if kind == 2:
+        return Criterion("Said", values=([True], [False], ["maybe"])[rng.integers(0, 3)])
+    lo, hi = sorted(float(x) for x in rng.integers(0, 2000, 2))
+    return Criterion("Size", min=lo if rng.random() < 0.8 else None,
+                     max=hi if rng.random() < 0.8 else 1e9)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_fit_equals_a_row_by_row_count_on_random_profiles(seed):
+    rng = np.random.default_rng(seed)
+    frame = _random_frame(rng, 300)
+    crits = tuple(_random_criterion(rng) for _ in range(rng.integers(1, 5)))
+    fit = ProfileFit(frame).fit(Profile("random", crits))
+    rows = frame.to_dicts()
+    expected = [all(_row_meets(r[c.field], c) for c in crits) for r in rows]
+    assert fit.in_profile_.tolist() == expected
+    won_in = sum(e and r["outcome"] == "won" for e, r in zip(expected, rows, strict=True))
+    assert fit.outcomes_["won"][0] == won_in
+    for i, c in enumerate(crits):
+        fails = sum(not _row_meets(r[c.field], c) for r in rows)
+        only = sum(not _row_meets(r[c.field], c)
+                   and all(_row_meets(r[o.field], o) for j, o in enumerate(crits) if j != i)
+                   for r in rows)
+        assert (fit.criteria_["fails"][i], fit.criteria_["fails_only"][i]) == (fails, only)
