@@ -34,8 +34,8 @@ with right:
     a, b, c = st.columns(3)
     lo, hi = fit.share_ci_
     a.metric("Leads in profile", f"{fit.in_n_:,}", help=f"of {fit.n_:,} leads sent")
-    b.metric("Share in profile", ui._pct(fit.share_),
-             help=f"95% CI {ui._pct(lo)}–{ui._pct(hi)}")
+    b.metric("Share in profile", ui.pct(fit.share_),
+             help=f"95% CI {ui.pct(lo)}–{ui.pct(hi)}")
     c.metric("Criteria", f"{len(edited.criteria)}",
              help="A lead is in profile when it meets every applied criterion")
     st.markdown(f"**{ui.profile_verdict(fit)}**")

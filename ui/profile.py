@@ -88,7 +88,8 @@ def _memo(ds: Dataset) -> dict:
     """One memo per session for the dataset in view (a new dataset replaces it)."""
     memo = st.session_state.get(_MEMO)
     if memo is None or memo["ds"] is not ds:
-        memo = {"ds": ds, "fit": ProfileFit(ds), "learned": {}, "fits": {}, "sends": {},
+        gen = memo["gen"] + 1 if memo else 0  # new data: editor widgets start afresh
+        memo = {"ds": ds, "gen": gen, "fit": ProfileFit(ds), "learned": {}, "fits": {}, "sends": {},
                 "ranges": {}, "fields": None}
         st.session_state[_MEMO] = memo
     return memo
@@ -217,7 +218,7 @@ def editor(ds: Dataset, fit: ProfileFit, slot: int) -> Profile:
     profiles = current_profiles()
     name, profile = list(profiles.items())[slot]
     ver = _versions()[slot]
-    k = f"pe:{slot}:{ver}"
+    k = f"pe:{slot}:{ver}:{_memo(ds)['gen']}"
     new_name = st.text_input("Profile name", value=name, key=f"{k}:name").strip() or name
     criteria = list(profile.criteria)
     removed = None
@@ -307,7 +308,7 @@ def starting_points(ds: Dataset, slot: int, *, sample: bool) -> None:
 # -- results -------------------------------------------------------------------------------
 
 
-def _pct(x: float | None) -> str:
+def pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.1%}"
 
 
@@ -318,14 +319,14 @@ def headline(name: str, fit: ProfileFit) -> None:
     o = {r["group"]: r for r in fit.outcomes_.to_dicts()}
     i, x = o["in profile"], o["out of profile"]
     a, b, c = st.columns(3)
-    a.metric("In profile", _pct(fit.share_),
-             help=f"{fit.in_n_:,} of {fit.n_:,} leads sent; 95% CI {_pct(lo)}–{_pct(hi)}")
-    a.caption(f"{fit.in_n_:,} of {fit.n_:,} leads · 95% CI {_pct(lo)}–{_pct(hi)}")
-    b.metric("Win rate in", _pct(i["win_rate"]), help="Won / leads, in profile")
-    c.metric("Win rate out", _pct(x["win_rate"]), help="Won / leads, out of profile")
+    a.metric("In profile", pct(fit.share_),
+             help=f"{fit.in_n_:,} of {fit.n_:,} leads sent; 95% CI {pct(lo)}–{pct(hi)}")
+    a.caption(f"{fit.in_n_:,} of {fit.n_:,} leads · 95% CI {pct(lo)}–{pct(hi)}")
+    b.metric("Win rate in", pct(i["win_rate"]), help="Won / leads, in profile")
+    c.metric("Win rate out", pct(x["win_rate"]), help="Won / leads, out of profile")
     if fit.has_outcome:
-        b.caption(f"{i['won']:,} of {i['leads']:,} · CI {_pct(i['ci_low'])}–{_pct(i['ci_high'])}")
-        c.caption(f"{x['won']:,} of {x['leads']:,} · CI {_pct(x['ci_low'])}–{_pct(x['ci_high'])}")
+        b.caption(f"{i['won']:,} of {i['leads']:,} · CI {pct(i['ci_low'])}–{pct(i['ci_high'])}")
+        c.caption(f"{x['won']:,} of {x['leads']:,} · CI {pct(x['ci_low'])}–{pct(x['ci_high'])}")
     for text in fit.unchecked_:
         st.warning(f"Not applied: {text}")
     st.caption(profile_verdict(fit))
