@@ -51,8 +51,8 @@ message    per campaign × reason, the reason's share of the campaign's lost or
 scoring    AUC of the score for winning (Hanley–McNeil): a problem when the upper
            bound is below ``max_auc`` (0.62) → the score field
 pipeline   per owner, share of SAL (else SQL) leads turned into opportunities ≥ 1.5×
-           the others' (family: owners) *and* a lower close rate (family: owners)
-           → owner
+           the others' (family: owners), confirmed by a lower close rate of their
+           opportunities (gatekeeping: family = the reps flagged first) → owner
 ========== ==========================================================================
 
 Severity ranks problems by what is at stake: an estimate from observed rates (labelled
@@ -947,8 +947,12 @@ def _pipeline(d: _Data, s: Settings) -> tuple[Finding, set[str]]:
     closed_opp, opp = _closed_opps(d)
     early = vs_rest(_owner_stage_counts(d, reached.astype(bool), opp), group="owner",
                     higher=True, settings=s)
+    # gatekeeping: the close rate is a confirmation asked only of the reps flagged for
+    # early opportunities, so its family is those reps (the owners' family was spent on
+    # the first test)
+    n_early = int(early["flagged"].sum()) if early.height else 0
     close = vs_rest(_owner_stage_counts(d, closed_opp, d.won), group="owner", higher=False,
-                    settings=_with(s, min_ratio=1.0))
+                    settings=_with(s, min_ratio=1.0), family=max(1, n_early))
     stage = earlier.upper()
     if early.height == 0 or close.height == 0:
         return _few("pipeline", f"no two reps with {s.min_n}+ {stage} leads and closed "
