@@ -482,10 +482,10 @@ def test_readiness_cant_tell_without_a_qualification_stage():
 # --- pipeline ----------------------------------------------------------------------------
 
 
-def _pipeline_rows(early: str | None) -> list[dict]:
+def _pipeline_rows(early: str | None, *, early_wins: int = 32) -> list[dict]:
     rows = []
     for o in OWNERS:
-        n_opp, won = (160, 32) if o == early else (80, 40)
+        n_opp, won = (160, early_wins) if o == early else (80, 40)
         rows += block(won, owner=o, opp=True, outcome="won")
         rows += block(n_opp - won, owner=o, opp=True, outcome="lost",
                       lost_reason="No decision")
@@ -501,6 +501,11 @@ def test_pipeline_fires_on_the_rep_who_opens_opportunities_early():
 
 def test_pipeline_owner_is_not_also_blamed_for_readiness():
     assert card(make_dataset(_pipeline_rows("Eve")), "readiness").status != "problem"
+
+
+def test_pipeline_is_quiet_when_early_opportunities_close_like_the_others():
+    f = card(make_dataset(_pipeline_rows("Eve", early_wins=80)), "pipeline")
+    assert f.status == "no_evidence"
 
 
 def test_pipeline_is_quiet_when_reps_open_opportunities_alike():
