@@ -20,10 +20,11 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from funnel.errors import InputError
-from funnel.leakage import NONE_LABEL, unify_labels
+from funnel.leakage import NONE_LABEL, stage_rank_expr, unify_labels
+from funnel.mapping import STAGES
 from funnel.model import Dataset
 from funnel.stats import prior_strength, rate_ratio, shrink_exprs, wilson_exprs
-from funnel.summary import reached_exprs, stages_present
+from funnel.summary import stages_present
 
 UNMATCHED = "(not matched)"
 _STOP = {"ads", "ad", "the", "and", "campaign", "campaigns", "channel", "cpc", "paid"}
@@ -184,7 +185,7 @@ def closed_loop(
     known = "outcome" in cols and leads["outcome"].null_count() < leads.height
     won = (pl.col("outcome") == "won").fill_null(False) if known else None
     has_stage = "sql" in stages_present(leads)
-    qualified = reached_exprs(leads)["sql"] if has_stage else None
+    qualified = (stage_rank_expr(leads) >= STAGES.index("sql")) if has_stage else None
     aggs = [pl.len().cast(pl.Int64).alias("leads"),
             (qualified.sum().cast(pl.Int64) if qualified is not None
              else pl.lit(None, pl.Int64)).alias("qualified"),

@@ -22,6 +22,7 @@ Decisions (documented in docs/leakage.md):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
@@ -31,7 +32,7 @@ import polars as pl
 from funnel.mapping import STAGES
 from funnel.model import STAGE_DATES, Dataset
 from funnel.stats import wilson_exprs
-from funnel.summary import reached_exprs, stage_funnel, stages_present
+from funnel.summary import stages_present
 
 OTHER = "(other)"
 NONE_LABEL = "(none)"
@@ -164,6 +165,47 @@ def _ranges(col: pl.Expr, cuts: Sequence[float]) -> pl.Expr:
     return expr.when(col.is_not_null()).then(pl.lit(f"≥ {_num(cuts[-1])}"))
 
 
+_RANK = {s: i for i, s in enumerate(STAGES)}
+
+
+def stage_rank_expr(leads: pl.DataFrame | pl.LazyFrame) -> pl.Expr:
+    """The index in ``STAGES`` of the furthest stage each lead reached (0 = ``lead``).
+
+    The same evidence as :func:`funnel.summary.reached_exprs` (a stage date, the
+    current-stage column, a won outcome), in one pass: a lead reached stage ``s`` exactly
+    when its rank is at least ``STAGES.index(s)``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> leads = pl.DataFrame({"sql_at": [None, 1], "stage": ["mql", None],
+    ...                       "outcome": ["open", "won"]})
+    >>> leads.select(stage_rank_expr(leads))[:, 0].to_list()
+    [1, 5]
+    """
+    cols = leads.collect_schema().names()
+    parts: list[pl.Expr] = [pl.lit(0, dtype=pl.Int8)]
+    for stage, col in STAGE_DATES.items():
+        if col in cols:
+            parts.append(pl.when(pl.col(col).is_not_null()).then(pl.lit(_RANK[stage],
+                                                                        dtype=pl.Int8)))
+    if "stage" in cols:
+        parts.append(pl.col("stage").replace_strict(_RANK, default=None, return_dtype=pl.Int8))
+    if "outcome" in cols:
+        parts.append(pl.when(pl.col("outcome") == "won").then(pl.lit(_RANK["won"],
+                                                                     dtype=pl.Int8)))
+    return pl.max_horizontal(parts).alias("_rank")
+
+
+def _ranked(leads: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """``leads`` (lazy) with the ``_rank`` column of :func:`stage_rank_expr`."""
+    return leads.lazy().with_columns(stage_rank_expr(leads))
+
+
+def _reached(stage: str) -> pl.Expr:
+    return pl.col("_rank") >= _RANK[stage]
+
+
 def _rates(count: str | pl.Expr, n: str | pl.Expr, prefix: str) -> list[pl.Expr]:
     return wilson_exprs(count, n, prefix=prefix)
 
@@ -187,9 +229,19 @@ def funnel_table(leads: pl.DataFrame) -> pl.DataFrame:
     >>> t.select("stage", "count").row(0)
     ('lead', 30000)
     """
-    base = stage_funnel(leads)
-    return base.with_columns(
-        pl.col("count").shift(1).alias("previous"),
+    stages = stages_present(leads)
+    counts = _ranked(leads).select(
+        [pl.len().alias("lead")] + [_reached(s).sum().alias(s) for s in stages[1:]]
+    ).collect().row(0)
+    out = pl.DataFrame({"stage": stages, "count": [int(c) for c in counts]})
+    prev = pl.col("count").shift(1)
+    return out.with_columns(
+        pl.when(prev.is_null()).then(1.0).otherwise(pl.col("count") / prev)
+        .alias("rate_from_previous"),
+        (pl.col("count") / pl.col("count").first()).alias("rate_from_first"),
+        *_rates("count", prev, "ci"),
+    ).with_columns(
+        prev.alias("previous"),
         *_rates("count", pl.col("count").first(), "first_ci"),
     )
 
@@ -213,11 +265,10 @@ def funnel_by(leads: pl.DataFrame, *, by: str, top: int = 12, merge_case: bool =
     if merge_case and by in ("source", "campaign", "owner"):
         leads = unify_labels(leads, columns=[by])
     stages = stages_present(leads)
-    reached = reached_exprs(leads)
     numeric = leads.schema[by].is_numeric() if by in leads.columns else False
-    wide = (leads.lazy()
+    wide = (_ranked(leads)
             .group_by(group_expr(leads, by).alias("group"))
-            .agg(pl.len().alias("lead"), *[reached[s].sum().alias(s) for s in stages[1:]],
+            .agg(pl.len().alias("lead"), *[_reached(s).sum().alias(s) for s in stages[1:]],
                  (pl.col(by).min() if numeric else pl.lit(0)).alias("_min"))
             .collect())
     # ranges of a number in their order (missing last); labels by size
@@ -303,12 +354,11 @@ def cohort_trend(
     if "created_at" not in leads.columns:
         raise ValueError("a cohort trend needs creation dates")
     stages = stages_present(leads)[1:]
-    reached = reached_exprs(leads)
     now = now or leads["created_at"].max()
     mature = dict(mature) if mature is not None else maturity_days(leads, q=q)
-    wide = (leads.lazy().filter(pl.col("created_at").is_not_null())
+    wide = (_ranked(leads).filter(pl.col("created_at").is_not_null())
             .group_by(pl.col("created_at").dt.truncate(every).alias("cohort"))
-            .agg(pl.len().alias("leads"), *[reached[s].sum().alias(s) for s in stages])
+            .agg(pl.len().alias("leads"), *[_reached(s).sum().alias(s) for s in stages])
             .collect().sort("cohort"))
     long = wide.unpivot(index=["cohort", "leads"], on=stages, variable_name="stage",
                         value_name="count")
@@ -331,14 +381,10 @@ def cohort_trend(
 # ---------------------------------------------------------------------------------------
 
 def furthest_stage_expr(leads: pl.DataFrame | pl.LazyFrame) -> pl.Expr:
-    """The furthest stage each lead reached, among the stages the data has."""
-    frame = leads.collect() if isinstance(leads, pl.LazyFrame) else leads
-    stages = stages_present(frame)
-    reached = reached_exprs(frame)
-    expr = pl.lit("lead")
-    for s in stages[1:]:
-        expr = pl.when(reached[s]).then(pl.lit(s)).otherwise(expr)
-    return expr
+    """The furthest stage each lead reached, among the stages the data has (its name;
+    see :func:`stage_rank_expr`)."""
+    names = {i: s for s, i in _RANK.items()}
+    return stage_rank_expr(leads).replace_strict(names, return_dtype=pl.String)
 
 
 def _status_expr(cols: Sequence[str]) -> pl.Expr:
@@ -426,12 +472,19 @@ def stop_reasons(
               .when(status == "unknown").then(pl.lit(UNKNOWN))
               .otherwise(raw.fill_null(NO_REASON)))
     keys = ["stage"] + ([by] if by else [])
-    frame = leads.lazy().with_columns(furthest_stage_expr(leads).alias("stage"))
+    # count by the raw fields first (cheap), then name stages and reasons on the counts
+    frame = _ranked(leads).filter(pl.col("_rank") != _RANK["won"])
     if by:
         frame = frame.with_columns(group_expr(leads, by).alias(by))
-    frame = frame.filter(pl.col("stage") != "won")
+    lost_reason = pl.col("lost_reason") if "lost_reason" in cols else pl.lit(None, pl.String)
+    counts = frame.group_by("_rank", *keys[1:], status.alias("_status"),
+                            lost_reason.alias("lost_reason")).agg(pl.len().alias("leads"))
+    names = {i: s for s, i in _RANK.items()}
+    counts = counts.with_columns(
+        pl.col("_rank").replace_strict(names, return_dtype=pl.String).alias("stage"),
+        pl.col("_status").alias("outcome"))
     order = {s: i for i, s in enumerate(STAGES)}
-    return (frame.group_by(*keys, reason.alias("reason")).agg(pl.len().alias("leads"))
+    return (counts.group_by(*keys, reason.alias("reason")).agg(pl.col("leads").sum())
             .with_columns(pl.col("leads").sum().over(keys).alias("stopped"))
             .with_columns((pl.col("leads") / pl.col("stopped")).alias("share"))
             .with_columns(pl.col("leads").cast(pl.Int64), pl.col("stopped").cast(pl.Int64))
@@ -537,6 +590,32 @@ def recycle_rule(leads: pl.DataFrame) -> tuple[pl.Expr | None, str]:
     return pl.any_horizontal(parts), "; or ".join(said)
 
 
+LATEST_ACTIVITY = "latest_activity_at"
+"""Column :func:`with_latest_activity` adds: each lead's latest activity time."""
+
+
+def with_latest_activity(ds: Dataset) -> Dataset:
+    """``ds`` with ``latest_activity_at`` on each lead (its latest activity; empty without
+    one), so :func:`leak_flags` need not scan the activities again after every filter.
+
+    A lead's activities do not change under a lead filter, so this can be computed once
+    per dataset, before filtering. Without activities, ``ds`` itself.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> ds = with_latest_activity(load_sample())
+    >>> int(ds.leads["latest_activity_at"].is_not_null().sum())
+    25460
+    """
+    if ds.activities is None or "at" not in ds.activities.columns \
+            or LATEST_ACTIVITY in ds.leads.columns:
+        return ds
+    last = ds.activities.group_by("lead_id").agg(pl.col("at").max().alias(LATEST_ACTIVITY))
+    leads = ds.leads.join(last, on="lead_id", how="left", maintain_order="left")
+    return dataclasses.replace(ds, leads=leads)
+
+
 def leak_flags(
     ds: Dataset, *, now: dt.datetime | None = None, stalled_days: float = 30,
 ) -> pl.DataFrame:
@@ -563,10 +642,12 @@ def leak_flags(
     cols = leads.columns
     now = now or export_end(ds)
     dated = [c for c in ("created_at", "assigned_at", *STAGE_DATES.values(), "closed_at",
-                         "first_response_at") if c in cols]
+                         "first_response_at", LATEST_ACTIVITY) if c in cols]
     frame = leads.lazy().select("lead_id", *dated, *[c for c in ("outcome", "touches")
                                                        if c in cols])
-    if ds.activities is not None and "at" in ds.activities.columns:
+    if LATEST_ACTIVITY in cols:
+        pass  # already on the leads (with_latest_activity)
+    elif ds.activities is not None and "at" in ds.activities.columns:
         last = ds.activities.lazy().group_by("lead_id").agg(pl.col("at").max().alias("_act"))
         frame = frame.join(last, on="lead_id", how="left", maintain_order="left")
         dated.append("_act")

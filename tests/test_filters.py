@@ -118,3 +118,9 @@ def test_apply_filters_spend_left_out_when_it_cannot_follow(filters, why):
     ds = Dataset(leads, DEALS, ACTS, SPEND, [], _ds().mapping, _ds().health, "t")
     assert apply_filters(ds, filters).spend is None
     assert why in spend_note(ds.spend, filters)
+
+
+def test_apply_filters_related_false_keeps_only_leads():
+    out = apply_filters(_ds(), Filters(owner=("ann",)), related=False)
+    assert out.leads["lead_id"].to_list() == ["a", "c"]
+    assert out.activities is None and out.deals is None

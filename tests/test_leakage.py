@@ -23,9 +23,11 @@ from funnel.leakage import (
     reason_categories,
     recycle_rule,
     stage_exits,
+    stage_rank_expr,
     stop_reasons,
     stopped_leads,
     unify_labels,
+    with_latest_activity,
 )
 from funnel.mapping import Mapping
 from funnel.model import Dataset, Health
@@ -63,6 +65,43 @@ def test_funnel_table_adds_cumulative_interval():
     assert t["previous"].to_list() == [None, 5, 3, 2]
     row = t.filter(pl.col("stage") == "won").row(0, named=True)
     assert row["first_ci_low"] < 0.2 < row["first_ci_high"]
+
+
+RANK_CASES = [
+    FUNNEL,
+    pl.DataFrame({"stage": ["lead", "sql", "won", None, "opportunity"],
+                  "sal_at": [T0, None, None, T0, None],
+                  "outcome": [None, "lost", None, "won", "open"]}),
+    pl.DataFrame({"outcome": ["won", None, "lost"]}),
+]
+
+
+@pytest.mark.parametrize("leads", RANK_CASES)
+def test_stage_rank_agrees_with_reached_exprs(leads):
+    from funnel.summary import reached_exprs
+
+    reached = reached_exprs(leads)
+    rank = leads.select(stage_rank_expr(leads))[:, 0]
+    for i, stage in enumerate(["lead", "mql", "sal", "sql", "opportunity", "won"]):
+        want = leads.select(reached[stage]).to_series()
+        if want.len() == 1 and leads.height > 1:  # pl.lit(True) for "lead"
+            want = pl.repeat(want[0], leads.height, eager=True)
+        assert (rank >= i).to_list() == want.to_list(), stage
+
+
+@pytest.mark.parametrize("leads", RANK_CASES)
+def test_funnel_table_equals_stage_funnel(leads):
+    from funnel.summary import stage_funnel
+
+    ours = funnel_table(leads).select(stage_funnel(leads).columns)
+    assert_frame_equal(ours, stage_funnel(leads), check_dtypes=False)
+
+
+def test_funnel_table_equals_stage_funnel_on_sample(sample_ds):
+    from funnel.summary import stage_funnel
+
+    ours = funnel_table(sample_ds.leads).select(stage_funnel(sample_ds.leads).columns)
+    assert_frame_equal(ours, stage_funnel(sample_ds.leads), check_dtypes=False)
 
 
 def test_near_duplicate_labels_lists_case_variants_only():
@@ -198,6 +237,10 @@ def test_leak_flags_never_touched_stalled_and_export_end():
     assert f.select("lead_id", "idle_days", "never_touched", "stalled").rows() == [
         ("a", 10.0, False, False), ("b", 90.0, True, True), ("c", 0.0, True, False)]
     assert f["recycled"].null_count() == 3  # no status or stage: unknown, not "no"
+
+
+def test_leak_flags_same_with_latest_activity_precomputed(sample_ds):
+    assert_frame_equal(leak_flags(with_latest_activity(sample_ds)), leak_flags(sample_ds))
 
 
 def test_leak_flags_unknown_without_touch_data():

@@ -22,7 +22,6 @@ from funnel.filters import (
     Filters,
     apply_filters,
     filter_options,
-    lead_index,
     spend_note,
 )
 from funnel.privacy import personal_columns
@@ -112,10 +111,13 @@ def filter_sidebar(ds) -> Filters:
 
 def filtered(ds, filters: Filters):
     """The dataset under ``filters`` (memoised; the same object when nothing is filtered)."""
+    # once per dataset: each lead's latest activity (it does not change under a filter)
+    base = memo("latest_activity", lk.with_latest_activity, ds)
     if filters.empty:
-        return ds
-    index = memo("lead_index", lead_index, ds)  # once per dataset: rows of each activity
-    return memo("filtered", lambda d, f: apply_filters(d, f, index=index), ds, filters)
+        return base
+    # these pages read only the lead table (the trace uses the whole dataset), so the
+    # millions of activity rows are not filtered on every change
+    return memo("filtered", lambda d, f: apply_filters(d, f, related=False), base, filters)
 
 
 def filter_caption(ds, sub, filters: Filters) -> None:
@@ -252,8 +254,9 @@ def stops_section(sub) -> None:
         here = reasons.filter(pl.col("stage") == stage)
         reason = c[1].selectbox("for the reason", here["reason"].to_list(),
                                 key="leak:stop_reason")
-        lead_list(lk.stopped_leads(sub.leads, stage=stage, reason=reason, categories=cats),
-                  key="leak:drill_stops", title=f"Stopped at {stage}: {reason}")
+        behind = memo("stopped", lambda d, s_, r, c: lk.stopped_leads(
+            d.leads, stage=s_, reason=r, categories=dict(c)), sub, stage, reason, frozen)
+        lead_list(behind, key="leak:drill_stops", title=f"Stopped at {stage}: {reason}")
     split = [c for c in ("source", "campaign") if c in sub.leads.columns]
     if split:
         by = st.radio("Reasons by", split, horizontal=True, key="leak:reasons_by")
@@ -269,8 +272,9 @@ def left_behind_section(ds, sub) -> None:
                            max_value=3650, value=30, step=1, key="leak:stalled_days")
     flags = memo("flags", lambda d, n, k: lk.leak_flags(d, now=n, stalled_days=k),
                  sub, now, int(days))
-    overall = lk.leak_summary(sub.leads, flags).row(0, named=True)
-    _, rule = lk.recycle_rule(sub.leads)
+    overall = memo("leak_all", lambda d, n, k: lk.leak_summary(d.leads, flags),
+                   sub, now, int(days)).row(0, named=True)
+    rule = memo("recycle_rule", lambda d: lk.recycle_rule(d.leads)[1], sub)
     c = st.columns(3)
     names = {"never_touched": "Never followed up", "stalled": f"Stalled > {int(days)} days",
              "recycled": "Recycled to marketing"}
