@@ -725,9 +725,22 @@ class ProfileFit:
 
     # -- drill-down and distributions ------------------------------------------------------
 
-    def leads_in_profile(self, *, inside: bool = True) -> pl.DataFrame:
-        """The leads in (or out of) profile as of the last fit."""
-        return self.leads.filter(pl.Series(self.in_profile_ if inside else ~self.in_profile_))
+    def leads_in_profile(self, *, inside: bool | None = True, by: str | None = None,
+                         value: str | None = None) -> pl.DataFrame:
+        """The leads in (``inside=True``) or out of profile (``False``) or both (``None``)
+        as of the last fit; with ``by``/``value`` only those of one breakdown row (e.g.
+        ``by="source", value="Referrals"``; ``"(none)"`` for a missing value)."""
+        sel = np.ones(self.n, dtype=bool) if inside is None else (
+            self.in_profile_ if inside else ~self.in_profile_)
+        if by is not None:
+            if by not in self.dims:
+                raise ValueError(f"No breakdown by {by!r} in this data.")
+            codes, labels = self.dims[by]
+            idx = [i for i, label in enumerate(labels) if label == value]
+            if value == NONE_LABEL:
+                idx = [len(labels) - 1]
+            sel = sel & (np.isin(codes, idx) if idx else np.zeros(self.n, dtype=bool))
+        return self.leads.filter(pl.Series(sel))
 
     def leads_failing(self, index: int, *, only: bool = False) -> pl.DataFrame:
         """The leads failing criterion ``index`` (``only``: failing it and nothing else)."""

@@ -181,3 +181,10 @@ def test_profile_page_starts_from_a_shared_workspaces_profiles():
     assert list(at.session_state["profiles"]) == ["Sales: closable lead",
                                                   "Marketing: stated ICP"]
     assert _metric(at, "In profile") == "5.8%"
+
+
+def test_profile_page_drill_down_per_source():
+    at = _sample_preset(_open())
+    which = next(s for s in at.selectbox if s.label == "Which leads")
+    which.set_value("In profile · source Referrals").run()
+    assert any("· 326 leads" in m.value for m in at.markdown)

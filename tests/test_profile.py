@@ -530,3 +530,12 @@ def test_fit_equals_a_row_by_row_count_on_random_profiles(seed):
                    and all(_row_meets(r[o.field], o) for j, o in enumerate(crits) if j != i)
                    for r in rows)
         assert (fit.criteria_["fails"][i], fit.criteria_["fails_only"][i]) == (fails, only)
+
+
+def test_drill_down_per_breakdown_row():
+    fit = ProfileFit(LEADS).fit(PROFILE)
+    assert fit.leads_in_profile(by="source", value="seo")["lead_id"].to_list() == ["3"]
+    assert fit.leads_in_profile(inside=False, by="source", value="ads")["lead_id"].to_list() == [
+        "1", "2", "8"]
+    assert fit.leads_in_profile(by="source", value="(none)")["lead_id"].to_list() == ["7"]
+    assert fit.leads_in_profile(inside=None, by="month", value="2024-02").height == 5

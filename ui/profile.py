@@ -341,6 +341,7 @@ def overlap_section(fit: ProfileFit, key: str) -> None:
         st.dataframe(fit.criteria_.select("criterion", "meets", "fails", "missing", "fails_only",
                                           "problem"), hide_index=True)
     dims = [d for d in ("source", "campaign", "month", "owner") if fit.by_[d] is not None]
+    d = None
     if dims:  # one chart at a time: a rerun after each edit builds only what is shown
         d = st.segmented_control("Share in profile by", dims, default=dims[0],
                                  key=f"{key}:dim") or dims[0]
@@ -356,14 +357,21 @@ def overlap_section(fit: ProfileFit, key: str) -> None:
             i = checked[0]
         st.altair_chart(charts.distribution_chart(
             fit.distribution(i), title=fit.matches_[i].criterion.describe()))
-    drill(fit, key)
+    drill(fit, key, by=d)
 
 
-def drill(fit: ProfileFit, key: str) -> None:
-    """The leads behind the numbers above (personal fields masked by default)."""
+def drill(fit: ProfileFit, key: str, *, by: str | None = None, top: int = 15) -> None:
+    """The leads behind the numbers above (personal fields masked by default): in or
+    out of profile, failing a criterion or only it, and per row of the breakdown shown."""
     with st.expander("Leads behind these numbers"):
         choices = {"In profile": lambda: fit.leads_in_profile(),
                    "Out of profile": lambda: fit.leads_in_profile(inside=False)}
+        if by is not None:
+            for v in fit.by_[by].sort("leads", descending=True)[by].head(top).to_list():
+                choices[f"In profile · {by} {v}"] = (
+                    lambda v=v: fit.leads_in_profile(by=by, value=v))
+                choices[f"Out of profile · {by} {v}"] = (
+                    lambda v=v: fit.leads_in_profile(inside=False, by=by, value=v))
         for i, m in enumerate(fit.matches_):
             if m.checked:
                 d = m.criterion.describe()
