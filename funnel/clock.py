@@ -27,6 +27,7 @@ Everything is vectorised in polars (``pl.business_day_count``): no per-row Pytho
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -80,6 +81,13 @@ class BusinessClock:
         if not days or any(d < 0 or d > 6 for d in days):
             raise ValueError(f"weekdays must be a non-empty subset of 0..6, got {self.weekdays}")
         object.__setattr__(self, "weekdays", days)
+        for tz in (self.timezone, self.data_timezone):
+            if tz is not None:
+                try:
+                    zoneinfo.ZoneInfo(tz)
+                except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+                    raise ValueError(f"unknown time zone {tz!r} (use an IANA name such as "
+                                     "'Europe/Berlin' or 'UTC')") from exc
         object.__setattr__(self, "holidays", tuple(sorted(set(self.holidays))))
 
     @property

@@ -111,3 +111,15 @@ def test_app_response_bucket_drill_lists_masked_leads():
     shown = at.dataframe[-1].value
     assert len(shown) == 1000  # first 1,000 of 4,540
     assert shown["Email"].astype(str).str.startswith("email-").all()  # masked by default
+
+
+def test_app_response_business_hours_with_time_zones():
+    at = _open()
+    at.radio(key="speed:clock").set_value("Business hours").run()
+    at.text_input(key="speed:tz").set_value("Europe/Berlin")
+    at.text_input(key="speed:data_tz").set_value("UTC").run()
+    assert not at.exception, at.exception
+    assert any("clock: Mon–Fri 08:00–18:00 (Europe/Berlin)" in c.value for c in at.caption)
+    at.text_input(key="speed:tz").set_value("Mars/Olympus").run()
+    assert not at.exception, at.exception
+    assert any("unknown time zone 'Mars/Olympus'" in e.value for e in at.error)

@@ -79,7 +79,7 @@ def test_hours_between_wall_clock_is_plain_difference():
 
 @pytest.mark.parametrize("kwargs", [
     {"start_hour": 18, "end_hour": 9}, {"start_hour": -1}, {"end_hour": 25}, {"weekdays": ()},
-    {"weekdays": (7,)},
+    {"weekdays": (7,)}, {"timezone": "Nowhere/Atlantis"}, {"data_timezone": "utc+2"},
 ])
 def test_business_clock_rejects_bad_settings(kwargs):
     with pytest.raises(ValueError):
