@@ -87,6 +87,20 @@ def _kind_by_content(values: pl.Series) -> str | None:
     return None
 
 
+_FLAGS = {"yes", "no", "true", "false", "y", "n", "0", "1", "ja", "nein", "oui", "non", "si",
+          "sí", "sim", "não"}
+
+
+def _yes_no(values: pl.Series) -> bool:
+    """A yes/no column holds no one's data, whatever its header says."""
+    if values.dtype == pl.Boolean:
+        return True
+    if values.dtype != pl.String:
+        return False
+    seen = values.drop_nulls().head(_SAMPLE).str.strip_chars().str.to_lowercase().unique()
+    return 0 < seen.len() <= 2 and set(seen.to_list()) <= _FLAGS
+
+
 def personal_columns(frame: pl.DataFrame, *, extra: Sequence[str] = ()) -> dict[str, str]:
     """The columns holding personal data, with their kind.
 
@@ -113,7 +127,8 @@ def personal_columns(frame: pl.DataFrame, *, extra: Sequence[str] = ()) -> dict[
     for col in frame.columns:
         if col.startswith("__") or (col in _NEVER and col not in extra):
             continue  # canonical fields stay readable unless the user marks them
-        kind = _kind_by_header(col) or _kind_by_content(frame[col])
+        kind = None if _yes_no(frame[col]) else (
+            _kind_by_header(col) or _kind_by_content(frame[col]))  # "Do Not Email": a flag
         if kind is None and col in extra:
             kind = "other"
         if kind is not None:

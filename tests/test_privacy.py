@@ -82,3 +82,8 @@ def test_mask_personal_sample_leaves_no_email_or_phone():
     out = mask_personal(leads, key="k")
     for col in ("First Name", "Last Name", "Email", "Phone Number"):
         assert not set(out[col].drop_nulls()) & set(leads[col].drop_nulls())
+
+
+@pytest.mark.parametrize("values", [["Yes", "No", "No"], [True, False, None]])
+def test_personal_columns_yes_no_flag_named_like_contact_is_not_personal(values):
+    assert personal_columns(pl.DataFrame({"Do Not Email": values})) == {}
