@@ -364,7 +364,7 @@ TABS = ("Waiting time", "Conversion by speed", "SLA", "Routing")
 
 def waiting_tab(view: SpeedView, *, sla: float, unit: str, charts) -> None:
     """Histogram/ECDF of the time to first touch, the KM curve and its percentiles."""
-    st.altair_chart(charts.response_histogram_chart(view.histogram(), sla_hours=sla))
+    st.altair_chart(charts.response_histogram_chart(view.histogram(), sla_hours=sla, unit=unit))
     split = st.selectbox("Split the curve by", ["—", "owner", "source"], key="speed:split")
     by = split if split in view.leads.columns else None
     st.altair_chart(charts.still_waiting_chart(view.curve(by), by=by, sla_hours=sla, unit=unit))

@@ -43,8 +43,8 @@ def _rate_label(target: str) -> str:
     return "qualified rate (reached SQL or later)" if target == "qualified" else "win rate"
 
 
-def response_histogram_chart(hist: pl.DataFrame, *, sla_hours: float | None = None
-                             ) -> alt.Chart:
+def response_histogram_chart(hist: pl.DataFrame, *, sla_hours: float | None = None,
+                             unit: str = "hours") -> alt.Chart:
     """Leads per response-time bin (log-spaced bins, never-touched leads last) with the
     share touched by each bin's end (the ECDF, never-touched leads in the denominator).
 
@@ -63,7 +63,7 @@ def response_histogram_chart(hist: pl.DataFrame, *, sla_hours: float | None = No
         .then(pl.lit("within SLA")).otherwise(pl.lit("touched")).alias("group"))
     base = alt.Chart(_data(data)).encode(x=alt.X("label:N", sort=order,
                                                  axis=alt.Axis(labelAngle=-40),
-                                                 title="hours from creation to first touch"))
+                                                 title=f"{unit} from creation to first touch"))
     colours = alt.Scale(domain=["within SLA", "touched", "never touched"],
                         range=[FAST, RAW, NEVER])
     bars = base.mark_bar().encode(
@@ -336,7 +336,7 @@ def owner_chart(card: pl.DataFrame, *, target: str = "qualified") -> alt.Chart:
     x = alt.X("median_hours:Q", scale=alt.Scale(type="log"),
               title="median hours to first touch (log)")
     base = alt.Chart(_data(data))
-    err = base.mark_rule(color="#90a4ae").encode(x=x, y=f"{low}:Q", y2=f"{high}:Q")
+    err = base.mark_rule(color="#455a64", strokeWidth=2).encode(x=x, y=f"{low}:Q", y2=f"{high}:Q")
     dots = base.mark_circle(color=ADJUSTED, opacity=0.8).encode(
         x=x, y=alt.Y(f"{rate}:Q", axis=alt.Axis(format="%"),
                      title=f"{_rate_label(target)}, source mix standardised"),

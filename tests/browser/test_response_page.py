@@ -43,6 +43,10 @@ def test_response_page_sla_change_moves_compliance_in_chromium(page, app_url):
     page = _open(page, app_url)
     expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
     _shoot(page, "speed_waiting.png")
+    page.get_by_test_id("stSelectbox").filter(has_text="Split the curve by").click()
+    page.get_by_role("option", name="owner").click()
+    expect(page.get_by_text("Marcus Reed").first).to_be_visible()  # the percentile table
+    _shoot(page, "speed_waiting_by_owner.png")
     box = page.get_by_label("SLA: first touch within (hours)", exact=True).and_(
         page.get_by_test_id("stNumberInputField"))
     box.fill("24")
