@@ -140,6 +140,9 @@ def main() -> None:
         ("Conversion by speed tab", conversion),
         ("SLA tab", sla_tab),
         ("Routing tab", routing_tab),
+        ("  of which owner scorecard", lambda: ro.owner_scorecard(rt, sla_hours=sla)),
+        ("  of which reassignments", lambda: ro.reassignments(ds)),
+        ("  of which persistence", lambda: ro.persistence(ds, now=now)),
         ("SLA change (Waiting time tab)", sla_change),
         ("SLA change (SLA tab)", sla_change_on_sla_tab),
     ]
