@@ -123,3 +123,20 @@ def test_app_response_business_hours_with_time_zones():
     at.text_input(key="speed:tz").set_value("Mars/Olympus").run()
     assert not at.exception, at.exception
     assert any("unknown time zone 'Mars/Olympus'" in e.value for e in at.error)
+
+
+def test_app_response_uses_the_sessions_profile_with_criteria():
+    from funnel.profile import Criterion, Profile
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["profiles"] = {
+        "Sales: closable lead": Profile("Sales: closable lead"),  # empty: not used
+        "Marketing: stated ICP": Profile("Marketing: stated ICP", (
+            Criterion("Industry", values=("Software",)),)),
+    }
+    at.session_state["view"] = "Conversion by speed"
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("fit to the profile “Marketing: stated ICP”" in c.value for c in at.caption)

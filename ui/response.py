@@ -106,12 +106,13 @@ def clock_input() -> BusinessClock | None:
 def profile_flag(ds: Dataset, *, sample: bool) -> tuple[Dataset, str | None, str | None]:
     """The dataset with a boolean in-profile column, when a profile is available.
 
-    Uses the first profile this session defined on the Profile page (``profiles`` in
-    session state), or the sample's sales profile on the sample. Returns the dataset
-    (a copy with the column, memoised), the column name and the profile's name.
+    Uses the first profile with criteria this session defined on the Profile fit page
+    (``profiles`` in session state: sales' closable lead first), or the sample's sales
+    profile on the sample. Returns the dataset (a copy with the column, memoised), the
+    column name and the profile's name.
     """
     profiles = st.session_state.get("profiles") or {}
-    profile = next((p for p in profiles.values() if hasattr(p, "criteria")), None)
+    profile = next((p for p in profiles.values() if getattr(p, "criteria", None)), None)
     if profile is None and sample:
         from funnel.profile import SAMPLE_SALES_PROFILE
 
