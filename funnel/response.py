@@ -194,7 +194,7 @@ class ResponseTimes:
     """A lead table with its response times computed once, for repeated analyses.
 
     Made by :func:`prepare_response`; every function here accepts it in place of the
-    lead table (with the same ``clock``; ``now`` may be omitted), so an app computing
+    lead table (``clock`` and ``now`` may be omitted; given, they must match), so an app computing
     several views of a million leads converts times and counts business hours once.
     The added columns (``_touched``, ``_hours``, ``_wait``, ``_bucket``, ``_arrival``)
     share the lead table's memory for every other column.
@@ -242,7 +242,7 @@ def _response_lf(
 ) -> pl.LazyFrame:
     """Adds ``_touched``, ``_hours`` (response), ``_wait`` (KM duration), ``_bucket``."""
     if isinstance(leads, ResponseTimes):
-        if clock != leads.clock or (end is not None and end != leads.end):
+        if (clock is not None and clock != leads.clock) or (end is not None and end != leads.end):
             raise ValueError("these response times were prepared with another clock or "
                              "export end; prepare them again with the same settings")
         return leads.frame.lazy()
