@@ -40,8 +40,9 @@ profile    needs in-profile leads to win more (stated profile, else one learned 
            ≥ 1.5× lower (family: campaigns + sources) → campaign (and source)
 definition stated profile's win-rate lift: a problem when confidently below 1.5× (the
            upper bound of its interval < ``min_ratio``) → the profile, weakest criterion
-readiness  per owner, win rate of closed qualified leads vs other reps, ≥ 1.5× lower
-           (family: owners), unless the owner qualifies markedly less or is the
+readiness  per owner, win rate of closed qualified leads vs other reps, ≥ 1.5× lower,
+           Mantel–Haenszel over sources (family: owners), unless the owner qualifies
+           markedly less or is the
            pipeline culprit → owner
 message    per campaign × reason, the reason's share of the campaign's lost or
            disqualified leads vs other campaigns', ≥ 2× higher and ≥ ``min_n`` leads,
@@ -997,8 +998,17 @@ def _readiness(d: _Data, s: Settings, pipeline_owners: set[str]) -> Finding:
         return _cant("readiness", need or ["outcome"])
     closed = d.leads["outcome"].is_in(["won", "lost"]).fill_null(False).to_numpy()
     among = d.qualified & closed
-    close = vs_rest(_owner_stage_counts(d, among, d.won), group="owner", higher=False,
-                    settings=s)
+    # each rep against the others on leads from the same sources (Mantel–Haenszel), so
+    # a rep handed the weaker sources is not blamed for them
+    frame = pl.DataFrame({
+        "owner": d.leads["owner"].cast(pl.String).fill_null(NONE), "_f": d.won,
+        "_st": (d.leads["source"].cast(pl.String).fill_null(NONE) if "source" in d.cols
+                else pl.Series([NONE] * d.leads.height)), "_in": among,
+    }).filter(pl.col("_in") & (pl.col("owner") != NONE))
+    n_tested = frame.group_by("owner").len().filter(
+        (pl.col("len") >= s.min_n) & (frame.height - pl.col("len") >= s.min_n)).height
+    close = _mh_vs_rest(frame, group="owner", flag="_f", stratum="_st", settings=s,
+                        family=max(1, n_tested), higher=False)
     if close.height == 0:
         return _few("readiness", f"no two reps with {s.min_n}+ closed qualified leads to "
                     "compare.")
@@ -1024,8 +1034,9 @@ def _readiness(d: _Data, s: Settings, pipeline_owners: set[str]) -> Finding:
           "others_close_rate": top["rest_rate"], "reps_compared": close.height,
           "qualified_rate": q["rate"][0] if q.height else None,
           "others_qualified_rate": q["rest_rate"][0] if q.height else None,
-          "measure": "win rate of qualified, closed leads vs other reps "
-                     f"(Bonferroni over {close.height} reps)", **value,
+          "measure": "win rate of qualified, closed leads vs other reps on the same "
+                     f"sources (Mantel–Haenszel; Bonferroni over {close.height} reps)",
+          **value,
           "at_stake_note": "estimate: the rep's closed qualified leads won at the others' rate"}
     qtext = (f" ({q['rate'][0]:.0%} of leads vs {q['rest_rate'][0]:.0%})" if q.height else "")
     ratio = _fmt_ratio(top["ratio"], top["ci_low"], top["ci_high"])
@@ -1036,7 +1047,7 @@ def _readiness(d: _Data, s: Settings, pipeline_owners: set[str]) -> Finding:
 
 
 def _mh_vs_rest(frame: pl.DataFrame, *, group: str, flag: str, stratum: str,
-                settings: Settings, family: int) -> pl.DataFrame:
+                settings: Settings, family: int, higher: bool = True) -> pl.DataFrame:
     """Like :func:`vs_rest`, with each group's ratio to the rest pooled over strata
     (Mantel–Haenszel, Greenland–Robins interval, Bonferroni over ``family``).
 
@@ -1050,6 +1061,14 @@ def _mh_vs_rest(frame: pl.DataFrame, *, group: str, flag: str, stratum: str,
     t = per.join(tot, on=stratum).with_columns(
         (pl.col("K") - pl.col("a")).alias("c"), (pl.col("N") - pl.col("n1")).alias("n0"))
     t = t.filter(pl.col("n0") > 0)
+    # a group with no events (or a rest without any) gets Haldane's 0.5 in every cell
+    zero = t.group_by(group).agg(((pl.col("a").sum() == 0) | (pl.col("c").sum() == 0))
+                                 .alias("_z"))
+    t = t.join(zero, on=group).with_columns(
+        *[pl.when(pl.col("_z")).then(pl.col(x) + 0.5).otherwise(pl.col(x)).alias(x)
+          for x in ("a", "c")],
+        *[pl.when(pl.col("_z")).then(pl.col(x) + 1).otherwise(pl.col(x)).alias(x)
+          for x in ("n1", "n0")]).with_columns((pl.col("n1") + pl.col("n0")).alias("N"))
     g = t.group_by(group).agg(
         (pl.col("a") * pl.col("n0") / pl.col("N")).sum().alias("R"),
         (pl.col("c") * pl.col("n1") / pl.col("N")).sum().alias("S"),
@@ -1060,7 +1079,7 @@ def _mh_vs_rest(frame: pl.DataFrame, *, group: str, flag: str, stratum: str,
     total_k, total_n = int(sizes["k"].sum()), int(sizes["n"].sum())
     out = (sizes.join(g, on=group, how="left")
            .filter((pl.col("n") >= settings.min_n) & (total_n - pl.col("n") >= settings.min_n)
-                   & (pl.col("R") > 0) & (pl.col("S") > 0))
+                   & (pl.col("S") > 0))
            .with_columns((pl.col("R") / pl.col("S")).alias("ratio"),
                          (pl.col("V") / (pl.col("R") * pl.col("S"))).clip(lower_bound=0)
                          .sqrt().alias("_se"),
@@ -1070,10 +1089,11 @@ def _mh_vs_rest(frame: pl.DataFrame, *, group: str, flag: str, stratum: str,
                          (pl.col("ratio") * (z * pl.col("_se")).exp()).alias("ci_high"),
                          (pl.col("k") / pl.col("n")).alias("rate"),
                          (pl.col("rest_k") / pl.col("rest_n")).alias("rest_rate")))
-    out = out.with_columns(((pl.col("ci_low") > 1)
-                            & (pl.col("ratio") >= settings.min_ratio)).alias("flagged"))
+    flagged = ((pl.col("ci_low") > 1) & (pl.col("ratio") >= settings.min_ratio) if higher
+               else (pl.col("ci_high") < 1) & (pl.col("ratio") <= 1 / settings.min_ratio))
+    out = out.with_columns(flagged.alias("flagged"))
     return out.select(group, "k", "n", "rate", "rest_k", "rest_n", "rest_rate", "ratio",
-                      "ci_low", "ci_high", "flagged").sort("ratio", descending=True)
+                      "ci_low", "ci_high", "flagged").sort("ratio", descending=higher)
 
 
 def _stratum_attributes(d: _Data, *, max_levels: int = 30) -> list[tuple[str, pl.Expr]]:

@@ -153,6 +153,20 @@ def test_mh_risk_ratio_without_events_is_none():
     assert mh_risk_ratio(s) == (None, None, None)
 
 
+def test_mh_vs_rest_pools_each_group_against_the_rest_like_mh_risk_ratio():
+    from funnel.findings import _mh_vs_rest
+
+    frame = pl.DataFrame({
+        "g": ["a"] * 60 + ["b"] * 140,
+        "st": ["x"] * 30 + ["y"] * 30 + ["x"] * 70 + ["y"] * 70,
+        "f": [True] * 10 + [False] * 20 + [True] * 3 + [False] * 27
+             + [True] * 14 + [False] * 56 + [True] * 20 + [False] * 50})
+    got = _mh_vs_rest(frame, group="g", flag="f", stratum="st", settings=Settings(),
+                      family=1).filter(pl.col("g") == "a").select("ratio", "ci_low", "ci_high")
+    strata = pl.DataFrame({"a": [10, 3], "n1": [30, 30], "c": [14, 20], "n0": [70, 70]})
+    assert got.row(0) == pytest.approx(mh_risk_ratio(strata))
+
+
 def test_auc_interval_auc_is_mann_whitney_u_over_pairs():
     rng = np.random.default_rng(3)
     y = rng.random(400) < 0.3
