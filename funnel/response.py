@@ -80,12 +80,12 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 BENCHMARKS: tuple[dict, ...] = (
     {"key": "1h_vs_next", "ratio": 7.0,
      "label": "HBR 2011: tried within 1 h vs 1 h later — ~7× as likely to qualify",
-     "measured": "odds of qualifying the lead (not closing it); 1.25 million web leads "
+     "measured": "chance of qualifying the lead (not of closing it); 1.25 million web leads "
                  "at 42 US firms (Oldroyd, McElheran & Elkington, HBR 2011)",
      "yours": ("0-1h", ("1-4h",))},
     {"key": "1h_vs_24h", "ratio": 60.0,
      "label": "HBR 2011: within 1 h vs 24 h or later — ~60× as likely to qualify",
-     "measured": "odds of qualifying the lead (not closing it); same 1.25 million leads",
+     "measured": "chance of qualifying the lead (not of closing it); same 1.25 million leads",
      "yours": ("0-1h", ("1-3d", "3d+"))},
     {"key": "never_share", "share": 0.23,
      "label": "Audit of 2,241 US firms: 23% never responded to a web lead",
