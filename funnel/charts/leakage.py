@@ -158,10 +158,19 @@ def reasons_chart(reasons: pl.DataFrame, *, top: int = 10) -> alt.Chart:
         .group_by("stage", "reason").agg(pl.col("leads").sum(), pl.col("stopped").first())
         .with_columns((pl.col("leads") / pl.col("stopped")).alias("share")))
     order = [s for s in STAGES if s in data["stage"].to_list()]
+    # real reasons in colour; "still open", "no reason" and the rest in greys
+    greys = {"(still open)": "#d9d9d9", "(no reason recorded)": "#9e9e9e",
+             "(outcome unknown)": "#bdbdbd", "other reasons": "#6b6b6b"}
+    domain = [r for r in keep.to_list() if r not in greys] + [
+        r for r in greys if r in set(data["reason"].to_list())]
+    palette = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b",
+               "#b279a2", "#ff9da6", "#9d755d", "#86bcb6", "#8cd17d", "#d37295"]
+    colors = [greys.get(r) or palette[i % len(palette)] for i, r in enumerate(domain)]
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("stage:N", sort=order, title="stopped at"),
         x=alt.X("leads:Q", title="leads"),
-        color=alt.Color("reason:N", sort=[*keep.to_list(), "other reasons"]),
+        color=alt.Color("reason:N", sort=domain,
+                        scale=alt.Scale(domain=domain, range=colors)),
         order=alt.Order("leads:Q", sort="descending"),
         tooltip=["stage:N", "reason:N", alt.Tooltip("leads:Q", format=","),
                  alt.Tooltip("stopped:Q", format=",", title="stopped at this stage"),
