@@ -10,9 +10,11 @@ Examples
 ['lead', 'mql']
 """
 
+from funnel.clock import BusinessClock, business_hours_between, holidays_from, hours_between
 from funnel.errors import InputError
 from funnel.export import chart_png, chart_svg, neutralise, safe_frame, to_csv, to_xlsx
-from funnel.findings import Finding, diagnose_places  # (not `findings`: the submodule)
+from funnel.findings import Finding, Settings, diagnose_places  # not `findings`: the module
+from funnel.learned import LearnedProfile, compare_stated, marketing_sends
 from funnel.mapping import (
     FIELDS,
     ROLES,
@@ -43,13 +45,52 @@ from funnel.parsing import (
     parse_numbers,
 )
 from funnel.privacy import mask_personal, personal_columns, pseudonym
+from funnel.profile import (
+    SAMPLE_SALES_PROFILE,
+    Criterion,
+    Profile,
+    ProfileFit,
+    load_profile,
+    profile_summary,
+    profile_verdict,
+    resolve_field,
+    save_profile,
+)
 from funnel.readers import ROW, RawTable, Rejection, read_file
+from funnel.response import (
+    BUCKETS,
+    ResponseCurve,
+    ResponseTimes,
+    arrival_heatmap,
+    benchmark_comparison,
+    bucket_table,
+    export_end,
+    has_stage_info,
+    has_touch_times,
+    prepare_response,
+    rate_by_hours,
+    response_histogram,
+    response_percentiles,
+    response_summary,
+    response_times,
+    sla_compliance,
+    sla_loss_estimate,
+    still_waiting,
+)
+from funnel.routing import (
+    assignment_times,
+    owner_scorecard,
+    persistence,
+    reassignments,
+    unassigned_summary,
+)
 from funnel.stats import prior_strength, rate_ratio, shrink_exprs, wilson, wilson_exprs
 from funnel.summary import diagnose, reached_exprs, source_table, stage_funnel, stages_present
 from funnel.survival import KaplanMeier, km_medians, km_table
 from funnel.workspace import WorkspaceStore, read_workspace, write_workspace
 
-_SAMPLE_NAMES = ("SAMPLE_DIR", "SAMPLE_FILES", "generate_sample", "load_sample", "write_sample")
+_SAMPLE_NAMES = ("PROBLEMS", "SAMPLE_DIR", "SAMPLE_FILES", "generate_sample", "load_sample",
+                 "sample_dataset", "write_sample")
 
 
 def __getattr__(name: str):
@@ -63,62 +104,104 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "BUCKETS",
     "FIELDS",
+    "PROBLEMS",
     "ROLES",
     "ROW",
     "SAMPLE_DIR",
     "SAMPLE_FILES",
+    "SAMPLE_SALES_PROFILE",
     "STAGES",
+    "BusinessClock",
     "Capability",
+    "Criterion",
     "Dataset",
     "FileReport",
     "Finding",
     "Health",
     "InputError",
     "KaplanMeier",
+    "LearnedProfile",
     "Mapping",
+    "Profile",
+    "ProfileFit",
     "RawTable",
     "Rejection",
+    "ResponseCurve",
+    "ResponseTimes",
+    "Settings",
     "Warning_",
     "WorkspaceStore",
+    "arrival_heatmap",
+    "assignment_times",
     "auto_map",
+    "benchmark_comparison",
+    "bucket_table",
     "build_dataset",
+    "business_hours_between",
     "chart_png",
     "chart_svg",
+    "compare_stated",
     "detect_date_style",
     "detect_decimal_comma",
     "diagnose",
     "diagnose_places",
+    "export_end",
     "generate_sample",
     "guess_role",
     "guess_roles",
+    "has_stage_info",
+    "has_touch_times",
+    "holidays_from",
+    "hours_between",
     "infer_attribute",
     "km_medians",
     "km_table",
     "load",
+    "load_profile",
     "load_sample",
     "map_values",
+    "marketing_sends",
     "mask_personal",
     "neutralise",
     "normalise_header",
     "null_placeholders",
+    "owner_scorecard",
     "parse_booleans",
     "parse_dates",
     "parse_numbers",
+    "persistence",
     "personal_columns",
+    "prepare_response",
     "prior_strength",
+    "profile_summary",
+    "profile_verdict",
     "pseudonym",
+    "rate_by_hours",
     "rate_ratio",
     "reached_exprs",
     "read_file",
     "read_workspace",
+    "reassignments",
+    "resolve_field",
+    "response_histogram",
+    "response_percentiles",
+    "response_summary",
+    "response_times",
     "safe_frame",
+    "sample_dataset",
+    "save_profile",
     "shrink_exprs",
+    "sla_compliance",
+    "sla_loss_estimate",
     "source_table",
     "stage_funnel",
     "stages_present",
+    "still_waiting",
     "to_csv",
     "to_xlsx",
+    "unassigned_summary",
     "wilson",
     "wilson_exprs",
     "write_sample",
