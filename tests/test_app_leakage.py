@@ -164,3 +164,13 @@ def test_app_leakage_reason_categories_merge_labels(sample):
     lost = sample.leads.filter(pl.col("lost_reason").is_in(["Price too high", "No budget"])
                                & pl.col("mql_at").is_null() & (pl.col("outcome") == "lost"))
     assert f"{lost.height:,} leads" in title
+
+
+def test_app_leakage_memo_keeps_few_filtered_datasets():
+    at = _open("pages/sources.py")
+    for src in ["Referrals", "Paid Search", "Paid Social", "Organic Search",
+                "Direct Traffic", "Email Marketing"]:
+        at.multiselect(key="leak:f:source").set_value([src]).run()
+        assert not at.exception, at.exception
+    assert len(at.session_state["leak:filtered"]) <= 4
+    assert len(at.session_state["leak:memo"]) <= 48

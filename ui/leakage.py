@@ -8,6 +8,7 @@ chart gets an aggregated frame from :mod:`funnel` (never lead rows).
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -30,6 +31,8 @@ from ui.drill import lead_list
 
 MEMO_KEY = "leak:memo"
 MEMO_SIZE = 48
+FILTERED_KEY = "leak:filtered"
+FILTERED_SIZE = 4
 _FILTER_FIELDS = ("source", "owner", "campaign")
 
 
@@ -37,18 +40,23 @@ _FILTER_FIELDS = ("source", "owner", "campaign")
 # per-session memo
 # ---------------------------------------------------------------------------------------
 
-def memo(name: str, fn: Callable, ds, *args, **kwargs):
+def memo(name: str, fn: Callable, ds, *args, _store: str = MEMO_KEY, _size: int = MEMO_SIZE,
+         **kwargs):
     """``fn(ds, *args, **kwargs)``, computed once per session for this dataset object
-    and these (hashable) parameters; the oldest entries are dropped beyond MEMO_SIZE."""
-    store: OrderedDict = st.session_state.setdefault(MEMO_KEY, OrderedDict())
+    and these (hashable) parameters; the oldest entries are dropped beyond the size.
+
+    Entries hold the dataset weakly (a result never keeps a filtered dataset alive), and
+    an entry whose dataset is gone counts as a miss (the id of a freed object can be
+    reused)."""
+    store: OrderedDict = st.session_state.setdefault(_store, OrderedDict())
     key = (name, id(ds), args, tuple(sorted(kwargs.items())))
     hit = store.get(key)
-    if hit is not None and hit[0] is ds:  # the id of a freed object can be reused
+    if hit is not None and hit[0]() is ds:
         store.move_to_end(key)
         return hit[1]
     value = fn(ds, *args, **kwargs)
-    store[key] = (ds, value)
-    while len(store) > MEMO_SIZE:
+    store[key] = (weakref.ref(ds), value)
+    while len(store) > _size:
         store.popitem(last=False)
     return value
 
@@ -117,7 +125,9 @@ def filtered(ds, filters: Filters):
         return base
     # these pages read only the lead table (the trace uses the whole dataset), so the
     # millions of activity rows are not filtered on every change
-    return memo("filtered", lambda d, f: apply_filters(d, f, related=False), base, filters)
+    # filtered datasets are the big entries: only the last few are kept
+    return memo("filtered", lambda d, f: apply_filters(d, f, related=False), base, filters,
+                _store=FILTERED_KEY, _size=FILTERED_SIZE)
 
 
 def filter_caption(ds, sub, filters: Filters) -> None:
@@ -254,8 +264,8 @@ def stops_section(sub) -> None:
         here = reasons.filter(pl.col("stage") == stage)
         reason = c[1].selectbox("for the reason", here["reason"].to_list(),
                                 key="leak:stop_reason")
-        behind = memo("stopped", lambda d, s_, r, c: lk.stopped_leads(
-            d.leads, stage=s_, reason=r, categories=dict(c)), sub, stage, reason, frozen)
+        # not memoised: a list of leads can be large, and this is quick to redo
+        behind = lk.stopped_leads(sub.leads, stage=stage, reason=reason, categories=cats)
         lead_list(behind, key="leak:drill_stops", title=f"Stopped at {stage}: {reason}")
     split = [c for c in ("source", "campaign") if c in sub.leads.columns]
     if split:
