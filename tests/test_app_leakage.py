@@ -134,6 +134,14 @@ def test_app_leakage_pages_work_on_olist(olist_dataset):
         assert not at.error
 
 
+def test_app_leakage_sources_says_which_labels_were_merged(xed_dataset):
+    at = _open("pages/sources.py", dataset=xed_dataset)
+    merged = [i.value for i in at.info if "differ only in case" in i.value]
+    assert merged and "'google' (5) → 'Google'" in merged[0]
+    loop = next(d.value for d in at.dataframe if "cac" in list(d.value.columns))
+    assert int(loop.loc[loop["source"] == "Google", "leads"].iloc[0]) == 2873
+
+
 def test_app_leakage_pages_work_without_dates(xed_dataset):
     at = _open("pages/leakage.py", dataset=xed_dataset)
     assert any("No creation dates" in i.value for i in at.info)
