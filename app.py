@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.frame import framed
 from ui.panels import sidebar_badge
 from ui.share import open_shared_link, share_panel
 from ui.state import current_dataset, is_sample
@@ -15,17 +16,18 @@ nav = st.navigation([
     st.Page("pages/data.py", title="Data", icon=":material/table_view:", url_path="data"),
     st.Page("pages/profile.py", title="Profile fit", icon=":material/person_search:",
             url_path="profile"),
-    st.Page("pages/leakage.py", title="Funnel & leakage", icon=":material/filter_alt:",
+    st.Page("pages/funnel.py", title="Funnel & leakage", icon=":material/filter_alt:",
             url_path="funnel"),
     st.Page("pages/sources.py", title="Sources & cost", icon=":material/payments:",
             url_path="sources"),
-    st.Page("pages/response.py", title="Speed to lead", icon=":material/timer:",
+    st.Page("pages/speed.py", title="Speed to lead", icon=":material/timer:",
             url_path="speed"),
     st.Page("pages/trace.py", title="Lead trace", icon=":material/timeline:", url_path="trace"),
 ])
 if not open_shared_link():  # a link to a workspace that does not exist: say so, nothing else
     st.stop()
-nav.run()
+with framed():
+    nav.run()
 # after the page, so the badge reflects an upload made on this run
 sidebar_badge(current_dataset(), sample=is_sample())
 share_panel(current_dataset(), sample=is_sample())

@@ -146,7 +146,7 @@ def _page(ds, opts: dict, repeat: int) -> None:
     at.session_state["dataset"] = ds
     at.run()
     t = time.perf_counter()
-    at.switch_page("pages/leakage.py").run()
+    at.switch_page("pages/funnel.py").run()
     first = (time.perf_counter() - t) * 1000
     if at.exception:
         raise SystemExit(f"page failed: {at.exception}")

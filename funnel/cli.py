@@ -10,7 +10,6 @@ import json
 import math
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from funnel.errors import InputError
 
@@ -28,12 +27,38 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--spend", metavar="FILE", help="marketing spend by source/campaign")
     d.add_argument("--mapping", metavar="FILE", help="*.mapping.json saved from the app")
     d.add_argument("--profile", metavar="FILE",
-                   help="*.profile.json (checked; the profile analysis is not built yet)")
+                   help="*.profile.json: the closable-lead profile (fills 'profile' and is "
+                        "the stated profile the findings test)")
     d.add_argument("--sla-hours", type=float, metavar="H",
                    help="response-time target in hours (fills response.within_sla_share)")
     d.add_argument("--sheet", help="workbook sheet to read (name or 0-based index)")
     d.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    w = sub.add_parser("workspaces", help="list, rename, delete or purge shared workspaces")
+    w.add_argument("action", choices=["list", "rename", "delete", "purge"])
+    w.add_argument("id", nargs="?", help="workspace id (rename, delete)")
+    w.add_argument("name", nargs="?", help="new name (rename)")
+    w.add_argument("--root", help="workspace store (default $FUNNEL_WORKSPACES or ./workspaces)")
     return p
+
+
+def _workspaces(args) -> int:
+    from funnel.workspace import WorkspaceStore
+
+    store = WorkspaceStore(args.root)
+    if args.action == "list":
+        for i in store.list():
+            print(f"{i.id}  {i.created_at:%Y-%m-%d %H:%M}  until {i.expires_at:%Y-%m-%d}  "
+                  f"{i.leads:>9,} leads  {i.name}")
+    elif args.action == "purge":
+        print(f"removed {store.purge_expired()} expired workspace(s)")
+    elif args.id is None or (args.action == "rename" and not args.name):
+        raise InputError(f"workspaces {args.action} needs an id"
+                         + (" and a new name." if args.action == "rename" else "."))
+    elif args.action == "rename":
+        store.rename(args.id, args.name)
+    else:
+        store.delete(args.id)
+    return 0
 
 
 
@@ -75,35 +100,27 @@ def _text_report(out: dict) -> str:
     return "\n".join(lines)
 
 
-def _check_profile(path: str) -> None:
-    """Refuse an unreadable profile file now; say plainly that it is not analysed yet."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: the profile file could not be read ({exc.strerror}).") from exc
-    except ValueError as exc:
-        raise InputError(f"{path} is not valid JSON ({exc}).") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("criteria"), list):
-        raise InputError(f"{path} is not a profile file: it needs a 'criteria' list.")
-    print("funnel: note: the profile analysis is not built yet; 'profile' stays null.",
-          file=sys.stderr)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "workspaces":
+        try:
+            return _workspaces(args)
+        except InputError as exc:
+            print(f"funnel: {exc}", file=sys.stderr)
+            return 2
     try:
         from funnel.model import load
+        from funnel.profile import load_profile
         from funnel.summary import diagnose
 
         sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
         ds = load(args.leads, deals=args.deals, activities=args.activities, spend=args.spend,
                   mapping=args.mapping, sheet=sheet)
-        if args.profile:
-            _check_profile(args.profile)
+        profile = load_profile(args.profile) if args.profile else None
         if args.sla_hours is not None and args.sla_hours <= 0:
             raise InputError("--sla-hours must be a positive number of hours.")
-        out = _clean(diagnose(ds, sla_hours=args.sla_hours))
+        out = _clean(diagnose(ds, sla_hours=args.sla_hours, profile=profile))
     except InputError as exc:
         print(f"funnel: {exc}", file=sys.stderr)
         return 2

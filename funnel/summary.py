@@ -162,12 +162,22 @@ def within_sla_share(leads: pl.DataFrame, *, sla_hours: float) -> float | None:
     return float(leads.select((hours < sla_hours).fill_null(False).mean()).item())
 
 
-def diagnose(ds: Dataset, *, max_rejected: int = 100, sla_hours: float | None = None) -> dict:
+def diagnose(
+    ds: Dataset,
+    *,
+    max_rejected: int = 100,
+    sla_hours: float | None = None,
+    profile=None,
+) -> dict:
     """The ``funnel diagnose --json`` object of the contract, for a loaded dataset.
 
-    Keys later analyses fill (``profile``, ``findings``, most of ``response``) are
-    ``None`` until they can be computed; a value that cannot be computed from the data
-    is ``None``, never a guess.
+    ``profile`` (a :class:`funnel.profile.Profile`) fills the ``profile`` key and is
+    the stated profile the findings test; ``sla_hours`` fills
+    ``response.within_sla_share``. A value that cannot be computed from the data is
+    ``None``, never a guess. Spend whose channel matches no source is listed under
+    ``spend_unmatched`` (an extension), not as a source. Source labels that differ only
+    in case or spacing (X Education's ``Google``/``google``) are counted as one, under
+    the most frequent spelling, and each merge is listed in ``label_merges``.
 
     Examples
     --------
@@ -176,15 +186,18 @@ def diagnose(ds: Dataset, *, max_rejected: int = 100, sla_hours: float | None = 
     >>> out["rows"]["leads"] == load_sample().leads.height
     True
     """
+    from funnel.closed_loop import UNMATCHED, funnel_summary, sources_summary
+    from funnel.findings import findings
+    from funnel.leakage import near_duplicate_labels
+    from funnel.profile import profile_summary
+    from funnel.response import response_summary
+
     leads = ds.leads
     n = leads.height
     known = "outcome" in leads.columns and leads["outcome"].null_count() < n
     won = int((leads["outcome"] == "won").sum()) if known else None  # no outcome: not 0
-    contacted = None
-    if "first_response_at" in leads.columns:
-        contacted = float(leads["first_response_at"].is_not_null().mean())
     rejected = ds.health.rejected.head(max_rejected)
-    funnel = stage_funnel(leads)
+    sources = sources_summary(ds)
     return {
         "rows": {
             "leads": n,
@@ -193,21 +206,17 @@ def diagnose(ds: Dataset, *, max_rejected: int = 100, sla_hours: float | None = 
             "rejected": ds.health.rows_rejected,
         },
         "rejected": rejected.to_dicts(),
-        "funnel": funnel.select("stage", "count", "rate_from_previous", "rate_from_first",
-                                "ci_low", "ci_high").to_dicts(),
+        "funnel": funnel_summary(ds),
         "won": won,
         "conversion": (won / n) if won is not None and n else None,
-        "response": {
-            "contacted_share": contacted,
-            "median_hours": None,
-            "sla_hours": sla_hours,
-            "within_sla_share": (within_sla_share(leads, sla_hours=sla_hours)
-                                 if sla_hours is not None else None),
-            "by_bucket": None,
-        },
-        "profile": None,
-        "sources": source_table(ds).drop("ci_low", "ci_high").to_dicts(),
-        "findings": None,
+        "response": response_summary(ds, sla_hours=sla_hours),
+        "profile": profile_summary(ds, profile) if profile is not None else None,
+        "sources": [r for r in sources if r["source"] != UNMATCHED],
+        "spend_unmatched": next((r for r in sources if r["source"] == UNMATCHED), None),
+        "label_merges": [{"column": c, **r} for c in ("source", "campaign")
+                         for r in near_duplicate_labels(leads, column=c).to_dicts()
+                         if r["label"] != r["merged_into"]],
+        "findings": [f.to_dict() for f in findings(ds, profile=profile)],
         "warnings": [
             {"code": w.code, "level": w.level, "message": w.message, "count": w.count}
             for w in ds.health.warnings

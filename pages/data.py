@@ -6,6 +6,9 @@ from funnel import FIELDS
 from funnel.privacy import mask_personal, personal_columns
 from funnel.readers import ROW
 from ui import panels, share, state, upload
+from ui.frame import require_frame
+
+require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
 st.title("Data")
 banner = st.empty()  # filled once the uploads below are processed

@@ -6,6 +6,9 @@ import streamlit as st
 from funnel.charts.verdict import decomposition_chart, quality_handling_chart, score_chart
 from funnel.verdict import mix_vs_handling, pipeline_check, quality_handling, score_check, what_if
 from ui import diagnosis, exports, state
+from ui.frame import require_frame
+
+require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
 st.title("Diagnosis")
 ds = state.current_dataset()

@@ -4,6 +4,9 @@ import streamlit as st
 
 from ui import profile as ui
 from ui import state
+from ui.frame import require_frame
+
+require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
 st.title("Profile fit")
 st.caption("Sales describes the lead it can close, marketing its stated ICP; see how many of "

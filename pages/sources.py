@@ -5,7 +5,10 @@ import streamlit as st
 
 from funnel.leakage import near_duplicate_labels
 from ui import leakage as ui
+from ui.frame import require_frame
 from ui.state import current_dataset
+
+require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
 st.title("Sources & cost")
 ds = current_dataset()

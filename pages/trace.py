@@ -9,7 +9,10 @@ from funnel.errors import InputError
 from funnel.privacy import mask_personal, personal_columns
 from funnel.trace import lead_profile, lead_trace
 from ui.drill import share_mode
+from ui.frame import require_frame
 from ui.state import current_dataset
+
+require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
 st.title("Lead trace")
 ds = current_dataset()

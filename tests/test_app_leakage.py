@@ -38,7 +38,7 @@ def sample():
 
 
 def test_app_leakage_funnel_page_shows_sample_funnel(sample):
-    at = _open("pages/leakage.py")
+    at = _open("pages/funnel.py")
     m = _metrics(at)
     assert m["lead"] == f"{sample.leads.height:,}"
     assert m["won"] == f"{int((sample.leads['outcome'] == 'won').sum()):,}"
@@ -49,7 +49,7 @@ def test_app_leakage_funnel_page_shows_sample_funnel(sample):
 
 
 def test_app_leakage_source_filter_applies_to_every_view(sample):
-    at = _open("pages/leakage.py")
+    at = _open("pages/funnel.py")
     at.multiselect(key="leak:f:source").set_value(["Referrals"]).run()
     assert not at.exception, at.exception
     n = sample.leads.filter(pl.col("source") == "Referrals").height
@@ -61,7 +61,7 @@ def test_app_leakage_source_filter_applies_to_every_view(sample):
 
 
 def test_app_leakage_filter_survives_page_change():
-    at = _open("pages/leakage.py")
+    at = _open("pages/funnel.py")
     at.multiselect(key="leak:f:source").set_value(["Referrals"]).run()
     at.switch_page("pages/sources.py").run()
     assert not at.exception, at.exception
@@ -70,7 +70,7 @@ def test_app_leakage_filter_survives_page_change():
 
 
 def test_app_leakage_stalled_days_is_settable(sample):
-    at = _open("pages/leakage.py")
+    at = _open("pages/funnel.py")
     before = _metrics(at)["Stalled > 30 days"]
     at.number_input(key="leak:stalled_days").set_value(180).run()
     after = _metrics(at)["Stalled > 180 days"]
@@ -129,7 +129,7 @@ def test_app_leakage_trace_picker_opens_a_lead(sample):
 
 
 def test_app_leakage_pages_work_on_olist(olist_dataset):
-    for page in ("pages/leakage.py", "pages/sources.py"):
+    for page in ("pages/funnel.py", "pages/sources.py"):
         at = _open(page, dataset=olist_dataset)
         assert not at.error
 
@@ -143,13 +143,13 @@ def test_app_leakage_sources_says_which_labels_were_merged(xed_dataset):
 
 
 def test_app_leakage_pages_work_without_dates(xed_dataset):
-    at = _open("pages/leakage.py", dataset=xed_dataset)
+    at = _open("pages/funnel.py", dataset=xed_dataset)
     assert any("No creation dates" in i.value for i in at.info)
     assert _metrics(at)["lead"] == f"{xed_dataset.leads.height:,}"
 
 
 def test_app_leakage_empty_filter_result_says_so():
-    at = _open("pages/leakage.py")
+    at = _open("pages/funnel.py")
     # the sample's trade-show leads all arrive on 2026-03-16
     at.date_input(key="leak:f:dates").set_value((dt.date(2025, 11, 1), dt.date(2025, 11, 30)))
     at.multiselect(key="leak:f:source").set_value(["Offline Sources"]).run()
@@ -162,7 +162,7 @@ def test_app_leakage_reason_categories_merge_labels(sample):
     at = AppTest.from_file(APP, default_timeout=180)
     at.session_state["leak:categories"] = {"Price too high": "Money", "No budget": "Money"}
     at.run()
-    at.switch_page("pages/leakage.py").run()
+    at.switch_page("pages/funnel.py").run()
     assert not at.exception, at.exception
     at.selectbox(key="leak:stop_stage").set_value("lead").run()
     reasons = at.selectbox(key="leak:stop_reason").options

@@ -13,7 +13,7 @@ from funnel.model import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-PAGE = "pages/response.py"
+PAGE = "pages/speed.py"
 
 
 def _open(dataset: Dataset | None = None) -> AppTest:

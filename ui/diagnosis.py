@@ -9,7 +9,7 @@ from funnel.findings import PAGES, TITLES, Finding, diagnose_places
 from funnel.profile import SAMPLE_SALES_PROFILE, Profile, ProfileFit
 from funnel.verdict import lead_flags
 
-PAGE_FILES = {"speed": "pages/response.py", "funnel": "pages/leakage.py",
+PAGE_FILES = {"speed": "pages/speed.py", "funnel": "pages/funnel.py",
               "profile": "pages/profile.py", "diagnosis": "pages/diagnosis.py"}
 STATUS = {"problem": ("Problem", "red", ":material/error:"),
           "no_evidence": ("No evidence", "green", ":material/check_circle:"),

@@ -6,6 +6,7 @@ Never downloads a browser: Playwright launches /usr/bin/chromium. Tests here are
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -38,11 +39,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """Start the app as a new user would and stop it by its PID afterwards."""
+@contextlib.contextmanager
+def running_app(workspaces: Path):
+    """A real `streamlit run app.py` on a free port of 127.0.0.1, stopped by its PID."""
     port = _free_port()
-    workspaces = tmp_path_factory.mktemp("workspaces")
     log = open(ROOT / "tests" / "browser" / f".streamlit-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -53,25 +53,40 @@ def app_url(tmp_path_factory):
              "FUNNEL_MASK_KEY": "browser-tests"},
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("streamlit did not start; see tests/browser/.streamlit-*.log")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-    Path(log.name).unlink(missing_ok=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("streamlit did not start; see tests/browser/.streamlit-*.log")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """The app as a new user would start it, shared by the session's browser tests."""
+    with running_app(tmp_path_factory.mktemp("workspaces")) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_app_url(tmp_path):
+    """A server nobody has visited yet (its first session behaves differently)."""
+    with running_app(tmp_path / "workspaces") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

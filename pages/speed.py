@@ -6,6 +6,9 @@ from funnel import response as rsp
 from funnel.charts import response as charts
 from ui import response as ui
 from ui import state
+from ui.frame import require_frame
+
+require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
 st.title("Speed to lead")
 

@@ -4,7 +4,10 @@ leads left behind; velocity. Filters in the sidebar apply to every view."""
 import streamlit as st
 
 from ui import leakage as ui
+from ui.frame import require_frame
 from ui.state import current_dataset
+
+require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
 st.title("Funnel & leakage")
 ds = current_dataset()

@@ -1,0 +1,41 @@
+"""The app frame (app.py) around every page, even on a fresh server's first deep link.
+
+Streamlit keeps a legacy mode for apps with a ``pages/`` folder: until some session has
+run ``st.navigation``, a visitor whose first URL is a page (``/speed``, ``/data?ws=…``)
+gets that page run *without* ``app.py`` — no shared-link handling, no sidebar, the
+folder's file names as menu. Every page calls :func:`require_frame` first: when the
+frame did not run, it switches the legacy mode off and reruns through ``app.py``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+_state = threading.local()
+
+
+@contextmanager
+def framed() -> Iterator[None]:
+    """Mark the page run inside ``app.py``'s ``nav.run()``."""
+    _state.on = True
+    try:
+        yield
+    finally:
+        _state.on = False
+
+
+def require_frame() -> None:
+    """Rerun through ``app.py`` if Streamlit ran this page on its own (legacy mode)."""
+    if getattr(_state, "on", False):
+        return
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the legacy mode
+        return
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False  # what st.navigation itself sets
+        st.rerun()
