@@ -16,11 +16,13 @@ from contextlib import contextmanager
 import streamlit as st
 
 _state = threading.local()
+_SEEN = "_frame_seen"
 
 
 @contextmanager
 def framed() -> Iterator[None]:
     """Mark the page run inside ``app.py``'s ``nav.run()``."""
+    st.session_state[_SEEN] = True
     _state.on = True
     try:
         yield
@@ -29,8 +31,14 @@ def framed() -> Iterator[None]:
 
 
 def require_frame() -> None:
-    """Rerun through ``app.py`` if Streamlit ran this page on its own (legacy mode)."""
-    if getattr(_state, "on", False):
+    """Rerun through ``app.py`` if Streamlit ran this page on its own (legacy mode).
+
+    Only a session's first run can need it: the legacy mode ends, server-wide, with the
+    first ``st.navigation`` call. (AppTest re-enters it on every run; rerunning there
+    after the first would drop button clicks, so a session that has seen the frame
+    once is left alone.)
+    """
+    if getattr(_state, "on", False) or st.session_state.get(_SEEN):
         return
     try:
         from streamlit.runtime.pages_manager import PagesManager
