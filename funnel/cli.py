@@ -118,7 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ds = load(args.leads, deals=args.deals, activities=args.activities, spend=args.spend,
                   mapping=args.mapping, sheet=sheet)
         profile = load_profile(args.profile) if args.profile else None
-        if args.sla_hours is not None and args.sla_hours <= 0:
+        if args.sla_hours is not None and not (math.isfinite(args.sla_hours)
+                                               and args.sla_hours > 0):
             raise InputError("--sla-hours must be a positive number of hours.")
         out = _clean(diagnose(ds, sla_hours=args.sla_hours, profile=profile))
     except InputError as exc:

@@ -721,6 +721,12 @@ def build_dataset(
     activities = None
     if typed["activities"]:
         activities = _concat(typed["activities"])
+        for need, what in (("lead_id", "which lead each activity belongs to"),
+                           ("at", "when each activity happened (a date/time column)")):
+            if need not in activities.columns:
+                raise InputError(
+                    f"{', '.join(names['activities'])}: no readable column says {what}; "
+                    "map it in the mapping screen or leave the activities out.")
         first = activities.group_by("lead_id").agg(
             pl.col("at").min().alias("_first"), pl.len().alias("touches"))
         # orphans are looked up among the distinct lead ids, not every activity

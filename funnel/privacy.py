@@ -45,6 +45,7 @@ _ADDRESS_WORDS = ("street", "address line", "postal address", "home address", "s
 _NEVER = {"lead_id", "deal_id", "owner", "source", "campaign", "stage", "outcome",
           "lost_reason", "created_at"}
 _SAMPLE = 500
+_IDS = {"lead_id", "deal_id"}  # never rewritten: the keys everything joins on
 
 
 def _key(key: bytes | str | None) -> bytes:
@@ -198,7 +199,10 @@ def mask_personal(
         Secret for the keyed hash; default the ``FUNNEL_MASK_KEY`` environment variable,
         else a random key for this process.
     scrub_text
-        Also replace e-mail addresses and phone numbers inside the other text columns.
+        Also replace e-mail addresses and phone numbers inside every other text column
+        (loss reasons, notes, campaign names …), and the names found in the name
+        columns by ``[name]`` wherever they appear in that text. Only ids and sales
+        reps' names (``owner``) are left as they are.
 
     Examples
     --------
@@ -213,13 +217,32 @@ def mask_personal(
         columns = personal_columns(frame)
     kinds = columns if isinstance(columns, dict) else {
         c: (_kind_by_header(c) or _kind_by_content(frame[c]) or "other") for c in columns}
+    names = _name_pattern(frame, [c for c, kind in kinds.items() if kind == "person"])
     out = []
     for col in frame.columns:
         s = frame[col]
         if col in kinds:
             out.append(_mask_series(s, kinds[col], k))
-        elif scrub_text and col not in _NEVER and not col.startswith("__"):
-            out.append(_scrub_text(s, k))
+        elif scrub_text and col not in _IDS and not col.startswith("__"):
+            s = _scrub_text(s, k)
+            if names and col != "owner" and s.dtype == pl.String:
+                for pattern in names:
+                    s = s.str.replace_all(pattern, "[name]")
+            out.append(s)
         else:
             out.append(s)
     return pl.DataFrame(out)
+
+
+def _name_pattern(frame: pl.DataFrame, columns: Sequence[str], *, chunk: int = 500
+                  ) -> list[str]:
+    """Whole-word, case-insensitive patterns for the names in ``columns`` (3+ letters),
+    to find them inside other text ("spoke to Carl Doe")."""
+    values: set[str] = set()
+    for c in columns:
+        words = (frame[c].cast(pl.String).drop_nulls().str.split(" ").explode()
+                 .str.strip_chars(" .,'\"()").drop_nulls().unique())
+        values |= {w for w in words.to_list() if len(w) >= 3 and w.replace("-", "").isalpha()}
+    ordered = sorted(values, key=lambda w: (-len(w), w))
+    return [r"(?i)\b(?:" + "|".join(re.escape(w) for w in ordered[i:i + chunk]) + r")\b"
+            for i in range(0, len(ordered), chunk)]

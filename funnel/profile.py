@@ -261,9 +261,11 @@ def load_profile(source: str | os.PathLike | bytes) -> Profile:
         return Profile.from_json(source, source="The profile file")
     path = Path(source)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Notepad) is fine
     except OSError as exc:
         raise InputError(f"{path}: the profile file could not be read ({exc.strerror}).") from exc
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not a profile file (it is not UTF-8 text).") from None
     return Profile.from_json(text, source=str(path))
 
 

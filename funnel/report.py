@@ -95,15 +95,22 @@ def report_sections(
         "Leads reaching each stage; step and cumulative conversion with 95% intervals."],
         chart=funnel_chart(ft), table=ft.select(
             "stage", "count", "rate_from_previous", "ci_low", "ci_high", "rate_from_first")))
-    if has_touch_times(ds.leads):
+    has_outcome = "outcome" in ds.leads.columns and ds.leads["outcome"].null_count() < (
+        ds.leads.height)
+    if has_touch_times(ds.leads) and (has_stage_info(ds.leads) or has_outcome):
         target = "qualified" if has_stage_info(ds.leads) else "won"
-        curve = ResponseCurve(target=target).fit(ds.leads)
+        strata = [c for c in ("source",) if c in ds.leads.columns]
+        curve = ResponseCurve(target=target, strata=strata).fit(ds.leads)
         out.append(Section("Speed to lead", [
             f"{target.capitalize()} rate by hours from arrival to first sales touch, raw and "
             "adjusted for the source mix (95% intervals).", curve.story_],
             chart=bucket_chart(curve.table_, target=target),
             table=curve.table_.select("bucket", "leads", "successes", "rate", "ci_low",
                                       "ci_high", "adjusted_rate")))
+    elif has_touch_times(ds.leads):
+        out.append(Section("Speed to lead", [
+            "This export has first-touch times but no stages or outcomes, so conversion by "
+            "response time cannot be shown: add the deals export or a lifecycle stage."]))
     else:
         out.append(Section("Speed to lead", [
             "This export has no first-touch times: load the activities export (calls, "

@@ -315,3 +315,29 @@ def test_cli_workspaces_list_rename_delete(tmp_path, capsys):
 def test_cli_workspaces_unknown_id_is_not_found(tmp_path, capsys):
     assert main(["workspaces", "delete", "../../etc", "--root", str(tmp_path)]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
+def test_cli_sla_hours_must_be_a_finite_positive_number(tmp_path, capsys, value):
+    leads = tmp_path / "l.csv"
+    leads.write_text(LEADS)
+    assert main(["diagnose", "--leads", str(leads), f"--sla-hours={value}"]) == 2
+    assert "--sla-hours" in capsys.readouterr().err
+
+
+def test_cli_profile_file_not_utf8_exits_2(tmp_path, capsys):
+    leads = tmp_path / "l.csv"
+    leads.write_text(LEADS)
+    profile = tmp_path / "p.profile.json"
+    profile.write_bytes(b"\xff\xfe\x00garbage")
+    assert main(["diagnose", "--leads", str(leads), "--profile", str(profile)]) == 2
+    assert "not UTF-8" in capsys.readouterr().err
+
+
+def test_cli_activities_without_readable_times_exit_2(tmp_path, capsys):
+    leads, acts = tmp_path / "l.csv", tmp_path / "a.csv"
+    leads.write_text(LEADS)
+    acts.write_text("lead_id,at\nL1,garbage\nL2,\n")
+    assert main(["diagnose", "--leads", str(leads), "--activities", str(acts)]) == 2
+    err = capsys.readouterr().err
+    assert "when each activity happened" in err and "Traceback" not in err

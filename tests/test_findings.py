@@ -161,7 +161,7 @@ def test_mh_vs_rest_pools_each_group_against_the_rest_like_mh_risk_ratio():
         "st": ["x"] * 30 + ["y"] * 30 + ["x"] * 70 + ["y"] * 70,
         "f": [True] * 10 + [False] * 20 + [True] * 3 + [False] * 27
              + [True] * 14 + [False] * 56 + [True] * 20 + [False] * 50})
-    got = _mh_vs_rest(frame, group="g", flag="f", stratum="st", settings=Settings(),
+    got = _mh_vs_rest(frame, group="g", flag="f", stratum="st", settings=Settings(alpha=0.05),
                       family=1).filter(pl.col("g") == "a").select("ratio", "ci_low", "ci_high")
     strata = pl.DataFrame({"a": [10, 3], "n1": [30, 30], "c": [14, 20], "n0": [70, 70]})
     assert got.row(0) == pytest.approx(mh_risk_ratio(strata))
@@ -202,7 +202,8 @@ def test_vs_rest_bonferroni_family_widens_the_interval():
 
 def test_vs_rest_interval_is_katz_with_the_bonferroni_quantile():
     t = pl.DataFrame({"owner": ["a", "b", "c"], "k": [30, 15, 15], "n": [100, 100, 100]})
-    got = vs_rest(t, group="owner", higher=True, settings=Settings(), family=6).row(0, named=True)
+    got = vs_rest(t, group="owner", higher=True, settings=Settings(alpha=0.05),
+                  family=6).row(0, named=True)
     z = normal_quantile(1 - 0.05 / 12)
     assert (got["ratio"], got["ci_low"], got["ci_high"]) == pytest.approx(
         rate_ratio(30, 100, 30, 200, z=z))

@@ -87,3 +87,21 @@ def test_mask_personal_sample_leaves_no_email_or_phone():
 @pytest.mark.parametrize("values", [["Yes", "No", "No"], [True, False, None]])
 def test_personal_columns_yes_no_flag_named_like_contact_is_not_personal(values):
     assert personal_columns(pl.DataFrame({"Do Not Email": values})) == {}
+
+
+def test_mask_personal_scrubs_contacts_inside_canonical_text_fields():
+    t = pl.DataFrame({"lead_id": ["1"], "lost_reason": ["asked bob.smith@acme.example"],
+                      "campaign": ["call +44 20 7946 0018"]})
+    out = mask_personal(t, key="k")
+    assert "acme.example" not in out["lost_reason"][0] and "7946" not in out["campaign"][0]
+    assert out["lead_id"].to_list() == ["1"]
+
+
+def test_mask_personal_replaces_known_names_inside_free_text():
+    t = pl.DataFrame({"First Name": ["Carl", "Dina"], "Last Name": ["Doe", "Ray"],
+                      "note": ["spoke to carl DOE", "met Dina Ray at booth; Raymond too"],
+                      "owner": ["Dina Ray", "Tom"]})
+    out = mask_personal(t, key="k")
+    assert out["note"].to_list() == ["spoke to [name] [name]",
+                                     "met [name] [name] at booth; Raymond too"]
+    assert out["owner"].to_list() == ["Dina Ray", "Tom"]

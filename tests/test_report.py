@@ -97,3 +97,18 @@ def test_example_notebook_runs_top_to_bottom(tmp_path):
     example = Path(__file__).resolve().parents[1] / "examples" / "funnel_in_a_notebook.ipynb"
     _, errors = _run_notebook(example, example.parent)
     assert errors == []
+
+
+@pytest.mark.parametrize("csv", [
+    b"lead_id,created_at,first_response_at,outcome\n1,2024-01-01 09:00,2024-01-01 09:30,won\n"
+    b"2,2024-01-02 09:00,2024-01-03 09:00,lost\n",  # touch times and outcomes, no source
+    b"lead_id,created_at,first_response_at,source\n1,2024-01-01 09:00,2024-01-01 09:30,Ads\n"
+    b"2,2024-01-02 09:00,2024-01-03 09:00,Web\n",  # touch times, no outcome, no stages
+], ids=["no-source", "no-outcome"])
+def test_report_with_touch_times_but_little_else_still_renders(csv):
+    from funnel.model import build_dataset
+    from funnel.readers import read_file
+
+    ds = build_dataset([("leads", read_file(csv, name="l.csv"))])
+    page = report_html(report_sections(ds))
+    assert "Speed to lead" in page

@@ -27,6 +27,7 @@ from funnel.filters import (
 )
 from funnel.privacy import personal_columns
 from funnel.velocity import sales_cycle, velocity_table
+from ui import exports
 from ui.drill import lead_list
 
 MEMO_KEY = "leak:memo"
@@ -170,9 +171,9 @@ def funnel_section(sub) -> None:
         c.metric(row["stage"], f"{row['count']:,}",
                  help=f"{_pct(row['rate_from_first'])} of {table['count'][0]:,} leads "
                       f"({_ci(row['first_ci_low'], row['first_ci_high'])})")
-    st.altair_chart(charts.funnel_chart(table), width="stretch")
+    exports.chart(charts.funnel_chart(table), width="stretch")
     with st.expander("Funnel table"):
-        st.dataframe(table, hide_index=True, column_config=_pct_cols(
+        exports.table(table, hide_index=True, column_config=_pct_cols(
             "rate_from_previous", "rate_from_first", "ci_low", "ci_high", "first_ci_low",
             "first_ci_high"))
 
@@ -195,14 +196,14 @@ def breakdown_section(ds, sub) -> None:
         return
     by = st.selectbox("Split the funnel by", options, key="leak:by")
     long = memo("funnel_by", lambda d, b: lk.funnel_by(d.leads, by=b), sub, by)
-    st.altair_chart(charts.funnel_by_chart(long, by=by))
+    exports.chart(charts.funnel_by_chart(long, by=by))
     merged = memo("dups", lambda d, b: lk.near_duplicate_labels(d.leads, column=b), sub, by)
     if merged.height:
         st.caption("Labels differing only in case or spacing are counted together: "
                    + ", ".join(f"{r['label']!r} → {r['merged_into']!r} ({r['leads']:,})"
                                for r in merged.iter_rows(named=True)))
     with st.expander(f"Funnel by {by}: table"):
-        st.dataframe(long, hide_index=True, column_config=_pct_cols(
+        exports.table(long, hide_index=True, column_config=_pct_cols(
             "rate_from_previous", "rate_from_first", "ci_low", "ci_high", "first_ci_low",
             "first_ci_high"))
 
@@ -219,7 +220,7 @@ def cohort_section(ds, sub) -> None:
         st.info("No stage or outcome information: no conversion trend.")
         return
     stage = st.selectbox("Stage reached", stages, index=len(stages) - 1, key="leak:cohort")
-    st.altair_chart(charts.cohort_chart(trend, stage=stage), width="stretch")
+    exports.chart(charts.cohort_chart(trend, stage=stage), width="stretch")
     days = trend.filter(pl.col("stage") == stage)["mature_days"].drop_nulls()
     if days.len():
         st.caption(f"A month is **still maturing** while its youngest leads are under "
@@ -249,14 +250,14 @@ def reason_editor(sub) -> dict[str, str]:
 def stops_section(sub) -> None:
     """Where leads stop and why, with reasons merged by the user, by source or campaign."""
     exits = memo("exits", lambda d: lk.stage_exits(d.leads), sub)
-    st.dataframe(exits, hide_index=True, column_config=_pct_cols("stop_rate", "ci_low",
+    exports.table(exits, hide_index=True, column_config=_pct_cols("stop_rate", "ci_low",
                                                                  "ci_high"))
     cats = reason_editor(sub)
     frozen = tuple(sorted(cats.items()))
     reasons = memo("stops", lambda d, c: lk.stop_reasons(d.leads, categories=dict(c)),
                    sub, frozen)
     if reasons.height:
-        st.altair_chart(charts.reasons_chart(reasons), width="stretch")
+        exports.chart(charts.reasons_chart(reasons), width="stretch")
     if reasons.height:
         c = st.columns(2)
         stage = c[0].selectbox("Leads that stopped at", reasons["stage"].unique(
@@ -272,7 +273,7 @@ def stops_section(sub) -> None:
         by = st.radio("Reasons by", split, horizontal=True, key="leak:reasons_by")
         per = memo("stops_by", lambda d, c, b: lk.stop_reasons(
             d.leads, categories=dict(c), by=b), sub, frozen, by)
-        st.dataframe(per, hide_index=True, column_config=_pct_cols("share"))
+        exports.table(per, hide_index=True, column_config=_pct_cols("share"))
 
 
 def left_behind_section(ds, sub) -> None:
@@ -306,7 +307,7 @@ def left_behind_section(ds, sub) -> None:
         summary = memo("leak_by", lambda d, n, k, b: lk.leak_summary(
             d.leads, memo("flags", lambda d2, n2, k2: lk.leak_flags(
                 d2, now=n2, stalled_days=k2), d, n, k), by=b), sub, now, int(days), by)
-        st.altair_chart(charts.leak_chart(summary, flag=flag, by=by), width="stretch")
+        exports.chart(charts.leak_chart(summary, flag=flag, by=by), width="stretch")
         lead_list(sub.leads.filter(flags[flag].fill_null(False)), key="leak:drill",
                   title=f"Leads {names[flag].lower()}")
 
@@ -325,10 +326,10 @@ def velocity_section(ds, sub) -> None:
     if table.height == 0:
         st.info("Fewer than two dated stages: no time between stages.")
         return
-    st.altair_chart(charts.velocity_chart(table, by=by), width="stretch")
+    exports.chart(charts.velocity_chart(table, by=by), width="stretch")
     days = {c: st.column_config.NumberColumn(format="%.1f") for c in (
         "median_days", "ci_low", "ci_high")}
-    st.dataframe(table, hide_index=True, column_config=days)
+    exports.table(table, hide_index=True, column_config=days)
     try:
         cycle = memo("cycle", lambda d, n, b: sales_cycle(d, now=n, by=b), sub, now, by)
     except ValueError as exc:
@@ -336,7 +337,7 @@ def velocity_section(ds, sub) -> None:
         return
     st.markdown(f"**Sales cycle** (created → won, {cycle['population'][0]}; open deals "
                 "censored at the export's end, lost ones left out)")
-    st.dataframe(cycle.drop("population"), hide_index=True, column_config=days)
+    exports.table(cycle.drop("population"), hide_index=True, column_config=days)
 
 
 # ---------------------------------------------------------------------------------------
@@ -384,20 +385,20 @@ def closed_loop_section(sub, by: str) -> pl.DataFrame:
     overrides = spend_editor(sub, by) if sub.spend is not None else {}
     table = memo("loop", lambda d, b, o: closed_loop(d, by=b, overrides=dict(o)), sub, by,
                  tuple(sorted(overrides.items())))
-    st.altair_chart(charts.rates_chart(table, by=by), width="stretch")
+    exports.chart(charts.rates_chart(table, by=by), width="stretch")
     if table["cost"].is_not_null().any():
         metric = st.radio("Cost view", ["cac", "cost_per_lead", "cost_per_qualified"],
                           horizontal=True, key=f"leak:cost_metric:{by}",
                           format_func={"cac": "CAC", "cost_per_lead": "Cost per lead",
                                        "cost_per_qualified": "Cost per qualified lead"}.get)
-        st.altair_chart(charts.cost_chart(table, by=by, metric=metric),
+        exports.chart(charts.cost_chart(table, by=by, metric=metric),
                         width="stretch")
     elif sub.spend is None:
         st.caption("Load a spend file on the Data page for cost per lead, CAC and return "
                    "on spend.")
     money = {c: st.column_config.NumberColumn(format="%.0f") for c in (
         "revenue", "avg_deal", "cost", "cost_per_lead", "cost_per_qualified", "cac")}
-    st.dataframe(table, hide_index=True, column_config={
+    exports.table(table, hide_index=True, column_config={
         **_pct_cols("qualified_rate", "rate", "ci_low", "ci_high", "shrunk_rate"), **money,
         "roas": st.column_config.NumberColumn("return on spend", format="%.2f×")})
     st.caption("rank: by the shrunk win rate (small groups pulled toward the overall rate, "

@@ -26,6 +26,7 @@ from funnel.profile import (
     load_profile,
     profile_verdict,
 )
+from ui import exports
 from ui.drill import lead_list
 
 SALES = "Sales: closable lead"
@@ -335,10 +336,10 @@ def headline(name: str, fit: ProfileFit) -> None:
 def overlap_section(fit: ProfileFit, key: str) -> None:
     """Where the overlap comes from: by source/campaign/month/owner, per criterion,
     sent vs wanted per attribute, in vs out win rates, and the leads behind them."""
-    st.altair_chart(charts.win_rates_chart(fit.outcomes_))
+    exports.chart(charts.win_rates_chart(fit.outcomes_))
     if fit.profile_.criteria and fit.criteria_["checked"].any():
-        st.altair_chart(charts.criteria_chart(fit.criteria_))
-        st.dataframe(fit.criteria_.select("criterion", "meets", "fails", "missing", "fails_only",
+        exports.chart(charts.criteria_chart(fit.criteria_))
+        exports.table(fit.criteria_.select("criterion", "meets", "fails", "missing", "fails_only",
                                           "problem"), hide_index=True)
     dims = [d for d in ("source", "campaign", "month", "owner") if fit.by_[d] is not None]
     d = None
@@ -346,7 +347,7 @@ def overlap_section(fit: ProfileFit, key: str) -> None:
         d = st.segmented_control("Share in profile by", dims, default=dims[0],
                                  key=f"{key}:dim") or dims[0]
         frame = fit.by_[d]
-        st.altair_chart(charts.overlap_trend(frame) if d == "month" else
+        exports.chart(charts.overlap_trend(frame) if d == "month" else
                         charts.overlap_bars(frame, by=d, overall=fit.share_))
     checked = [i for i, m in enumerate(fit.matches_) if m.checked]
     if checked:
@@ -355,7 +356,7 @@ def overlap_section(fit: ProfileFit, key: str) -> None:
                          format_func=lambda i: fit.matches_[i].criterion.field)
         if i not in checked:
             i = checked[0]
-        st.altair_chart(charts.distribution_chart(
+        exports.chart(charts.distribution_chart(
             fit.distribution(i), title=fit.matches_[i].criterion.describe()))
     drill(fit, key, by=d)
 
@@ -396,15 +397,15 @@ def learned_section(ds: Dataset, fit: ProfileFit, profiles: dict[str, Profile]) 
             memo[col] = marketing_sends(ds.leads, col)
         return memo[col]
 
-    st.dataframe(compare_stated(ds.leads, list(profiles.values()), lp, resolve=fit.column_for,
+    exports.table(compare_stated(ds.leads, list(profiles.values()), lp, resolve=fit.column_for,
                                 sends=sends), hide_index=True)
     top = lp.top(15)
     if top.height:
-        st.altair_chart(charts.learned_chart(top))
+        exports.chart(charts.learned_chart(top))
     else:
         st.info("No attribute value makes a win clearly likelier (interval above 1 with "
                 f"at least {lp.min_support} leads).")
     with st.expander("All values, and the fields left out"):
-        st.dataframe(lp.values_.drop("order").filter(pl.col("kind") != "missing"),
+        exports.table(lp.values_.drop("order").filter(pl.col("kind") != "missing"),
                      hide_index=True)
-        st.dataframe(lp.excluded_, hide_index=True)
+        exports.table(lp.excluded_, hide_index=True)

@@ -19,6 +19,7 @@ from funnel import Dataset
 from funnel.clock import BusinessClock
 from funnel.response import BUCKETS, response_times
 from funnel.stats import wilson  # noqa: F401 - re-exported for the page
+from ui import exports
 
 MEMO_KEY = "speed:memo"
 MEMO_SIZE = 48
@@ -300,7 +301,7 @@ def show_table(frame: pl.DataFrame) -> None:
             config[c] = st.column_config.NumberColumn(c, format="percent")
         else:
             config[c] = st.column_config.NumberColumn(c, format="%.1f")
-    st.dataframe(frame, hide_index=True, column_config=config)
+    exports.table(frame, hide_index=True, column_config=config)
 
 
 def loss_panel(est: dict, *, unit: str) -> None:
@@ -346,7 +347,7 @@ def routing_panel(view: SpeedView, *, sla: float, charts) -> None:
                     f"{fmt_share(un['ci_high'])}){touched}.")
     card = view.scorecard(sla)
     target = "qualified" if card["qualified_adj"].null_count() < card.height else "won"
-    st.altair_chart(charts.owner_chart(card, target=target))
+    exports.chart(charts.owner_chart(card, target=target))
     show_table(card)
     for name, title in (("assign", "Time to assign (hours from creation to assignment)"),
                         ("reassign", "Reassignments: owner changes in the activities"),
@@ -365,10 +366,10 @@ TABS = ("Waiting time", "Conversion by speed", "SLA", "Routing")
 
 def waiting_tab(view: SpeedView, *, sla: float, unit: str, charts) -> None:
     """Histogram/ECDF of the time to first touch, the KM curve and its percentiles."""
-    st.altair_chart(charts.response_histogram_chart(view.histogram(), sla_hours=sla, unit=unit))
+    exports.chart(charts.response_histogram_chart(view.histogram(), sla_hours=sla, unit=unit))
     split = st.selectbox("Split the curve by", ["—", "owner", "source"], key="speed:split")
     by = split if split in view.leads.columns else None
-    st.altair_chart(charts.still_waiting_chart(view.curve(by), by=by, sla_hours=sla, unit=unit))
+    exports.chart(charts.still_waiting_chart(view.curve(by), by=by, sla_hours=sla, unit=unit))
     st.caption("p50/p75/p90: hours by which 50/75/90% of the leads had a first touch "
                "(Kaplan–Meier, never-touched leads censored; empty when fewer were ever "
                "touched), with 95% intervals; median_touched: among touched leads only.")
@@ -395,10 +396,10 @@ def conversion_tab(view: SpeedView, *, sla: float, profile: str | None,
     st.caption(f"Adjusted for {' and '.join(strata) or 'nothing'}"
                + (f" and fit to the profile “{profile_name}”" if profile_name else "")
                + " by direct standardisation to the mix of all leads.")
-    st.altair_chart(charts.bucket_chart(fit.table_, target=target))
-    st.altair_chart(charts.smooth_rate_chart(view.bins(), target=target, sla_hours=sla))
+    exports.chart(charts.bucket_chart(fit.table_, target=target))
+    exports.chart(charts.smooth_rate_chart(view.bins(), target=target, sla_hours=sla))
     bench = benchmark_comparison(view.buckets(), target=target)
-    st.altair_chart(charts.benchmark_chart(bench))
+    exports.chart(charts.benchmark_chart(bench))
     st.caption(" · ".join(f"{r['published_label']} (measured: {r['measured']})"
                           for r in bench.to_dicts())
                + f" · Your data: {bench['yours'][-1]:.1%} of leads never touched.")
@@ -409,8 +410,8 @@ def sla_tab(view: SpeedView, *, sla: float, unit: str, profile: str | None, char
     """Compliance by owner, source and weekday; arrival heat maps; the loss estimate."""
     overall = view.sla(sla).row(0, named=True)["within_sla_share"]
     for by in [b for b in ("owner", "source") if b in view.leads.columns] + ["weekday"]:
-        st.altair_chart(charts.sla_chart(view.sla(sla, by), by=by, overall=overall))
+        exports.chart(charts.sla_chart(view.sla(sla, by), by=by, overall=overall))
     heat = view.heat(sla)
-    st.altair_chart(charts.arrival_heatmap_chart(heat))
-    st.altair_chart(charts.arrival_heatmap_chart(heat, value="within_sla_share"))
+    exports.chart(charts.arrival_heatmap_chart(heat))
+    exports.chart(charts.arrival_heatmap_chart(heat, value="within_sla_share"))
     loss_panel(view.loss(sla, profile), unit=unit)
