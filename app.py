@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.frame import framed
+from ui.frame import base_style, framed
 from ui.panels import sidebar_badge
 from ui.share import open_shared_link, share_panel
 from ui.state import current_dataset, is_sample
@@ -24,6 +24,7 @@ nav = st.navigation([
             url_path="speed"),
     st.Page("pages/trace.py", title="Lead trace", icon=":material/timeline:", url_path="trace"),
 ])
+base_style()
 if not open_shared_link():  # a link to a workspace that does not exist: say so, nothing else
     st.stop()
 with framed():

@@ -26,7 +26,8 @@ def neutralise(value: str | None) -> str | None:
     >>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("-1+1"), neutralise("Paid Search")
     ('\\'=HYPERLINK("http://x")', "'-1+1", 'Paid Search')
     """
-    if value is None or not value.startswith(FORMULA_START):
+    if value is None or not (value.startswith(FORMULA_START)
+                             or value.lstrip(" \n").startswith(FORMULA_START)):
         return value
     return "'" + value
 
@@ -42,7 +43,7 @@ def safe_frame(frame: pl.DataFrame) -> pl.DataFrame:
     >>> safe_frame(t).rows()
     [("'@SUM(A1:A9)", -1), ('ok', 2)]
     """
-    danger = pl.col(pl.String).str.contains(r"^[=+\-@\t\r]")
+    danger = pl.col(pl.String).str.contains(r"^[ \n]*[=+\-@\t\r]")
     out = frame.with_columns(pl.col(pl.Categorical, pl.Enum).cast(pl.String)).with_columns(
         pl.when(danger).then(pl.lit("'") + pl.col(pl.String)).otherwise(pl.col(pl.String))
         .name.keep()

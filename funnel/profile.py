@@ -442,6 +442,10 @@ def _dims(leads: pl.DataFrame) -> dict[str, tuple[np.ndarray, list[str]]]:
             s = leads["created_at"].dt.truncate("1mo").dt.strftime("%Y-%m")
         elif _has_values(leads, dim):
             s = leads[dim].cast(pl.String)
+            if dim in ("source", "campaign"):  # Google/google as one, as everywhere else
+                from funnel.leakage import unify_labels
+
+                s = unify_labels(leads.select(s.alias(dim)), columns=[dim])[dim]
         else:
             continue
         c = _Codes(s, normalise=False)

@@ -24,7 +24,9 @@ def wilson(successes: int, n: int, *, z: float = Z95) -> tuple[float | None, flo
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if successes <= 0 else max(0.0, centre - half)  # exact at the edges
+    high = 1.0 if successes >= n else min(1.0, centre + half)
+    return low, high
 
 
 def wilson_exprs(
@@ -47,8 +49,10 @@ def wilson_exprs(
     half = z * (p * (1 - p) / m + z * z / (4 * m * m)).sqrt() / denom
     ok = m > 0
     return [
-        pl.when(ok).then((centre - half).clip(0.0, 1.0)).alias(f"{prefix}_low"),
-        pl.when(ok).then((centre + half).clip(0.0, 1.0)).alias(f"{prefix}_high"),
+        pl.when(ok & (k <= 0)).then(0.0).when(ok).then((centre - half).clip(0.0, 1.0))
+        .alias(f"{prefix}_low"),
+        pl.when(ok & (k >= m)).then(1.0).when(ok).then((centre + half).clip(0.0, 1.0))
+        .alias(f"{prefix}_high"),
     ]
 
 

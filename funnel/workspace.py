@@ -219,8 +219,12 @@ class WorkspaceStore:
             meta = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise WorkspaceNotFound() from None
-        if meta.get("id") != ws_id:
+        if not isinstance(meta, dict) or meta.get("id") != ws_id:
             raise WorkspaceNotFound()
+        try:
+            self._info(meta)
+        except (KeyError, TypeError, ValueError):  # a damaged meta.json is not a workspace
+            raise WorkspaceNotFound() from None
         return meta
 
     @staticmethod

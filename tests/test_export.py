@@ -76,3 +76,9 @@ def test_chart_png_is_a_png():
 def test_chart_svg_contains_the_data_labels():
     svg = chart_svg(_chart())
     assert svg.startswith("<svg") and "lead" in svg
+
+
+@pytest.mark.parametrize("cell", [" =1+1", "\n=1+1", "  @SUM(A1)"])
+def test_neutralise_sees_through_leading_spaces_and_newlines(cell):
+    assert neutralise(cell) == "'" + cell
+    assert safe_frame(pl.DataFrame({"c": [cell]}))["c"][0] == "'" + cell

@@ -539,3 +539,15 @@ def test_drill_down_per_breakdown_row():
         "1", "2", "8"]
     assert fit.leads_in_profile(by="source", value="(none)")["lead_id"].to_list() == ["7"]
     assert fit.leads_in_profile(inside=None, by="month", value="2024-02").height == 5
+
+
+def test_profile_by_source_merges_case_variants_like_the_sources_key():
+    from funnel.model import build_dataset
+    from funnel.readers import read_file
+
+    csv = (b"lead_id,created_at,source,Industry,outcome\n1,2024-01-01,Google,Software,won\n"
+           b"2,2024-01-02,Google,Retail,lost\n3,2024-01-03,google,Software,lost\n")
+    ds = build_dataset([("leads", read_file(csv, name="l.csv"))])
+    fit = ProfileFit(ds).fit(Profile("p", (Criterion("Industry", values=("Software",)),)))
+    rows = fit.by_["source"].select("source", "leads").rows()
+    assert rows == [("Google", 3)]

@@ -98,3 +98,13 @@ def test_workspace_unknown_table_columns_survive(store, ds):
 def test_workspace_masks_columns_the_user_marks_personal(store, ds):
     loaded = store.load(store.save(ds, name="x", key="k", extra_personal=["source"])).dataset
     assert loaded.leads["source"].str.starts_with("other-").all()
+
+
+@pytest.mark.parametrize("meta", ["[]", '{"id": "ID"}', "{not json"])
+def test_workspace_damaged_meta_is_not_found_and_spares_the_rest(store, ds, meta):
+    good = store.save(ds, name="good")
+    bad = store.save(ds, name="bad")
+    (store.root / bad / "meta.json").write_text(meta.replace("ID", bad))
+    with pytest.raises(WorkspaceNotFound):
+        store.load(bad)
+    assert [i.id for i in store.list()] == [good]

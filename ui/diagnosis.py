@@ -35,14 +35,14 @@ def stated_profile(*, sample: bool) -> tuple[Profile | None, str]:
 
 def computed(ds: Dataset, profile: Profile | None, *, fast_hours: float) -> dict:
     """Cards, per-lead flags and the profile fit, once per session, dataset and profile."""
-    key = (id(ds), profile.to_json() if profile else None, fast_hours)
+    key = (profile.to_json() if profile else None, fast_hours)
     memo = st.session_state.get(_MEMO)
-    if memo is None or memo["key"] != key:
+    if memo is None or memo["ds"] is not ds or memo["key"] != key:
         with st.spinner("Testing each place where the handoff can leak…"):
             cards = diagnose_places(ds, profile=profile)
             in_profile = ProfileFit(ds).fit(profile).in_profile_ if profile else None
             flags = lead_flags(ds, in_profile=in_profile, fast_hours=fast_hours)
-        memo = {"key": key, "cards": cards, "flags": flags}
+        memo = {"ds": ds, "key": key, "cards": cards, "flags": flags}
         st.session_state[_MEMO] = memo
     return memo
 

@@ -47,3 +47,14 @@ def require_frame() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False  # what st.navigation itself sets
         st.rerun()
+
+
+_STYLE = """<style>
+/* the built-in table download writes cells as they are; ours neutralise formulas */
+[data-testid="stElementToolbar"] button[aria-label="Download as CSV"] {display: none;}
+</style>"""
+
+
+def base_style() -> None:
+    """App-wide CSS (tables are downloaded through ui.exports, never the raw toolbar)."""
+    st.html(_STYLE)

@@ -39,3 +39,14 @@ def test_diagnosis_chart_downloads_as_png_and_report_as_html(page, app_url, tmp_
         page.get_by_role("button", name="Report (HTML)").click()
     text = Path(report.value.path()).read_text(encoding="utf-8")
     assert text.startswith("<!doctype html>") and "<svg" in text
+
+
+def test_tables_offer_only_the_neutralised_downloads(page, app_url):
+    page.set_default_timeout(90_000)
+    page.goto(app_url)
+    table = page.get_by_test_id("stDataFrame").last
+    table.scroll_into_view_if_needed()
+    table.hover()
+    for button in page.get_by_role("button", name="Download as CSV").all():
+        expect(button).to_be_hidden()
+    expect(page.get_by_role("button", name="CSV").first).to_be_visible()
