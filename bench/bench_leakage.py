@@ -156,7 +156,7 @@ def _page(ds, opts: dict, repeat: int) -> None:
         chosen = sources[: 1 + i % len(sources)] if i < len(sources) else \
             sources[i % len(sources):][:2]
         t = time.perf_counter()
-        at.multiselect(key="leak:f:source").set_value(chosen).run()
+        at.multiselect(key="source").set_value(chosen).run()
         runs.append((time.perf_counter() - t) * 1000)
     shown = ", ".join(f"{r:.0f}" for r in runs)
     print(f"{'page: first open':>32}: {first:7.0f} ms (lead index, options, all views)")

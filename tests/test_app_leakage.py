@@ -50,7 +50,7 @@ def test_app_leakage_funnel_page_shows_sample_funnel(sample):
 
 def test_app_leakage_source_filter_applies_to_every_view(sample):
     at = _open("pages/funnel.py")
-    at.multiselect(key="leak:f:source").set_value(["Referrals"]).run()
+    at.multiselect(key="source").set_value(["Referrals"]).run()
     assert not at.exception, at.exception
     n = sample.leads.filter(pl.col("source") == "Referrals").height
     assert _metrics(at)["lead"] == f"{n:,}"
@@ -62,10 +62,10 @@ def test_app_leakage_source_filter_applies_to_every_view(sample):
 
 def test_app_leakage_filter_survives_page_change():
     at = _open("pages/funnel.py")
-    at.multiselect(key="leak:f:source").set_value(["Referrals"]).run()
+    at.multiselect(key="source").set_value(["Referrals"]).run()
     at.switch_page("pages/sources.py").run()
     assert not at.exception, at.exception
-    assert at.multiselect(key="leak:f:source").value == ["Referrals"]
+    assert at.multiselect(key="source").value == ["Referrals"]
     assert any("1,775 of 30,000 leads" in c.value for c in at.caption)
 
 
@@ -151,8 +151,8 @@ def test_app_leakage_pages_work_without_dates(xed_dataset):
 def test_app_leakage_empty_filter_result_says_so():
     at = _open("pages/funnel.py")
     # the sample's trade-show leads all arrive on 2026-03-16
-    at.date_input(key="leak:f:dates").set_value((dt.date(2025, 11, 1), dt.date(2025, 11, 30)))
-    at.multiselect(key="leak:f:source").set_value(["Offline Sources"]).run()
+    at.date_input(key="created").set_value((dt.date(2025, 11, 1), dt.date(2025, 11, 30)))
+    at.multiselect(key="source").set_value(["Offline Sources"]).run()
     assert not at.exception, at.exception
     assert any("No lead matches" in w.value for w in at.warning)
     assert "lead" not in _metrics(at)
@@ -178,7 +178,20 @@ def test_app_leakage_memo_keeps_few_filtered_datasets():
     at = _open("pages/sources.py")
     for src in ["Referrals", "Paid Search", "Paid Social", "Organic Search",
                 "Direct Traffic", "Email Marketing"]:
-        at.multiselect(key="leak:f:source").set_value([src]).run()
+        at.multiselect(key="source").set_value([src]).run()
         assert not at.exception, at.exception
     assert len(at.session_state["leak:filtered"]) <= 4
     assert len(at.session_state["leak:memo"]) <= 48
+
+
+def test_leakage_filters_come_from_and_go_to_the_url():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.switch_page("pages/funnel.py")
+    at.query_params["source"] = "Referrals"
+    at.query_params["created"] = "2025-11-01..2025-11-30"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="source").value == ["Referrals"]
+    assert at.date_input(key="created").value == (dt.date(2025, 11, 1), dt.date(2025, 11, 30))
+    at.multiselect(key="owner").set_value(["Lena Park"]).run()
+    assert at.query_params["owner"] in ("Lena Park", ["Lena Park"])  # AppTest: a dict

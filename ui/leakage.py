@@ -80,9 +80,39 @@ def _restore(key: str, allowed: list | None = None) -> None:
         st.session_state[key] = kept
 
 
+def _url_value(key: str, parse) -> None:
+    """Apply a filter given in the URL (a shared link) once: it becomes the kept value."""
+    values = st.query_params.get_all(key)
+    seen = st.session_state.setdefault("leak:url_seen", {})
+    if values and seen.get(key) != values:
+        seen[key] = values
+        value = parse(values)
+        if value is not None:
+            st.session_state[f"leak:keep:{key}"] = value
+
+
+def _to_url(key: str, values: list[str]) -> None:
+    """Write a filter into the URL (removed when it filters nothing), so a copied link
+    reproduces the view, on this page and the next."""
+    st.session_state.setdefault("leak:url_seen", {})[key] = values
+    if values:
+        st.query_params[key] = values
+    elif key in st.query_params:
+        del st.query_params[key]
+
+
+def _dates(values: list[str]):
+    try:
+        lo, hi = values[0].split("..")
+        return (dt.date.fromisoformat(lo), dt.date.fromisoformat(hi))
+    except ValueError:
+        return None
+
+
 def filter_sidebar(ds) -> Filters:
     """Date range, source, owner and campaign filters in the sidebar; they apply to every
-    view of the funnel and sources pages and survive a page change in this session."""
+    view of the funnel and sources pages, survive a page change in this session and live
+    in the URL (``?source=Referrals&created=2025-11-01..2025-12-31``)."""
     if st.session_state.get("leak:ds") != id(ds):  # new data: forget old choices
         for k in [k for k in st.session_state if str(k).startswith("leak:keep:")]:
             del st.session_state[k]
@@ -92,7 +122,8 @@ def filter_sidebar(ds) -> Filters:
     with st.sidebar:
         st.markdown("**Filters** (all views on this page)")
         if opts["start"] is not None:
-            key = "leak:f:dates"
+            key = "created"  # also the URL parameter
+            _url_value(key, _dates)
             _restore(key)
             kept = st.session_state.get(key)
             if kept is not None and not all(opts["start"] <= d <= opts["end"] for d in kept):
@@ -101,18 +132,24 @@ def filter_sidebar(ds) -> Filters:
                 st.session_state[key] = (opts["start"], opts["end"])
             picked = st.date_input("Created between", key=key, min_value=opts["start"],
                                    max_value=opts["end"], on_change=_keep, args=(key,))
+            _keep(key)
             if isinstance(picked, tuple | list) and len(picked) == 2:
                 if picked[0] > opts["start"]:
                     chosen["start"] = picked[0]
                 if picked[1] < opts["end"]:
                     chosen["end"] = picked[1]
+                whole = picked[0] <= opts["start"] and picked[1] >= opts["end"]
+                _to_url(key, [] if whole else [f"{picked[0]}..{picked[1]}"])
         for f in _FILTER_FIELDS:
             if not opts[f]:
                 continue
-            key = f"leak:f:{f}"
+            key = f  # also the URL parameter: ?source=Referrals
+            _url_value(key, list)
             _restore(key, opts[f])
             picked = st.multiselect(f.capitalize(), opts[f], key=key, on_change=_keep,
                                     args=(key,), placeholder=f"all {f}s")
+            _keep(key)
+            _to_url(key, [str(v) for v in picked])
             if picked:
                 chosen[f] = tuple(picked)
     return Filters(**chosen)

@@ -92,3 +92,12 @@ def test_sources_page_shows_closed_loop_in_chromium(page, app_url):
     expect(page.get_by_text("How the spend file was matched").first).to_be_visible()
     expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(2)  # rates, CAC
     _shoot(page, "sources_sample.png", height=3600)
+
+
+def test_funnel_filters_live_in_the_url_and_reproduce_the_view(browser, app_url):
+    page = browser.new_context().new_page()  # a fresh session opening a shared view
+    page.set_default_timeout(90_000)
+    page.goto(f"{app_url}/funnel?source=Referrals")
+    expect(page.get_by_text("1,775 of 30,000 leads").first).to_be_visible()
+    page.get_by_test_id("stSidebarNav").get_by_text("Sources & cost").click()
+    expect(page).to_have_url(re.compile(r"/sources\?source=Referrals"))
