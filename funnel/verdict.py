@@ -265,13 +265,14 @@ def pipeline_check(ds: Dataset, *, now: dt.datetime | None = None) -> pl.DataFra
     open pipeline's expected value at that win rate vs its face value.
 
     Age is days from ``opportunity_at`` to close, or to the export's end for open ones.
-    ``None`` without opportunity dates.
+    ``won_value`` is what the closed ones realised; ``expected_value`` what the open ones
+    are worth at their age's win rate. ``None`` without opportunity dates.
 
     Returns
     -------
     polars.DataFrame
-        ``age, opportunities, closed, won, win_rate, ci_low, ci_high, open, open_value,
-        expected_value``.
+        ``age, opportunities, closed, won, win_rate, ci_low, ci_high, won_value, open,
+        open_value, expected_value``.
     """
     leads = ds.leads
     if "opportunity_at" not in leads.columns or "outcome" not in leads.columns:
@@ -297,14 +298,69 @@ def pipeline_check(ds: Dataset, *, now: dt.datetime | None = None) -> pl.DataFra
         pl.len().alias("opportunities"), pl.col("closed").sum().alias("closed"),
         pl.col("won").sum().alias("won"), (~pl.col("closed")).sum().alias("open"),
         pl.col("amount").filter(~pl.col("closed")).sum().alias("open_value"),
+        pl.col("amount").filter(pl.col("won")).sum().alias("won_value"),
     ).with_columns(pl.col("age").cast(pl.String)).with_columns(
         pl.when(pl.col("closed") > 0).then(pl.col("won") / pl.col("closed")).alias("win_rate"),
         *wilson_exprs("won", "closed"),
     ).with_columns((pl.col("open_value") * pl.col("win_rate")).alias("expected_value"))
     order = pl.DataFrame({"age": labels})
     return order.join(out, on="age", how="inner", maintain_order="left").select(
-        "age", "opportunities", "closed", "won", "win_rate", "ci_low", "ci_high", "open",
-        "open_value", "expected_value")
+        "age", "opportunities", "closed", "won", "win_rate", "ci_low", "ci_high", "won_value",
+        "open", "open_value", "expected_value")
+
+
+QUALIFICATION = r"(?i)budget|authority|decision|need|pain|timeline|timeframe|time frame|purchase"
+
+
+def qualification_gaps(ds: Dataset) -> pl.DataFrame | None:
+    """Opportunities lacking qualification fields (budget, authority, need, timeline …).
+
+    Among leads that reached ``opportunity``, per attribute whose name reads as a
+    qualification field: how many opportunities leave it empty (with a 95% interval),
+    and the win rate of closed ones with and without it; plus a row for opportunities
+    missing any of them. ``None`` without opportunities or such fields.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``field, opportunities, missing, missing_share, ci_low, ci_high, win_rate_filled,
+        win_rate_missing``.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> qualification_gaps(load_sample())["field"].to_list()[-1]
+    '(any of them)'
+    """
+    leads = ds.leads
+    fields = [c for c in ds.attributes if c in leads.columns
+              and pl.select(pl.lit(c).str.contains(QUALIFICATION)).item()]
+    if not fields or "opportunity" not in stages_present(leads):
+        return None
+    reached = reached_exprs(leads)
+    opps = leads.filter(reached["opportunity"]).with_columns(
+        pl.col("outcome").is_in(["won", "lost"]).fill_null(False).alias("_closed"),
+        (pl.col("outcome") == "won").fill_null(False).alias("_won"))
+    if opps.height == 0:
+        return None
+    missing = {f: pl.col(f).is_null() for f in fields}
+    missing["(any of them)"] = pl.any_horizontal(*[pl.col(f).is_null() for f in fields])
+    rows = []
+    for name, expr in missing.items():
+        t = opps.select(expr.alias("m"), "_closed", "_won")
+        closed = t.filter(pl.col("_closed"))
+
+        def rate(mask: pl.Expr, frame: pl.DataFrame = closed) -> float | None:
+            part = frame.filter(mask)
+            return float(part["_won"].mean()) if part.height else None
+
+        rows.append({"field": name, "opportunities": t.height, "missing": int(t["m"].sum()),
+                     "win_rate_filled": rate(~pl.col("m")), "win_rate_missing": rate(pl.col("m"))})
+    out = pl.DataFrame(rows)
+    return out.with_columns((pl.col("missing") / pl.col("opportunities")).alias("missing_share"),
+                            *wilson_exprs("missing", "opportunities")).select(
+        "field", "opportunities", "missing", "missing_share", "ci_low", "ci_high",
+        "win_rate_filled", "win_rate_missing")
 
 
 def what_if(

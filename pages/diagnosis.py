@@ -3,8 +3,12 @@
 import polars as pl
 import streamlit as st
 
-from funnel.charts.verdict import decomposition_chart, quality_handling_chart, score_chart
-from funnel.verdict import mix_vs_handling, pipeline_check, quality_handling, score_check, what_if
+from funnel.charts.verdict import decomposition_chart, quality_handling_chart
+from funnel.verdict import (
+    mix_vs_handling,
+    quality_handling,
+    what_if,
+)
 from ui import diagnosis, exports, state
 from ui.frame import require_frame
 
@@ -47,32 +51,7 @@ else:
                        "kind of lead. Bars: 95% bootstrap intervals.")
 
 st.header("Score and pipeline")
-sc = score_check(ds)
-left, right = st.columns(2)
-with left:
-    if sc is None:
-        st.caption("No lead score (or no outcomes) in this export.")
-    else:
-        st.metric("Score AUC for winning", f"{sc['auc']:.2f}",
-                  help=f"95% CI {sc['ci_low']:.2f}–{sc['ci_high']:.2f}; n = {sc['n']:,} "
-                       f"leads, {sc['won']:,} won. 0.5 = a coin toss.")
-        exports.chart(score_chart(sc["deciles"]), key="dx:score", name="score-bands")
-        st.caption(f"The best single cut-off, {sc['threshold']:g}, catches {sc['tpr']:.0%} of "
-                   f"winners and {sc['fpr']:.0%} of the rest.")
-with right:
-    pc = pipeline_check(ds)
-    if pc is None:
-        st.caption("No opportunity dates: pipeline age cannot be checked.")
-    else:
-        st.markdown("**Opportunities by age**: win rate of closed ones, and what the open "
-                    "ones are worth at that rate")
-        exports.table(pc, key="dx:pipeline", name="opportunities-by-age", hide_index=True,
-                      column_config={
-            "win_rate": st.column_config.NumberColumn(format="percent"),
-            "ci_low": st.column_config.NumberColumn(format="percent"),
-            "ci_high": st.column_config.NumberColumn(format="percent"),
-            "open_value": st.column_config.NumberColumn(format="dollar"),
-            "expected_value": st.column_config.NumberColumn(format="dollar")})
+diagnosis.score_and_pipeline(ds)
 
 st.header("What if")
 if known.height:

@@ -60,3 +60,10 @@ def test_diagnosis_without_touch_times_says_what_is_missing():
     assert not app.exception, app.exception
     captions = " ".join(c.value for c in app.caption)
     assert "`first_response_at`" in captions
+
+
+def test_diagnosis_lists_opportunities_lacking_qualification_fields(at):
+    text = " ".join(m.value for m in at.markdown)
+    assert "Opportunities lacking qualification fields" in text
+    fields = [df.value for df in at.dataframe if "missing_share" in df.value.columns]
+    assert fields and "Budget Confirmed" in list(fields[0]["field"])

@@ -148,3 +148,45 @@ def test_what_if_needs_fit_and_speed():
                                        "amount": pl.Float64})
     with pytest.raises(ValueError, match="profile fit"):
         what_if(f)
+
+
+def test_qualification_gaps_counts_opportunities_missing_each_field():
+    from funnel.model import build_dataset
+    from funnel.readers import read_file
+    from funnel.verdict import qualification_gaps
+
+    csv = (b"lead_id,created_at,opportunity_at,outcome,Budget Confirmed,Purchase Timeline,"
+           b"Industry\n"
+           b"1,2024-01-01,2024-01-05,won,Yes,Q1,Retail\n"
+           b"2,2024-01-01,2024-01-05,lost,,Q2,Retail\n"
+           b"3,2024-01-01,2024-01-05,lost,No,,Retail\n"
+           b"4,2024-01-01,,lost,,,Retail\n")  # not an opportunity: not counted
+    ds = build_dataset([("leads", read_file(csv, name="l.csv"))])
+    out = qualification_gaps(ds).select("field", "opportunities", "missing",
+                                        "win_rate_filled", "win_rate_missing")
+    expected = pl.DataFrame({
+        "field": ["Budget Confirmed", "Purchase Timeline", "(any of them)"],
+        "opportunities": [3, 3, 3], "missing": [1, 1, 2],
+        "win_rate_filled": [0.5, 0.5, 1.0], "win_rate_missing": [0.0, 0.0, 0.0]})
+    assert_frame_equal(out, expected, check_dtypes=False)
+
+
+def test_qualification_gaps_without_such_fields_is_none():
+    from funnel.model import build_dataset
+    from funnel.readers import read_file
+    from funnel.verdict import qualification_gaps
+
+    csv = b"lead_id,created_at,opportunity_at,outcome,Industry\n1,2024-01-01,2024-01-05,won,X\n"
+    assert qualification_gaps(build_dataset([("leads", read_file(csv, name="l.csv"))])) is None
+
+
+def test_pipeline_check_realised_value_is_won_amount():
+    from funnel.model import build_dataset
+    from funnel.readers import read_file
+
+    csv = (b"lead_id,created_at,opportunity_at,closed_at,outcome,amount\n"
+           b"1,2024-01-01,2024-01-02,2024-01-12,won,100\n"
+           b"2,2024-01-01,2024-01-02,2024-01-20,won,50\n"
+           b"3,2024-01-01,2024-01-02,2024-01-20,lost,70\n")
+    ds = build_dataset([("leads", read_file(csv, name="l.csv"))])
+    assert pipeline_check(ds)["won_value"].to_list() == [150.0]

@@ -128,3 +128,43 @@ def takeaway(ds: Dataset, profile: Profile | None, findings: list[Finding]) -> N
                                 "spreadsheetml.sheet")
     st.caption("Personal fields are pseudonymised in the notebook's data; the report holds "
                "aggregates only. Spreadsheet cells never start a formula.")
+
+
+def score_and_pipeline(ds: Dataset) -> None:
+    """Does the score predict, does opened pipeline realise, are opportunities qualified."""
+    from funnel.charts.verdict import score_chart
+    from funnel.verdict import pipeline_check, qualification_gaps, score_check
+    from ui import exports
+
+    sc = score_check(ds)
+    left, right = st.columns(2)
+    with left:
+        if sc is None:
+            st.caption("No lead score (or no outcomes) in this export.")
+        else:
+            st.metric("Score AUC for winning", f"{sc['auc']:.2f}",
+                      help=f"95% CI {sc['ci_low']:.2f}–{sc['ci_high']:.2f}; n = {sc['n']:,} "
+                           f"leads, {sc['won']:,} won. 0.5 = a coin toss.")
+            exports.chart(score_chart(sc["deciles"]), key="dx:score", name="score-bands")
+            st.caption(f"The best single cut-off, {sc['threshold']:g}, catches {sc['tpr']:.0%} of "
+                       f"winners and {sc['fpr']:.0%} of the rest.")
+    with right:
+        pc = pipeline_check(ds)
+        if pc is None:
+            st.caption("No opportunity dates: pipeline age cannot be checked.")
+        else:
+            st.markdown("**Opportunities by age**: win rate of closed ones, and what the open "
+                        "ones are worth at that rate")
+            exports.table(pc, key="dx:pipeline", name="opportunities-by-age", hide_index=True,
+                          column_config={
+                "win_rate": st.column_config.NumberColumn(format="percent"),
+                "ci_low": st.column_config.NumberColumn(format="percent"),
+                "ci_high": st.column_config.NumberColumn(format="percent"),
+                "won_value": st.column_config.NumberColumn(format="dollar"),
+                "open_value": st.column_config.NumberColumn(format="dollar"),
+                "expected_value": st.column_config.NumberColumn(format="dollar")})
+        gaps = qualification_gaps(ds)
+        if gaps is not None:
+            st.markdown("**Opportunities lacking qualification fields** (win rate of closed "
+                        "ones with and without the field)")
+            exports.table(gaps, key="dx:gaps", name="qualification-gaps", hide_index=True)
