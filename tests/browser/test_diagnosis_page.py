@@ -32,7 +32,7 @@ def test_diagnosis_chart_downloads_as_png_and_report_as_html(page, app_url, tmp_
     page.goto(app_url)
     expect(page.get_by_role("heading", name="Quality or handling?")).to_be_visible()
     with page.expect_download() as png:
-        page.get_by_role("button", name="PNG").first.click()
+        page.get_by_role("button", name="PNG", exact=True).first.click()
     assert png.value.suggested_filename == "quality-vs-handling.png"
     assert Path(png.value.path()).read_bytes()[:4] == b"\x89PNG"
     with page.expect_download() as report:
@@ -49,4 +49,4 @@ def test_tables_offer_only_the_neutralised_downloads(page, app_url):
     table.hover()
     for button in page.get_by_role("button", name="Download as CSV").all():
         expect(button).to_be_hidden()
-    expect(page.get_by_role("button", name="CSV").first).to_be_visible()
+    expect(page.get_by_role("button", name="CSV", exact=True).first).to_be_visible()
