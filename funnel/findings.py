@@ -278,6 +278,7 @@ class _Data:
     avg_deal: float | None
     total_revenue: float | None
     end: dt.datetime | None  # the export's end (for censoring)
+    fits: dict = field(default_factory=dict)  # profile JSON -> its ProfileFit, fitted once
 
 
 def _prepare(ds: Dataset, now: dt.datetime | None = None) -> _Data:
@@ -755,9 +756,14 @@ def _routing(d: _Data, s: Settings) -> Finding:
 
 
 def _profile_fit(d: _Data, profile):
+    """The profile fitted on the leads once (the *profile* and *definition* places share
+    it)."""
     from funnel.profile import ProfileFit
 
-    return ProfileFit(d.ds).fit(profile)
+    key = profile.to_json()
+    if key not in d.fits:
+        d.fits[key] = ProfileFit(d.ds).fit(profile)
+    return d.fits[key]
 
 
 def _held_out_profile(d: _Data, s: Settings):

@@ -31,6 +31,7 @@ import polars as pl
 
 from funnel.mapping import STAGES
 from funnel.model import STAGE_DATES, Dataset
+from funnel.response import export_end  # the export's end, one definition
 from funnel.stats import wilson_exprs
 from funnel.summary import stages_present
 
@@ -47,30 +48,6 @@ RECYCLE_PATTERN = (r"(?i)\b(bad timing|nurtur\w*|recycl\w*|not ready|not now|lat
 # ---------------------------------------------------------------------------------------
 # small shared steps
 # ---------------------------------------------------------------------------------------
-
-def export_end(ds: Dataset) -> dt.datetime | None:
-    """The moment the export was taken, as far as the data shows: the latest date in
-    the leads, deals and activities (``None`` without any date).
-
-    Open leads are censored here, and "no activity for N days" counts up to here.
-
-    Examples
-    --------
-    >>> from funnel.sample import load_sample
-    >>> export_end(load_sample()).date().isoformat()
-    '2026-10-31'
-    """
-    latest: list[dt.datetime] = []
-    for frame in (ds.leads, ds.deals, ds.activities):
-        if frame is None:
-            continue
-        cols = [c for c, t in frame.schema.items() if isinstance(t, pl.Datetime)]
-        if cols:
-            v = frame.select(pl.max_horizontal([pl.col(c).max() for c in cols])).item()
-            if v is not None:
-                latest.append(v)
-    return max(latest) if latest else None
-
 
 def label_key(expr: pl.Expr) -> pl.Expr:
     """The comparison key of a label: trimmed, inner spaces collapsed, lower case."""

@@ -144,9 +144,10 @@ def export_end(
 ) -> dt.datetime | None:
     """The moment the export was taken: ``now`` if given, else the latest timestamp.
 
-    The latest timestamp is the maximum over the lead table's datetime columns and the
-    activities' ``at`` (a dataset), so a never-touched lead is censored at the last
-    moment anything was recorded.
+    The latest timestamp is the maximum over every datetime column of the leads, deals
+    and activities (of a dataset; of the table when given a lead table), so a
+    never-touched lead is censored, and an open lead counted as open, at the last moment
+    anything was recorded.
 
     Examples
     --------
@@ -158,11 +159,14 @@ def export_end(
         return now
     if isinstance(ds, ResponseTimes):
         return ds.end
-    leads = ds.leads if isinstance(ds, Dataset) else ds
-    cands = [leads.select(pl.col(c).max()).item() for c, t in leads.schema.items()
-             if isinstance(t, pl.Datetime)]
-    if isinstance(ds, Dataset) and ds.activities is not None and "at" in ds.activities.columns:
-        cands.append(ds.activities["at"].max())
+    frames = (ds.leads, ds.deals, ds.activities) if isinstance(ds, Dataset) else (ds,)
+    cands = []
+    for frame in frames:
+        cols = [c for c, t in frame.schema.items() if isinstance(t, pl.Datetime)] \
+            if frame is not None else []
+        if cols:
+            cands.append(frame.select(pl.max_horizontal([pl.col(c).max() for c in cols]))
+                         .item())
     cands = [_naive(c) for c in cands if c is not None]
     return max(cands) if cands else None
 

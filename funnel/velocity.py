@@ -120,7 +120,7 @@ def velocity_table(
     Examples
     --------
     >>> from funnel.sample import load_sample
-    >>> from funnel.leakage import export_end
+    >>> from funnel.response import export_end
     >>> ds = load_sample()
     >>> v = velocity_table(ds.leads, now=export_end(ds))
     >>> v["step"].to_list()[:2]
@@ -162,7 +162,7 @@ def sales_cycle(ds: Dataset, *, now: dt.datetime | None = None, by: str | None =
     >>> c["population"][0]
     'leads that became opportunities'
     """
-    from funnel.leakage import export_end
+    from funnel.response import export_end
 
     now = now or export_end(ds)
     leads = ds.leads

@@ -20,7 +20,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,29 +264,34 @@ class WorkspaceStore:
             raise
         return ws_id
 
-    def load(self, ws_id: object, *, now: dt.datetime | None = None) -> Workspace:
-        """Open a workspace read-only; unknown, malformed or expired ids are not found."""
-        meta = self._meta(ws_id)  # validates the id first
-        info = self._info(meta)
+    def info(self, ws_id: object, *, now: dt.datetime | None = None) -> WorkspaceInfo:
+        """What a live workspace is (its ``meta.json`` only, no data read); unknown,
+        malformed or expired ids are not found."""
+        info = self._info(self._meta(ws_id))  # validates the id first
         if info.expires_at <= (now or _now()):
             raise WorkspaceNotFound()
-        return _read(self._dir(ws_id), meta, info)
+        return info
+
+    def load(self, ws_id: object, *, now: dt.datetime | None = None) -> Workspace:
+        """Open a workspace read-only; unknown, malformed or expired ids are not found."""
+        info = self.info(ws_id, now=now)
+        return _read(self._dir(ws_id), self._meta(ws_id), info)
+
+    def _all(self) -> Iterator[tuple[Path, WorkspaceInfo]]:
+        """Every readable workspace in the store (expired ones included)."""
+        if not self.root.exists():
+            return
+        for path in self.root.iterdir():
+            if ID_PATTERN.fullmatch(path.name):
+                try:
+                    yield path, self._info(self._meta(path.name))
+                except WorkspaceNotFound:
+                    continue
 
     def list(self, *, now: dt.datetime | None = None) -> list[WorkspaceInfo]:
         """Live workspaces, newest first."""
-        if not self.root.exists():
-            return []
-        out = []
-        for path in self.root.iterdir():
-            if not ID_PATTERN.fullmatch(path.name):
-                continue
-            try:
-                info = self._info(self._meta(path.name))
-            except WorkspaceNotFound:
-                continue
-            if info.expires_at > (now or _now()):
-                out.append(info)
-        return sorted(out, key=lambda i: i.created_at, reverse=True)
+        live = [i for _, i in self._all() if i.expires_at > (now or _now())]
+        return sorted(live, key=lambda i: i.created_at, reverse=True)
 
     def rename(self, ws_id: object, name: str) -> None:
         """Give a workspace a new display name."""
@@ -304,17 +309,7 @@ class WorkspaceStore:
 
     def purge_expired(self, *, now: dt.datetime | None = None) -> int:
         """Delete every expired workspace; returns how many were removed."""
-        if not self.root.exists():
-            return 0
-        removed = 0
-        for path in self.root.iterdir():
-            if not ID_PATTERN.fullmatch(path.name):
-                continue
-            try:
-                info = self._info(self._meta(path.name))
-            except WorkspaceNotFound:
-                continue
-            if info.expires_at <= (now or _now()):
-                shutil.rmtree(path, ignore_errors=True)
-                removed += 1
-        return removed
+        expired = [p for p, i in self._all() if i.expires_at <= (now or _now())]
+        for path in expired:
+            shutil.rmtree(path, ignore_errors=True)
+        return len(expired)

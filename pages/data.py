@@ -5,7 +5,7 @@ import streamlit as st
 from funnel import FIELDS
 from funnel.privacy import mask_personal, personal_columns
 from funnel.readers import ROW
-from ui import panels, share, state, upload
+from ui import panels, state, upload
 from ui.frame import require_frame
 
 require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
@@ -13,7 +13,7 @@ require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 st.title("Data")
 banner = st.empty()  # filled once the uploads below are processed
 
-shared = share.is_shared_view()
+shared = state.is_shared_view()
 files = None if shared else st.file_uploader(
     "CRM exports: leads/contacts, and optionally deals, activities and spend "
     "(CSV, Excel or Parquet; several files at once)",

@@ -8,9 +8,8 @@ import streamlit as st
 from funnel.errors import InputError
 from funnel.privacy import mask_personal, personal_columns
 from funnel.trace import lead_profile, lead_trace
-from ui.drill import share_mode
 from ui.frame import require_frame
-from ui.state import current_dataset
+from ui.state import current_dataset, is_shared_view
 
 require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
@@ -47,7 +46,7 @@ except InputError as exc:
 row = ds.leads.filter(pl.col("lead_id") == lead_id).head(1)
 personal = personal_columns(row)
 reveal = False
-if personal and not share_mode():
+if personal and not is_shared_view():
     reveal = st.toggle("Show personal fields", value=False, key="trace:reveal",
                        help="Names, e-mails and phone numbers are masked by default.")
 if not reveal:

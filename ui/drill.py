@@ -6,13 +6,9 @@ import polars as pl
 import streamlit as st
 
 from funnel.privacy import mask_personal, personal_columns
+from ui.state import is_shared_view
 
 TRACE_PAGE = "pages/trace.py"
-
-
-def share_mode() -> bool:
-    """Whether this session is a read-only shared view (personal fields never shown)."""
-    return bool(st.session_state.get("share_mode", False))
 
 
 def lead_list(
@@ -38,7 +34,7 @@ def lead_list(
     shown = leads.head(limit).select([c for c in leads.columns if not c.startswith("__")])
     personal = personal_columns(shown)
     reveal = False
-    if personal and not share_mode():
+    if personal and not is_shared_view():
         reveal = st.toggle("Show personal fields", key=f"{key}:reveal", value=False,
                            help="Names, e-mails and phone numbers are masked by default.")
     if not reveal:

@@ -7,10 +7,8 @@ without a browser (vl-convert), and spreadsheet cells never start a formula
 
 from __future__ import annotations
 
-import hashlib
-import inspect
-import json
 import re
+import sys
 
 import altair as alt
 import polars as pl
@@ -25,17 +23,30 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "export"
 
 
-def _site() -> str:
-    """Where the chart or table is drawn from (file:line), for stable widget keys."""
-    frame = inspect.stack()[2]
-    return f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
+_SEQ = "_exports_seq"
 
 
-def _title(spec: dict) -> str | None:
-    title = spec.get("title")
-    if isinstance(title, dict):
-        title = title.get("text")
-    if isinstance(title, list):
+def begin_page_run() -> None:
+    """Start numbering this run's charts and tables afresh (pages call it first, via
+    :func:`ui.frame.require_frame`), so automatic keys are the same on every rerun."""
+    st.session_state[_SEQ] = {}
+
+
+def _auto_key(kind: str) -> str:
+    """A key from the call site (file:line) and how many times that site drew this run:
+    stable across reruns, distinct inside loops, and free (no chart serialised)."""
+    caller = sys._getframe(2)
+    site = f"{caller.f_code.co_filename.rsplit('/', 1)[-1]}:{caller.f_lineno}"
+    seq = st.session_state.setdefault(_SEQ, {})
+    n = seq.get(site, 0)
+    seq[site] = n + 1
+    return f"{kind}:{site}:{n}"
+
+
+def _title(c: alt.TopLevelMixin) -> str | None:
+    title = getattr(c, "title", None)
+    title = getattr(title, "text", title)
+    if isinstance(title, list | tuple):
         title = " ".join(map(str, title))
     return title if isinstance(title, str) else None
 
@@ -44,19 +55,16 @@ def chart(c: alt.TopLevelMixin, *, key: str | None = None, name: str | None = No
           **kwargs) -> object:
     """``st.altair_chart`` plus small PNG and SVG download buttons under it.
 
-    ``key`` defaults to one derived from the call site and the chart's content;
-    ``name`` (the file name) to the chart's title. Extra keyword arguments go to
+    ``key`` defaults to one derived from the call site (see :func:`_auto_key`); ``name``
+    (the file name) to the chart's title. Extra keyword arguments go to
     ``st.altair_chart`` (e.g. ``width``); its return value is returned.
     """
-    if key is None or name is None:
-        spec = c.to_dict()
-        if key is None:
-            digest = hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode())
-            key = f"chart:{_site()}:{digest.hexdigest()[:10]}"
-        name = name or _title(spec) or "chart"
+    if key is None:
+        key = _auto_key("chart")
         out = st.altair_chart(c, **kwargs)
     else:
         out = st.altair_chart(c, key=key, **kwargs)
+    name = name or _title(c) or "chart"
     stem = _slug(name or key)
     left, right, _ = st.columns([1, 1, 8], gap="small")
     left.download_button("PNG", lambda: chart_png(c), file_name=f"{stem}.png",
@@ -71,10 +79,9 @@ def table(frame: pl.DataFrame, *, key: str | None = None, name: str | None = Non
           **kwargs) -> object:
     """``st.dataframe`` plus CSV and Excel downloads (formula injection neutralised).
 
-    ``key`` defaults to one derived from the call site and the table's shape/columns."""
+    ``key`` defaults to one derived from the call site (see :func:`_auto_key`)."""
     if key is None:
-        digest = hashlib.sha1(f"{frame.columns}{frame.shape}".encode()).hexdigest()[:10]
-        key = f"table:{_site()}:{digest}"
+        key = _auto_key("table")
         out = st.dataframe(frame, **kwargs)
     else:
         out = st.dataframe(frame, key=key, **kwargs)

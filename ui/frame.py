@@ -31,13 +31,17 @@ def framed() -> Iterator[None]:
 
 
 def require_frame() -> None:
-    """Rerun through ``app.py`` if Streamlit ran this page on its own (legacy mode).
+    """Start the page's run: number its exports afresh, and rerun through ``app.py`` if
+    Streamlit ran this page on its own (legacy mode).
 
     Only a session's first run can need it: the legacy mode ends, server-wide, with the
     first ``st.navigation`` call. (AppTest re-enters it on every run; rerunning there
     after the first would drop button clicks, so a session that has seen the frame
     once is left alone.)
     """
+    from ui.exports import begin_page_run
+
+    begin_page_run()
     if getattr(_state, "on", False) or st.session_state.get(_SEEN):
         return
     try:

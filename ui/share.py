@@ -13,6 +13,7 @@ import streamlit as st
 
 from funnel.privacy import personal_columns
 from funnel.workspace import WorkspaceNotFound, WorkspaceStore, default_root
+from ui.state import forget_uploads, is_shared_view
 
 TTL_ENV = "FUNNEL_WORKSPACE_TTL_DAYS"
 PARAM = "ws"
@@ -56,19 +57,13 @@ def open_shared_link() -> bool:
     except WorkspaceNotFound as exc:
         st.error(str(exc), icon=":material/link_off:")
         return False
-    for key in ("parsed", "mapping", "mapping_tables", "built", "role_guesses"):
-        st.session_state.pop(key, None)
+    forget_uploads()
     st.session_state.update({
         "dataset": ws.dataset, "share_mode": True, "workspace_id": ws_id,
         "workspace_info": ws.info, "shared_profiles": ws.profiles,
         "shared_settings": ws.settings,
     })
     return True
-
-
-def is_shared_view() -> bool:
-    """Whether this session is a read-only shared view."""
-    return bool(st.session_state.get("share_mode"))
 
 
 _VIEWER_CSS = """<style>
@@ -92,7 +87,7 @@ def _manage_links() -> None:
     s = store()
     for ws_id in list(mine):
         try:
-            info = s.load(ws_id).info
+            info = s.info(ws_id)  # meta.json only: this runs on every rerun of every page
         except WorkspaceNotFound:
             mine.remove(ws_id)
             continue

@@ -39,9 +39,20 @@ def set_dataset(ds: Dataset) -> None:
 
 def reset_to_sample() -> None:
     """Forget this session's uploads and go back to the sample."""
-    for key in ("dataset", "parsed", "mapping", "mapping_tables", "built", "role_guesses"):
-        st.session_state.pop(key, None)
+    st.session_state.pop("dataset", None)
+    forget_uploads()
     st.session_state["uploader_key"] = st.session_state.get("uploader_key", 0) + 1
+
+
+def forget_uploads() -> None:
+    """Drop this session's parsed uploads and everything built from them."""
+    for key in ("parsed", "mapping", "mapping_tables", "built", "role_guesses"):
+        st.session_state.pop(key, None)
+
+
+def is_shared_view() -> bool:
+    """Whether this session is a read-only shared view (opened from a link)."""
+    return bool(st.session_state.get("share_mode", False))
 
 
 def parse_upload(file, *, sheet: str | int | None = None) -> tuple[tuple, RawTable | str]:

@@ -9,14 +9,12 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from funnel.charts import data as inline
+
 WANTED = "#2e7d32"
 NOT_WANTED = "#b0bec5"
 MISSING_COLOUR = "#eceff1"
 WON = "#e65100"
-
-
-def _data(frame: pl.DataFrame) -> alt.Data:
-    return alt.Data(values=frame.to_dicts())
 
 
 def overlap_bars(frame: pl.DataFrame, *, by: str, top: int = 15,
@@ -53,7 +51,7 @@ def overlap_bars(frame: pl.DataFrame, *, by: str, top: int = 15,
         layers.append(alt.Chart(alt.Data(values=[{"x": overall}])).mark_rule(
             strokeDash=[4, 3], color="#616161").encode(x="x:Q"))
     shown = f", the {top} with most leads" if frame.height > top else ""
-    return alt.layer(*layers, data=_data(data)).properties(
+    return alt.layer(*layers, data=inline(data)).properties(
         height=alt.Step(24), title=f"Share in profile by {by} (n = leads{shown})")
 
 
@@ -68,7 +66,7 @@ def overlap_trend(by_month: pl.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("month:T", format="%b %Y"), alt.Tooltip("leads:Q", format=","),
                  alt.Tooltip("in_profile:Q", format=","),
                  alt.Tooltip("in_profile_share:Q", format=".1%")])
-    return alt.layer(band, line, data=_data(by_month)).properties(
+    return alt.layer(band, line, data=inline(by_month)).properties(
         height=220, title="Share in profile by month")
 
 
@@ -85,7 +83,7 @@ def criteria_chart(criteria: pl.DataFrame) -> alt.Chart:
     only = base.mark_bar(color="#c62828", height=10).encode(x="fails_only:Q")
     text = base.mark_text(align="left", dx=4, color="#c62828").encode(
         x="fails_only:Q", text=alt.Text("fails_only:Q", format=","))
-    return alt.layer(fails, only, text, data=_data(data)).properties(
+    return alt.layer(fails, only, text, data=inline(data)).properties(
         height=alt.Step(34), title=alt.Title(
             "Leads each criterion excludes",
             subtitle="grey: fail it · red: fail only it (would join if it were dropped)"))
@@ -114,7 +112,7 @@ def distribution_chart(dist: pl.DataFrame, *, title: str) -> alt.Chart:
         layers.append(alt.Chart().mark_tick(color=WON, thickness=3, size=14).encode(
             y=y, x="won_share:Q",
             tooltip=["value:N", alt.Tooltip("won_share:Q", format=".1%", title="of won leads")]))
-    return alt.layer(*layers, data=_data(data)).properties(height=alt.Step(22), title=alt.Title(
+    return alt.layer(*layers, data=inline(data)).properties(height=alt.Step(22), title=alt.Title(
         title, subtitle="bars: leads sent · orange tick: leads won"))
 
 
@@ -170,5 +168,5 @@ def learned_chart(values: pl.DataFrame, *, top: int = 15) -> alt.Chart:
         type="log")), x2="lift_high:Q")
     dots = base.mark_circle(size=90, color=WON, opacity=1).encode(x=x)
     one = alt.Chart(alt.Data(values=[{"x": 1}])).mark_rule(strokeDash=[4, 3]).encode(x="x:Q")
-    return alt.layer(err, dots, one, data=_data(data)).properties(
+    return alt.layer(err, dots, one, data=inline(data)).properties(
         height=alt.Step(22), title="What actually closes")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from funnel.charts import data as inline
 from funnel.response import BUCKETS
 
 FAST = "#2e7d32"
@@ -31,12 +32,6 @@ __all__ = [
     "smooth_rate_chart",
     "still_waiting_chart",
 ]
-
-
-def _data(frame: pl.DataFrame) -> alt.Data:
-    out = frame.with_columns(pl.col(c).cast(pl.String) for c, t in frame.schema.items()
-                             if isinstance(t, (pl.Enum, pl.Categorical)))
-    return alt.Data(values=out.to_dicts())
 
 
 def _rate_label(target: str) -> str:
@@ -61,7 +56,7 @@ def response_histogram_chart(hist: pl.DataFrame, *, sla_hours: float | None = No
         pl.when(pl.col("label") == "never").then(pl.lit("never touched"))
         .when(pl.col("hours_high") <= (sla_hours if sla_hours else -1))
         .then(pl.lit("within SLA")).otherwise(pl.lit("touched")).alias("group"))
-    base = alt.Chart(_data(data)).encode(x=alt.X("label:N", sort=order,
+    base = alt.Chart(inline(data)).encode(x=alt.X("label:N", sort=order,
                                                  axis=alt.Axis(labelAngle=-40),
                                                  title=f"{unit} from creation to first touch"))
     colours = alt.Scale(domain=["within SLA", "touched", "never touched"],
@@ -104,7 +99,7 @@ def still_waiting_chart(curve: pl.DataFrame, *, by: str | None = None,
            alt.Tooltip("at_risk:Q", format=",", title="leads still waiting and observed")]
     if by:
         tip.insert(0, alt.Tooltip(f"{by}:N"))
-    base = alt.Chart(_data(curve)).encode(x=x)
+    base = alt.Chart(inline(curve)).encode(x=x)
     band = base.mark_area(opacity=0.2, interpolate="step-after").encode(
         y=alt.Y("ci_low:Q", axis=y_axis, scale=alt.Scale(domain=[0, 1])), y2="ci_high:Q",
         color=colour)
@@ -149,7 +144,7 @@ def bucket_chart(table: pl.DataFrame, *, target: str = "qualified") -> alt.Chart
     colour = alt.Color("curve:N", scale=alt.Scale(domain=["raw", "adjusted for mix"],
                                                   range=[RAW, ADJUSTED]),
                        title=None, legend=alt.Legend(orient="top"))
-    base = alt.Chart(_data(data)).encode(
+    base = alt.Chart(inline(data)).encode(
         x=alt.X("bucket:N", sort=order, title="time to first touch",
                 axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("curve:N", sort=["raw", "adjusted for mix"]))
@@ -162,7 +157,7 @@ def bucket_chart(table: pl.DataFrame, *, target: str = "qualified") -> alt.Chart
         y=alt.Y("rate:Q", axis=alt.Axis(format="%"), title=_rate_label(target)),
         color=colour, tooltip=tip)
     err = base.mark_rule(color="#263238").encode(y="ci_low:Q", y2="ci_high:Q")
-    n_text = alt.Chart(_data(raw)).mark_text(dy=-8, color="#455a64", fontSize=10).encode(
+    n_text = alt.Chart(inline(raw)).mark_text(dy=-8, color="#455a64", fontSize=10).encode(
         x=alt.X("bucket:N", sort=order), y="ci_high:Q",
         text=alt.Text("leads:Q", format=","))
     label = _rate_label(target)
@@ -188,7 +183,7 @@ def smooth_rate_chart(bins: pl.DataFrame, *, target: str = "qualified",
     data = bins.with_columns(pl.col("hours").clip(lower_bound=1 / 60), pl.col(col).alias("rate_"))
     x = alt.X("hours:Q", scale=alt.Scale(type="log"), title="hours to first touch (log)")
     y = alt.Y("rate_:Q", axis=alt.Axis(format="%"), title=_rate_label(target))
-    base = alt.Chart(_data(data))
+    base = alt.Chart(inline(data))
     points = base.mark_circle(color=ADJUSTED, opacity=0.6).encode(
         x=x, y=y, size=alt.Size("leads:Q", legend=None),
         tooltip=[alt.Tooltip("hours_low:Q", format=".2f", title="from h"),
@@ -232,7 +227,7 @@ def benchmark_chart(comparison: pl.DataFrame) -> alt.Chart:
     colour = alt.Color("who:N", scale=alt.Scale(domain=["published", "yours"],
                                                 range=[PUBLISHED, ADJUSTED]), title=None,
                        legend=alt.Legend(orient="top"))
-    base = alt.Chart(_data(data)).encode(y=y)
+    base = alt.Chart(inline(data)).encode(y=y)
     err = base.transform_filter("datum.low != null").mark_rule(color=ADJUSTED).encode(
         x=alt.X("low:Q", scale=alt.Scale(type="log")), x2="high:Q")
     dots = base.mark_point(filled=True, size=120).encode(
@@ -266,7 +261,7 @@ def arrival_heatmap_chart(heat: pl.DataFrame, *, value: str = "median_hours") ->
         colour = alt.Color("median_hours:Q", title="median hours",
                            scale=alt.Scale(type="symlog", scheme="orangered"))
         title = "Median hours to first touch (Kaplan–Meier) by arrival time"
-    return alt.Chart(_data(heat)).mark_rect().encode(
+    return alt.Chart(inline(heat)).mark_rect().encode(
         x=alt.X("hour:O", title="hour of arrival"),
         y=alt.Y("weekday:N", sort=WEEKDAYS, title=None),
         color=colour,
@@ -296,7 +291,7 @@ def sla_chart(frame: pl.DataFrame, *, by: str, overall: float | None = None,
     order = (WEEKDAYS if by == "weekday"
              else data.sort("within_sla_share", descending=True)[by].cast(pl.String).to_list())
     y = alt.Y(f"{by}:N", sort=order, title=None)
-    base = alt.Chart(_data(data)).encode(y=y)
+    base = alt.Chart(inline(data)).encode(y=y)
     bars = base.mark_bar(color=FAST).encode(
         x=alt.X("within_sla_share:Q", axis=alt.Axis(format="%"), title="within SLA",
                 scale=alt.Scale(domain=[0, 1])),
@@ -335,7 +330,7 @@ def owner_chart(card: pl.DataFrame, *, target: str = "qualified") -> alt.Chart:
     data = data.with_columns(pl.col("median_hours").clip(lower_bound=0.05))
     x = alt.X("median_hours:Q", scale=alt.Scale(type="log"),
               title="median hours to first touch (log)")
-    base = alt.Chart(_data(data))
+    base = alt.Chart(inline(data))
     err = base.mark_rule(color="#455a64", strokeWidth=2).encode(x=x, y=f"{low}:Q", y2=f"{high}:Q")
     dots = base.mark_circle(color=ADJUSTED, opacity=0.8).encode(
         x=x, y=alt.Y(f"{rate}:Q", axis=alt.Axis(format="%"),

@@ -8,15 +8,12 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from funnel.charts import data as inline
 from funnel.verdict import FIT, SPEED, Decomposition
 
 FAST, SLOW = "#2e7d32", "#c62828"
 
 __all__ = ["decomposition_chart", "quality_handling_chart", "score_chart"]
-
-
-def _data(frame: pl.DataFrame) -> alt.Data:
-    return alt.Data(values=frame.to_dicts())
 
 
 def quality_handling_chart(table: pl.DataFrame, *, target: str = "rate") -> alt.Chart:
@@ -35,7 +32,7 @@ def quality_handling_chart(table: pl.DataFrame, *, target: str = "rate") -> alt.
         pl.col(target).alias("value"),
         pl.when(pl.lit(target == "rate")).then(pl.col("ci_low")).alias("lo"),
         pl.when(pl.lit(target == "rate")).then(pl.col("ci_high")).alias("hi"))
-    base = alt.Chart(_data(data)).encode(
+    base = alt.Chart(inline(data)).encode(
         y=alt.Y("speed:N", sort=list(SPEED), title=None),
         color=alt.Color("speed:N", scale=alt.Scale(domain=list(SPEED), range=[FAST, SLOW]),
                         legend=None))
@@ -68,7 +65,7 @@ def decomposition_chart(d: Decomposition) -> alt.Chart:
     data = d.parts.with_columns((pl.col(c) * 100).alias(c) for c in ("value", "ci_low",
                                                                       "ci_high"))
     order = d.parts["part"].to_list()
-    base = alt.Chart(_data(data)).encode(
+    base = alt.Chart(inline(data)).encode(
         y=alt.Y("part:N", sort=order, title=None, axis=alt.Axis(labelLimit=240)))
     bars = base.mark_bar(color="#1565c0").encode(
         x=alt.X("value:Q", title=f"points of the {d.gap * 100:.1f}-point gap "
@@ -78,7 +75,7 @@ def decomposition_chart(d: Decomposition) -> alt.Chart:
                  alt.Tooltip("ci_high:Q", title="95% CI high", format=".2f"),
                  alt.Tooltip("share_of_gap:Q", title="share of gap", format=".0%")])
     err = base.mark_rule(color="black").encode(x="ci_low:Q", x2="ci_high:Q")
-    zero = alt.Chart(_data(pl.DataFrame({"x": [0]}))).mark_rule(color="#999").encode(x="x:Q")
+    zero = alt.Chart(inline(pl.DataFrame({"x": [0]}))).mark_rule(color="#999").encode(x="x:Q")
     return alt.layer(bars, err, zero).properties(height=alt.Step(36), width=320)
 
 
@@ -96,7 +93,7 @@ def score_chart(deciles: pl.DataFrame) -> alt.Chart:
         (pl.col("from").round(0).cast(pl.Int64).cast(pl.String) + "–"
          + pl.col("to").round(0).cast(pl.Int64).cast(pl.String)).alias("scores"))
     order = data["scores"].to_list()
-    base = alt.Chart(_data(data)).encode(x=alt.X("scores:N", sort=order, title="score band"))
+    base = alt.Chart(inline(data)).encode(x=alt.X("scores:N", sort=order, title="score band"))
     bars = base.mark_bar(color="#6a1b9a").encode(
         y=alt.Y("rate:Q", title="win rate", axis=alt.Axis(format="%")),
         tooltip=[alt.Tooltip("scores:N"), alt.Tooltip("leads:Q", format=","),
