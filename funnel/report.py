@@ -44,7 +44,8 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def _finding_rows(cards: list[Finding]) -> pl.DataFrame:
+def findings_table(cards: list[Finding]) -> pl.DataFrame:
+    """One row per place: verdict, culprit, effect with its interval, n and severity."""
     rows = []
     for f in cards:
         ev = f.evidence
@@ -89,7 +90,7 @@ def report_sections(
     ])]
     out.append(Section("Findings, place by place",
                        [f"{TITLES[f.place]} — {STATUS_TEXT[f.status]}: {f.headline}"
-                        for f in cards], table=_finding_rows(cards)))
+                        for f in cards], table=findings_table(cards)))
     ft = funnel_table(ds.leads)
     out.append(Section("Where leads leak: the funnel", [
         "Leads reaching each stage; step and cumulative conversion with 95% intervals."],

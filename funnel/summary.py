@@ -98,9 +98,10 @@ def stage_funnel(leads: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
 def source_table(ds: Dataset, *, by: str = "source") -> pl.DataFrame:
     """Leads, wins, win rate (with 95% interval), revenue, cost and CAC per source.
 
-    ``revenue`` is the amount of won leads (null without amounts); ``cost`` comes
-    from the spend file when its sources match the leads' (case and spacing ignored);
-    ``cac`` is cost per won lead.
+    The contract's columns of :func:`funnel.closed_loop.closed_loop` with labels as
+    exported: ``revenue`` is the amount of won leads (null without amounts); ``cost``
+    comes from the spend file matched to the labels as on the Sources page; ``cac`` is
+    cost per won lead.
 
     Examples
     --------
@@ -109,36 +110,11 @@ def source_table(ds: Dataset, *, by: str = "source") -> pl.DataFrame:
     >>> int(t["leads"].sum()) == load_sample().leads.height
     True
     """
-    leads = ds.leads
-    key = pl.col(by).fill_null("(none)") if by in leads.columns else pl.lit("(none)")
-    has_amount = "amount" in leads.columns
-    known = "outcome" in leads.columns and leads["outcome"].null_count() < leads.height
-    won = (pl.col("outcome") == "won") if known else pl.lit(None, dtype=pl.Boolean)
-    table = (
-        leads.lazy()
-        .group_by(key.alias(by))
-        .agg(
-            pl.len().alias("leads"),
-            (won.sum() if known else pl.lit(None, dtype=pl.UInt32)).alias("won"),
-            (pl.col("amount").filter(won).sum() if has_amount else pl.lit(None, pl.Float64))
-            .alias("revenue"),
-        )
-        .with_columns((pl.col("won") / pl.col("leads")).alias("rate"),
-                      *wilson_exprs("won", "leads"))
-        .collect()
-    )
-    cost = pl.lit(None, dtype=pl.Float64)
-    if ds.spend is not None and by in ds.spend.columns:
-        norm = pl.col(by).str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "")
-        spent = ds.spend.group_by(norm.alias("_k")).agg(pl.col("cost").sum().alias("cost"))
-        table = table.with_columns(norm.alias("_k")).join(spent, on="_k", how="left").drop("_k")
-        cost = pl.col("cost")
-    table = table.with_columns(cost.alias("cost")).with_columns(
-        pl.when(pl.col("won") > 0).then(pl.col("cost") / pl.col("won")).alias("cac"),
-        pl.col("revenue").fill_null(0.0).alias("revenue") if has_amount else pl.col("revenue"),
-    )
-    return table.select(by, "leads", "won", "rate", "ci_low", "ci_high", "revenue", "cost",
-                        "cac").sort(["leads", by], descending=[True, False])
+    from funnel.closed_loop import closed_loop
+
+    return (closed_loop(ds, by=by, merge_case=False)
+            .select(by, "leads", "won", "rate", "ci_low", "ci_high", "revenue", "cost", "cac")
+            .sort(["leads", by], descending=[True, False]))
 
 
 def within_sla_share(leads: pl.DataFrame, *, sla_hours: float) -> float | None:

@@ -70,6 +70,17 @@ def _prepare(
     ).filter(pl.col(_T).is_not_null() & pl.col(_T).is_not_nan())
 
 
+def _lazy_table(
+    frame: pl.DataFrame | pl.LazyFrame, *, duration: str, event: str,
+    by: str | Sequence[str] | None, alpha: float,
+) -> tuple[list[str], pl.LazyFrame]:
+    """The grouping columns and the (lazy) event table of :func:`km_table`."""
+    groups = [by] if isinstance(by, str) else list(by or [])
+    z = normal_quantile(1 - alpha / 2) if alpha != 0.05 else Z95
+    lf = _prepare(frame, duration=duration, event=event, by=groups)
+    return groups, _event_table(lf, by=groups, z=z)
+
+
 def km_table(
     frame: pl.DataFrame | pl.LazyFrame,
     *,
@@ -108,10 +119,7 @@ def km_table(
     >>> km_table(t, duration="h", event="touched")["survival"].round(3).to_list()
     [0.75, 0.5, 0.0]
     """
-    groups = [by] if isinstance(by, str) else list(by or [])
-    z = normal_quantile(1 - alpha / 2) if alpha != 0.05 else Z95
-    lf = _prepare(frame, duration=duration, event=event, by=groups)
-    return _event_table(lf, by=groups, z=z).collect()
+    return _lazy_table(frame, duration=duration, event=event, by=by, alpha=alpha)[1].collect()
 
 
 def km_medians(
@@ -142,10 +150,7 @@ def km_medians(
     >>> km_medians(t, duration="h", event="e", by="g").select("g", "n", "median").row(0)
     ('a', 4, 2.0)
     """
-    groups = [by] if isinstance(by, str) else list(by or [])
-    z = normal_quantile(1 - alpha / 2) if alpha != 0.05 else Z95
-    lf = _prepare(frame, duration=duration, event=event, by=groups)
-    table = _event_table(lf, by=groups, z=z)
+    groups, table = _lazy_table(frame, duration=duration, event=event, by=by, alpha=alpha)
     aggs = [
         pl.col("at_risk").first().alias("n"),
         pl.col("events").sum().alias("events"),

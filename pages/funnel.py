@@ -11,12 +11,7 @@ require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
 st.title("Funnel & leakage")
 ds = current_dataset()
-filters = ui.filter_sidebar(ds)
-sub = ui.filtered(ds, filters)
-ui.filter_caption(ds, sub, filters)
-if sub.leads.height == 0:
-    st.warning("No lead matches these filters. Widen them in the sidebar.")
-    st.stop()
+sub = ui.filtered_view(ds)
 
 st.header("The funnel")
 ui.funnel_section(sub)

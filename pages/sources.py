@@ -12,12 +12,7 @@ require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
 st.title("Sources & cost")
 ds = current_dataset()
-filters = ui.filter_sidebar(ds)
-sub = ui.filtered(ds, filters)
-ui.filter_caption(ds, sub, filters)
-if sub.leads.height == 0:
-    st.warning("No lead matches these filters. Widen them in the sidebar.")
-    st.stop()
+sub = ui.filtered_view(ds)
 
 choices = [c for c in ("source", "campaign") if c in sub.leads.columns]
 if not choices:

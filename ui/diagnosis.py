@@ -96,7 +96,7 @@ def takeaway(ds: Dataset, profile: Profile | None, findings: list[Finding]) -> N
     table. Each file is built only when its button is clicked."""
     from funnel.export import to_csv, to_xlsx
     from funnel.notebook import export_bundle
-    from funnel.report import _finding_rows, report_html, report_pdf, report_sections
+    from funnel.report import findings_table, report_html, report_pdf, report_sections
     from ui.share import mask_key
 
     title = f"Funnel diagnostic: {ds.label or 'sample'}"
@@ -117,7 +117,7 @@ def takeaway(ds: Dataset, profile: Profile | None, findings: list[Finding]) -> N
                             lambda: export_bundle(ds, name=title, profiles=profiles, key=key),
                             file_name="funnel-diagnostic-notebook.zip",
                             mime="application/zip", icon=":material/code:", key="dl:nb")
-    table = _finding_rows(findings).with_columns(
+    table = findings_table(findings).with_columns(
         headline=[f.headline for f in findings])
     with cols[3].popover("Findings table", icon=":material/table:"):
         st.download_button("CSV", lambda: to_csv(table), file_name="findings.csv",

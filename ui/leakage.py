@@ -155,6 +155,18 @@ def filter_sidebar(ds) -> Filters:
     return Filters(**chosen)
 
 
+def filtered_view(ds):
+    """The sidebar filters, the dataset under them and a caption saying so; stops the
+    page with a plain message when no lead matches (both funnel pages start here)."""
+    filters = filter_sidebar(ds)
+    sub = filtered(ds, filters)
+    filter_caption(ds, sub, filters)
+    if sub.leads.height == 0:
+        st.warning("No lead matches these filters. Widen them in the sidebar.")
+        st.stop()
+    return sub
+
+
 def filtered(ds, filters: Filters):
     """The dataset under ``filters`` (memoised; the same object when nothing is filtered)."""
     # once per dataset: each lead's latest activity (it does not change under a filter)
