@@ -2,10 +2,10 @@
 
     python bench/bench_diagnosis.py [--repeat 3]
 
-Loads ``bench/out/big`` (written by ``python -m funnel.sample --out bench/out/big --leads
-1000000`` when missing), then times, each ``--repeat`` times in this process: the
-findings engine (``diagnose_places`` with the sample's sales profile), the page's per-lead
-flags, the 2×2, the gap decomposition, the score and pipeline checks, a what-if change.
+Loads ``bench/out/big`` (written when missing, see ``bench/_data.py``), then times,
+each ``--repeat`` times in this process: the findings engine (``diagnose_places`` with
+the sample's sales profile), the page's per-lead flags, the 2×2, the gap decomposition,
+the score and pipeline checks, a what-if change.
 Prints medians.
 """
 
@@ -13,23 +13,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "bench" / "out" / "big"
+from _data import big_sample  # bench/_data.py (the scripts run from bench/)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    if not (DATA / "contacts.csv").exists():
-        subprocess.run([sys.executable, "-m", "funnel.sample", "--out", str(DATA), "--leads",
-                        "1000000"], check=True)
-    import funnel
     from funnel.findings import diagnose_places
     from funnel.profile import SAMPLE_SALES_PROFILE, ProfileFit
     from funnel.verdict import (
@@ -41,10 +33,7 @@ def main() -> None:
         what_if,
     )
 
-    t = time.perf_counter()
-    ds = funnel.load(DATA / "contacts.csv", deals=DATA / "deals.csv",
-                     activities=DATA / "activities.csv", spend=DATA / "marketing_spend.csv")
-    print(f"load: {time.perf_counter() - t:.1f} s ({ds.leads.height:,} leads)")
+    ds = big_sample()
     steps = {
         "diagnose_places": lambda: diagnose_places(ds, profile=SAMPLE_SALES_PROFILE),
         "profile fit + flags": lambda: lead_flags(

@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent / "out"
+from _data import big_sample  # bench/_data.py (the scripts run from bench/)
 
 
 def main() -> None:
@@ -49,18 +49,9 @@ def main() -> None:
     from funnel import leakage as lk
     from funnel.closed_loop import closed_loop
     from funnel.filters import Filters, apply_filters, filter_options, lead_index
-    from funnel.sample import load_sample, write_sample
     from funnel.velocity import sales_cycle, velocity_table
 
-    folder = OUT / "big" if args.leads == 1_000_000 else OUT / f"leakage_n{args.leads}"
-    if not (folder / "contacts.csv").exists():
-        t = time.perf_counter()
-        write_sample(folder, n_leads=args.leads)
-        print(f"generated in {time.perf_counter() - t:.1f}s")
-    t = time.perf_counter()
-    ds = load_sample(folder)
-    print(f"loaded {ds.leads.height:,} leads, {ds.activities.height:,} activities in "
-          f"{time.perf_counter() - t:.1f}s")
+    ds = big_sample(args.leads, tag="leakage")
     now = lk.export_end(ds)
     t = time.perf_counter()
     index = lead_index(ds)  # once per dataset

@@ -33,8 +33,7 @@ import time
 from pathlib import Path
 
 import polars as pl
-
-OUT = Path(__file__).resolve().parent / "out"
+from _data import big_sample  # bench/_data.py (the scripts run from bench/)
 
 
 def _median_ms(fn, repeat: int) -> tuple[float, list[float]]:
@@ -73,16 +72,8 @@ def main() -> None:
 
     from funnel.learned import LearnedProfile
     from funnel.profile import SAMPLE_SALES_PROFILE, Criterion, ProfileFit
-    from funnel.sample import load_sample, write_sample
 
-    folder = OUT / "big" if args.leads == 1_000_000 else OUT / f"profile_n{args.leads}"
-    if not (folder / "contacts.csv").exists():
-        t = time.perf_counter()
-        write_sample(folder, n_leads=args.leads)
-        print(f"generated {args.leads:,} leads in {time.perf_counter() - t:.0f}s")
-    t = time.perf_counter()
-    ds = load_sample(folder)
-    print(f"loaded {ds.leads.height:,} leads in {time.perf_counter() - t:.1f}s")
+    ds = big_sample(args.leads, tag="profile")
 
     prep, _ = _median_ms(lambda i: ProfileFit(ds), 3)
     first, _ = _median_ms(lambda i: ProfileFit(ds).fit(SAMPLE_SALES_PROFILE), 3)

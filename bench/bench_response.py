@@ -33,11 +33,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from pathlib import Path
 
 import polars as pl
-
-OUT = Path(__file__).resolve().parent / "out"
+from _data import big_sample  # bench/_data.py (the scripts run from bench/)
 
 
 def _median(fn, repeat: int) -> tuple[float, list[float]]:
@@ -60,17 +58,8 @@ def main() -> None:
     from funnel.clock import BusinessClock
     from funnel.model import Dataset
     from funnel.profile import SAMPLE_SALES_PROFILE, ProfileFit
-    from funnel.sample import load_sample, write_sample
 
-    folder = OUT / "big" if args.leads == 1_000_000 else OUT / f"response_n{args.leads}"
-    if not (folder / "contacts.csv").exists():
-        t = time.perf_counter()
-        write_sample(folder, n_leads=args.leads)
-        print(f"generated in {time.perf_counter() - t:.1f}s")
-    t = time.perf_counter()
-    ds = load_sample(folder)
-    print(f"loaded {ds.leads.height:,} leads, {ds.activities.height:,} activities in "
-          f"{time.perf_counter() - t:.1f}s")
+    ds = big_sample(args.leads, tag="response")
 
     t = time.perf_counter()
     inside = ProfileFit(ds).fit(SAMPLE_SALES_PROFILE).in_profile_
