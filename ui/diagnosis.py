@@ -109,21 +109,23 @@ def takeaway(ds: Dataset, profile: Profile | None, findings: list[Finding]) -> N
     cols = st.columns(4)
     cols[0].download_button("Report (HTML)", lambda: report_html(sections(), title=title),
                             file_name="funnel-diagnostic.html", mime="text/html",
-                            icon=":material/description:", key="dl:html")
+                            icon=":material/description:", key="dl:html", on_click="ignore")
     cols[1].download_button("Report (PDF)", lambda: report_pdf(sections(), title=title),
                             file_name="funnel-diagnostic.pdf", mime="application/pdf",
-                            icon=":material/picture_as_pdf:", key="dl:pdf")
+                            icon=":material/picture_as_pdf:", key="dl:pdf",
+                            on_click="ignore")
     cols[2].download_button("Notebook + data (zip)",
                             lambda: export_bundle(ds, name=title, profiles=profiles, key=key),
                             file_name="funnel-diagnostic-notebook.zip",
-                            mime="application/zip", icon=":material/code:", key="dl:nb")
+                            mime="application/zip", icon=":material/code:", key="dl:nb",
+                            on_click="ignore")
     table = findings_table(findings).with_columns(
         headline=[f.headline for f in findings])
     with cols[3].popover("Findings table", icon=":material/table:"):
         st.download_button("CSV", lambda: to_csv(table), file_name="findings.csv",
-                           mime="text/csv", key="dl:csv")
+                           mime="text/csv", key="dl:csv", on_click="ignore")
         st.download_button("Excel", lambda: to_xlsx(table, sheet="findings"),
-                           file_name="findings.xlsx", key="dl:xlsx",
+                           file_name="findings.xlsx", key="dl:xlsx", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument."
                                 "spreadsheetml.sheet")
     st.caption("Personal fields are pseudonymised in the notebook's data; the report holds "

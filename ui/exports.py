@@ -51,6 +51,16 @@ def _title(c: alt.TopLevelMixin) -> str | None:
     return title if isinstance(title, str) else None
 
 
+def _buttons(key: str, files: list[tuple]) -> None:
+    """Small download buttons in a row; each file is built when its button is clicked,
+    and clicking does not rerun the page."""
+    cols = st.columns([1] * len(files) + [8], gap="small")
+    for col, (label, build, file_name, mime) in zip(cols, files, strict=False):
+        col.download_button(label, build, file_name=file_name, mime=mime,
+                            key=f"{key}:{label.lower()}", on_click="ignore", type="tertiary",
+                            icon=":material/download:" if col is cols[0] else None)
+
+
 def chart(c: alt.TopLevelMixin, *, key: str | None = None, name: str | None = None,
           **kwargs) -> object:
     """``st.altair_chart`` plus small PNG and SVG download buttons under it.
@@ -65,13 +75,9 @@ def chart(c: alt.TopLevelMixin, *, key: str | None = None, name: str | None = No
     else:
         out = st.altair_chart(c, key=key, **kwargs)
     name = name or _title(c) or "chart"
-    stem = _slug(name or key)
-    left, right, _ = st.columns([1, 1, 8], gap="small")
-    left.download_button("PNG", lambda: chart_png(c), file_name=f"{stem}.png",
-                         mime="image/png", key=f"{key}:png", type="tertiary",
-                         icon=":material/download:")
-    right.download_button("SVG", lambda: chart_svg(c), file_name=f"{stem}.svg",
-                          mime="image/svg+xml", key=f"{key}:svg", type="tertiary")
+    stem = _slug(name)
+    _buttons(key, [("PNG", lambda: chart_png(c), f"{stem}.png", "image/png"),
+                   ("SVG", lambda: chart_svg(c), f"{stem}.svg", "image/svg+xml")])
     return out
 
 
@@ -86,11 +92,6 @@ def table(frame: pl.DataFrame, *, key: str | None = None, name: str | None = Non
     else:
         out = st.dataframe(frame, key=key, **kwargs)
     stem = _slug(name or key.split(":")[0] + "-" + "-".join(frame.columns[:2]))
-    left, right, _ = st.columns([1, 1, 8], gap="small")
-    left.download_button("CSV", lambda: to_csv(frame), file_name=f"{stem}.csv",
-                         mime="text/csv", key=f"{key}:csv", type="tertiary",
-                         icon=":material/download:")
-    right.download_button("Excel", lambda: to_xlsx(frame, sheet=stem[:31]),
-                          file_name=f"{stem}.xlsx", mime=XLSX, key=f"{key}:xlsx",
-                          type="tertiary")
+    _buttons(key, [("CSV", lambda: to_csv(frame), f"{stem}.csv", "text/csv"),
+                   ("Excel", lambda: to_xlsx(frame, sheet=stem[:31]), f"{stem}.xlsx", XLSX)])
     return out

@@ -31,6 +31,8 @@ def test_diagnosis_chart_downloads_as_png_and_report_as_html(page, app_url, tmp_
     page.set_default_timeout(90_000)
     page.goto(app_url)
     expect(page.get_by_role("heading", name="Quality or handling?")).to_be_visible()
+    expect(page.get_by_text("not a forecast")).to_be_visible()  # the run has finished
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()
     with page.expect_download() as png:
         page.get_by_role("button", name="PNG", exact=True).first.click()
     assert png.value.suggested_filename == "quality-vs-handling.png"
