@@ -22,9 +22,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    from funnel.findings import diagnose_places
-    from funnel.profile import SAMPLE_SALES_PROFILE, ProfileFit
-    from funnel.verdict import (
+    from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, ProfileFit
+    from funnel.analyses.verdict import (
         lead_flags,
         mix_vs_handling,
         pipeline_check,
@@ -32,6 +31,7 @@ def main() -> None:
         score_check,
         what_if,
     )
+    from funnel.findings.places import diagnose_places
 
     ds = big_sample()
     steps = {

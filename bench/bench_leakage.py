@@ -9,11 +9,11 @@ Uses the sample written at that size into ``bench/out/big`` (generated when miss
 filter not seen before (a source, an owner, a date range, or a combination) and times
 what the pages recompute for it — nothing is reused from an earlier run:
 
-* ``filter (pages)``: :func:`funnel.filters.apply_filters` as the pages call it — the
-  lead table only (``related=False``), after :func:`funnel.leakage.with_latest_activity`
+* ``filter (pages)``: :func:`funnel.dataset.filters.apply_filters` as the pages call it — the
+  lead table only (``related=False``), after :func:`funnel.analyses.leakage.with_latest_activity`
   once per dataset;
 * ``filter (all tables)``: the same keeping deals and activities (picked by lead row with
-  :func:`funnel.filters.lead_index`, built once per dataset);
+  :func:`funnel.dataset.filters.lead_index`, built once per dataset);
 * ``funnel page``: funnel table, funnel by source, cohort trend, stage exits, stop
   reasons (overall and by source), left-behind flags and their summary by owner, velocity
   by step, sales cycle — every analysis the page draws;
@@ -38,6 +38,16 @@ from pathlib import Path
 
 from _data import big_sample  # bench/_data.py (the scripts run from bench/)
 
+from funnel.analyses.funnel import cohort_trend, funnel_by, funnel_table
+from funnel.analyses.leakage import (
+    leak_flags,
+    leak_summary,
+    stage_exits,
+    stop_reasons,
+    with_latest_activity,
+)
+from funnel.dataset.tables import export_end
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -45,19 +55,17 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=9)
     ap.add_argument("--page", action="store_true", help="also time whole page reruns")
     args = ap.parse_args()
-
-    from funnel import leakage as lk
-    from funnel.closed_loop import closed_loop
-    from funnel.filters import Filters, apply_filters, filter_options, lead_index
-    from funnel.velocity import sales_cycle, velocity_table
+    from funnel.analyses.closed_loop import closed_loop
+    from funnel.analyses.velocity import sales_cycle, velocity_table
+    from funnel.dataset.filters import Filters, apply_filters, filter_options, lead_index
 
     ds = big_sample(args.leads, tag="leakage")
-    now = lk.export_end(ds)
+    now = export_end(ds)
     t = time.perf_counter()
     index = lead_index(ds)  # once per dataset
     print(f"lead index (once per dataset) in {time.perf_counter() - t:.1f}s")
     t = time.perf_counter()
-    base = lk.with_latest_activity(ds)  # once per dataset (the pages memoise it)
+    base = with_latest_activity(ds)  # once per dataset (the pages memoise it)
     print(f"latest activity per lead (once per dataset) in {time.perf_counter() - t:.1f}s")
     opts = filter_options(ds.leads)
     start, end = opts["start"], opts["end"]
@@ -75,14 +83,14 @@ def main() -> None:
         return kinds[i % len(kinds)]
 
     steps: dict[str, Callable] = {
-        "funnel table": lambda s: lk.funnel_table(s.leads),
-        "funnel by source": lambda s: lk.funnel_by(s.leads, by="source"),
-        "cohort trend": lambda s: lk.cohort_trend(s.leads, now=now),
-        "stage exits": lambda s: lk.stage_exits(s.leads),
-        "stop reasons": lambda s: lk.stop_reasons(s.leads),
-        "stop reasons by source": lambda s: lk.stop_reasons(s.leads, by="source"),
-        "left behind (flags + by owner)": lambda s: lk.leak_summary(
-            s.leads, lk.leak_flags(s, now=now, stalled_days=30), by="owner"),
+        "funnel table": lambda s: funnel_table(s.leads),
+        "funnel by source": lambda s: funnel_by(s.leads, by="source"),
+        "cohort trend": lambda s: cohort_trend(s.leads, now=now),
+        "stage exits": lambda s: stage_exits(s.leads),
+        "stop reasons": lambda s: stop_reasons(s.leads),
+        "stop reasons by source": lambda s: stop_reasons(s.leads, by="source"),
+        "left behind (flags + by owner)": lambda s: leak_summary(
+            s.leads, leak_flags(s, now=now, stalled_days=30), by="owner"),
         "velocity by step": lambda s: velocity_table(s.leads, now=now),
         "sales cycle": lambda s: sales_cycle(s, now=now),
     }

@@ -70,8 +70,8 @@ def main() -> None:
     ap.add_argument("--page", action="store_true", help="also time the page rerun (AppTest)")
     args = ap.parse_args()
 
-    from funnel.learned import LearnedProfile
-    from funnel.profile import SAMPLE_SALES_PROFILE, Criterion, ProfileFit
+    from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, Criterion, ProfileFit
+    from funnel.analyses.profile.learned import LearnedProfile
 
     ds = big_sample(args.leads, tag="profile")
 

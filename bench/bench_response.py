@@ -37,6 +37,29 @@ import time
 import polars as pl
 from _data import big_sample  # bench/_data.py (the scripts run from bench/)
 
+from funnel.analyses.speed.response import (
+    ResponseCurve,
+    arrival_heatmap,
+    benchmark_comparison,
+    bucket_table,
+    prepare_response,
+    rate_by_hours,
+    response_histogram,
+    response_percentiles,
+    response_summary,
+    sla_compliance,
+    sla_loss_estimate,
+    still_waiting,
+)
+from funnel.analyses.speed.routing import (
+    assignment_times,
+    owner_scorecard,
+    persistence,
+    reassignments,
+    unassigned_summary,
+)
+from funnel.dataset.tables import export_end
+
 
 def _median(fn, repeat: int) -> tuple[float, list[float]]:
     runs = []
@@ -52,12 +75,9 @@ def main() -> None:
     ap.add_argument("--leads", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-
-    from funnel import response as r
-    from funnel import routing as ro
-    from funnel.clock import BusinessClock
-    from funnel.model import Dataset
-    from funnel.profile import SAMPLE_SALES_PROFILE, ProfileFit
+    from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, ProfileFit
+    from funnel.analyses.speed.clock import BusinessClock
+    from funnel.dataset.tables import Dataset
 
     ds = big_sample(args.leads, tag="response")
 
@@ -67,59 +87,59 @@ def main() -> None:
     ds = Dataset(ds.leads.with_columns(pl.Series("__in_profile", inside)), ds.deals,
                  ds.activities, ds.spend, ds.attributes, ds.mapping, ds.health, ds.label)
     leads = ds.leads
-    now = r.export_end(ds)
+    now = export_end(ds)
     sla = 1.0
     shipped: dict[str, int] = {}
 
     def first_view(clock=None):
-        end = r.export_end(ds)
-        rt = r.prepare_response(leads, clock=clock, now=end)  # once per clock (memoised)
-        r.response_summary(ds, sla_hours=None, clock=clock, now=end, prepared=rt)
-        r.sla_compliance(rt, sla_hours=sla, clock=clock)
-        shipped["histogram"] = r.response_histogram(rt, clock=clock).height
-        shipped["still waiting"] = r.still_waiting(rt, clock=clock).height
-        r.response_percentiles(rt, clock=clock)
+        end = export_end(ds)
+        rt = prepare_response(leads, clock=clock, now=end)  # once per clock (memoised)
+        response_summary(ds, sla_hours=None, clock=clock, now=end, prepared=rt)
+        sla_compliance(rt, sla_hours=sla, clock=clock)
+        shipped["histogram"] = response_histogram(rt, clock=clock).height
+        shipped["still waiting"] = still_waiting(rt, clock=clock).height
+        response_percentiles(rt, clock=clock)
 
     def unprepared_first_view():
-        end = r.export_end(ds)
-        r.response_summary(ds, sla_hours=sla, now=end)
-        r.sla_compliance(leads, sla_hours=sla, now=end)
-        r.response_histogram(leads, now=end)
-        r.still_waiting(leads, now=end)
-        r.response_percentiles(leads, now=end)
+        end = export_end(ds)
+        response_summary(ds, sla_hours=sla, now=end)
+        sla_compliance(leads, sla_hours=sla, now=end)
+        response_histogram(leads, now=end)
+        still_waiting(leads, now=end)
+        response_percentiles(leads, now=end)
 
-    rt = r.prepare_response(leads, now=now)
+    rt = prepare_response(leads, now=now)
 
     def conversion():
-        fit = r.ResponseCurve(strata=["source"], profile="__in_profile").fit(rt)
+        fit = ResponseCurve(strata=["source"], profile="__in_profile").fit(rt)
         shipped["buckets raw+adjusted"] = 2 * fit.table_.height
-        shipped["smooth bins"] = r.rate_by_hours(rt).height
-        r.benchmark_comparison(r.bucket_table(rt))
+        shipped["smooth bins"] = rate_by_hours(rt).height
+        benchmark_comparison(bucket_table(rt))
 
     def sla_tab(s=sla):
         for by in ("owner", "source", "weekday"):
-            shipped[f"SLA by {by}"] = r.sla_compliance(rt, sla_hours=s, by=by).height
-        shipped["heat map"] = r.arrival_heatmap(rt, sla_hours=s).height
-        r.sla_loss_estimate(rt, sla_hours=s, profile="__in_profile")
+            shipped[f"SLA by {by}"] = sla_compliance(rt, sla_hours=s, by=by).height
+        shipped["heat map"] = arrival_heatmap(rt, sla_hours=s).height
+        sla_loss_estimate(rt, sla_hours=s, profile="__in_profile")
 
     def routing_tab():
-        shipped["owner chart"] = ro.owner_scorecard(rt, sla_hours=sla).height
-        ro.assignment_times(leads)
-        ro.reassignments(ds)
-        ro.unassigned_summary(leads, now=now)
-        ro.persistence(ds, now=now)
+        shipped["owner chart"] = owner_scorecard(rt, sla_hours=sla).height
+        assignment_times(leads)
+        reassignments(ds)
+        unassigned_summary(leads, now=now)
+        persistence(ds, now=now)
 
     slas = iter([2.0, 4.0, 8.0, 24.0, 48.0, 3.0, 6.0, 12.0, 36.0, 72.0] * 10)
 
     def sla_change():  # the page keeps the KM summary; only compliance depends on the SLA
-        r.sla_compliance(rt, sla_hours=next(slas))
+        sla_compliance(rt, sla_hours=next(slas))
 
     def sla_change_on_sla_tab():  # + compliance by owner/source/weekday/cell + estimate
         s = next(slas)
-        r.sla_compliance(rt, sla_hours=s)
+        sla_compliance(rt, sla_hours=s)
         for by in ("owner", "source", "weekday", ("weekday", "hour")):
-            r.sla_compliance(rt, sla_hours=s, by=by)
-        r.sla_loss_estimate(rt, sla_hours=s, profile="__in_profile")
+            sla_compliance(rt, sla_hours=s, by=by)
+        sla_loss_estimate(rt, sla_hours=s, profile="__in_profile")
 
     clock = BusinessClock()
     rows = [
@@ -129,9 +149,9 @@ def main() -> None:
         ("Conversion by speed tab", conversion),
         ("SLA tab", sla_tab),
         ("Routing tab", routing_tab),
-        ("  of which owner scorecard", lambda: ro.owner_scorecard(rt, sla_hours=sla)),
-        ("  of which reassignments", lambda: ro.reassignments(ds)),
-        ("  of which persistence", lambda: ro.persistence(ds, now=now)),
+        ("  of which owner scorecard", lambda: owner_scorecard(rt, sla_hours=sla)),
+        ("  of which reassignments", lambda: reassignments(ds)),
+        ("  of which persistence", lambda: persistence(ds, now=now)),
         ("SLA change (Waiting time tab)", sla_change),
         ("SLA change (SLA tab)", sla_change_on_sla_tab),
     ]

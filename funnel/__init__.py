@@ -10,42 +10,8 @@ Examples
 ['lead', 'mql']
 """
 
-from funnel.clock import BusinessClock, business_hours_between, holidays_from, hours_between
-from funnel.errors import InputError
-from funnel.export import chart_png, chart_svg, neutralise, safe_frame, to_csv, to_xlsx
-from funnel.findings import Finding, Settings, diagnose_places  # not `findings`: the module
-from funnel.learned import LearnedProfile, compare_stated, marketing_sends
-from funnel.mapping import (
-    FIELDS,
-    ROLES,
-    STAGES,
-    Mapping,
-    auto_map,
-    guess_role,
-    map_values,
-    normalise_header,
-)
-from funnel.model import (
-    Capability,
-    Dataset,
-    FileReport,
-    Health,
-    Warning_,
-    build_dataset,
-    guess_roles,
-    load,
-)
-from funnel.parsing import (
-    detect_date_style,
-    detect_decimal_comma,
-    infer_attribute,
-    null_placeholders,
-    parse_booleans,
-    parse_dates,
-    parse_numbers,
-)
-from funnel.privacy import mask_personal, personal_columns, pseudonym
-from funnel.profile import (
+from funnel.analyses.funnel import stage_funnel
+from funnel.analyses.profile.fit import (
     SAMPLE_SALES_PROFILE,
     Criterion,
     Profile,
@@ -56,15 +22,20 @@ from funnel.profile import (
     resolve_field,
     save_profile,
 )
-from funnel.readers import ROW, RawTable, Rejection, read_file
-from funnel.response import (
+from funnel.analyses.profile.learned import LearnedProfile, compare_stated, marketing_sends
+from funnel.analyses.speed.clock import (
+    BusinessClock,
+    business_hours_between,
+    holidays_from,
+    hours_between,
+)
+from funnel.analyses.speed.response import (
     BUCKETS,
     ResponseCurve,
     ResponseTimes,
     arrival_heatmap,
     benchmark_comparison,
     bucket_table,
-    export_end,
     has_stage_info,
     has_touch_times,
     prepare_response,
@@ -77,17 +48,36 @@ from funnel.response import (
     sla_loss_estimate,
     still_waiting,
 )
-from funnel.routing import (
+from funnel.analyses.speed.routing import (
     assignment_times,
     owner_scorecard,
     persistence,
     reassignments,
     unassigned_summary,
 )
-from funnel.stats import prior_strength, rate_ratio, shrink_exprs, wilson, wilson_exprs
-from funnel.summary import diagnose, reached_exprs, source_table, stage_funnel, stages_present
-from funnel.survival import KaplanMeier, km_medians, km_table
-from funnel.workspace import WorkspaceStore, read_workspace, write_workspace
+from funnel.dataset.errors import InputError
+from funnel.dataset.privacy import mask_personal, personal_columns, pseudonym
+from funnel.dataset.schema import FIELDS, ROLES, STAGES, Mapping, normalise_header
+from funnel.dataset.stages import reached_exprs, stages_present
+from funnel.dataset.tables import Capability, Dataset, FileReport, Health, Warning_, export_end
+from funnel.findings.places import Finding, Settings, diagnose_places  # not `findings`: the module
+from funnel.ingest.build import build_dataset, guess_roles, load
+from funnel.ingest.mapping import auto_map, guess_role, map_values
+from funnel.ingest.parsing import (
+    detect_date_style,
+    detect_decimal_comma,
+    infer_attribute,
+    null_placeholders,
+    parse_booleans,
+    parse_dates,
+    parse_numbers,
+)
+from funnel.ingest.readers import ROW, RawTable, Rejection, read_file
+from funnel.outputs.contract import diagnose, source_table
+from funnel.outputs.export import chart_png, chart_svg, neutralise, safe_frame, to_csv, to_xlsx
+from funnel.outputs.workspace import WorkspaceStore, read_workspace, write_workspace
+from funnel.stats.intervals import prior_strength, rate_ratio, shrink_exprs, wilson, wilson_exprs
+from funnel.stats.survival import KaplanMeier, km_medians, km_table
 
 _SAMPLE_NAMES = ("PROBLEMS", "SAMPLE_DIR", "SAMPLE_FILES", "generate_sample", "load_sample",
                  "sample_dataset", "write_sample")

@@ -11,7 +11,7 @@ import math
 import sys
 from collections.abc import Sequence
 
-from funnel.errors import InputError
+from funnel.dataset.errors import InputError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _workspaces(args) -> int:
-    from funnel.workspace import WorkspaceStore
+    from funnel.outputs.workspace import WorkspaceStore
 
     store = WorkspaceStore(args.root)
     if args.action == "list":
@@ -110,9 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"funnel: {exc}", file=sys.stderr)
             return 2
     try:
-        from funnel.model import load
-        from funnel.profile import load_profile
-        from funnel.summary import diagnose
+        from funnel.analyses.profile.fit import load_profile
+        from funnel.ingest.build import load
+        from funnel.outputs.contract import diagnose
 
         sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
         ds = load(args.leads, deals=args.deals, activities=args.activities, spend=args.spend,

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from funnel import FIELDS
-from funnel.privacy import mask_personal, personal_columns
-from funnel.readers import ROW
+from funnel.dataset.privacy import mask_personal, personal_columns
+from funnel.ingest.readers import ROW
 from ui import panels, state, upload
 from ui.frame import require_frame
 

@@ -3,12 +3,8 @@
 import polars as pl
 import streamlit as st
 
+from funnel.analyses.verdict import mix_vs_handling, quality_handling, what_if
 from funnel.charts.verdict import decomposition_chart, quality_handling_chart
-from funnel.verdict import (
-    mix_vs_handling,
-    quality_handling,
-    what_if,
-)
 from ui import diagnosis, exports, state
 from ui.frame import require_frame
 

@@ -3,7 +3,7 @@ revenue), cost per lead, CAC and return on spend, comparisons with intervals."""
 
 import streamlit as st
 
-from funnel.leakage import near_duplicate_labels
+from funnel.dataset.labels import near_duplicate_labels
 from ui import leakage as ui
 from ui.frame import require_frame
 from ui.state import current_dataset

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from funnel import response as rsp
+from funnel.analyses.speed.response import has_touch_times
 from funnel.charts import response as charts
+from funnel.dataset.tables import export_end
 from ui import response as ui
 from ui import state
 from ui.frame import require_frame
@@ -16,7 +17,7 @@ st.title("Speed to lead")
 def main() -> None:
     """The page body; returns early (not ``st.stop``) so the app frame still runs."""
     ds = state.current_dataset()
-    if not rsp.has_touch_times(ds.leads):
+    if not has_touch_times(ds.leads):
         st.info(ui.no_touch_times_message(ds), icon=":material/timer_off:")
         return
 
@@ -27,7 +28,7 @@ def main() -> None:
         clock = ui.clock_input()
     unit, u = ("business hours", "business h") if clock else ("hours", "h")
     ds, profile_col, profile_name = ui.profile_flag(ds, sample=state.is_sample())
-    view = ui.SpeedView(ds, clock=clock, now=ui.memo("end", ds, (), lambda: rsp.export_end(ds)))
+    view = ui.SpeedView(ds, clock=clock, now=ui.memo("end", ds, (), lambda: export_end(ds)))
     summary, overall = view.summary(), view.sla(sla).row(0, named=True)
     n, ci = ds.leads.height, (overall["ci_low"], overall["ci_high"])
     m = st.columns(4)

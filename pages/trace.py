@@ -5,9 +5,9 @@ import dataclasses
 import polars as pl
 import streamlit as st
 
-from funnel.errors import InputError
-from funnel.privacy import mask_personal, personal_columns
-from funnel.trace import lead_profile, lead_trace
+from funnel.analyses.trace import lead_profile, lead_trace
+from funnel.dataset.errors import InputError
+from funnel.dataset.privacy import mask_personal, personal_columns
 from ui.frame import require_frame
 from ui.state import current_dataset, is_shared_view
 

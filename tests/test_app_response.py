@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from funnel.model import Dataset
+from funnel.dataset.tables import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -125,7 +125,7 @@ def test_app_response_business_hours_with_time_zones():
 
 
 def test_app_response_uses_the_sessions_profile_with_criteria():
-    from funnel.profile import Criterion, Profile
+    from funnel.analyses.profile.fit import Criterion, Profile
 
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["profiles"] = {

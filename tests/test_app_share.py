@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from funnel.model import build_dataset
-from funnel.readers import read_file
-from funnel.workspace import WorkspaceStore
+from funnel.ingest.build import build_dataset
+from funnel.ingest.readers import read_file
+from funnel.outputs.workspace import WorkspaceStore
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -30,8 +30,8 @@ def _metric(at: AppTest, label: str) -> str:
 
 
 def _panel_script():
-    from funnel.model import build_dataset
-    from funnel.readers import read_file
+    from funnel.ingest.build import build_dataset
+    from funnel.ingest.readers import read_file
     from ui.share import share_panel
 
     csv = (b"lead_id,created_at,source,Email,First Name,outcome\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from funnel.analyses.verdict import Decomposition, quality_handling
 from funnel.charts.verdict import decomposition_chart, quality_handling_chart, score_chart
-from funnel.verdict import Decomposition, quality_handling
 
 
 def _values(spec: dict) -> list[dict]:

@@ -297,9 +297,9 @@ def test_cli_sources_give_null_wins_when_outcomes_are_unknown(tmp_path, capsys):
 
 
 def test_cli_workspaces_list_rename_delete(tmp_path, capsys):
-    from funnel.model import build_dataset
-    from funnel.readers import read_file
-    from funnel.workspace import WorkspaceStore
+    from funnel.ingest.build import build_dataset
+    from funnel.ingest.readers import read_file
+    from funnel.outputs.workspace import WorkspaceStore
 
     ds = build_dataset([("leads", read_file(LEADS.encode(), name="l.csv"))])
     ws_id = WorkspaceStore(tmp_path).save(ds, name="Acme")

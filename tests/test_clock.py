@@ -7,7 +7,12 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from funnel.clock import BusinessClock, business_hours_between, holidays_from, hours_between
+from funnel.analyses.speed.clock import (
+    BusinessClock,
+    business_hours_between,
+    holidays_from,
+    hours_between,
+)
 
 D = dt.datetime
 CLOCK = BusinessClock(start_hour=9, end_hour=17)  # Mon–Fri 09:00–17:00
@@ -91,7 +96,7 @@ def test_business_clock_matches_sample_generator():
     touched on Monday morning waits less than one business hour more than the delay."""
     import numpy as np
 
-    from funnel.sample import _add_business_hours
+    from funnel.sample.generator import _add_business_hours
 
     start = np.array([(D(2025, 11, 8, 11) - D(1970, 1, 1)).total_seconds() / 3600])  # Saturday
     end = _add_business_hours(start, np.array([3.5]), np.array([], dtype="datetime64[D]"))[0]

@@ -10,18 +10,18 @@ import polars as pl
 import pytest
 
 import funnel
-from funnel.closed_loop import (
+from funnel.analyses.closed_loop import (
     UNMATCHED,
     closed_loop,
     compare_groups,
     funnel_summary,
-    match_label,
     sources_summary,
     spend_matching,
 )
-from funnel.errors import InputError
-from funnel.mapping import Mapping
-from funnel.model import Dataset, Health
+from funnel.dataset.errors import InputError
+from funnel.dataset.labels import match_label
+from funnel.dataset.schema import Mapping
+from funnel.dataset.tables import Dataset, Health
 
 
 def _ds(leads: pl.DataFrame, spend: pl.DataFrame | None = None) -> Dataset:

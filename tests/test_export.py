@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from funnel.export import chart_png, chart_svg, neutralise, safe_frame, to_csv, to_xlsx
+from funnel.outputs.export import chart_png, chart_svg, neutralise, safe_frame, to_csv, to_xlsx
 
 HOSTILE = ['=HYPERLINK("http://evil.example","click")', "+1", "-1+1", "@SUM(A1:A9)",
            "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0"]

@@ -7,8 +7,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from funnel.errors import InputError
-from funnel.filters import (
+from funnel.dataset.errors import InputError
+from funnel.dataset.filters import (
     Filters,
     apply_filters,
     filter_options,
@@ -16,8 +16,8 @@ from funnel.filters import (
     lead_index,
     spend_note,
 )
-from funnel.mapping import Mapping
-from funnel.model import Dataset, Health
+from funnel.dataset.schema import Mapping
+from funnel.dataset.tables import Dataset, Health
 
 LEADS = pl.DataFrame({
     "lead_id": ["a", "b", "c", "d"],

@@ -13,21 +13,12 @@ import polars as pl
 import pytest
 from scipy.stats import mannwhitneyu
 
-from funnel.findings import (
-    PLACES,
-    TITLES,
-    Finding,
-    Settings,
-    auc_interval,
-    diagnose_places,
-    findings,
-    mh_risk_ratio,
-    vs_rest,
-)
-from funnel.model import build_dataset
-from funnel.profile import Criterion, Profile
-from funnel.readers import read_file
-from funnel.stats import normal_quantile, rate_ratio
+from funnel.analyses.profile.fit import Criterion, Profile
+from funnel.findings.places import PLACES, TITLES, Finding, Settings, diagnose_places, findings
+from funnel.ingest.build import build_dataset
+from funnel.ingest.readers import read_file
+from funnel.stats.intervals import normal_quantile, rate_ratio
+from funnel.stats.tests import auc_interval, mh_risk_ratio, vs_rest
 
 D0 = dt.datetime(2025, 1, 6, 9, 0)  # a Monday
 NOW = dt.datetime(2025, 12, 31)
@@ -154,7 +145,7 @@ def test_mh_risk_ratio_without_events_is_none():
 
 
 def test_mh_vs_rest_pools_each_group_against_the_rest_like_mh_risk_ratio():
-    from funnel.findings import _mh_vs_rest
+    from funnel.findings.places import _mh_vs_rest
 
     frame = pl.DataFrame({
         "g": ["a"] * 60 + ["b"] * 140,
@@ -717,12 +708,12 @@ def _sample_dataset():
 
     make = getattr(funnel.sample, "sample_dataset", None)
     if make is None:
-        pytest.skip("funnel.sample.sample_dataset is not available yet")
+        pytest.skip("funnel.sample.generator.sample_dataset is not available yet")
     return make
 
 
 def _sample_cards(**kw) -> dict[str, Finding]:
-    from funnel.profile import SAMPLE_SALES_PROFILE
+    from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
 
     ds = _sample_dataset()(n_leads=20_000, **kw)
     return {f.place: f for f in diagnose_places(ds, profile=SAMPLE_SALES_PROFILE)}
@@ -740,8 +731,8 @@ def one_problem(request):
 
 @pytest.fixture(scope="module")
 def bundled_cards():
-    from funnel.profile import SAMPLE_SALES_PROFILE
-    from funnel.sample import load_sample
+    from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
+    from funnel.sample.generator import load_sample
 
     return {f.place: f for f in diagnose_places(load_sample(), profile=SAMPLE_SALES_PROFILE)}
 

@@ -8,29 +8,23 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from funnel.errors import InputError  # noqa: F401  (kept for parity with other tests)
-from funnel.leakage import (
+from funnel.analyses.funnel import cohort_trend, funnel_by, funnel_table, maturity_days
+from funnel.analyses.leakage import (
     NO_REASON,
     STILL_OPEN,
-    cohort_trend,
-    export_end,
-    funnel_by,
-    funnel_table,
     leak_flags,
     leak_summary,
-    maturity_days,
-    near_duplicate_labels,
     reason_categories,
     recycle_rule,
     stage_exits,
-    stage_rank_expr,
     stop_reasons,
     stopped_leads,
-    unify_labels,
     with_latest_activity,
 )
-from funnel.mapping import Mapping
-from funnel.model import Dataset, Health
+from funnel.dataset.labels import near_duplicate_labels, unify_labels
+from funnel.dataset.schema import Mapping
+from funnel.dataset.stages import stage_rank_expr
+from funnel.dataset.tables import Dataset, Health, export_end
 
 T0 = dt.datetime(2025, 1, 1)
 
@@ -78,7 +72,7 @@ RANK_CASES = [
 
 @pytest.mark.parametrize("leads", RANK_CASES)
 def test_stage_rank_agrees_with_reached_exprs(leads):
-    from funnel.summary import reached_exprs
+    from funnel.dataset.stages import reached_exprs
 
     reached = reached_exprs(leads)
     rank = leads.select(stage_rank_expr(leads))[:, 0]
@@ -91,14 +85,14 @@ def test_stage_rank_agrees_with_reached_exprs(leads):
 
 @pytest.mark.parametrize("leads", RANK_CASES)
 def test_funnel_table_equals_stage_funnel(leads):
-    from funnel.summary import stage_funnel
+    from funnel.analyses.funnel import stage_funnel
 
     ours = funnel_table(leads).select(stage_funnel(leads).columns)
     assert_frame_equal(ours, stage_funnel(leads), check_dtypes=False)
 
 
 def test_funnel_table_equals_stage_funnel_on_sample(sample_ds):
-    from funnel.summary import stage_funnel
+    from funnel.analyses.funnel import stage_funnel
 
     ours = funnel_table(sample_ds.leads).select(stage_funnel(sample_ds.leads).columns)
     assert_frame_equal(ours, stage_funnel(sample_ds.leads), check_dtypes=False)
@@ -293,7 +287,7 @@ def test_leakage_xed_google_variants_merged(xed_dataset):
 
 @pytest.fixture(scope="module")
 def sample_ds():
-    from funnel.sample import load_sample
+    from funnel.sample.generator import load_sample
 
     return load_sample()
 

@@ -7,9 +7,9 @@ import math
 import polars as pl
 import pytest
 
-from funnel.learned import LearnedProfile
-from funnel.profile import Criterion, Profile, ProfileFit
-from funnel.stats import Z95, rate_ratio, wilson
+from funnel.analyses.profile.fit import Criterion, Profile, ProfileFit
+from funnel.analyses.profile.learned import LearnedProfile
+from funnel.stats.intervals import Z95, rate_ratio, wilson
 
 
 def _frame(groups: dict[str, tuple[int, int]], column: str = "Color") -> pl.DataFrame:
@@ -122,7 +122,7 @@ def test_learned_profile_yes_no_criterion_reads_as_boolean():
 
 
 def test_learned_sample_recovers_the_planted_profile():
-    from funnel.sample import load_sample
+    from funnel.sample.generator import load_sample
 
     p = LearnedProfile().fit(load_sample()).profile()
     fields = {c.field: c for c in p.criteria}

@@ -6,10 +6,11 @@ import polars as pl
 import pytest
 from polars.testing import assert_series_equal
 
-from funnel.errors import InputError
-from funnel.mapping import Mapping, auto_map, guess_role, map_values, normalise_header
-from funnel.model import guess_roles
-from funnel.readers import read_file
+from funnel.dataset.errors import InputError
+from funnel.dataset.schema import Mapping, normalise_header
+from funnel.ingest.build import guess_roles
+from funnel.ingest.mapping import auto_map, guess_role, map_values
+from funnel.ingest.readers import read_file
 
 DATE = "2024-01-02 10:00"
 

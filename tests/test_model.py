@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from funnel.errors import InputError
-from funnel.mapping import Mapping
-from funnel.model import build_dataset, load
-from funnel.readers import ROW, read_file
+from funnel.dataset.errors import InputError
+from funnel.dataset.schema import Mapping
+from funnel.ingest.build import build_dataset, load
+from funnel.ingest.readers import ROW, read_file
 
 NOW = dt.datetime(2025, 1, 1)
 D = dt.datetime
@@ -550,7 +550,7 @@ def test_build_dataset_explains_unavailable_analysis(load_texts):
 
 
 def test_build_dataset_reads_later_numbers_of_another_shape(load_texts, monkeypatch):
-    monkeypatch.setattr("funnel.model.SAMPLE_SIZE", 2)
+    monkeypatch.setattr("funnel.ingest.parsing.SAMPLE_SIZE", 2)
     ds = load_texts("lead_id,created_at,amount\nL1,2024-01-01,\"1,200\"\nL2,2024-01-02,5\n"
                     "L3,2024-01-03,$(30.50)\n")
     assert ds.leads["amount"].to_list() == [1200.0, 5.0, -30.5]
@@ -559,7 +559,7 @@ def test_build_dataset_reads_later_numbers_of_another_shape(load_texts, monkeypa
 def test_build_dataset_keeps_attribute_as_text_when_later_rows_are_not_numbers(
     load_texts, monkeypatch
 ):
-    monkeypatch.setattr("funnel.model.SAMPLE_SIZE", 2)
+    monkeypatch.setattr("funnel.ingest.parsing.SAMPLE_SIZE", 2)
     ds = load_texts("lead_id,created_at,size\nL1,2024-01-01,10\nL2,2024-01-02,20\n"
                     "L3,2024-01-03,large\n")
     assert ds.leads["size"].to_list() == ["10", "20", "large"]
@@ -609,7 +609,7 @@ def test_build_dataset_gives_a_shared_deal_to_every_lead_converted_into_it(tmp_p
 
 
 def test_build_dataset_switches_day_month_order_when_later_rows_need_it(tmp_path, monkeypatch):
-    monkeypatch.setattr("funnel.model.SAMPLE_SIZE", 2)
+    monkeypatch.setattr("funnel.ingest.parsing.SAMPLE_SIZE", 2)
     path = tmp_path / "d.csv"
     path.write_text("lead_id,created_at\n1,01/02/2024\n2,03/04/2024\n3,25/12/2024\n")
     ds = load(path)

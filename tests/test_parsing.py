@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_series_equal
 
-from funnel.parsing import (
+from funnel.ingest.parsing import (
     detect_date_style,
     detect_decimal_comma,
     infer_attribute,

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_series_equal
 
-from funnel.privacy import mask_personal, personal_columns, pseudonym
+from funnel.dataset.privacy import mask_personal, personal_columns, pseudonym
 
 
 @pytest.mark.parametrize("header, kind", [
@@ -76,7 +76,7 @@ def test_mask_personal_keeps_lead_ids():
 
 
 def test_mask_personal_sample_leaves_no_email_or_phone():
-    from funnel.sample import load_sample
+    from funnel.sample.generator import load_sample
 
     leads = load_sample().leads.head(300)
     out = mask_personal(leads, key="k")

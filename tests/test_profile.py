@@ -11,8 +11,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from funnel import InputError
-from funnel.mapping import Mapping
-from funnel.profile import (
+from funnel.analyses.profile.fit import (
     SAMPLE_SALES_PROFILE,
     Criterion,
     Profile,
@@ -24,7 +23,8 @@ from funnel.profile import (
     resolve_field,
     save_profile,
 )
-from funnel.stats import rate_ratio, wilson
+from funnel.dataset.schema import Mapping
+from funnel.stats.intervals import rate_ratio, wilson
 
 
 def _meets(frame: pl.DataFrame, criterion: Criterion) -> list[bool]:
@@ -320,7 +320,7 @@ def test_sample_profile_by_campaign_shows_the_free_tool(sample_fit):
 
 
 def test_profile_summary_has_contract_keys():
-    from funnel.sample import load_sample
+    from funnel.sample.generator import load_sample
 
     out = profile_summary(load_sample(), SAMPLE_SALES_PROFILE)
     assert {"name", "in_profile_share", "in_profile_rate", "out_of_profile_rate", "by_source",
@@ -332,7 +332,7 @@ def test_profile_summary_has_contract_keys():
 
 def test_profile_summary_rates_null_without_outcomes():
     ds_like = pl.DataFrame({"lead_id": ["1", "2"], "x": ["a", "b"]})
-    from funnel.model import Dataset, Health
+    from funnel.dataset.tables import Dataset, Health
 
     ds = Dataset(ds_like, None, None, None, ["x"], Mapping(),
                  Health([], pl.DataFrame(), [], []))
@@ -357,7 +357,7 @@ def test_xed_profile_on_occupation_and_lead_source(xed_dataset):
 
 @pytest.fixture(scope="module")
 def sample_fit():
-    from funnel.sample import load_sample
+    from funnel.sample.generator import load_sample
 
     return ProfileFit(load_sample()).fit(SAMPLE_SALES_PROFILE)
 
@@ -444,7 +444,7 @@ def test_chart_win_rates_facets_only_what_the_data_has(drop, measures):
 
 
 def test_chart_learned_uses_log_scale_and_a_rule_at_one():
-    from funnel.learned import LearnedProfile
+    from funnel.analyses.profile.learned import LearnedProfile
 
     lp = LearnedProfile(min_support=1).fit(LEADS, attributes=["Industry", "source"])
     spec = charts.learned_chart(lp.values_).to_dict()
@@ -542,8 +542,8 @@ def test_drill_down_per_breakdown_row():
 
 
 def test_profile_by_source_merges_case_variants_like_the_sources_key():
-    from funnel.model import build_dataset
-    from funnel.readers import read_file
+    from funnel.ingest.build import build_dataset
+    from funnel.ingest.readers import read_file
 
     csv = (b"lead_id,created_at,source,Industry,outcome\n1,2024-01-01,Google,Software,won\n"
            b"2,2024-01-02,Google,Retail,lost\n3,2024-01-03,google,Software,lost\n")

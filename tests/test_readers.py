@@ -13,8 +13,8 @@ import pytest
 import xlsxwriter
 from polars.testing import assert_frame_equal
 
-from funnel.errors import InputError
-from funnel.readers import ROW, detect_delimiter, detect_encoding, read_file, sniff_format
+from funnel.dataset.errors import InputError
+from funnel.ingest.readers import ROW, detect_delimiter, detect_encoding, read_file, sniff_format
 
 SAMPLE = "lead_id,name,amount\nL1,Zoë Müller,1200\nL2,José Peña,35\n"
 EXPECTED = pl.DataFrame(

@@ -9,8 +9,8 @@ import zipfile
 
 import pytest
 
-from funnel.profile import SAMPLE_SALES_PROFILE
-from funnel.report import Section, report_html, report_pdf, report_sections
+from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
+from funnel.outputs.report import Section, report_html, report_pdf, report_sections
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_report_pdf_is_a_pdf_with_images(sections):
 
 
 def test_export_bundle_holds_data_notebook_and_readme(sample_ds):
-    from funnel.notebook import export_bundle
+    from funnel.outputs.notebook import export_bundle
 
     data = export_bundle(sample_ds, profiles=[SAMPLE_SALES_PROFILE.to_dict()], key="k")
     names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
@@ -81,7 +81,7 @@ def _run_notebook(path, cwd):
 
 
 def test_exported_notebook_runs_top_to_bottom(sample_ds, tmp_path):
-    from funnel.notebook import export_bundle
+    from funnel.outputs.notebook import export_bundle
 
     data = export_bundle(sample_ds, profiles=[SAMPLE_SALES_PROFILE.to_dict()], key="k")
     zipfile.ZipFile(io.BytesIO(data)).extractall(tmp_path)
@@ -106,8 +106,8 @@ def test_example_notebook_runs_top_to_bottom(tmp_path):
     b"2,2024-01-02 09:00,2024-01-03 09:00,Web\n",  # touch times, no outcome, no stages
 ], ids=["no-source", "no-outcome"])
 def test_report_with_touch_times_but_little_else_still_renders(csv):
-    from funnel.model import build_dataset
-    from funnel.readers import read_file
+    from funnel.ingest.build import build_dataset
+    from funnel.ingest.readers import read_file
 
     ds = build_dataset([("leads", read_file(csv, name="l.csv"))])
     page = report_html(report_sections(ds))

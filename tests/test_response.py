@@ -8,15 +8,13 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from funnel.clock import BusinessClock
-from funnel.model import Dataset
-from funnel.response import (
+from funnel.analyses.speed.clock import BusinessClock
+from funnel.analyses.speed.response import (
     BUCKETS,
     ResponseCurve,
     arrival_heatmap,
     benchmark_comparison,
     bucket_table,
-    export_end,
     has_stage_info,
     rate_by_hours,
     response_percentiles,
@@ -26,8 +24,9 @@ from funnel.response import (
     sla_loss_estimate,
     still_waiting,
 )
-from funnel.stats import wilson
-from funnel.summary import within_sla_share
+from funnel.dataset.tables import Dataset, export_end
+from funnel.outputs.contract import within_sla_share
+from funnel.stats.intervals import wilson
 
 T0 = dt.datetime(2024, 1, 8, 10)  # a Monday
 
@@ -272,7 +271,7 @@ def test_response_summary_nulls_without_touch_times():
 
 
 def test_response_summary_sample_matches_planted_figures():
-    from funnel.sample import load_sample
+    from funnel.sample.generator import load_sample
 
     r = response_summary(load_sample(), sla_hours=24)
     rates = {b["bucket"]: b["qualified_rate"] for b in r["by_bucket"]}
@@ -283,7 +282,7 @@ def test_response_summary_sample_matches_planted_figures():
 
 
 def test_prepare_response_gives_the_same_results():
-    from funnel.response import prepare_response
+    from funnel.analyses.speed.response import prepare_response
 
     leads = _leads([0.5, 2.0, None, 30.0], source=["a", "b", "a", "b"], sql_at=[T0, None, None, T0])
     now = T0 + dt.timedelta(hours=48)
@@ -295,7 +294,7 @@ def test_prepare_response_gives_the_same_results():
 
 
 def test_prepare_response_refuses_another_clock():
-    from funnel.response import prepare_response
+    from funnel.analyses.speed.response import prepare_response
 
     with pytest.raises(ValueError, match="another clock"):
         bucket_table(prepare_response(_leads([1.0])), clock=BusinessClock())
@@ -313,7 +312,7 @@ def test_response_summary_equals_independent_count_on_sample():
     """Buckets, wins, qualified counts and Wilson bounds recounted in plain Python."""
     import bisect
 
-    from funnel.sample import load_sample
+    from funnel.sample.generator import load_sample
 
     ds = load_sample()
     r = response_summary(ds, sla_hours=4)

@@ -7,14 +7,14 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from funnel.model import Dataset
-from funnel.routing import (
+from funnel.analyses.speed.routing import (
     assignment_times,
     owner_scorecard,
     persistence,
     reassignments,
     unassigned_summary,
 )
+from funnel.dataset.tables import Dataset
 
 T0 = dt.datetime(2024, 1, 8, 10)
 
@@ -101,7 +101,7 @@ def test_persistence_touches_before_contact_and_give_up():
 
 
 def test_persistence_sample_marcus_gives_up_after_one_attempt():
-    from funnel.sample import load_sample
+    from funnel.sample.generator import load_sample
 
     t = persistence(load_sample())
     marcus = t.filter(pl.col("owner") == "Marcus Reed")["single_touch_share"][0]

@@ -11,17 +11,17 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from funnel.findings import auc_interval
-from funnel.sample import (
+from funnel.sample.generator import (
     PROBLEMS,
     SAMPLE_FILES,
-    _main,
     generate_sample,
     load_sample,
+    main,
     sample_dataset,
     write_sample,
 )
-from funnel.stats import rate_ratio
+from funnel.stats.intervals import rate_ratio
+from funnel.stats.tests import auc_interval
 
 N = 3_000
 SEED = 7
@@ -582,7 +582,7 @@ def test_write_sample_creates_missing_folder(tmp_path):
 
 
 def test_main_writes_the_files(tmp_path, capsys):
-    assert _main(["--out", str(tmp_path), "--leads", "400", "--seed", "3"]) == 0
+    assert main(["--out", str(tmp_path), "--leads", "400", "--seed", "3"]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert [re.split(r"[\\/]", line)[-1] for line in printed] == list(SAMPLE_FILES.values())
     contacts = pl.read_csv(tmp_path / "contacts.csv", infer_schema=False)
@@ -918,14 +918,14 @@ def test_sample_dataset_export_at_cuts_the_data():
 
 
 def test_main_problems_option_writes_the_switched_sample(tmp_path):
-    assert _main(["--out", str(tmp_path), "--leads", "300", "--problems", "none"]) == 0
+    assert main(["--out", str(tmp_path), "--leads", "300", "--problems", "none"]) == 0
     written = pl.read_csv(tmp_path / "contacts.csv", infer_schema=False)
     assert written.equals(generate_sample(n_leads=300, seed=SEED, problems=())["contacts"])
 
 
 def test_main_problems_option_rejects_unknown_names(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
-        _main(["--out", str(tmp_path), "--problems", "speed,typo"])
+        main(["--out", str(tmp_path), "--problems", "speed,typo"])
     assert exc.value.code == 2
     assert "Unknown problem 'typo'" in capsys.readouterr().err
 
@@ -938,7 +938,7 @@ ENGINE_NULL_PLACES = ("speed", "routing", "follow_up", "profile", "message")
 @pytest.fixture(scope="module")
 def diagnosed():
     """``diagnosed(problems)`` -> {place: Finding} on 20,000 leads, cached per module."""
-    from funnel.findings import diagnose_places
+    from funnel.findings.places import diagnose_places
 
     cache: dict[tuple[str, ...], dict] = {}
 

@@ -7,7 +7,7 @@ import math
 import polars as pl
 import pytest
 
-from funnel.stats import normal_quantile, prior_strength, rate_ratio, shrink_exprs
+from funnel.stats.intervals import normal_quantile, prior_strength, rate_ratio, shrink_exprs
 
 
 def test_normal_quantile_matches_scipy():

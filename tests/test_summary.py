@@ -9,10 +9,12 @@ import pytest
 from polars.testing import assert_frame_equal
 from scipy.stats import binomtest
 
-from funnel.model import build_dataset
-from funnel.readers import read_file
-from funnel.stats import wilson, wilson_exprs
-from funnel.summary import diagnose, source_table, stage_funnel, stages_present
+from funnel.analyses.funnel import stage_funnel
+from funnel.dataset.stages import stages_present
+from funnel.ingest.build import build_dataset
+from funnel.ingest.readers import read_file
+from funnel.outputs.contract import diagnose, source_table
+from funnel.stats.intervals import wilson, wilson_exprs
 
 NOW = dt.datetime(2025, 1, 1)
 T = dt.datetime(2024, 1, 1)

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from funnel.survival import KaplanMeier, km_medians, km_table
+from funnel.stats.survival import KaplanMeier, km_medians, km_table
 
 lifelines = pytest.importorskip("lifelines")
 

@@ -7,10 +7,10 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from funnel.errors import InputError
-from funnel.mapping import Mapping
-from funnel.model import Dataset, Health
-from funnel.trace import EVENT_SCHEMA, lead_profile, lead_trace
+from funnel.analyses.trace import EVENT_SCHEMA, lead_profile, lead_trace
+from funnel.dataset.errors import InputError
+from funnel.dataset.schema import Mapping
+from funnel.dataset.tables import Dataset, Health
 
 T0 = dt.datetime(2025, 3, 1, 9)
 

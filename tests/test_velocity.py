@@ -8,9 +8,15 @@ import polars as pl
 import pytest
 from lifelines import KaplanMeierFitter
 
-from funnel.mapping import Mapping
-from funnel.model import Dataset, Health
-from funnel.velocity import CYCLE, dated_stages, sales_cycle, step_durations, velocity_table
+from funnel.analyses.velocity import (
+    CYCLE,
+    dated_stages,
+    sales_cycle,
+    step_durations,
+    velocity_table,
+)
+from funnel.dataset.schema import Mapping
+from funnel.dataset.tables import Dataset, Health
 
 T0 = dt.datetime(2025, 1, 1)
 NOW = T0 + dt.timedelta(days=100)

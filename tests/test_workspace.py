@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from funnel.model import build_dataset
-from funnel.readers import read_file
-from funnel.summary import stage_funnel
-from funnel.workspace import WorkspaceNotFound, WorkspaceStore
+from funnel.analyses.funnel import stage_funnel
+from funnel.ingest.build import build_dataset
+from funnel.ingest.readers import read_file
+from funnel.outputs.workspace import WorkspaceNotFound, WorkspaceStore
 
 CSV = (b"lead_id,created_at,source,Email,First Name,outcome,amount\n"
        b"1,2024-01-02,Ads,ann@x.example,Ann,won,100\n"

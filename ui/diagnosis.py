@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from funnel import Dataset
-from funnel.findings import PAGES, TITLES, Finding, diagnose_places
-from funnel.profile import SAMPLE_SALES_PROFILE, Profile, ProfileFit
-from funnel.verdict import lead_flags
+from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, Profile, ProfileFit
+from funnel.analyses.verdict import lead_flags
+from funnel.findings.places import PAGES, TITLES, Finding, diagnose_places
 
 PAGE_FILES = {"speed": "pages/speed.py", "funnel": "pages/funnel.py",
               "profile": "pages/profile.py", "diagnosis": "pages/diagnosis.py"}
@@ -94,9 +94,9 @@ def cards(findings: list[Finding], *, per_row: int = 3) -> None:
 def takeaway(ds: Dataset, profile: Profile | None, findings: list[Finding]) -> None:
     """Downloads for the room: the report (HTML, PDF), the notebook bundle, the findings
     table. Each file is built only when its button is clicked."""
-    from funnel.export import to_csv, to_xlsx
-    from funnel.notebook import export_bundle
-    from funnel.report import findings_table, report_html, report_pdf, report_sections
+    from funnel.outputs.export import to_csv, to_xlsx
+    from funnel.outputs.notebook import export_bundle
+    from funnel.outputs.report import findings_table, report_html, report_pdf, report_sections
     from ui.share import mask_key
 
     title = f"Funnel diagnostic: {ds.label or 'sample'}"
@@ -134,8 +134,8 @@ def takeaway(ds: Dataset, profile: Profile | None, findings: list[Finding]) -> N
 
 def score_and_pipeline(ds: Dataset) -> None:
     """Does the score predict, does opened pipeline realise, are opportunities qualified."""
+    from funnel.analyses.verdict import pipeline_check, qualification_gaps, score_check
     from funnel.charts.verdict import score_chart
-    from funnel.verdict import pipeline_check, qualification_gaps, score_check
     from ui import exports
 
     sc = score_check(ds)

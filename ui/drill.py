@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from funnel.privacy import mask_personal, personal_columns
+from funnel.dataset.privacy import mask_personal, personal_columns
 from ui.state import is_shared_view
 
 TRACE_PAGE = "pages/trace.py"

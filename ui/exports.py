@@ -2,7 +2,7 @@
 
 Files are built only when a download button is clicked (callable data), rendered
 without a browser (vl-convert), and spreadsheet cells never start a formula
-(:mod:`funnel.export`).
+(:mod:`funnel.outputs.export`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from funnel.export import chart_png, chart_svg, to_csv, to_xlsx
+from funnel.outputs.export import chart_png, chart_svg, to_csv, to_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -15,18 +15,25 @@ from collections.abc import Callable
 import polars as pl
 import streamlit as st
 
-from funnel import leakage as lk
-from funnel.charts import leakage as charts
-from funnel.closed_loop import UNMATCHED, closed_loop, compare_groups, spend_matching
-from funnel.filters import (
-    NONE_LABEL,
-    Filters,
-    apply_filters,
-    filter_options,
-    spend_note,
+from funnel.analyses.closed_loop import UNMATCHED, closed_loop, compare_groups, spend_matching
+from funnel.analyses.funnel import cohort_trend, funnel_by, funnel_table
+from funnel.analyses.leakage import (
+    leak_flags,
+    leak_summary,
+    reason_categories,
+    reason_labels,
+    recycle_rule,
+    stage_exits,
+    stop_reasons,
+    stopped_leads,
+    with_latest_activity,
 )
-from funnel.privacy import personal_columns
-from funnel.velocity import sales_cycle, velocity_table
+from funnel.analyses.velocity import sales_cycle, velocity_table
+from funnel.charts import leakage as charts
+from funnel.dataset import tables
+from funnel.dataset.filters import NONE_LABEL, Filters, apply_filters, filter_options, spend_note
+from funnel.dataset.labels import label_key, near_duplicate_labels
+from funnel.dataset.privacy import personal_columns
 from ui import exports
 from ui.drill import lead_list
 
@@ -170,7 +177,7 @@ def filtered_view(ds):
 def filtered(ds, filters: Filters):
     """The dataset under ``filters`` (memoised; the same object when nothing is filtered)."""
     # once per dataset: each lead's latest activity (it does not change under a filter)
-    base = memo("latest_activity", lk.with_latest_activity, ds)
+    base = memo("latest_activity", with_latest_activity, ds)
     if filters.empty:
         return base
     # these pages read only the lead table (the trace uses the whole dataset), so the
@@ -193,7 +200,7 @@ def filter_caption(ds, sub, filters: Filters) -> None:
 
 def export_end(ds) -> dt.datetime | None:
     """The export's end of the whole (unfiltered) dataset, memoised."""
-    return memo("export_end", lk.export_end, ds)
+    return memo("export_end", tables.export_end, ds)
 
 
 def _pct(x: float | None) -> str:
@@ -214,7 +221,7 @@ def _pct_cols(*names: str) -> dict:
 
 def funnel_section(sub) -> None:
     """The stage funnel: chart and table with step and cumulative conversion."""
-    table = memo("funnel", lambda d: lk.funnel_table(d.leads), sub)
+    table = memo("funnel", lambda d: funnel_table(d.leads), sub)
     cols = st.columns(len(table))
     for c, row in zip(cols, table.iter_rows(named=True), strict=True):
         c.metric(row["stage"], f"{row['count']:,}",
@@ -244,9 +251,9 @@ def breakdown_section(ds, sub) -> None:
         st.info("No source, campaign, owner or profile attribute to split the funnel by.")
         return
     by = st.selectbox("Split the funnel by", options, key="leak:by")
-    long = memo("funnel_by", lambda d, b: lk.funnel_by(d.leads, by=b), sub, by)
+    long = memo("funnel_by", lambda d, b: funnel_by(d.leads, by=b), sub, by)
     exports.chart(charts.funnel_by_chart(long, by=by))
-    merged = memo("dups", lambda d, b: lk.near_duplicate_labels(d.leads, column=b), sub, by)
+    merged = memo("dups", lambda d, b: near_duplicate_labels(d.leads, column=b), sub, by)
     if merged.height:
         st.caption("Labels differing only in case or spacing are counted together: "
                    + ", ".join(f"{r['label']!r} → {r['merged_into']!r} ({r['leads']:,})"
@@ -263,7 +270,7 @@ def cohort_section(ds, sub) -> None:
         st.info("No creation dates: no trend by month of entry.")
         return
     now = export_end(ds)
-    trend = memo("cohorts", lambda d, n: lk.cohort_trend(d.leads, now=n), sub, now)
+    trend = memo("cohorts", lambda d, n: cohort_trend(d.leads, now=n), sub, now)
     stages = trend["stage"].unique(maintain_order=True).to_list()
     if not stages:
         st.info("No stage or outcome information: no conversion trend.")
@@ -279,7 +286,7 @@ def cohort_section(ds, sub) -> None:
 
 def reason_editor(sub) -> dict[str, str]:
     """Let the user merge loss reasons into categories; returns raw → category."""
-    labels = memo("reasons", lambda d: lk.reason_labels(d.leads), sub)
+    labels = memo("reasons", lambda d: reason_labels(d.leads), sub)
     if labels.height == 0:
         return {}
     saved: dict = st.session_state.setdefault("leak:categories", {})
@@ -293,17 +300,17 @@ def reason_editor(sub) -> dict[str, str]:
         rows = edited.to_dicts() if hasattr(edited, "to_dicts") else edited.to_dict("records")
         saved.clear()
         saved.update({r["reason"]: r["category"] for r in rows if (r["category"] or "").strip()})
-    return lk.reason_categories(labels["reason"].to_list(), edits=saved)
+    return reason_categories(labels["reason"].to_list(), edits=saved)
 
 
 def stops_section(sub) -> None:
     """Where leads stop and why, with reasons merged by the user, by source or campaign."""
-    exits = memo("exits", lambda d: lk.stage_exits(d.leads), sub)
+    exits = memo("exits", lambda d: stage_exits(d.leads), sub)
     exports.table(exits, hide_index=True, column_config=_pct_cols("stop_rate", "ci_low",
                                                                  "ci_high"))
     cats = reason_editor(sub)
     frozen = tuple(sorted(cats.items()))
-    reasons = memo("stops", lambda d, c: lk.stop_reasons(d.leads, categories=dict(c)),
+    reasons = memo("stops", lambda d, c: stop_reasons(d.leads, categories=dict(c)),
                    sub, frozen)
     if reasons.height:
         exports.chart(charts.reasons_chart(reasons), width="stretch")
@@ -315,12 +322,12 @@ def stops_section(sub) -> None:
         reason = c[1].selectbox("for the reason", here["reason"].to_list(),
                                 key="leak:stop_reason")
         # not memoised: a list of leads can be large, and this is quick to redo
-        behind = lk.stopped_leads(sub.leads, stage=stage, reason=reason, categories=cats)
+        behind = stopped_leads(sub.leads, stage=stage, reason=reason, categories=cats)
         lead_list(behind, key="leak:drill_stops", title=f"Stopped at {stage}: {reason}")
     split = [c for c in ("source", "campaign") if c in sub.leads.columns]
     if split:
         by = st.radio("Reasons by", split, horizontal=True, key="leak:reasons_by")
-        per = memo("stops_by", lambda d, c, b: lk.stop_reasons(
+        per = memo("stops_by", lambda d, c, b: stop_reasons(
             d.leads, categories=dict(c), by=b), sub, frozen, by)
         exports.table(per, hide_index=True, column_config=_pct_cols("share"))
 
@@ -330,11 +337,11 @@ def left_behind_section(ds, sub) -> None:
     now = export_end(ds)
     days = st.number_input("Stalled after how many days without activity", min_value=1,
                            max_value=3650, value=30, step=1, key="leak:stalled_days")
-    flags = memo("flags", lambda d, n, k: lk.leak_flags(d, now=n, stalled_days=k),
+    flags = memo("flags", lambda d, n, k: leak_flags(d, now=n, stalled_days=k),
                  sub, now, int(days))
-    overall = memo("leak_all", lambda d, n, k: lk.leak_summary(d.leads, flags),
+    overall = memo("leak_all", lambda d, n, k: leak_summary(d.leads, flags),
                    sub, now, int(days)).row(0, named=True)
-    rule = memo("recycle_rule", lambda d: lk.recycle_rule(d.leads)[1], sub)
+    rule = memo("recycle_rule", lambda d: recycle_rule(d.leads)[1], sub)
     c = st.columns(3)
     names = {"never_touched": "Never followed up", "stalled": f"Stalled > {int(days)} days",
              "recycled": "Recycled to marketing"}
@@ -353,8 +360,8 @@ def left_behind_section(ds, sub) -> None:
     if by and known:
         flag = st.radio("Show by " + by, known, format_func=names.get, horizontal=True,
                         key="leak:flag")
-        summary = memo("leak_by", lambda d, n, k, b: lk.leak_summary(
-            d.leads, memo("flags", lambda d2, n2, k2: lk.leak_flags(
+        summary = memo("leak_by", lambda d, n, k, b: leak_summary(
+            d.leads, memo("flags", lambda d2, n2, k2: leak_flags(
                 d2, now=n2, stalled_days=k2), d, n, k), by=b), sub, now, int(days), by)
         exports.chart(charts.leak_chart(summary, flag=flag, by=by), width="stretch")
         lead_list(sub.leads.filter(flags[flag].fill_null(False)), key="leak:drill",
@@ -475,6 +482,6 @@ def group_drill(sub, table: pl.DataFrame, by: str) -> None:
     leads = sub.leads
     if by in leads.columns:
         pick = (pl.col(by).is_null() if g == NONE_LABEL else
-                lk.label_key(pl.col(by)) == lk.label_key(pl.lit(g)))
+                label_key(pl.col(by)) == label_key(pl.lit(g)))
         leads = leads.filter(pick)
     lead_list(leads, key=f"leak:drill:{by}", title=f"Leads from {g}")

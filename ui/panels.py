@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from funnel import FIELDS, Dataset, Mapping, RawTable, map_values
-from funnel.mapping import REQUIRED
+from funnel.dataset.schema import REQUIRED
 
 NONE = "— not in this export —"
 

@@ -14,10 +14,7 @@ import polars as pl
 import streamlit as st
 
 from funnel import Dataset, InputError
-from funnel.charts import profile as charts
-from funnel.learned import LearnedProfile, compare_stated, marketing_sends
-from funnel.privacy import personal_columns
-from funnel.profile import (
+from funnel.analyses.profile.fit import (
     SAMPLE_SALES_PROFILE,
     Criterion,
     Profile,
@@ -26,6 +23,9 @@ from funnel.profile import (
     load_profile,
     profile_verdict,
 )
+from funnel.analyses.profile.learned import LearnedProfile, compare_stated, marketing_sends
+from funnel.charts import profile as charts
+from funnel.dataset.privacy import personal_columns
 from ui import exports
 from ui.drill import lead_list
 

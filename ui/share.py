@@ -11,8 +11,8 @@ import os
 
 import streamlit as st
 
-from funnel.privacy import personal_columns
-from funnel.workspace import WorkspaceNotFound, WorkspaceStore, default_root
+from funnel.dataset.privacy import personal_columns
+from funnel.outputs.workspace import WorkspaceNotFound, WorkspaceStore, default_root
 from ui.state import forget_uploads, is_shared_view
 
 TTL_ENV = "FUNNEL_WORKSPACE_TTL_DAYS"

@@ -1,7 +1,7 @@
 """Charts of the funnel, leakage, velocity and closed loop (aggregated frames only).
 
-Each builder takes the small frame an analysis in :mod:`funnel.leakage`,
-:mod:`funnel.velocity` or :mod:`funnel.closed_loop` returns (one row per stage, group or
+Each builder takes the small frame an analysis in :mod:`funnel.analyses.leakage`,
+:mod:`funnel.analyses.velocity` or :mod:`funnel.analyses.closed_loop` returns (one row per stage, group or
 month), never lead rows, and returns an ``alt.Chart``.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
-from funnel.mapping import STAGES
+from funnel.dataset.schema import STAGES
 
 _PCT = ".1%"
 _WIDTH = "container"
@@ -31,13 +31,13 @@ def _check(frame: pl.DataFrame, columns: Sequence[str], *, max_rows: int = 5000)
 def funnel_chart(table: pl.DataFrame) -> alt.Chart:
     """Horizontal bars of leads reaching each stage, labelled with count and share.
 
-    ``table`` is :func:`funnel.leakage.funnel_table` (``stage, count, rate_from_first,
+    ``table`` is :func:`funnel.analyses.funnel.funnel_table` (``stage, count, rate_from_first,
     first_ci_low, first_ci_high, rate_from_previous, ci_low, ci_high``).
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.leakage import funnel_table
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.funnel import funnel_table
     >>> funnel_chart(funnel_table(load_sample().leads)).to_dict()["layer"][0]["mark"]["type"]
     'bar'
     """
@@ -63,12 +63,12 @@ def funnel_chart(table: pl.DataFrame) -> alt.Chart:
 
 def funnel_by_chart(long: pl.DataFrame, *, by: str) -> alt.Chart:
     """Share of each group's leads reaching each stage, groups side by side, with 95%
-    intervals. ``long`` is :func:`funnel.leakage.funnel_by` (one row per group and stage).
+    intervals. ``long`` is :func:`funnel.analyses.funnel.funnel_by` (one row per group and stage).
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.leakage import funnel_by
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.funnel import funnel_by
     >>> c = funnel_by_chart(funnel_by(load_sample().leads, by="owner"), by="owner")
     >>> c.to_dict()["facet"]["column"]["field"]
     'stage'
@@ -101,12 +101,12 @@ def cohort_chart(trend: pl.DataFrame, *, stage: str) -> alt.Chart:
     """Conversion to ``stage`` by entry month, with its 95% band; cohorts still maturing
     are drawn hollow and grey rather than as failures.
 
-    ``trend`` is :func:`funnel.leakage.cohort_trend`.
+    ``trend`` is :func:`funnel.analyses.funnel.cohort_trend`.
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.leakage import cohort_trend
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.funnel import cohort_trend
     >>> c = cohort_chart(cohort_trend(load_sample().leads), stage="won")
     >>> len(c.to_dict()["layer"])
     3
@@ -140,12 +140,12 @@ def reasons_chart(reasons: pl.DataFrame, *, top: int = 10) -> alt.Chart:
     """Where leads stopped and why: stacked bars of stopped leads per stage by reason
     (the ``top`` reasons by count; the rest as "other reasons").
 
-    ``reasons`` is :func:`funnel.leakage.stop_reasons` without ``by``.
+    ``reasons`` is :func:`funnel.analyses.leakage.stop_reasons` without ``by``.
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.leakage import stop_reasons
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.leakage import stop_reasons
     >>> reasons_chart(stop_reasons(load_sample().leads)).to_dict()["mark"]["type"]
     'bar'
     """
@@ -183,13 +183,13 @@ def velocity_chart(table: pl.DataFrame, *, by: str | None = None) -> alt.Chart:
     """Median days per step with its 95% interval (censored medians); steps whose
     median is not reached yet are left out of the chart (they stay in the table).
 
-    ``table`` is :func:`funnel.velocity.velocity_table`.
+    ``table`` is :func:`funnel.analyses.velocity.velocity_table`.
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.leakage import export_end
-    >>> from funnel.velocity import velocity_table
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.dataset.tables import export_end
+    >>> from funnel.analyses.velocity import velocity_table
     >>> ds = load_sample()
     >>> c = velocity_chart(velocity_table(ds.leads, now=export_end(ds)))
     >>> len(c.to_dict()["layer"])
@@ -219,12 +219,12 @@ def rates_chart(table: pl.DataFrame, *, by: str) -> alt.Chart:
     """Win rate per group with its 95% interval, ordered by the shrunk rate (rank);
     the tick marks the shrunk rate used for ranking.
 
-    ``table`` is :func:`funnel.closed_loop.closed_loop`.
+    ``table`` is :func:`funnel.analyses.closed_loop.closed_loop`.
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.closed_loop import closed_loop
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.closed_loop import closed_loop
     >>> len(rates_chart(closed_loop(load_sample()), by="source").to_dict()["layer"])
     3
     """
@@ -249,12 +249,12 @@ def rates_chart(table: pl.DataFrame, *, by: str) -> alt.Chart:
 
 def cost_chart(table: pl.DataFrame, *, by: str, metric: str = "cac") -> alt.Chart:
     """Bars of a cost metric (``cac``, ``cost_per_lead``, ``cost_per_qualified``) per
-    group that has spend. ``table`` is :func:`funnel.closed_loop.closed_loop`.
+    group that has spend. ``table`` is :func:`funnel.analyses.closed_loop.closed_loop`.
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.closed_loop import closed_loop
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.closed_loop import closed_loop
     >>> cost_chart(closed_loop(load_sample()), by="source").to_dict()["mark"]["type"]
     'bar'
     """
@@ -274,12 +274,12 @@ def cost_chart(table: pl.DataFrame, *, by: str, metric: str = "cac") -> alt.Char
 
 def leak_chart(summary: pl.DataFrame, *, flag: str, by: str) -> alt.Chart:
     """Share of each group's leads with ``flag`` (``never_touched``, ``stalled``,
-    ``recycled``) and its 95% interval. ``summary`` is :func:`funnel.leakage.leak_summary`.
+    ``recycled``) and its 95% interval. ``summary`` is :func:`funnel.analyses.leakage.leak_summary`.
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.leakage import leak_flags, leak_summary
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.leakage import leak_flags, leak_summary
     >>> ds = load_sample()
     >>> s = leak_summary(ds.leads, leak_flags(ds), by="owner")
     >>> len(leak_chart(s, flag="never_touched", by="owner").to_dict()["layer"])

@@ -1,7 +1,7 @@
 """Charts of the profile fit: overlap, criteria, sent vs wanted, win rates, what closes.
 
-Every builder takes an aggregated frame from :mod:`funnel.profile` or
-:mod:`funnel.learned` (never lead rows) and returns an ``alt.Chart``.
+Every builder takes an aggregated frame from :mod:`funnel.analyses.profile.fit` or
+:mod:`funnel.analyses.profile.learned` (never lead rows) and returns an ``alt.Chart``.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ def overlap_bars(frame: pl.DataFrame, *, by: str, top: int = 15,
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.profile import ProfileFit, SAMPLE_SALES_PROFILE
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.profile.fit import ProfileFit, SAMPLE_SALES_PROFILE
     >>> fit = ProfileFit(load_sample()).fit(SAMPLE_SALES_PROFILE)
     >>> overlap_bars(fit.by_source_, by="source").to_dict()["layer"][0]["mark"]["type"]
     'bar'

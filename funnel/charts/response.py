@@ -2,8 +2,8 @@
 response bucket (raw vs adjusted, with a smooth curve), published benchmarks, arrival
 heat map, SLA compliance and the owners' load/speed/conversion.
 
-Every builder takes an aggregated frame from :mod:`funnel.response` or
-:mod:`funnel.routing` (never lead rows) and returns an ``alt.Chart``.
+Every builder takes an aggregated frame from :mod:`funnel.analyses.speed.response` or
+:mod:`funnel.analyses.speed.routing` (never lead rows) and returns an ``alt.Chart``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from funnel.analyses.speed.response import BUCKETS
 from funnel.charts import data as inline
-from funnel.response import BUCKETS
 
 FAST = "#2e7d32"
 SLOW = "#c62828"
@@ -45,8 +45,8 @@ def response_histogram_chart(hist: pl.DataFrame, *, sla_hours: float | None = No
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.response import response_histogram
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.speed.response import response_histogram
     >>> c = response_histogram_chart(response_histogram(load_sample().leads))
     >>> c.to_dict()["layer"][0]["mark"]["type"]
     'bar'
@@ -82,8 +82,8 @@ def still_waiting_chart(curve: pl.DataFrame, *, by: str | None = None,
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.response import still_waiting
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.speed.response import still_waiting
     >>> c = still_waiting_chart(still_waiting(load_sample().leads), sla_hours=4)
     >>> [layer["mark"]["type"] for layer in c.to_dict()["layer"]]
     ['area', 'line', 'rule']
@@ -124,8 +124,8 @@ def bucket_chart(table: pl.DataFrame, *, target: str = "qualified") -> alt.Chart
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.response import ResponseCurve
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.speed.response import ResponseCurve
     >>> c = bucket_chart(ResponseCurve().fit(load_sample().leads).table_)
     >>> c.to_dict()["layer"][0]["mark"]["type"]
     'bar'
@@ -173,8 +173,8 @@ def smooth_rate_chart(bins: pl.DataFrame, *, target: str = "qualified",
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.response import rate_by_hours
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.speed.response import rate_by_hours
     >>> c = smooth_rate_chart(rate_by_hours(load_sample().leads))
     >>> c.to_dict()["layer"][1]["transform"][0]["loess"]
     'rate_'
@@ -205,8 +205,8 @@ def benchmark_chart(comparison: pl.DataFrame) -> alt.Chart:
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.response import benchmark_comparison, bucket_table
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.speed.response import benchmark_comparison, bucket_table
     >>> c = benchmark_chart(benchmark_comparison(bucket_table(load_sample().leads)))
     >>> c.to_dict()["layer"][0]["mark"]["type"]
     'rule'
@@ -247,8 +247,8 @@ def arrival_heatmap_chart(heat: pl.DataFrame, *, value: str = "median_hours") ->
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.response import arrival_heatmap
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.speed.response import arrival_heatmap
     >>> arrival_heatmap_chart(arrival_heatmap(load_sample().leads)).to_dict()["mark"]["type"]
     'rect'
     """
@@ -281,8 +281,8 @@ def sla_chart(frame: pl.DataFrame, *, by: str, overall: float | None = None,
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.response import sla_compliance
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.speed.response import sla_compliance
     >>> t = sla_compliance(load_sample().leads, sla_hours=4, by="owner")
     >>> sla_chart(t, by="owner").to_dict()["layer"][0]["mark"]["type"]
     'bar'
@@ -318,8 +318,8 @@ def owner_chart(card: pl.DataFrame, *, target: str = "qualified") -> alt.Chart:
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.routing import owner_scorecard
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.speed.routing import owner_scorecard
     >>> c = owner_chart(owner_scorecard(load_sample().leads, sla_hours=4))
     >>> c.to_dict()["layer"][1]["mark"]["type"]
     'circle'

@@ -1,6 +1,6 @@
 """Charts of the diagnosis page: quality × handling, the gap decomposition, the score.
 
-Builders take the aggregated frames of :mod:`funnel.verdict` (never lead rows).
+Builders take the aggregated frames of :mod:`funnel.analyses.verdict` (never lead rows).
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from funnel.analyses.verdict import FIT, SPEED, Decomposition
 from funnel.charts import data as inline
-from funnel.verdict import FIT, SPEED, Decomposition
 
 FAST, SLOW = "#2e7d32", "#c62828"
 
@@ -21,7 +21,7 @@ def quality_handling_chart(table: pl.DataFrame, *, target: str = "rate") -> alt.
 
     Examples
     --------
-    >>> from funnel.verdict import quality_handling
+    >>> from funnel.analyses.verdict import quality_handling
     >>> t = pl.DataFrame({"fit": ["in profile"], "speed": ["fast"], "won": [True],
     ...                   "qualified": [True]})
     >>> quality_handling_chart(quality_handling(t)).to_dict()["facet"]["row"]["field"]
@@ -55,7 +55,7 @@ def decomposition_chart(d: Decomposition) -> alt.Chart:
 
     Examples
     --------
-    >>> from funnel.verdict import Decomposition
+    >>> from funnel.analyses.verdict import Decomposition
     >>> parts = pl.DataFrame({"part": ["a"], "value": [0.01], "ci_low": [0.0],
     ...                       "ci_high": [0.02], "share_of_gap": [1.0]})
     >>> c = decomposition_chart(Decomposition("x", "y", 0.2, 0.1, 10, 10, 0.1, parts))

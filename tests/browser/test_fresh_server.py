@@ -18,9 +18,9 @@ def test_fresh_server_deep_link_runs_inside_the_frame(page, fresh_app_url, path)
 
 
 def test_fresh_server_shared_link_opens_the_workspace(page, fresh_app_url, tmp_path):
-    from funnel.model import build_dataset
-    from funnel.readers import read_file
-    from funnel.workspace import WorkspaceStore
+    from funnel.ingest.build import build_dataset
+    from funnel.ingest.readers import read_file
+    from funnel.outputs.workspace import WorkspaceStore
 
     csv = b"lead_id,created_at,outcome\n1,2024-01-01,won\n2,2024-01-02,lost\n3,2024-01-03,won\n"
     ds = build_dataset([("leads", read_file(csv, name="acme.csv"))])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from funnel.profile import SAMPLE_SALES_PROFILE, Criterion, ProfileFit
+from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, Criterion, ProfileFit
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
@@ -33,7 +33,7 @@ def _metric(page, label: str):
 @pytest.fixture(scope="module")
 def expected():
     """Overlaps counted by the core, independently of the browser."""
-    from funnel.sample import load_sample
+    from funnel.sample.generator import load_sample
 
     fit = ProfileFit(load_sample())
     software_only = SAMPLE_SALES_PROFILE.with_criterion(

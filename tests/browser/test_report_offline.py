@@ -6,8 +6,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from funnel.profile import SAMPLE_SALES_PROFILE
-from funnel.report import report_html, report_sections
+from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
+from funnel.outputs.report import report_html, report_sections
 
 SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 

@@ -1,6 +1,6 @@
 """Filters that apply to every view of a page: creation-date range, source, owner, campaign.
 
-Pure functions: a :class:`~funnel.model.Dataset` in, a filtered ``Dataset`` out. Deals and
+Pure functions: a :class:`~funnel.dataset.tables.Dataset` in, a filtered ``Dataset`` out. Deals and
 activities follow their leads; spend follows the date range (by month) and the sources or
 campaigns chosen. An empty filter returns the dataset object itself, so callers can key
 memos on its identity.
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from funnel.errors import InputError
-from funnel.model import Dataset
+from funnel.dataset.errors import InputError
+from funnel.dataset.tables import Dataset
 
 NONE_LABEL = "(none)"
 """How a missing source, owner or campaign is offered in a filter."""
@@ -63,7 +63,7 @@ def filter_options(leads: pl.DataFrame, *, limit: int = 500) -> dict:
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> opts = filter_options(load_sample().leads)
     >>> opts["start"] < opts["end"], "Paid Social" in opts["source"]
     (True, True)
@@ -94,7 +94,7 @@ def _label_expr(col: str, chosen: Sequence[str]) -> pl.Expr:
 def lead_filter_expr(filters: Filters, *, columns: Sequence[str]) -> pl.Expr:
     """The polars predicate of ``filters`` over a lead table with ``columns``.
 
-    Raises :class:`~funnel.errors.InputError` when a filter names a field the leads
+    Raises :class:`~funnel.dataset.errors.InputError` when a filter names a field the leads
     do not have.
 
     Examples
@@ -158,7 +158,7 @@ def _filter_spend(ds: Dataset, filters: Filters) -> pl.DataFrame | None:
         if filters.end is not None:
             last = dt.datetime(filters.end.year, filters.end.month, 1)
             expr = expr & (pl.col("month").dt.truncate("1mo") <= last)
-    from funnel.closed_loop import match_label  # the same loose matching as the page
+    from funnel.dataset.labels import match_label  # the same loose matching as the page
 
     for f in ("source", "campaign"):
         chosen = set(getattr(filters, f))
@@ -187,7 +187,7 @@ def lead_index(ds: Dataset) -> LeadIndex | None:
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> ix = lead_index(load_sample())
     >>> ix.activities.len() == load_sample().activities.height
     True
@@ -211,7 +211,7 @@ def apply_filters(ds: Dataset, filters: Filters, *, index: LeadIndex | None = No
 
     Deals and activities keep the rows of kept leads; spend keeps the months the date
     range touches (whole months: spend is monthly) and the rows whose source or campaign
-    matches a chosen one (loosely, as :func:`funnel.closed_loop.match_label`); spend is
+    matches a chosen one (loosely, as :func:`funnel.dataset.labels.match_label`); spend is
     left out (``None``) when it cannot follow the filter (see :func:`spend_note`). The
     health report is the original's (it describes the files). An empty filter returns
     ``ds`` itself.
@@ -223,7 +223,7 @@ def apply_filters(ds: Dataset, filters: Filters, *, index: LeadIndex | None = No
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> ds = load_sample()
     >>> paid = apply_filters(ds, Filters(source=("Paid Search",)))
     >>> paid.leads["source"].unique().to_list()

@@ -7,110 +7,25 @@ from __future__ import annotations
 
 import polars as pl
 
-from funnel.mapping import STAGES
-from funnel.model import STAGE_DATES, Dataset
-from funnel.stats import wilson_exprs
-
-_RANK = {s: i for i, s in enumerate(STAGES)}
-
-
-def stages_present(leads: pl.DataFrame) -> list[str]:
-    """The funnel stages this lead table has evidence for, in order.
-
-    ``lead`` always; a middle stage when its date column or the stage column shows it;
-    ``won`` when outcomes are known.
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> stages_present(pl.DataFrame({"lead_id": ["a"], "outcome": ["won"]}))
-    ['lead', 'won']
-    """
-    cols = leads.columns
-    present = {"lead"}
-    for stage, col in STAGE_DATES.items():
-        if col in cols and leads[col].null_count() < leads.height:
-            present.add(stage)
-    if "stage" in cols:
-        present |= set(leads["stage"].drop_nulls().unique().to_list())
-    if "outcome" in cols and leads["outcome"].null_count() < leads.height:
-        present.add("won")
-    return [s for s in STAGES if s in present]
-
-
-def reached_exprs(leads: pl.DataFrame | pl.LazyFrame) -> dict[str, pl.Expr]:
-    """For each stage, an expression true when a lead reached it or any later stage.
-
-    Evidence is a stage date, the furthest-stage column or a won outcome, so the
-    counts never increase down the funnel.
-    """
-    cols = leads.collect_schema().names()
-    out: dict[str, pl.Expr] = {}
-    stage_rank = (
-        pl.col("stage").replace_strict(_RANK, default=None, return_dtype=pl.Int64)
-        if "stage" in cols else None
-    )
-    later = pl.col("outcome") == "won" if "outcome" in cols else pl.lit(False)
-    if stage_rank is not None:  # a furthest stage of "won" is a win too
-        later = later.fill_null(False) | (stage_rank == _RANK["won"]).fill_null(False)
-    out["won"] = later.fill_null(False)
-    for stage in reversed(STAGES[1:-1]):
-        col = STAGE_DATES[stage]
-        ev = later
-        if col in cols:
-            ev = ev | pl.col(col).is_not_null()
-        if stage_rank is not None:
-            ev = ev | (stage_rank >= _RANK[stage]).fill_null(False)
-        out[stage] = ev.fill_null(False)
-        later = out[stage]
-    out["lead"] = pl.lit(True)
-    return {s: out[s] for s in STAGES}
-
-
-def stage_funnel(leads: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-    """Counts per stage reached, with step and cumulative conversion and 95% intervals.
-
-    Returns columns ``stage, count, rate_from_previous, rate_from_first, ci_low,
-    ci_high`` (the interval is for ``rate_from_previous``).
-
-    Examples
-    --------
-    >>> from funnel.sample import load_sample
-    >>> stage_funnel(load_sample().leads)["stage"].to_list()[0]
-    'lead'
-    """
-    frame = leads.collect() if isinstance(leads, pl.LazyFrame) else leads
-    stages = stages_present(frame)
-    reached = reached_exprs(frame)
-    counts = frame.select([reached[s].sum().alias(s) if s != "lead" else pl.len().alias(s)
-                           for s in stages]).row(0)
-    out = pl.DataFrame({"stage": stages, "count": [int(c) for c in counts]})
-    first = pl.col("count").first()
-    prev = pl.col("count").shift(1)
-    return out.with_columns(
-        pl.when(prev.is_null()).then(1.0).otherwise(pl.col("count") / prev)
-        .alias("rate_from_previous"),
-        (pl.col("count") / first).alias("rate_from_first"),
-        *wilson_exprs("count", prev),
-    )
+from funnel.dataset.tables import Dataset
 
 
 def source_table(ds: Dataset, *, by: str = "source") -> pl.DataFrame:
     """Leads, wins, win rate (with 95% interval), revenue, cost and CAC per source.
 
-    The contract's columns of :func:`funnel.closed_loop.closed_loop` with labels as
+    The contract's columns of :func:`funnel.analyses.closed_loop.closed_loop` with labels as
     exported: ``revenue`` is the amount of won leads (null without amounts); ``cost``
     comes from the spend file matched to the labels as on the Sources page; ``cac`` is
     cost per won lead.
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> t = source_table(load_sample())
     >>> int(t["leads"].sum()) == load_sample().leads.height
     True
     """
-    from funnel.closed_loop import closed_loop
+    from funnel.analyses.closed_loop import closed_loop
 
     return (closed_loop(ds, by=by, merge_case=False)
             .select(by, "leads", "won", "rate", "ci_low", "ci_high", "revenue", "cost", "cac")
@@ -147,7 +62,7 @@ def diagnose(
 ) -> dict:
     """The ``funnel diagnose --json`` object of the contract, for a loaded dataset.
 
-    ``profile`` (a :class:`funnel.profile.Profile`) fills the ``profile`` key and is
+    ``profile`` (a :class:`funnel.analyses.profile.fit.Profile`) fills the ``profile`` key and is
     the stated profile the findings test; ``sla_hours`` fills
     ``response.within_sla_share``. A value that cannot be computed from the data is
     ``None``, never a guess. Spend whose channel matches no source is listed under
@@ -157,16 +72,16 @@ def diagnose(
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> out = diagnose(load_sample())
     >>> out["rows"]["leads"] == load_sample().leads.height
     True
     """
-    from funnel.closed_loop import UNMATCHED, funnel_summary, sources_summary
-    from funnel.findings import findings
-    from funnel.leakage import near_duplicate_labels
-    from funnel.profile import profile_summary
-    from funnel.response import response_summary
+    from funnel.analyses.closed_loop import UNMATCHED, funnel_summary, sources_summary
+    from funnel.analyses.profile.fit import profile_summary
+    from funnel.analyses.speed.response import response_summary
+    from funnel.dataset.labels import near_duplicate_labels
+    from funnel.findings.places import findings
 
     leads = ds.leads
     n = leads.height

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import altair as alt
 import polars as pl
 
-from funnel.findings import TITLES, Finding, diagnose_places
-from funnel.model import Dataset
+from funnel.dataset.tables import Dataset
+from funnel.findings.places import TITLES, Finding, diagnose_places
 
 STATUS_TEXT = {"problem": "Problem", "no_evidence": "No evidence", "cant_tell": "Can't tell"}
 
@@ -70,15 +70,15 @@ def report_sections(
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> [s.heading for s in report_sections(load_sample())][:2]
     ['Verdict', 'Findings, place by place']
     """
+    from funnel.analyses.closed_loop import closed_loop
+    from funnel.analyses.funnel import funnel_table
+    from funnel.analyses.speed.response import ResponseCurve, has_stage_info, has_touch_times
     from funnel.charts.leakage import funnel_chart, rates_chart
     from funnel.charts.response import bucket_chart
-    from funnel.closed_loop import closed_loop
-    from funnel.leakage import funnel_table
-    from funnel.response import ResponseCurve, has_stage_info, has_touch_times
 
     cards = cards if cards is not None else diagnose_places(ds, profile=profile)
     problems = sorted((f for f in cards if f.status == "problem"), key=lambda f: -f.severity)
@@ -118,8 +118,8 @@ def report_sections(
             "e-mails, meetings with their times) to see how conversion falls with response "
             "time."]))
     if profile is not None and getattr(profile, "criteria", None):
+        from funnel.analyses.profile.fit import ProfileFit, profile_verdict
         from funnel.charts.profile import win_rates_chart
-        from funnel.profile import ProfileFit, profile_verdict
 
         fit = ProfileFit(ds).fit(profile)
         out.append(Section(f"Profile fit: {profile.name}", [
@@ -162,7 +162,7 @@ def report_html(sections: list[Section], *, title: str = "Funnel diagnostic",
     >>> "<script" in page, "All fine." in page
     (False, True)
     """
-    from funnel.export import chart_svg
+    from funnel.outputs.export import chart_svg
 
     when = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -202,7 +202,7 @@ def report_pdf(sections: list[Section], *, title: str = "Funnel diagnostic",
 
     from fpdf import FPDF
 
-    from funnel.export import chart_png
+    from funnel.outputs.export import chart_png
 
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)

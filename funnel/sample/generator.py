@@ -73,7 +73,7 @@ import numpy as np
 import polars as pl
 
 if TYPE_CHECKING:
-    from funnel.model import Dataset
+    from funnel.dataset.tables import Dataset
 
 __all__ = [
     "PROBLEMS",
@@ -92,7 +92,7 @@ PROBLEMS: tuple[str, ...] = (
 _LABEL = "Sample: B2B software (HubSpot + Pipedrive)"
 
 #: Folder of the bundled sample (written by ``python -m funnel.sample``).
-SAMPLE_DIR: Path = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE_DIR: Path = Path(__file__).resolve().parents[2] / "sample_data"
 
 #: Role -> file name of the bundled sample.
 SAMPLE_FILES: dict[str, str] = {
@@ -1192,8 +1192,8 @@ def load_sample(directory: str | Path | None = None) -> Dataset:
 
     Returns
     -------
-    funnel.model.Dataset
-        The sample mapped onto the canonical tables by :func:`funnel.model.load`.
+    funnel.dataset.tables.Dataset
+        The sample mapped onto the canonical tables by :func:`funnel.ingest.build.load`.
 
     Examples
     --------
@@ -1201,7 +1201,7 @@ def load_sample(directory: str | Path | None = None) -> Dataset:
     >>> ds.leads.height
     30000
     """
-    from funnel.model import load  # local import: funnel.model is the heavier layer
+    from funnel.ingest.build import load  # local import: funnel.model is the heavier layer
 
     folder = Path(directory) if directory is not None else SAMPLE_DIR
     paths = {role: folder / name for role, name in SAMPLE_FILES.items()}
@@ -1239,7 +1239,7 @@ def sample_dataset(
 
     Returns
     -------
-    funnel.model.Dataset
+    funnel.dataset.tables.Dataset
         Mapped onto the canonical tables, labelled like the bundled sample (with the
         planted problems named when not all eight are).
 
@@ -1254,8 +1254,8 @@ def sample_dataset(
     >>> ds.leads.height, ds.label
     (500, 'Sample: B2B software (HubSpot + Pipedrive), problems: speed')
     """
-    from funnel.model import build_dataset  # local import: funnel.model is the heavier layer
-    from funnel.readers import read_file
+    from funnel.ingest.build import build_dataset  # local import: funnel.model is the heavier layer
+    from funnel.ingest.readers import read_file
 
     plant = _problem_set(problems)
     frames = generate_sample(n_leads=n_leads, seed=seed, export_at=export_at, problems=plant)
@@ -1272,7 +1272,7 @@ def sample_dataset(
     return build_dataset(tables(), release=True, label=label)
 
 
-def _main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m funnel.sample",
         description="Write the bundled sample CRM export (HubSpot contacts, Pipedrive deals "
@@ -1297,7 +1297,3 @@ def _main(argv: list[str] | None = None) -> int:
     for path in write_sample(args.out, n_leads=args.leads, seed=args.seed, problems=problems):
         print(path)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(_main())

@@ -3,7 +3,7 @@
 A lead still open at the export's end has not yet moved on: its time so far is a
 *censored* observation (it took at least that long), not dropped and not counted as
 lost. Medians and their 95% intervals come from the Kaplan–Meier estimator
-(:mod:`funnel.survival`).
+(:mod:`funnel.stats.survival`).
 
 Leads that were lost before moving on answered the question ("no"): they are left out
 of that step's timing and counted in ``lost``, so the median is the time it takes the
@@ -17,9 +17,9 @@ import datetime as dt
 
 import polars as pl
 
-from funnel.mapping import STAGES
-from funnel.model import STAGE_DATES, Dataset
-from funnel.survival import km_medians
+from funnel.dataset.schema import STAGE_DATES, STAGES
+from funnel.dataset.tables import Dataset
+from funnel.stats.survival import km_medians
 
 CYCLE = "created → won"
 """The step name of the whole sales cycle."""
@@ -43,7 +43,7 @@ def dated_stages(leads: pl.DataFrame | pl.LazyFrame) -> list[str]:
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> dated_stages(load_sample().leads)
     ['lead', 'mql', 'sal', 'sql', 'opportunity', 'won']
     """
@@ -119,8 +119,8 @@ def velocity_table(
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.response import export_end
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.dataset.tables import export_end
     >>> ds = load_sample()
     >>> v = velocity_table(ds.leads, now=export_end(ds))
     >>> v["step"].to_list()[:2]
@@ -157,12 +157,12 @@ def sales_cycle(ds: Dataset, *, now: dt.datetime | None = None, by: str | None =
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> c = sales_cycle(load_sample())
     >>> c["population"][0]
     'leads that became opportunities'
     """
-    from funnel.response import export_end
+    from funnel.dataset.tables import export_end
 
     now = now or export_end(ds)
     leads = ds.leads

@@ -76,9 +76,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from funnel.model import Dataset
-from funnel.stats import normal_quantile, rate_ratio, wilson
-from funnel.summary import reached_exprs, stages_present
+from funnel.dataset.stages import reached_exprs, stages_present
+from funnel.dataset.tables import Dataset
+from funnel.stats.intervals import normal_quantile, rate_ratio, wilson
+from funnel.stats.tests import auc_interval, mh_risk_ratio, vs_rest
 
 PLACES = ("speed", "routing", "follow_up", "profile", "definition", "readiness", "message",
           "scoring", "pipeline")
@@ -169,99 +170,6 @@ class Settings:
 
 # -- small statistics --------------------------------------------------------------------
 
-def vs_rest(counts: pl.DataFrame, *, group: str, k: str = "k", n: str = "n", higher: bool,
-            settings: Settings, family: int | None = None) -> pl.DataFrame:
-    """Each group's rate against all other groups', Bonferroni over the groups tested.
-
-    Returns the groups with ``n >= min_n`` (and a rest of at least ``min_n``) with
-    ``rate, rest_rate, ratio, ci_low, ci_high, flagged``; ``flagged`` when the widened
-    interval excludes 1 in the asked direction and the ratio passes ``min_ratio``.
-
-    Examples
-    --------
-    >>> t = pl.DataFrame({"owner": ["a", "b", "c"], "k": [60, 10, 12], "n": [100, 100, 100]})
-    >>> vs_rest(t, group="owner", higher=True, settings=Settings())["flagged"].to_list()
-    [True, False, False]
-    """
-    tot_k, tot_n = int(counts[k].sum()), int(counts[n].sum())
-    tested = counts.filter((pl.col(n) >= settings.min_n)
-                           & ((tot_n - pl.col(n)) >= settings.min_n))
-    m = family if family is not None else max(1, tested.height)
-    z = normal_quantile(1 - settings.alpha / (2 * max(1, m)))
-    rows = []
-    for r in tested.iter_rows(named=True):
-        kk, nn = int(r[k]), int(r[n])
-        ratio, lo, hi = rate_ratio(kk, nn, tot_k - kk, tot_n - nn, z=z)
-        if ratio is None:
-            continue
-        flagged = (lo > 1 and ratio >= settings.min_ratio) if higher else (
-            hi < 1 and ratio <= 1 / settings.min_ratio)
-        rows.append({group: r[group], "k": kk, "n": nn, "rate": kk / nn,
-                     "rest_k": tot_k - kk, "rest_n": tot_n - nn,
-                     "rest_rate": (tot_k - kk) / (tot_n - nn), "ratio": ratio,
-                     "ci_low": lo, "ci_high": hi, "flagged": flagged})
-    schema = {group: counts.schema[group], "k": pl.Int64, "n": pl.Int64, "rate": pl.Float64,
-              "rest_k": pl.Int64, "rest_n": pl.Int64, "rest_rate": pl.Float64,
-              "ratio": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
-              "flagged": pl.Boolean}
-    return pl.DataFrame(rows, schema=schema).sort("ratio", descending=higher)
-
-
-def mh_risk_ratio(strata: pl.DataFrame, *, z: float | None = None
-                  ) -> tuple[float | None, float | None, float | None]:
-    """Mantel–Haenszel risk ratio over strata, with the Greenland–Robins interval.
-
-    ``strata`` has per stratum ``a`` (events among exposed), ``n1`` (exposed), ``c``
-    (events among unexposed), ``n0`` (unexposed). Strata missing either arm are skipped;
-    with no events at all in one arm, 0.5 is added to every cell (Haldane, as
-    :func:`funnel.stats.rate_ratio` does); ``None`` without events in either arm.
-
-    Examples
-    --------
-    >>> s = pl.DataFrame({"a": [30, 10], "n1": [100, 100], "c": [10, 5], "n0": [100, 100]})
-    >>> round(mh_risk_ratio(s)[0], 3)
-    2.667
-    """
-    z = z or normal_quantile(0.975)
-    s = strata.filter((pl.col("n1") > 0) & (pl.col("n0") > 0)).with_columns(
-        (pl.col("n1") + pl.col("n0")).cast(pl.Float64).alias("N"))
-    if s.height == 0:
-        return None, None, None
-    a, n1, c, n0, big_n = (s[x].cast(pl.Float64).to_numpy() for x in ("a", "n1", "c", "n0", "N"))
-    if a.sum() == 0 and c.sum() == 0:
-        return None, None, None
-    if a.sum() == 0 or c.sum() == 0:  # no events in one arm: Haldane's 0.5 in every cell
-        a, c, n1, n0 = a + 0.5, c + 0.5, n1 + 1, n0 + 1
-        big_n = n1 + n0
-    r = float((a * n0 / big_n).sum())
-    q = float((c * n1 / big_n).sum())
-    var = float(((n1 * n0 * (a + c) - a * c * big_n) / big_n**2).sum()) / (r * q)
-    ratio = r / q
-    se = math.sqrt(max(var, 0.0))
-    return ratio, ratio * math.exp(-z * se), ratio * math.exp(z * se)
-
-
-def auc_interval(scores: np.ndarray, positive: np.ndarray, *, z: float | None = None
-                 ) -> tuple[float | None, float | None, float | None]:
-    """Area under the ROC curve (ties count half) with the Hanley–McNeil interval.
-
-    Examples
-    --------
-    >>> round(auc_interval(np.array([1, 2, 3, 4.0]), np.array([0, 0, 1, 1]))[0], 2)
-    1.0
-    """
-    z = z or normal_quantile(0.975)
-    pos, neg = int(positive.sum()), int((~positive.astype(bool)).sum())
-    if pos == 0 or neg == 0:
-        return None, None, None
-    ranks = pl.Series(scores).rank("average").to_numpy()
-    auc = (ranks[positive.astype(bool)].sum() - pos * (pos + 1) / 2) / (pos * neg)
-    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
-    var = (auc * (1 - auc) + (pos - 1) * (q1 - auc * auc) + (neg - 1) * (q2 - auc * auc)) / (
-        pos * neg)
-    se = math.sqrt(max(var, 0.0))
-    return float(auc), float(max(0.0, auc - z * se)), float(min(1.0, auc + z * se))
-
 
 # -- shared per-lead flags ----------------------------------------------------------------
 
@@ -282,7 +190,7 @@ class _Data:
 
 
 def _prepare(ds: Dataset, now: dt.datetime | None = None) -> _Data:
-    from funnel.response import export_end
+    from funnel.dataset.tables import export_end
 
     leads = ds.leads
     cols = set(leads.columns)
@@ -422,7 +330,7 @@ def _speed(d: _Data, s: Settings, now: dt.datetime | None) -> Finding:
     need = [f for f in ("created_at", "first_response_at") if f not in d.cols]
     if need or _outcome_missing(d):
         return _cant("speed", need or _outcome_missing(d))
-    from funnel.response import response_times
+    from funnel.analyses.speed.response import response_times
 
     t = response_times(d.leads, now=d.end)
     frame = d.leads.select(pl.col("source").cast(pl.String).fill_null(NONE) if "source"
@@ -499,7 +407,7 @@ def _speed(d: _Data, s: Settings, now: dt.datetime | None) -> Finding:
 
 def _speed_culprit(d: _Data, t: pl.DataFrame, s: Settings) -> dict:
     """The arrival window (and owner) whose leads wait longest for a first touch."""
-    from funnel.survival import km_medians
+    from funnel.stats.survival import km_medians
 
     created = d.leads["created_at"]
     wd, hr = created.dt.weekday(), created.dt.hour()
@@ -758,7 +666,7 @@ def _routing(d: _Data, s: Settings) -> Finding:
 def _profile_fit(d: _Data, profile):
     """The profile fitted on the leads once (the *profile* and *definition* places share
     it)."""
-    from funnel.profile import ProfileFit
+    from funnel.analyses.profile.fit import ProfileFit
 
     key = profile.to_json()
     if key not in d.fits:
@@ -772,7 +680,7 @@ def _held_out_profile(d: _Data, s: Settings):
     Fields sales fills in after the handoff (status, tags, quality, activity …) are left
     out: they describe the outcome, not the lead.
     """
-    from funnel.learned import PROCESS_PATTERN, LearnedProfile
+    from funnel.analyses.profile.learned import PROCESS_PATTERN, LearnedProfile
 
     attributes = [a for a in d.ds.attributes
                   if not PROCESS_PATTERN.search(a) and not CHANNEL_PATTERN.search(a)]
@@ -789,7 +697,7 @@ def _held_out_profile(d: _Data, s: Settings):
         return None, None
     if not prof.criteria:
         return None, None
-    from funnel.profile import ProfileFit
+    from funnel.analyses.profile.fit import ProfileFit
 
     check = ProfileFit(test, mapping=d.ds.mapping).fit(prof)
     return prof, check
@@ -1114,7 +1022,7 @@ def _stratum_attributes(d: _Data, *, max_levels: int = 30) -> list[tuple[str, pl
     """Lead attributes usable as strata, each as a text code expression: categories with
     at most ``max_levels`` values, numbers in quintiles (missing is its own level);
     channel and sales-recorded fields are left out."""
-    from funnel.learned import PROCESS_PATTERN
+    from funnel.analyses.profile.learned import PROCESS_PATTERN
 
     out = []
     for a in d.ds.attributes:
@@ -1310,7 +1218,7 @@ def diagnose_places(
     ds
         The loaded dataset.
     profile
-        The sales team's stated profile (:class:`funnel.profile.Profile`); without one
+        The sales team's stated profile (:class:`funnel.analyses.profile.fit.Profile`); without one
         the *profile* place uses a profile learned on half the leads and checked on the
         other half, and *definition* can't tell.
     settings
@@ -1320,7 +1228,7 @@ def diagnose_places(
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> cards = diagnose_places(load_sample())
     >>> [f.place for f in cards][:3]
     ['speed', 'routing', 'follow_up']
@@ -1348,7 +1256,7 @@ def findings(ds: Dataset, *, profile=None, settings: Settings | None = None,
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> "follow_up" in [f.place for f in findings(load_sample())]
     True
     """

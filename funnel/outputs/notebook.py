@@ -15,8 +15,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from funnel.model import Dataset
-from funnel.workspace import write_workspace
+from funnel.dataset.tables import Dataset
+from funnel.outputs.workspace import write_workspace
 
 
 def _cells(title: str, sla_hours: float) -> list[tuple[str, str]]:
@@ -24,7 +24,7 @@ def _cells(title: str, sla_hours: float) -> list[tuple[str, str]]:
         ("markdown", f"# {title}\n\nThe workshop's analysis, reproduced with the `funnel` "
                      "API on the exported data (names, e-mails and phone numbers are "
                      "pseudonymised). Charts are Altair objects: they render here."),
-        ("code", "import polars as pl\nimport funnel\nfrom funnel.profile import Profile\n\n"
+        ("code", "import polars as pl\nimport funnel\nfrom funnel.analyses.profile.fit import Profile\n\n"
                  "ws = funnel.read_workspace(\"data\")\nds = ws.dataset\n"
                  "profile = Profile.from_dict(ws.profiles[0]) if ws.profiles else None\n"
                  "print(ds.label, ds.leads.height, 'leads;', profile.name if profile "
@@ -34,11 +34,11 @@ def _cells(title: str, sla_hours: float) -> list[tuple[str, str]]:
                  "pl.DataFrame([{\"place\": f.place, \"status\": f.status, "
                  "\"headline\": f.headline} for f in cards])"),
         ("markdown", "## The funnel"),
-        ("code", "from funnel.leakage import funnel_table\n"
+        ("code", "from funnel.analyses.funnel import funnel_table\n"
                  "from funnel.charts.leakage import funnel_chart\n\n"
                  "table = funnel_table(ds.leads)\nfunnel_chart(table)"),
         ("markdown", "## Speed to lead"),
-        ("code", "from funnel.response import ResponseCurve, has_stage_info, has_touch_times\n"
+        ("code", "from funnel.analyses.speed.response import ResponseCurve, has_stage_info, has_touch_times\n"
                  "from funnel.charts.response import bucket_chart\n\n"
                  "known = ds.leads['outcome'].null_count() < ds.leads.height "
                  "if 'outcome' in ds.leads.columns else False\n"
@@ -50,16 +50,16 @@ def _cells(title: str, sla_hours: float) -> list[tuple[str, str]]:
                  "    display(bucket_chart(curve.table_, target=target))\n"
                  "else:\n"
                  "    print('No first-touch times in this export.')"),
-        ("code", "from funnel.response import response_summary\n\n"
+        ("code", "from funnel.analyses.speed.response import response_summary\n\n"
                  f"response_summary(ds, sla_hours={sla_hours!r})[\"within_sla_share\"]"),
         ("markdown", "## Profile fit"),
-        ("code", "from funnel.profile import ProfileFit\n\n"
+        ("code", "from funnel.analyses.profile.fit import ProfileFit\n\n"
                  "if profile is not None:\n"
                  "    fit = ProfileFit(ds).fit(profile)\n"
                  "    display(fit.outcomes_)\n"
                  "    display(fit.criteria_)"),
         ("markdown", "## Sources and cost"),
-        ("code", "from funnel.closed_loop import closed_loop\n\nclosed_loop(ds, by='source')"),
+        ("code", "from funnel.analyses.closed_loop import closed_loop\n\nclosed_loop(ds, by='source')"),
     ]
 
 

@@ -2,7 +2,7 @@
 
 A workspace is a directory ``<root>/<id>/`` holding the mapped tables as Parquet and one
 ``meta.json`` (name, times, label, mapping, health, profiles, settings). Personal data is
-pseudonymised *before* it is written (:func:`funnel.privacy.mask_personal`, keyed by a
+pseudonymised *before* it is written (:func:`funnel.dataset.privacy.mask_personal`, keyed by a
 secret that never enters the workspace), so a shared workspace holds no names, e-mail
 addresses or phone numbers, and aggregates are unchanged.
 
@@ -27,10 +27,10 @@ from typing import Any
 
 import polars as pl
 
-from funnel.errors import InputError
-from funnel.mapping import Mapping
-from funnel.model import Capability, Dataset, FileReport, Health, Warning_
-from funnel.privacy import mask_personal, personal_columns
+from funnel.dataset.errors import InputError
+from funnel.dataset.privacy import mask_personal, personal_columns
+from funnel.dataset.schema import Mapping
+from funnel.dataset.tables import Capability, Dataset, FileReport, Health, Warning_
 
 ROOT_ENV = "FUNNEL_WORKSPACES"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
@@ -163,7 +163,7 @@ def read_workspace(folder: str | Path) -> Workspace:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> where = pathlib.Path(tempfile.mkdtemp()) / "data"
     >>> _ = write_workspace(where, load_sample(), name="Workshop")
     >>> read_workspace(where).dataset.leads.height
@@ -191,7 +191,7 @@ class WorkspaceStore:
     Examples
     --------
     >>> import tempfile
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> store = WorkspaceStore(tempfile.mkdtemp())
     >>> ws_id = store.save(load_sample(), name="Workshop")
     >>> store.load(ws_id).dataset.leads.height

@@ -12,14 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from funnel.errors import InputError
-from funnel.mapping import FIELDS, ROLES, Mapping, auto_map, guess_role, map_values
-from funnel.parsing import (
+from funnel.dataset.errors import InputError
+from funnel.dataset.schema import FIELDS, ROLES, STAGE_DATES, Mapping
+from funnel.dataset.tables import Capability, Dataset, FileReport, Health, Warning_
+from funnel.ingest.mapping import auto_map, guess_role, map_values
+from funnel.ingest.parsing import (
     SAMPLE_SIZE,
     attribute_expr,
     attribute_fallbacks,
@@ -35,92 +37,10 @@ from funnel.parsing import (
     other_order,
     placeholder_expr,
 )
-from funnel.readers import ROW, RawTable, read_file
+from funnel.ingest.readers import ROW, RawTable, read_file
 
 FILE = "__file"
-STAGE_DATES = {"mql": "mql_at", "sal": "sal_at", "sql": "sql_at", "opportunity": "opportunity_at"}
 _EXAMPLES = 3
-
-
-@dataclass
-class FileReport:
-    """What happened to one file."""
-
-    name: str
-    role: str
-    format: str
-    rows_read: int
-    rows_kept: int
-    rows_rejected: int
-    columns: dict[str, str]
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Warning_:
-    """Something true of kept rows that a user should know (they were not dropped)."""
-
-    code: str
-    message: str
-    count: int
-    level: str = "warning"  # "warning" or "info"
-
-
-@dataclass
-class Capability:
-    """Whether an analysis can run on this data, and why not."""
-
-    analysis: str
-    available: bool
-    reason: str
-
-
-@dataclass
-class Health:
-    """The data-health report: row accounting, rejections, warnings, capabilities."""
-
-    files: list[FileReport]
-    rejected: pl.DataFrame
-    warnings: list[Warning_]
-    capabilities: list[Capability]
-
-    @property
-    def rows_read(self) -> int:
-        """All data rows read from every file."""
-        return sum(f.rows_read for f in self.files)
-
-    @property
-    def rows_kept(self) -> int:
-        """Rows kept, over all files."""
-        return sum(f.rows_kept for f in self.files)
-
-    @property
-    def rows_rejected(self) -> int:
-        """Rows rejected, over all files."""
-        return self.rejected.height
-
-
-@dataclass
-class Dataset:
-    """The canonical tables of one analysis, with their health report.
-
-    ``leads`` has one row per lead with the canonical fields present plus ``outcome``
-    (``won``/``lost``/``open`` or missing), ``first_response_at`` and ``touches`` when
-    activities are given, and the profile attributes listed in ``attributes``.
-    """
-
-    leads: pl.DataFrame
-    deals: pl.DataFrame | None
-    activities: pl.DataFrame | None
-    spend: pl.DataFrame | None
-    attributes: list[str]
-    mapping: Mapping
-    health: Health
-    label: str = ""
-
-    def has(self, name: str) -> bool:
-        """Whether the lead table has a canonical field with at least one value."""
-        return name in self.leads.columns and self.leads[name].null_count() < self.leads.height
 
 
 def _reject(
@@ -581,7 +501,7 @@ def build_dataset(
     tables
         ``(role, table)`` pairs, or a generator of them (each is typed as it comes);
         several files may share a role (they are stacked). Roles are those in
-        ``funnel.mapping.ROLES``; at least one ``leads`` table.
+        ``funnel.dataset.schema.ROLES``; at least one ``leads`` table.
     mapping
         Columns and values chosen by the user; anything not given is auto-detected.
     now
@@ -606,8 +526,8 @@ def build_dataset(
 
     Examples
     --------
-    >>> from funnel.sample import SAMPLE_DIR, SAMPLE_FILES
-    >>> from funnel.readers import read_file
+    >>> from funnel.sample.generator import SAMPLE_DIR, SAMPLE_FILES
+    >>> from funnel.ingest.readers import read_file
     >>> ds = build_dataset([(r, read_file(SAMPLE_DIR / f)) for r, f in SAMPLE_FILES.items()])
     >>> ds.health.rows_read == ds.health.rows_kept + ds.health.rows_rejected
     True
@@ -794,7 +714,7 @@ def load(
 
     Examples
     --------
-    >>> from funnel.sample import SAMPLE_DIR
+    >>> from funnel.sample.generator import SAMPLE_DIR
     >>> ds = load(SAMPLE_DIR / "contacts.csv", deals=SAMPLE_DIR / "deals.csv")
     >>> ds.leads.height > 0
     True
@@ -818,7 +738,7 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
 
     Examples
     --------
-    >>> from funnel.sample import SAMPLE_DIR, SAMPLE_FILES
+    >>> from funnel.sample.generator import SAMPLE_DIR, SAMPLE_FILES
     >>> files = [read_file(SAMPLE_DIR / f) for f in SAMPLE_FILES.values()]
     >>> guess_roles(files)
     ['leads', 'deals', 'activities', 'spend']

@@ -9,7 +9,7 @@
   does opened pipeline realise;
 * :func:`what_if` — a scenario (never a forecast) from the observed rates per cell.
 
-Pure functions over a :class:`~funnel.model.Dataset` and per-lead flags.
+Pure functions over a :class:`~funnel.dataset.tables.Dataset` and per-lead flags.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from funnel.model import Dataset
-from funnel.stats import wilson_exprs
-from funnel.summary import reached_exprs, stages_present
+from funnel.dataset.stages import reached_exprs, stages_present
+from funnel.dataset.tables import Dataset
+from funnel.stats.intervals import wilson_exprs
 
 FIT = ("in profile", "out of profile")
 SPEED = ("fast", "slow or never")
@@ -42,7 +42,7 @@ def lead_flags(
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> lead_flags(load_sample(), in_profile=None).columns
     ['source', 'fit', 'speed', 'won', 'qualified', 'amount']
     """
@@ -50,7 +50,7 @@ def lead_flags(
     reached = reached_exprs(leads)
     cols = set(leads.columns)
     if "first_response_at" in cols and "created_at" in cols:
-        from funnel.response import response_times
+        from funnel.analyses.speed.response import response_times
 
         hours = response_times(leads, now=now)["response_hours"]
         speed = pl.when(hours < fast_hours).then(pl.lit(SPEED[0])).otherwise(pl.lit(SPEED[1]))
@@ -164,8 +164,8 @@ def mix_vs_handling(
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
-    >>> from funnel.profile import ProfileFit, SAMPLE_SALES_PROFILE
+    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.analyses.profile.fit import ProfileFit, SAMPLE_SALES_PROFILE
     >>> ds = load_sample()
     >>> fit = ProfileFit(ds).fit(SAMPLE_SALES_PROFILE)
     >>> d = mix_vs_handling(lead_flags(ds, in_profile=fit.in_profile_))
@@ -223,12 +223,12 @@ def score_check(ds: Dataset, *, bins: int = 10) -> dict | None:
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> out = score_check(load_sample())
     >>> 0.5 < out["auc"] < 0.6
     True
     """
-    from funnel.findings import auc_interval
+    from funnel.stats.tests import auc_interval
 
     leads = ds.leads
     if "score" not in leads.columns or "outcome" not in leads.columns:
@@ -277,7 +277,7 @@ def pipeline_check(ds: Dataset, *, now: dt.datetime | None = None) -> pl.DataFra
     leads = ds.leads
     if "opportunity_at" not in leads.columns or "outcome" not in leads.columns:
         return None
-    from funnel.response import export_end
+    from funnel.dataset.tables import export_end
 
     end = export_end(ds, now=now)
     close = pl.coalesce([c for c in ("closed_at", "won_at", "lost_at") if c in leads.columns]
@@ -328,7 +328,7 @@ def qualification_gaps(ds: Dataset) -> pl.DataFrame | None:
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> qualification_gaps(load_sample())["field"].to_list()[-1]
     '(any of them)'
     """

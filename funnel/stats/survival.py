@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from funnel.stats import Z95, normal_quantile
+from funnel.stats.intervals import Z95, normal_quantile
 
 _T, _E = "time", "__event"
 

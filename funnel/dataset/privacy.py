@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from funnel.mapping import normalise_header
+from funnel.dataset.schema import normalise_header
 
 KEY_ENV = "FUNNEL_MASK_KEY"
 _PROCESS_KEY = secrets.token_bytes(32)
@@ -120,7 +120,7 @@ def personal_columns(frame: pl.DataFrame, *, extra: Sequence[str] = ()) -> dict[
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> sorted(personal_columns(load_sample().leads).values())
     ['email', 'person', 'person', 'phone']
     """

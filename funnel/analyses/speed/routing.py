@@ -14,7 +14,7 @@ This module measures
   ``sal`` or later — accepted by sales after a conversation) or before giving up, and
   the share of leads abandoned after one or two attempts.
 
-Pure functions over a :class:`~funnel.model.Dataset` or its lead table.
+Pure functions over a :class:`~funnel.dataset.tables.Dataset` or its lead table.
 """
 
 from __future__ import annotations
@@ -23,19 +23,18 @@ import datetime as dt
 
 import polars as pl
 
-from funnel.clock import BusinessClock, hours_between
-from funnel.model import Dataset
-from funnel.response import (
+from funnel.analyses.speed.clock import BusinessClock, hours_between
+from funnel.analyses.speed.response import (
     Leads,
     _outcomes,
     _response_lf,
     _standardised,
     _within,
-    export_end,
     response_percentiles,
 )
-from funnel.stats import wilson_exprs
-from funnel.summary import reached_exprs
+from funnel.dataset.stages import reached_exprs
+from funnel.dataset.tables import Dataset, export_end
+from funnel.stats.intervals import wilson_exprs
 
 __all__ = [
     "assignment_times",
@@ -71,7 +70,7 @@ def assignment_times(
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> t = assignment_times(load_sample().leads)
     >>> t.filter(t["owner"] == "Priya Shah")["median_hours"][0] > 10
     True
@@ -110,7 +109,7 @@ def reassignments(ds: Dataset) -> pl.DataFrame:
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> t = reassignments(load_sample())
     >>> float(t.filter(t["owner"] == "Priya Shah")["first_by_other_share"][0]) > 0.15
     True
@@ -164,7 +163,7 @@ def unassigned_summary(
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> round(unassigned_summary(load_sample().leads)["unassigned_share"], 3)
     0.04
     """
@@ -193,7 +192,7 @@ def owner_scorecard(
     """Each owner's load against speed and conversion on comparable leads.
 
     ``qualified_adj``/``won_adj`` are the owner's rates standardised to the overall
-    source mix (direct standardisation, as in :class:`funnel.response.ResponseCurve`),
+    source mix (direct standardisation, as in :class:`funnel.analyses.speed.response.ResponseCurve`),
     with Wilson intervals on the effective sample size; raw rates sit next to them.
 
     Returns
@@ -206,7 +205,7 @@ def owner_scorecard(
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> t = owner_scorecard(load_sample().leads, sla_hours=4)
     >>> t.filter(t["owner"] == "Lena Park")["median_hours"][0] < 1
     True
@@ -274,7 +273,7 @@ def persistence(
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> t = persistence(load_sample())
     >>> t.filter(t["owner"] == "Marcus Reed")["single_touch_share"][0] > 0.4
     True

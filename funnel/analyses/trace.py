@@ -2,15 +2,16 @@
 
 The way a joint marketing + sales review traces specific leads: everything that
 happened to one lead, in time order, with who did it. Pure polars; personal fields are
-the caller's to mask (:func:`funnel.privacy.mask_personal`) before showing.
+the caller's to mask (:func:`funnel.dataset.privacy.mask_personal`) before showing.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from funnel.errors import InputError
-from funnel.model import STAGE_DATES, Dataset
+from funnel.dataset.errors import InputError
+from funnel.dataset.schema import STAGE_DATES
+from funnel.dataset.tables import Dataset
 
 EVENT_SCHEMA = {"at": pl.Datetime("us"), "event": pl.String, "detail": pl.String,
                 "owner": pl.String, "origin": pl.String}
@@ -44,7 +45,7 @@ def lead_trace(ds: Dataset, lead_id: str) -> pl.DataFrame:
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> ds = load_sample()
     >>> won = ds.leads.filter(pl.col("outcome") == "won")["lead_id"][0]
     >>> t = lead_trace(ds, won)
@@ -121,11 +122,11 @@ def lead_profile(ds: Dataset, lead_id: str) -> pl.DataFrame:
     """The lead's own fields as ``field, value`` rows (canonical fields, then attributes).
 
     Internal columns (``__file``, ``__row``) are left out; mask personal values before
-    showing (:func:`funnel.privacy.mask_personal` on the lead's row).
+    showing (:func:`funnel.dataset.privacy.mask_personal` on the lead's row).
 
     Examples
     --------
-    >>> from funnel.sample import load_sample
+    >>> from funnel.sample.generator import load_sample
     >>> ds = load_sample()
     >>> lead_profile(ds, ds.leads["lead_id"][0])["field"][0]
     'lead_id'

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from funnel.errors import InputError
+from funnel.dataset.errors import InputError
 
 ROW = "__row"
 """Name of the column holding each kept row's number in its file."""
@@ -468,7 +468,7 @@ def read_file(
 
     Examples
     --------
-    >>> from funnel.sample import SAMPLE_DIR
+    >>> from funnel.sample.generator import SAMPLE_DIR
     >>> t = read_file(SAMPLE_DIR / "contacts.csv")
     >>> t.format, t.rows_read == t.frame.height + len(t.rejected)
     ('csv', True)

@@ -1,0 +1,168 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROLES = ("leads", "deals", "activities", "spend")
+
+
+STAGES = ("lead", "mql", "sal", "sql", "opportunity", "won")
+
+
+OUTCOMES = ("won", "lost", "open")
+
+
+# field -> kind; kinds: id, text, datetime, number, outcome, stage, month
+FIELDS: dict[str, dict[str, str]] = {
+    "leads": {
+        "lead_id": "id", "created_at": "datetime", "source": "text", "campaign": "text",
+        "owner": "text", "assigned_at": "datetime", "first_response_at": "datetime",
+        "mql_at": "datetime", "sal_at": "datetime", "sql_at": "datetime",
+        "opportunity_at": "datetime", "stage": "stage", "outcome": "outcome",
+        "closed_at": "datetime", "won_at": "datetime", "lost_at": "datetime",
+        "amount": "number", "lost_reason": "text", "score": "number", "deal_id": "id",
+    },
+    "deals": {
+        "deal_id": "id", "lead_id": "id", "created_at": "datetime", "stage": "stage",
+        "amount": "number", "closed_at": "datetime", "won_at": "datetime",
+        "lost_at": "datetime", "outcome": "outcome", "lost_reason": "text", "owner": "text",
+    },
+    "activities": {"lead_id": "id", "at": "datetime", "kind": "text", "owner": "text"},
+    "spend": {"source": "text", "campaign": "text", "month": "month", "cost": "number"},
+}
+
+
+REQUIRED = {"leads": ("lead_id", "created_at"), "deals": ("deal_id",),
+            "activities": ("lead_id", "at"), "spend": ("month", "cost")}
+
+
+CRM_PREFIX = re.compile(
+    r"^\s*(deal|person|organi[sz]ation|lead|activity|contact|opportunity|account|"
+    r"company|product|note|task|call|email)\s*[-:–]\s+",
+    re.IGNORECASE,
+)
+
+
+def normalise_header(header: str) -> str:
+    """Fold a header to lower-case ASCII words.
+
+    Examples
+    --------
+    >>> normalise_header("Créé le")
+    'cree le'
+    >>> normalise_header("ConvertedOpportunityId")
+    'converted opportunity id'
+    >>> normalise_header("Deal - Won time")
+    'deal won time'
+    """
+    s = unicodedata.normalize("NFKD", str(header)).encode("ascii", "ignore").decode()
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", s)
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
+    s = re.sub(r"[^a-z0-9]+", " ", s.lower())
+    return s.strip()
+
+
+@dataclass
+class Mapping:
+    """Which export column feeds each canonical field, per role, plus value maps.
+
+    Serialises to the ``*.mapping.json`` format of the contract.
+
+    Examples
+    --------
+    >>> m = Mapping(leads={"lead_id": "Prospect ID"}, values={"outcome": {"Closed Won": "won"}})
+    >>> Mapping.from_json(m.to_json()) == m
+    True
+    """
+
+    leads: dict[str, str] = field(default_factory=dict)
+    deals: dict[str, str] = field(default_factory=dict)
+    activities: dict[str, str] = field(default_factory=dict)
+    spend: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def for_role(self, role: str) -> dict[str, str]:
+        """The field → column map of one role."""
+        return getattr(self, role)
+
+    def to_dict(self) -> dict:
+        """The contract's JSON shape, leaving out empty parts."""
+        out = {r: dict(self.for_role(r)) for r in ROLES if self.for_role(r)}
+        if self.values:
+            out["values"] = {k: dict(v) for k, v in self.values.items()}
+        return out
+
+    def to_json(self) -> str:
+        """Serialise as ``*.mapping.json`` text."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Mapping:
+        """Build from the contract's JSON shape; unknown keys are an error."""
+        from funnel.dataset.errors import InputError
+
+        if not isinstance(data, dict):
+            raise InputError("The mapping file must hold a JSON object.")
+        unknown = set(data) - set(ROLES) - {"values"}
+        if unknown:
+            raise InputError(
+                f"The mapping file has unknown sections: {', '.join(sorted(unknown))}."
+            )
+        kw: dict = {}
+        for role in ROLES:
+            part = data.get(role)
+            part = {} if part is None else part
+            if not isinstance(part, dict) or not all(
+                isinstance(k, str) and isinstance(v, str | None) for k, v in part.items()
+            ):
+                raise InputError(
+                    f"The mapping file's {role!r} must map field names to column names."
+                )
+            bad = set(part) - set(FIELDS[role])
+            if bad:
+                raise InputError(
+                    f"The mapping file names fields that {role} do not have: "
+                    f"{', '.join(sorted(bad))}."
+                )
+            kw[role] = {k: v or "" for k, v in part.items()}
+        values = data.get("values")
+        values = {} if values is None else values
+        if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
+            raise InputError("The mapping file's 'values' must map fields to {raw: canonical}.")
+        kw["values"] = {k: {str(a): str(b) for a, b in v.items()} for k, v in values.items()}
+        return cls(**kw)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Mapping:
+        """Parse ``*.mapping.json`` text."""
+        from funnel.dataset.errors import InputError
+
+        try:
+            data = json.loads(text)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputError(f"The mapping file is not valid JSON ({exc}).") from exc
+        return cls.from_dict(data)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Mapping:
+        """Read a ``*.mapping.json`` file; errors name the file."""
+        from funnel.dataset.errors import InputError
+
+        path = Path(path)
+        try:
+            return cls.from_json(path.read_bytes())
+        except InputError as exc:
+            raise InputError(str(exc).replace("The mapping file", f"The mapping file {path.name}",
+                                              1)) from exc
+
+    def save(self, path: str | Path) -> None:
+        """Write a ``*.mapping.json`` file."""
+        Path(path).write_text(self.to_json(), encoding="utf-8")
+
+
+STAGE_DATES = {"mql": "mql_at", "sal": "sal_at", "sql": "sql_at", "opportunity": "opportunity_at"}

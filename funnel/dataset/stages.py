@@ -1,0 +1,107 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from funnel.dataset.schema import STAGE_DATES, STAGES
+
+STAGE_RANK = {s: i for i, s in enumerate(STAGES)}
+
+
+def stages_present(leads: pl.DataFrame) -> list[str]:
+    """The funnel stages this lead table has evidence for, in order.
+
+    ``lead`` always; a middle stage when its date column or the stage column shows it;
+    ``won`` when outcomes are known.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> stages_present(pl.DataFrame({"lead_id": ["a"], "outcome": ["won"]}))
+    ['lead', 'won']
+    """
+    cols = leads.columns
+    present = {"lead"}
+    for stage, col in STAGE_DATES.items():
+        if col in cols and leads[col].null_count() < leads.height:
+            present.add(stage)
+    if "stage" in cols:
+        present |= set(leads["stage"].drop_nulls().unique().to_list())
+    if "outcome" in cols and leads["outcome"].null_count() < leads.height:
+        present.add("won")
+    return [s for s in STAGES if s in present]
+
+
+def reached_exprs(leads: pl.DataFrame | pl.LazyFrame) -> dict[str, pl.Expr]:
+    """For each stage, an expression true when a lead reached it or any later stage.
+
+    Evidence is a stage date, the furthest-stage column or a won outcome, so the
+    counts never increase down the funnel.
+    """
+    cols = leads.collect_schema().names()
+    out: dict[str, pl.Expr] = {}
+    stage_rank = (
+        pl.col("stage").replace_strict(STAGE_RANK, default=None, return_dtype=pl.Int64)
+        if "stage" in cols else None
+    )
+    later = pl.col("outcome") == "won" if "outcome" in cols else pl.lit(False)
+    if stage_rank is not None:  # a furthest stage of "won" is a win too
+        later = later.fill_null(False) | (stage_rank == STAGE_RANK["won"]).fill_null(False)
+    out["won"] = later.fill_null(False)
+    for stage in reversed(STAGES[1:-1]):
+        col = STAGE_DATES[stage]
+        ev = later
+        if col in cols:
+            ev = ev | pl.col(col).is_not_null()
+        if stage_rank is not None:
+            ev = ev | (stage_rank >= STAGE_RANK[stage]).fill_null(False)
+        out[stage] = ev.fill_null(False)
+        later = out[stage]
+    out["lead"] = pl.lit(True)
+    return {s: out[s] for s in STAGES}
+
+
+def stage_rank_expr(leads: pl.DataFrame | pl.LazyFrame) -> pl.Expr:
+    """The index in ``STAGES`` of the furthest stage each lead reached (0 = ``lead``).
+
+    The same evidence as :func:`funnel.dataset.stages.reached_exprs` (a stage date, the
+    current-stage column, a won outcome), in one pass: a lead reached stage ``s`` exactly
+    when its rank is at least ``STAGES.index(s)``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> leads = pl.DataFrame({"sql_at": [None, 1], "stage": ["mql", None],
+    ...                       "outcome": ["open", "won"]})
+    >>> leads.select(stage_rank_expr(leads))[:, 0].to_list()
+    [1, 5]
+    """
+    cols = leads.collect_schema().names()
+    parts: list[pl.Expr] = [pl.lit(0, dtype=pl.Int8)]
+    for stage, col in STAGE_DATES.items():
+        if col in cols:
+            parts.append(pl.when(pl.col(col).is_not_null()).then(pl.lit(STAGE_RANK[stage],
+                                                                        dtype=pl.Int8)))
+    if "stage" in cols:
+        parts.append(pl.col("stage").replace_strict(STAGE_RANK, default=None, return_dtype=pl.Int8))
+    if "outcome" in cols:
+        parts.append(pl.when(pl.col("outcome") == "won").then(pl.lit(STAGE_RANK["won"],
+                                                                     dtype=pl.Int8)))
+    return pl.max_horizontal(parts).alias("_rank")
+
+
+def with_stage_rank(leads: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """``leads`` (lazy) with the ``_rank`` column of :func:`stage_rank_expr`."""
+    return leads.lazy().with_columns(stage_rank_expr(leads))
+
+
+def reached_rank(stage: str) -> pl.Expr:
+    return pl.col("_rank") >= STAGE_RANK[stage]
+
+
+def furthest_stage_expr(leads: pl.DataFrame | pl.LazyFrame) -> pl.Expr:
+    """The furthest stage each lead reached, among the stages the data has (its name;
+    see :func:`stage_rank_expr`)."""
+    names = {i: s for s, i in STAGE_RANK.items()}
+    return stage_rank_expr(leads).replace_strict(names, return_dtype=pl.String)

@@ -1,0 +1,127 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from funnel.dataset.schema import Mapping
+
+
+@dataclass
+class FileReport:
+    """What happened to one file."""
+
+    name: str
+    role: str
+    format: str
+    rows_read: int
+    rows_kept: int
+    rows_rejected: int
+    columns: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Warning_:
+    """Something true of kept rows that a user should know (they were not dropped)."""
+
+    code: str
+    message: str
+    count: int
+    level: str = "warning"  # "warning" or "info"
+
+
+@dataclass
+class Capability:
+    """Whether an analysis can run on this data, and why not."""
+
+    analysis: str
+    available: bool
+    reason: str
+
+
+@dataclass
+class Health:
+    """The data-health report: row accounting, rejections, warnings, capabilities."""
+
+    files: list[FileReport]
+    rejected: pl.DataFrame
+    warnings: list[Warning_]
+    capabilities: list[Capability]
+
+    @property
+    def rows_read(self) -> int:
+        """All data rows read from every file."""
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_kept(self) -> int:
+        """Rows kept, over all files."""
+        return sum(f.rows_kept for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        """Rows rejected, over all files."""
+        return self.rejected.height
+
+
+@dataclass
+class Dataset:
+    """The canonical tables of one analysis, with their health report.
+
+    ``leads`` has one row per lead with the canonical fields present plus ``outcome``
+    (``won``/``lost``/``open`` or missing), ``first_response_at`` and ``touches`` when
+    activities are given, and the profile attributes listed in ``attributes``.
+    """
+
+    leads: pl.DataFrame
+    deals: pl.DataFrame | None
+    activities: pl.DataFrame | None
+    spend: pl.DataFrame | None
+    attributes: list[str]
+    mapping: Mapping
+    health: Health
+    label: str = ""
+
+    def has(self, name: str) -> bool:
+        """Whether the lead table has a canonical field with at least one value."""
+        return name in self.leads.columns and self.leads[name].null_count() < self.leads.height
+
+
+def export_end(
+    ds: Dataset | pl.DataFrame, *, now: dt.datetime | None = None
+) -> dt.datetime | None:
+    """The moment the export was taken: ``now`` if given, else the latest timestamp.
+
+    The latest timestamp is the maximum over every datetime column of the leads, deals
+    and activities (of a dataset; of the table when given a lead table), so a
+    never-touched lead is censored, and an open lead counted as open, at the last moment
+    anything was recorded.
+
+    Examples
+    --------
+    >>> from funnel.sample.generator import load_sample
+    >>> export_end(load_sample()) <= __import__("datetime").datetime(2026, 11, 1)
+    True
+    """
+    if now is not None:
+        return now
+    if not isinstance(ds, Dataset | pl.DataFrame):  # prepared response times carry their end
+        return ds.end
+    frames = (ds.leads, ds.deals, ds.activities) if isinstance(ds, Dataset) else (ds,)
+    cands = []
+    for frame in frames:
+        cols = [c for c, t in frame.schema.items() if isinstance(t, pl.Datetime)] \
+            if frame is not None else []
+        if cols:
+            cands.append(frame.select(pl.max_horizontal([pl.col(c).max() for c in cols]))
+                         .item())
+    cands = [_naive(c) for c in cands if c is not None]
+    return max(cands) if cands else None
+
+
+def _naive(t: dt.datetime) -> dt.datetime:
+    return t.replace(tzinfo=None) if isinstance(t, dt.datetime) and t.tzinfo else t

@@ -1,0 +1,2 @@
+"""What leaves the app: the CLI's JSON (contract), the report, the notebook bundle, table and
+chart exports, and shared workspaces."""
