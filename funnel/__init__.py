@@ -76,22 +76,17 @@ from funnel.ingest.readers import ROW, RawTable, Rejection, read_file
 from funnel.outputs.contract import diagnose, source_table
 from funnel.outputs.export import chart_png, chart_svg, neutralise, safe_frame, to_csv, to_xlsx
 from funnel.outputs.workspace import WorkspaceStore, read_workspace, write_workspace
+from funnel.sample import (
+    PROBLEMS,
+    SAMPLE_DIR,
+    SAMPLE_FILES,
+    generate_sample,
+    load_sample,
+    sample_dataset,
+    write_sample,
+)
 from funnel.stats.intervals import prior_strength, rate_ratio, shrink_exprs, wilson, wilson_exprs
 from funnel.stats.survival import KaplanMeier, km_medians, km_table
-
-_SAMPLE_NAMES = ("PROBLEMS", "SAMPLE_DIR", "SAMPLE_FILES", "generate_sample", "load_sample",
-                 "sample_dataset", "write_sample")
-
-
-def __getattr__(name: str):
-    """Import the sample generator on first use (so ``python -m funnel.sample`` runs it
-    as a script without importing it twice)."""
-    if name in _SAMPLE_NAMES:
-        from funnel import sample
-
-        return getattr(sample, name)
-    raise AttributeError(f"module 'funnel' has no attribute {name!r}")
-
 
 __all__ = [
     "BUCKETS",

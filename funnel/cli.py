@@ -11,7 +11,11 @@ import math
 import sys
 from collections.abc import Sequence
 
+from funnel.analyses.profile.fit import load_profile
 from funnel.dataset.errors import InputError
+from funnel.ingest.build import load
+from funnel.outputs.contract import diagnose
+from funnel.outputs.workspace import WorkspaceStore
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,8 +46,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _workspaces(args) -> int:
-    from funnel.outputs.workspace import WorkspaceStore
-
     store = WorkspaceStore(args.root)
     if args.action == "list":
         for i in store.list():
@@ -110,9 +112,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"funnel: {exc}", file=sys.stderr)
             return 2
     try:
-        from funnel.analyses.profile.fit import load_profile
-        from funnel.ingest.build import load
-        from funnel.outputs.contract import diagnose
 
         sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
         ds = load(args.leads, deals=args.deals, activities=args.activities, spend=args.spend,

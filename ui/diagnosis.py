@@ -6,8 +6,15 @@ import streamlit as st
 
 from funnel import Dataset
 from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, Profile, ProfileFit
-from funnel.analyses.verdict import lead_flags
+from funnel.analyses.verdict import lead_flags, pipeline_check, qualification_gaps, score_check
+from funnel.charts.verdict import score_chart
 from funnel.findings.places import PAGES, TITLES, Finding, diagnose_places
+from funnel.outputs.export import to_csv, to_xlsx
+from funnel.outputs.notebook import export_bundle
+from funnel.outputs.report import findings_table, report_html, report_pdf, report_sections
+from ui import exports
+from ui.profile import current_profiles
+from ui.share import mask_key
 
 PAGE_FILES = {"speed": "pages/speed.py", "funnel": "pages/funnel.py",
               "profile": "pages/profile.py", "diagnosis": "pages/diagnosis.py"}
@@ -20,7 +27,6 @@ _MEMO = "diagnosis_memo"
 def stated_profile(*, sample: bool) -> tuple[Profile | None, str]:
     """The sales team's profile from the Profile page; on the sample without one, the
     sample's documented sales profile. Returns the profile and a note saying which."""
-    from ui.profile import current_profiles
 
     profiles = list(current_profiles().values())
     if profiles and profiles[0].criteria:
@@ -94,10 +100,6 @@ def cards(findings: list[Finding], *, per_row: int = 3) -> None:
 def takeaway(ds: Dataset, profile: Profile | None, findings: list[Finding]) -> None:
     """Downloads for the room: the report (HTML, PDF), the notebook bundle, the findings
     table. Each file is built only when its button is clicked."""
-    from funnel.outputs.export import to_csv, to_xlsx
-    from funnel.outputs.notebook import export_bundle
-    from funnel.outputs.report import findings_table, report_html, report_pdf, report_sections
-    from ui.share import mask_key
 
     title = f"Funnel diagnostic: {ds.label or 'sample'}"
     key = mask_key()
@@ -134,9 +136,6 @@ def takeaway(ds: Dataset, profile: Profile | None, findings: list[Finding]) -> N
 
 def score_and_pipeline(ds: Dataset) -> None:
     """Does the score predict, does opened pipeline realise, are opportunities qualified."""
-    from funnel.analyses.verdict import pipeline_check, qualification_gaps, score_check
-    from funnel.charts.verdict import score_chart
-    from ui import exports
 
     sc = score_check(ds)
     left, right = st.columns(2)

@@ -39,13 +39,13 @@ def require_frame() -> None:
     after the first would drop button clicks, so a session that has seen the frame
     once is left alone.)
     """
-    from ui.exports import begin_page_run
+    from ui.exports import begin_page_run  # noqa: PLC0415  (ui.exports imports the frame)
 
     begin_page_run()
     if getattr(_state, "on", False) or st.session_state.get(_SEEN):
         return
     try:
-        from streamlit.runtime.pages_manager import PagesManager
+        from streamlit.runtime.pages_manager import PagesManager  # noqa: PLC0415  (optional API)
     except ImportError:  # a Streamlit without the legacy mode
         return
     if PagesManager.uses_pages_directory:

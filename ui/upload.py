@@ -8,6 +8,7 @@ import streamlit as st
 
 import funnel
 from funnel import Dataset, InputError, Mapping, RawTable
+from ui import panels
 from ui.state import forget_other_uploads, parse_upload
 
 ROLE_LABELS = {"leads": "Leads / contacts", "deals": "Deals / opportunities",
@@ -102,7 +103,6 @@ def build(tables: list[RawTable], roles: list[str], mapping: Mapping) -> Dataset
 def review_mapping(tables: list[RawTable], roles: list[str], ds: Dataset | None,
                    mapping: Mapping) -> None:
     """Field-by-field mapping review with sample values; apply, save or load it."""
-    from ui import panels
 
     choices = Mapping(values=dict(mapping.values))
     for role, t in zip(roles, tables, strict=True):

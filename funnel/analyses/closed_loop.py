@@ -18,6 +18,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from funnel.analyses.funnel import funnel_table
+from funnel.analyses.leakage import stage_exits
 from funnel.dataset.errors import InputError
 from funnel.dataset.labels import NONE_LABEL, match_label, unify_labels
 from funnel.dataset.schema import STAGES
@@ -244,8 +246,6 @@ def funnel_summary(ds: Dataset) -> list[dict]:
     >>> funnel_summary(load_sample())[0]["stopped"]
     12717
     """
-    from funnel.analyses.funnel import funnel_table
-    from funnel.analyses.leakage import stage_exits
 
     t = funnel_table(ds.leads).drop("previous")
     exits = stage_exits(ds.leads).select("stage", "stopped", "lost", "open")

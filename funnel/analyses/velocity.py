@@ -18,7 +18,7 @@ import datetime as dt
 import polars as pl
 
 from funnel.dataset.schema import STAGE_DATES, STAGES
-from funnel.dataset.tables import Dataset
+from funnel.dataset.tables import Dataset, export_end
 from funnel.stats.survival import km_medians
 
 CYCLE = "created → won"
@@ -162,7 +162,6 @@ def sales_cycle(ds: Dataset, *, now: dt.datetime | None = None, by: str | None =
     >>> c["population"][0]
     'leads that became opportunities'
     """
-    from funnel.dataset.tables import export_end
 
     now = now or export_end(ds)
     leads = ds.leads

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from funnel.analyses.speed.response import response_times
 from funnel.dataset.stages import reached_exprs, stages_present
-from funnel.dataset.tables import Dataset
+from funnel.dataset.tables import Dataset, export_end
 from funnel.stats.intervals import wilson_exprs
+from funnel.stats.tests import auc_interval
 
 FIT = ("in profile", "out of profile")
 SPEED = ("fast", "slow or never")
@@ -50,7 +52,6 @@ def lead_flags(
     reached = reached_exprs(leads)
     cols = set(leads.columns)
     if "first_response_at" in cols and "created_at" in cols:
-        from funnel.analyses.speed.response import response_times
 
         hours = response_times(leads, now=now)["response_hours"]
         speed = pl.when(hours < fast_hours).then(pl.lit(SPEED[0])).otherwise(pl.lit(SPEED[1]))
@@ -228,7 +229,6 @@ def score_check(ds: Dataset, *, bins: int = 10) -> dict | None:
     >>> 0.5 < out["auc"] < 0.6
     True
     """
-    from funnel.stats.tests import auc_interval
 
     leads = ds.leads
     if "score" not in leads.columns or "outcome" not in leads.columns:
@@ -277,7 +277,6 @@ def pipeline_check(ds: Dataset, *, now: dt.datetime | None = None) -> pl.DataFra
     leads = ds.leads
     if "opportunity_at" not in leads.columns or "outcome" not in leads.columns:
         return None
-    from funnel.dataset.tables import export_end
 
     end = export_end(ds, now=now)
     close = pl.coalesce([c for c in ("closed_at", "won_at", "lost_at") if c in leads.columns]

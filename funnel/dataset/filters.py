@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from funnel.dataset.errors import InputError
+from funnel.dataset.labels import match_label
 from funnel.dataset.tables import Dataset
 
 NONE_LABEL = "(none)"
@@ -158,7 +159,6 @@ def _filter_spend(ds: Dataset, filters: Filters) -> pl.DataFrame | None:
         if filters.end is not None:
             last = dt.datetime(filters.end.year, filters.end.month, 1)
             expr = expr & (pl.col("month").dt.truncate("1mo") <= last)
-    from funnel.dataset.labels import match_label  # the same loose matching as the page
 
     for f in ("source", "campaign"):
         chosen = set(getattr(filters, f))

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import polars as pl
 
+from funnel.analyses.closed_loop import UNMATCHED, closed_loop, funnel_summary, sources_summary
+from funnel.analyses.profile.fit import profile_summary
+from funnel.analyses.speed.response import response_summary
+from funnel.dataset.labels import near_duplicate_labels
 from funnel.dataset.tables import Dataset
+from funnel.findings.places import findings
 
 
 def source_table(ds: Dataset, *, by: str = "source") -> pl.DataFrame:
@@ -25,7 +30,6 @@ def source_table(ds: Dataset, *, by: str = "source") -> pl.DataFrame:
     >>> int(t["leads"].sum()) == load_sample().leads.height
     True
     """
-    from funnel.analyses.closed_loop import closed_loop
 
     return (closed_loop(ds, by=by, merge_case=False)
             .select(by, "leads", "won", "rate", "ci_low", "ci_high", "revenue", "cost", "cac")
@@ -77,11 +81,6 @@ def diagnose(
     >>> out["rows"]["leads"] == load_sample().leads.height
     True
     """
-    from funnel.analyses.closed_loop import UNMATCHED, funnel_summary, sources_summary
-    from funnel.analyses.profile.fit import profile_summary
-    from funnel.analyses.speed.response import response_summary
-    from funnel.dataset.labels import near_duplicate_labels
-    from funnel.findings.places import findings
 
     leads = ds.leads
     n = leads.height

@@ -83,7 +83,7 @@ def to_xlsx(frame: pl.DataFrame, *, sheet: str = "data") -> bytes:
     >>> to_xlsx(pl.DataFrame({"a": [1]}))[:2]
     b'PK'
     """
-    import xlsxwriter
+    import xlsxwriter  # noqa: PLC0415  (lazy: heavy)
 
     buffer = io.BytesIO()
     options = {"strings_to_formulas": False, "strings_to_urls": False,
@@ -102,7 +102,7 @@ def chart_png(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
     >>> chart_png(c)[:4]
     b'\\x89PNG'
     """
-    import vl_convert as vlc
+    import vl_convert as vlc  # noqa: PLC0415  (lazy: heavy)
 
     return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
 
@@ -116,6 +116,6 @@ def chart_svg(chart: alt.TopLevelMixin) -> str:
     >>> chart_svg(c).startswith("<svg")
     True
     """
-    import vl_convert as vlc
+    import vl_convert as vlc  # noqa: PLC0415  (lazy: heavy)
 
     return vlc.vegalite_to_svg(chart.to_dict())

@@ -72,7 +72,7 @@ def analysis_notebook(*, title: str = "Funnel diagnostic", sla_hours: float = 1.
     >>> nb["nbformat"], nb["cells"][1]["cell_type"]
     (4, 'code')
     """
-    import nbformat
+    import nbformat  # noqa: PLC0415  (lazy: heavy)
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",

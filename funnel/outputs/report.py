@@ -13,13 +13,22 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 from dataclasses import dataclass, field
 
 import altair as alt
 import polars as pl
 
+from funnel.analyses.closed_loop import closed_loop
+from funnel.analyses.funnel import funnel_table
+from funnel.analyses.profile.fit import ProfileFit, profile_verdict
+from funnel.analyses.speed.response import ResponseCurve, has_stage_info, has_touch_times
+from funnel.charts.leakage import funnel_chart, rates_chart
+from funnel.charts.profile import win_rates_chart
+from funnel.charts.response import bucket_chart
 from funnel.dataset.tables import Dataset
 from funnel.findings.places import TITLES, Finding, diagnose_places
+from funnel.outputs.export import chart_png, chart_svg
 
 STATUS_TEXT = {"problem": "Problem", "no_evidence": "No evidence", "cant_tell": "Can't tell"}
 
@@ -74,11 +83,6 @@ def report_sections(
     >>> [s.heading for s in report_sections(load_sample())][:2]
     ['Verdict', 'Findings, place by place']
     """
-    from funnel.analyses.closed_loop import closed_loop
-    from funnel.analyses.funnel import funnel_table
-    from funnel.analyses.speed.response import ResponseCurve, has_stage_info, has_touch_times
-    from funnel.charts.leakage import funnel_chart, rates_chart
-    from funnel.charts.response import bucket_chart
 
     cards = cards if cards is not None else diagnose_places(ds, profile=profile)
     problems = sorted((f for f in cards if f.status == "problem"), key=lambda f: -f.severity)
@@ -118,8 +122,6 @@ def report_sections(
             "e-mails, meetings with their times) to see how conversion falls with response "
             "time."]))
     if profile is not None and getattr(profile, "criteria", None):
-        from funnel.analyses.profile.fit import ProfileFit, profile_verdict
-        from funnel.charts.profile import win_rates_chart
 
         fit = ProfileFit(ds).fit(profile)
         out.append(Section(f"Profile fit: {profile.name}", [
@@ -162,7 +164,6 @@ def report_html(sections: list[Section], *, title: str = "Funnel diagnostic",
     >>> "<script" in page, "All fine." in page
     (False, True)
     """
-    from funnel.outputs.export import chart_svg
 
     when = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -198,11 +199,9 @@ def report_pdf(sections: list[Section], *, title: str = "Funnel diagnostic",
     >>> report_pdf([Section("Verdict", ["All fine."])])[:5]
     b'%PDF-'
     """
-    import io
 
-    from fpdf import FPDF
+    from fpdf import FPDF  # noqa: PLC0415  (lazy: heavy)
 
-    from funnel.outputs.export import chart_png
 
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
