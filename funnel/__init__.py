@@ -76,7 +76,7 @@ from funnel.ingest.readers import ROW, RawTable, Rejection, read_file
 from funnel.outputs.contract import diagnose, source_table
 from funnel.outputs.export import chart_png, chart_svg, neutralise, safe_frame, to_csv, to_xlsx
 from funnel.outputs.workspace import WorkspaceStore, read_workspace, write_workspace
-from funnel.sample import (
+from funnel.sample.generator import (
     PROBLEMS,
     SAMPLE_DIR,
     SAMPLE_FILES,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from funnel.analyses.profile.fit import load_profile
 from funnel.dataset.errors import InputError
+from funnel.dataset.format import json_safe
 from funnel.ingest.build import load
 from funnel.outputs.contract import diagnose
 from funnel.outputs.workspace import WorkspaceStore
@@ -65,18 +66,6 @@ def _workspaces(args) -> int:
 
 
 
-def _clean(obj):
-    """JSON-safe: NaN/inf become null, datetimes become ISO text."""
-    if isinstance(obj, float):
-        return None if math.isnan(obj) or math.isinf(obj) else obj
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "isoformat"):
-        return obj.isoformat()
-    return obj
-
 
 def _text_report(out: dict) -> str:
     rows = out["rows"]
@@ -120,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.sla_hours is not None and not (math.isfinite(args.sla_hours)
                                                and args.sla_hours > 0):
             raise InputError("--sla-hours must be a positive number of hours.")
-        out = _clean(diagnose(ds, sla_hours=args.sla_hours, profile=profile))
+        out = json_safe(diagnose(ds, sla_hours=args.sla_hours, profile=profile))
     except InputError as exc:
         print(f"funnel: {exc}", file=sys.stderr)
         return 2

@@ -31,8 +31,9 @@ from funnel.analyses.leakage import (
 from funnel.analyses.velocity import sales_cycle, velocity_table
 from funnel.charts import leakage as charts
 from funnel.dataset import tables
-from funnel.dataset.filters import NONE_LABEL, Filters, apply_filters, filter_options, spend_note
-from funnel.dataset.labels import label_key, near_duplicate_labels
+from funnel.dataset.filters import Filters, apply_filters, filter_options, spend_note
+from funnel.dataset.format import ci_text, percent
+from funnel.dataset.labels import NONE_LABEL, label_key, near_duplicate_labels
 from funnel.dataset.privacy import personal_columns
 from ui import exports
 from ui.drill import lead_list
@@ -203,12 +204,6 @@ def export_end(ds) -> dt.datetime | None:
     return memo("export_end", tables.export_end, ds)
 
 
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.1%}"
-
-
-def _ci(lo: float | None, hi: float | None) -> str:
-    return "" if lo is None or hi is None else f"95% CI {lo:.1%}–{hi:.1%}"
 
 
 def _pct_cols(*names: str) -> dict:
@@ -225,8 +220,8 @@ def funnel_section(sub) -> None:
     cols = st.columns(len(table))
     for c, row in zip(cols, table.iter_rows(named=True), strict=True):
         c.metric(row["stage"], f"{row['count']:,}",
-                 help=f"{_pct(row['rate_from_first'])} of {table['count'][0]:,} leads "
-                      f"({_ci(row['first_ci_low'], row['first_ci_high'])})")
+                 help=f"{percent(row['rate_from_first'])} of {table['count'][0]:,} leads "
+                      f"({ci_text(row['first_ci_low'], row['first_ci_high'])})")
     exports.chart(charts.funnel_chart(table), width="stretch")
     with st.expander("Funnel table"):
         exports.table(table, hide_index=True, column_config=_pct_cols(
@@ -349,8 +344,8 @@ def left_behind_section(ds, sub) -> None:
         v = overall[flag]
         col.metric(label, "—" if v is None else f"{v:,}",
                    help=("cannot be seen in this data" if v is None else
-                         f"{_pct(overall[f'{flag}_share'])} of {overall['leads']:,} leads "
-                         f"({_ci(overall[f'{flag}_ci_low'], overall[f'{flag}_ci_high'])})"))
+                         f"{percent(overall[f'{flag}_share'])} of {overall['leads']:,} leads "
+                         f"({ci_text(overall[f'{flag}_ci_low'], overall[f'{flag}_ci_high'])})"))
     st.caption(f"Never followed up: no sales touch by the export's end. Stalled: open, "
                f"nothing happened for {int(days)} days before {now:%Y-%m-%d}. "
                f"Recycled: {rule}." if now else "")

@@ -17,6 +17,7 @@ import datetime as dt
 
 import polars as pl
 
+from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.schema import STAGE_DATES, STAGES
 from funnel.dataset.tables import Dataset, export_end
 from funnel.stats.survival import km_medians
@@ -91,7 +92,7 @@ def step_durations(
                   .when(lost).then(pl.lit("lost"))
                   .when(days < 0).then(pl.lit("bad_dates"))
                   .otherwise(pl.lit("open")))
-        keep = [pl.col(by).cast(pl.String).fill_null("(none)").alias(by)] if by else []
+        keep = [pl.col(by).cast(pl.String).fill_null(NONE_LABEL).alias(by)] if by else []
         parts.append(lf.filter(start.is_not_null()).select(
             pl.lit(name).alias("step"), *keep,
             pl.when(status.is_in(["moved", "open"])).then(days).alias("days"),

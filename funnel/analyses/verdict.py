@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from funnel.analyses.speed.response import response_times
+from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.stages import reached_exprs, stages_present
 from funnel.dataset.tables import Dataset, export_end
 from funnel.stats.intervals import wilson_exprs
@@ -66,8 +67,8 @@ def lead_flags(
                           .alias("fit")).to_series()
     has_q = bool({"sql", "opportunity"} & set(stages_present(leads)))
     return leads.select(
-        (pl.col("source").cast(pl.String).fill_null("(none)") if "source" in cols
-         else pl.lit("(none)")).alias("source"),
+        (pl.col("source").cast(pl.String).fill_null(NONE_LABEL) if "source" in cols
+         else pl.lit(NONE_LABEL)).alias("source"),
         fit_s.alias("fit"), speed_s.alias("speed"),
         reached["won"].alias("won"),
         (reached["sql"] if has_q else pl.lit(None, pl.Boolean)).alias("qualified"),

@@ -15,10 +15,9 @@ from collections.abc import Sequence
 import polars as pl
 
 from funnel.dataset.errors import InputError
-from funnel.dataset.labels import match_label
+from funnel.dataset.labels import NONE_LABEL, match_label
 from funnel.dataset.tables import Dataset
 
-NONE_LABEL = "(none)"
 """How a missing source, owner or campaign is offered in a filter."""
 
 _FIELDS = ("source", "owner", "campaign")
