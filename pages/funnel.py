@@ -3,15 +3,16 @@ leads left behind; velocity. Filters in the sidebar apply to every view."""
 
 import streamlit as st
 
-from ui import leakage as ui
 from ui.frame import require_frame
+from ui.sections import funnel as ui
 from ui.state import current_dataset
+from ui.widgets.filters import filtered_view
 
 require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
 st.title("Funnel & leakage")
 ds = current_dataset()
-sub = ui.filtered_view(ds)
+sub = filtered_view(ds)
 
 st.header("The funnel")
 ui.funnel_section(sub)

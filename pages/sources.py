@@ -4,15 +4,17 @@ revenue), cost per lead, CAC and return on spend, comparisons with intervals."""
 import streamlit as st
 
 from funnel.dataset.labels import near_duplicate_labels
-from ui import leakage as ui
 from ui.frame import require_frame
+from ui.memo import memo
+from ui.sections import sources as ui
 from ui.state import current_dataset
+from ui.widgets.filters import filtered_view
 
 require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
 st.title("Sources & cost")
 ds = current_dataset()
-sub = ui.filtered_view(ds)
+sub = filtered_view(ds)
 
 choices = [c for c in ("source", "campaign") if c in sub.leads.columns]
 if not choices:
@@ -21,7 +23,7 @@ if not choices:
     st.stop()
 by = st.radio("Closed loop by", choices, horizontal=True, key="leak:loop_by")
 
-merged = ui.memo("dups_loop", lambda d, b: near_duplicate_labels(d.leads, column=b), sub, by)
+merged = memo("dups_loop", lambda d, b: near_duplicate_labels(d.leads, column=b), sub, by)
 if merged.height:
     st.info("Labels that differ only in case or spacing are counted as one "
             f"{by}: " + ", ".join(f"{r['label']!r} ({r['leads']:,}) → {r['merged_into']!r}"

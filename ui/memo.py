@@ -1,0 +1,38 @@
+"""The one per-session memo of the UI.
+
+Client data never goes into ``st.cache_data`` (shared by every user): results are memoised
+in this session's ``st.session_state``, keyed by the dataset object and the parameters, and
+bounded.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+
+import streamlit as st
+
+MEMO_KEY = "leak:memo"
+MEMO_SIZE = 48
+
+
+def memo(name: str, fn: Callable, ds, *args, _store: str = MEMO_KEY, _size: int = MEMO_SIZE,
+         **kwargs):
+    """``fn(ds, *args, **kwargs)``, computed once per session for this dataset object
+    and these (hashable) parameters; the oldest entries are dropped beyond the size.
+
+    Entries hold the dataset weakly (a result never keeps a filtered dataset alive), and
+    an entry whose dataset is gone counts as a miss (the id of a freed object can be
+    reused)."""
+    store: OrderedDict = st.session_state.setdefault(_store, OrderedDict())
+    key = (name, id(ds), args, tuple(sorted(kwargs.items())))
+    hit = store.get(key)
+    if hit is not None and hit[0]() is ds:
+        store.move_to_end(key)
+        return hit[1]
+    value = fn(ds, *args, **kwargs)
+    store[key] = (weakref.ref(ds), value)
+    while len(store) > _size:
+        store.popitem(last=False)
+    return value

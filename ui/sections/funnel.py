@@ -1,0 +1,230 @@
+"""The Funnel & leakage page: the funnel, side by side, cohorts, where and why leads stop,
+leads left behind and velocity.
+
+Results are memoised per session (:mod:`ui.memo`); every chart gets an aggregated frame
+from :mod:`funnel` (never lead rows).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from funnel.analyses.funnel import cohort_trend, funnel_by, funnel_table
+from funnel.analyses.leakage import (
+    leak_flags,
+    leak_summary,
+    reason_categories,
+    reason_labels,
+    recycle_rule,
+    stage_exits,
+    stop_reasons,
+    stopped_leads,
+)
+from funnel.analyses.velocity import sales_cycle, velocity_table
+from funnel.charts import leakage as charts
+from funnel.dataset.format import ci_text, percent
+from funnel.dataset.labels import near_duplicate_labels
+from funnel.dataset.privacy import personal_columns
+from ui import exports
+from ui.drill import lead_list
+from ui.format import percent_columns
+from ui.memo import memo
+from ui.widgets.filters import export_end
+
+# ---------------------------------------------------------------------------------------
+# per-session memo
+# ---------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------
+# filters shared by the funnel and sources pages
+# ---------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------
+# funnel page sections
+# ---------------------------------------------------------------------------------------
+
+def funnel_section(sub) -> None:
+    """The stage funnel: chart and table with step and cumulative conversion."""
+    table = memo("funnel", lambda d: funnel_table(d.leads), sub)
+    cols = st.columns(len(table))
+    for c, row in zip(cols, table.iter_rows(named=True), strict=True):
+        c.metric(row["stage"], f"{row['count']:,}",
+                 help=f"{percent(row['rate_from_first'])} of {table['count'][0]:,} leads "
+                      f"({ci_text(row['first_ci_low'], row['first_ci_high'])})")
+    exports.chart(charts.funnel_chart(table), width="stretch")
+    with st.expander("Funnel table"):
+        exports.table(table, hide_index=True, column_config=percent_columns(
+            "rate_from_previous", "rate_from_first", "ci_low", "ci_high", "first_ci_low",
+            "first_ci_high"))
+
+
+def breakdown_options(ds) -> list[str]:
+    """Columns a funnel can be split by: source, campaign, owner, then profile attributes
+    (personal fields left out)."""
+    leads = ds.leads
+    personal = set(personal_columns(leads.head(500)))
+    base = [c for c in ("source", "campaign", "owner") if c in leads.columns]
+    return base + [a for a in ds.attributes if a in leads.columns and a not in personal
+                   and a not in base]
+
+
+def breakdown_section(ds, sub) -> None:
+    """The funnel of each group of a chosen attribute, side by side."""
+    options = breakdown_options(ds)
+    if not options:
+        st.info("No source, campaign, owner or profile attribute to split the funnel by.")
+        return
+    by = st.selectbox("Split the funnel by", options, key="leak:by")
+    long = memo("funnel_by", lambda d, b: funnel_by(d.leads, by=b), sub, by)
+    exports.chart(charts.funnel_by_chart(long, by=by))
+    merged = memo("dups", lambda d, b: near_duplicate_labels(d.leads, column=b), sub, by)
+    if merged.height:
+        st.caption("Labels differing only in case or spacing are counted together: "
+                   + ", ".join(f"{r['label']!r} → {r['merged_into']!r} ({r['leads']:,})"
+                               for r in merged.iter_rows(named=True)))
+    with st.expander(f"Funnel by {by}: table"):
+        exports.table(long, hide_index=True, column_config=percent_columns(
+            "rate_from_previous", "rate_from_first", "ci_low", "ci_high", "first_ci_low",
+            "first_ci_high"))
+
+
+def cohort_section(ds, sub) -> None:
+    """Conversion by month of entry, recent cohorts marked as still maturing."""
+    if "created_at" not in sub.leads.columns or sub.leads.height == 0:
+        st.info("No creation dates: no trend by month of entry.")
+        return
+    now = export_end(ds)
+    trend = memo("cohorts", lambda d, n: cohort_trend(d.leads, now=n), sub, now)
+    stages = trend["stage"].unique(maintain_order=True).to_list()
+    if not stages:
+        st.info("No stage or outcome information: no conversion trend.")
+        return
+    stage = st.selectbox("Stage reached", stages, index=len(stages) - 1, key="leak:cohort")
+    exports.chart(charts.cohort_chart(trend, stage=stage), width="stretch")
+    days = trend.filter(pl.col("stage") == stage)["mature_days"].drop_nulls()
+    if days.len():
+        st.caption(f"A month is **still maturing** while its youngest leads are under "
+                   f"{days[0]:.0f} days old: 80% of the leads that reached {stage} got there "
+                   "within that time, so a recent month's low rate is not a failure yet.")
+
+
+def reason_editor(sub) -> dict[str, str]:
+    """Let the user merge loss reasons into categories; returns raw → category."""
+    labels = memo("reasons", lambda d: reason_labels(d.leads), sub)
+    if labels.height == 0:
+        return {}
+    saved: dict = st.session_state.setdefault("leak:categories", {})
+    with st.expander("Group loss reasons into categories"):
+        st.caption("Type a category next to the reasons to merge (e.g. 'Price too high' and "
+                   "'No budget' → 'Money'); empty keeps the reason as it is.")
+        frame = labels.with_columns(pl.col("reason").replace_strict(
+            saved, default="", return_dtype=pl.String).alias("category"))
+        edited = st.data_editor(frame, hide_index=True, key="leak:cat_editor",
+                                disabled=["reason", "leads"])
+        rows = edited.to_dicts() if hasattr(edited, "to_dicts") else edited.to_dict("records")
+        saved.clear()
+        saved.update({r["reason"]: r["category"] for r in rows if (r["category"] or "").strip()})
+    return reason_categories(labels["reason"].to_list(), edits=saved)
+
+
+def stops_section(sub) -> None:
+    """Where leads stop and why, with reasons merged by the user, by source or campaign."""
+    exits = memo("exits", lambda d: stage_exits(d.leads), sub)
+    exports.table(exits, hide_index=True, column_config=percent_columns("stop_rate", "ci_low",
+                                                                 "ci_high"))
+    cats = reason_editor(sub)
+    frozen = tuple(sorted(cats.items()))
+    reasons = memo("stops", lambda d, c: stop_reasons(d.leads, categories=dict(c)),
+                   sub, frozen)
+    if reasons.height:
+        exports.chart(charts.reasons_chart(reasons), width="stretch")
+    if reasons.height:
+        c = st.columns(2)
+        stage = c[0].selectbox("Leads that stopped at", reasons["stage"].unique(
+            maintain_order=True).to_list(), key="leak:stop_stage")
+        here = reasons.filter(pl.col("stage") == stage)
+        reason = c[1].selectbox("for the reason", here["reason"].to_list(),
+                                key="leak:stop_reason")
+        # not memoised: a list of leads can be large, and this is quick to redo
+        behind = stopped_leads(sub.leads, stage=stage, reason=reason, categories=cats)
+        lead_list(behind, key="leak:drill_stops", title=f"Stopped at {stage}: {reason}")
+    split = [c for c in ("source", "campaign") if c in sub.leads.columns]
+    if split:
+        by = st.radio("Reasons by", split, horizontal=True, key="leak:reasons_by")
+        per = memo("stops_by", lambda d, c, b: stop_reasons(
+            d.leads, categories=dict(c), by=b), sub, frozen, by)
+        exports.table(per, hide_index=True, column_config=percent_columns("share"))
+
+
+def left_behind_section(ds, sub) -> None:
+    """Never followed up, stalled and recycled leads: counts, by owner, and the leads."""
+    now = export_end(ds)
+    days = st.number_input("Stalled after how many days without activity", min_value=1,
+                           max_value=3650, value=30, step=1, key="leak:stalled_days")
+    flags = memo("flags", lambda d, n, k: leak_flags(d, now=n, stalled_days=k),
+                 sub, now, int(days))
+    overall = memo("leak_all", lambda d, n, k: leak_summary(d.leads, flags),
+                   sub, now, int(days)).row(0, named=True)
+    rule = memo("recycle_rule", lambda d: recycle_rule(d.leads)[1], sub)
+    c = st.columns(3)
+    names = {"never_touched": "Never followed up", "stalled": f"Stalled > {int(days)} days",
+             "recycled": "Recycled to marketing"}
+    for col, (flag, label) in zip(c, names.items(), strict=True):
+        v = overall[flag]
+        col.metric(label, "—" if v is None else f"{v:,}",
+                   help=("cannot be seen in this data" if v is None else
+                         f"{percent(overall[f'{flag}_share'])} of {overall['leads']:,} leads "
+                         f"({ci_text(overall[f'{flag}_ci_low'], overall[f'{flag}_ci_high'])})"))
+    st.caption(f"Never followed up: no sales touch by the export's end. Stalled: open, "
+               f"nothing happened for {int(days)} days before {now:%Y-%m-%d}. "
+               f"Recycled: {rule}." if now else "")
+    by = "owner" if "owner" in sub.leads.columns else ("source" if "source" in
+                                                        sub.leads.columns else None)
+    known = [f for f in names if overall[f] is not None]
+    if by and known:
+        flag = st.radio("Show by " + by, known, format_func=names.get, horizontal=True,
+                        key="leak:flag")
+        summary = memo("leak_by", lambda d, n, k, b: leak_summary(
+            d.leads, memo("flags", lambda d2, n2, k2: leak_flags(
+                d2, now=n2, stalled_days=k2), d, n, k), by=b), sub, now, int(days), by)
+        exports.chart(charts.leak_chart(summary, flag=flag, by=by), width="stretch")
+        lead_list(sub.leads.filter(flags[flag].fill_null(False)), key="leak:drill",
+                  title=f"Leads {names[flag].lower()}")
+
+
+def velocity_section(ds, sub) -> None:
+    """Median time between stages and the sales cycle, open leads censored."""
+    now = export_end(ds)
+    if now is None or "created_at" not in sub.leads.columns:
+        st.info("No dates: velocity cannot be measured.")
+        return
+    split = ["(all leads)"] + [c for c in ("source", "owner", "campaign")
+                               if c in sub.leads.columns]
+    by = st.selectbox("Velocity by", split, key="leak:vel_by")
+    by = None if by == "(all leads)" else by
+    table = memo("velocity", lambda d, n, b: velocity_table(d.leads, now=n, by=b), sub, now, by)
+    if table.height == 0:
+        st.info("Fewer than two dated stages: no time between stages.")
+        return
+    exports.chart(charts.velocity_chart(table, by=by), width="stretch")
+    days = {c: st.column_config.NumberColumn(format="%.1f") for c in (
+        "median_days", "ci_low", "ci_high")}
+    exports.table(table, hide_index=True, column_config=days)
+    try:
+        cycle = memo("cycle", lambda d, n, b: sales_cycle(d, now=n, by=b), sub, now, by)
+    except ValueError as exc:
+        st.caption(f"No sales cycle: {exc}.")
+        return
+    st.markdown(f"**Sales cycle** (created → won, {cycle['population'][0]}; open deals "
+                "censored at the export's end, lost ones left out)")
+    exports.table(cycle.drop("population"), hide_index=True, column_config=days)
+
+
+# ---------------------------------------------------------------------------------------
+# sources page sections
+# ---------------------------------------------------------------------------------------
+
+

@@ -1,0 +1,102 @@
+"""The Sources & cost page: spend matching, the closed loop per source or campaign,
+comparisons with intervals and the drill-down per group."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from funnel.analyses.closed_loop import UNMATCHED, closed_loop, compare_groups, spend_matching
+from funnel.charts import leakage as charts
+from funnel.dataset.labels import NONE_LABEL, label_key
+from ui import exports
+from ui.drill import lead_list
+from ui.format import percent_columns
+from ui.memo import memo
+
+
+def spend_editor(sub, by: str) -> dict[str, str | None]:
+    """Show how spend labels were matched and let the user correct the matching."""
+    overrides: dict = st.session_state.setdefault(f"leak:spend_overrides:{by}", {})
+    match = memo("match", lambda d, b, o: spend_matching(d, by=b, overrides=dict(o)),
+                 sub, by, tuple(sorted(overrides.items())))
+    if match.height == 0:
+        return overrides
+    labels = sorted(sub.leads[by].drop_nulls().unique().to_list()) if by in sub.leads.columns \
+        else []
+    st.markdown("**How the spend file was matched to the leads' "
+                f"{by}s** (correct a row by choosing another {by})")
+    frame = match.with_columns(pl.col("matched").fill_null(UNMATCHED))
+    edited = st.data_editor(
+        frame, hide_index=True, key=f"leak:spend_editor:{by}",
+        disabled=["spend_label", "how", "score", "cost", "months"],
+        column_config={"matched": st.column_config.SelectboxColumn(
+            options=[UNMATCHED, *labels], required=True),
+            "cost": st.column_config.NumberColumn(format="%.2f")})
+    rows = edited.to_dicts() if hasattr(edited, "to_dicts") else edited.to_dict("records")
+    before = dict(zip(frame["spend_label"], frame["matched"], strict=True))
+    changed = False
+    for r in rows:
+        if r["matched"] != before[r["spend_label"]]:
+            overrides[r["spend_label"]] = None if r["matched"] == UNMATCHED else r["matched"]
+            changed = True
+    if changed:
+        st.rerun()
+    lost = match.filter(pl.col("matched").is_null())
+    if lost.height:
+        st.warning(f"{lost.height} spend label{'s' if lost.height > 1 else ''} matched no "
+                   f"{by}: {lost['cost'].sum():,.2f} of spend is not attributed "
+                   f"({', '.join(lost['spend_label'].to_list())}). Choose a {by} above to "
+                   "attribute it.")
+    return overrides
+
+
+def closed_loop_section(sub, by: str) -> pl.DataFrame:
+    """The closed-loop table and charts for ``by``; returns the table."""
+    overrides = spend_editor(sub, by) if sub.spend is not None else {}
+    table = memo("loop", lambda d, b, o: closed_loop(d, by=b, overrides=dict(o)), sub, by,
+                 tuple(sorted(overrides.items())))
+    exports.chart(charts.rates_chart(table, by=by), width="stretch")
+    if table["cost"].is_not_null().any():
+        metric = st.radio("Cost view", ["cac", "cost_per_lead", "cost_per_qualified"],
+                          horizontal=True, key=f"leak:cost_metric:{by}",
+                          format_func={"cac": "CAC", "cost_per_lead": "Cost per lead",
+                                       "cost_per_qualified": "Cost per qualified lead"}.get)
+        exports.chart(charts.cost_chart(table, by=by, metric=metric),
+                        width="stretch")
+    elif sub.spend is None:
+        st.caption("Load a spend file on the Data page for cost per lead, CAC and return "
+                   "on spend.")
+    money = {c: st.column_config.NumberColumn(format="%.0f") for c in (
+        "revenue", "avg_deal", "cost", "cost_per_lead", "cost_per_qualified", "cac")}
+    exports.table(table, hide_index=True, column_config={
+        **percent_columns("qualified_rate", "rate", "ci_low", "ci_high", "shrunk_rate"), **money,
+        "roas": st.column_config.NumberColumn("return on spend", format="%.2f×")})
+    st.caption("rank: by the shrunk win rate (small groups pulled toward the overall rate, "
+               "so a group with a handful of leads cannot top the table). qualified = "
+               "reached SQL or later. cost is empty where no spend was matched (not zero).")
+    return table
+
+
+def compare_section(table: pl.DataFrame, by: str) -> None:
+    """Compare two groups' win rates with a 95% interval on the ratio."""
+    groups = table.filter(pl.col("leads") > 0)[by].to_list()
+    if len(groups) < 2 or table["won"].is_null().all():
+        return
+    c = st.columns(2)
+    a = c[0].selectbox("Compare", groups, index=0, key=f"leak:cmp_a:{by}")
+    b = c[1].selectbox("with", groups, index=1, key=f"leak:cmp_b:{by}")
+    if a != b:
+        st.info(compare_groups(table, by=by, a=a, b=b)["text"])
+
+
+def group_drill(sub, table: pl.DataFrame, by: str) -> None:
+    """The leads of one group, for a trace."""
+    groups = table[by].to_list()
+    g = st.selectbox(f"Leads of one {by}", groups, key=f"leak:drill_group:{by}")
+    leads = sub.leads
+    if by in leads.columns:
+        pick = (pl.col(by).is_null() if g == NONE_LABEL else
+                label_key(pl.col(by)) == label_key(pl.lit(g)))
+        leads = leads.filter(pick)
+    lead_list(leads, key=f"leak:drill:{by}", title=f"Leads from {g}")
