@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from ui.frame import base_style, framed
-from ui.panels import sidebar_badge
+from ui.frame import base_style, framed, sidebar_badge
 from ui.share import open_shared_link, share_panel
 from ui.state import current_dataset, is_sample
 

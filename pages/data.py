@@ -5,8 +5,9 @@ import streamlit as st
 from funnel import FIELDS
 from funnel.dataset.privacy import mask_personal, personal_columns
 from funnel.ingest.readers import ROW
-from ui import panels, state, upload
+from ui import state
 from ui.frame import require_frame
+from ui.sections import data as upload
 
 require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
@@ -45,7 +46,7 @@ if not state.is_sample() and not shared and st.button("Clear my data and go back
     st.rerun()
 
 st.header("Data health")
-panels.health_panel(ds)
+upload.health_panel(ds)
 st.header("Lead table")
 shown = [c for c in ds.leads.columns if not c.startswith("__")]
 canon = [c for c in shown if c in FIELDS["leads"] or c in ("outcome", "touches", "deals")]

@@ -5,8 +5,9 @@ import streamlit as st
 
 from funnel.analyses.verdict import mix_vs_handling, quality_handling, what_if
 from funnel.charts.verdict import decomposition_chart, quality_handling_chart
-from ui import diagnosis, exports, state
+from ui import exports, state
 from ui.frame import require_frame
+from ui.sections import diagnosis
 
 require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 

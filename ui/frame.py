@@ -15,6 +15,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from funnel.dataset.tables import Dataset
+
 _state = threading.local()
 _SEEN = "_frame_seen"
 
@@ -62,3 +64,14 @@ _STYLE = """<style>
 def base_style() -> None:
     """App-wide CSS (tables are downloaded through ui.exports, never the raw toolbar)."""
     st.html(_STYLE)
+
+
+def sidebar_badge(ds: Dataset, *, sample: bool) -> None:
+    """Say in the sidebar which data every page is showing."""
+    with st.sidebar:
+        if sample:
+            st.info(f"**Sample data** · {ds.leads.height:,} leads (generated, not a client's)",
+                    icon=":material/science:")
+        else:
+            st.success(f"**{ds.label or 'Uploaded data'}** · {ds.leads.height:,} leads",
+                       icon=":material/database:")

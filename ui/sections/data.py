@@ -1,15 +1,17 @@
-"""The upload flow: parse each file once, guess roles, build the dataset per session."""
+"""The Data page: the upload flow (parse each file once, guess roles, build the dataset per
+session, review the mapping) and the data-health panel."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import polars as pl
 import streamlit as st
 
 import funnel
 from funnel import Dataset, InputError, Mapping, RawTable
-from ui import panels
 from ui.state import forget_other_uploads, parse_upload
+from ui.widgets import mapping as editors
 
 ROLE_LABELS = {"leads": "Leads / contacts", "deals": "Deals / opportunities",
                "activities": "Sales activities", "spend": "Marketing spend",
@@ -111,12 +113,12 @@ def review_mapping(tables: list[RawTable], roles: list[str], ds: Dataset | None,
         st.markdown(f"**{t.name}** ({ROLE_LABELS[role].lower()})")
         used = next((f.columns for f in ds.health.files if f.name == t.name), {}) if ds else {}
         current = {**used, **mapping.for_role(role)}
-        picked = panels.mapping_editor(role, t, current, key=f"map:{t.name}:{role}")
+        picked = editors.mapping_editor(role, t, current, key=f"map:{t.name}:{role}")
         choices.for_role(role).update(picked)
         for field in ("outcome", "stage"):
             if picked.get(field):
                 st.caption(f"What each {field} label in {picked[field]!r} means")
-                edited = panels.values_editor(field, t, picked[field], mapping,
+                edited = editors.values_editor(field, t, picked[field], mapping,
                                               key=f"val:{t.name}:{field}")
                 choices.values[field] = {**choices.values.get(field, {}), **edited}
     c = st.columns(3)
@@ -135,3 +137,42 @@ def review_mapping(tables: list[RawTable], roles: list[str], ds: Dataset | None,
             st.error(str(exc), icon=":material/error:")
         else:
             st.rerun()
+
+
+def health_panel(ds: Dataset) -> None:
+    """Row accounting per file, warnings, rejected rows and what the data supports."""
+    h = ds.health
+    c = st.columns(5)
+    c[0].metric("Rows read", f"{h.rows_read:,}", help="Data rows in all files")
+    c[1].metric("Rows kept", f"{h.rows_kept:,}")
+    c[2].metric("Rows rejected", f"{h.rows_rejected:,}", help="Listed below with reasons")
+    c[3].metric("Leads", f"{ds.leads.height:,}")
+    won = int((ds.leads["outcome"] == "won").sum()) if "outcome" in ds.leads.columns else None
+    c[4].metric("Won", f"{won:,}" if won is not None else "—",
+                help="Leads won (any won deal, or a won outcome on the lead)")
+    st.dataframe(
+        pl.DataFrame([{"file": f.name, "holds": f.role, "format": f.format, "read": f.rows_read,
+                       "kept": f.rows_kept, "rejected": f.rows_rejected,
+                       "notes": " ".join(f.notes)} for f in h.files]),
+        hide_index=True,
+    )
+    for w in h.warnings:
+        (st.warning if w.level == "warning" else st.info)(w.message)
+    if h.rows_rejected:
+        with st.expander(f"Rejected rows ({h.rows_rejected:,}) and why", expanded=True):
+            reasons = h.rejected.group_by("reason").len("rows").sort("rows", descending=True)
+            st.dataframe(reasons.head(50), hide_index=True)
+            st.dataframe(h.rejected.head(1000), hide_index=True)
+            st.download_button("Download all rejected rows (CSV)",
+                               lambda: h.rejected.write_csv().encode(),  # built on click only
+                               "rejected_rows.csv", "text/csv")
+    st.markdown("**What this data can show**")
+    st.dataframe(
+        pl.DataFrame([{"available": cap.available, "analysis": cap.analysis,
+                       "because": cap.reason} for cap in h.capabilities]),
+        hide_index=True,
+        column_config={"available": st.column_config.CheckboxColumn(width="small"),
+                       "because": st.column_config.TextColumn(width="large")},
+    )
+
+
