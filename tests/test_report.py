@@ -10,7 +10,14 @@ import zipfile
 import pytest
 
 from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
-from funnel.outputs.report import Section, report_html, report_pdf, report_sections
+from funnel.findings import Finding
+from funnel.outputs.report import (
+    Section,
+    findings_table,
+    report_html,
+    report_pdf,
+    report_sections,
+)
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +119,10 @@ def test_report_with_touch_times_but_little_else_still_renders(csv):
     ds = build_dataset([("leads", read_file(csv, name="l.csv"))])
     page = report_html(report_sections(ds))
     assert "Speed to lead" in page
+
+
+def test_findings_table_holds_each_places_own_headline():
+    cards = [Finding(place="speed", headline="Slow", status="problem"),
+             Finding(place="routing", headline="Fine", status="no_evidence")]
+    table = findings_table(cards, headlines=True)
+    assert table["headline"].to_list() == ["Slow", "Fine"]

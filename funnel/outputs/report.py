@@ -53,12 +53,22 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def findings_table(cards: list[Finding]) -> pl.DataFrame:
-    """One row per place: verdict, culprit, effect with its interval, n and severity."""
+def findings_table(cards: list[Finding], *, headlines: bool = False) -> pl.DataFrame:
+    """One row per place: verdict, culprit, effect with its interval, n and severity
+    (and each place's own headline with ``headlines=True``).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> t = findings_table(diagnose_places(load_sample()), headlines=True)
+    >>> t["headline"].n_unique() == t.height
+    True
+    """
     rows = []
     for f in cards:
         ev = f.evidence
         rows.append({"place": TITLES[f.place], "verdict": STATUS_TEXT[f.status],
+                     **({"headline": f.headline} if headlines else {}),
                      "culprit": ", ".join(f"{k}: {v}" for k, v in f.culprit.items()) or "–",
                      "effect": ev.get("effect"), "ci_low": ev.get("ci_low"),
                      "ci_high": ev.get("ci_high"), "n": ev.get("n"),

@@ -121,8 +121,7 @@ def takeaway(ds: Dataset, profile: Profile | None, findings: list[Finding]) -> N
                             file_name="funnel-diagnostic-notebook.zip",
                             mime="application/zip", icon=":material/code:", key="dl:nb",
                             on_click="ignore")
-    table = findings_table(findings).with_columns(
-        headline=[f.headline for f in findings])
+    table = findings_table(findings, headlines=True)
     with cols[3].popover("Findings table", icon=":material/table:"):
         st.download_button("CSV", lambda: to_csv(table), file_name="findings.csv",
                            mime="text/csv", key="dl:csv", on_click="ignore")
