@@ -50,7 +50,7 @@ def lead_flags(
     reached = reached_exprs(leads)
     cols = set(leads.columns)
     if "first_response_at" in cols and "created_at" in cols:
-        from funnel.analyses.speed.response import response_times
+        from funnel.analyses.speed.times import response_times
 
         hours = response_times(leads, now=now)["response_hours"]
         speed = pl.when(hours < fast_hours).then(pl.lit(SPEED[0])).otherwise(pl.lit(SPEED[1]))

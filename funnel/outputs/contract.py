@@ -79,7 +79,7 @@ def diagnose(
     """
     from funnel.analyses.closed_loop import UNMATCHED, funnel_summary, sources_summary
     from funnel.analyses.profile.fit import profile_summary
-    from funnel.analyses.speed.response import response_summary
+    from funnel.analyses.speed.summary import response_summary
     from funnel.dataset.labels import near_duplicate_labels
     from funnel.findings.places import findings
 
