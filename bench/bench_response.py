@@ -37,20 +37,9 @@ import time
 import polars as pl
 from _data import big_sample  # bench/_data.py (the scripts run from bench/)
 
-from funnel.analyses.speed.response import (
-    ResponseCurve,
-    arrival_heatmap,
-    benchmark_comparison,
-    bucket_table,
-    prepare_response,
-    rate_by_hours,
-    response_histogram,
-    response_percentiles,
-    response_summary,
-    sla_compliance,
-    sla_loss_estimate,
-    still_waiting,
-)
+from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, ProfileFit
+from funnel.analyses.speed.clock import BusinessClock
+from funnel.analyses.speed.curve import ResponseCurve
 from funnel.analyses.speed.routing import (
     assignment_times,
     owner_scorecard,
@@ -58,7 +47,18 @@ from funnel.analyses.speed.routing import (
     reassignments,
     unassigned_summary,
 )
-from funnel.dataset.tables import export_end
+from funnel.analyses.speed.sla import benchmark_comparison, sla_compliance, sla_loss_estimate
+from funnel.analyses.speed.summary import response_summary
+from funnel.analyses.speed.times import prepare_response
+from funnel.analyses.speed.views import (
+    arrival_heatmap,
+    bucket_table,
+    rate_by_hours,
+    response_histogram,
+    response_percentiles,
+    still_waiting,
+)
+from funnel.dataset.tables import Dataset, export_end
 
 
 def _median(fn, repeat: int) -> tuple[float, list[float]]:
@@ -75,10 +75,6 @@ def main() -> None:
     ap.add_argument("--leads", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, ProfileFit
-    from funnel.analyses.speed.clock import BusinessClock
-    from funnel.dataset.tables import Dataset
-
     ds = big_sample(args.leads, tag="response")
 
     t = time.perf_counter()

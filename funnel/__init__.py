@@ -29,31 +29,31 @@ from funnel.analyses.speed.clock import (
     holidays_from,
     hours_between,
 )
-from funnel.analyses.speed.response import (
-    BUCKETS,
-    ResponseCurve,
-    ResponseTimes,
-    arrival_heatmap,
-    benchmark_comparison,
-    bucket_table,
-    has_stage_info,
-    has_touch_times,
-    prepare_response,
-    rate_by_hours,
-    response_histogram,
-    response_percentiles,
-    response_summary,
-    response_times,
-    sla_compliance,
-    sla_loss_estimate,
-    still_waiting,
-)
+from funnel.analyses.speed.curve import ResponseCurve
 from funnel.analyses.speed.routing import (
     assignment_times,
     owner_scorecard,
     persistence,
     reassignments,
     unassigned_summary,
+)
+from funnel.analyses.speed.sla import benchmark_comparison, sla_compliance, sla_loss_estimate
+from funnel.analyses.speed.summary import response_summary
+from funnel.analyses.speed.times import (
+    BUCKETS,
+    ResponseTimes,
+    has_stage_info,
+    has_touch_times,
+    prepare_response,
+    response_times,
+)
+from funnel.analyses.speed.views import (
+    arrival_heatmap,
+    bucket_table,
+    rate_by_hours,
+    response_histogram,
+    response_percentiles,
+    still_waiting,
 )
 from funnel.dataset.errors import InputError
 from funnel.dataset.privacy import mask_personal, personal_columns, pseudonym

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from funnel.analyses.speed.response import has_touch_times
+from funnel.analyses.speed.times import has_touch_times
 from funnel.charts import response as charts
 from funnel.dataset.tables import export_end
 from ui import response as ui

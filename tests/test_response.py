@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 
 import polars as pl
@@ -9,23 +10,20 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from funnel.analyses.speed.clock import BusinessClock
-from funnel.analyses.speed.response import (
-    BUCKETS,
-    ResponseCurve,
+from funnel.analyses.speed.curve import ResponseCurve
+from funnel.analyses.speed.sla import benchmark_comparison, sla_compliance, sla_loss_estimate
+from funnel.analyses.speed.summary import response_summary
+from funnel.analyses.speed.times import BUCKETS, has_stage_info, prepare_response, response_times
+from funnel.analyses.speed.views import (
     arrival_heatmap,
-    benchmark_comparison,
     bucket_table,
-    has_stage_info,
     rate_by_hours,
     response_percentiles,
-    response_summary,
-    response_times,
-    sla_compliance,
-    sla_loss_estimate,
     still_waiting,
 )
 from funnel.dataset.tables import Dataset, export_end
 from funnel.outputs.contract import within_sla_share
+from funnel.sample.generator import load_sample
 from funnel.stats.intervals import wilson
 
 T0 = dt.datetime(2024, 1, 8, 10)  # a Monday
@@ -271,8 +269,6 @@ def test_response_summary_nulls_without_touch_times():
 
 
 def test_response_summary_sample_matches_planted_figures():
-    from funnel.sample.generator import load_sample
-
     r = response_summary(load_sample(), sla_hours=24)
     rates = {b["bucket"]: b["qualified_rate"] for b in r["by_bucket"]}
     assert r["median_hours"] == pytest.approx(4.1, abs=0.1)
@@ -282,8 +278,6 @@ def test_response_summary_sample_matches_planted_figures():
 
 
 def test_prepare_response_gives_the_same_results():
-    from funnel.analyses.speed.response import prepare_response
-
     leads = _leads([0.5, 2.0, None, 30.0], source=["a", "b", "a", "b"], sql_at=[T0, None, None, T0])
     now = T0 + dt.timedelta(hours=48)
     rt = prepare_response(leads, now=now)
@@ -294,8 +288,6 @@ def test_prepare_response_gives_the_same_results():
 
 
 def test_prepare_response_refuses_another_clock():
-    from funnel.analyses.speed.response import prepare_response
-
     with pytest.raises(ValueError, match="another clock"):
         bucket_table(prepare_response(_leads([1.0])), clock=BusinessClock())
 
@@ -310,10 +302,6 @@ def test_sla_compliance_by_several_keys_gives_heat_map_cells():
 
 def test_response_summary_equals_independent_count_on_sample():
     """Buckets, wins, qualified counts and Wilson bounds recounted in plain Python."""
-    import bisect
-
-    from funnel.sample.generator import load_sample
-
     ds = load_sample()
     r = response_summary(ds, sla_hours=4)
     rows = ds.leads.select("created_at", "first_response_at", "outcome", "sql_at",

@@ -15,6 +15,7 @@ from funnel.analyses.speed.routing import (
     unassigned_summary,
 )
 from funnel.dataset.tables import Dataset
+from funnel.sample.generator import load_sample
 
 T0 = dt.datetime(2024, 1, 8, 10)
 
@@ -101,8 +102,6 @@ def test_persistence_touches_before_contact_and_give_up():
 
 
 def test_persistence_sample_marcus_gives_up_after_one_attempt():
-    from funnel.sample.generator import load_sample
-
     t = persistence(load_sample())
     marcus = t.filter(pl.col("owner") == "Marcus Reed")["single_touch_share"][0]
     others = t.filter(~pl.col("owner").is_in(["Marcus Reed", "All", "(none)"]))

@@ -16,16 +16,30 @@ import polars as pl
 import streamlit as st
 
 from funnel import Dataset
+from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, ProfileFit
 from funnel.analyses.speed.clock import BusinessClock
-from funnel.analyses.speed.response import BUCKETS, response_times
+from funnel.analyses.speed.curve import ResponseCurve
 from funnel.analyses.speed.routing import (
     assignment_times,
+    owner_scorecard,
     persistence,
     reassignments,
     unassigned_summary,
 )
+from funnel.analyses.speed.sla import benchmark_comparison, sla_compliance, sla_loss_estimate
+from funnel.analyses.speed.summary import response_summary
+from funnel.analyses.speed.times import BUCKETS, has_stage_info, prepare_response, response_times
+from funnel.analyses.speed.views import (
+    arrival_heatmap,
+    bucket_table,
+    rate_by_hours,
+    response_histogram,
+    response_percentiles,
+    still_waiting,
+)
 from funnel.stats.intervals import wilson  # noqa: F401 - re-exported for the page
 from ui import exports
+from ui.drill import lead_list
 
 MEMO_KEY = "speed:memo"
 MEMO_SIZE = 48
@@ -121,15 +135,11 @@ def profile_flag(ds: Dataset, *, sample: bool) -> tuple[Dataset, str | None, str
     profiles = st.session_state.get("profiles") or {}
     profile = next((p for p in profiles.values() if getattr(p, "criteria", None)), None)
     if profile is None and sample:
-        from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
-
         profile = SAMPLE_SALES_PROFILE
     if profile is None:
         return ds, None, None
 
     def build():
-        from funnel.analyses.profile.fit import ProfileFit
-
         fit = ProfileFit(ds).fit(profile)
         leads = ds.leads.with_columns(pl.Series(PROFILE_COLUMN, fit.in_profile_))
         return Dataset(leads, ds.deals, ds.activities, ds.spend, ds.attributes, ds.mapping,
@@ -167,8 +177,6 @@ def fmt_hours(h: float | None) -> str:
 
 def bucket_drill(ds: Dataset, *, clock: BusinessClock | None, now) -> None:
     """Pick a response bucket and see its leads (personal fields masked)."""
-    from ui.drill import lead_list
-
     pick = st.selectbox("Show the leads in a response bucket", ["—", *BUCKETS],
                         key="speed:drill")
     if pick == "—":
@@ -182,13 +190,11 @@ def bucket_drill(ds: Dataset, *, clock: BusinessClock | None, now) -> None:
 class SpeedView:
     """The page's computations for one dataset, clock and export end, memoised per session.
 
-    Each method calls one :mod:`funnel.analyses.speed.response` / :mod:`funnel.analyses.speed.routing` function and
-    keeps its (aggregated) result, so changing the SLA recomputes only what depends on it.
+    Each method calls one analysis of :mod:`funnel.analyses.speed` and keeps its
+    (aggregated) result, so changing the SLA recomputes only what depends on it.
     """
 
     def __init__(self, ds: Dataset, *, clock: BusinessClock | None, now) -> None:
-        from funnel.analyses.speed.response import prepare_response
-
         self.ds, self.clock, self.now = ds, clock, now
         self.leads = ds.leads
         # response times computed once per clock; every view below reuses them
@@ -201,59 +207,41 @@ class SpeedView:
     def summary(self) -> dict:
         """``response_summary`` without the SLA part (the SLA comes from :meth:`sla`), so
         an SLA change does not refit the Kaplan–Meier curve."""
-        from funnel.analyses.speed.response import response_summary
-
         return self._m("summary", (), lambda: response_summary(
             self.ds, sla_hours=None, clock=self.clock, now=self.now, prepared=self.times))
 
     def sla(self, sla: float, by: str | tuple[str, ...] | None = None) -> pl.DataFrame:
-        from funnel.analyses.speed.response import sla_compliance
-
         return self._m("sla", (sla, by), lambda: sla_compliance(
             self.times, sla_hours=sla, by=by, clock=self.clock, now=self.now))
 
     def histogram(self) -> pl.DataFrame:
-        from funnel.analyses.speed.response import response_histogram
-
         return self._m("hist", (), lambda: response_histogram(
             self.times, clock=self.clock, now=self.now))
 
     def curve(self, by: str | None) -> pl.DataFrame:
-        from funnel.analyses.speed.response import still_waiting
-
         return self._m("curve", (by,), lambda: still_waiting(
             self.times, by=by, clock=self.clock, now=self.now))
 
     def percentiles(self, by: str | None) -> pl.DataFrame:
-        from funnel.analyses.speed.response import response_percentiles
-
         return self._m("pct", (by,), lambda: response_percentiles(
             self.times, by=by, clock=self.clock, now=self.now))
 
     def fit(self, target: str, profile: str | None):
-        from funnel.analyses.speed.response import ResponseCurve
-
         strata = [c for c in ("source",) if c in self.leads.columns]
         return self._m("fit", (target, profile), lambda: ResponseCurve(
             target=target, strata=strata, profile=profile, clock=self.clock,
             now=self.now).fit(self.times))
 
     def bins(self) -> pl.DataFrame:
-        from funnel.analyses.speed.response import rate_by_hours
-
         return self._m("bins", (), lambda: rate_by_hours(
             self.times, clock=self.clock, now=self.now))
 
     def buckets(self) -> pl.DataFrame:
-        from funnel.analyses.speed.response import bucket_table
-
         return self._m("buckets", (), lambda: bucket_table(
             self.times, clock=self.clock, now=self.now))
 
     def heat(self, sla: float) -> pl.DataFrame:
         """Arrival heat map: KM medians once, the SLA share per cell for each SLA."""
-        from funnel.analyses.speed.response import arrival_heatmap
-
         base = self._m("heat", (), lambda: arrival_heatmap(
             self.times, sla_hours=None, clock=self.clock))
         cells = self.sla(sla, ("weekday", "hour")).select(
@@ -262,16 +250,12 @@ class SpeedView:
             cells, on=["weekday", "hour"], how="left").select(base.columns)
 
     def loss(self, sla: float, profile: str | None) -> dict:
-        from funnel.analyses.speed.response import sla_loss_estimate
-
         strata = [c for c in ("source",) if c in self.leads.columns]
         return self._m("loss", (sla, profile), lambda: sla_loss_estimate(
             self.times, sla_hours=sla, strata=strata, profile=profile, clock=self.clock,
             now=self.now))
 
     def scorecard(self, sla: float) -> pl.DataFrame:
-        from funnel.analyses.speed.routing import owner_scorecard
-
         return self._m("card", (sla,), lambda: owner_scorecard(
             self.times, sla_hours=sla, clock=self.clock, now=self.now))
 
@@ -384,8 +368,6 @@ def waiting_tab(view: SpeedView, *, sla: float, unit: str, charts) -> None:
 def conversion_tab(view: SpeedView, *, sla: float, profile: str | None,
                    profile_name: str | None, charts) -> None:
     """Raw vs adjusted rate per bucket with the story sentence, smooth curve, benchmarks."""
-    from funnel.analyses.speed.response import benchmark_comparison, has_stage_info
-
     leads = view.leads
     targets = [t for t, ok in (("qualified", has_stage_info(leads)),
                                ("won", "outcome" in leads.columns)) if ok]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from funnel.analyses.speed.response import response_times
+from funnel.analyses.speed.times import response_times
 from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.stages import reached_exprs, stages_present
 from funnel.dataset.tables import Dataset, export_end

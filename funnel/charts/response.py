@@ -2,8 +2,8 @@
 response bucket (raw vs adjusted, with a smooth curve), published benchmarks, arrival
 heat map, SLA compliance and the owners' load/speed/conversion.
 
-Every builder takes an aggregated frame from :mod:`funnel.analyses.speed.response` or
-:mod:`funnel.analyses.speed.routing` (never lead rows) and returns an ``alt.Chart``.
+Every builder takes an aggregated frame from the analyses of :mod:`funnel.analyses.speed`
+(never lead rows) and returns an ``alt.Chart``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from funnel.analyses.speed.response import BUCKETS
+from funnel.analyses.speed.times import BUCKETS
 from funnel.charts import data as inline
 
 FAST = "#2e7d32"
@@ -46,7 +46,7 @@ def response_histogram_chart(hist: pl.DataFrame, *, sla_hours: float | None = No
     Examples
     --------
     >>> from funnel.sample.generator import load_sample
-    >>> from funnel.analyses.speed.response import response_histogram
+    >>> from funnel.analyses.speed.views import response_histogram
     >>> c = response_histogram_chart(response_histogram(load_sample().leads))
     >>> c.to_dict()["layer"][0]["mark"]["type"]
     'bar'
@@ -83,7 +83,7 @@ def still_waiting_chart(curve: pl.DataFrame, *, by: str | None = None,
     Examples
     --------
     >>> from funnel.sample.generator import load_sample
-    >>> from funnel.analyses.speed.response import still_waiting
+    >>> from funnel.analyses.speed.views import still_waiting
     >>> c = still_waiting_chart(still_waiting(load_sample().leads), sla_hours=4)
     >>> [layer["mark"]["type"] for layer in c.to_dict()["layer"]]
     ['area', 'line', 'rule']
@@ -118,14 +118,15 @@ def still_waiting_chart(curve: pl.DataFrame, *, by: str | None = None,
 def bucket_chart(table: pl.DataFrame, *, target: str = "qualified") -> alt.Chart:
     """Rate per response bucket, raw and adjusted for mix, with 95% intervals.
 
-    ``table`` is :attr:`funnel.response.ResponseCurve.table_` (or :func:`bucket_table`
-    renamed alike: ``bucket, leads, rate, ci_low, ci_high`` and optionally
-    ``adjusted_rate, adj_ci_low, adj_ci_high``). Bars are labelled with their n.
+    ``table`` is :attr:`funnel.analyses.speed.curve.ResponseCurve.table_` (or
+    :func:`~funnel.analyses.speed.views.bucket_table` renamed alike: ``bucket, leads,
+    rate, ci_low, ci_high`` and optionally ``adjusted_rate, adj_ci_low, adj_ci_high``).
+    Bars are labelled with their n.
 
     Examples
     --------
     >>> from funnel.sample.generator import load_sample
-    >>> from funnel.analyses.speed.response import ResponseCurve
+    >>> from funnel.analyses.speed.curve import ResponseCurve
     >>> c = bucket_chart(ResponseCurve().fit(load_sample().leads).table_)
     >>> c.to_dict()["layer"][0]["mark"]["type"]
     'bar'
@@ -174,7 +175,7 @@ def smooth_rate_chart(bins: pl.DataFrame, *, target: str = "qualified",
     Examples
     --------
     >>> from funnel.sample.generator import load_sample
-    >>> from funnel.analyses.speed.response import rate_by_hours
+    >>> from funnel.analyses.speed.views import rate_by_hours
     >>> c = smooth_rate_chart(rate_by_hours(load_sample().leads))
     >>> c.to_dict()["layer"][1]["transform"][0]["loess"]
     'rate_'
@@ -206,7 +207,8 @@ def benchmark_chart(comparison: pl.DataFrame) -> alt.Chart:
     Examples
     --------
     >>> from funnel.sample.generator import load_sample
-    >>> from funnel.analyses.speed.response import benchmark_comparison, bucket_table
+    >>> from funnel.analyses.speed.sla import benchmark_comparison
+    >>> from funnel.analyses.speed.views import bucket_table
     >>> c = benchmark_chart(benchmark_comparison(bucket_table(load_sample().leads)))
     >>> c.to_dict()["layer"][0]["mark"]["type"]
     'rule'
@@ -248,7 +250,7 @@ def arrival_heatmap_chart(heat: pl.DataFrame, *, value: str = "median_hours") ->
     Examples
     --------
     >>> from funnel.sample.generator import load_sample
-    >>> from funnel.analyses.speed.response import arrival_heatmap
+    >>> from funnel.analyses.speed.views import arrival_heatmap
     >>> arrival_heatmap_chart(arrival_heatmap(load_sample().leads)).to_dict()["mark"]["type"]
     'rect'
     """
@@ -282,7 +284,7 @@ def sla_chart(frame: pl.DataFrame, *, by: str, overall: float | None = None,
     Examples
     --------
     >>> from funnel.sample.generator import load_sample
-    >>> from funnel.analyses.speed.response import sla_compliance
+    >>> from funnel.analyses.speed.sla import sla_compliance
     >>> t = sla_compliance(load_sample().leads, sla_hours=4, by="owner")
     >>> sla_chart(t, by="owner").to_dict()["layer"][0]["mark"]["type"]
     'bar'

@@ -330,7 +330,7 @@ def _speed(d: _Data, s: Settings, now: dt.datetime | None) -> Finding:
     need = [f for f in ("created_at", "first_response_at") if f not in d.cols]
     if need or _outcome_missing(d):
         return _cant("speed", need or _outcome_missing(d))
-    from funnel.analyses.speed.response import response_times
+    from funnel.analyses.speed.times import response_times
 
     t = response_times(d.leads, now=d.end)
     frame = d.leads.select(pl.col("source").cast(pl.String).fill_null(NONE) if "source"

@@ -9,7 +9,7 @@ import polars as pl
 
 from funnel.analyses.closed_loop import UNMATCHED, closed_loop, funnel_summary, sources_summary
 from funnel.analyses.profile.fit import profile_summary
-from funnel.analyses.speed.response import response_summary
+from funnel.analyses.speed.summary import response_summary
 from funnel.dataset.labels import near_duplicate_labels
 from funnel.dataset.tables import Dataset
 from funnel.findings.places import findings

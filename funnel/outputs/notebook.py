@@ -38,7 +38,8 @@ def _cells(title: str, sla_hours: float) -> list[tuple[str, str]]:
                  "from funnel.charts.leakage import funnel_chart\n\n"
                  "table = funnel_table(ds.leads)\nfunnel_chart(table)"),
         ("markdown", "## Speed to lead"),
-        ("code", "from funnel.analyses.speed.response import ResponseCurve, has_stage_info, has_touch_times\n"
+        ("code", "from funnel.analyses.speed.curve import ResponseCurve\n"
+                 "from funnel.analyses.speed.times import has_stage_info, has_touch_times\n"
                  "from funnel.charts.response import bucket_chart\n\n"
                  "known = ds.leads['outcome'].null_count() < ds.leads.height "
                  "if 'outcome' in ds.leads.columns else False\n"
@@ -50,7 +51,7 @@ def _cells(title: str, sla_hours: float) -> list[tuple[str, str]]:
                  "    display(bucket_chart(curve.table_, target=target))\n"
                  "else:\n"
                  "    print('No first-touch times in this export.')"),
-        ("code", "from funnel.analyses.speed.response import response_summary\n\n"
+        ("code", "from funnel.analyses.speed.summary import response_summary\n\n"
                  f"response_summary(ds, sla_hours={sla_hours!r})[\"within_sla_share\"]"),
         ("markdown", "## Profile fit"),
         ("code", "from funnel.analyses.profile.fit import ProfileFit\n\n"

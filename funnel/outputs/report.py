@@ -22,7 +22,8 @@ import polars as pl
 from funnel.analyses.closed_loop import closed_loop
 from funnel.analyses.funnel import funnel_table
 from funnel.analyses.profile.fit import ProfileFit, profile_verdict
-from funnel.analyses.speed.response import ResponseCurve, has_stage_info, has_touch_times
+from funnel.analyses.speed.curve import ResponseCurve
+from funnel.analyses.speed.times import has_stage_info, has_touch_times
 from funnel.charts.leakage import funnel_chart, rates_chart
 from funnel.charts.profile import win_rates_chart
 from funnel.charts.response import bucket_chart

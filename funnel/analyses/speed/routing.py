@@ -24,14 +24,9 @@ import datetime as dt
 import polars as pl
 
 from funnel.analyses.speed.clock import BusinessClock, hours_between
-from funnel.analyses.speed.response import (
-    Leads,
-    _outcomes,
-    _response_lf,
-    _standardised,
-    _within,
-    response_percentiles,
-)
+from funnel.analyses.speed.curve import standardised
+from funnel.analyses.speed.times import Leads, outcomes, response_lf, within_sla
+from funnel.analyses.speed.views import response_percentiles
 from funnel.dataset.stages import reached_exprs
 from funnel.dataset.tables import Dataset, export_end
 from funnel.stats.intervals import wilson_exprs
@@ -174,7 +169,7 @@ def unassigned_summary(
     k = un.height
     touched = None
     if "first_response_at" in leads.columns and "created_at" in leads.columns and k:
-        touched = int(_response_lf(un, clock=None, end=export_end(leads, now=now))
+        touched = int(response_lf(un, clock=None, end=export_end(leads, now=now))
                       .select(pl.col("_touched").sum()).collect().item())
     low, high = pl.DataFrame({"k": [k], "n": [n]}).select(wilson_exprs("k", "n")).row(0)
     return {"leads": n, "unassigned": k, "unassigned_share": k / n if n else None,
@@ -192,8 +187,9 @@ def owner_scorecard(
     """Each owner's load against speed and conversion on comparable leads.
 
     ``qualified_adj``/``won_adj`` are the owner's rates standardised to the overall
-    source mix (direct standardisation, as in :class:`funnel.analyses.speed.response.ResponseCurve`),
-    with Wilson intervals on the effective sample size; raw rates sit next to them.
+    source mix (direct standardisation, as in
+    :class:`funnel.analyses.speed.curve.ResponseCurve`), with Wilson intervals on the
+    effective sample size; raw rates sit next to them.
 
     Returns
     -------
@@ -210,8 +206,8 @@ def owner_scorecard(
     >>> t.filter(t["owner"] == "Lena Park")["median_hours"][0] < 1
     True
     """
-    lf = _response_lf(leads, clock=clock, end=now)
-    won, qual, has_out, has_stage = _outcomes(lf)
+    lf = response_lf(leads, clock=clock, end=now)
+    won, qual, has_out, has_stage = outcomes(lf)
     cols = lf.collect_schema().names()
     src = (pl.col("source").cast(pl.String).fill_null(NONE) if "source" in cols
            else pl.lit("all"))
@@ -221,7 +217,7 @@ def owner_scorecard(
     weeks = max(((span[1] - span[0]).total_seconds() / 604800) if span[0] else 0.0, 1.0)
     base = (lf.group_by("owner")
             .agg(pl.len().cast(pl.Int64).alias("leads"),
-                 _within(sla_hours).mean().alias("within_sla_share"),
+                 within_sla(sla_hours).mean().alias("within_sla_share"),
                  qual.mean().alias("qualified_rate"), won.mean().alias("rate"))
             .collect())
     total = base["leads"].sum()
@@ -237,7 +233,7 @@ def owner_scorecard(
         if flag:
             cells = (lf.group_by("owner", "_stratum")
                      .agg(pl.len().alias("n"), expr.sum().alias("k")).collect())
-            adj = _standardised(cells, group="owner").select(
+            adj = standardised(cells, group="owner").select(
                 "owner", pl.col("rate").alias(name), pl.col("ci_low").alias(f"{pre}_low"),
                 pl.col("ci_high").alias(f"{pre}_high"))
             base = base.join(adj, on="owner", how="left")
@@ -283,7 +279,7 @@ def persistence(
     end = export_end(ds, now=now)
     leads = ds.leads.lazy()
     cols = leads.collect_schema().names()
-    _, _, _, has_stage = _outcomes(leads)
+    _, _, _, has_stage = outcomes(leads)
     has_stage = has_stage or "sal_at" in cols
     contacted = reached_exprs(leads)["sal"] if has_stage else pl.lit(None, pl.Boolean)
     dates = [pl.col(c) for c in ("sal_at", "sql_at", "opportunity_at") if c in cols]
