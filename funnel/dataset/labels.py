@@ -1,4 +1,11 @@
-"""TODO docstring."""
+"""Labels as people typed them: grouping keys, near-duplicates, and loose matching.
+
+Source and campaign labels from different tools differ by case, spacing or wording.
+:func:`near_duplicate_labels` and :func:`unify_labels` merge spellings that differ only
+by case or spacing; :func:`group_expr` makes a text key to group leads by any column
+(missing as ``NONE_LABEL``); :func:`match_label` matches a spend label to a lead label
+loosely. ``OTHER`` names the group of everything else.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +15,10 @@ from collections.abc import Sequence
 import polars as pl
 
 OTHER = "(other)"
-
+"""The label of the group gathering every label not shown on its own."""
 
 NONE_LABEL = "(none)"
+"""The label of a missing value."""
 
 
 def label_key(expr: pl.Expr) -> pl.Expr:
@@ -93,6 +101,7 @@ def group_expr(leads: pl.DataFrame | pl.LazyFrame, by: str, *, bins: int = 5) ->
 
 
 def _num(v: float) -> str:
+    """A number short enough for a range label."""
     return f"{v:,.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:,.2g}"
 
 
@@ -113,10 +122,12 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 
 def _squash(label: str) -> str:
+    """The label's letters and digits only, case-folded."""
     return "".join(_WORD.findall(label.casefold()))
 
 
 def _tokens(label: str) -> list[str]:
+    """The label's words, case-folded."""
     return _WORD.findall(label.casefold())
 
 

@@ -1,4 +1,12 @@
-"""TODO docstring."""
+"""The canonical model's words: file roles, funnel stages, fields, and mapping files.
+
+Every export is mapped onto these: a file plays one of ``ROLES``; each role has the
+canonical ``FIELDS`` (with the kind of value each holds), and a row missing one of its
+``REQUIRED`` fields is rejected; a lead moves through ``STAGES`` (the middle ones dated by
+``STAGE_DATES``) and ends in one of ``OUTCOMES``. A :class:`Mapping` records which export
+column feeds each field (the ``*.mapping.json`` of the contract), and
+:func:`normalise_header` is how headers are compared.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +16,20 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROLES = ("leads", "deals", "activities", "spend")
+from funnel.dataset.errors import InputError
 
+ROLES = ("leads", "deals", "activities", "spend")
+"""The roles a file can play; every analysis needs a ``leads`` file."""
 
 STAGES = ("lead", "mql", "sal", "sql", "opportunity", "won")
+"""The funnel stages, in order."""
 
+STAGE_DATES = {"mql": "mql_at", "sal": "sal_at", "sql": "sql_at", "opportunity": "opportunity_at"}
+"""The lead field dating each middle stage."""
 
 OUTCOMES = ("won", "lost", "open")
+"""How a lead or deal can end (``open``: not yet)."""
 
-
-# field -> kind; kinds: id, text, datetime, number, outcome, stage, month
 FIELDS: dict[str, dict[str, str]] = {
     "leads": {
         "lead_id": "id", "created_at": "datetime", "source": "text", "campaign": "text",
@@ -35,17 +47,12 @@ FIELDS: dict[str, dict[str, str]] = {
     "activities": {"lead_id": "id", "at": "datetime", "kind": "text", "owner": "text"},
     "spend": {"source": "text", "campaign": "text", "month": "month", "cost": "number"},
 }
-
+"""Each role's canonical fields and their kind: id, text, datetime, number, outcome, stage
+or month."""
 
 REQUIRED = {"leads": ("lead_id", "created_at"), "deals": ("deal_id",),
             "activities": ("lead_id", "at"), "spend": ("month", "cost")}
-
-
-CRM_PREFIX = re.compile(
-    r"^\s*(deal|person|organi[sz]ation|lead|activity|contact|opportunity|account|"
-    r"company|product|note|task|call|email)\s*[-:–]\s+",
-    re.IGNORECASE,
-)
+"""The fields of each role a row cannot be kept without, when they are mapped."""
 
 
 def normalise_header(header: str) -> str:
@@ -104,8 +111,6 @@ class Mapping:
     @classmethod
     def from_dict(cls, data: dict) -> Mapping:
         """Build from the contract's JSON shape; unknown keys are an error."""
-        from funnel.dataset.errors import InputError
-
         if not isinstance(data, dict):
             raise InputError("The mapping file must hold a JSON object.")
         unknown = set(data) - set(ROLES) - {"values"}
@@ -140,8 +145,6 @@ class Mapping:
     @classmethod
     def from_json(cls, text: str | bytes) -> Mapping:
         """Parse ``*.mapping.json`` text."""
-        from funnel.dataset.errors import InputError
-
         try:
             data = json.loads(text)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -151,8 +154,6 @@ class Mapping:
     @classmethod
     def load(cls, path: str | Path) -> Mapping:
         """Read a ``*.mapping.json`` file; errors name the file."""
-        from funnel.dataset.errors import InputError
-
         path = Path(path)
         try:
             return cls.from_json(path.read_bytes())
@@ -163,6 +164,3 @@ class Mapping:
     def save(self, path: str | Path) -> None:
         """Write a ``*.mapping.json`` file."""
         Path(path).write_text(self.to_json(), encoding="utf-8")
-
-
-STAGE_DATES = {"mql": "mql_at", "sal": "sal_at", "sql": "sql_at", "opportunity": "opportunity_at"}

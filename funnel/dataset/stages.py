@@ -1,4 +1,11 @@
-"""TODO docstring."""
+"""How far each lead got down the funnel.
+
+The evidence for a stage is its date column (``STAGE_DATES``), the current-stage
+column, or a won outcome; reaching a stage implies reaching every stage before it, so
+counts never grow down the funnel. :func:`reached_exprs` gives one flag per stage,
+:func:`stage_rank_expr` the furthest stage as its index in ``STAGES`` (``STAGE_RANK``),
+which :func:`with_stage_rank` and :func:`reached_rank` turn into one-pass counts.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import polars as pl
 from funnel.dataset.schema import STAGE_DATES, STAGES
 
 STAGE_RANK = {s: i for i, s in enumerate(STAGES)}
+"""Each stage's index in ``STAGES`` (``lead`` is 0, ``won`` the last)."""
 
 
 def stages_present(leads: pl.DataFrame) -> list[str]:
@@ -97,6 +105,7 @@ def with_stage_rank(leads: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
 
 
 def reached_rank(stage: str) -> pl.Expr:
+    """True for leads whose ``_rank`` (see :func:`with_stage_rank`) reached ``stage``."""
     return pl.col("_rank") >= STAGE_RANK[stage]
 
 

@@ -1,4 +1,11 @@
-"""TODO docstring."""
+"""The tables of one analysis: :class:`Dataset` and its data-health report.
+
+A :class:`Dataset` holds the canonical lead table (and the deals, activities and spend
+it was linked with), the mapping that built it, and a :class:`Health` report: per-file
+row accounting (:class:`FileReport`), the rejected rows, :class:`Warning_` on kept rows,
+and which analyses the data supports (:class:`Capability`). :func:`export_end` is the
+moment the export was taken, where analyses stop the clock on open leads.
+"""
 
 from __future__ import annotations
 
@@ -124,4 +131,5 @@ def export_end(
 
 
 def _naive(t: dt.datetime) -> dt.datetime:
+    """``t`` without its time zone (other values as they are)."""
     return t.replace(tzinfo=None) if isinstance(t, dt.datetime) and t.tzinfo else t

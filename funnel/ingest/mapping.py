@@ -14,7 +14,6 @@ import re
 import polars as pl
 
 from funnel.dataset.schema import (
-    CRM_PREFIX,
     FIELDS,
     OUTCOMES,
     REQUIRED,
@@ -169,6 +168,12 @@ _SYNONYMS: dict[str, list[str]] = {
     ],
 }
 
+# a CRM entity prefix on a header, as Pipedrive writes "Deal - Won time"
+_CRM_PREFIX = re.compile(
+    r"^\s*(deal|person|organi[sz]ation|lead|activity|contact|opportunity|account|"
+    r"company|product|note|task|call|email)\s*[-:–]\s+",
+    re.IGNORECASE,
+)
 
 _ROLE_WORDS = {
     "leads": ("lead", "contact", "mql", "prospect", "person", "inquir", "enquir", "signup"),
@@ -182,7 +187,7 @@ def _forms(header: str) -> list[str]:
     """The header's normalised forms: whole, and without a CRM entity prefix."""
     whole = normalise_header(header)
     out = [whole, whole.replace(" ", "")]
-    m = CRM_PREFIX.match(str(header))
+    m = _CRM_PREFIX.match(str(header))
     if m:
         rest = normalise_header(str(header)[m.end():])
         out += [rest, rest.replace(" ", ""), f"{normalise_header(m.group(1))} {rest}"]
@@ -200,7 +205,7 @@ for _field, _labels in _SYNONYMS.items():
 def _header_score(header: str, field_name: str, role: str) -> float:
     """How well a header names a field: 0 (not at all) to 1 (its first synonym)."""
     forms = _forms(header)
-    prefix = CRM_PREFIX.match(str(header))
+    prefix = _CRM_PREFIX.match(str(header))
     entity = normalise_header(prefix.group(1)) if prefix else None
     table = dict(_NORMAL.get(field_name, {}))
     if _OWN_ID.get(role) == field_name:

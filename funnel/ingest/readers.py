@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import fastexcel
 import polars as pl
 
 from funnel.dataset.errors import InputError
@@ -367,8 +368,6 @@ def _delimiter_name(d: str) -> str:
 
 
 def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None) -> RawTable:
-    import fastexcel
-
     try:
         reader = fastexcel.read_excel(source if isinstance(source, bytes) else str(source))
         names = list(reader.sheet_names)

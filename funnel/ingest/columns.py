@@ -1,0 +1,352 @@
+"""Type one read file: one decision per mapped column, then the rows that cannot be kept.
+
+Every decision (date format, decimal mark, which labels mean won or lost, the type of
+an unmapped attribute) is made on the file's first rows, and the whole file is then
+typed in a single query. A decision that loses values further down the file is retried
+with broader readings; values still unreadable are left empty with a warning, except
+in required fields, where the row is rejected with its file, row and reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import polars as pl
+
+from funnel.dataset.errors import InputError
+from funnel.dataset.schema import FIELDS
+from funnel.dataset.tables import Warning_
+from funnel.ingest.mapping import map_values
+from funnel.ingest.parsing import (
+    SAMPLE_SIZE,
+    attribute_expr,
+    attribute_fallbacks,
+    date_expr,
+    date_only,
+    detect_date_style,
+    detect_decimal_comma,
+    is_plain_number,
+    lenient_date_expr,
+    needs_strip,
+    null_placeholders,
+    number_expr,
+    other_order,
+    placeholder_expr,
+)
+from funnel.ingest.readers import ROW, RawTable
+
+FILE = "__file"
+"""Name of the column holding each typed row's file name (next to its row number, ``ROW``)."""
+
+EXAMPLES = 3
+"""How many example values a warning quotes."""
+
+_LOST = "__lost:"  # prefix of the per-column "had text, read nothing" checks
+_REJECTS = {"file": pl.String, "row": pl.Int64, "reason": pl.String}
+
+
+@dataclass
+class Typed:
+    """One file typed: its kept rows, its rejected rows, warnings on kept rows, and notes."""
+
+    frame: pl.DataFrame
+    rejects: list[pl.DataFrame]
+    warnings: list[Warning_]
+    notes: list[str]
+
+
+class _Decision(NamedTuple):
+    """How one mapped column is read: the typing expression, the cleaned text it reads
+    from, a label of the decision for messages, and broader expressions to retry."""
+
+    out: pl.Expr
+    clean: pl.Expr
+    label: str = ""
+    broader: list[pl.Expr] = []
+
+
+# --- rejected rows ------------------------------------------------------------------
+
+
+def reject(
+    frame: pl.DataFrame, bad: pl.Series, reason: pl.Expr | pl.Series | str
+) -> pl.DataFrame:
+    """The rejected rows of ``frame`` as ``file, row, reason``.
+
+    ``reason`` is one text, an expression over ``frame``, or one text per row of ``frame``.
+    """
+    if isinstance(reason, pl.Series):
+        frame = frame.with_columns(reason.alias("__reason"))
+        reason = pl.col("__reason")
+    reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
+    return frame.filter(bad).select(
+        pl.col(FILE).alias("file"), pl.col(ROW).alias("row"), reason_expr.alias("reason")
+    )
+
+
+def empty_rejects() -> pl.DataFrame:
+    """An empty ``file, row, reason`` table."""
+    return pl.DataFrame(schema=_REJECTS)
+
+
+def reader_rejects(raw: RawTable) -> pl.DataFrame:
+    """The rows the reader could not read, as ``file, row, reason``."""
+    return pl.DataFrame(
+        {"file": [r.file for r in raw.rejected], "row": [r.row for r in raw.rejected],
+         "reason": [r.reason for r in raw.rejected]},
+        schema=_REJECTS)
+
+
+def extra_name(column: str, role: str) -> str:
+    """An unmapped column's name in the typed table: ``"amount (raw)"`` when the export's
+    own name is a canonical field it was not mapped to, so the two never collide."""
+    taken = set(FIELDS[role]) | {"outcome", "closed_at", "deals", "touches", FILE, ROW}
+    return f"{column} (raw)" if column in taken else column
+
+
+# --- the whole file -----------------------------------------------------------------
+
+
+def type_table(
+    raw: RawTable, role: str, colmap: dict[str, str], values: dict[str, dict[str, str]],
+    *, required: Iterable[str], day_first: bool,
+) -> Typed:
+    """Rename mapped columns to canonical names and type them, all in one query.
+
+    Every decision (date format, decimal mark, attribute type) is made on the file's
+    first rows; the whole file is then typed in a single pass. Unmapped columns of a
+    lead file become typed profile attributes; of other files they stay text.
+    """
+    fields = FIELDS[role]
+    required = set(required)
+    warnings: list[Warning_] = []
+    notes: list[str] = []
+    sample = raw.frame.head(SAMPLE_SIZE)
+    exprs: list[pl.Expr] = []
+    checks: list[pl.Expr] = []
+    how: dict[str, str] = {}
+    # broader expressions to try when a decision made on the first rows loses values
+    retry: dict[str, list[tuple[pl.Expr, pl.Expr]]] = {}
+    for f, col in colmap.items():
+        d = _field_expr(raw, sample, f, col, fields[f], values, day_first=day_first,
+                        required=required, warnings=warnings, notes=notes)
+        exprs.append(d.out.alias(f))
+        if fields[f] in ("datetime", "month", "number"):  # text cannot fail to read
+            checks.append(_lost(d.clean, d.out).alias(_LOST + f))
+        retry[f] = [(e, _lost(d.clean, e)) for e in d.broader]
+        how[f] = d.label
+    if "stage" in colmap and "outcome" not in colmap and "outcome" in fields:
+        exprs += _outcome_from_stage(raw, colmap["stage"])
+    _extra_exprs(raw, sample, role, colmap, exprs=exprs, checks=checks, retry=retry)
+    typed = raw.frame.lazy().select(
+        *exprs, *checks, pl.lit(raw.name).alias(FILE), pl.col(ROW)
+    ).collect()
+    lost_counts = typed.select(pl.col(f"^{_LOST}.*$").sum()).row(0, named=True) if checks else {}
+    typed = _retry_broader(raw, typed, retry, lost_counts)
+    warnings += _unreadable_warnings(raw, typed, colmap, required, lost_counts)
+    rejects: list[pl.DataFrame] = []
+    bad = _bad_required(typed, colmap, required)
+    if bad is not None and bad.any():
+        rejects.append(_required_reasons(raw, typed, colmap, required, how, bad))
+        typed = typed.filter(~bad)
+    return Typed(typed.drop(pl.col(f"^{_LOST}.*$")), rejects, warnings, notes)
+
+
+def _lost(clean: pl.Expr, out: pl.Expr) -> pl.Expr:
+    """True where the cleaned text has a value that ``out`` did not read."""
+    return clean.is_not_null() & out.is_null()
+
+
+def _outcome_from_stage(raw: RawTable, column: str) -> list[pl.Expr]:
+    """An ``outcome`` read from the stage column, when some stages (such as "Closed
+    Lost" or "Closed Won") also say how the record ended."""
+    labels = raw.frame[column].drop_nulls().unique()
+    said, _ = map_values(labels, "outcome")
+    ended = {k: v for k, v in zip(labels.to_list(), said.to_list(), strict=True)
+             if v in ("won", "lost")}
+    if not ended:
+        return []
+    return [pl.col(column).replace_strict(ended, default=None, return_dtype=pl.String)
+            .alias("outcome")]
+
+
+def _extra_exprs(
+    raw: RawTable, sample: pl.DataFrame, role: str, colmap: dict[str, str], *,
+    exprs: list[pl.Expr], checks: list[pl.Expr], retry: dict[str, list[tuple[pl.Expr, pl.Expr]]],
+) -> None:
+    """Add the unmapped columns: typed profile attributes in a lead file (with their
+    checks and broader readings), text as it is in other files."""
+    for c in [c for c in raw.columns if c not in colmap.values()]:
+        name = extra_name(c, role)
+        if role != "leads":
+            exprs.append(pl.col(c).alias(name))
+            continue
+        seen = null_placeholders(sample[c])
+        out, kind = attribute_expr(seen, pl.col(c), decimal_comma=raw.delimiter == ";")
+        exprs.append(out.alias(name))
+        if kind != "text":
+            clean = placeholder_expr(pl.col(c))
+            checks.append(_lost(clean, out).alias(_LOST + name))
+            broader = attribute_fallbacks(seen, pl.col(c), decimal_comma=raw.delimiter == ";")
+            retry[name] = [(e, _lost(clean, e))
+                           for e in (broader if kind == "number" else broader[1:])]
+
+
+def _retry_broader(
+    raw: RawTable, typed: pl.DataFrame, retry: dict[str, list[tuple[pl.Expr, pl.Expr]]],
+    lost_counts: dict[str, int],
+) -> pl.DataFrame:
+    """Re-read, in order, the columns that lost values with their broader readings,
+    keeping a broader reading only when it reads more (``lost_counts`` is updated)."""
+    for name, candidates in retry.items():
+        for out, check in candidates:
+            if not lost_counts.get(_LOST + name):
+                break
+            redo = raw.frame.select(out.alias(name), check.alias(_LOST + name))
+            lost = int(redo[_LOST + name].sum())
+            if lost < lost_counts[_LOST + name]:
+                typed = typed.with_columns(redo)
+                lost_counts[_LOST + name] = lost
+    return typed
+
+
+def _unreadable_warnings(
+    raw: RawTable, typed: pl.DataFrame, colmap: dict[str, str], required: set[str],
+    lost_counts: dict[str, int],
+) -> list[Warning_]:
+    """A warning per optional field with values that could not be read (left empty)."""
+    out = []
+    for f, col in colmap.items():
+        if f in required or not lost_counts.get(_LOST + f):
+            continue
+        n = int(lost_counts[_LOST + f])
+        examples = raw.frame[col].filter(typed[_LOST + f]).head(EXAMPLES).to_list()
+        out.append(Warning_(
+            "unreadable_values",
+            f"{raw.name}: {n} values of {col!r} ({f}) could not be read and are left "
+            f"empty, e.g. {', '.join(repr(e) for e in examples)}.", n))
+    return out
+
+
+def _bad_required(
+    typed: pl.DataFrame, colmap: dict[str, str], required: set[str]
+) -> pl.Series | None:
+    """True for rows with a required field empty (``None`` when nothing is required)."""
+    bad = None
+    for f in colmap:
+        if f in required:
+            missing = typed[f].is_null()
+            bad = missing if bad is None else bad | missing
+    return bad
+
+
+def _required_reasons(
+    raw: RawTable, typed: pl.DataFrame, colmap: dict[str, str], required: set[str],
+    how: dict[str, str], bad: pl.Series,
+) -> pl.DataFrame:
+    """File, row and reason for rows whose required fields are empty or unreadable;
+    the reason names the first failing field."""
+    rows = typed.filter(bad).rechunk()
+    texts = raw.frame.filter(bad).rechunk()
+    reason = pl.lit(None, dtype=pl.String)
+    for f in reversed([f for f in colmap if f in required]):
+        shown = texts[colmap[f]].str.strip_chars().str.slice(0, 40).rechunk()
+        lost = rows[_LOST + f] if _LOST + f in rows.columns else pl.repeat(False, rows.height)
+        why = pl.when(lost).then(
+            pl.format(f"{f} '{{}}' cannot be read like the rest of the column{how[f]}",
+                      pl.lit(shown))
+        ).otherwise(pl.lit(f"{f} is empty"))
+        reason = pl.when(rows[f].is_null()).then(why).otherwise(reason)
+    return rows.select(pl.col(FILE).alias("file"), pl.col(ROW).alias("row"),
+                       reason.alias("reason"))
+
+
+# --- one column ---------------------------------------------------------------------
+
+
+def _field_expr(
+    raw: RawTable, sample: pl.DataFrame, f: str, col: str, kind: str,
+    values: dict[str, dict[str, str]], *, day_first: bool, required: set[str],
+    warnings: list[Warning_], notes: list[str],
+) -> _Decision:
+    """How to read mapped column ``col`` as field ``f`` of ``kind``, decided on the sample;
+    warnings and notes about the decision are appended to ``warnings`` and ``notes``."""
+    strip = kind == "id" or needs_strip(sample[col].drop_nulls())
+    clean = placeholder_expr(pl.col(col), strip=strip)
+    if f in values and kind in ("text", "id"):
+        over = values[f]
+        clean = clean.replace(list(over), list(over.values()))
+    seen = null_placeholders(sample[col])
+    if kind in ("id", "text"):
+        return _Decision(clean, clean)
+    if kind in ("datetime", "month"):
+        return _date_field(raw, seen, clean, f, col, kind, day_first=day_first,
+                           required=required, warnings=warnings, notes=notes)
+    if kind == "number":
+        present = seen.drop_nulls()
+        dec = detect_decimal_comma(present, default=raw.delimiter == ";")
+        return _Decision(number_expr(clean, decimal_comma=dec, fit=present,
+                                     plain=is_plain_number(present, decimal_comma=dec)),
+                         clean, "", [number_expr(clean, decimal_comma=dec)])
+    return _label_field(raw, f, col, kind, values, warnings=warnings)
+
+
+def _date_field(
+    raw: RawTable, seen: pl.Series, clean: pl.Expr, f: str, col: str, kind: str, *,
+    day_first: bool, required: set[str], warnings: list[Warning_], notes: list[str],
+) -> _Decision:
+    """A date (or month) column: the format of its first values, with the time made
+    optional and the other day/month order as broader readings."""
+    style = detect_date_style(seen, day_first=day_first)
+    probe = clean
+    if style is None and kind == "month":
+        for prefix, suffix in (("", "-01"), ("1 ", "")):
+            style = detect_date_style(prefix + seen + suffix, day_first=day_first)
+            if style is not None:
+                probe = pl.lit(prefix) + clean + pl.lit(suffix)
+                break
+    if style is None:
+        present = seen.drop_nulls()
+        if f in required or present.len() == 0:
+            shown = f" (for example {present[0]!r})" if present.len() else ""
+            raise InputError(
+                f"{raw.name}: column {col!r}, used as {f}, holds no dates that can be "
+                f"read{shown}; choose another column in the mapping."
+            )
+        warnings.append(Warning_(
+            "unreadable_column", f"{raw.name}: {col!r} has no readable dates, so {f} "
+            "is left empty.", int(raw.frame[col].is_not_null().sum())))
+        return _Decision(pl.lit(None, dtype=pl.Datetime("us")), pl.lit(None, dtype=pl.String))
+    # broader readings if later rows disagree: the time optional, then (when the
+    # first rows were ambiguous) the other day/month order
+    broader = [lenient_date_expr(probe, style)] if date_only(style) else []
+    swapped = other_order(style)
+    if swapped is not None:
+        broader.append(lenient_date_expr(probe, swapped))
+    out = date_expr(probe, style)
+    if kind == "month":
+        out, broader = out.dt.truncate("1mo"), [b.dt.truncate("1mo") for b in broader]
+    notes.append(f"{col!r} read as {f} ({style.label}).")
+    return _Decision(out, clean, f" ({style.label})", broader)
+
+
+def _label_field(
+    raw: RawTable, f: str, col: str, kind: str, values: dict[str, dict[str, str]], *,
+    warnings: list[Warning_],
+) -> _Decision:
+    """An outcome or stage column: each distinct label mapped once; labels not
+    recognised are left empty with a warning."""
+    counts = raw.frame[col].value_counts()
+    mapped, unknown = map_values(counts[col], kind, overrides=values.get(f))
+    lookup = dict(zip(counts[col].to_list(), mapped.to_list(), strict=True))
+    if unknown:
+        weights = dict(zip(counts[col].to_list(), counts["count"].to_list(), strict=True))
+        tally = {k: weights.get(k, v) for k, v in unknown.items()}
+        shown = ", ".join(f"{k!r} ({v})" for k, v in list(tally.items())[:5])
+        warnings.append(Warning_(
+            f"unknown_{kind}", f"{raw.name}: {kind} labels not recognised, left "
+            f"empty: {shown}. Map them in the mapping screen.", sum(tally.values())))
+    return _Decision(pl.col(col).replace_strict(lookup, default=None, return_dtype=pl.String),
+                     pl.lit(None, dtype=pl.String))
