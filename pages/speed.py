@@ -4,10 +4,13 @@ import streamlit as st
 
 from funnel.analyses.speed.times import has_touch_times
 from funnel.charts import response as charts
+from funnel.dataset.format import duration_text, share_text
 from funnel.dataset.tables import export_end
-from ui import response as ui
+from funnel.stats.intervals import wilson
 from ui import state
 from ui.frame import require_frame
+from ui.memo import memo
+from ui.sections import speed as ui
 
 require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
@@ -28,24 +31,24 @@ def main() -> None:
         clock = ui.clock_input()
     unit, u = ("business hours", "business h") if clock else ("hours", "h")
     ds, profile_col, profile_name = ui.profile_flag(ds, sample=state.is_sample())
-    view = ui.SpeedView(ds, clock=clock, now=ui.memo("end", ds, (), lambda: export_end(ds)))
+    view = ui.SpeedView(ds, clock=clock, now=memo("end", export_end, ds, _store=ui.MEMO_KEY))
     summary, overall = view.summary(), view.sla(sla).row(0, named=True)
     n, ci = ds.leads.height, (overall["ci_low"], overall["ci_high"])
     m = st.columns(4)
     m[0].metric("Leads", f"{n:,}", help=f"Export's end (censoring time): {summary['export_end']}")
-    m[1].metric("Never touched", ui.fmt_share(1 - summary["contacted_share"]),
+    m[1].metric("Never touched", share_text(1 - summary["contacted_share"]),
                 help=f"of {n:,} leads, by the export's end")
-    m[2].metric("Median first touch", ui.fmt_hours(summary["median_hours_km"]),
+    m[2].metric("Median first touch", duration_text(summary["median_hours_km"]),
                 help=f"Kaplan–Meier median in {unit}, never-touched leads censored (95% CI "
-                     f"{' – '.join(ui.fmt_hours(x) for x in summary['median_ci'])}); among "
-                     f"touched leads only: {ui.fmt_hours(summary['median_hours'])}")
-    m[3].metric("Within SLA", ui.fmt_share(overall["within_sla_share"]),
+                     f"{' – '.join(duration_text(x) for x in summary['median_ci'])}); among "
+                     f"touched leads only: {duration_text(summary['median_hours'])}")
+    m[3].metric("Within SLA", share_text(overall["within_sla_share"]),
                 help="Never-touched leads count as misses")
     never = overall["never"]
     st.caption(f"Within SLA ({sla:g} {u}): {overall['within_sla']:,} of {n:,} leads, 95% CI "
-               f"{ui.fmt_share(ci[0])}–{ui.fmt_share(ci[1])} ({overall['not_yet_due']:,} recent "
+               f"{share_text(ci[0])}–{share_text(ci[1])} ({overall['not_yet_due']:,} recent "
                f"leads not yet due) · never touched: {never:,} of {n:,}, 95% CI "
-               f"{ui.fmt_share(ui.wilson(never, n)[0])}–{ui.fmt_share(ui.wilson(never, n)[1])} "
+               f"{share_text(wilson(never, n)[0])}–{share_text(wilson(never, n)[1])} "
                f"· clock: {summary['clock']}")
 
     # stateful tabs: only the open one is computed and drawn (``?view=`` keeps it in links)

@@ -29,6 +29,39 @@ def ci_text(low: float | None, high: float | None) -> str:
     return "" if low is None or high is None else f"95% CI {low:.1%}–{high:.1%}"
 
 
+def share_text(x: float | None, ci: tuple | None = None) -> str:
+    """``12.3%``, with its interval as ``12.3% (10.1%–14.6%)`` when given; ``—`` when missing.
+
+    Examples
+    --------
+    >>> share_text(0.123, (0.101, 0.146))
+    '12.3% (10.1%–14.6%)'
+    """
+    if x is None:
+        return MISSING_TEXT
+    out = f"{x:.1%}"
+    if ci and ci[0] is not None:
+        out += f" ({ci[0]:.1%}–{ci[1]:.1%})"
+    return out
+
+
+def duration_text(hours: float | None) -> str:
+    """``35 min``, ``4.1 h`` or ``2.3 days``; ``—`` when missing.
+
+    Examples
+    --------
+    >>> duration_text(0.5), duration_text(30), duration_text(60)
+    ('30 min', '30.0 h', '2.5 days')
+    """
+    if hours is None:
+        return MISSING_TEXT
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} days"
+
+
 def json_safe(value: Any) -> Any:
     """``value`` made JSON-friendly: numpy scalars as Python numbers, NaN/inf as null,
     dates and times as ISO text, tuples as lists, keys as text."""

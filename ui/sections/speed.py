@@ -1,14 +1,9 @@
-"""Streamlit helpers of the Speed-to-lead page: settings widgets, per-session memos,
-the "what export would enable this" message, and small renderers.
-
-Client data is cached only in ``st.session_state`` (bounded), keyed by the dataset
-object's identity and the parameters; nothing here is shared between sessions.
-"""
+"""The Speed-to-lead page: settings widgets, the page's computations memoised per session
+(:mod:`ui.memo`), the "what export would enable this" message, and small renderers."""
 
 from __future__ import annotations
 
 import contextlib
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -37,28 +32,15 @@ from funnel.analyses.speed.views import (
     response_percentiles,
     still_waiting,
 )
-from funnel.stats.intervals import wilson  # noqa: F401 - re-exported for the page
+from funnel.dataset.format import share_text
 from ui import exports
 from ui.drill import lead_list
+from ui.memo import memo
 
 MEMO_KEY = "speed:memo"
-MEMO_SIZE = 48
 PROFILE_COLUMN = "__in_profile"
 SLA_PARAM = "sla"
 
-
-def memo(name: str, ds: Dataset, params: tuple, fn: Callable[[], Any]) -> Any:
-    """``fn()`` once per (name, dataset identity, params) in this session (LRU-bounded)."""
-    cache: OrderedDict = st.session_state.setdefault(MEMO_KEY, OrderedDict())
-    key = (name, id(ds), params)
-    if key in cache:
-        cache.move_to_end(key)
-        return cache[key][1]
-    value = fn()
-    cache[key] = (ds, value)  # keep ds alive so its id cannot be reused by another object
-    while len(cache) > MEMO_SIZE:
-        cache.popitem(last=False)
-    return value
 
 
 def no_touch_times_message(ds: Dataset) -> str:
@@ -147,32 +129,13 @@ def profile_flag(ds: Dataset, *, sample: bool) -> tuple[Dataset, str | None, str
 
     key = (profile.to_json() if hasattr(profile, "to_json") else repr(profile),)
     try:
-        flagged = memo("profile_flag", ds, key, build)
+        flagged = memo("profile_flag", lambda d, k: build(), ds, key, _store=MEMO_KEY)
     except Exception as exc:  # noqa: BLE001 - a broken profile must not take the page down
         st.caption(f"Profile fit not used for the adjustment: {exc}")
         return ds, None, None
     return flagged, PROFILE_COLUMN, getattr(profile, "name", "profile")
 
 
-def fmt_share(x: float | None, n: int | None = None, ci: tuple | None = None) -> str:
-    """``12.3%`` with its interval and n when given; ``—`` for a missing value."""
-    if x is None:
-        return "—"
-    out = f"{x:.1%}"
-    if ci and ci[0] is not None:
-        out += f" ({ci[0]:.1%}–{ci[1]:.1%})"
-    return out
-
-
-def fmt_hours(h: float | None) -> str:
-    """``35 min``, ``4.1 h`` or ``2.3 days``; ``—`` when missing."""
-    if h is None:
-        return "—"
-    if h < 1:
-        return f"{h * 60:.0f} min"
-    if h < 48:
-        return f"{h:.1f} h"
-    return f"{h / 24:.1f} days"
 
 
 def bucket_drill(ds: Dataset, *, clock: BusinessClock | None, now) -> None:
@@ -181,7 +144,8 @@ def bucket_drill(ds: Dataset, *, clock: BusinessClock | None, now) -> None:
                         key="speed:drill")
     if pick == "—":
         return
-    times = memo("times", ds, (clock, now), lambda: response_times(ds.leads, clock=clock, now=now))
+    times = memo("times", lambda d, c, n: response_times(d.leads, clock=c, now=n), ds, clock,
+                 now, _store=MEMO_KEY)
     ids = times.filter(pl.col("bucket") == pick).select("lead_id", "response_hours")
     rows = ds.leads.join(ids, on="lead_id", how="inner")
     lead_list(rows, key=f"speed:drill:{pick}", title=f"Leads first touched: {pick}")
@@ -198,11 +162,12 @@ class SpeedView:
         self.ds, self.clock, self.now = ds, clock, now
         self.leads = ds.leads
         # response times computed once per clock; every view below reuses them
-        self.times = memo("prepared", ds, (clock, now), lambda: prepare_response(
-            ds.leads, clock=clock, now=now))
+        self.times = memo("prepared", lambda d, c, n: prepare_response(d.leads, clock=c, now=n),
+                          ds, clock, now, _store=MEMO_KEY)
 
     def _m(self, name: str, params: tuple, fn: Callable[[], Any]) -> Any:
-        return memo(name, self.ds, (self.clock, self.now, *params), fn)
+        return memo(name, lambda d, *p: fn(), self.ds, self.clock, self.now, *params,
+                    _store=MEMO_KEY)
 
     def summary(self) -> dict:
         """``response_summary`` without the SLA part (the SLA comes from :meth:`sla`), so
@@ -329,11 +294,11 @@ def routing_panel(view: SpeedView, *, sla: float, charts) -> None:
     r = view.routing()
     un = r["unassigned"]
     if isinstance(un, dict):
-        touched = (f"; {fmt_share(un['touched_share'])} of them were ever touched"
+        touched = (f"; {share_text(un['touched_share'])} of them were ever touched"
                    if un["touched_share"] is not None else "")
         st.markdown(f"**Unassigned leads:** {un['unassigned']:,} of {un['leads']:,} "
-                    f"({fmt_share(un['unassigned_share'])}, 95% CI {fmt_share(un['ci_low'])}–"
-                    f"{fmt_share(un['ci_high'])}){touched}.")
+                    f"({share_text(un['unassigned_share'])}, 95% CI {share_text(un['ci_low'])}–"
+                    f"{share_text(un['ci_high'])}){touched}.")
     card = view.scorecard(sla)
     target = "qualified" if card["qualified_adj"].null_count() < card.height else "won"
     exports.chart(charts.owner_chart(card, target=target))
