@@ -96,7 +96,7 @@ def test_business_clock_matches_sample_generator():
     touched on Monday morning waits less than one business hour more than the delay."""
     import numpy as np
 
-    from funnel.sample.generator import _add_business_hours
+    from funnel.sample.calendar import add_business_hours as _add_business_hours
 
     start = np.array([(D(2025, 11, 8, 11) - D(1970, 1, 1)).total_seconds() / 3600])  # Saturday
     end = _add_business_hours(start, np.array([3.5]), np.array([], dtype="datetime64[D]"))[0]

@@ -271,7 +271,7 @@ def test_response_summary_nulls_without_touch_times():
 
 
 def test_response_summary_sample_matches_planted_figures():
-    from funnel.sample.generator import load_sample
+    from funnel.sample.export import load_sample
 
     r = response_summary(load_sample(), sla_hours=24)
     rates = {b["bucket"]: b["qualified_rate"] for b in r["by_bucket"]}
@@ -312,7 +312,7 @@ def test_response_summary_equals_independent_count_on_sample():
     """Buckets, wins, qualified counts and Wilson bounds recounted in plain Python."""
     import bisect
 
-    from funnel.sample.generator import load_sample
+    from funnel.sample.export import load_sample
 
     ds = load_sample()
     r = response_summary(ds, sla_hours=4)

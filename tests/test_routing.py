@@ -101,7 +101,7 @@ def test_persistence_touches_before_contact_and_give_up():
 
 
 def test_persistence_sample_marcus_gives_up_after_one_attempt():
-    from funnel.sample.generator import load_sample
+    from funnel.sample.export import load_sample
 
     t = persistence(load_sample())
     marcus = t.filter(pl.col("owner") == "Marcus Reed")["single_touch_share"][0]

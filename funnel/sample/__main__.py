@@ -1,5 +1,5 @@
 """``python -m funnel.sample``: write the sample export."""
 
-from funnel.sample.generator import main
+from funnel.sample.export import main
 
 raise SystemExit(main())
