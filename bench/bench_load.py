@@ -50,7 +50,7 @@ def main() -> None:
     folder = OUT / f"n{args.leads}"
     files = {role: folder / name for role, name in ROLES.items()}
     if args.regenerate or not all(p.exists() for p in files.values()):
-        from funnel.sample.generator import write_sample
+        from funnel.sample.export import write_sample
 
         t = time.perf_counter()
         write_sample(folder, n_leads=args.leads)

@@ -76,15 +76,15 @@ from funnel.ingest.readers import ROW, RawTable, Rejection, read_file
 from funnel.outputs.contract import diagnose, source_table
 from funnel.outputs.export import chart_png, chart_svg, neutralise, safe_frame, to_csv, to_xlsx
 from funnel.outputs.workspace import WorkspaceStore, read_workspace, write_workspace
-from funnel.sample.generator import (
-    PROBLEMS,
+from funnel.sample.export import (
     SAMPLE_DIR,
     SAMPLE_FILES,
-    generate_sample,
     load_sample,
     sample_dataset,
     write_sample,
 )
+from funnel.sample.life import generate_sample
+from funnel.sample.world import PROBLEMS
 from funnel.stats.intervals import prior_strength, rate_ratio, shrink_exprs, wilson, wilson_exprs
 from funnel.stats.survival import KaplanMeier, km_medians, km_table
 

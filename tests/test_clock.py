@@ -14,7 +14,7 @@ from funnel.analyses.speed.clock import (
     holidays_from,
     hours_between,
 )
-from funnel.sample.generator import _add_business_hours
+from funnel.sample.calendar import add_business_hours
 
 D = dt.datetime
 CLOCK = BusinessClock(start_hour=9, end_hour=17)  # Mon–Fri 09:00–17:00
@@ -97,6 +97,6 @@ def test_business_clock_matches_sample_generator():
     """The sample's reps work Mon–Fri 08:00–18:00: a lead arriving on Saturday and first
     touched on Monday morning waits less than one business hour more than the delay."""
     start = np.array([(D(2025, 11, 8, 11) - D(1970, 1, 1)).total_seconds() / 3600])  # Saturday
-    end = _add_business_hours(start, np.array([3.5]), np.array([], dtype="datetime64[D]"))[0]
+    end = add_business_hours(start, np.array([3.5]), np.array([], dtype="datetime64[D]"))[0]
     end_dt = D(1970, 1, 1) + dt.timedelta(hours=float(end))
     assert _bh(D(2025, 11, 8, 11), end_dt, BusinessClock()) == pytest.approx(3.5)

@@ -732,7 +732,7 @@ def one_problem(request):
 @pytest.fixture(scope="module")
 def bundled_cards():
     from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
-    from funnel.sample.generator import load_sample
+    from funnel.sample.export import load_sample
 
     return {f.place: f for f in diagnose_places(load_sample(), profile=SAMPLE_SALES_PROFILE)}
 

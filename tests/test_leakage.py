@@ -287,7 +287,7 @@ def test_leakage_xed_google_variants_merged(xed_dataset):
 
 @pytest.fixture(scope="module")
 def sample_ds():
-    from funnel.sample.generator import load_sample
+    from funnel.sample.export import load_sample
 
     return load_sample()
 

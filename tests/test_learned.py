@@ -122,7 +122,7 @@ def test_learned_profile_yes_no_criterion_reads_as_boolean():
 
 
 def test_learned_sample_recovers_the_planted_profile():
-    from funnel.sample.generator import load_sample
+    from funnel.sample.export import load_sample
 
     p = LearnedProfile().fit(load_sample()).profile()
     fields = {c.field: c for c in p.criteria}

@@ -76,7 +76,7 @@ def test_mask_personal_keeps_lead_ids():
 
 
 def test_mask_personal_sample_leaves_no_email_or_phone():
-    from funnel.sample.generator import load_sample
+    from funnel.sample.export import load_sample
 
     leads = load_sample().leads.head(300)
     out = mask_personal(leads, key="k")

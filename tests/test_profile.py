@@ -320,7 +320,7 @@ def test_sample_profile_by_campaign_shows_the_free_tool(sample_fit):
 
 
 def test_profile_summary_has_contract_keys():
-    from funnel.sample.generator import load_sample
+    from funnel.sample.export import load_sample
 
     out = profile_summary(load_sample(), SAMPLE_SALES_PROFILE)
     assert {"name", "in_profile_share", "in_profile_rate", "out_of_profile_rate", "by_source",
@@ -357,7 +357,7 @@ def test_xed_profile_on_occupation_and_lead_source(xed_dataset):
 
 @pytest.fixture(scope="module")
 def sample_fit():
-    from funnel.sample.generator import load_sample
+    from funnel.sample.export import load_sample
 
     return ProfileFit(load_sample()).fit(SAMPLE_SALES_PROFILE)
 

@@ -23,7 +23,7 @@ from funnel.analyses.speed.views import (
 )
 from funnel.dataset.tables import Dataset, export_end
 from funnel.outputs.contract import within_sla_share
-from funnel.sample.generator import load_sample
+from funnel.sample.export import load_sample
 from funnel.stats.intervals import wilson
 
 T0 = dt.datetime(2024, 1, 8, 10)  # a Monday

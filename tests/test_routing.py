@@ -15,7 +15,7 @@ from funnel.analyses.speed.routing import (
     unassigned_summary,
 )
 from funnel.dataset.tables import Dataset
-from funnel.sample.generator import load_sample
+from funnel.sample.export import load_sample
 
 T0 = dt.datetime(2024, 1, 8, 10)
 

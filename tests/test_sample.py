@@ -11,15 +11,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from funnel.sample.generator import (
-    PROBLEMS,
-    SAMPLE_FILES,
-    generate_sample,
-    load_sample,
-    main,
-    sample_dataset,
-    write_sample,
-)
+from funnel.findings.places import diagnose_places
+from funnel.sample.export import SAMPLE_FILES, load_sample, main, sample_dataset, write_sample
+from funnel.sample.life import generate_sample
+from funnel.sample.world import PROBLEMS
 from funnel.stats.intervals import rate_ratio
 from funnel.stats.tests import auc_interval
 
@@ -938,8 +933,6 @@ ENGINE_NULL_PLACES = ("speed", "routing", "follow_up", "profile", "message")
 @pytest.fixture(scope="module")
 def diagnosed():
     """``diagnosed(problems)`` -> {place: Finding} on 20,000 leads, cached per module."""
-    from funnel.findings.places import diagnose_places
-
     cache: dict[tuple[str, ...], dict] = {}
 
     def get(problems: tuple[str, ...]):

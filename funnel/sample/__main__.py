@@ -1,6 +1,6 @@
 """``python -m funnel.sample``: write the sample export."""
 
-from funnel.sample.generator import main
+from funnel.sample.export import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

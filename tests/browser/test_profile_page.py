@@ -33,7 +33,7 @@ def _metric(page, label: str):
 @pytest.fixture(scope="module")
 def expected():
     """Overlaps counted by the core, independently of the browser."""
-    from funnel.sample.generator import load_sample
+    from funnel.sample.export import load_sample
 
     fit = ProfileFit(load_sample())
     software_only = SAMPLE_SALES_PROFILE.with_criterion(
