@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -17,10 +18,18 @@ SAMPLE = ROOT / "sample_data"
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
-    """The wheel, built without the network and unpacked into a folder of its own."""
+    """The wheel, built without the network from a copy of the files git tracks (as a clean
+    clone would: no stale ``build/``), and unpacked into a folder of its own."""
     out = tmp_path_factory.mktemp("wheel")
+    src = out / "src"
+    tracked = subprocess.run(["git", "ls-files", "-z", "funnel", "pyproject.toml", "README.md"],
+                             cwd=ROOT, check=True, capture_output=True).stdout.decode()
+    for name in filter(None, tracked.split("\0")):
+        if (ROOT / name).is_file():
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, src / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(out), str(ROOT)], check=True, capture_output=True,
+                    "-q", "-w", str(out), str(src)], check=True, capture_output=True,
                    timeout=600)
     wheel = next(out.glob("funnel_diagnostic-*.whl"))
     with zipfile.ZipFile(wheel) as z:
