@@ -938,7 +938,7 @@ ENGINE_NULL_PLACES = ("speed", "routing", "follow_up", "profile", "message")
 @pytest.fixture(scope="module")
 def diagnosed():
     """``diagnosed(problems)`` -> {place: Finding} on 20,000 leads, cached per module."""
-    from funnel.findings.places import diagnose_places
+    from funnel.findings.registry import diagnose_places
 
     cache: dict[tuple[str, ...], dict] = {}
 

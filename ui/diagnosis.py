@@ -7,7 +7,8 @@ import streamlit as st
 from funnel import Dataset
 from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, Profile, ProfileFit
 from funnel.analyses.verdict import lead_flags
-from funnel.findings.places import PAGES, TITLES, Finding, diagnose_places
+from funnel.findings.base import Finding
+from funnel.findings.registry import PAGES, TITLES, diagnose_places
 
 PAGE_FILES = {"speed": "pages/speed.py", "funnel": "pages/funnel.py",
               "profile": "pages/profile.py", "diagnosis": "pages/diagnosis.py"}

@@ -81,7 +81,7 @@ def diagnose(
     from funnel.analyses.profile.fit import profile_summary
     from funnel.analyses.speed.response import response_summary
     from funnel.dataset.labels import near_duplicate_labels
-    from funnel.findings.places import findings
+    from funnel.findings.registry import findings
 
     leads = ds.leads
     n = leads.height

@@ -19,7 +19,8 @@ import altair as alt
 import polars as pl
 
 from funnel.dataset.tables import Dataset
-from funnel.findings.places import TITLES, Finding, diagnose_places
+from funnel.findings.base import Finding
+from funnel.findings.registry import TITLES, diagnose_places
 
 STATUS_TEXT = {"problem": "Problem", "no_evidence": "No evidence", "cant_tell": "Can't tell"}
 
