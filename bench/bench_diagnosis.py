@@ -31,7 +31,7 @@ def main() -> None:
         score_check,
         what_if,
     )
-    from funnel.findings.places import diagnose_places
+    from funnel.findings.registry import diagnose_places
 
     ds = big_sample()
     steps = {

@@ -60,7 +60,8 @@ from funnel.dataset.privacy import mask_personal, personal_columns, pseudonym
 from funnel.dataset.schema import FIELDS, ROLES, STAGES, Mapping, normalise_header
 from funnel.dataset.stages import reached_exprs, stages_present
 from funnel.dataset.tables import Capability, Dataset, FileReport, Health, Warning_, export_end
-from funnel.findings.places import Finding, Settings, diagnose_places  # not `findings`: the module
+from funnel.findings.base import Finding, Settings
+from funnel.findings.registry import diagnose_places  # not `findings`: the module
 from funnel.ingest.build import build_dataset, guess_roles, load
 from funnel.ingest.mapping import auto_map, guess_role, map_values
 from funnel.ingest.parsing import (

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from funnel.findings.places import PLACES
+from funnel.findings.registry import PLACES
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

@@ -13,12 +13,15 @@ import polars as pl
 import pytest
 from scipy.stats import mannwhitneyu
 
-from funnel.analyses.profile.fit import Criterion, Profile
-from funnel.findings.places import PLACES, TITLES, Finding, Settings, diagnose_places, findings
+import funnel.sample
+from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, Criterion, Profile
+from funnel.findings.base import Finding, Settings
+from funnel.findings.registry import PLACES, TITLES, diagnose_places, findings
 from funnel.ingest.build import build_dataset
 from funnel.ingest.readers import read_file
+from funnel.sample.export import load_sample
 from funnel.stats.intervals import normal_quantile, rate_ratio
-from funnel.stats.tests import auc_interval, mh_risk_ratio, vs_rest
+from funnel.stats.tests import auc_interval, mh_risk_ratio, mh_vs_rest, vs_rest
 
 D0 = dt.datetime(2025, 1, 6, 9, 0)  # a Monday
 NOW = dt.datetime(2025, 12, 31)
@@ -145,15 +148,13 @@ def test_mh_risk_ratio_without_events_is_none():
 
 
 def test_mh_vs_rest_pools_each_group_against_the_rest_like_mh_risk_ratio():
-    from funnel.findings.places import _mh_vs_rest
-
     frame = pl.DataFrame({
         "g": ["a"] * 60 + ["b"] * 140,
         "st": ["x"] * 30 + ["y"] * 30 + ["x"] * 70 + ["y"] * 70,
         "f": [True] * 10 + [False] * 20 + [True] * 3 + [False] * 27
              + [True] * 14 + [False] * 56 + [True] * 20 + [False] * 50})
-    got = _mh_vs_rest(frame, group="g", flag="f", stratum="st", settings=Settings(alpha=0.05),
-                      family=1).filter(pl.col("g") == "a").select("ratio", "ci_low", "ci_high")
+    got = mh_vs_rest(frame, group="g", flag="f", stratum="st", settings=Settings(alpha=0.05),
+                     family=1).filter(pl.col("g") == "a").select("ratio", "ci_low", "ci_high")
     strata = pl.DataFrame({"a": [10, 3], "n1": [30, 30], "c": [14, 20], "n0": [70, 70]})
     assert got.row(0) == pytest.approx(mh_risk_ratio(strata))
 
@@ -704,8 +705,6 @@ CULPRITS = {  # planted problem -> (culprit key, expected name)
 
 
 def _sample_dataset():
-    import funnel.sample
-
     make = getattr(funnel.sample, "sample_dataset", None)
     if make is None:
         pytest.skip("funnel.sample.generator.sample_dataset is not available yet")
@@ -713,8 +712,6 @@ def _sample_dataset():
 
 
 def _sample_cards(**kw) -> dict[str, Finding]:
-    from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
-
     ds = _sample_dataset()(n_leads=20_000, **kw)
     return {f.place: f for f in diagnose_places(ds, profile=SAMPLE_SALES_PROFILE)}
 
@@ -731,9 +728,6 @@ def one_problem(request):
 
 @pytest.fixture(scope="module")
 def bundled_cards():
-    from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
-    from funnel.sample.export import load_sample
-
     return {f.place: f for f in diagnose_places(load_sample(), profile=SAMPLE_SALES_PROFILE)}
 
 

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
-from funnel.findings.places import Finding
+from funnel.findings.base import Finding
 from funnel.outputs.report import (
     Section,
     findings_table,

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from funnel.findings.places import diagnose_places
+from funnel.findings.registry import diagnose_places
 from funnel.sample.export import SAMPLE_FILES, load_sample, main, sample_dataset, write_sample
 from funnel.sample.life import generate_sample
 from funnel.sample.world import PROBLEMS
@@ -933,6 +933,7 @@ ENGINE_NULL_PLACES = ("speed", "routing", "follow_up", "profile", "message")
 @pytest.fixture(scope="module")
 def diagnosed():
     """``diagnosed(problems)`` -> {place: Finding} on 20,000 leads, cached per module."""
+
     cache: dict[tuple[str, ...], dict] = {}
 
     def get(problems: tuple[str, ...]):

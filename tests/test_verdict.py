@@ -11,10 +11,13 @@ from funnel.analyses.verdict import (
     _kitagawa,
     mix_vs_handling,
     pipeline_check,
+    qualification_gaps,
     quality_handling,
     score_check,
     what_if,
 )
+from funnel.ingest.build import build_dataset
+from funnel.ingest.readers import read_file
 
 
 def _flags(rows):
@@ -96,17 +99,11 @@ def test_score_check_auc_matches_scipy(sample_ds):
 
 
 def test_score_check_without_score_is_none():
-    from funnel.ingest.build import build_dataset
-    from funnel.ingest.readers import read_file
-
     csv = b"lead_id,created_at,outcome\n1,2024-01-01,won\n2,2024-01-02,lost\n"
     assert score_check(build_dataset([("leads", read_file(csv, name="l.csv"))])) is None
 
 
 def test_pipeline_check_buckets_by_age_and_values_open_pipeline():
-    from funnel.ingest.build import build_dataset
-    from funnel.ingest.readers import read_file
-
     csv = (b"lead_id,created_at,opportunity_at,closed_at,outcome,amount\n"
            b"1,2024-01-01,2024-01-02,2024-01-12,won,100\n"
            b"2,2024-01-01,2024-01-02,2024-01-20,lost,100\n"
@@ -151,10 +148,6 @@ def test_what_if_needs_fit_and_speed():
 
 
 def test_qualification_gaps_counts_opportunities_missing_each_field():
-    from funnel.analyses.verdict import qualification_gaps
-    from funnel.ingest.build import build_dataset
-    from funnel.ingest.readers import read_file
-
     csv = (b"lead_id,created_at,opportunity_at,outcome,Budget Confirmed,Purchase Timeline,"
            b"Industry\n"
            b"1,2024-01-01,2024-01-05,won,Yes,Q1,Retail\n"
@@ -172,18 +165,11 @@ def test_qualification_gaps_counts_opportunities_missing_each_field():
 
 
 def test_qualification_gaps_without_such_fields_is_none():
-    from funnel.analyses.verdict import qualification_gaps
-    from funnel.ingest.build import build_dataset
-    from funnel.ingest.readers import read_file
-
     csv = b"lead_id,created_at,opportunity_at,outcome,Industry\n1,2024-01-01,2024-01-05,won,X\n"
     assert qualification_gaps(build_dataset([("leads", read_file(csv, name="l.csv"))])) is None
 
 
 def test_pipeline_check_realised_value_is_won_amount():
-    from funnel.ingest.build import build_dataset
-    from funnel.ingest.readers import read_file
-
     csv = (b"lead_id,created_at,opportunity_at,closed_at,outcome,amount\n"
            b"1,2024-01-01,2024-01-02,2024-01-12,won,100\n"
            b"2,2024-01-01,2024-01-02,2024-01-20,won,50\n"

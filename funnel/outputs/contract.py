@@ -12,7 +12,7 @@ from funnel.analyses.profile.fit import profile_summary
 from funnel.analyses.speed.summary import response_summary
 from funnel.dataset.labels import near_duplicate_labels
 from funnel.dataset.tables import Dataset
-from funnel.findings.places import findings
+from funnel.findings.registry import findings
 
 
 def source_table(ds: Dataset, *, by: str = "source") -> pl.DataFrame:

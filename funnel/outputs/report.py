@@ -28,7 +28,8 @@ from funnel.charts.leakage import funnel_chart, rates_chart
 from funnel.charts.profile import win_rates_chart
 from funnel.charts.response import bucket_chart
 from funnel.dataset.tables import Dataset
-from funnel.findings.places import TITLES, Finding, diagnose_places
+from funnel.findings.base import Finding
+from funnel.findings.registry import TITLES, diagnose_places
 from funnel.outputs.export import chart_png, chart_svg
 
 STATUS_TEXT = {"problem": "Problem", "no_evidence": "No evidence", "cant_tell": "Can't tell"}

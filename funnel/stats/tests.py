@@ -1,4 +1,5 @@
-"""Between-group tests: each group against the rest, Mantel–Haenszel, AUC with interval."""
+"""Between-group tests: each group against the rest (crude, or pooled over strata),
+Mantel–Haenszel, AUC with interval."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from funnel.stats.intervals import normal_quantile, rate_ratio
 
 
 class Thresholds(Protocol):
-    """What :func:`vs_rest` reads of a settings object (``funnel.Settings`` fits)."""
+    """What :func:`vs_rest` and :func:`mh_vs_rest` read of a settings object
+    (``funnel.Settings`` fits)."""
 
     alpha: float
     min_n: int
@@ -57,6 +59,66 @@ def vs_rest(counts: pl.DataFrame, *, group: str, k: str = "k", n: str = "n", hig
               "ratio": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
               "flagged": pl.Boolean}
     return pl.DataFrame(rows, schema=schema).sort("ratio", descending=higher)
+
+
+def mh_vs_rest(frame: pl.DataFrame, *, group: str, flag: str, stratum: str,
+                settings: Thresholds, family: int, higher: bool = True) -> pl.DataFrame:
+    """Like :func:`vs_rest`, with each group's ratio to the rest pooled over strata
+    (Mantel–Haenszel, Greenland–Robins interval, Bonferroni over ``family``).
+
+    ``frame`` has one row per unit with its ``group``, ``stratum`` and boolean ``flag``.
+    ``rate``/``rest_rate`` are the crude shares; ``ratio``/``ci_*`` the adjusted ones.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> f = pl.DataFrame({"g": ["a"] * 100 + ["b"] * 100, "st": ["x", "y"] * 100,
+    ...                   "f": [True] * 60 + [False] * 40 + [True] * 20 + [False] * 80})
+    >>> s = SimpleNamespace(alpha=0.01, min_n=30, min_ratio=1.5)
+    >>> mh_vs_rest(f, group="g", flag="f", stratum="st", settings=s, family=2)["flagged"].to_list()
+    [True, False]
+    """
+    z = normal_quantile(1 - settings.alpha / (2 * max(1, family)))
+    per = frame.group_by(group, stratum).agg(pl.col(flag).sum().cast(pl.Float64).alias("a"),
+                                             pl.len().cast(pl.Float64).alias("n1"))
+    tot = per.group_by(stratum).agg(pl.col("a").sum().alias("K"),
+                                    pl.col("n1").sum().alias("N"))
+    t = per.join(tot, on=stratum).with_columns(
+        (pl.col("K") - pl.col("a")).alias("c"), (pl.col("N") - pl.col("n1")).alias("n0"))
+    t = t.filter(pl.col("n0") > 0)
+    # a group with no events (or a rest without any) gets Haldane's 0.5 in every cell
+    zero = t.group_by(group).agg(((pl.col("a").sum() == 0) | (pl.col("c").sum() == 0))
+                                 .alias("_z"))
+    t = t.join(zero, on=group).with_columns(
+        *[pl.when(pl.col("_z")).then(pl.col(x) + 0.5).otherwise(pl.col(x)).alias(x)
+          for x in ("a", "c")],
+        *[pl.when(pl.col("_z")).then(pl.col(x) + 1).otherwise(pl.col(x)).alias(x)
+          for x in ("n1", "n0")]).with_columns((pl.col("n1") + pl.col("n0")).alias("N"))
+    g = t.group_by(group).agg(
+        (pl.col("a") * pl.col("n0") / pl.col("N")).sum().alias("R"),
+        (pl.col("c") * pl.col("n1") / pl.col("N")).sum().alias("S"),
+        ((pl.col("n1") * pl.col("n0") * (pl.col("a") + pl.col("c"))
+          - pl.col("a") * pl.col("c") * pl.col("N")) / pl.col("N") ** 2).sum().alias("V"))
+    sizes = frame.group_by(group).agg(pl.col(flag).sum().cast(pl.Int64).alias("k"),
+                                      pl.len().cast(pl.Int64).alias("n"))
+    total_k, total_n = int(sizes["k"].sum()), int(sizes["n"].sum())
+    out = (sizes.join(g, on=group, how="left")
+           .filter((pl.col("n") >= settings.min_n) & (total_n - pl.col("n") >= settings.min_n)
+                   & (pl.col("S") > 0))
+           .with_columns((pl.col("R") / pl.col("S")).alias("ratio"),
+                         (pl.col("V") / (pl.col("R") * pl.col("S"))).clip(lower_bound=0)
+                         .sqrt().alias("_se"),
+                         (total_k - pl.col("k")).alias("rest_k"),
+                         (total_n - pl.col("n")).alias("rest_n"))
+           .with_columns((pl.col("ratio") * (-z * pl.col("_se")).exp()).alias("ci_low"),
+                         (pl.col("ratio") * (z * pl.col("_se")).exp()).alias("ci_high"),
+                         (pl.col("k") / pl.col("n")).alias("rate"),
+                         (pl.col("rest_k") / pl.col("rest_n")).alias("rest_rate")))
+    flagged = ((pl.col("ci_low") > 1) & (pl.col("ratio") >= settings.min_ratio) if higher
+               else (pl.col("ci_high") < 1) & (pl.col("ratio") <= 1 / settings.min_ratio))
+    out = out.with_columns(flagged.alias("flagged"))
+    return out.select(group, "k", "n", "rate", "rest_k", "rest_n", "rest_rate", "ratio",
+                      "ci_low", "ci_high", "flagged").sort("ratio", descending=higher)
 
 
 def mh_risk_ratio(strata: pl.DataFrame, *, z: float | None = None

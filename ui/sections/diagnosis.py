@@ -8,7 +8,8 @@ from funnel import Dataset
 from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, Profile, ProfileFit
 from funnel.analyses.verdict import lead_flags, pipeline_check, qualification_gaps, score_check
 from funnel.charts.verdict import score_chart
-from funnel.findings.places import PAGES, TITLES, Finding, diagnose_places
+from funnel.findings.base import Finding
+from funnel.findings.registry import PAGES, TITLES, diagnose_places
 from funnel.outputs.export import to_csv, to_xlsx
 from funnel.outputs.notebook import export_bundle
 from funnel.outputs.report import findings_table, report_html, report_pdf, report_sections

@@ -1,0 +1,376 @@
+"""What every place shares: the :class:`Finding` it returns, the :class:`Settings` it
+reads, the :class:`Context` it tests (the dataset prepared once per diagnosis), the
+helpers several places use, and :class:`Place`, the registration each place file ends
+with."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import polars as pl
+
+from funnel.analyses.profile.fit import ProfileFit
+from funnel.dataset.stages import reached_exprs, stages_present
+from funnel.dataset.tables import Dataset, export_end
+
+NONE = "(none)"
+"""The label of a missing owner, campaign or source in per-group counts."""
+CHANNEL_PATTERN = re.compile(r"\b(origin|source|campaign|utm|channel|medium|hear)\b",
+                             re.IGNORECASE)
+"""Attribute names that describe the channel rather than the lead: left out of the
+learned profile, which is then compared across sources and campaigns."""
+DATA_ERRORS = (ValueError, TypeError, ZeroDivisionError, KeyError, IndexError,
+               pl.exceptions.PolarsError)
+"""Failures of a place's test on odd data that :meth:`Place.run` turns into *can't tell*."""
+
+
+@dataclass
+class Finding:
+    """The verdict on one place.
+
+    ``status`` is ``"problem"``, ``"no_evidence"`` or ``"cant_tell"``; ``evidence``
+    holds the numbers behind the headline (``effect``, ``ci_low``, ``ci_high``, ``n`` and
+    the counts); ``culprit`` names who or what (``{"owner": "Marcus Reed"}``);
+    ``missing`` lists the fields that would let the test run.
+    """
+
+    place: str
+    status: str
+    headline: str
+    severity: float = 0.0
+    culprit: dict[str, str] = field(default_factory=dict)
+    evidence: dict = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    pages: ClassVar[Mapping[str, str]] = {}
+    """Place key -> page; set by :mod:`funnel.findings.registry` from the registered
+    places (the registry imports this module, so it cannot be read from there)."""
+
+    @property
+    def page(self) -> str:
+        """URL path of the page with the chart behind this finding."""
+        return self.pages[self.place]
+
+    def to_dict(self) -> dict:
+        """The contract's finding (``place, headline, severity, evidence``), extended with
+        ``status``, ``culprit`` and ``missing``."""
+        return {"place": self.place, "headline": self.headline,
+                "severity": round(float(self.severity), 4), "evidence": _plain(self.evidence),
+                "status": self.status, "culprit": dict(self.culprit),
+                "missing": list(self.missing)}
+
+
+def _plain(value):
+    """``value`` with numpy scalars and non-finite floats made JSON-friendly."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@dataclass
+class Settings:
+    """Thresholds of the findings engine (defaults suit CRM exports of 1k–1M leads).
+
+    ``alpha``: family-wise error rate of each place's test (Bonferroni within the place);
+    1% by default, i.e. about 5% over the five handling places (speed, routing,
+    follow-up, profile, message) together, so a clean export raises none of them 19
+    times in 20 even when it is small;
+    ``min_n``: fewest leads in a group (and in the rest) for it to be tested;
+    ``min_ratio``: smallest rate ratio worth raising (and its inverse for shortfalls);
+    ``fast_hours``/``slow_hours``: the response windows compared for *speed*;
+    ``max_auc``: a score whose AUC is confidently below this is not useful;
+    ``settle_days``: leads created this close to the export's end are left out of the
+    *speed* and *follow-up* counts (they may simply not have been worked, or qualified,
+    yet).
+    """
+
+    alpha: float = 0.01
+    min_n: int = 30
+    min_ratio: float = 1.5
+    fast_hours: float = 1.0
+    slow_hours: float = 24.0
+    max_auc: float = 0.62
+    settle_days: float = 14.0
+
+
+@dataclass
+class Context:
+    """A dataset prepared for the place tests, once per diagnosis.
+
+    The per-lead flags every place reads (reached a qualified stage, won), what handling
+    effects are measured on (``target``: ``"qualified"`` when the data has an SQL or
+    opportunity stage, else ``"won"``), the deal values that weigh severity and the
+    export's end (for censoring); ``fits`` and ``cache`` keep results places share
+    (the fitted profile; the pipeline test *readiness* reads) so each is computed once.
+
+    Examples
+    --------
+    >>> from funnel.sample.generator import load_sample
+    >>> ctx = Context.prepare(load_sample())
+    >>> ctx.target, ctx.won.shape == (ctx.leads.height,)
+    ('qualified', True)
+    """
+
+    ds: Dataset
+    leads: pl.DataFrame
+    cols: set[str]
+    has_outcome: bool
+    has_qualified: bool
+    won: np.ndarray
+    qualified: np.ndarray
+    target: str  # "qualified" or "won": what handling effects are measured on
+    avg_deal: float | None
+    total_revenue: float | None
+    end: dt.datetime | None  # the export's end (for censoring)
+    fits: dict = field(default_factory=dict)  # profile JSON -> its ProfileFit, fitted once
+    cache: dict = field(default_factory=dict)  # (place, settings) -> a result places share
+
+    @classmethod
+    def prepare(cls, ds: Dataset, now: dt.datetime | None = None) -> Context:
+        """The context of ``ds``; ``now`` is the export's end (default: the latest
+        timestamp in the data)."""
+        leads = ds.leads
+        cols = set(leads.columns)
+        n = leads.height
+        has_outcome = "outcome" in cols and leads["outcome"].null_count() < n
+        stages = stages_present(leads)
+        has_q = bool({"sql", "opportunity"} & set(stages))
+        reached = reached_exprs(leads)
+        flags = leads.select(reached["won"].alias("w"), reached["sql"].alias("q"))
+        won = flags["w"].to_numpy().astype(bool)
+        qual = flags["q"].to_numpy().astype(bool)
+        avg = total = None
+        if "amount" in cols and has_outcome:
+            amounts = leads.filter(pl.col("outcome") == "won")["amount"].drop_nulls()
+            if amounts.len():
+                avg, total = float(amounts.mean()), float(amounts.sum())
+        return cls(ds, leads, cols, has_outcome, has_q, won, qual,
+                   "qualified" if has_q else "won", avg, total, export_end(ds, now=now))
+
+
+def target_flags(d: Context) -> np.ndarray:
+    """Per lead: reached what handling effects are measured on (``d.target``)."""
+    return d.qualified if d.target == "qualified" else d.won
+
+
+def value_of(d: Context, extra_target: float) -> tuple[float, dict]:
+    """Severity of ``extra_target`` more qualified (or won) leads, with what it is worth."""
+    out: dict = {f"{d.target}_at_stake": round(extra_target, 1)}
+    won_per_target = 1.0
+    if d.target == "qualified" and d.qualified.sum():
+        won_per_target = float((d.won & d.qualified).sum() / d.qualified.sum())
+    wins = extra_target * won_per_target
+    out["wins_at_stake"] = round(wins, 1)
+    if d.avg_deal is not None and d.total_revenue:
+        revenue = wins * d.avg_deal
+        out["revenue_at_stake"] = round(revenue, 0)
+        return float(min(1.0, max(0.0, revenue / d.total_revenue))), out
+    base = float(target_flags(d).sum()) or 1.0
+    return float(min(1.0, max(0.0, extra_target / base))), out
+
+
+def won_per_target(d: Context) -> float:
+    """Wins per qualified lead (1 when effects are measured on wins)."""
+    if d.target == "qualified" and d.qualified.sum():
+        return float((d.won & d.qualified).sum() / d.qualified.sum())
+    return 1.0
+
+
+def value_of_wins(d: Context, wins: float) -> tuple[float, dict]:
+    """Like :func:`value_of` for an estimate in wins rather than the target."""
+    per = won_per_target(d)
+    return value_of(d, wins / per if per > 0 else 0.0)
+
+
+def outcome_missing(d: Context) -> list[str]:
+    """What is missing to measure conversion at all ([] when it can be measured)."""
+    return [] if d.has_outcome or d.has_qualified else ["outcome"]
+
+
+def settled(d: Context, s: Settings) -> pl.Expr:
+    """Leads created at least ``settle_days`` before the export's end (True without times)."""
+    dtype = d.leads.schema.get("created_at")
+    if d.end is None or not isinstance(dtype, pl.Datetime):
+        return pl.lit(True)
+    cutoff = pl.lit(d.end - dt.timedelta(days=s.settle_days)).cast(pl.Datetime("us"))
+    if dtype.time_zone:
+        cutoff = cutoff.dt.replace_time_zone(dtype.time_zone)
+    return (pl.col("created_at") <= cutoff).fill_null(True)
+
+
+FIELD_WORDS = {
+    "created_at": "lead creation times",
+    "first_response_at": "first-touch times (load the activities export)",
+    "outcome": "outcomes (won/lost)",
+    "owner": "lead owners",
+    "assigned_at": "assignment times",
+    "activities.owner": "who did each activity",
+    "sal_at": "accepted (SAL) stage date",
+    "sql_at": "qualification (SQL) stage date",
+    "opportunity_at": "opportunity stage date",
+    "lost_reason": "loss or disqualification reasons",
+    "campaign": "campaigns or sources",
+    "score": "lead score",
+    "profile": "stated closable-lead profile (describe it on the Profile page)",
+    "lead attributes": "lead attributes (industry, size, job title …)",
+}
+"""Plain words for the fields a *can't tell* names as missing."""
+
+
+def cant_tell(place: str, missing: Sequence[str], why: str = "",
+              evidence: dict | None = None) -> Finding:
+    """*Can't tell*, naming what is missing (``why`` adds the reason, if any)."""
+    words = [FIELD_WORDS.get(m, m) for m in missing]
+    text = (", ".join(words[:-1]) + " or " + words[-1]) if len(words) > 1 else "".join(words)
+    headline = f"Can't tell: no {text}" + (f"; {why}" if why else "") + "."
+    return Finding(place, "cant_tell", headline, missing=list(missing),
+                   evidence=evidence or {})
+
+
+def too_few(place: str, why: str, evidence: dict | None = None) -> Finding:
+    """Too little data to test (no field is missing: more leads are)."""
+    return Finding(place, "cant_tell", f"Can't tell: {why}", evidence=evidence or {})
+
+
+def fmt_ratio(r: float, lo: float, hi: float) -> str:
+    """``2.7× (95% CI 2.1–3.4)``; two significant digits below 1, and below 0.1 as a
+    fraction (``1/29×``)."""
+    def f(x: float) -> str:
+        if x >= 0.95:
+            return f"{x:.1f}"
+        if x >= 0.1:
+            return f"{x:.2g}"
+        if x <= 0:
+            return "0"
+        return f"1/{float(f'{1 / x:.2g}'):,.0f}"  # 0.034 → "1/29"
+    return f"{f(r)}× (95% CI {f(lo)}–{f(hi)})"
+
+
+def verb(d: Context) -> str:
+    """What handling effects are measured on, as a verb: ``qualify`` or ``win``."""
+    return "qualify" if d.target == "qualified" else "win"
+
+
+def counts_by(frame: pl.DataFrame, by: str, flag: pl.Expr, among: pl.Expr | None = None
+              ) -> pl.DataFrame:
+    """Per value of ``by`` (missing as :data:`NONE`): leads with ``flag`` (``k``) of all
+    (``n``), among the rows ``among`` selects."""
+    f = frame if among is None else frame.filter(among)
+    return f.group_by(pl.col(by).cast(pl.String).fill_null(NONE).alias(by)).agg(
+        flag.fill_null(False).sum().cast(pl.Int64).alias("k"), pl.len().cast(pl.Int64).alias("n"))
+
+
+def lead_owner_known(d: Context) -> bool:
+    """Whether leads carry their own owner (not only one copied from their deals, which
+    would make "unassigned" mean "has no deal")."""
+    return "owner" in d.cols and (d.ds.mapping is None or "owner" in d.ds.mapping.leads
+                                  or not d.ds.mapping.leads)
+
+
+def unassigned(d: Context) -> pl.Expr | None:
+    """Leads that had no owner of their own.
+
+    The loader fills a lead's missing owner from its deal's owner, so a lead that was
+    never assigned but got a deal looks assigned: comparing "no owner" with the rest
+    would then compare leads without deals with leads with some. When the lead table
+    has assignment dates (on every owned lead without a deal), a lead without one was
+    not assigned; without them, and with deals, this returns ``None`` (can't tell).
+    """
+    owner_null = pl.col("owner").is_null()
+    deals = (pl.col("deals").fill_null(0) > 0) if "deals" in d.cols else pl.lit(False)
+    if "assigned_at" in d.cols:
+        own = d.leads.filter(~owner_null & ~deals)
+        if own.height and own["assigned_at"].null_count() <= 0.01 * own.height:
+            return owner_null | pl.col("assigned_at").is_null()
+    if not bool(d.leads.select(deals.any()).item()):
+        return owner_null
+    return None
+
+
+def profile_fit(d: Context, profile):
+    """The profile fitted on the leads once (the *profile* and *definition* places share
+    it)."""
+    key = profile.to_json()
+    if key not in d.fits:
+        d.fits[key] = ProfileFit(d.ds).fit(profile)
+    return d.fits[key]
+
+
+def owner_stage_counts(d: Context, among: np.ndarray, success: np.ndarray) -> pl.DataFrame:
+    """Per owner (leads without one left out): leads ``among`` (``n``) and those of them
+    with ``success`` (``k``)."""
+    frame = pl.DataFrame({"owner": d.leads["owner"].cast(pl.String).fill_null(NONE),
+                          "among": among, "k": success & among})
+    return frame.filter(pl.col("among") & (pl.col("owner") != NONE)).group_by("owner").agg(
+        pl.col("k").sum().cast(pl.Int64), pl.len().cast(pl.Int64).alias("n"))
+
+
+def could_not_run(place: str, exc: Exception) -> Finding:
+    """*Can't tell* for a test that failed on odd data (the error in the evidence)."""
+    return Finding(place, "cant_tell", "Can't tell: this check could not run on this data "
+                   f"({type(exc).__name__}).", evidence={"error": str(exc)[:300]})
+
+
+@dataclass(frozen=True)
+class Place:
+    """One place where the handoff can leak: its test and how it is shown.
+
+    Each place file ends with one ``PLACE = Place(...)``;
+    :mod:`funnel.findings.registry` lists them in the contract's order.
+
+    Parameters
+    ----------
+    key
+        The place's name in the contract and in each :class:`Finding` (``"speed"``).
+    title
+        Its name on screen (``"Speed to lead"``).
+    page
+        URL path of the app page with the chart behind its finding.
+    needs
+        The canonical lead fields (and ``"profile"``, the stated profile) without which
+        the test can't tell: each, when absent, is named in the finding's ``missing``.
+        Where another field can stand in (a source for a campaign, an opportunity date
+        for an SQL date), the one named is the one a *can't tell* asks for.
+    test
+        ``test(ctx, settings, **kw) -> Finding`` on a :class:`Context` and
+        :class:`Settings`; ``kw`` holds what the diagnosis passes along (``profile``),
+        each test taking what it uses. Its docstring says what it measures.
+
+    Examples
+    --------
+    >>> from funnel.findings.registry import REGISTRY
+    >>> REGISTRY["scoring"].needs
+    ('score', 'outcome')
+    """
+
+    key: str
+    _: KW_ONLY
+    title: str
+    page: str
+    needs: tuple[str, ...] = ()
+    test: Callable[..., Finding]
+
+    @property
+    def description(self) -> str:
+        """What the test measures and whom it names (its docstring)."""
+        return inspect.getdoc(self.test) or ""
+
+    def run(self, ctx: Context, settings: Settings, **kw) -> Finding:
+        """The test; an unexpected failure on odd data becomes *can't tell* (with the
+        error in the evidence) instead of taking the whole diagnosis down."""
+        try:
+            return self.test(ctx, settings, **kw)
+        except DATA_ERRORS as exc:
+            return could_not_run(self.key, exc)

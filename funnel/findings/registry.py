@@ -1,0 +1,109 @@
+"""The places, in the contract's order, and the diagnosis that runs them all.
+
+Each place lives in its own file, which ends with its registration
+(``PLACE = Place("speed", ...)``); :data:`REGISTRY` lists them in the order of contract
+§4. Adding a place: a new file, imported here, and its line in ``_ORDER``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+
+from funnel.dataset.tables import Dataset
+from funnel.findings import (
+    definition,
+    follow_up,
+    message,
+    pipeline,
+    profile,
+    readiness,
+    routing,
+    scoring,
+    speed,
+)
+from funnel.findings.base import Context, Finding, Place, Settings
+
+_ORDER = (
+    speed.PLACE,
+    routing.PLACE,
+    follow_up.PLACE,
+    profile.PLACE,
+    definition.PLACE,
+    readiness.PLACE,
+    message.PLACE,
+    scoring.PLACE,
+    pipeline.PLACE,
+)
+
+REGISTRY: dict[str, Place] = {p.key: p for p in _ORDER}
+"""Place key -> its :class:`~funnel.findings.base.Place`, in the contract's order."""
+PLACES = tuple(REGISTRY)
+"""The place keys in the contract's order (the order of :func:`diagnose_places`)."""
+PAGES = {p.key: p.page for p in REGISTRY.values()}
+"""Place key -> URL path of the app page with the chart behind its finding."""
+TITLES = {p.key: p.title for p in REGISTRY.values()}
+"""Place key -> its name on screen."""
+Finding.pages = PAGES
+
+
+def describe_places() -> str:
+    """The registered places as a reST definition list: key, title, page, needs and what
+    each tests (its docstring).
+
+    Examples
+    --------
+    >>> describe_places().splitlines()[0]
+    '``speed`` — Speed to lead (page ``speed``; needs created_at, first_response_at, outcome)'
+    """
+    return "\n\n".join(
+        f"``{p.key}`` — {p.title} (page ``{p.page}``; needs {', '.join(p.needs)})\n"
+        + textwrap.indent(p.description, "    ") for p in REGISTRY.values())
+
+
+def diagnose_places(
+    ds: Dataset,
+    *,
+    profile=None,
+    settings: Settings | None = None,
+    now: dt.datetime | None = None,
+) -> list[Finding]:
+    """One :class:`Finding` per place, in the contract's order.
+
+    Parameters
+    ----------
+    ds
+        The loaded dataset.
+    profile
+        The sales team's stated profile (:class:`funnel.analyses.profile.fit.Profile`); without one
+        the *profile* place uses a profile learned on half the leads and checked on the
+        other half, and *definition* can't tell.
+    settings
+        Thresholds (:class:`Settings`).
+    now
+        The export's end for censoring (default: the latest timestamp in the data).
+
+    Examples
+    --------
+    >>> from funnel.sample.generator import load_sample
+    >>> cards = diagnose_places(load_sample())
+    >>> [f.place for f in cards][:3]
+    ['speed', 'routing', 'follow_up']
+    """
+    s = settings or Settings()
+    ctx = Context.prepare(ds, now)
+    return [place.run(ctx, s, profile=profile) for place in REGISTRY.values()]
+
+
+def findings(ds: Dataset, *, profile=None, settings: Settings | None = None,
+             now: dt.datetime | None = None) -> list[Finding]:
+    """The problems only, most severe first (the CLI's ``findings`` key).
+
+    Examples
+    --------
+    >>> from funnel.sample.generator import load_sample
+    >>> "follow_up" in [f.place for f in findings(load_sample())]
+    True
+    """
+    cards = diagnose_places(ds, profile=profile, settings=settings, now=now)
+    return sorted((f for f in cards if f.status == "problem"), key=lambda f: -f.severity)
