@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from funnel.sample.export import load_sample, write_sample
+
 OUT = Path(__file__).resolve().parent / "out"
 
 
 def big_sample(n_leads: int = 1_000_000, *, tag: str = "bench"):
     """Load ``bench/out/big`` (1,000,000 leads) or ``bench/out/<tag>_n<N>``, writing it
     with :func:`funnel.sample.generator.write_sample` first when missing; prints the timings."""
-    from funnel.sample.export import load_sample, write_sample
 
     folder = OUT / "big" if n_leads == 1_000_000 else OUT / f"{tag}_n{n_leads}"
     if not (folder / "contacts.csv").exists():

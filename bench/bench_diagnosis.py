@@ -17,21 +17,22 @@ import time
 
 from _data import big_sample  # bench/_data.py (the scripts run from bench/)
 
+from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, ProfileFit
+from funnel.analyses.verdict import (
+    lead_flags,
+    mix_vs_handling,
+    pipeline_check,
+    quality_handling,
+    score_check,
+    what_if,
+)
+from funnel.findings.registry import diagnose_places
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, ProfileFit
-    from funnel.analyses.verdict import (
-        lead_flags,
-        mix_vs_handling,
-        pipeline_check,
-        quality_handling,
-        score_check,
-        what_if,
-    )
-    from funnel.findings.registry import diagnose_places
 
     ds = big_sample()
     steps = {

@@ -37,7 +37,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from _data import big_sample  # bench/_data.py (the scripts run from bench/)
+from streamlit.testing.v1 import AppTest
 
+from funnel.analyses.closed_loop import closed_loop
 from funnel.analyses.funnel import cohort_trend, funnel_by, funnel_table
 from funnel.analyses.leakage import (
     leak_flags,
@@ -46,6 +48,8 @@ from funnel.analyses.leakage import (
     stop_reasons,
     with_latest_activity,
 )
+from funnel.analyses.velocity import sales_cycle, velocity_table
+from funnel.dataset.filters import Filters, apply_filters, filter_options, lead_index
 from funnel.dataset.tables import export_end
 
 
@@ -55,9 +59,6 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=9)
     ap.add_argument("--page", action="store_true", help="also time whole page reruns")
     args = ap.parse_args()
-    from funnel.analyses.closed_loop import closed_loop
-    from funnel.analyses.velocity import sales_cycle, velocity_table
-    from funnel.dataset.filters import Filters, apply_filters, filter_options, lead_index
 
     ds = big_sample(args.leads, tag="leakage")
     now = export_end(ds)
@@ -138,7 +139,6 @@ def main() -> None:
 
 def _page(ds, opts: dict, repeat: int) -> None:
     """Time whole reruns of the Funnel & leakage page after a source-filter change."""
-    from streamlit.testing.v1 import AppTest
 
     app = str(Path(__file__).resolve().parents[1] / "app.py")
     at = AppTest.from_file(app, default_timeout=600)

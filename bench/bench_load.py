@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from funnel.sample.export import write_sample
+
 OUT = Path(__file__).resolve().parent / "out"
 ROLES = {"leads": "contacts.csv", "deals": "deals.csv", "activities": "activities.csv"}
 
@@ -50,7 +52,6 @@ def main() -> None:
     folder = OUT / f"n{args.leads}"
     files = {role: folder / name for role, name in ROLES.items()}
     if args.regenerate or not all(p.exists() for p in files.values()):
-        from funnel.sample.export import write_sample
 
         t = time.perf_counter()
         write_sample(folder, n_leads=args.leads)

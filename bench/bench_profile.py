@@ -34,6 +34,10 @@ from pathlib import Path
 
 import polars as pl
 from _data import big_sample  # bench/_data.py (the scripts run from bench/)
+from streamlit.testing.v1 import AppTest
+
+from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, Criterion, ProfileFit
+from funnel.analyses.profile.learned import LearnedProfile
 
 
 def _median_ms(fn, repeat: int) -> tuple[float, list[float]]:
@@ -70,8 +74,6 @@ def main() -> None:
     ap.add_argument("--page", action="store_true", help="also time the page rerun (AppTest)")
     args = ap.parse_args()
 
-    from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, Criterion, ProfileFit
-    from funnel.analyses.profile.learned import LearnedProfile
 
     ds = big_sample(args.leads, tag="profile")
 
@@ -124,8 +126,6 @@ def main() -> None:
 
 
 def _page_reruns(ds, repeat: int) -> list[float]:
-    from streamlit.testing.v1 import AppTest
-
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
                            default_timeout=600)
     at.session_state["dataset"] = ds

@@ -5,10 +5,13 @@ Each block below belongs to one group of tests; add new fixtures in your own blo
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+import funnel
 
 # ---------------------------------------------------------------------------------------
 # Ingestion core (test_readers, test_parsing, test_mapping, test_model, test_cli,
@@ -43,7 +46,6 @@ def xed_file() -> Path:
 @pytest.fixture(scope="session")
 def sample_ds():
     """The bundled sample, loaded once per test session (read-only: do not mutate)."""
-    import funnel
 
     return funnel.load_sample()
 
@@ -51,9 +53,7 @@ def sample_ds():
 @pytest.fixture(scope="session")
 def olist_dataset(olist_files):
     """Olist loaded once with no mapping file (a fixed ``now``)."""
-    import datetime as dt
 
-    import funnel
 
     leads, deals = olist_files
     return funnel.load(leads, deals=deals, now=dt.datetime(2030, 1, 1))
@@ -62,9 +62,7 @@ def olist_dataset(olist_files):
 @pytest.fixture(scope="session")
 def xed_dataset(xed_file):
     """X Education loaded once with no mapping file (a fixed ``now``)."""
-    import datetime as dt
 
-    import funnel
 
     return funnel.load(xed_file, now=dt.datetime(2030, 1, 1))
 

@@ -8,6 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from funnel.findings.registry import PLACES
+from funnel.ingest.build import build_dataset
+from funnel.ingest.readers import read_file
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -51,8 +53,6 @@ def test_diagnosis_without_touch_times_says_what_is_missing():
     rows = [f"{i},2024-01-{i % 28 + 1:02d},Ads,Rep {i % 3},{'won' if i % 4 == 0 else 'lost'}"
             for i in range(1, 200)]
     csv = ("lead_id,created_at,source,owner,outcome\n" + "\n".join(rows) + "\n").encode()
-    from funnel.ingest.build import build_dataset
-    from funnel.ingest.readers import read_file
 
     app = AppTest.from_file(APP, default_timeout=120)
     app.session_state["dataset"] = build_dataset([("leads", read_file(csv, name="l.csv"))])

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import funnel
+from tests.test_closed_loop import MESSY_LEADS, MESSY_SPEND
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -84,8 +85,6 @@ def test_app_leakage_sources_page_compares_with_interval():
 
 
 def test_app_leakage_sources_messy_spend_shows_matching_and_cac(tmp_path):
-    from tests.test_closed_loop import MESSY_LEADS, MESSY_SPEND
-
     (tmp_path / "leads.csv").write_text(MESSY_LEADS)
     (tmp_path / "spend.csv").write_text(MESSY_SPEND)
     ds = funnel.load(tmp_path / "leads.csv", spend=tmp_path / "spend.csv")

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from funnel.analyses.profile.fit import Criterion, Profile
 from funnel.dataset.tables import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,8 +126,6 @@ def test_app_response_business_hours_with_time_zones():
 
 
 def test_app_response_uses_the_sessions_profile_with_criteria():
-    from funnel.analyses.profile.fit import Criterion, Profile
-
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["profiles"] = {
         "Sales: closable lead": Profile("Sales: closable lead"),  # empty: not used

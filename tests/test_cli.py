@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -9,6 +11,9 @@ import sys
 import pytest
 
 from funnel.cli import main
+from funnel.ingest.build import build_dataset
+from funnel.ingest.readers import read_file
+from funnel.outputs.workspace import WorkspaceStore
 
 CONTRACT_KEYS = {"rows", "rejected", "funnel", "won", "conversion", "response", "profile",
                  "sources", "findings"}
@@ -34,9 +39,6 @@ def olist_json(olist_files) -> dict:
 
 @pytest.fixture(scope="module")
 def xed_json(xed_file) -> dict:
-    import contextlib
-    import io
-
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         assert main(["diagnose", "--leads", str(xed_file), "--json"]) == 0
@@ -154,7 +156,7 @@ def test_main_json_uses_mapping_file(capsys, write_file):
 
 
 def test_main_json_reads_chosen_sheet(capsys, tmp_path):
-    import xlsxwriter
+    import xlsxwriter  # noqa: PLC0415  (lazy: heavy)
 
     path = tmp_path / "book.xlsx"
     wb = xlsxwriter.Workbook(path)
@@ -297,10 +299,6 @@ def test_cli_sources_give_null_wins_when_outcomes_are_unknown(tmp_path, capsys):
 
 
 def test_cli_workspaces_list_rename_delete(tmp_path, capsys):
-    from funnel.ingest.build import build_dataset
-    from funnel.ingest.readers import read_file
-    from funnel.outputs.workspace import WorkspaceStore
-
     ds = build_dataset([("leads", read_file(LEADS.encode(), name="l.csv"))])
     ws_id = WorkspaceStore(tmp_path).save(ds, name="Acme")
     root = ["--root", str(tmp_path)]

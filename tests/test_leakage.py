@@ -8,7 +8,13 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from funnel.analyses.funnel import cohort_trend, funnel_by, funnel_table, maturity_days
+from funnel.analyses.funnel import (
+    cohort_trend,
+    funnel_by,
+    funnel_table,
+    maturity_days,
+    stage_funnel,
+)
 from funnel.analyses.leakage import (
     NO_REASON,
     STILL_OPEN,
@@ -21,10 +27,12 @@ from funnel.analyses.leakage import (
     stopped_leads,
     with_latest_activity,
 )
+from funnel.charts.leakage import cohort_chart, funnel_chart, leak_chart, rates_chart
 from funnel.dataset.labels import near_duplicate_labels, unify_labels
 from funnel.dataset.schema import Mapping
-from funnel.dataset.stages import stage_rank_expr
+from funnel.dataset.stages import reached_exprs, stage_rank_expr
 from funnel.dataset.tables import Dataset, Health, export_end
+from funnel.sample.export import load_sample
 
 T0 = dt.datetime(2025, 1, 1)
 
@@ -72,8 +80,6 @@ RANK_CASES = [
 
 @pytest.mark.parametrize("leads", RANK_CASES)
 def test_stage_rank_agrees_with_reached_exprs(leads):
-    from funnel.dataset.stages import reached_exprs
-
     reached = reached_exprs(leads)
     rank = leads.select(stage_rank_expr(leads))[:, 0]
     for i, stage in enumerate(["lead", "mql", "sal", "sql", "opportunity", "won"]):
@@ -85,15 +91,11 @@ def test_stage_rank_agrees_with_reached_exprs(leads):
 
 @pytest.mark.parametrize("leads", RANK_CASES)
 def test_funnel_table_equals_stage_funnel(leads):
-    from funnel.analyses.funnel import stage_funnel
-
     ours = funnel_table(leads).select(stage_funnel(leads).columns)
     assert_frame_equal(ours, stage_funnel(leads), check_dtypes=False)
 
 
 def test_funnel_table_equals_stage_funnel_on_sample(sample_ds):
-    from funnel.analyses.funnel import stage_funnel
-
     ours = funnel_table(sample_ds.leads).select(stage_funnel(sample_ds.leads).columns)
     assert_frame_equal(ours, stage_funnel(sample_ds.leads), check_dtypes=False)
 
@@ -287,8 +289,6 @@ def test_leakage_xed_google_variants_merged(xed_dataset):
 
 @pytest.fixture(scope="module")
 def sample_ds():
-    from funnel.sample.export import load_sample
-
     return load_sample()
 
 
@@ -301,8 +301,6 @@ def _data(spec: dict) -> list[dict]:
 
 
 def test_charts_funnel_chart_ships_one_row_per_stage():
-    from funnel.charts.leakage import funnel_chart
-
     spec = funnel_chart(funnel_table(FUNNEL)).to_dict()
     rows = _data(spec)
     assert [r["stage"] for r in rows] == ["lead", "mql", "sql", "won"]
@@ -310,8 +308,6 @@ def test_charts_funnel_chart_ships_one_row_per_stage():
 
 
 def test_charts_refuse_row_level_frames():
-    from funnel.charts.leakage import funnel_chart
-
     big = pl.DataFrame({"stage": ["lead"] * 6000, "count": [1] * 6000,
                         "rate_from_first": [1.0] * 6000, "rate_from_previous": [1.0] * 6000})
     with pytest.raises(ValueError, match="aggregate"):
@@ -319,8 +315,6 @@ def test_charts_refuse_row_level_frames():
 
 
 def test_charts_cohort_chart_marks_maturing_months():
-    from funnel.charts.leakage import cohort_chart
-
     leads = pl.DataFrame({
         "lead_id": ["a", "b"], "created_at": [dt.datetime(2025, 1, 5), dt.datetime(2025, 3, 2)],
         "outcome": ["won", "open"], "closed_at": [dt.datetime(2025, 1, 25), None]})
@@ -330,8 +324,6 @@ def test_charts_cohort_chart_marks_maturing_months():
 
 
 def test_charts_rates_chart_orders_by_rank():
-    from funnel.charts.leakage import rates_chart
-
     table = pl.DataFrame({"source": ["a", "b"], "leads": [10, 20], "won": [1, 8],
                           "rate": [0.1, 0.4], "ci_low": [0.0, 0.2], "ci_high": [0.4, 0.6],
                           "shrunk_rate": [0.2, 0.35], "rank": [2, 1]})
@@ -340,8 +332,6 @@ def test_charts_rates_chart_orders_by_rank():
 
 
 def test_charts_leak_chart_has_no_lead_rows(sample_ds):
-    from funnel.charts.leakage import leak_chart
-
     s = leak_summary(sample_ds.leads, leak_flags(sample_ds), by="owner")
     rows = _data(leak_chart(s, flag="never_touched", by="owner").to_dict())
     assert len(rows) == s.height and "lead_id" not in rows[0]

@@ -7,6 +7,7 @@ import pytest
 from polars.testing import assert_series_equal
 
 from funnel.dataset.privacy import mask_personal, personal_columns, pseudonym
+from funnel.sample.export import load_sample
 
 
 @pytest.mark.parametrize("header, kind", [
@@ -76,8 +77,6 @@ def test_mask_personal_keeps_lead_ids():
 
 
 def test_mask_personal_sample_leaves_no_email_or_phone():
-    from funnel.sample.export import load_sample
-
     leads = load_sample().leads.head(300)
     out = mask_personal(leads, key="k")
     for col in ("First Name", "Last Name", "Email", "Phone Number"):

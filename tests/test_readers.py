@@ -403,7 +403,7 @@ def test_read_file_numbers_rows_as_lines_when_blank_lines_and_footers_follow(tmp
 
 
 def test_read_file_keeps_excel_cells_whose_type_changes_after_a_thousand_rows(tmp_path):
-    import xlsxwriter
+    import xlsxwriter  # noqa: PLC0415  (lazy: heavy)
 
     path = tmp_path / "mixed.xlsx"
     wb = xlsxwriter.Workbook(str(path))
@@ -418,8 +418,6 @@ def test_read_file_keeps_excel_cells_whose_type_changes_after_a_thousand_rows(tm
 
 
 def test_read_file_writes_zoned_parquet_timestamps_in_utc_and_flattens_lists(tmp_path):
-    import datetime as dt
-
     path = tmp_path / "leads.parquet"
     pl.DataFrame({
         "lead_id": ["a"],

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import html as h
 import io
 import json
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
 from funnel.findings.base import Finding
+from funnel.ingest.build import build_dataset
+from funnel.ingest.readers import read_file
+from funnel.outputs.notebook import export_bundle
 from funnel.outputs.report import (
     Section,
     findings_table,
@@ -41,8 +46,6 @@ def test_report_html_has_a_chart_per_chart_section(sections, page):
 
 
 def test_report_html_states_every_finding(sections, page):
-    import html as h
-
     for p in sections[1].paragraphs:
         assert h.escape(p) in page
 
@@ -69,8 +72,6 @@ def test_report_pdf_is_a_pdf_with_images(sections):
 
 
 def test_export_bundle_holds_data_notebook_and_readme(sample_ds):
-    from funnel.outputs.notebook import export_bundle
-
     data = export_bundle(sample_ds, profiles=[SAMPLE_SALES_PROFILE.to_dict()], key="k")
     names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     assert {"analysis.ipynb", "README.txt", "data/meta.json", "data/leads.parquet"} <= names
@@ -88,8 +89,6 @@ def _run_notebook(path, cwd):
 
 
 def test_exported_notebook_runs_top_to_bottom(sample_ds, tmp_path):
-    from funnel.outputs.notebook import export_bundle
-
     data = export_bundle(sample_ds, profiles=[SAMPLE_SALES_PROFILE.to_dict()], key="k")
     zipfile.ZipFile(io.BytesIO(data)).extractall(tmp_path)
     nb, errors = _run_notebook(tmp_path / "analysis.ipynb", tmp_path)
@@ -99,8 +98,6 @@ def test_exported_notebook_runs_top_to_bottom(sample_ds, tmp_path):
 
 
 def test_example_notebook_runs_top_to_bottom(tmp_path):
-    from pathlib import Path
-
     example = Path(__file__).resolve().parents[1] / "examples" / "funnel_in_a_notebook.ipynb"
     _, errors = _run_notebook(example, example.parent)
     assert errors == []
@@ -113,9 +110,6 @@ def test_example_notebook_runs_top_to_bottom(tmp_path):
     b"2,2024-01-02 09:00,2024-01-03 09:00,Web\n",  # touch times, no outcome, no stages
 ], ids=["no-source", "no-outcome"])
 def test_report_with_touch_times_but_little_else_still_renders(csv):
-    from funnel.ingest.build import build_dataset
-    from funnel.ingest.readers import read_file
-
     ds = build_dataset([("leads", read_file(csv, name="l.csv"))])
     page = report_html(report_sections(ds))
     assert "Speed to lead" in page

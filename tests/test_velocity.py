@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import polars as pl
 import pytest
@@ -80,8 +81,6 @@ def test_velocity_table_by_owner():
 
 
 def _random_leads(n: int, seed: int) -> pl.DataFrame:
-    import random
-
     rnd = random.Random(seed)
     rows = []
     for i in range(n):

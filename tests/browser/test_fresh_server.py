@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from funnel.ingest.build import build_dataset
+from funnel.ingest.readers import read_file
+from funnel.outputs.workspace import WorkspaceStore
+
 
 @pytest.mark.parametrize("path", ["/speed", "/funnel", "/data"])
 def test_fresh_server_deep_link_runs_inside_the_frame(page, fresh_app_url, path):
@@ -18,10 +22,6 @@ def test_fresh_server_deep_link_runs_inside_the_frame(page, fresh_app_url, path)
 
 
 def test_fresh_server_shared_link_opens_the_workspace(page, fresh_app_url, tmp_path):
-    from funnel.ingest.build import build_dataset
-    from funnel.ingest.readers import read_file
-    from funnel.outputs.workspace import WorkspaceStore
-
     csv = b"lead_id,created_at,outcome\n1,2024-01-01,won\n2,2024-01-02,lost\n3,2024-01-03,won\n"
     ds = build_dataset([("leads", read_file(csv, name="acme.csv"))])
     ws_id = WorkspaceStore(tmp_path / "workspaces").save(ds, name="Acme")

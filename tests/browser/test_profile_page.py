@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, Criterion, ProfileFit
+from funnel.sample.export import load_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
@@ -33,7 +34,6 @@ def _metric(page, label: str):
 @pytest.fixture(scope="module")
 def expected():
     """Overlaps counted by the core, independently of the browser."""
-    from funnel.sample.export import load_sample
 
     fit = ProfileFit(load_sample())
     software_only = SAMPLE_SALES_PROFILE.with_criterion(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+import funnel
 from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
 from funnel.outputs.report import report_html, report_sections
 
@@ -13,8 +14,6 @@ SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 
 def test_report_html_opens_offline_with_its_charts(browser, tmp_path):
-    import funnel
-
     sections = report_sections(funnel.load_sample(), profile=SAMPLE_SALES_PROFILE)
     path = tmp_path / "report.html"
     path.write_text(report_html(sections, title="Acme workshop"), encoding="utf-8")
