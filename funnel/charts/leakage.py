@@ -1,8 +1,8 @@
 """Charts of the funnel, leakage, velocity and closed loop (aggregated frames only).
 
 Each builder takes the small frame an analysis in :mod:`funnel.analyses.leakage`,
-:mod:`funnel.analyses.velocity` or :mod:`funnel.analyses.closed_loop` returns (one row per stage, group or
-month), never lead rows, and returns an ``alt.Chart``.
+:mod:`funnel.analyses.velocity` or :mod:`funnel.analyses.closed_loop` returns (one row per
+stage, group or month), never lead rows, and returns an ``alt.Chart``.
 """
 
 from __future__ import annotations

@@ -129,8 +129,9 @@ def win_rates_chart(outcomes: pl.DataFrame) -> alt.Chart:
             rows.append({"group": r["group"], "measure": "qualified (SQL+)",
                          "rate": r["qualified_rate"], "low": r["q_ci_low"],
                          "high": r["q_ci_high"], "n": r["leads"], "k": r["qualified"]})
-    data = alt.Data(values=rows)
-    base = alt.Chart(data).encode(
+    # data once, on the facet: a layer holding its own copy is not split by the facet and
+    # would draw both measures, stacked, in every panel
+    base = alt.Chart().encode(
         y=alt.Y("group:N", title=None, sort=["in profile", "out of profile"]),
         tooltip=["group:N", "measure:N", alt.Tooltip("rate:Q", format=".1%"),
                  alt.Tooltip("low:Q", format=".1%", title="95% CI low"),
@@ -145,7 +146,7 @@ def win_rates_chart(outcomes: pl.DataFrame) -> alt.Chart:
     text = base.mark_text(align="left", dx=4).encode(
         x="high:Q", text=alt.Text("rate:Q", format=".1%"))
     return alt.layer(bars, err, text).properties(height=90, width=190).facet(
-        column=alt.Column("measure:N", title=None), data=data)
+        column=alt.Column("measure:N", title=None), data=alt.Data(values=rows))
 
 
 def learned_chart(values: pl.DataFrame, *, top: int = 15) -> alt.Chart:

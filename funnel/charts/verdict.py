@@ -32,7 +32,8 @@ def quality_handling_chart(table: pl.DataFrame, *, target: str = "rate") -> alt.
         pl.col(target).alias("value"),
         pl.when(pl.lit(target == "rate")).then(pl.col("ci_low")).alias("lo"),
         pl.when(pl.lit(target == "rate")).then(pl.col("ci_high")).alias("hi"))
-    base = alt.Chart(inline(data)).encode(
+    # data once, on the facet (a layer with its own copy would not be split by fit)
+    base = alt.Chart().encode(
         y=alt.Y("speed:N", sort=list(SPEED), title=None),
         color=alt.Color("speed:N", scale=alt.Scale(domain=list(SPEED), range=[FAST, SLOW]),
                         legend=None))
@@ -47,7 +48,7 @@ def quality_handling_chart(table: pl.DataFrame, *, target: str = "rate") -> alt.
     text = base.mark_text(align="left", dx=4, color="#333").encode(
         x="value:Q", text=alt.Text("leads:Q", format=",.0f"))
     return alt.layer(bars, err, text).properties(height=60, width=340).facet(
-        row=alt.Row("fit:N", sort=list(FIT), title=None))
+        row=alt.Row("fit:N", sort=list(FIT), title=None), data=inline(data))
 
 
 def decomposition_chart(d: Decomposition) -> alt.Chart:
