@@ -75,14 +75,15 @@ def main() -> None:
     ap.add_argument("--leads", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, ProfileFit
+    from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+    from funnel.analyses.profile.fit import ProfileFit
     from funnel.analyses.speed.clock import BusinessClock
     from funnel.dataset.tables import Dataset
 
     ds = big_sample(args.leads, tag="response")
 
     t = time.perf_counter()
-    inside = ProfileFit(ds).fit(SAMPLE_SALES_PROFILE).in_profile_
+    inside = ProfileFit(SAMPLE_SALES_PROFILE).fit(ds).in_profile_
     flag_s = time.perf_counter() - t
     ds = Dataset(ds.leads.with_columns(pl.Series("__in_profile", inside)), ds.deals,
                  ds.activities, ds.spend, ds.attributes, ds.mapping, ds.health, ds.label)

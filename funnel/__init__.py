@@ -11,18 +11,17 @@ Examples
 """
 
 from funnel.analyses.funnel import stage_funnel
-from funnel.analyses.profile.fit import (
+from funnel.analyses.profile.criteria import (
     SAMPLE_SALES_PROFILE,
     Criterion,
     Profile,
-    ProfileFit,
     load_profile,
-    profile_summary,
-    profile_verdict,
-    resolve_field,
     save_profile,
 )
+from funnel.analyses.profile.fields import resolve_field
+from funnel.analyses.profile.fit import ProfileFit, profile_summary, profile_verdict
 from funnel.analyses.profile.learned import LearnedProfile, compare_stated, marketing_sends
+from funnel.analyses.profile.prepared import PreparedLeads, prepare_profile
 from funnel.analyses.speed.clock import (
     BusinessClock,
     business_hours_between,
@@ -114,6 +113,7 @@ __all__ = [
     "KaplanMeier",
     "LearnedProfile",
     "Mapping",
+    "PreparedLeads",
     "Profile",
     "ProfileFit",
     "RawTable",
@@ -163,6 +163,7 @@ __all__ = [
     "parse_numbers",
     "persistence",
     "personal_columns",
+    "prepare_profile",
     "prepare_response",
     "prior_strength",
     "profile_summary",

@@ -110,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"funnel: {exc}", file=sys.stderr)
             return 2
     try:
-        from funnel.analyses.profile.fit import load_profile
+        from funnel.analyses.profile.criteria import load_profile
         from funnel.ingest.build import load
         from funnel.outputs.contract import diagnose
 

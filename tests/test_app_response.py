@@ -125,7 +125,7 @@ def test_app_response_business_hours_with_time_zones():
 
 
 def test_app_response_uses_the_sessions_profile_with_criteria():
-    from funnel.analyses.profile.fit import Criterion, Profile
+    from funnel.analyses.profile.criteria import Criterion, Profile
 
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["profiles"] = {

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 from scipy.stats import mannwhitneyu
 
-from funnel.analyses.profile.fit import Criterion, Profile
+from funnel.analyses.profile.criteria import Criterion, Profile
 from funnel.findings.places import PLACES, TITLES, Finding, Settings, diagnose_places, findings
 from funnel.ingest.build import build_dataset
 from funnel.ingest.readers import read_file
@@ -713,7 +713,7 @@ def _sample_dataset():
 
 
 def _sample_cards(**kw) -> dict[str, Finding]:
-    from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
+    from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
 
     ds = _sample_dataset()(n_leads=20_000, **kw)
     return {f.place: f for f in diagnose_places(ds, profile=SAMPLE_SALES_PROFILE)}
@@ -731,7 +731,7 @@ def one_problem(request):
 
 @pytest.fixture(scope="module")
 def bundled_cards():
-    from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
+    from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
     from funnel.sample.generator import load_sample
 
     return {f.place: f for f in diagnose_places(load_sample(), profile=SAMPLE_SALES_PROFILE)}

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
 from funnel.outputs.report import Section, report_html, report_pdf, report_sections
 
 

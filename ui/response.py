@@ -121,7 +121,7 @@ def profile_flag(ds: Dataset, *, sample: bool) -> tuple[Dataset, str | None, str
     profiles = st.session_state.get("profiles") or {}
     profile = next((p for p in profiles.values() if getattr(p, "criteria", None)), None)
     if profile is None and sample:
-        from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
+        from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
 
         profile = SAMPLE_SALES_PROFILE
     if profile is None:
@@ -130,7 +130,7 @@ def profile_flag(ds: Dataset, *, sample: bool) -> tuple[Dataset, str | None, str
     def build():
         from funnel.analyses.profile.fit import ProfileFit
 
-        fit = ProfileFit(ds).fit(profile)
+        fit = ProfileFit(profile).fit(ds)
         leads = ds.leads.with_columns(pl.Series(PROFILE_COLUMN, fit.in_profile_))
         return Dataset(leads, ds.deals, ds.activities, ds.spend, ds.attributes, ds.mapping,
                        ds.health, ds.label)

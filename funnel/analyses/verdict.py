@@ -165,9 +165,10 @@ def mix_vs_handling(
     Examples
     --------
     >>> from funnel.sample.generator import load_sample
-    >>> from funnel.analyses.profile.fit import ProfileFit, SAMPLE_SALES_PROFILE
+    >>> from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+    >>> from funnel.analyses.profile.fit import ProfileFit
     >>> ds = load_sample()
-    >>> fit = ProfileFit(ds).fit(SAMPLE_SALES_PROFILE)
+    >>> fit = ProfileFit(SAMPLE_SALES_PROFILE).fit(ds)
     >>> d = mix_vs_handling(lead_flags(ds, in_profile=fit.in_profile_))
     >>> round(float(d.parts["value"].sum()), 6) == round(d.gap, 6)
     True

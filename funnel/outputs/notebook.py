@@ -24,9 +24,9 @@ def _cells(title: str, sla_hours: float) -> list[tuple[str, str]]:
         ("markdown", f"# {title}\n\nThe workshop's analysis, reproduced with the `funnel` "
                      "API on the exported data (names, e-mails and phone numbers are "
                      "pseudonymised). Charts are Altair objects: they render here."),
-        ("code", "import polars as pl\nimport funnel\nfrom funnel.analyses.profile.fit import Profile\n\n"
+        ("code", "import polars as pl\nimport funnel\n\n"
                  "ws = funnel.read_workspace(\"data\")\nds = ws.dataset\n"
-                 "profile = Profile.from_dict(ws.profiles[0]) if ws.profiles else None\n"
+                 "profile = funnel.Profile.from_dict(ws.profiles[0]) if ws.profiles else None\n"
                  "print(ds.label, ds.leads.height, 'leads;', profile.name if profile "
                  "else 'no profile')"),
         ("markdown", "## The verdict: where the handoff leaks"),
@@ -53,9 +53,8 @@ def _cells(title: str, sla_hours: float) -> list[tuple[str, str]]:
         ("code", "from funnel.analyses.speed.response import response_summary\n\n"
                  f"response_summary(ds, sla_hours={sla_hours!r})[\"within_sla_share\"]"),
         ("markdown", "## Profile fit"),
-        ("code", "from funnel.analyses.profile.fit import ProfileFit\n\n"
-                 "if profile is not None:\n"
-                 "    fit = ProfileFit(ds).fit(profile)\n"
+        ("code", "if profile is not None:\n"
+                 "    fit = funnel.ProfileFit(profile).fit(ds)\n"
                  "    display(fit.outcomes_)\n"
                  "    display(fit.criteria_)"),
         ("markdown", "## Sources and cost"),

@@ -121,7 +121,7 @@ def report_sections(
         from funnel.analyses.profile.fit import ProfileFit, profile_verdict
         from funnel.charts.profile import win_rates_chart
 
-        fit = ProfileFit(ds).fit(profile)
+        fit = ProfileFit(profile).fit(ds)
         out.append(Section(f"Profile fit: {profile.name}", [
             f"{fit.share_:.1%} of {fit.n_:,} leads meet the profile "
             f"({'; '.join(c.describe() for c in profile.criteria)}).", profile_verdict(fit)],
