@@ -12,7 +12,7 @@ OUT = Path(__file__).resolve().parent / "out"
 
 def big_sample(n_leads: int = 1_000_000, *, tag: str = "bench"):
     """Load ``bench/out/big`` (1,000,000 leads) or ``bench/out/<tag>_n<N>``, writing it
-    with :func:`funnel.sample.generator.write_sample` first when missing; prints the timings."""
+    with :func:`funnel.sample.write_sample` first when missing; prints the timings."""
 
     folder = OUT / "big" if n_leads == 1_000_000 else OUT / f"{tag}_n{n_leads}"
     if not (folder / "contacts.csv").exists():

@@ -17,7 +17,8 @@ import time
 
 from _data import big_sample  # bench/_data.py (the scripts run from bench/)
 
-from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, ProfileFit
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.verdict import (
     lead_flags,
     mix_vs_handling,
@@ -38,7 +39,7 @@ def main() -> None:
     steps = {
         "diagnose_places": lambda: diagnose_places(ds, profile=SAMPLE_SALES_PROFILE),
         "profile fit + flags": lambda: lead_flags(
-            ds, in_profile=ProfileFit(ds).fit(SAMPLE_SALES_PROFILE).in_profile_),
+            ds, in_profile=ProfileFit(SAMPLE_SALES_PROFILE).fit(ds).in_profile_),
     }
     flags = steps["profile fit + flags"]()
     steps.update({

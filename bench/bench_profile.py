@@ -9,12 +9,13 @@ Uses the sample written at that size into ``bench/out/big`` (generated when miss
 median of ``--repeat`` runs, every run changing one criterion to a value not seen
 before (so no kept match is reused for the changed criterion):
 
-* ``prepare``: ``ProfileFit(ds)`` once per dataset (outcome flags, breakdown codes);
-* ``first fit``: the sample's sales profile on a fresh ``ProfileFit`` (each field read
-  and coded once);
-* ``change one criterion``: ``fit`` after a change to the range, the value list or the
-  yes/no criterion — what the workshop waits for after each edit (overlap, per-criterion
-  fails and fails-only, in/out win and qualified rates, four breakdowns);
+* ``prepare``: ``prepare_profile(ds)`` once per dataset (outcome flags, breakdown codes);
+* ``first fit``: ``ProfileFit(sales).fit(ds)``, the sample's sales profile on leads not
+  yet prepared (prepared here, each field read and coded once);
+* ``change one criterion``: ``ProfileFit(changed).fit(prepared)`` after a change to the
+  range, the value list or the yes/no criterion, on the leads prepared once — what the
+  workshop waits for after each edit (overlap, per-criterion fails and fails-only,
+  in/out win and qualified rates, four breakdowns);
 * ``+ sent vs wanted``: the same plus the changed criterion's distribution chart data;
 * ``naive polars``: the same overlap numbers recomputed from scratch with polars
   expressions over the lead table (every criterion, every breakdown), for reference;
@@ -36,8 +37,10 @@ import polars as pl
 from _data import big_sample  # bench/_data.py (the scripts run from bench/)
 from streamlit.testing.v1 import AppTest
 
-from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, Criterion, ProfileFit
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Criterion
+from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.profile.learned import LearnedProfile
+from funnel.analyses.profile.prepared import prepare_profile
 
 
 def _median_ms(fn, repeat: int) -> tuple[float, list[float]]:
@@ -77,9 +80,10 @@ def main() -> None:
 
     ds = big_sample(args.leads, tag="profile")
 
-    prep, _ = _median_ms(lambda i: ProfileFit(ds), 3)
-    first, _ = _median_ms(lambda i: ProfileFit(ds).fit(SAMPLE_SALES_PROFILE), 3)
-    fit = ProfileFit(ds).fit(SAMPLE_SALES_PROFILE)
+    prep, _ = _median_ms(lambda i: prepare_profile(ds), 3)
+    first, _ = _median_ms(lambda i: ProfileFit(SAMPLE_SALES_PROFILE).fit(ds), 3)
+    prepared = prepare_profile(ds)
+    fit = ProfileFit(SAMPLE_SALES_PROFILE).fit(prepared)
     print(f"in profile: {fit.in_n_:,} of {fit.n_:,} ({fit.share_:.1%})")
 
     p = SAMPLE_SALES_PROFILE
@@ -97,15 +101,13 @@ def main() -> None:
         return Criterion("Budget Confirmed", values=(bool(i % 2), f"v{i}")), 2
 
     changes = [change(i) for i in range(args.repeat)]
-    one, runs = _median_ms(lambda i: fit.fit(p.with_criterion(changes[i][0],
-                                                               index=changes[i][1])),
-                           args.repeat)
+    one, runs = _median_ms(lambda i: ProfileFit(p.with_criterion(
+        changes[i][0], index=changes[i][1])).fit(prepared), args.repeat)
     more = [change(i + 1000) for i in range(args.repeat)]
 
     def with_chart(i: int) -> None:
         c, idx = more[i]
-        fit.fit(p.with_criterion(c, index=idx))
-        fit.distribution(idx)
+        ProfileFit(p.with_criterion(c, index=idx)).fit(prepared).distribution(idx)
 
     chart, _ = _median_ms(with_chart, args.repeat)
     naive, _ = _median_ms(lambda i: _naive(ds.leads, 1000 + i), args.repeat)

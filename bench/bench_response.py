@@ -37,7 +37,8 @@ import time
 import polars as pl
 from _data import big_sample  # bench/_data.py (the scripts run from bench/)
 
-from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, ProfileFit
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.speed.clock import BusinessClock
 from funnel.analyses.speed.curve import ResponseCurve
 from funnel.analyses.speed.routing import (
@@ -78,7 +79,7 @@ def main() -> None:
     ds = big_sample(args.leads, tag="response")
 
     t = time.perf_counter()
-    inside = ProfileFit(ds).fit(SAMPLE_SALES_PROFILE).in_profile_
+    inside = ProfileFit(SAMPLE_SALES_PROFILE).fit(ds).in_profile_
     flag_s = time.perf_counter() - t
     ds = Dataset(ds.leads.with_columns(pl.Series("__in_profile", inside)), ds.deals,
                  ds.activities, ds.spend, ds.attributes, ds.mapping, ds.health, ds.label)

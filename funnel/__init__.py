@@ -10,19 +10,19 @@ Examples
 ['lead', 'mql']
 """
 
-from funnel.analyses.funnel import stage_funnel
-from funnel.analyses.profile.fit import (
+from funnel.analyses.closed_loop import closed_loop
+from funnel.analyses.funnel import funnel_table, stage_funnel
+from funnel.analyses.profile.criteria import (
     SAMPLE_SALES_PROFILE,
     Criterion,
     Profile,
-    ProfileFit,
     load_profile,
-    profile_summary,
-    profile_verdict,
-    resolve_field,
     save_profile,
 )
+from funnel.analyses.profile.fields import resolve_field
+from funnel.analyses.profile.fit import ProfileFit, profile_summary, profile_verdict
 from funnel.analyses.profile.learned import LearnedProfile, compare_stated, marketing_sends
+from funnel.analyses.profile.prepared import PreparedLeads, prepare_profile
 from funnel.analyses.speed.clock import (
     BusinessClock,
     business_hours_between,
@@ -90,6 +90,8 @@ from funnel.stats.intervals import prior_strength, rate_ratio, shrink_exprs, wil
 from funnel.stats.survival import KaplanMeier, km_medians, km_table
 
 __all__ = [
+    "closed_loop",
+    "funnel_table",
     "BUCKETS",
     "FIELDS",
     "PROBLEMS",
@@ -110,6 +112,7 @@ __all__ = [
     "KaplanMeier",
     "LearnedProfile",
     "Mapping",
+    "PreparedLeads",
     "Profile",
     "ProfileFit",
     "RawTable",
@@ -159,6 +162,7 @@ __all__ = [
     "parse_numbers",
     "persistence",
     "personal_columns",
+    "prepare_profile",
     "prepare_response",
     "prior_strength",
     "profile_summary",

@@ -11,7 +11,7 @@ import math
 import sys
 from collections.abc import Sequence
 
-from funnel.analyses.profile.fit import load_profile
+from funnel.analyses.profile.criteria import load_profile
 from funnel.dataset.errors import InputError
 from funnel.dataset.format import json_safe
 from funnel.ingest.build import load

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, Profile
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Profile
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from funnel.analyses.profile.fit import Criterion, Profile
+from funnel.analyses.profile.criteria import Criterion, Profile
 from funnel.dataset.tables import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ import pytest
 from scipy.stats import mannwhitneyu
 
 import funnel.sample
-from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, Criterion, Profile
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Criterion, Profile
 from funnel.findings.base import Finding, Settings
 from funnel.findings.registry import PLACES, TITLES, diagnose_places, findings
 from funnel.ingest.build import build_dataset
@@ -707,7 +707,7 @@ CULPRITS = {  # planted problem -> (culprit key, expected name)
 def _sample_dataset():
     make = getattr(funnel.sample, "sample_dataset", None)
     if make is None:
-        pytest.skip("funnel.sample.generator.sample_dataset is not available yet")
+        pytest.skip("funnel.sample.sample_dataset is not available yet")
     return make
 
 

@@ -7,8 +7,10 @@ import math
 import polars as pl
 import pytest
 
-from funnel.analyses.profile.fit import Criterion, Profile, ProfileFit
+from funnel.analyses.profile.criteria import Criterion, Profile
+from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.profile.learned import LearnedProfile
+from funnel.sample.export import load_sample
 from funnel.stats.intervals import Z95, rate_ratio, wilson
 
 
@@ -118,12 +120,10 @@ def test_learned_profile_yes_no_criterion_reads_as_boolean():
                           "outcome": ["won"] * 40 + ["lost"] * 160})
     p = LearnedProfile().fit(frame).profile()
     assert p.criteria == (Criterion("Budget", values=(True,)),)
-    assert ProfileFit(frame).fit(p).in_n_ == 100
+    assert ProfileFit(p).fit(frame).in_n_ == 100
 
 
 def test_learned_sample_recovers_the_planted_profile():
-    from funnel.sample.export import load_sample
-
     p = LearnedProfile().fit(load_sample()).profile()
     fields = {c.field: c for c in p.criteria}
     assert set(fields) == {"Budget Confirmed", "Industry", "Number of Employees", "Job Title"}

@@ -11,24 +11,28 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from funnel import InputError
-from funnel.analyses.profile.fit import (
+from funnel.analyses.profile.criteria import (
     SAMPLE_SALES_PROFILE,
     Criterion,
     Profile,
-    ProfileFit,
     load_profile,
-    nice_edges,
-    profile_summary,
-    profile_verdict,
-    resolve_field,
     save_profile,
 )
+from funnel.analyses.profile.fields import nice_edges, resolve_field
+from funnel.analyses.profile.fit import ProfileFit, profile_summary, profile_verdict
+from funnel.analyses.profile.learned import LearnedProfile
+from funnel.analyses.profile.prepared import PreparedLeads, prepare_profile
+from funnel.charts import profile as charts
 from funnel.dataset.schema import Mapping
+from funnel.dataset.tables import Dataset, Health
+from funnel.ingest.build import build_dataset
+from funnel.ingest.readers import read_file
+from funnel.sample.export import load_sample
 from funnel.stats.intervals import rate_ratio, wilson
 
 
 def _meets(frame: pl.DataFrame, criterion: Criterion) -> list[bool]:
-    fit = ProfileFit(frame).fit(Profile("t", (criterion,)))
+    fit = ProfileFit(Profile("t", (criterion,))).fit(frame)
     return fit.in_profile_.tolist()
 
 
@@ -68,7 +72,7 @@ def test_match_yes_no_text_column_against_booleans():
 
 
 def test_match_bool_column_reports_a_value_that_is_not_yes_or_no():
-    fit = ProfileFit(BOOLS).fit(Profile("t", (Criterion("Budget", values=("maybe",)),)))
+    fit = ProfileFit(Profile("t", (Criterion("Budget", values=("maybe",)),))).fit(BOOLS)
     assert fit.in_profile_.tolist() == [False] * 4
     assert "not a yes/no value" in fit.criteria_["problem"][0]
 
@@ -128,14 +132,14 @@ def test_fit_reports_criterion_on_missing_field_and_applies_the_rest():
     frame = pl.DataFrame({"Industry": ["Software", "Retail"]})
     p = Profile("t", (Criterion("Industry", values=("Software",)),
                       Criterion("Budget Confirmed", values=(True,))))
-    fit = ProfileFit(frame).fit(p)
+    fit = ProfileFit(p).fit(frame)
     assert fit.in_profile_.tolist() == [True, False]
     assert fit.criteria_["checked"].to_list() == [True, False]
     assert fit.unchecked_ == ["Budget Confirmed: yes — the data has no field 'Budget Confirmed'"]
 
 
 def test_fit_empty_profile_keeps_every_lead():
-    fit = ProfileFit(TEXT).fit(Profile("empty"))
+    fit = ProfileFit(Profile("empty")).fit(TEXT)
     assert fit.in_n_ == TEXT.height and fit.share_ == 1.0
 
 
@@ -162,7 +166,7 @@ def _independent_in(frame: pl.DataFrame) -> pl.Expr:
 
 
 def test_fit_share_equals_independent_count():
-    fit = ProfileFit(LEADS).fit(PROFILE)
+    fit = ProfileFit(PROFILE).fit(LEADS)
     expected = LEADS.select(_independent_in(LEADS)).to_series()
     assert fit.in_profile_.tolist() == expected.to_list()
     assert fit.in_n_ == 3 and fit.share_ == 0.3
@@ -170,7 +174,7 @@ def test_fit_share_equals_independent_count():
 
 
 def test_fit_counts_fails_and_fails_only_per_criterion():
-    fit = ProfileFit(LEADS).fit(PROFILE)
+    fit = ProfileFit(PROFILE).fit(LEADS)
     got = fit.criteria_.select("fails", "missing", "fails_only")
     # Industry fails: 2, 4 (missing), 5, 8 -> 4; only Industry (Size fine): 2, 4, 5 -> 3
     # Size fails: 1, 6, 8, 9 (missing) -> 4; only Size: 1, 6, 9 -> 3
@@ -179,7 +183,7 @@ def test_fit_counts_fails_and_fails_only_per_criterion():
 
 
 def test_fit_win_and_qualified_rates_in_and_out_of_profile():
-    fit = ProfileFit(LEADS).fit(PROFILE)
+    fit = ProfileFit(PROFILE).fit(LEADS)
     o = {r["group"]: r for r in fit.outcomes_.to_dicts()}
     assert (o["in profile"]["leads"], o["in profile"]["won"]) == (3, 2)  # leads 0, 3, 7
     assert (o["out of profile"]["leads"], o["out of profile"]["won"]) == (7, 2)
@@ -189,12 +193,12 @@ def test_fit_win_and_qualified_rates_in_and_out_of_profile():
 
 
 def test_fit_qualified_rate_is_null_without_stage_data():
-    fit = ProfileFit(LEADS.drop("sql_at")).fit(PROFILE)
+    fit = ProfileFit(PROFILE).fit(LEADS.drop("sql_at"))
     assert fit.outcomes_["qualified_rate"].null_count() == 2
 
 
 def test_fit_by_source_equals_independent_group_count():
-    fit = ProfileFit(LEADS).fit(PROFILE)
+    fit = ProfileFit(PROFILE).fit(LEADS)
     expected = (LEADS.with_columns(pl.col("source").fill_null("(none)"),
                                    _independent_in(LEADS).alias("in"))
                 .group_by("source").agg(pl.len().cast(pl.Int64).alias("leads"),
@@ -205,38 +209,72 @@ def test_fit_by_source_equals_independent_group_count():
 
 
 def test_fit_by_month_is_in_time_order():
-    fit = ProfileFit(LEADS).fit(PROFILE)
+    fit = ProfileFit(PROFILE).fit(LEADS)
     assert fit.by_month_["month"].to_list() == ["2024-01", "2024-02"]
     assert fit.by_month_["in_profile"].sum() == 3
 
 
 def test_fit_breakdown_absent_without_its_field():
-    assert ProfileFit(LEADS.drop("owner")).fit(PROFILE).by_owner_ is None
+    assert ProfileFit(PROFILE).fit(LEADS.drop("owner")).by_owner_ is None
 
 
 def test_refit_reuses_the_match_of_unchanged_criteria():
-    fit = ProfileFit(LEADS).fit(PROFILE)
+    prepared = prepare_profile(LEADS)
+    fit = ProfileFit(PROFILE).fit(prepared)
     first = fit.matches_[0]
-    fit.fit(PROFILE.with_criterion(Criterion("Size", min=50), index=1))
+    fit = ProfileFit(PROFILE.with_criterion(Criterion("Size", min=50), index=1)).fit(prepared)
     assert fit.matches_[0] is first
     assert fit.in_n_ == 4
 
 
+def test_fit_on_prepared_leads_equals_fit_on_the_table():
+    prepared = prepare_profile(LEADS)
+    a, b = ProfileFit(PROFILE).fit(prepared), ProfileFit(PROFILE).fit(LEADS)
+    assert a.prepared_ is prepared and isinstance(b.prepared_, PreparedLeads)
+    assert a.in_profile_.tolist() == b.in_profile_.tolist()
+    assert_frame_equal(a.criteria_, b.criteria_)
+    assert_frame_equal(a.by_source_, b.by_source_)
+
+
+def test_two_profiles_side_by_side_share_the_prepared_leads():
+    prepared = prepare_profile(LEADS)
+    sales = ProfileFit(PROFILE).fit(prepared)
+    other = ProfileFit(Profile("o", PROFILE.criteria[:1])).fit(prepared)
+    assert other.matches_[0] is sales.matches_[0]
+    assert other.in_n_ >= sales.in_n_
+    assert sales.profile_ == PROFILE  # fitting the second leaves the first as it was
+
+
+def test_profile_fit_old_argument_order_says_how_to_call_it():
+    with pytest.raises(TypeError, match=r"ProfileFit\(profile\)\.fit\(ds\)"):
+        ProfileFit(LEADS)
+    with pytest.raises(TypeError, match="the profile goes to ProfileFit"):
+        ProfileFit(PROFILE).fit(PROFILE)
+
+
+def test_prepared_leads_keep_their_mapping():
+    prepared = prepare_profile(LEADS, mapping=Mapping(leads={"source": "Lead Source"}))
+    assert prepared.column_for("Lead Source") == "source"
+    assert prepare_profile(prepared) is prepared
+    with pytest.raises(ValueError, match="another mapping"):
+        ProfileFit(PROFILE, mapping=Mapping(leads={"source": "Origin"})).fit(prepared)
+
+
 def test_drill_down_failing_only_one_criterion():
-    fit = ProfileFit(LEADS).fit(PROFILE)
+    fit = ProfileFit(PROFILE).fit(LEADS)
     assert fit.leads_failing(1, only=True)["lead_id"].to_list() == ["1", "6", "9"]
     assert fit.leads_in_profile()["lead_id"].to_list() == ["0", "3", "7"]
 
 
 def test_distribution_marks_wanted_values_and_missing():
-    d = ProfileFit(LEADS).fit(PROFILE).distribution(0)
+    d = ProfileFit(PROFILE).fit(LEADS).distribution(0)
     got = {r["value"]: (r["leads"], r["wanted"]) for r in d.to_dicts()}
     assert got == {"Software": (6, True), "Retail": (3, False), "(missing)": (1, None)}
 
 
 def test_distribution_bins_align_with_the_range():
     frame = pl.DataFrame({"n": [float(x) for x in range(1, 2001)], "outcome": ["lost"] * 2000})
-    fit = ProfileFit(frame).fit(Profile("t", (Criterion("n", min=50, max=1000),)))
+    fit = ProfileFit(Profile("t", (Criterion("n", min=50, max=1000),))).fit(frame)
     d = fit.distribution(0)
     assert d.filter(pl.col("wanted"))["leads"].sum() == 951
 
@@ -248,13 +286,13 @@ def test_nice_edges_put_criterion_bounds_on_edges():
 
 def test_verdict_says_plainly_when_profile_does_not_separate():
     frame = pl.DataFrame({"x": ["a", "b"] * 100, "outcome": ["won", "lost", "lost", "won"] * 50})
-    fit = ProfileFit(frame).fit(Profile("t", (Criterion("x", values=("a",)),)))
+    fit = ProfileFit(Profile("t", (Criterion("x", values=("a",)),))).fit(frame)
     assert "does not separate winners" in profile_verdict(fit)
 
 
 def test_verdict_without_outcomes():
-    fit = ProfileFit(pl.DataFrame({"x": ["a", "b"]})).fit(
-        Profile("t", (Criterion("x", values=("a",)),)))
+    fit = ProfileFit(Profile("t", (Criterion("x", values=("a",)),))).fit(
+        pl.DataFrame({"x": ["a", "b"]}))
     assert "no outcomes" in profile_verdict(fit)
     assert fit.outcomes_["win_rate"].null_count() == 2
 
@@ -320,8 +358,6 @@ def test_sample_profile_by_campaign_shows_the_free_tool(sample_fit):
 
 
 def test_profile_summary_has_contract_keys():
-    from funnel.sample.export import load_sample
-
     out = profile_summary(load_sample(), SAMPLE_SALES_PROFILE)
     assert {"name", "in_profile_share", "in_profile_rate", "out_of_profile_rate", "by_source",
             "by_campaign"} <= set(out)
@@ -332,7 +368,6 @@ def test_profile_summary_has_contract_keys():
 
 def test_profile_summary_rates_null_without_outcomes():
     ds_like = pl.DataFrame({"lead_id": ["1", "2"], "x": ["a", "b"]})
-    from funnel.dataset.tables import Dataset, Health
 
     ds = Dataset(ds_like, None, None, None, ["x"], Mapping(),
                  Health([], pl.DataFrame(), [], []))
@@ -345,7 +380,7 @@ def test_xed_profile_on_occupation_and_lead_source(xed_dataset):
     p = Profile("X", (Criterion("What is your current occupation",
                                 values=("Working Professional",)),
                       Criterion("Lead Source", values=("Reference",))))
-    fit = ProfileFit(xed_dataset).fit(p)
+    fit = ProfileFit(p).fit(xed_dataset)
     leads = xed_dataset.leads
     expected = leads.filter((pl.col("What is your current occupation") == "Working Professional")
                             & (pl.col("source") == "Reference"))
@@ -357,25 +392,21 @@ def test_xed_profile_on_occupation_and_lead_source(xed_dataset):
 
 @pytest.fixture(scope="module")
 def sample_fit():
-    from funnel.sample.export import load_sample
-
-    return ProfileFit(load_sample()).fit(SAMPLE_SALES_PROFILE)
+    return ProfileFit(SAMPLE_SALES_PROFILE).fit(load_sample())
 
 
 def test_distribution_of_a_date_criterion_is_by_month():
     t = dt.datetime
     frame = pl.DataFrame({"Signed": [t(2024, 1, 3), t(2024, 1, 20), t(2024, 3, 1), None],
                           "outcome": ["won", "lost", "lost", "lost"]})
-    fit = ProfileFit(frame).fit(Profile("t", (Criterion("Signed", min="2024-01-01",
-                                                        max="2024-01-31"),)))
+    fit = ProfileFit(Profile("t", (Criterion("Signed", min="2024-01-01",
+                                             max="2024-01-31"),))).fit(frame)
     d = fit.distribution(0)
     got = {r["value"]: (r["leads"], r["won"], r["wanted"]) for r in d.to_dicts()}
     assert got == {"2024-01": (2, 1, True), "2024-03": (1, 0, False), "(missing)": (1, 0, None)}
 
 
 # -- chart builders (on chart.to_dict()) -------------------------------------------------------
-
-from funnel.charts import profile as charts  # noqa: E402
 
 
 def _rows(spec: dict) -> list[dict]:
@@ -387,7 +418,7 @@ def _rows(spec: dict) -> list[dict]:
 
 
 def test_chart_overlap_bars_sorted_by_share_with_interval_and_overall_rule():
-    fit = ProfileFit(LEADS).fit(PROFILE)
+    fit = ProfileFit(PROFILE).fit(LEADS)
     spec = charts.overlap_bars(fit.by_source_, by="source", overall=fit.share_).to_dict()
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["bar", "rule", "text", "rule"]
@@ -408,7 +439,7 @@ def test_chart_overlap_bars_says_when_it_shows_only_the_biggest():
 
 
 def test_chart_distribution_colours_wanted_values():
-    fit = ProfileFit(LEADS).fit(PROFILE)
+    fit = ProfileFit(PROFILE).fit(LEADS)
     spec = charts.distribution_chart(fit.distribution(0), title="Industry").to_dict()
     colour = spec["layer"][0]["encoding"]["color"]["scale"]
     assert colour["domain"] == ["wanted", "not wanted", "missing"]
@@ -418,14 +449,14 @@ def test_chart_distribution_colours_wanted_values():
 
 
 def test_chart_distribution_without_outcomes_has_no_won_tick():
-    fit = ProfileFit(LEADS.drop("outcome")).fit(PROFILE)
+    fit = ProfileFit(PROFILE).fit(LEADS.drop("outcome"))
     spec = charts.distribution_chart(fit.distribution(0), title="Industry").to_dict()
     assert len(spec["layer"]) == 1
 
 
 def test_chart_criteria_shows_fails_and_fails_only_of_checked_criteria():
     p = PROFILE.with_criterion(Criterion("Budget", values=(True,)))  # not in the data
-    fit = ProfileFit(LEADS).fit(p)
+    fit = ProfileFit(p).fit(LEADS)
     spec = charts.criteria_chart(fit.criteria_).to_dict()
     rows = _rows(spec)
     assert [(r["fails"], r["fails_only"]) for r in rows] == [(4, 3), (4, 3)]
@@ -437,15 +468,13 @@ def test_chart_criteria_shows_fails_and_fails_only_of_checked_criteria():
     (["sql_at"], {"won"}),
 ])
 def test_chart_win_rates_facets_only_what_the_data_has(drop, measures):
-    fit = ProfileFit(LEADS.drop(drop)).fit(PROFILE)
+    fit = ProfileFit(PROFILE).fit(LEADS.drop(drop))
     spec = charts.win_rates_chart(fit.outcomes_).to_dict()
     assert {r["measure"] for r in spec["data"]["values"]} == measures
     assert spec["facet"]["column"]["field"] == "measure"
 
 
 def test_chart_learned_uses_log_scale_and_a_rule_at_one():
-    from funnel.analyses.profile.learned import LearnedProfile
-
     lp = LearnedProfile(min_support=1).fit(LEADS, attributes=["Industry", "source"])
     spec = charts.learned_chart(lp.values_).to_dict()
     assert spec["layer"][1]["encoding"]["x"]["scale"]["type"] == "log"
@@ -518,7 +547,7 @@ def test_fit_equals_a_row_by_row_count_on_random_profiles(seed):
     rng = np.random.default_rng(seed)
     frame = _random_frame(rng, 300)
     crits = tuple(_random_criterion(rng) for _ in range(rng.integers(1, 5)))
-    fit = ProfileFit(frame).fit(Profile("random", crits))
+    fit = ProfileFit(Profile("random", crits)).fit(frame)
     rows = frame.to_dicts()
     expected = [all(_row_meets(r[c.field], c) for c in crits) for r in rows]
     assert fit.in_profile_.tolist() == expected
@@ -533,7 +562,7 @@ def test_fit_equals_a_row_by_row_count_on_random_profiles(seed):
 
 
 def test_drill_down_per_breakdown_row():
-    fit = ProfileFit(LEADS).fit(PROFILE)
+    fit = ProfileFit(PROFILE).fit(LEADS)
     assert fit.leads_in_profile(by="source", value="seo")["lead_id"].to_list() == ["3"]
     assert fit.leads_in_profile(inside=False, by="source", value="ads")["lead_id"].to_list() == [
         "1", "2", "8"]
@@ -542,12 +571,9 @@ def test_drill_down_per_breakdown_row():
 
 
 def test_profile_by_source_merges_case_variants_like_the_sources_key():
-    from funnel.ingest.build import build_dataset
-    from funnel.ingest.readers import read_file
-
     csv = (b"lead_id,created_at,source,Industry,outcome\n1,2024-01-01,Google,Software,won\n"
            b"2,2024-01-02,Google,Retail,lost\n3,2024-01-03,google,Software,lost\n")
     ds = build_dataset([("leads", read_file(csv, name="l.csv"))])
-    fit = ProfileFit(ds).fit(Profile("p", (Criterion("Industry", values=("Software",)),)))
+    fit = ProfileFit(Profile("p", (Criterion("Industry", values=("Software",)),))).fit(ds)
     rows = fit.by_["source"].select("source", "leads").rows()
     assert rows == [("Google", 3)]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
 from funnel.findings.base import Finding
 from funnel.ingest.build import build_dataset
 from funnel.ingest.readers import read_file

@@ -14,16 +14,11 @@ import polars as pl
 import streamlit as st
 
 from funnel import Dataset, InputError
-from funnel.analyses.profile.fit import (
-    SAMPLE_SALES_PROFILE,
-    Criterion,
-    Profile,
-    ProfileFit,
-    field_kind,
-    load_profile,
-    profile_verdict,
-)
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Criterion, Profile, load_profile
+from funnel.analyses.profile.fields import field_kind
+from funnel.analyses.profile.fit import ProfileFit, profile_verdict
 from funnel.analyses.profile.learned import LearnedProfile, compare_stated, marketing_sends
+from funnel.analyses.profile.prepared import PreparedLeads, prepare_profile
 from funnel.charts import profile as charts
 from funnel.dataset.privacy import personal_columns
 from ui import exports
@@ -90,22 +85,27 @@ def _memo(ds: Dataset) -> dict:
     memo = st.session_state.get(_MEMO)
     if memo is None or memo["ds"] is not ds:
         gen = memo["gen"] + 1 if memo else 0  # new data: editor widgets start afresh
-        memo = {"ds": ds, "gen": gen, "fit": ProfileFit(ds), "learned": {}, "fits": {}, "sends": {},
-                "ranges": {}, "fields": None}
+        memo = {"ds": ds, "gen": gen, "prepared": prepare_profile(ds), "learned": {}, "fits": {},
+                "sends": {}, "ranges": {}, "fields": None}
         st.session_state[_MEMO] = memo
     return memo
 
 
+def prepared(ds: Dataset) -> PreparedLeads:
+    """``ds``'s leads prepared once per session for profile fits (coded fields, kept
+    matches), shared by every profile fitted on them."""
+    return _memo(ds)["prepared"]
+
+
 def fits(ds: Dataset, profiles: dict[str, Profile]) -> dict[str, ProfileFit]:
-    """Each profile fitted on ``ds`` (one fit object per slot, sharing kept matches)."""
+    """Each profile fitted on ``ds`` (one fit per slot, refitted when its profile changes;
+    all on the same prepared leads, so unchanged criteria are not recomputed)."""
     memo = _memo(ds)
     out = {}
     for slot, (name, p) in enumerate(profiles.items()):
         fit = memo["fits"].get(slot)
-        if fit is None:
-            fit = memo["fits"][slot] = memo["fit"].sibling()
-        if getattr(fit, "profile_", None) != p:
-            fit.fit(p)
+        if fit is None or fit.profile_ != p:
+            fit = memo["fits"][slot] = ProfileFit(p).fit(memo["prepared"])
         out[name] = fit
     return out
 
@@ -141,9 +141,9 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.4g}"
 
 
-def _new_criterion(fit: ProfileFit, column: str) -> Criterion:
+def _new_criterion(leads: PreparedLeads, column: str) -> Criterion:
     """A first criterion on ``column`` that everyone with a value meets (then narrow it)."""
-    s = fit.leads[column]
+    s = leads.leads[column]
     kind = field_kind(s.dtype)
     if kind == "bool":
         return Criterion(column, values=(True,))
@@ -152,12 +152,12 @@ def _new_criterion(fit: ProfileFit, column: str) -> Criterion:
         lo, hi = (x.min(), x.max()) if kind == "number" else (
             x.min().date().isoformat(), x.max().date().isoformat())
         return Criterion(column, min=lo, max=hi)
-    labels = fit._field(column).codes.labels
+    labels = leads.field(column).codes.labels
     return Criterion(column, values=tuple(labels[:1]))
 
 
-def _values_widget(fit: ProfileFit, c: Criterion, key: str) -> Criterion:
-    codes = fit._field(fit.column_for(c.field)).codes
+def _values_widget(leads: PreparedLeads, c: Criterion, key: str) -> Criterion:
+    codes = leads.field(leads.column_for(c.field)).codes
     labels, counts = codes.labels, codes.counts
     by_key = {k: i for i, k in enumerate(codes.keys)}
     chosen = []
@@ -184,7 +184,7 @@ def _bool_widget(c: Criterion, key: str) -> Criterion:
     return Criterion(c.field, values=values, extra=c.extra)
 
 
-def _range_widget(fit: ProfileFit, c: Criterion, key: str, kind: str) -> Criterion:
+def _range_widget(leads: PreparedLeads, c: Criterion, key: str, kind: str) -> Criterion:
     left, right = st.columns(2)
     if kind == "date":
         lo = left.text_input("from (YYYY-MM-DD)", value=c.min or "", key=key + ":lo")
@@ -195,10 +195,10 @@ def _range_widget(fit: ProfileFit, c: Criterion, key: str, kind: str) -> Criteri
                                format="%g")
         hi = right.number_input("to", value=c.max, key=key + ":hi", placeholder="no maximum",
                                 format="%g")
-        column = fit.column_for(c.field)
+        column = leads.column_for(c.field)
         ranges = st.session_state[_MEMO]["ranges"]
         if column not in ranges:
-            x = fit._numbers(fit._field(column))
+            x = leads.numbers(column)
             ranges[column] = (tuple(np.nanquantile(x, [0.01, 0.99]))
                               if np.isfinite(x).any() else None)
         if ranges[column] is not None:
@@ -215,7 +215,9 @@ def _range_widget(fit: ProfileFit, c: Criterion, key: str, kind: str) -> Criteri
 
 
 def editor(ds: Dataset, fit: ProfileFit, slot: int) -> Profile:
-    """Edit the profile in ``slot`` criterion by criterion; returns it as edited."""
+    """Edit the profile in ``slot`` criterion by criterion (``fit``: its current fit);
+    returns it as edited."""
+    leads = fit.prepared_
     profiles = current_profiles()
     name, profile = list(profiles.items())[slot]
     ver = _versions()[slot]
@@ -226,7 +228,7 @@ def editor(ds: Dataset, fit: ProfileFit, slot: int) -> Profile:
     for i, c in enumerate(criteria):
         with st.container(border=True):
             head, drop = st.columns([6, 1])
-            m = fit.match(c)
+            m = leads.match(c)
             head.markdown(f"**{c.field}**" + (f" · `{m.column}`" if m.column not in (
                 None, c.field) else ""))
             if drop.button("", icon=":material/close:", key=f"{k}:del:{i}", type="tertiary",
@@ -237,9 +239,9 @@ def editor(ds: Dataset, fit: ProfileFit, slot: int) -> Profile:
                 continue
             if c.values is not None and not c.is_range and m.kind in ("text", "bool"):
                 criteria[i] = (_bool_widget(c, f"{k}:c{i}") if m.kind == "bool"
-                               else _values_widget(fit, c, f"{k}:c{i}"))
+                               else _values_widget(leads, c, f"{k}:c{i}"))
             elif c.is_range:
-                criteria[i] = _range_widget(fit, c, f"{k}:c{i}", m.kind)
+                criteria[i] = _range_widget(leads, c, f"{k}:c{i}", m.kind)
             else:
                 st.caption(c.describe())
             if m.problem:
@@ -249,7 +251,7 @@ def editor(ds: Dataset, fit: ProfileFit, slot: int) -> Profile:
     field = row.selectbox("Add a criterion on", fields, index=None, key=f"{k}:addfield",
                           placeholder="Choose an attribute…")
     if row.button("Add", key=f"{k}:add", disabled=field is None):
-        criteria.append(_new_criterion(fit, field))
+        criteria.append(_new_criterion(leads, field))
         set_profile(slot, Profile(new_name, tuple(criteria), profile.extra))
         st.rerun()
     if removed is not None:
@@ -273,8 +275,8 @@ def starting_points(ds: Dataset, slot: int, *, sample: bool) -> None:
     fields (the sample written at another size)."""
     name, profile = list(current_profiles().items())[slot]
     row = st.container(horizontal=True)  # buttons wrap instead of being cut short
-    fit = _memo(ds)["fit"]
-    fits_sample = sample or all(fit.column_for(c.field) for c in SAMPLE_SALES_PROFILE.criteria)
+    leads = prepared(ds)
+    fits_sample = sample or all(leads.column_for(c.field) for c in SAMPLE_SALES_PROFILE.criteria)
     if fits_sample and row.button("Sample: sales' profile", key=f"preset:{slot}",
                                  help="The closable-lead profile planted in the sample"):
         set_profile(slot, SAMPLE_SALES_PROFILE.renamed(name))
@@ -325,7 +327,7 @@ def headline(name: str, fit: ProfileFit) -> None:
     a.caption(f"{fit.in_n_:,} of {fit.n_:,} leads · 95% CI {pct(lo)}–{pct(hi)}")
     b.metric("Win rate in", pct(i["win_rate"]), help="Won / leads, in profile")
     c.metric("Win rate out", pct(x["win_rate"]), help="Won / leads, out of profile")
-    if fit.has_outcome:
+    if fit.prepared_.has_outcome:
         b.caption(f"{i['won']:,} of {i['leads']:,} · CI {pct(i['ci_low'])}–{pct(i['ci_high'])}")
         c.caption(f"{x['won']:,} of {x['leads']:,} · CI {pct(x['ci_low'])}–{pct(x['ci_high'])}")
     for text in fit.unchecked_:
@@ -387,7 +389,7 @@ def drill(fit: ProfileFit, key: str, *, by: str | None = None, top: int = 15) ->
 def learned_section(ds: Dataset, fit: ProfileFit, profiles: dict[str, Profile]) -> None:
     """Sales asks X; winners look like Y; marketing sends Z — and what closes."""
     lp = learned(ds)
-    if not fit.has_outcome:
+    if not fit.prepared_.has_outcome:
         st.info("The data has no outcomes, so what closes cannot be learned.")
         return
     memo = _memo(ds)["sends"]
@@ -397,8 +399,8 @@ def learned_section(ds: Dataset, fit: ProfileFit, profiles: dict[str, Profile]) 
             memo[col] = marketing_sends(ds.leads, col)
         return memo[col]
 
-    exports.table(compare_stated(ds.leads, list(profiles.values()), lp, resolve=fit.column_for,
-                                sends=sends), hide_index=True)
+    exports.table(compare_stated(ds.leads, list(profiles.values()), lp,
+                                 resolve=fit.prepared_.column_for, sends=sends), hide_index=True)
     top = lp.top(15)
     if top.height:
         exports.chart(charts.learned_chart(top))

@@ -47,7 +47,7 @@ def spend_matching(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> m = spend_matching(load_sample())
     >>> m.select("spend_label", "matched", "how").row(0)
     ('Paid Search', 'Paid Search', 'exact')
@@ -103,7 +103,7 @@ def closed_loop(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> t = closed_loop(load_sample())
     >>> int(t["leads"].sum()), int(t["won"].sum())
     (30000, 899)
@@ -210,7 +210,7 @@ def sources_summary(ds: Dataset) -> list[dict]:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> rows = sources_summary(load_sample())
     >>> sorted(rows[0])[:4]
     ['avg_deal', 'cac', 'ci_high', 'ci_low']
@@ -242,7 +242,7 @@ def funnel_summary(ds: Dataset) -> list[dict]:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> funnel_summary(load_sample())[0]["stopped"]
     12717
     """

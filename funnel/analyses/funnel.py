@@ -21,7 +21,7 @@ def stage_funnel(leads: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> stage_funnel(load_sample().leads)["stage"].to_list()[0]
     'lead'
     """
@@ -52,7 +52,7 @@ def funnel_table(leads: pl.DataFrame) -> pl.DataFrame:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> t = funnel_table(load_sample().leads)
     >>> t.select("stage", "count").row(0)
     ('lead', 30000)
@@ -85,7 +85,7 @@ def funnel_by(leads: pl.DataFrame, *, by: str, top: int = 12, merge_case: bool =
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> t = funnel_by(load_sample().leads, by="source")
     >>> int(t.filter(pl.col("stage") == "lead")["count"].sum())
     30000
@@ -133,7 +133,7 @@ def maturity_days(leads: pl.DataFrame, *, q: float = 0.8) -> dict[str, float]:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> round(maturity_days(load_sample().leads)["won"])
     69
     """
@@ -174,7 +174,7 @@ def cohort_trend(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> t = cohort_trend(load_sample().leads)
     >>> t.filter(pl.col("stage") == "won").sort("cohort")["maturing"].to_list()[-2:]
     [True, True]

@@ -78,7 +78,7 @@ def stage_exits(leads: pl.DataFrame) -> pl.DataFrame:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> t = stage_exits(load_sample().leads)
     >>> int(t["stopped"].sum()) + 899 == 30000
     True
@@ -231,7 +231,7 @@ def recycle_rule(leads: pl.DataFrame) -> tuple[pl.Expr | None, str]:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> recycle_rule(load_sample().leads)[1]
     "Lead Status is 'Bad Timing'"
     """
@@ -279,7 +279,7 @@ def with_latest_activity(ds: Dataset) -> Dataset:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> ds = with_latest_activity(load_sample())
     >>> int(ds.leads["latest_activity_at"].is_not_null().sum())
     25460
@@ -309,7 +309,7 @@ def leak_flags(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> f = leak_flags(load_sample())
     >>> round(f["never_touched"].mean(), 3)
     0.151
@@ -363,7 +363,7 @@ def leak_summary(leads: pl.DataFrame, flags: pl.DataFrame, *, by: str | None = N
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> ds = load_sample()
     >>> s = leak_summary(ds.leads, leak_flags(ds))
     >>> s.select("leads", "recycled").row(0)

@@ -45,7 +45,7 @@ def lead_trace(ds: Dataset, lead_id: str) -> pl.DataFrame:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> ds = load_sample()
     >>> won = ds.leads.filter(pl.col("outcome") == "won")["lead_id"][0]
     >>> t = lead_trace(ds, won)
@@ -126,7 +126,7 @@ def lead_profile(ds: Dataset, lead_id: str) -> pl.DataFrame:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> ds = load_sample()
     >>> lead_profile(ds, ds.leads["lead_id"][0])["field"][0]
     'lead_id'

@@ -44,7 +44,7 @@ def dated_stages(leads: pl.DataFrame | pl.LazyFrame) -> list[str]:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> dated_stages(load_sample().leads)
     ['lead', 'mql', 'sal', 'sql', 'opportunity', 'won']
     """
@@ -120,7 +120,7 @@ def velocity_table(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.dataset.tables import export_end
     >>> ds = load_sample()
     >>> v = velocity_table(ds.leads, now=export_end(ds))
@@ -158,7 +158,7 @@ def sales_cycle(ds: Dataset, *, now: dt.datetime | None = None, by: str | None =
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> c = sales_cycle(load_sample())
     >>> c["population"][0]
     'leads that became opportunities'

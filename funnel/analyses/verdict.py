@@ -45,7 +45,7 @@ def lead_flags(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> lead_flags(load_sample(), in_profile=None).columns
     ['source', 'fit', 'speed', 'won', 'qualified', 'amount']
     """
@@ -166,10 +166,11 @@ def mix_vs_handling(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
-    >>> from funnel.analyses.profile.fit import ProfileFit, SAMPLE_SALES_PROFILE
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+    >>> from funnel.analyses.profile.fit import ProfileFit
     >>> ds = load_sample()
-    >>> fit = ProfileFit(ds).fit(SAMPLE_SALES_PROFILE)
+    >>> fit = ProfileFit(SAMPLE_SALES_PROFILE).fit(ds)
     >>> d = mix_vs_handling(lead_flags(ds, in_profile=fit.in_profile_))
     >>> round(float(d.parts["value"].sum()), 6) == round(d.gap, 6)
     True
@@ -225,7 +226,7 @@ def score_check(ds: Dataset, *, bins: int = 10) -> dict | None:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> out = score_check(load_sample())
     >>> 0.5 < out["auc"] < 0.6
     True
@@ -328,7 +329,7 @@ def qualification_gaps(ds: Dataset) -> pl.DataFrame | None:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> qualification_gaps(load_sample())["field"].to_list()[-1]
     '(any of them)'
     """

@@ -36,7 +36,7 @@ def funnel_chart(table: pl.DataFrame) -> alt.Chart:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.funnel import funnel_table
     >>> funnel_chart(funnel_table(load_sample().leads)).to_dict()["layer"][0]["mark"]["type"]
     'bar'
@@ -67,7 +67,7 @@ def funnel_by_chart(long: pl.DataFrame, *, by: str) -> alt.Chart:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.funnel import funnel_by
     >>> c = funnel_by_chart(funnel_by(load_sample().leads, by="owner"), by="owner")
     >>> c.to_dict()["facet"]["column"]["field"]
@@ -105,7 +105,7 @@ def cohort_chart(trend: pl.DataFrame, *, stage: str) -> alt.Chart:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.funnel import cohort_trend
     >>> c = cohort_chart(cohort_trend(load_sample().leads), stage="won")
     >>> len(c.to_dict()["layer"])
@@ -144,7 +144,7 @@ def reasons_chart(reasons: pl.DataFrame, *, top: int = 10) -> alt.Chart:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.leakage import stop_reasons
     >>> reasons_chart(stop_reasons(load_sample().leads)).to_dict()["mark"]["type"]
     'bar'
@@ -187,7 +187,7 @@ def velocity_chart(table: pl.DataFrame, *, by: str | None = None) -> alt.Chart:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.dataset.tables import export_end
     >>> from funnel.analyses.velocity import velocity_table
     >>> ds = load_sample()
@@ -223,7 +223,7 @@ def rates_chart(table: pl.DataFrame, *, by: str) -> alt.Chart:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.closed_loop import closed_loop
     >>> len(rates_chart(closed_loop(load_sample()), by="source").to_dict()["layer"])
     3
@@ -253,7 +253,7 @@ def cost_chart(table: pl.DataFrame, *, by: str, metric: str = "cac") -> alt.Char
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.closed_loop import closed_loop
     >>> cost_chart(closed_loop(load_sample()), by="source").to_dict()["mark"]["type"]
     'bar'
@@ -278,7 +278,7 @@ def leak_chart(summary: pl.DataFrame, *, flag: str, by: str) -> alt.Chart:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.leakage import leak_flags, leak_summary
     >>> ds = load_sample()
     >>> s = leak_summary(ds.leads, leak_flags(ds), by="owner")

@@ -24,9 +24,10 @@ def overlap_bars(frame: pl.DataFrame, *, by: str, top: int = 15,
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
-    >>> from funnel.analyses.profile.fit import ProfileFit, SAMPLE_SALES_PROFILE
-    >>> fit = ProfileFit(load_sample()).fit(SAMPLE_SALES_PROFILE)
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+    >>> from funnel.analyses.profile.fit import ProfileFit
+    >>> fit = ProfileFit(SAMPLE_SALES_PROFILE).fit(load_sample())
     >>> overlap_bars(fit.by_source_, by="source").to_dict()["layer"][0]["mark"]["type"]
     'bar'
     """

@@ -45,7 +45,7 @@ def response_histogram_chart(hist: pl.DataFrame, *, sla_hours: float | None = No
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.speed.views import response_histogram
     >>> c = response_histogram_chart(response_histogram(load_sample().leads))
     >>> c.to_dict()["layer"][0]["mark"]["type"]
@@ -82,7 +82,7 @@ def still_waiting_chart(curve: pl.DataFrame, *, by: str | None = None,
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.speed.views import still_waiting
     >>> c = still_waiting_chart(still_waiting(load_sample().leads), sla_hours=4)
     >>> [layer["mark"]["type"] for layer in c.to_dict()["layer"]]
@@ -125,7 +125,7 @@ def bucket_chart(table: pl.DataFrame, *, target: str = "qualified") -> alt.Chart
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.speed.curve import ResponseCurve
     >>> c = bucket_chart(ResponseCurve().fit(load_sample().leads).table_)
     >>> c.to_dict()["layer"][0]["mark"]["type"]
@@ -174,7 +174,7 @@ def smooth_rate_chart(bins: pl.DataFrame, *, target: str = "qualified",
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.speed.views import rate_by_hours
     >>> c = smooth_rate_chart(rate_by_hours(load_sample().leads))
     >>> c.to_dict()["layer"][1]["transform"][0]["loess"]
@@ -206,7 +206,7 @@ def benchmark_chart(comparison: pl.DataFrame) -> alt.Chart:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.speed.sla import benchmark_comparison
     >>> from funnel.analyses.speed.views import bucket_table
     >>> c = benchmark_chart(benchmark_comparison(bucket_table(load_sample().leads)))
@@ -249,7 +249,7 @@ def arrival_heatmap_chart(heat: pl.DataFrame, *, value: str = "median_hours") ->
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.speed.views import arrival_heatmap
     >>> arrival_heatmap_chart(arrival_heatmap(load_sample().leads)).to_dict()["mark"]["type"]
     'rect'
@@ -283,7 +283,7 @@ def sla_chart(frame: pl.DataFrame, *, by: str, overall: float | None = None,
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.speed.sla import sla_compliance
     >>> t = sla_compliance(load_sample().leads, sla_hours=4, by="owner")
     >>> sla_chart(t, by="owner").to_dict()["layer"][0]["mark"]["type"]
@@ -320,7 +320,7 @@ def owner_chart(card: pl.DataFrame, *, target: str = "qualified") -> alt.Chart:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.speed.routing import owner_scorecard
     >>> c = owner_chart(owner_scorecard(load_sample().leads, sla_hours=4))
     >>> c.to_dict()["layer"][1]["mark"]["type"]

@@ -63,7 +63,7 @@ def filter_options(leads: pl.DataFrame, *, limit: int = 500) -> dict:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> opts = filter_options(load_sample().leads)
     >>> opts["start"] < opts["end"], "Paid Social" in opts["source"]
     (True, True)
@@ -186,7 +186,7 @@ def lead_index(ds: Dataset) -> LeadIndex | None:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> ix = lead_index(load_sample())
     >>> ix.activities.len() == load_sample().activities.height
     True
@@ -222,7 +222,7 @@ def apply_filters(ds: Dataset, filters: Filters, *, index: LeadIndex | None = No
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> ds = load_sample()
     >>> paid = apply_filters(ds, Filters(source=("Paid Search",)))
     >>> paid.leads["source"].unique().to_list()

@@ -120,7 +120,7 @@ def personal_columns(frame: pl.DataFrame, *, extra: Sequence[str] = ()) -> dict[
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> sorted(personal_columns(load_sample().leads).values())
     ['email', 'person', 'person', 'phone']
     """

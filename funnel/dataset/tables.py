@@ -110,7 +110,7 @@ def export_end(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> export_end(load_sample()) <= __import__("datetime").datetime(2026, 11, 1)
     True
     """

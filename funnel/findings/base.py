@@ -117,7 +117,7 @@ class Context:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> ctx = Context.prepare(load_sample())
     >>> ctx.target, ctx.won.shape == (ctx.leads.height,)
     ('qualified', True)
@@ -304,7 +304,7 @@ def profile_fit(d: Context, profile):
     it)."""
     key = profile.to_json()
     if key not in d.fits:
-        d.fits[key] = ProfileFit(d.ds).fit(profile)
+        d.fits[key] = ProfileFit(profile).fit(d.ds)
     return d.fits[key]
 
 

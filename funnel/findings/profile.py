@@ -128,7 +128,7 @@ def _held_out_profile(d: Context, s: Settings):
         return None, None
     if not prof.criteria:
         return None, None
-    check = ProfileFit(test, mapping=d.ds.mapping).fit(prof)
+    check = ProfileFit(prof, mapping=d.ds.mapping).fit(test)
     return prof, check
 
 

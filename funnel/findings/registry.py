@@ -85,7 +85,7 @@ def diagnose_places(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> cards = diagnose_places(load_sample())
     >>> [f.place for f in cards][:3]
     ['speed', 'routing', 'follow_up']
@@ -101,7 +101,7 @@ def findings(ds: Dataset, *, profile=None, settings: Settings | None = None,
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> "follow_up" in [f.place for f in findings(load_sample())]
     True
     """

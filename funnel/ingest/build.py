@@ -76,7 +76,7 @@ def build_dataset(
 
     Examples
     --------
-    >>> from funnel.sample.generator import SAMPLE_DIR, SAMPLE_FILES
+    >>> from funnel.sample import SAMPLE_DIR, SAMPLE_FILES
     >>> from funnel.ingest.readers import read_file
     >>> ds = build_dataset([(r, read_file(SAMPLE_DIR / f)) for r, f in SAMPLE_FILES.items()])
     >>> ds.health.rows_read == ds.health.rows_kept + ds.health.rows_rejected
@@ -262,7 +262,7 @@ def load(
 
     Examples
     --------
-    >>> from funnel.sample.generator import SAMPLE_DIR
+    >>> from funnel.sample import SAMPLE_DIR
     >>> ds = load(SAMPLE_DIR / "contacts.csv", deals=SAMPLE_DIR / "deals.csv")
     >>> ds.leads.height > 0
     True
@@ -286,7 +286,7 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
 
     Examples
     --------
-    >>> from funnel.sample.generator import SAMPLE_DIR, SAMPLE_FILES
+    >>> from funnel.sample import SAMPLE_DIR, SAMPLE_FILES
     >>> files = [read_file(SAMPLE_DIR / f) for f in SAMPLE_FILES.values()]
     >>> guess_roles(files)
     ['leads', 'deals', 'activities', 'spend']

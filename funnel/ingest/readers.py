@@ -467,7 +467,7 @@ def read_file(
 
     Examples
     --------
-    >>> from funnel.sample.generator import SAMPLE_DIR
+    >>> from funnel.sample import SAMPLE_DIR
     >>> t = read_file(SAMPLE_DIR / "contacts.csv")
     >>> t.format, t.rows_read == t.frame.height + len(t.rejected)
     ('csv', True)

@@ -25,7 +25,7 @@ def source_table(ds: Dataset, *, by: str = "source") -> pl.DataFrame:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> t = source_table(load_sample())
     >>> int(t["leads"].sum()) == load_sample().leads.height
     True
@@ -76,7 +76,7 @@ def diagnose(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> out = diagnose(load_sample())
     >>> out["rows"]["leads"] == load_sample().leads.height
     True

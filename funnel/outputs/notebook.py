@@ -24,9 +24,9 @@ def _cells(title: str, sla_hours: float) -> list[tuple[str, str]]:
         ("markdown", f"# {title}\n\nThe workshop's analysis, reproduced with the `funnel` "
                      "API on the exported data (names, e-mails and phone numbers are "
                      "pseudonymised). Charts are Altair objects: they render here."),
-        ("code", "import polars as pl\nimport funnel\nfrom funnel.analyses.profile.fit import Profile\n\n"
+        ("code", "import polars as pl\nimport funnel\n\n"
                  "ws = funnel.read_workspace(\"data\")\nds = ws.dataset\n"
-                 "profile = Profile.from_dict(ws.profiles[0]) if ws.profiles else None\n"
+                 "profile = funnel.Profile.from_dict(ws.profiles[0]) if ws.profiles else None\n"
                  "print(ds.label, ds.leads.height, 'leads;', profile.name if profile "
                  "else 'no profile')"),
         ("markdown", "## The verdict: where the handoff leaks"),
@@ -34,33 +34,29 @@ def _cells(title: str, sla_hours: float) -> list[tuple[str, str]]:
                  "pl.DataFrame([{\"place\": f.place, \"status\": f.status, "
                  "\"headline\": f.headline} for f in cards])"),
         ("markdown", "## The funnel"),
-        ("code", "from funnel.analyses.funnel import funnel_table\n"
-                 "from funnel.charts.leakage import funnel_chart\n\n"
-                 "table = funnel_table(ds.leads)\nfunnel_chart(table)"),
+        ("code", "from funnel.charts.leakage import funnel_chart\n\n"
+                 "table = funnel.funnel_table(ds.leads)\nfunnel_chart(table)"),
         ("markdown", "## Speed to lead"),
-        ("code", "from funnel.analyses.speed.curve import ResponseCurve\n"
-                 "from funnel.analyses.speed.times import has_stage_info, has_touch_times\n"
-                 "from funnel.charts.response import bucket_chart\n\n"
+        ("code", "from funnel.charts.response import bucket_chart\n\n"
                  "known = ds.leads['outcome'].null_count() < ds.leads.height "
                  "if 'outcome' in ds.leads.columns else False\n"
-                 "if has_touch_times(ds.leads) and (has_stage_info(ds.leads) or known):\n"
-                 "    target = 'qualified' if has_stage_info(ds.leads) else 'won'\n"
+                 "staged = funnel.has_stage_info(ds.leads)\n"
+                 "if funnel.has_touch_times(ds.leads) and (staged or known):\n"
+                 "    target = 'qualified' if staged else 'won'\n"
                  "    strata = [c for c in ('source',) if c in ds.leads.columns]\n"
-                 "    curve = ResponseCurve(target=target, strata=strata).fit(ds.leads)\n"
+                 "    curve = funnel.ResponseCurve(target=target, strata=strata).fit(ds.leads)\n"
                  "    print(curve.story_)\n"
                  "    display(bucket_chart(curve.table_, target=target))\n"
                  "else:\n"
                  "    print('No first-touch times in this export.')"),
-        ("code", "from funnel.analyses.speed.summary import response_summary\n\n"
-                 f"response_summary(ds, sla_hours={sla_hours!r})[\"within_sla_share\"]"),
+        ("code", f"funnel.response_summary(ds, sla_hours={sla_hours!r})[\"within_sla_share\"]"),
         ("markdown", "## Profile fit"),
-        ("code", "from funnel.analyses.profile.fit import ProfileFit\n\n"
-                 "if profile is not None:\n"
-                 "    fit = ProfileFit(ds).fit(profile)\n"
+        ("code", "if profile is not None:\n"
+                 "    fit = funnel.ProfileFit(profile).fit(ds)\n"
                  "    display(fit.outcomes_)\n"
                  "    display(fit.criteria_)"),
         ("markdown", "## Sources and cost"),
-        ("code", "from funnel.analyses.closed_loop import closed_loop\n\nclosed_loop(ds, by='source')"),
+        ("code", "funnel.closed_loop(ds, by='source')"),
     ]
 
 

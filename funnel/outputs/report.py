@@ -91,7 +91,7 @@ def report_sections(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> [s.heading for s in report_sections(load_sample())][:2]
     ['Verdict', 'Findings, place by place']
     """
@@ -135,7 +135,7 @@ def report_sections(
             "time."]))
     if profile is not None and getattr(profile, "criteria", None):
 
-        fit = ProfileFit(ds).fit(profile)
+        fit = ProfileFit(profile).fit(ds)
         out.append(Section(f"Profile fit: {profile.name}", [
             f"{fit.share_:.1%} of {fit.n_:,} leads meet the profile "
             f"({'; '.join(c.describe() for c in profile.criteria)}).", profile_verdict(fit)],

@@ -163,7 +163,7 @@ def read_workspace(folder: str | Path) -> Workspace:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> where = pathlib.Path(tempfile.mkdtemp()) / "data"
     >>> _ = write_workspace(where, load_sample(), name="Workshop")
     >>> read_workspace(where).dataset.leads.height
@@ -191,7 +191,7 @@ class WorkspaceStore:
     Examples
     --------
     >>> import tempfile
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> store = WorkspaceStore(tempfile.mkdtemp())
     >>> ws_id = store.save(load_sample(), name="Workshop")
     >>> store.load(ws_id).dataset.leads.height

@@ -1,4 +1,4 @@
-"""Old import path of the sample generator, kept so ``from funnel.sample.generator import
+"""Old import path of the sample generator, kept so ``from funnel.sample import
 load_sample`` (in notebooks, docs and doctests) keeps working; new code imports from
 :mod:`funnel.sample`. The generator now lives in the modules of :mod:`funnel.sample`.
 """

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, Criterion, ProfileFit
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Criterion
+from funnel.analyses.profile.fit import ProfileFit
+from funnel.analyses.profile.prepared import prepare_profile
 from funnel.sample.export import load_sample
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,11 +37,11 @@ def _metric(page, label: str):
 def expected():
     """Overlaps counted by the core, independently of the browser."""
 
-    fit = ProfileFit(load_sample())
+    prepared = prepare_profile(load_sample())
     software_only = SAMPLE_SALES_PROFILE.with_criterion(
         Criterion("Industry", values=("Software",)), index=0)
-    return {"preset": fit.fit(SAMPLE_SALES_PROFILE).in_n_,
-            "software": fit.fit(software_only).in_n_}
+    return {"preset": ProfileFit(SAMPLE_SALES_PROFILE).fit(prepared).in_n_,
+            "software": ProfileFit(software_only).fit(prepared).in_n_}
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 import funnel
-from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
 from funnel.outputs.report import report_html, report_sections
 
 SHOTS = Path(__file__).resolve().parents[2] / "screenshots"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from funnel import Dataset
-from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, Profile, ProfileFit
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Profile
+from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.verdict import lead_flags, pipeline_check, qualification_gaps, score_check
 from funnel.charts.verdict import score_chart
 from funnel.findings.base import Finding
@@ -47,7 +48,7 @@ def computed(ds: Dataset, profile: Profile | None, *, fast_hours: float) -> dict
     if memo is None or memo["ds"] is not ds or memo["key"] != key:
         with st.spinner("Testing each place where the handoff can leak…"):
             cards = diagnose_places(ds, profile=profile)
-            in_profile = ProfileFit(ds).fit(profile).in_profile_ if profile else None
+            in_profile = ProfileFit(profile).fit(ds).in_profile_ if profile else None
             flags = lead_flags(ds, in_profile=in_profile, fast_hours=fast_hours)
         memo = {"ds": ds, "key": key, "cards": cards, "flags": flags}
         st.session_state[_MEMO] = memo

@@ -11,7 +11,8 @@ import polars as pl
 import streamlit as st
 
 from funnel import Dataset
-from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE, ProfileFit
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.speed.clock import BusinessClock
 from funnel.analyses.speed.curve import ResponseCurve
 from funnel.analyses.speed.routing import (
@@ -122,7 +123,7 @@ def profile_flag(ds: Dataset, *, sample: bool) -> tuple[Dataset, str | None, str
         return ds, None, None
 
     def build():
-        fit = ProfileFit(ds).fit(profile)
+        fit = ProfileFit(profile).fit(ds)
         leads = ds.leads.with_columns(pl.Series(PROFILE_COLUMN, fit.in_profile_))
         return Dataset(leads, ds.deals, ds.activities, ds.spend, ds.attributes, ds.mapping,
                        ds.health, ds.label)

@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import polars as pl
 
-from funnel.analyses.profile.fit import Criterion, Profile, bin_labels, field_kind, nice_edges
+from funnel.analyses.profile.criteria import Criterion, Profile
+from funnel.analyses.profile.fields import MISSING, bin_labels, field_kind, nice_edges
 from funnel.dataset.privacy import personal_columns
 from funnel.dataset.stages import reached_exprs
 from funnel.dataset.tables import Dataset
@@ -31,8 +32,6 @@ PROCESS_PATTERN = re.compile(
     r"\b(status|stage|tags?|reason|quality|activity|notable|owner|disqualif\w*|lost|won)\b",
     re.IGNORECASE)
 """Field names that look like something sales records after the handoff."""
-
-MISSING = "(missing)"
 
 
 def _id_like(s: pl.Series) -> bool:
@@ -74,7 +73,7 @@ class LearnedProfile:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> lp = LearnedProfile().fit(load_sample())
     >>> top = lp.values_.filter(pl.col("attribute") == "Job Title").row(0, named=True)
     >>> top["value"] in ("CFO", "Head of Finance", "VP Finance", "Finance Director", "Controller")
@@ -223,7 +222,8 @@ class LearnedProfile:
                 else pl.DataFrame(schema={**schema, "shrunk_rate": pl.Float64}))
         k1, n1 = pl.col("won").cast(pl.Float64), pl.col("leads").cast(pl.Float64)
         k2, n2 = k - k1, n - n1
-        # Katz log interval; a zero cell adds 0.5 to each count (as funnel.stats.intervals.rate_ratio)
+        # Katz log interval; a zero cell adds 0.5 to each count
+        # (as funnel.stats.intervals.rate_ratio)
         zero = (k1 == 0) | (k2 == 0)
         a1 = pl.when(zero).then(k1 + 0.5).otherwise(k1)
         b1 = pl.when(zero).then(n1 + 1).otherwise(n1)
@@ -264,7 +264,7 @@ class LearnedProfile:
 
         Examples
         --------
-        >>> from funnel.sample.generator import load_sample
+        >>> from funnel.sample import load_sample
         >>> p = LearnedProfile().fit(load_sample()).profile()
         >>> len(p.criteria) <= 4 and all(c.field != "Email" for c in p.criteria)
         True
@@ -318,7 +318,7 @@ def marketing_sends(leads: pl.DataFrame, column: str, *, n: int = 3) -> str:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> marketing_sends(load_sample().leads, "Budget Confirmed")
     'no 51%, yes 34% · 15% missing'
     """
@@ -378,8 +378,8 @@ def compare_stated(leads: pl.DataFrame, profiles: Sequence[Profile], learned: Le
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
-    >>> from funnel.analyses.profile.fit import SAMPLE_SALES_PROFILE
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
     >>> ds = load_sample()
     >>> t = compare_stated(ds.leads, [SAMPLE_SALES_PROFILE], LearnedProfile().fit(ds))
     >>> t.filter(pl.col("attribute") == "Job Title")["marketing sends"][0][:7]

@@ -120,7 +120,7 @@ class ResponseCurve:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> rc = ResponseCurve().fit(load_sample().leads)
     >>> rc.table_["bucket"].to_list()[:2], rc.ratio_raw_[0] > 1
     (['0-1h', '1-4h'], True)

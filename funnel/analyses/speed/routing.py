@@ -65,7 +65,7 @@ def assignment_times(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> t = assignment_times(load_sample().leads)
     >>> t.filter(t["owner"] == "Priya Shah")["median_hours"][0] > 10
     True
@@ -104,7 +104,7 @@ def reassignments(ds: Dataset) -> pl.DataFrame:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> t = reassignments(load_sample())
     >>> float(t.filter(t["owner"] == "Priya Shah")["first_by_other_share"][0]) > 0.15
     True
@@ -158,7 +158,7 @@ def unassigned_summary(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> round(unassigned_summary(load_sample().leads)["unassigned_share"], 3)
     0.04
     """
@@ -201,7 +201,7 @@ def owner_scorecard(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> t = owner_scorecard(load_sample().leads, sla_hours=4)
     >>> t.filter(t["owner"] == "Lena Park")["median_hours"][0] < 1
     True
@@ -269,7 +269,7 @@ def persistence(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> t = persistence(load_sample())
     >>> t.filter(t["owner"] == "Marcus Reed")["single_touch_share"][0] > 0.4
     True

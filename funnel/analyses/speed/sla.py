@@ -80,7 +80,7 @@ def sla_compliance(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> t = sla_compliance(load_sample().leads, sla_hours=1, by="owner")
     >>> bool(t["within_sla_share"].is_between(0, 1).all())
     True
@@ -140,7 +140,7 @@ def sla_loss_estimate(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> est = sla_loss_estimate(load_sample().leads, sla_hours=1)
     >>> est["qualified"]["lost"] > 0
     True
@@ -221,7 +221,7 @@ def benchmark_comparison(table: pl.DataFrame, *, target: str = "qualified") -> p
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.speed.views import bucket_table
     >>> b = benchmark_comparison(bucket_table(load_sample().leads))
     >>> b["key"].to_list()

@@ -39,7 +39,7 @@ def response_summary(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> r = response_summary(load_sample(), sla_hours=1)
     >>> [b["bucket"] for b in r["by_bucket"]][-1], 0 < r["within_sla_share"] < 1
     ('never', True)

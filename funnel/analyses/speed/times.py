@@ -77,7 +77,7 @@ def has_touch_times(leads: pl.DataFrame | pl.LazyFrame) -> bool:
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> has_touch_times(load_sample().leads)
     True
     """
@@ -175,7 +175,7 @@ def prepare_response(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> from funnel.analyses.speed.views import bucket_table
     >>> rt = prepare_response(load_sample().leads)
     >>> bucket_table(rt).equals(bucket_table(load_sample().leads))
@@ -292,7 +292,7 @@ def response_times(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> t = response_times(load_sample().leads)
     >>> t.columns
     ['lead_id', 'touched', 'response_hours', 'wait_hours', 'bucket']

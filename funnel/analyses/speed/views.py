@@ -65,7 +65,7 @@ def bucket_table(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> t = bucket_table(load_sample().leads)
     >>> t["bucket"].to_list()
     ['0-1h', '1-4h', '4-24h', '1-3d', '3d+', 'never']
@@ -127,7 +127,7 @@ def response_percentiles(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> t = response_percentiles(load_sample().leads, by="owner")
     >>> {"owner", "leads", "p50", "p50_low", "p50_high"} <= set(t.columns)
     True
@@ -188,7 +188,7 @@ def still_waiting(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> c = still_waiting(load_sample().leads)
     >>> float(c["still_waiting"][0])
     1.0
@@ -242,7 +242,7 @@ def arrival_heatmap(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> h = arrival_heatmap(load_sample().leads, sla_hours=4)
     >>> h.height <= 168 and int(h["leads"].sum()) == load_sample().leads.height
     True
@@ -300,7 +300,7 @@ def response_histogram(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> h = response_histogram(load_sample().leads)
     >>> h["label"].to_list()[-1], int(h["leads"].sum()) == load_sample().leads.height
     ('never', True)
@@ -347,7 +347,7 @@ def rate_by_hours(
 
     Examples
     --------
-    >>> from funnel.sample.generator import load_sample
+    >>> from funnel.sample import load_sample
     >>> rate_by_hours(load_sample().leads, bins=10).height
     10
     """
