@@ -16,6 +16,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+# A busy 2-core machine renders slowly: every expect() waits on its condition for up to a
+# minute (Playwright's default is 5 s), never on a fixed sleep.
+expect.set_options(timeout=60_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"

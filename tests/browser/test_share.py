@@ -6,6 +6,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+import funnel
+
 SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 PEOPLE = [("Annabel", "Quenneville", "annabel.q@client-secret.example", "+44 20 7946 0018"),
           ("Bonifaz", "Wetherill", "bonifaz.w@client-secret.example", "+1 555 0100 2222"),
@@ -37,8 +39,11 @@ def test_share_link_shows_same_numbers_and_no_personal_data(browser, app_url, tm
     consultant.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
         str(_csv(tmp_path)))
     consultant.get_by_text("Loaded 60 leads").wait_for(timeout=120_000)
-    leads = _metric(consultant, "Leads").inner_text().strip()
-    won = _metric(consultant, "Won").inner_text().strip()
+    ds = funnel.load(_csv(tmp_path))  # what the core counts in the same file
+    leads, won = f"{ds.leads.height:,}", f"{int((ds.leads['outcome'] == 'won').sum()):,}"
+    # the page re-renders progressively: wait for the new numbers, never read stale ones
+    expect(_metric(consultant, "Leads")).to_have_text(leads, timeout=120_000)
+    expect(_metric(consultant, "Won")).to_have_text(won, timeout=120_000)
     consultant.get_by_test_id("stSidebar").get_by_test_id("stPopoverButton").click()
     consultant.get_by_role("button", name="Create link").click()
     link = consultant.locator('[data-testid="stCode"]').filter(has_text="?ws=").first
@@ -48,8 +53,8 @@ def test_share_link_shows_same_numbers_and_no_personal_data(browser, app_url, tm
     viewer = browser.new_context().new_page()  # a fresh browser session: no cookies, no state
     viewer.set_default_timeout(60_000)
     viewer.goto(url)
-    expect(_metric(viewer, "Leads")).to_have_text(leads)
-    expect(_metric(viewer, "Won")).to_have_text(won)
+    expect(_metric(viewer, "Leads")).to_have_text(leads, timeout=120_000)
+    expect(_metric(viewer, "Won")).to_have_text(won, timeout=120_000)
     expect(viewer.get_by_test_id("stSidebar")).to_contain_text("read-only")
     viewer.wait_for_timeout(1500)  # let the lead table's canvas and data settle
     html = viewer.content()
