@@ -62,6 +62,7 @@ from funnel.dataset.stages import reached_exprs, stages_present
 from funnel.dataset.tables import Capability, Dataset, FileReport, Health, Warning_, export_end
 from funnel.findings.base import Finding, Settings
 from funnel.findings.registry import diagnose_places  # not `findings`: the module
+from funnel.findings.summary import VerdictSummary, verdict_summary
 from funnel.ingest.build import build_dataset, guess_roles, load
 from funnel.ingest.mapping import auto_map, guess_role, map_values
 from funnel.ingest.parsing import (
@@ -120,6 +121,7 @@ __all__ = [
     "ResponseCurve",
     "ResponseTimes",
     "Settings",
+    "VerdictSummary",
     "Warning_",
     "WorkspaceStore",
     "arrival_heatmap",
@@ -192,6 +194,7 @@ __all__ = [
     "to_csv",
     "to_xlsx",
     "unassigned_summary",
+    "verdict_summary",
     "wilson",
     "wilson_exprs",
     "write_sample",

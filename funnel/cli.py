@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from funnel.analyses.profile.criteria import load_profile
 from funnel.dataset.errors import InputError
 from funnel.dataset.format import json_safe
+from funnel.findings.base import Finding
+from funnel.findings.registry import TITLES, diagnose_places
+from funnel.findings.summary import STATUS_WORDS, plain_headline, ranked, verdict_summary
 from funnel.ingest.build import load
 from funnel.outputs.contract import diagnose
 from funnel.outputs.workspace import WorkspaceStore
@@ -67,9 +70,21 @@ def _workspaces(args) -> int:
 
 
 
-def _text_report(out: dict) -> str:
+def _verdict_lines(cards: list[Finding]) -> list[str]:
+    """The verdict line, then one line per place (problems first, most severe first)."""
+    lines = [f"Verdict: {verdict_summary(cards).text}"]
+    title_w = max((len(TITLES[f.place]) for f in cards), default=0)
+    status_w = max(len(w) for w in STATUS_WORDS.values())
+    for f in ranked(cards):
+        headline = " ".join(plain_headline(f).split())  # a name with a line break: one line
+        lines.append(f"  {TITLES[f.place]:<{title_w}}  {STATUS_WORDS[f.status]:<{status_w}}  "
+                     f"{headline}")
+    return lines
+
+
+def _text_report(out: dict, cards: list[Finding]) -> str:
     rows = out["rows"]
-    lines = [
+    lines = [*_verdict_lines(cards), "",
         f"Leads {rows['leads']:,}  deals {rows['deals']:,}  activities {rows['activities']:,}  "
         f"rejected rows {rows['rejected']:,}",
     ]
@@ -110,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                and args.sla_hours > 0):
             raise InputError("--sla-hours must be a positive number of hours.")
         out = json_safe(diagnose(ds, sla_hours=args.sla_hours, profile=profile))
+        cards = [] if args.json else diagnose_places(ds, profile=profile)
     except InputError as exc:
         print(f"funnel: {exc}", file=sys.stderr)
         return 2
@@ -124,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         json.dump(out, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        print(_text_report(out))
+        print(_text_report(out, cards))
     return 0
 
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from funnel.analyses.verdict import mix_vs_handling, quality_handling, what_if
 from funnel.charts.verdict import decomposition_chart, quality_handling_chart
+from funnel.findings.summary import verdict_summary
 from ui import exports, state
 from ui.frame import require_frame
 from ui.sections import diagnosis
@@ -16,9 +17,10 @@ ds = state.current_dataset()
 profile, note = diagnosis.stated_profile(sample=state.is_sample())
 st.caption(f"{ds.leads.height:,} leads from {ds.label or 'the sample'}. {note}")
 memo = diagnosis.computed(ds, profile, fast_hours=1.0)
-problems = [f for f in memo["cards"] if f.status == "problem"]
-st.markdown(f"**{len(problems)} of {len(memo['cards'])} places show a problem** the data "
-            "supports beyond noise (95% intervals, Bonferroni across reps and campaigns).")
+st.markdown(f"**{verdict_summary(memo['cards']).text}**")
+st.caption("A problem is one the data supports beyond noise (95% intervals, Bonferroni across "
+           "reps and campaigns); clear: tested, nothing found; can't tell: the data lacks "
+           "what the test needs.")
 diagnosis.cards(memo["cards"])
 diagnosis.takeaway(ds, profile, memo["cards"])
 

@@ -7,12 +7,41 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from funnel.findings.registry import PLACES
+from funnel.findings.registry import CHARTS, PAGES, PLACES, TITLES, diagnose_places
+from funnel.findings.summary import verdict_summary
 from funnel.ingest.build import build_dataset
 from funnel.ingest.readers import read_file
+from ui.sections.diagnosis import PAGE_FILES
+from ui.sections.speed import TABS
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
+PLACE_OF = {title: place for place, title in TITLES.items()}
+NO_TOUCH = ("lead_id,created_at,source,owner,outcome\n" + "\n".join(
+    f"{i},2024-01-{i % 28 + 1:02d},Ads,Rep {i % 3},{'won' if i % 4 == 0 else 'lost'}"
+    for i in range(1, 200)) + "\n").encode()
+
+
+def cards_of(app: AppTest) -> dict[str, tuple[str, list]]:
+    """Place -> (its badge, the page links on its card)."""
+    out = {}
+    for col in app.main.columns:
+        for block in col.children.values():
+            kids = list(getattr(block, "children", {}).values())
+            if kids and getattr(kids[0], "type", None) == "markdown" and (
+                    kids[0].value.strip("*") in PLACE_OF):
+                badge = next(k.value for k in kids if "-badge[" in str(getattr(k, "value", "")))
+                links = [k for k in kids if getattr(k, "type", None) == "page_link"]
+                out[PLACE_OF[kids[0].value.strip("*")]] = (badge, links)
+    return out
+
+
+def run_on(ds) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=180)
+    app.session_state["dataset"] = ds
+    app.run()
+    assert not app.exception, app.exception
+    return app
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +62,49 @@ def test_diagnosis_shows_one_card_per_place(at):
     assert all(any(s in b for s in ("Problem", "No evidence", "Can't tell")) for b in badges)
 
 
+def test_diagnosis_top_line_is_the_verdict_summary(at):
+    cards = at.session_state["diagnosis_memo"]["cards"]
+    assert at.main.markdown[0].value == f"**{verdict_summary(cards).text}**"
+
+
+def test_diagnosis_links_a_chart_only_where_its_page_has_one(at):
+    links = {place: [link.proto.page for link in card[1]] for place, card in cards_of(at).items()}
+    assert links == {p: [PAGES[p]] if p in CHARTS and PAGES[p] != "diagnosis" else []
+                     for p in PLACES}
+
+
+def test_diagnosis_speed_card_opens_the_conversion_tab(at):
+    (link,) = cards_of(at)["speed"][1]
+    assert link.proto.query_string == "view=Conversion+by+speed"
+
+
+def test_card_chart_names_a_heading_or_tab_of_its_page():
+    for place, chart in CHARTS.items():
+        page = PAGES[place]
+        assert chart in TABS if page == "speed" else chart in (
+            ROOT / PAGE_FILES[page]).read_text(encoding="utf-8")
+
+
+def test_diagnosis_on_olist_says_nothing_could_be_tested(olist_dataset):
+    app = run_on(olist_dataset)
+    text = verdict_summary(diagnose_places(olist_dataset)).text
+    assert app.main.markdown[0].value == f"**{text}**"
+    assert text.startswith("Nothing could be tested: 9 can't tell")
+
+
+def test_diagnosis_cant_tell_cards_have_no_page_link(olist_dataset):
+    cards = cards_of(run_on(olist_dataset))
+    assert len(cards) == len(PLACES)
+    assert all("Can't tell" in badge and not links for badge, links in cards.values())
+
+
+def test_diagnosis_cant_tell_card_of_missing_data_has_no_link_among_tested_ones():
+    cards = cards_of(run_on(build_dataset([("leads", read_file(NO_TOUCH, name="l.csv"))])))
+    assert "Can't tell" in cards["speed"][0] and not cards["speed"][1]
+
+
 def test_diagnosis_on_sample_finds_the_planted_culprits(at):
-    text = " ".join(m.value for m in at.markdown)
+    text = " ".join(m.value for m in [*at.markdown, *at.text])
     for culprit in ("Marcus Reed", "Priya Shah", "Tom Becker", "Lena Park", "facebook-free-tool"):
         assert culprit in text
 
@@ -50,14 +120,7 @@ def test_diagnosis_what_if_slider_moves_the_scenario(at):
 
 
 def test_diagnosis_without_touch_times_says_what_is_missing():
-    rows = [f"{i},2024-01-{i % 28 + 1:02d},Ads,Rep {i % 3},{'won' if i % 4 == 0 else 'lost'}"
-            for i in range(1, 200)]
-    csv = ("lead_id,created_at,source,owner,outcome\n" + "\n".join(rows) + "\n").encode()
-
-    app = AppTest.from_file(APP, default_timeout=120)
-    app.session_state["dataset"] = build_dataset([("leads", read_file(csv, name="l.csv"))])
-    app.run()
-    assert not app.exception, app.exception
+    app = run_on(build_dataset([("leads", read_file(NO_TOUCH, name="l.csv"))]))
     captions = " ".join(c.value for c in app.caption)
     assert "`first_response_at`" in captions
 

@@ -11,9 +11,12 @@ import sys
 import pytest
 
 from funnel.cli import main
+from funnel.findings.registry import PLACES, TITLES, diagnose_places
+from funnel.findings.summary import ranked, verdict_summary
 from funnel.ingest.build import build_dataset
 from funnel.ingest.readers import read_file
 from funnel.outputs.workspace import WorkspaceStore
+from funnel.sample.export import SAMPLE_DIR
 
 CONTRACT_KEYS = {"rows", "rejected", "funnel", "won", "conversion", "response", "profile",
                  "sources", "findings"}
@@ -170,7 +173,40 @@ def test_main_json_reads_chosen_sheet(capsys, tmp_path):
 
 def test_main_prints_text_report_without_json(capsys, write_file):
     assert main(["diagnose", "--leads", str(write_file("l.csv", LEADS))]) == 0
-    assert capsys.readouterr().out.startswith("Leads 2  deals 0  activities 0  rejected rows 0\n")
+    assert "\nLeads 2  deals 0  activities 0  rejected rows 0\n" in capsys.readouterr().out
+
+
+def _text(*args) -> list[str]:
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["diagnose", *map(str, args)]) == 0
+    return buf.getvalue().splitlines()
+
+
+def test_main_text_starts_with_the_verdict_then_one_line_per_place(write_file):
+    leads = write_file("l.csv", LEADS)
+    lines = _text("--leads", leads)
+    ds = build_dataset([("leads", read_file(leads.read_bytes(), name="l.csv"))])
+    assert lines[0] == f"Verdict: {verdict_summary(diagnose_places(ds)).text}"
+    assert all(line.startswith(f"  {TITLES[p]} ")  # all can't tell: the contract's order
+               for line, p in zip(lines[1:], PLACES, strict=False))
+    assert lines[len(PLACES) + 1] == ""
+
+
+def test_main_text_lists_problems_first_most_severe_first(sample_ds):
+    lines = _text("--leads", SAMPLE_DIR / "contacts.csv", "--deals", SAMPLE_DIR / "deals.csv",
+                  "--activities", SAMPLE_DIR / "activities.csv")
+    cards = ranked(diagnose_places(sample_ds))
+    assert cards[0].status == "problem"
+    assert all(line.startswith(f"  {TITLES[f.place]} ")
+               for line, f in zip(lines[1:], cards, strict=False))
+
+
+def test_main_text_states_each_status_once_per_place(olist_files):
+    leads, deals = olist_files
+    lines = _text("--leads", leads, "--deals", deals)
+    assert lines[0].startswith("Verdict: Nothing could be tested: 9 can't tell — need ")
+    assert all(line.count("Can't tell") == 1 for line in lines[1:len(PLACES) + 1])
 
 
 # --- bad input ------------------------------------------------------------------------

@@ -13,6 +13,8 @@ import pytest
 
 from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
 from funnel.findings.base import Finding
+from funnel.findings.registry import diagnose_places
+from funnel.findings.summary import STATUS_WORDS, verdict_summary
 from funnel.ingest.build import build_dataset
 from funnel.ingest.readers import read_file
 from funnel.outputs.notebook import export_bundle
@@ -33,6 +35,29 @@ def sections(sample_ds):
 @pytest.fixture(scope="module")
 def page(sections):
     return report_html(sections, title="Acme workshop")
+
+
+@pytest.fixture(scope="module")
+def olist_sections(olist_dataset):
+    return report_sections(olist_dataset)
+
+
+def test_report_verdict_reads_as_verdict_summary(sample_ds, sections):
+    cards = diagnose_places(sample_ds, profile=SAMPLE_SALES_PROFILE)
+    assert sections[0].paragraphs[1] == f"{verdict_summary(cards).text}."
+
+
+def test_report_verdict_on_olist_says_nothing_could_be_tested(olist_dataset, olist_sections):
+    text = verdict_summary(diagnose_places(olist_dataset)).text
+    assert olist_sections[0].paragraphs[1] == f"{text}."
+    assert text.startswith("Nothing could be tested: 9 can't tell")
+
+
+@pytest.mark.parametrize("which", ["sections", "olist_sections"])
+def test_report_place_lines_state_their_status_once(request, which):
+    lines = request.getfixturevalue(which)[1].paragraphs
+    assert len(lines) == 9
+    assert all(sum(line.count(w) for w in STATUS_WORDS.values()) == 1 for line in lines)
 
 
 def test_report_html_is_self_contained(page):

@@ -27,10 +27,16 @@ Severity ranks problems by what is at stake: an estimate from observed rates (la
 affected leads converted like the unaffected, valued at the average won deal, as a
 share of the revenue won (without amounts: of the qualified leads or wins), in [0, 1].
 It is a scenario for ranking, never a forecast.
+
+Every output states the verdict the same way, from :mod:`funnel.findings.summary`: the
+status words (:data:`STATUS_WORDS`), the card order (:func:`ranked`) and the one line
+:func:`verdict_summary` gives ("3 problems, 2 clear, 4 can't tell: need lead owners, …";
+"Nothing could be tested: …" when no place could be).
 """
 
 from funnel.findings.base import Finding, Place, Settings
 from funnel.findings.registry import (
+    CHARTS,
     PAGES,
     PLACES,
     REGISTRY,
@@ -39,9 +45,17 @@ from funnel.findings.registry import (
     diagnose_places,
     findings,
 )
+from funnel.findings.summary import (
+    STATUS_WORDS,
+    VerdictSummary,
+    plain_headline,
+    ranked,
+    verdict_summary,
+)
 
 if __doc__:  # not under python -OO
     __doc__ = __doc__.replace("PLACES_FROM_REGISTRY", describe_places())
 
-__all__ = ["PAGES", "PLACES", "REGISTRY", "TITLES", "Finding", "Place", "Settings",
-           "diagnose_places", "findings"]
+__all__ = ["CHARTS", "PAGES", "PLACES", "REGISTRY", "STATUS_WORDS", "TITLES", "Finding",
+           "Place", "Settings", "VerdictSummary", "diagnose_places", "findings",
+           "plain_headline", "ranked", "verdict_summary"]

@@ -343,6 +343,10 @@ class Place:
         the test can't tell: each, when absent, is named in the finding's ``missing``.
         Where another field can stand in (a source for a campaign, an opportunity date
         for an SQL date), the one named is the one a *can't tell* asks for.
+    chart
+        The heading (or tab) of ``page`` whose chart shows this place's evidence; empty
+        when the page shows no chart of it (the card then offers no "See the chart"
+        link).
     test
         ``test(ctx, settings, **kw) -> Finding`` on a :class:`Context` and
         :class:`Settings`; ``kw`` holds what the diagnosis passes along (``profile``),
@@ -351,8 +355,8 @@ class Place:
     Examples
     --------
     >>> from funnel.findings.registry import REGISTRY
-    >>> REGISTRY["scoring"].needs
-    ('score', 'outcome')
+    >>> REGISTRY["scoring"].needs, REGISTRY["scoring"].chart
+    (('score', 'outcome'), 'Score and pipeline')
     """
 
     key: str
@@ -360,6 +364,7 @@ class Place:
     title: str
     page: str
     needs: tuple[str, ...] = ()
+    chart: str = ""
     test: Callable[..., Finding]
 
     @property

@@ -81,4 +81,4 @@ def _weakest_criterion(d: Context, fit) -> str | None:
 
 
 PLACE = Place("definition", title="Profile definition", page="profile",
-              needs=("profile", "outcome"), test=run)
+              needs=("profile", "outcome"), chart="Overlap", test=run)

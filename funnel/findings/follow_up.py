@@ -109,4 +109,5 @@ def run(d: Context, s: Settings, **_) -> Finding:
 
 
 PLACE = Place("follow_up", title="Follow-up", page="funnel",
-              needs=("first_response_at", "owner", "outcome"), test=run)
+              needs=("first_response_at", "owner", "outcome"),
+              chart="Leads left behind", test=run)

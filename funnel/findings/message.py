@@ -150,4 +150,5 @@ def _stratum_attributes(d: Context, *, max_levels: int = 30) -> list[tuple[str, 
 
 
 PLACE = Place("message", title="Message", page="funnel",
-              needs=("lost_reason", "campaign"), test=run)
+              needs=("lost_reason", "campaign"), chart="Where and why leads stop",
+              test=run)

@@ -132,4 +132,5 @@ def _held_out_profile(d: Context, s: Settings):
     return prof, check
 
 
-PLACE = Place("profile", title="Lead profile", page="profile", needs=("outcome",), test=run)
+PLACE = Place("profile", title="Lead profile", page="profile", needs=("outcome",),
+              chart="Overlap", test=run)

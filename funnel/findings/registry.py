@@ -44,6 +44,10 @@ PAGES = {p.key: p.page for p in REGISTRY.values()}
 """Place key -> URL path of the app page with the chart behind its finding."""
 TITLES = {p.key: p.title for p in REGISTRY.values()}
 """Place key -> its name on screen."""
+CHARTS = {p.key: p.chart for p in REGISTRY.values() if p.chart}
+"""Place key -> the heading (or tab) of its page whose chart shows its evidence, for the
+places whose page has one (speed's *Conversion by speed* tab …); routing, readiness and
+pipeline have none (their pages show their numbers in tables only)."""
 Finding.pages = PAGES
 
 

@@ -72,4 +72,4 @@ def run(d: Context, s: Settings, **_) -> Finding:
 
 
 PLACE = Place("scoring", title="Lead scoring", page="diagnosis",
-              needs=("score", "outcome"), test=run)
+              needs=("score", "outcome"), chart="Score and pipeline", test=run)

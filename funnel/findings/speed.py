@@ -146,4 +146,5 @@ def _speed_culprit(d: Context, t: pl.DataFrame, s: Settings) -> dict:
 
 
 PLACE = Place("speed", title="Speed to lead", page="speed",
-              needs=("created_at", "first_response_at", "outcome"), test=run)
+              needs=("created_at", "first_response_at", "outcome"),
+              chart="Conversion by speed", test=run)

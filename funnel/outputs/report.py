@@ -30,9 +30,8 @@ from funnel.charts.response import bucket_chart
 from funnel.dataset.tables import Dataset
 from funnel.findings.base import Finding
 from funnel.findings.registry import TITLES, diagnose_places
+from funnel.findings.summary import STATUS_WORDS, plain_headline, ranked, verdict_summary
 from funnel.outputs.export import chart_png, chart_svg
-
-STATUS_TEXT = {"problem": "Problem", "no_evidence": "No evidence", "cant_tell": "Can't tell"}
 
 
 @dataclass
@@ -69,7 +68,7 @@ def findings_table(cards: list[Finding], *, headlines: bool = False) -> pl.DataF
     rows = []
     for f in cards:
         ev = f.evidence
-        rows.append({"place": TITLES[f.place], "verdict": STATUS_TEXT[f.status],
+        rows.append({"place": TITLES[f.place], "verdict": STATUS_WORDS[f.status],
                      **({"headline": f.headline} if headlines else {}),
                      "culprit": ", ".join(f"{k}: {v}" for k, v in f.culprit.items()) or "–",
                      "effect": ev.get("effect"), "ci_low": ev.get("ci_low"),
@@ -97,16 +96,19 @@ def report_sections(
     """
 
     cards = cards if cards is not None else diagnose_places(ds, profile=profile)
-    problems = sorted((f for f in cards if f.status == "problem"), key=lambda f: -f.severity)
+    order = ranked(cards)
+    problems = [f for f in order if f.status == "problem"]
     out = [Section("Verdict", [
-        f"{ds.leads.height:,} leads from {ds.label or 'the export'}; "
-        f"{len(problems)} of {len(cards)} places show a problem the data supports beyond "
-        "noise (95% intervals; Bonferroni across reps, campaigns and reasons).",
+        f"{ds.leads.height:,} leads from {ds.label or 'the export'}.",
+        f"{verdict_summary(cards).text}.",
         *[f"{i}. {TITLES[f.place]}: {f.headline}" for i, f in enumerate(problems, 1)],
+        "A problem is one the data supports beyond noise (95% intervals; Bonferroni across "
+        "reps, campaigns and reasons); clear: tested, nothing found; can't tell: the data "
+        "lacks what the test needs.",
     ])]
     out.append(Section("Findings, place by place",
-                       [f"{TITLES[f.place]} — {STATUS_TEXT[f.status]}: {f.headline}"
-                        for f in cards], table=findings_table(cards)))
+                       [f"{TITLES[f.place]} — {STATUS_WORDS[f.status]}: {plain_headline(f)}"
+                        for f in order], table=findings_table(order)))
     ft = funnel_table(ds.leads)
     out.append(Section("Where leads leak: the funnel", [
         "Leads reaching each stage; step and cumulative conversion with 95% intervals."],

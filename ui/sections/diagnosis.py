@@ -10,19 +10,22 @@ from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.verdict import lead_flags, pipeline_check, qualification_gaps, score_check
 from funnel.charts.verdict import score_chart
 from funnel.findings.base import Finding
-from funnel.findings.registry import PAGES, TITLES, diagnose_places
+from funnel.findings.registry import CHARTS, PAGES, TITLES, diagnose_places
+from funnel.findings.summary import STATUS_WORDS, plain_headline, ranked
 from funnel.outputs.export import to_csv, to_xlsx
 from funnel.outputs.notebook import export_bundle
 from funnel.outputs.report import findings_table, report_html, report_pdf, report_sections
 from ui import exports
 from ui.profile import current_profiles
+from ui.sections.speed import TABS as SPEED_TABS
 from ui.share import mask_key
 
 PAGE_FILES = {"speed": "pages/speed.py", "funnel": "pages/funnel.py",
               "profile": "pages/profile.py", "diagnosis": "pages/diagnosis.py"}
-STATUS = {"problem": ("Problem", "red", ":material/error:"),
-          "no_evidence": ("No evidence", "green", ":material/check_circle:"),
-          "cant_tell": ("Can't tell", "gray", ":material/help:")}
+STATUS = {"problem": ("red", ":material/error:"),
+          "no_evidence": ("green", ":material/check_circle:"),
+          "cant_tell": ("gray", ":material/help:")}
+"""Status -> badge colour and icon (its word: :data:`funnel.findings.summary.STATUS_WORDS`)."""
 _MEMO = "diagnosis_memo"
 
 
@@ -72,29 +75,34 @@ def _number(f: Finding) -> str:
 
 
 def card(f: Finding) -> None:
-    """One place: status, headline, the numbers behind it, and a link to its chart."""
-    label, color, icon = STATUS[f.status]
+    """One place: status, headline, the numbers behind it, and a link to its chart where
+    its page has one."""
+    color, icon = STATUS[f.status]
     with st.container(border=True, height="stretch"):
         st.markdown(f"**{TITLES[f.place]}**")
-        st.badge(label, color=color, icon=icon)
-        st.markdown(f.headline)
+        st.badge(STATUS_WORDS[f.status], color=color, icon=icon)
+        st.text(plain_headline(f))  # names from the client's data: never Markdown
         numbers = _number(f)
         if numbers:
             st.caption(numbers)
         if f.missing:
             st.caption("Needs: " + ", ".join(f"`{m}`" for m in f.missing))
-        target = PAGE_FILES.get(PAGES[f.place])
-        if target and PAGES[f.place] != "diagnosis":
-            st.page_link(target, label="See the chart", icon=":material/arrow_forward:")
+        chart = CHARTS.get(f.place)
+        if chart and not (f.status == "cant_tell" and f.missing):  # no data, no chart
+            if PAGES[f.place] == "diagnosis":
+                st.caption(f"Chart below, under *{chart}*.")
+            else:
+                st.page_link(PAGE_FILES[PAGES[f.place]], label=f"See the chart: {chart}",
+                             icon=":material/arrow_forward:",
+                             query_params={"view": chart} if chart in SPEED_TABS else None)
 
 
 def cards(findings: list[Finding], *, per_row: int = 3) -> None:
     """Problems first (most severe first), then no evidence, then can't tell."""
-    order = {"problem": 0, "no_evidence": 1, "cant_tell": 2}
-    ranked = sorted(findings, key=lambda f: (order[f.status], -f.severity))
-    for i in range(0, len(ranked), per_row):
+    order = ranked(findings)
+    for i in range(0, len(order), per_row):
         cols = st.columns(per_row)
-        for col, f in zip(cols, ranked[i:i + per_row], strict=False):
+        for col, f in zip(cols, order[i:i + per_row], strict=False):
             with col:
                 card(f)
 
