@@ -3,8 +3,14 @@
 import polars as pl
 import streamlit as st
 
-from funnel.analyses.verdict import mix_vs_handling, quality_handling, what_if
+from funnel.analyses.verdict import (
+    mix_vs_handling,
+    observed_shares,
+    quality_handling,
+    what_if,
+)
 from funnel.charts.verdict import decomposition_chart, quality_handling_chart
+from funnel.dataset.format import amount_text, percent
 from funnel.findings.summary import verdict_summary
 from ui import exports, state
 from ui.frame import require_frame
@@ -53,16 +59,31 @@ st.header("Score and pipeline")
 diagnosis.score_and_pipeline(ds)
 
 st.header("What if")
-if known.height:
-    fast_now = known["speed"].eq("fast").mean()
-    fit_now = known["fit"].eq("in profile").mean()
+shares = observed_shares(flags)
+if shares["n"]:
+    st.caption(f"Now: {percent(shares['fast'])} of {shares['n']:,} leads answered within 1 h"
+               + (f", {percent(shares['in_profile'])} in profile" if shares["in_profile"]
+                  is not None else "") + ". The sliders start there.")
     a, b = st.columns(2)
-    fast = a.slider("Leads answered within 1 h", 0.0, 1.0, float(round(fast_now, 2)), 0.05,
+    fast = a.slider("Leads answered within 1 h", 0.0, 1.0, shares["fast"], 0.01,
                     format="percent", key="whatif:fast")
-    fit = b.slider("Leads in profile", 0.0, 1.0, float(round(fit_now, 2)), 0.05,
-                   format="percent", key="whatif:fit")
+    fit = (b.slider("Leads in profile", 0.0, 1.0, shares["in_profile"], 0.01,
+                    format="percent", key="whatif:fit")
+           if shares["in_profile"] is not None else None)
     cost = float(ds.spend["cost"].sum()) if ds.spend is not None else None
-    exports.table(what_if(known, fast_share=fast, in_profile_share=fit, cost=cost),
-                  key="dx:whatif", name="what-if", hide_index=True)
-    st.caption("A scenario from the observed rate of each profile-fit × speed cell, at the "
-               "observed lead volume — not a forecast.")
+    scenario = what_if(flags, fast_share=fast, in_profile_share=fit, cost=cost)
+    exports.table(pl.DataFrame([{
+        "measure": r["measure"], "n": r["n"],
+        "observed": amount_text(r["observed"], money=r["measure"] in ("revenue", "cac")),
+        "scenario (95% CI)": amount_text(  # lead volume is kept as observed: no interval
+            r["scenario"], (r["ci_low"], r["ci_high"]) if r["measure"] != "leads" else None,
+            money=r["measure"] in ("revenue", "cac")),
+        "change": amount_text(r["change"], money=r["measure"] in ("revenue", "cac"),
+                              signed=True),
+    } for r in scenario.to_dicts()]), key="dx:whatif", name="what-if", hide_index=True)
+    st.caption("A scenario from the observed rate of each source × profile fit × speed "
+               "cell, at the observed lead volume (n: leads): not a forecast. Moving a "
+               "slider moves the same fraction of every source's leads. At 100% answered "
+               "within 1 h the change is the speed card's amount at stake, an upper bound.")
+else:
+    st.info("This needs first-touch times (an activities export).")

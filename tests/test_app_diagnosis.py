@@ -109,14 +109,28 @@ def test_diagnosis_on_sample_finds_the_planted_culprits(at):
         assert culprit in text
 
 
-def test_diagnosis_what_if_slider_moves_the_scenario(at):
-    def won():
-        table = at.dataframe[-1].value
-        return float(table.loc[table["measure"] == "won", "scenario"].iloc[0])
+def _what_if_table(at):
+    return next(df.value for df in at.dataframe if "scenario (95% CI)" in df.value.columns)
 
-    before = won()
+
+def test_diagnosis_what_if_untouched_changes_nothing(at):
+    table = _what_if_table(at)
+    assert list(table["change"].str.lstrip("$")) == ["0"] * 5
+    assert list(table["scenario (95% CI)"].str.split(" ").str[0]) == list(table["observed"])
+    assert at.slider(key="whatif:fast").value == pytest.approx(
+        float(at.session_state["diagnosis_memo"]["flags"]["speed"].eq("fast").mean()))
+
+
+def test_diagnosis_speed_card_says_its_amount_is_an_upper_bound(at):
+    captions = " ".join(c.value for c in at.caption)
+    assert "at stake ≈ $" in captions and "an upper-bound scenario" in captions
+
+
+def test_diagnosis_what_if_slider_moves_the_scenario(at):
     at.slider(key="whatif:fast").set_value(1.0).run()
-    assert won() > before
+    table = _what_if_table(at)
+    won = table.loc[table["measure"] == "won"].iloc[0]
+    assert won["change"].startswith("+") and "95% CI" in won["scenario (95% CI)"]
 
 
 def test_diagnosis_without_touch_times_says_what_is_missing():

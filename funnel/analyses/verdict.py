@@ -24,7 +24,7 @@ from funnel.analyses.speed.times import response_times
 from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.stages import reached_exprs, stages_present
 from funnel.dataset.tables import Dataset, export_end
-from funnel.stats.intervals import wilson_exprs
+from funnel.stats.intervals import Z95, wilson_exprs
 from funnel.stats.tests import auc_interval
 
 FIT = ("in profile", "out of profile")
@@ -364,25 +364,122 @@ def qualification_gaps(ds: Dataset) -> pl.DataFrame | None:
         "win_rate_filled", "win_rate_missing")
 
 
+def _cells(known: pl.DataFrame, *, by_fit: bool) -> tuple[np.ndarray, dict, float, float]:
+    """Lead counts ``n`` (sources × fit groups × (fast, slow or never)), the successes of
+    each measure in the same cells, and the mean and variance of a won deal's amount."""
+    source = pl.col("source").cast(pl.String).fill_null(NONE_LABEL)
+    sources = (known.select(source.unique().sort()).to_series().to_list()
+               if "source" in known.columns else [])
+    frame = known.with_columns(
+        (source.replace_strict(sources, list(range(len(sources))))
+         if sources else pl.lit(0)).cast(pl.Int64).alias("_g"),
+        (pl.col("fit").eq(FIT[1]).cast(pl.Int64) if by_fit else pl.lit(0)).alias("_f"),
+        pl.col("speed").eq(SPEED[1]).cast(pl.Int64).alias("_s"))
+    agg = frame.group_by("_g", "_f", "_s").agg(
+        pl.len().alias("n"), pl.col("won").sum().alias("won"),
+        pl.col("qualified").sum().alias("qualified"))
+    shape = (max(len(sources), 1), 2 if by_fit else 1, 2)
+    idx = (agg["_g"].to_numpy(), agg["_f"].to_numpy(), agg["_s"].to_numpy())
+    n, k = np.zeros(shape), {"won": np.zeros(shape)}
+    n[idx] = agg["n"].to_numpy()
+    k["won"][idx] = agg["won"].to_numpy()
+    if known["qualified"].is_not_null().any():
+        k["qualified"] = np.zeros(shape)
+        k["qualified"][idx] = agg["qualified"].fill_null(0).to_numpy()
+    amounts = known.filter(pl.col("won"))["amount"].drop_nulls().to_numpy()
+    mean = float(amounts.mean()) if amounts.size else float("nan")
+    var = float(amounts.var(ddof=1)) / amounts.size if amounts.size > 1 else 0.0
+    return n, k, mean, var
+
+
+def _shift(a: np.ndarray, b: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Move the share ``alpha`` of ``b`` to ``a`` (``alpha < 0``: ``-alpha`` of ``a`` to
+    ``b``); ``alpha = 0`` returns the counts unchanged, to the last bit."""
+    if alpha >= 0:
+        return a + alpha * b, b - alpha * b
+    return a + alpha * a, b - alpha * a
+
+
+def _alpha(observed: float, target: float | None) -> float:
+    """The share of each group moved so that the overall share goes from ``observed`` to
+    ``target``: every group closes the same fraction of its gap to 100% (or to 0%)."""
+    if target is None or abs(target - observed) <= 1e-9:
+        return 0.0
+    if not 0.0 <= target <= 1.0:
+        raise ValueError(f"a share must be between 0 and 1, got {target}")
+    return (target - observed) / (1 - observed) if target > observed else target / observed - 1
+
+
+def _rate_cell(n: np.ndarray) -> np.ndarray:
+    """For each cell, the flat index of the cell whose rate it takes: its own; when empty,
+    the same group's other speed, else its source's other fit group (no effect is
+    claimed where nothing was observed)."""
+    idx = np.arange(n.size).reshape(n.shape)
+    empty = n == 0
+    for axis in (2, 1):
+        idx = np.where(empty, np.flip(idx, axis), idx)
+        empty = n.ravel()[idx] == 0
+    return idx
+
+
+def observed_shares(flags: pl.DataFrame) -> dict:
+    """The shares :func:`what_if` starts from: answered fast and in profile (``None``
+    without profile fit) among the leads it counts, and their number ``n``.
+
+    Examples
+    --------
+    >>> f = pl.DataFrame({"fit": ["in profile", None], "speed": ["fast", "slow or never"]})
+    >>> observed_shares(f)
+    {'fast': 0.5, 'in_profile': None, 'n': 2}
+    """
+    known = flags.filter(pl.col("speed").is_not_null())
+    if known["fit"].is_not_null().all() and known.height:
+        fit = float((known["fit"] == FIT[0]).sum() / known.height)
+    else:
+        fit = None
+    fast = float((known["speed"] == SPEED[0]).sum() / known.height) if known.height else None
+    return {"fast": fast, "in_profile": fit, "n": known.height}
+
+
 def what_if(
     flags: pl.DataFrame,
     *,
     fast_share: float | None = None,
     in_profile_share: float | None = None,
     cost: float | None = None,
+    z: float = Z95,
 ) -> pl.DataFrame:
-    """A scenario: wins, qualified leads, revenue and CAC if the share answered fast
-    and/or the share in profile were different, at the observed rate of each cell.
+    """A scenario: qualified leads, wins, revenue and CAC had the share answered fast
+    and/or the share in profile been different, at the observed rate of each cell.
 
-    Lead volume stays as observed; within each fit group the fast share is set to
-    ``fast_share`` (and the fit mix to ``in_profile_share``). The rates per cell are
-    the observed ones, so this assumes what the cells show keeps holding — a scenario,
-    never a forecast.
+    Cells are source × profile fit × first-touch speed (fast or slow/never). Lead
+    volume stays as observed; to reach the overall ``fast_share``, every source × fit
+    group moves the same fraction of its slow leads to fast (of its fast leads to slow
+    when the share goes down), and likewise every source's fit mix for
+    ``in_profile_share`` (moved first; the fast share is then set on the new mix). A
+    moved lead converts at its new cell's observed rate; an empty cell takes its
+    group's other speed's rate, so no effect is claimed where none was seen. At the
+    observed shares (or ``None``) every ``change`` is exactly 0. This is the one model
+    of what faster first touch is worth: the *speed* card's amount at stake is its
+    ``change`` at ``fast_share=1.0``, an upper bound (it assumes leads answered late
+    would convert as those answered fast do). A scenario, never a forecast.
+
+    Leads need a known ``speed``; without profile fit (``fit`` all null) there is one
+    fit group and ``in_profile_share`` must be ``None``.
+
+    Intervals (``ci_low``, ``ci_high``) are 95% (``z``) normal intervals for the
+    scenario: the observed count plus the change, whose variance sums each observed
+    cell's rate variance (Agresti–Caffo: one success and one failure added, so an
+    all-or-nothing cell still counts as uncertain) times the square of the leads moved
+    onto or off its rate; revenue adds the uncertainty of the average won deal. The
+    change of a scenario equal to the observed shares has a zero-width interval.
 
     Returns
     -------
     polars.DataFrame
-        ``measure, observed, scenario, change`` for ``leads, qualified, won, revenue, cac``.
+        ``measure, n, observed, scenario, ci_low, ci_high, change`` for ``leads,
+        qualified, won, revenue, cac`` (``n``: leads in the scenario; nulls where a
+        measure cannot be computed: no stages, no amounts, no cost).
 
     Examples
     --------
@@ -392,49 +489,64 @@ def what_if(
     ...     "amount": [100.0, None, None, None]})
     >>> what_if(f, fast_share=1.0).filter(pl.col("measure") == "won")["scenario"][0]
     2.0
+    >>> what_if(f, fast_share=0.5)["change"].to_list()
+    [0.0, 0.0, 0.0, 0.0, None]
     """
-    known = flags.filter(pl.col("fit").is_not_null() & pl.col("speed").is_not_null())
-    n = known.height
-    if n == 0:
-        raise ValueError("what-if needs profile fit and first-touch speed for some leads")
-    g = known.group_by("fit", "speed").agg(
-        pl.len().alias("n"), pl.col("won").mean().alias("win"),
-        pl.col("qualified").cast(pl.Float64).mean().alias("q"))
-    cell = {(r["fit"], r["speed"]): r for r in g.to_dicts()}
-    avg_deal = known.filter(pl.col("won"))["amount"].drop_nulls()
-    avg_deal = float(avg_deal.mean()) if avg_deal.len() else None
-
-    def project(fs: float | None, ps: float | None) -> dict:
-        tot = {"won": 0.0, "qualified": 0.0}
-        has_q = False
-        for fit in FIT:
-            n_fit = sum(cell.get((fit, s), {}).get("n", 0) for s in SPEED)
-            share_fit = (ps if fit == FIT[0] else 1 - ps) if ps is not None else n_fit / n
-            for s in SPEED:
-                c = cell.get((fit, s))
-                obs = (c["n"] if c else 0) / n_fit if n_fit else 0.5
-                share_s = (fs if s == SPEED[0] else 1 - fs) if fs is not None else obs
-                if c is None:  # no observed rate for this cell: use the fit group's other
-                    other = cell.get((fit, SPEED[1 - SPEED.index(s)]))
-                    c = other or {"win": 0.0, "q": None}
-                weight = n * share_fit * share_s
-                tot["won"] += weight * (c["win"] or 0.0)
-                if c.get("q") is not None:
-                    has_q = True
-                    tot["qualified"] += weight * c["q"]
-        if not has_q:
-            tot["qualified"] = None
-        return tot
-
-    base, scen = project(None, None), project(fast_share, in_profile_share)
-    rows = [("leads", float(n), float(n))]
-    rows.append(("qualified", base["qualified"], scen["qualified"]))
-    rows.append(("won", base["won"], scen["won"]))
-    rev = (base["won"] * avg_deal, scen["won"] * avg_deal) if avg_deal else (None, None)
-    rows.append(("revenue", *rev))
-    cac = ((cost / base["won"]) if cost and base["won"] else None,
-           (cost / scen["won"]) if cost and scen["won"] else None)
-    rows.append(("cac", *cac))
-    out = pl.DataFrame(rows, schema={"measure": pl.String, "observed": pl.Float64,
-                                     "scenario": pl.Float64}, orient="row")
-    return out.with_columns((pl.col("scenario") - pl.col("observed")).alias("change"))
+    known = flags.filter(pl.col("speed").is_not_null())
+    by_fit = bool(known.height) and bool(known["fit"].is_not_null().all())
+    if known.height == 0 or (in_profile_share is not None and not by_fit):
+        raise ValueError("what-if needs first-touch speed for some leads (and profile fit "
+                         "for every one of them to change the share in profile)")
+    n, k, deal, deal_var = _cells(known, by_fit=by_fit)
+    total = float(n.sum())
+    m = n.sum(axis=2)  # leads per source × fit group
+    moved = m.copy()
+    if by_fit:
+        moved[:, 0], moved[:, 1] = _shift(m[:, 0], m[:, 1],
+                                          _alpha(m[:, 0].sum() / total, in_profile_share))
+    split = n.sum(axis=1, keepdims=True) / n.sum(axis=(1, 2), keepdims=True)
+    w = np.where(m[..., None] > 0, n * np.divide(moved, m, out=np.ones_like(m),
+                                                  where=m > 0)[..., None],
+                 moved[..., None] * split)
+    w[..., 0], w[..., 1] = _shift(w[..., 0], w[..., 1],
+                                  _alpha(w[..., 0].sum() / total, fast_share))
+    at = _rate_cell(n).ravel()
+    d = np.bincount(at, weights=(w - n).ravel(), minlength=n.size)  # leads moved per rate
+    rows = {"leads": (total, total, 0.0, 0.0)}
+    for name in ("qualified", "won"):
+        if name not in k:
+            rows[name] = (None, None, None, None)
+            continue
+        kk, nn = k[name].ravel(), n.ravel()
+        rate = np.divide(kk, nn, out=np.zeros_like(nn), where=nn > 0)
+        smooth = (kk + 1) / (nn + 2)
+        change = float(d @ rate) if d.any() else 0.0
+        rows[name] = (float(kk.sum()), float(kk.sum()) + change, change,
+                      float((d ** 2) @ (smooth * (1 - smooth) / (nn + 2))))
+    won = rows["won"]
+    if np.isfinite(deal):
+        revenue = float(known.filter(pl.col("won"))["amount"].drop_nulls().sum())
+        var = deal ** 2 * won[3] + won[2] ** 2 * deal_var + won[3] * deal_var
+        rows["revenue"] = (revenue, revenue + won[2] * deal, won[2] * deal, var)
+    else:
+        rows["revenue"] = (None, None, None, None)
+    out = []
+    for name, (obs, scen, change, var) in rows.items():
+        half = z * float(np.sqrt(var)) if var is not None else None
+        lo, hi = ((max(0.0, scen - half), scen + half) if half is not None else (None, None))
+        if name in ("qualified", "won") and hi is not None:
+            hi = min(hi, total)
+        out.append((name, obs, scen, lo, hi, change))
+    if cost and won[0]:
+        lo, hi = out[2][3:5]
+        out.append(("cac", cost / won[0], cost / won[1] if won[1] else None,
+                    cost / hi if hi else None, cost / lo if lo else None,
+                    cost / won[1] - cost / won[0] if won[1] else None))
+    else:
+        out.append(("cac", None, None, None, None, None))
+    frame = pl.DataFrame(out, schema={"measure": pl.String, "observed": pl.Float64,
+                                      "scenario": pl.Float64, "ci_low": pl.Float64,
+                                      "ci_high": pl.Float64, "change": pl.Float64},
+                         orient="row")
+    return frame.select("measure", pl.lit(known.height, pl.Int64).alias("n"), "observed",
+                        "scenario", "ci_low", "ci_high", "change")

@@ -45,6 +45,33 @@ def share_text(x: float | None, ci: tuple | None = None) -> str:
     return out
 
 
+def amount_text(x: float | None, ci: tuple | list | None = None, *, money: bool = False,
+                signed: bool = False) -> str:
+    """A count or an amount, rounded to a unit: ``4,244`` (``$22,287,500`` with ``money``,
+    ``+5,111`` with ``signed``), with its interval as ``4,244 (95% CI 4,101–4,390)`` when
+    given; ``—`` when missing.
+
+    Examples
+    --------
+    >>> amount_text(9353.2, (9114.8, 9591.7)), amount_text(-465.5, money=True, signed=True)
+    ('9,353 (95% CI 9,115–9,592)', '−$466')
+    >>> amount_text(0.0, signed=True), amount_text(None)
+    ('0', '—')
+    """
+    if x is None:
+        return MISSING_TEXT
+
+    def one(v: float, sign: bool) -> str:
+        r = round(v)
+        head = ("+" if r > 0 else "−" if r < 0 else "") if sign else ("−" if r < 0 else "")
+        return f"{head}{'$' if money else ''}{abs(r):,.0f}"
+
+    out = one(x, signed)
+    if ci and ci[0] is not None and ci[1] is not None:
+        out += f" (95% CI {one(ci[0], False)}–{one(ci[1], False)})"
+    return out
+
+
 def duration_text(hours: float | None) -> str:
     """``35 min``, ``4.1 h`` or ``2.3 days``; ``—`` when missing.
 

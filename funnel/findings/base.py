@@ -181,6 +181,44 @@ def value_of(d: Context, extra_target: float) -> tuple[float, dict]:
     return float(min(1.0, max(0.0, extra_target / base))), out
 
 
+def value_of_scenario(d: Context, scenario: pl.DataFrame) -> tuple[float, dict]:
+    """Severity and evidence of a what-if's changes (a
+    :func:`funnel.analyses.verdict.what_if` table): ``<target>_at_stake``,
+    ``wins_at_stake`` and ``revenue_at_stake`` are its ``change`` in the target, in wins
+    and in revenue, each with ``<key>_ci`` (the 95% interval of the change),
+    ``at_stake_n`` the leads it covers and ``at_stake_label`` ``"an upper-bound scenario"``.
+    Severity is the revenue change over the revenue won (else the target's change over
+    the target's count), within 0–1.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.verdict import lead_flags, what_if
+    >>> ds = load_sample()
+    >>> severity, ev = value_of_scenario(Context.prepare(ds),
+    ...                                  what_if(lead_flags(ds, in_profile=None)))
+    >>> severity, ev["qualified_at_stake"], ev["qualified_at_stake_ci"]
+    (0.0, 0.0, [0.0, 0.0])
+    """
+    rows = {r["measure"]: r for r in scenario.to_dicts()}
+    out: dict = {}
+    for key, measure, digits in ((f"{d.target}_at_stake", d.target, 1),
+                                 ("wins_at_stake", "won", 1), ("revenue_at_stake", "revenue", 0)):
+        r = rows[measure]
+        if r["change"] is None:
+            continue
+        out[key] = round(r["change"], digits)
+        out[f"{key}_ci"] = [round(r["ci_low"] - r["observed"], digits),
+                            round(r["ci_high"] - r["observed"], digits)]
+    out["at_stake_n"] = int(rows["leads"]["n"])
+    out["at_stake_label"] = "an upper-bound scenario"
+    revenue = rows["revenue"]["change"]
+    if revenue is not None and d.total_revenue:
+        return float(min(1.0, max(0.0, revenue / d.total_revenue))), out
+    base = float(target_flags(d).sum()) or 1.0
+    return float(min(1.0, max(0.0, (rows[d.target]["change"] or 0.0) / base))), out
+
+
 def won_per_target(d: Context) -> float:
     """Wins per qualified lead (1 when effects are measured on wins)."""
     if d.target == "qualified" and d.qualified.sum():

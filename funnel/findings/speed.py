@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from funnel.analyses.speed.times import response_times
+from funnel.analyses.verdict import lead_flags, what_if
 from funnel.findings.base import (
     NONE,
     Context,
@@ -14,10 +15,11 @@ from funnel.findings.base import (
     cant_tell,
     fmt_ratio,
     outcome_missing,
+    profile_fit,
     settled,
     target_flags,
     too_few,
-    value_of,
+    value_of_scenario,
     verb,
 )
 from funnel.stats.intervals import normal_quantile, rate_ratio
@@ -25,7 +27,7 @@ from funnel.stats.survival import km_medians
 from funnel.stats.tests import mh_risk_ratio
 
 
-def run(d: Context, s: Settings, **_) -> Finding:
+def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
     """Qualified (else won) rate of leads first touched < 1 h vs ≥ 24 h (when either has
     < ``min_n`` leads: the fastest vs the slowest quarter), Mantel–Haenszel over sources
     (one test) → the arrival window that waits ≥ 2× longer (KM medians), or an owner whose
@@ -85,15 +87,17 @@ def run(d: Context, s: Settings, **_) -> Finding:
                        f"{verb(d)} {fmt_ratio(ratio, lo, hi)} as often as those "
                        f"answered after {slow_h:.3g} h ({n_fast:,} and {n_slow:,} leads): "
                        "no effect large enough to matter.", evidence=ev)
-    # what is at stake: every lead answered after the fast window, at the fast rate
-    late = ~fast
-    r_late, _, _ = mh_risk_ratio(strata(fast, late))
-    late_y = int(touched.filter(late)["y"].sum())
-    extra = late_y * max(0.0, (r_late or 1.0) - 1.0)
-    severity, value = value_of(d, float(extra))
+    # what is at stake: the what-if with every lead answered within the fast window
+    in_profile = (profile_fit(d, profile).in_profile_
+                  if profile is not None and getattr(profile, "criteria", None) else None)
+    flags = lead_flags(d.ds, in_profile=in_profile, fast_hours=fast_h, now=d.end)
+    severity, value = value_of_scenario(d, what_if(flags, fast_share=1.0))
     ev.update(value)
-    ev["at_stake_note"] = (f"estimate: leads answered after {fast_h:.3g} h converting "
-                           f"as those answered sooner (same sources)")
+    ev["at_stake_note"] = (f"upper-bound scenario: every lead answered within {fast_h:.3g} h, "
+                           f"converting as the leads of its source"
+                           + (" and profile fit" if in_profile is not None else "")
+                           + f" answered within {fast_h:.3g} h did (the what-if at 100% "
+                           "answered fast)")
     culprit = _speed_culprit(d, t, s)
     ev.update({k: v for k, v in culprit.items() if k.startswith("median")})
     who = culprit.get("window_label", "")

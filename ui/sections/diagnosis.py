@@ -9,6 +9,7 @@ from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Profile
 from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.verdict import lead_flags, pipeline_check, qualification_gaps, score_check
 from funnel.charts.verdict import score_chart
+from funnel.dataset.format import amount_text
 from funnel.findings.base import Finding
 from funnel.findings.registry import CHARTS, PAGES, TITLES, diagnose_places
 from funnel.findings.summary import STATUS_WORDS, plain_headline, ranked
@@ -68,8 +69,9 @@ def _number(f: Finding) -> str:
     for k in ("revenue_at_stake", "qualified_at_stake", "wins_at_stake"):
         if ev.get(k):
             label = k.replace("_", " ").replace(" at stake", "")
-            value = f"${ev[k]:,.0f}" if k.startswith("revenue") else f"{ev[k]:,.0f}"
-            parts.append(f"{label} at stake ≈ {value} (estimate)")
+            value = amount_text(ev[k], ev.get(f"{k}_ci"), money=k.startswith("revenue"))
+            parts.append(f"{label} at stake ≈ {value}, "
+                         f"{ev.get('at_stake_label', 'an estimate')}")
             break
     return " · ".join(parts)
 
