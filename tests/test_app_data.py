@@ -135,3 +135,21 @@ def test_data_page_lead_table_masks_personal_fields_by_default():
     assert table["Email"].str.startswith("email-").all()
     at.toggle(key="data:reveal").set_value(True).run()
     assert at.dataframe[-1].value["Email"].str.contains("@").all()
+
+
+def test_data_page_shows_olist_owners_as_partial(olist_dataset):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["dataset"] = olist_dataset
+    at.switch_page("pages/data.py")
+    at.run()
+    assert not at.exception, at.exception
+    caps = next(d.value for d in at.dataframe if "can show" in list(d.value.columns))
+    owners = caps.loc[caps["analysis"] == "Owners and routing"].iloc[0]
+    assert owners["can show"] == "partial"
+    assert owners["because"].startswith(
+        "owner known for 842 of 8,000 leads (10.5%), all of them won")
+
+
+def test_data_page_marks_sample_capabilities_available():
+    caps = next(d.value for d in _open().dataframe if "can show" in list(d.value.columns))
+    assert set(caps["can show"]) == {"✓"}

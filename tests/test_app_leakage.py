@@ -147,6 +147,35 @@ def test_app_leakage_pages_work_without_dates(xed_dataset):
     assert _metrics(at)["lead"] == f"{xed_dataset.leads.height:,}"
 
 
+NO_ACTIVITY_LEADS = ("lead_id,created_at,outcome\n"
+                     "L1,2024-01-01,open\nL2,2024-01-02,open\nL3,2024-03-01,lost\n"
+                     "L4,2024-03-02,won\n")
+
+
+def test_app_leakage_funnel_without_activities_shows_no_stalled_count(write_file):
+    ds = funnel.load(write_file("leads.csv", NO_ACTIVITY_LEADS))
+    at = _open("pages/funnel.py", dataset=ds)
+    m = _metrics(at)
+    assert (m["Never followed up"], m["Stalled"]) == ("—", "—")
+    assert not any(label.startswith("Stalled >") for label in m)
+    assert any("To see never-followed-up leads and stalled leads, load the CRM's activity "
+               "export" in c.value for c in at.caption)
+
+
+def test_app_leakage_olist_is_not_split_by_owner(olist_dataset):
+    at = _open("pages/funnel.py", dataset=olist_dataset)
+    assert "owner" not in at.selectbox(key="leak:by").options
+    assert any(c.value.startswith("Not split by owner: owner known for 842 of 8,000 leads "
+                                  "(10.5%), all of them won") for c in at.caption)
+
+
+def test_app_leakage_stops_table_keeps_open_leads_apart(sample):
+    at = _open("pages/funnel.py")
+    exits = next(d.value for d in at.dataframe if "stop_rate" in list(d.value.columns))
+    lead = exits.loc[exits["stage"] == "lead"].iloc[0]
+    assert (int(lead["stopped (lost)"]), int(lead["still open"])) == (4403, 8314)
+
+
 def test_app_leakage_empty_filter_result_says_so():
     at = _open("pages/funnel.py")
     # the sample's trade-show leads all arrive on 2026-03-16

@@ -17,7 +17,6 @@ from funnel.analyses.funnel import (
 )
 from funnel.analyses.leakage import (
     NO_REASON,
-    STILL_OPEN,
     leak_flags,
     leak_summary,
     reason_categories,
@@ -25,6 +24,7 @@ from funnel.analyses.leakage import (
     stage_exits,
     stop_reasons,
     stopped_leads,
+    unavailable_flags,
     with_latest_activity,
 )
 from funnel.charts.leakage import cohort_chart, funnel_chart, leak_chart, rates_chart
@@ -167,18 +167,31 @@ def test_cohort_trend_flags_young_cohorts_as_maturing():
 def test_stage_exits_split_by_outcome():
     t = stage_exits(FUNNEL)
     assert t.select("stage", "reached", "stopped", "lost", "open").rows() == [
-        ("lead", 5, 2, 1, 1), ("mql", 3, 1, 0, 1), ("sql", 2, 1, 1, 0)]
-    assert t["stop_rate"].to_list() == pytest.approx([0.4, 1 / 3, 0.5])
+        ("lead", 5, 1, 1, 1), ("mql", 3, 0, 0, 1), ("sql", 2, 1, 1, 0)]
+    assert t["stop_rate"].to_list() == pytest.approx([0.2, 0.0, 0.5])
 
 
-def test_stop_reasons_counts_add_up_with_open_and_missing_reasons():
+def test_stage_exits_never_counts_open_leads_as_stopped():
+    leads = pl.DataFrame({
+        "lead_id": list("abcdefg"),
+        "mql_at": [None, None, None, None, _days(1), _days(1), _days(1)],
+        "outcome": ["open", "open", "open", "lost", "open", "won", None],
+    })
+    t = stage_exits(leads)
+    assert t.select("stage", "reached", "stopped", "open", "unknown").rows() == [
+        ("lead", 7, 1, 3, 0), ("mql", 3, 0, 1, 1)]
+    assert t["stop_rate"].to_list() == pytest.approx([1 / 7, 0.0])
+
+
+def test_stop_reasons_counts_add_up_to_lost_leads_with_missing_reasons():
     leads = FUNNEL.with_columns(pl.when(pl.col("lead_id") == "d").then(None)
                                 .otherwise(pl.col("lost_reason")).alias("lost_reason"))
     t = stop_reasons(leads)
     assert t.select("stage", "reason", "leads").rows() == [
-        ("lead", NO_REASON, 1), ("lead", STILL_OPEN, 1), ("mql", STILL_OPEN, 1),
-        ("sql", "Price", 1)]
-    assert t["leads"].sum() == 4  # every lead but the won one
+        ("lead", NO_REASON, 1), ("sql", "Price", 1)]
+    exits = stage_exits(leads).filter(pl.col("stopped") > 0)
+    assert t.group_by("stage", maintain_order=True).agg(pl.col("leads").sum()).rows() == \
+        exits.select("stage", "stopped").rows()
 
 
 def test_stop_reasons_merges_user_categories_and_groups_by_source():
@@ -192,7 +205,7 @@ def test_stopped_leads_are_the_rows_behind_a_reason_count():
     t = stop_reasons(FUNNEL)
     for stage, reason, n in t.select("stage", "reason", "leads").iter_rows():
         assert stopped_leads(FUNNEL, stage=stage, reason=reason).height == n
-    assert stopped_leads(FUNNEL, stage="lead")["lead_id"].to_list() == ["d", "e"]
+    assert stopped_leads(FUNNEL, stage="lead")["lead_id"].to_list() == ["d"]  # e is open
 
 
 def test_reason_categories_ignores_blank_edits():
@@ -242,6 +255,34 @@ def test_leak_flags_same_with_latest_activity_precomputed(sample_ds):
 def test_leak_flags_unknown_without_touch_data():
     f = leak_flags(_ds(pl.DataFrame({"lead_id": ["a"], "created_at": [T0]})))
     assert f["never_touched"].to_list() == [None]
+
+
+def test_leak_flags_stalled_unknown_without_activities():
+    leads = pl.DataFrame({"lead_id": ["a", "b"], "created_at": [_days(0), _days(90)],
+                          "outcome": ["open", "lost"]})
+    ds = _ds(leads)
+    assert leak_flags(ds)["stalled"].to_list() == [None, None]
+    assert leak_summary(leads, leak_flags(ds))["stalled"].to_list() == [None]
+
+
+def test_leak_flags_stalled_unknown_without_dates():
+    leads = pl.DataFrame({"lead_id": ["a", "b"], "outcome": ["open", "lost"]})
+    assert leak_summary(leads, leak_flags(_ds(leads)))["stalled"].to_list() == [None]
+
+
+def test_unavailable_flags_say_which_export_enables_them():
+    leads = pl.DataFrame({"lead_id": ["a"], "created_at": [T0], "outcome": ["open"]})
+    missing = unavailable_flags(_ds(leads))
+    assert sorted(missing) == ["never_touched", "recycled", "stalled"]
+    assert "activity export" in missing["stalled"]
+    assert "activity export" in missing["never_touched"]
+
+
+def test_unavailable_flags_empty_with_dated_activities():
+    leads = pl.DataFrame({"lead_id": ["a"], "created_at": [T0], "outcome": ["open"],
+                          "Lead Status": ["Nurture"]})
+    acts = pl.DataFrame({"lead_id": ["a"], "at": [_days(3)]})
+    assert unavailable_flags(_ds(leads, activities=acts)) == {}
 
 
 def test_leak_summary_by_group_with_intervals():

@@ -10,7 +10,9 @@ from polars.testing import assert_frame_equal
 
 from funnel.dataset.errors import InputError
 from funnel.dataset.schema import Mapping
+from funnel.dataset.tables import Capability
 from funnel.ingest.build import build_dataset, load
+from funnel.ingest.checks import FOLLOW_UP, OWNERS, capabilities, field_coverage
 from funnel.ingest.readers import ROW, read_file
 
 NOW = dt.datetime(2025, 1, 1)
@@ -63,6 +65,12 @@ def test_load_olist_gives_842_won(olist_dataset):
 def test_load_olist_counts_leads_without_deal_as_open(olist_dataset):
     assert olist_dataset.leads["outcome"].value_counts(sort=True).rows() == [
         ("open", 7158), ("won", 842)]
+
+
+def test_load_olist_owners_are_partial_known_only_for_won_leads(olist_dataset):
+    cap = olist_dataset.health.capability(OWNERS)
+    assert (cap.status, cap.outcome_dependent) == ("partial", True)
+    assert cap.reason.startswith("owner known for 842 of 8,000 leads (10.5%), all of them won")
 
 
 def test_load_olist_rejects_nothing(olist_dataset):
@@ -544,6 +552,81 @@ def test_build_dataset_reports_available_analyses(write_file, load_texts, files,
 def test_build_dataset_explains_unavailable_analysis(load_texts):
     caps = {c.analysis: c for c in load_texts().health.capabilities}
     assert caps["Revenue"].reason == "no amount or deal value"
+
+
+def _caps(leads: pl.DataFrame, **tables) -> dict[str, Capability]:
+    tables = {"deals": None, "activities": None, "spend": None, "attributes": [], **tables}
+    return {c.analysis: c for c in capabilities(leads, **tables)}
+
+
+OUTCOMES = ["won", "won", "lost", "lost", "open", "open"]
+
+
+def test_capabilities_owner_only_on_won_leads_is_partial_with_reason():
+    leads = pl.DataFrame({"lead_id": list("abcdef"), "outcome": OUTCOMES,
+                          "owner": ["Ann", "Bo", None, None, None, None]})
+    cap = _caps(leads)[OWNERS]
+    assert (cap.status, cap.available, cap.outcome_dependent) == ("partial", True, True)
+    assert cap.reason == ("owner known for 2 of 6 leads (33.3%), all of them won: a split by "
+                          "owner cannot explain who wins")
+
+
+def test_capabilities_owner_for_every_lead_is_available():
+    leads = pl.DataFrame({"lead_id": list("abcdef"), "outcome": OUTCOMES,
+                          "owner": ["Ann", "Bo"] * 3, "assigned_at": [D(2024, 1, 1)] * 6})
+    cap = _caps(leads)[OWNERS]
+    assert (cap.status, cap.reason) == ("available", "owner known for all 6 leads")
+
+
+def test_capabilities_owner_missing_at_random_is_partial_not_outcome_dependent():
+    leads = pl.DataFrame({"lead_id": list("abcdef"), "outcome": OUTCOMES,
+                          "owner": ["Ann", None, "Bo", None, "Cy", None]})
+    cap = _caps(leads)[OWNERS]
+    assert (cap.status, cap.outcome_dependent) == ("partial", False)
+    assert cap.reason == ("owner known for 3 of 6 leads (50.0%); no assignment time, so no "
+                          "time to assign")
+
+
+def test_capabilities_without_activities_says_stalled_unavailable():
+    leads = pl.DataFrame({"lead_id": list("abcdef"), "outcome": OUTCOMES,
+                          "created_at": [D(2024, 1, 1)] * 6})
+    cap = _caps(leads)[FOLLOW_UP]
+    assert (cap.status, cap.available) == ("unavailable", False)
+    assert "stalled leads unavailable" in cap.reason and "activity export" in cap.reason
+
+
+def test_capabilities_undated_activities_make_follow_up_partial():
+    leads = pl.DataFrame({"lead_id": ["a", "b"], "outcome": ["won", "open"], "touches": [2, 0]})
+    acts = pl.DataFrame({"lead_id": ["a", "a"], "kind": ["call", "email"]})
+    cap = _caps(leads, activities=acts)[FOLLOW_UP]
+    assert cap.status == "partial"
+    assert cap.reason == ("activities for 1 of 2 leads (50.0%); the others were never "
+                          "touched; the activities have no dates, so stalled leads cannot be "
+                          "seen")
+
+
+def test_capabilities_loss_reasons_count_among_lost_leads():
+    leads = pl.DataFrame({"lead_id": list("abcdef"), "outcome": OUTCOMES,
+                          "lost_reason": [None, None, "Price", None, None, None]})
+    cap = _caps(leads)["Loss reasons"]
+    assert (cap.status, cap.reason) == (
+        "partial", "loss reason known for 1 of 2 lost leads (50.0%)")
+
+
+def test_field_coverage_known_mostly_for_lost_leads_says_both_shares():
+    leads = pl.DataFrame({"lead_id": [str(i) for i in range(10)],
+                          "outcome": ["won"] * 5 + ["lost"] * 5,
+                          "score": [None, None, None, None, 1, 1, 2, 3, 4, 5]})
+    cov = field_coverage(leads, "score", name="lead score")
+    assert (cov.status, cov.outcome_dependent) == ("partial", True)
+    assert cov.text == ("lead score known for 6 of 10 leads (60.0%), 20.0% of won leads "
+                        "(1 of 5) but 100.0% of the others (5 of 5)")
+
+
+def test_capability_read_without_status_takes_it_from_available():
+    old = {"analysis": "Revenue", "available": True, "reason": "deal amounts known"}
+    assert (Capability(**old).status, Capability(**old).outcome_dependent) == (
+        "available", False)
 
 
 # --- decisions made on the first rows, checked on the whole file ---------------------

@@ -36,11 +36,10 @@ from funnel.dataset.tables import (
     Dataset,
     export_end,  # the export's end, one definition
 )
+from funnel.ingest.checks import ACTIVITY_EXPORT
 from funnel.stats.intervals import wilson_exprs
 
 NO_REASON = "(no reason recorded)"
-STILL_OPEN = "(still open)"
-UNKNOWN = "(outcome unknown)"
 RECYCLE_PATTERN = (r"(?i)\b(bad timing|nurtur\w*|recycl\w*|not ready|not now|later|future|"
                    r"long[- ]term|re-?engag\w*|back to marketing|timing)\b")
 """Status labels read as "sent back to marketing" (case-insensitive)."""
@@ -70,18 +69,21 @@ def _status_expr(cols: Sequence[str]) -> pl.Expr:
 
 
 def stage_exits(leads: pl.DataFrame) -> pl.DataFrame:
-    """How many leads stopped at each stage, split by how they ended.
+    """How many leads stopped at each stage, and how many are still there.
 
-    A lead stopped at the furthest stage it reached (won leads do not stop). Returns
-    ``stage, reached, stopped, lost, open, unknown, stop_rate, ci_low, ci_high``
-    (``stop_rate = stopped / reached``, with its interval).
+    A lead *stopped* at a stage when it was lost there: closed without reaching the
+    next stage (its furthest stage). Leads whose furthest stage this is and that are
+    still open (``open``), or whose outcome is unknown (``unknown``), have not stopped
+    and are counted apart; won leads do not stop. Returns ``stage, reached, stopped,
+    lost, open, unknown, stop_rate, ci_low, ci_high`` (``stopped`` equals ``lost``;
+    ``stop_rate = stopped / reached``, with its interval).
 
     Examples
     --------
     >>> from funnel.sample import load_sample
     >>> t = stage_exits(load_sample().leads)
-    >>> int(t["stopped"].sum()) + 899 == 30000
-    True
+    >>> t.select("stage", "reached", "stopped", "open").row(0)
+    ('lead', 30000, 4403, 8314)
     """
     stages = stages_present(leads)
     # one pass: leads per (furthest stage, outcome); reaching a stage is having a
@@ -97,7 +99,7 @@ def stage_exits(leads: pl.DataFrame) -> pl.DataFrame:
             continue
         lost, open_, unknown = (n.get((s_, k), 0) for k in ("lost", "open", "unknown"))
         reached = sum(v for (st_, _), v in n.items() if st_ in stages[i:])
-        rows.append({"stage": s_, "reached": reached, "stopped": lost + open_ + unknown,
+        rows.append({"stage": s_, "reached": reached, "stopped": lost,
                      "lost": lost, "open": open_, "unknown": unknown})
     schema = {"stage": pl.String, "reached": pl.Int64, "stopped": pl.Int64,
               "lost": pl.Int64, "open": pl.Int64, "unknown": pl.Int64}
@@ -124,11 +126,13 @@ def stop_reasons(
 ) -> pl.DataFrame:
     """Why leads stopped, per stage where they stopped (and per ``by`` group).
 
+    Only leads that stopped count, as in :func:`stage_exits`: lost at their furthest
+    stage (leads still open, or of unknown outcome, have not stopped).
     ``categories`` maps raw ``lost_reason`` labels to a category chosen by the user;
     labels it does not name stay as they are. Lost leads without a reason count as
-    ``"(no reason recorded)"``, leads still open as ``"(still open)"``, so the counts
-    add up to all leads that stopped. Returns ``stage, [by,] reason, leads, stopped,
-    share`` (``share = leads / stopped`` of that stage and group).
+    ``"(no reason recorded)"``, so the counts add up to all leads that stopped. Returns
+    ``stage, [by,] reason, leads, stopped, share`` (``share = leads / stopped`` of that
+    stage and group).
 
     Examples
     --------
@@ -137,28 +141,26 @@ def stop_reasons(
     ...                       "lost_reason": ["Price", "Budget", None]})
     >>> t = stop_reasons(leads, categories={"Price": "Money", "Budget": "Money"})
     >>> t.select("stage", "reason", "leads", "stopped").rows()
-    [('lead', 'Money', 2, 3), ('lead', '(still open)', 1, 3)]
+    [('lead', 'Money', 2, 2)]
     """
     cols = leads.columns
     status = _status_expr(cols)
     raw = pl.col("lost_reason") if "lost_reason" in cols else pl.lit(None, pl.String)
     if categories:
         raw = raw.replace(list(categories), list(categories.values()))
-    reason = (pl.when(status == "open").then(pl.lit(STILL_OPEN))
-              .when(status == "unknown").then(pl.lit(UNKNOWN))
-              .otherwise(raw.fill_null(NO_REASON)))
+    reason = raw.fill_null(NO_REASON)
     keys = ["stage"] + ([by] if by else [])
     # count by the raw fields first (cheap), then name stages and reasons on the counts
-    frame = with_stage_rank(leads).filter(pl.col("_rank") != STAGE_RANK["won"])
+    frame = with_stage_rank(leads).filter((pl.col("_rank") != STAGE_RANK["won"])
+                                          & (status == "lost"))
     if by:
         frame = frame.with_columns(group_expr(leads, by).alias(by))
     lost_reason = pl.col("lost_reason") if "lost_reason" in cols else pl.lit(None, pl.String)
-    counts = frame.group_by("_rank", *keys[1:], status.alias("_status"),
-                            lost_reason.alias("lost_reason")).agg(pl.len().alias("leads"))
+    counts = frame.group_by("_rank", *keys[1:], lost_reason.alias("lost_reason")
+                            ).agg(pl.len().alias("leads"))
     names = {i: s for s, i in STAGE_RANK.items()}
     counts = counts.with_columns(
-        pl.col("_rank").replace_strict(names, return_dtype=pl.String).alias("stage"),
-        pl.col("_status").alias("outcome"))
+        pl.col("_rank").replace_strict(names, return_dtype=pl.String).alias("stage"))
     order = {s: i for i, s in enumerate(STAGES)}
     return (counts.group_by(*keys, reason.alias("reason")).agg(pl.col("leads").sum())
             .with_columns(pl.col("leads").sum().over(keys).alias("stopped"))
@@ -173,7 +175,7 @@ def stopped_leads(
     leads: pl.DataFrame, *, stage: str, reason: str | None = None,
     categories: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
-    """The leads that stopped at ``stage`` (and, if given, for ``reason`` as
+    """The leads that stopped at ``stage`` (lost there; and, if given, for ``reason`` as
     :func:`stop_reasons` names it, categories applied): the rows behind a number there.
 
     Examples
@@ -190,12 +192,9 @@ def stopped_leads(
     raw = pl.col("lost_reason") if "lost_reason" in cols else pl.lit(None, pl.String)
     if categories:
         raw = raw.replace(list(categories), list(categories.values()))
-    named = (pl.when(status == "open").then(pl.lit(STILL_OPEN))
-             .when(status == "unknown").then(pl.lit(UNKNOWN))
-             .otherwise(raw.fill_null(NO_REASON)))
-    keep = furthest_stage_expr(leads) == stage
+    keep = (furthest_stage_expr(leads) == stage) & (status == "lost")
     if reason is not None:
-        keep = keep & (named == reason)
+        keep = keep & (raw.fill_null(NO_REASON) == reason)
     return leads.filter(keep)
 
 
@@ -302,7 +301,8 @@ def leak_flags(
     * ``stalled``: still open (or outcome unknown) and nothing happened for more than
       ``stalled_days`` days before ``now`` (default: :func:`export_end`). "Something
       happened" is the latest of creation, assignment, stage dates, first response and
-      any activity.
+      any activity. Null without dated activities (idle time cannot be seen from stage
+      dates alone) or without any date; :func:`unavailable_flags` says why.
     * ``recycled``: see :func:`recycle_rule`; null when the data cannot show it.
 
     Returns ``lead_id, last_activity_at, idle_days, never_touched, stalled, recycled``.
@@ -321,9 +321,10 @@ def leak_flags(
                          "first_response_at", LATEST_ACTIVITY) if c in cols]
     frame = leads.lazy().select("lead_id", *dated, *[c for c in ("outcome", "touches")
                                                        if c in cols])
+    acts = _dated_activities(ds)
     if LATEST_ACTIVITY in cols:
         pass  # already on the leads (with_latest_activity)
-    elif ds.activities is not None and "at" in ds.activities.columns:
+    elif acts:
         last = ds.activities.lazy().group_by("lead_id").agg(pl.col("at").max().alias("_act"))
         frame = frame.join(last, on="lead_id", how="left", maintain_order="left")
         dated.append("_act")
@@ -343,14 +344,56 @@ def leak_flags(
     idle = ((pl.lit(now) - last_at).dt.total_seconds() / 86400) if now is not None \
         else pl.lit(None, pl.Float64)
     recycled, _ = recycle_rule(leads)
+    stalled = (open_ & (idle > stalled_days)) if acts and now is not None \
+        else pl.lit(None, pl.Boolean)
     out = frame.select(
         "lead_id", last_at.alias("last_activity_at"), idle.alias("idle_days"),
-        never.alias("never_touched"),
-        (open_ & (idle > stalled_days)).alias("stalled"),
+        never.alias("never_touched"), stalled.alias("stalled"),
     ).collect()
     rec = leads.select(recycled.alias("recycled")) if recycled is not None else \
         pl.DataFrame({"recycled": pl.repeat(None, leads.height, dtype=pl.Boolean, eager=True)})
     return out.with_columns(rec["recycled"])
+
+
+def _dated_activities(ds: Dataset) -> bool:
+    """Whether ``ds`` has activities with a time (or their latest time on the leads)."""
+    if LATEST_ACTIVITY in ds.leads.columns:
+        return True
+    acts = ds.activities
+    return acts is not None and "at" in acts.columns and acts["at"].null_count() < acts.height
+
+
+def unavailable_flags(ds: Dataset) -> dict[str, str]:
+    """The :func:`leak_flags` this data cannot show, each with why and what would enable
+    it (flags it can show are not listed).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from funnel.dataset.schema import Mapping
+    >>> from funnel.dataset.tables import Dataset, Health
+    >>> leads = pl.DataFrame({"lead_id": ["a"], "outcome": ["open"]})
+    >>> ds = Dataset(leads, None, None, None, [], Mapping(), Health([], leads, [], []))
+    >>> sorted(unavailable_flags(ds))
+    ['never_touched', 'recycled', 'stalled']
+    >>> from funnel.sample import load_sample
+    >>> unavailable_flags(load_sample())
+    {}
+    """
+    out = {}
+    cols = ds.leads.columns
+    if "first_response_at" not in cols and ds.activities is None:
+        out["never_touched"] = ("needs sales activities or a first-response date; load "
+                                + ACTIVITY_EXPORT)
+    if not _dated_activities(ds):
+        out["stalled"] = ("needs sales activities with dates, as idle time cannot be seen "
+                          f"from stage dates alone; load {ACTIVITY_EXPORT}")
+    elif export_end(ds) is None:
+        out["stalled"] = "no dates in this data: idle time cannot be measured"
+    rule, why = recycle_rule(ds.leads)
+    if rule is None:
+        out["recycled"] = why
+    return out
 
 
 def leak_summary(leads: pl.DataFrame, flags: pl.DataFrame, *, by: str | None = None

@@ -41,13 +41,39 @@ class Warning_:
     level: str = "warning"  # "warning" or "info"
 
 
+CAPABILITY_STATUSES = ("available", "partial", "unavailable")
+"""What a :class:`Capability` can say about an analysis."""
+
+
 @dataclass
 class Capability:
-    """Whether an analysis can run on this data, and why not."""
+    """Whether an analysis can run on this data, and why (not).
+
+    ``status`` is ``available``, ``partial`` (it runs on the leads that have the field:
+    ``reason`` says how many and which) or ``unavailable``; ``available`` is true unless
+    unavailable. ``outcome_dependent`` marks a field recorded mostly (or only) for one
+    outcome, e.g. an owner known only for won leads: comparing groups of it cannot
+    explain winning. Built from ``available`` alone (older saved workspaces), the
+    status is ``available`` or ``unavailable``.
+
+    Examples
+    --------
+    >>> Capability("Revenue", False, "no amount or deal value").status
+    'unavailable'
+    """
 
     analysis: str
     available: bool
     reason: str
+    status: str = ""
+    outcome_dependent: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.status:
+            self.status = "available" if self.available else "unavailable"
+        if self.status not in CAPABILITY_STATUSES:
+            raise ValueError(f"status must be one of {CAPABILITY_STATUSES}, not {self.status!r}")
+        self.available = self.status != "unavailable"
 
 
 @dataclass
@@ -58,6 +84,17 @@ class Health:
     rejected: pl.DataFrame
     warnings: list[Warning_]
     capabilities: list[Capability]
+
+    def capability(self, analysis: str) -> Capability | None:
+        """The capability named ``analysis`` (``None`` when not listed).
+
+        Examples
+        --------
+        >>> from funnel.sample import load_sample
+        >>> load_sample().health.capability("Owners and routing").status
+        'available'
+        """
+        return next((c for c in self.capabilities if c.analysis == analysis), None)
 
     @property
     def rows_read(self) -> int:

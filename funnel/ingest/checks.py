@@ -5,15 +5,22 @@ stays in the data. Whether anything usable is left (else an :class:`InputError`)
 health warnings on kept leads (shared ids, responses or wins before creation, dates
 in the future, missing outcomes), and which analyses the data can support and why
 not.
+
+An analysis resting on one field is *partial* when that field is known for fewer than
+:data:`PARTIAL_BELOW` of the leads it applies to, or when whether it is known depends on
+the outcome (:func:`field_coverage`); an owner known only for won leads cannot explain
+who wins.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import polars as pl
 
 from funnel.dataset.errors import InputError
+from funnel.dataset.format import percent
 from funnel.dataset.schema import STAGE_DATES
 from funnel.dataset.tables import Capability, Warning_
 from funnel.ingest.columns import EXAMPLES
@@ -99,10 +106,137 @@ def lead_warnings(
     return out
 
 
+PARTIAL_BELOW = 0.9
+"""A field known for fewer than this share of the leads it applies to is partial."""
+
+OUTCOME_GAP = 0.1
+OUTCOME_RATIO = 2.0
+"""Coverage depends on the outcome when the share of won leads with the field and the
+share of the other leads with it differ by at least :data:`OUTCOME_GAP` and one is at
+least :data:`OUTCOME_RATIO` times the other (or zero)."""
+
+OWNERS = "Owners and routing"
+FOLLOW_UP = "Follow-up and touches"
+ACTIVITY_EXPORT = "the CRM's activity export (calls, emails, meetings, one dated row each)"
+"""The file that enables follow-up, touches and stalled leads, as the app names it."""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many leads have a field, and whether that depends on the outcome.
+
+    ``known`` of ``leads`` (the leads the field applies to: all, or the won or lost
+    ones), ``name`` (how the text names the field), ``status``
+    (``available``/``partial``/``unavailable``), ``outcome_dependent`` and ``text``, the
+    sentence the Data page shows.
+    """
+
+    field: str
+    name: str
+    known: int
+    leads: int
+    status: str
+    outcome_dependent: bool
+    text: str
+
+
+def _by_outcome(leads: pl.DataFrame, field: str) -> tuple[bool, str]:
+    """Whether ``field`` is known far more often for one outcome, and who has it."""
+    if "outcome" not in leads.columns:
+        return False, ""
+    won = (pl.col("outcome") == "won").fill_null(False)
+    known = pl.col(field).is_not_null()
+    kw, nw, ko, no = leads.select(
+        (known & won).sum().alias("kw"), won.sum().alias("nw"),
+        (known & ~won).sum().alias("ko"), (~won).sum().alias("no")).row(0)
+    if not nw or not no or not (kw + ko):
+        return False, ""
+    cw, co = kw / nw, ko / no
+    hi, lo = max(cw, co), min(cw, co)
+    if hi - lo < OUTCOME_GAP or (lo and hi / lo < OUTCOME_RATIO):
+        return False, ""
+    if not ko:
+        return True, "all of them won" if kw > 1 else "a won lead"
+    if not kw:
+        return True, "none of them won"
+    return True, (f"{percent(cw)} of won leads ({kw:,} of {nw:,}) but {percent(co)} of the "
+                  f"others ({ko:,} of {no:,})")
+
+
+def field_coverage(
+    leads: pl.DataFrame, field: str, *, among: str | None = None, name: str | None = None,
+) -> Coverage:
+    """How many leads have ``field`` (of all leads, or of the ``among`` = ``"won"`` or
+    ``"lost"`` ones), and whether having it depends on the outcome.
+
+    Unavailable when no lead has it; partial when fewer than :data:`PARTIAL_BELOW` of
+    the leads have it or (over all leads) it is known mostly for one outcome; else
+    available. ``name`` is how the text names the field (default: ``field``).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> leads = pl.DataFrame({"lead_id": list("abcd"), "outcome": ["won", "lost", "open", "lost"],
+    ...                       "owner": ["Ann", None, None, None]})
+    >>> c = field_coverage(leads, "owner")
+    >>> c.status, c.outcome_dependent, c.text
+    ('partial', True, 'owner known for 1 of 4 leads (25.0%), a won lead')
+    >>> field_coverage(leads.with_columns(owner=pl.lit("Ann")), "owner").text
+    'owner known for all 4 leads'
+    """
+    name = name or field
+    frame = leads if among is None or "outcome" not in leads.columns \
+        else leads.filter(pl.col("outcome") == among)
+    noun = "leads" if among is None else f"{among} leads"
+    n = frame.height
+    k = n - frame[field].null_count() if field in frame.columns else 0
+    if field not in leads.columns:
+        return Coverage(field, name, 0, n, "unavailable", False, f"no {name} column")
+    if not k:
+        return Coverage(field, name, 0, n, "unavailable", False,
+                        f"no {name} recorded" + (f" for the {noun}" if among else "")
+                        if n else f"no {noun}")
+    dependent, who = (_by_outcome(leads, field) if among is None and field != "outcome"
+                      else (False, ""))
+    text = (f"{name} known for all {n:,} {noun}" if k == n
+            else f"{name} known for {k:,} of {n:,} {noun} ({percent(k / n)})")
+    if dependent:
+        text += f", {who}"
+    status = "partial" if dependent or k < PARTIAL_BELOW * n else "available"
+    return Coverage(field, name, k, n, status, dependent, text)
+
+
+def _cap(analysis: str, cov: Coverage, *, note: str = "") -> Capability:
+    """A capability resting on one field's coverage; ``note`` adds to the reason."""
+    why = cov.text
+    if cov.outcome_dependent:
+        why += f": a split by {cov.name} cannot explain who wins"
+    return Capability(analysis, cov.status != "unavailable", why + note, cov.status,
+                      cov.outcome_dependent)
+
+
 def capabilities(
-    leads: pl.DataFrame, *, deals, activities, spend, attributes
+    leads: pl.DataFrame, *, deals: pl.DataFrame | None, activities: pl.DataFrame | None,
+    spend: pl.DataFrame | None, attributes: list[str],
 ) -> list[Capability]:
-    """Whether each analysis can run on these tables, and why (not)."""
+    """Whether each analysis can run on these tables, partly or fully, and why (not).
+
+    Analyses resting on one field (outcome, creation date, amount, owner, loss reason,
+    score) take its :func:`field_coverage`; follow-up needs activities (with dates for
+    stalled leads).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> leads = pl.DataFrame({"lead_id": list("abcd"), "outcome": ["won", "lost", "open", "lost"],
+    ...                       "owner": ["Ann", None, None, None]})
+    >>> caps = capabilities(leads, deals=None, activities=None, spend=None, attributes=[])
+    >>> owners = next(c for c in caps if c.analysis == OWNERS)
+    >>> owners.status, owners.outcome_dependent
+    ('partial', True)
+    >>> owners.reason
+    'owner known for 1 of 4 leads (25.0%), a won lead: a split by owner cannot explain who wins'
+    """
     def has(c: str) -> bool:
         return c in leads.columns and leads[c].null_count() < leads.height
 
@@ -115,9 +249,11 @@ def capabilities(
         f"stages from {', '.join(stages)}" if stages else (
             "only lead → won: no stage dates or stage column" if has("outcome")
             else "no stage, stage dates or outcome")))
-    caps.append(Capability(
-        "Win rate and conversion", has("outcome"),
-        "outcome known" if has("outcome") else "no outcome, deal or won column"))
+    outcome = field_coverage(leads, "outcome")
+    caps.append(_cap("Win rate and conversion", outcome, note="" if outcome.status !=
+                     "partial" else "; the others count as not won") if has("outcome")
+                else Capability("Win rate and conversion", False,
+                                "no outcome, deal or won column"))
     speed = has("first_response_at") and has("created_at")
     caps.append(Capability(
         "Response time (speed to lead)", speed,
@@ -125,33 +261,46 @@ def capabilities(
             "no first-response time: response-time analysis unavailable (load activities "
             "with dates, or map a first-touch date)" if has("created_at")
             else "no creation date: response-time analysis unavailable")))
-    caps.append(Capability(
-        "Trends by month and cohorts", has("created_at"),
-        "creation dates known" if has("created_at")
-        else "no creation date: trends, cohorts and velocity unavailable"))
+    caps.append(_cap("Trends by month and cohorts", field_coverage(
+        leads, "created_at", name="creation date")) if has("created_at") else Capability(
+        "Trends by month and cohorts", False,
+        "no creation date: trends, cohorts and velocity unavailable"))
     dated = [c for c in ("created_at", *STAGE_DATES.values(), "closed_at") if has(c)]
     caps.append(Capability(
         "Velocity (time between stages)", len(dated) >= 2,
         f"dates for {', '.join(dated)}" if len(dated) >= 2
         else "fewer than two dated stages"))
-    caps.append(Capability("Revenue", has("amount"),
-                           "deal amounts known" if has("amount") else "no amount or deal value"))
+    caps.append(_cap("Revenue", field_coverage(leads, "amount", among="won",
+                                               name="deal amount")) if has("amount")
+                else Capability("Revenue", False, "no amount or deal value"))
     caps.append(Capability(
         "Cost per lead, CAC and return on spend", spend is not None,
         "spend file loaded" if spend is not None else "no spend file"))
-    caps.append(Capability(
-        "Owners and routing", has("owner"),
-        ("owners known" + ("" if has("assigned_at") else "; no assignment time, so no time to "
-                           "assign")) if has("owner") else "no owner column"))
-    caps.append(Capability("Loss reasons", has("lost_reason"),
-                           "reasons known" if has("lost_reason") else "no loss reason column"))
-    caps.append(Capability("Lead score check", has("score"),
-                           "score known" if has("score") else "no lead score column"))
-    caps.append(Capability(
-        "Follow-up and touches", activities is not None,
-        "activities loaded" if activities is not None
-        else "no activities file: touch counts and follow-up unavailable"))
+    owners = field_coverage(leads, "owner")
+    moot = owners.status == "unavailable" or owners.outcome_dependent
+    caps.append(_cap(OWNERS, owners, note="" if has("assigned_at") or moot
+                     else "; no assignment time, so no time to assign"))
+    caps.append(_cap("Loss reasons", field_coverage(leads, "lost_reason", among="lost",
+                                                    name="loss reason")))
+    caps.append(_cap("Lead score check", field_coverage(leads, "score", name="lead score")))
+    caps.append(_follow_up(leads, activities))
     caps.append(Capability(
         "Profile fit", bool(attributes),
         f"{len(attributes)} profile attributes" if attributes else "no profile attributes"))
     return caps
+
+
+def _follow_up(leads: pl.DataFrame, activities: pl.DataFrame | None) -> Capability:
+    """Follow-up, touches and stalled leads: they need activities, stalled ones dated."""
+    if activities is None:
+        return Capability(FOLLOW_UP, False, "no activities file: touches, follow-up and "
+                          f"stalled leads unavailable; load {ACTIVITY_EXPORT}")
+    touched = int((leads["touches"].fill_null(0) > 0).sum()) if "touches" in leads.columns \
+        else 0
+    why = (f"activities for {touched:,} of {leads.height:,} leads "
+           f"({percent(touched / leads.height) if leads.height else '—'}); "
+           "the others were never touched")
+    if "at" not in activities.columns or activities["at"].null_count() == activities.height:
+        return Capability(FOLLOW_UP, True, why + "; the activities have no dates, so "
+                          "stalled leads cannot be seen", "partial")
+    return Capability(FOLLOW_UP, True, why)

@@ -139,6 +139,19 @@ def review_mapping(tables: list[RawTable], roles: list[str], ds: Dataset | None,
             st.rerun()
 
 
+CAPABILITY_MARKS = {"available": "✓", "partial": "partial", "unavailable": "✗"}
+"""How the Data page marks each capability status."""
+
+
+def capability_table(capabilities: list) -> pl.DataFrame:
+    """The "What this data can show" table: ``can show`` (✓ / partial / ✗), ``analysis``
+    and ``because`` (the same reason the CLI's JSON gives, counts included)."""
+    return pl.DataFrame([{"can show": CAPABILITY_MARKS[c.status], "analysis": c.analysis,
+                          "because": c.reason} for c in capabilities],
+                        schema={"can show": pl.String, "analysis": pl.String,
+                                "because": pl.String})
+
+
 def health_panel(ds: Dataset) -> None:
     """Row accounting per file, warnings, rejected rows and what the data supports."""
     h = ds.health
@@ -167,12 +180,11 @@ def health_panel(ds: Dataset) -> None:
                                lambda: h.rejected.write_csv().encode(),  # built on click only
                                "rejected_rows.csv", "text/csv")
     st.markdown("**What this data can show**")
-    st.dataframe(
-        pl.DataFrame([{"available": cap.available, "analysis": cap.analysis,
-                       "because": cap.reason} for cap in h.capabilities]),
-        hide_index=True,
-        column_config={"available": st.column_config.CheckboxColumn(width="small"),
-                       "because": st.column_config.TextColumn(width="large")},
-    )
+    st.dataframe(capability_table(h.capabilities), hide_index=True,
+                 column_config={"can show": st.column_config.TextColumn(width="small"),
+                                "because": st.column_config.TextColumn(width="large")})
+    st.caption("✓ available · partial: only for the leads that have the field, or the field "
+               "is recorded mostly for one outcome (then a split by it cannot explain who "
+               "wins) · ✗ unavailable")
 
 

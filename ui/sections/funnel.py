@@ -7,6 +7,8 @@ from :mod:`funnel` (never lead rows).
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import streamlit as st
 
@@ -20,12 +22,14 @@ from funnel.analyses.leakage import (
     stage_exits,
     stop_reasons,
     stopped_leads,
+    unavailable_flags,
 )
 from funnel.analyses.velocity import sales_cycle, velocity_table
 from funnel.charts import leakage as charts
 from funnel.dataset.format import ci_text, percent
 from funnel.dataset.labels import near_duplicate_labels
 from funnel.dataset.privacy import personal_columns
+from funnel.ingest.checks import ACTIVITY_EXPORT, OWNERS
 from ui import exports
 from ui.drill import lead_list
 from ui.format import percent_columns
@@ -61,19 +65,42 @@ def funnel_section(sub) -> None:
             "first_ci_high"))
 
 
+def _plain(text: str) -> str:
+    """``text`` with Markdown (and LaTeX) characters escaped, to show client text as is."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>$~])", r"\\\1", text)
+
+
+def owner_caveat(ds) -> str | None:
+    """Why leads are not split by owner on this page (the Data page's reason), or
+    ``None`` when they can be: owners known mostly for one outcome (Olist's, only for
+    won leads) would draw a split that looks complete and explains nothing."""
+    cap = ds.health.capability(OWNERS)
+    return cap.reason if cap is not None and cap.outcome_dependent else None
+
+
+def owner_split_note(ds) -> None:
+    """Say, once per section, why there is no split by owner (when there is none)."""
+    why = owner_caveat(ds)
+    if why and "owner" in ds.leads.columns:
+        st.caption("Not split by owner: " + why + ".")
+
+
 def breakdown_options(ds) -> list[str]:
-    """Columns a funnel can be split by: source, campaign, owner, then profile attributes
-    (personal fields left out)."""
+    """Columns a funnel can be split by: source, campaign, owner (unless known mostly
+    for one outcome, see :func:`owner_caveat`), then profile attributes (personal
+    fields left out)."""
     leads = ds.leads
     personal = set(personal_columns(leads.head(500)))
-    base = [c for c in ("source", "campaign", "owner") if c in leads.columns]
+    owner = () if owner_caveat(ds) else ("owner",)
+    base = [c for c in ("source", "campaign", *owner) if c in leads.columns]
     return base + [a for a in ds.attributes if a in leads.columns and a not in personal
-                   and a not in base]
+                   and a not in base and a != "owner"]
 
 
 def breakdown_section(ds, sub) -> None:
     """The funnel of each group of a chosen attribute, side by side."""
     options = breakdown_options(ds)
+    owner_split_note(ds)
     if not options:
         st.info("No source, campaign, owner or profile attribute to split the funnel by.")
         return
@@ -133,8 +160,17 @@ def reason_editor(sub) -> dict[str, str]:
 def stops_section(sub) -> None:
     """Where leads stop and why, with reasons merged by the user, by source or campaign."""
     exits = memo("exits", lambda d: stage_exits(d.leads), sub)
-    exports.table(exits, hide_index=True, column_config=percent_columns("stop_rate", "ci_low",
+    shown = exits.drop("lost").rename({"stopped": "stopped (lost)", "open": "still open",
+                                       "unknown": "outcome unknown"})
+    if not exits["unknown"].sum():
+        shown = shown.drop("outcome unknown")
+    exports.table(shown, hide_index=True, column_config=percent_columns("stop_rate", "ci_low",
                                                                  "ci_high"))
+    st.caption("Stopped: lost at that stage, closed without reaching the next one "
+               "(stop_rate = stopped / reached, 95% interval). Leads still open there have "
+               "not stopped: they are counted apart"
+               + (", as are leads whose outcome is unknown." if exits["unknown"].sum()
+                  else "."))
     cats = reason_editor(sub)
     frozen = tuple(sorted(cats.items()))
     reasons = memo("stops", lambda d, c: stop_reasons(d.leads, categories=dict(c)),
@@ -159,32 +195,61 @@ def stops_section(sub) -> None:
         exports.table(per, hide_index=True, column_config=percent_columns("share"))
 
 
+FLAG_NOUNS = {"never_touched": "never-followed-up leads", "stalled": "stalled leads",
+              "recycled": "recycled leads"}
+
+
+def missing_note(missing: dict[str, str], names: dict[str, str]) -> str:
+    """What the left-behind counts shown as "—" need, the export that enables them said
+    once (:func:`funnel.analyses.leakage.unavailable_flags` gives ``missing``; ``names``
+    are the metrics' labels)."""
+    tail = f"; load {ACTIVITY_EXPORT}"
+    need = [f for f in missing if missing[f].endswith(tail)]
+    parts = [f"{names[f]} cannot be counted: {missing[f].removesuffix(tail)}."
+             for f in missing]
+    if need:
+        parts.append(f"To see {' and '.join(FLAG_NOUNS[f] for f in need)}, load "
+                     f"{ACTIVITY_EXPORT}.")
+    return "".join(" " + p for p in parts)
+
+
 def left_behind_section(ds, sub) -> None:
-    """Never followed up, stalled and recycled leads: counts, by owner, and the leads."""
+    """Never followed up, stalled and recycled leads: counts, by owner (or source), and
+    the leads. A flag the data cannot show reads "—" with why and what would enable it."""
     now = export_end(ds)
-    days = st.number_input("Stalled after how many days without activity", min_value=1,
-                           max_value=3650, value=30, step=1, key="leak:stalled_days")
+    missing = memo("leak_missing", unavailable_flags, sub)
+    days = 30
+    if "stalled" not in missing:
+        days = st.number_input("Stalled after how many days without activity", min_value=1,
+                               max_value=3650, value=30, step=1, key="leak:stalled_days")
     flags = memo("flags", lambda d, n, k: leak_flags(d, now=n, stalled_days=k),
                  sub, now, int(days))
     overall = memo("leak_all", lambda d, n, k: leak_summary(d.leads, flags),
                    sub, now, int(days)).row(0, named=True)
-    rule = memo("recycle_rule", lambda d: recycle_rule(d.leads)[1], sub)
     c = st.columns(3)
     names = {"never_touched": "Never followed up", "stalled": f"Stalled > {int(days)} days",
              "recycled": "Recycled to marketing"}
+    if "stalled" in missing:
+        names["stalled"] = "Stalled"
     for col, (flag, label) in zip(c, names.items(), strict=True):
-        v = overall[flag]
+        v = None if flag in missing else overall[flag]
         col.metric(label, "—" if v is None else f"{v:,}",
-                   help=("cannot be seen in this data" if v is None else
+                   help=(missing.get(flag, "cannot be seen in this data") if v is None else
                          f"{percent(overall[f'{flag}_share'])} of {overall['leads']:,} leads "
                          f"({ci_text(overall[f'{flag}_ci_low'], overall[f'{flag}_ci_high'])})"))
-    st.caption(f"Never followed up: no sales touch by the export's end. Stalled: open, "
-               f"nothing happened for {int(days)} days before {now:%Y-%m-%d}. "
-               f"Recycled: {rule}." if now else "")
-    by = "owner" if "owner" in sub.leads.columns else ("source" if "source" in
-                                                        sub.leads.columns else None)
-    known = [f for f in names if overall[f] is not None]
+    said = {"never_touched": "Never followed up: no sales touch by the export's end.",
+            "stalled": f"Stalled: open, nothing happened for {int(days)} days before "
+                       f"{now:%Y-%m-%d}." if now else "",
+            # the recycling rule quotes the client's column and labels: no Markdown in it
+            "recycled": "Recycled: " + _plain(memo("recycle_rule", lambda d: recycle_rule(
+                d.leads)[1], sub)) + "."}
+    st.caption(" ".join(said[f] for f in names if f not in missing) + missing_note(missing, names))
+    known = [f for f in names if f not in missing and overall[f] is not None]
+    by = ("owner" if "owner" in sub.leads.columns and not owner_caveat(ds) else
+          "source" if "source" in sub.leads.columns else None)
     if by and known:
+        if by != "owner":
+            owner_split_note(ds)
         flag = st.radio("Show by " + by, known, format_func=names.get, horizontal=True,
                         key="leak:flag")
         summary = memo("leak_by", lambda d, n, k, b: leak_summary(
@@ -201,7 +266,8 @@ def velocity_section(ds, sub) -> None:
     if now is None or "created_at" not in sub.leads.columns:
         st.info("No dates: velocity cannot be measured.")
         return
-    split = ["(all leads)"] + [c for c in ("source", "owner", "campaign")
+    owner = () if owner_caveat(ds) else ("owner",)
+    split = ["(all leads)"] + [c for c in ("source", *owner, "campaign")
                                if c in sub.leads.columns]
     by = st.selectbox("Velocity by", split, key="leak:vel_by")
     by = None if by == "(all leads)" else by
