@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 import funnel
-from funnel.findings import CHARTS, PAGES, REGISTRY
 from funnel.findings.base import FIELD_WORDS, Finding
+from funnel.findings.registry import CHARTS, PAGES, REGISTRY
 from funnel.findings.summary import (
     STATUS_WORDS,
     field_word,

@@ -22,7 +22,7 @@ import polars as pl
 
 from funnel.analyses.speed.times import response_times
 from funnel.dataset.labels import NONE_LABEL
-from funnel.dataset.stages import reached_exprs, stages_present
+from funnel.dataset.stages import has_qualification, reached_exprs, stages_present
 from funnel.dataset.tables import Dataset, export_end
 from funnel.stats.intervals import Z95, wilson_exprs
 from funnel.stats.tests import auc_interval
@@ -65,7 +65,7 @@ def lead_flags(
         flags = pl.Series(in_profile).cast(pl.Boolean)
         fit_s = pl.select(pl.when(flags).then(pl.lit(FIT[0])).otherwise(pl.lit(FIT[1]))
                           .alias("fit")).to_series()
-    has_q = bool({"sql", "opportunity"} & set(stages_present(leads)))
+    has_q = has_qualification(leads)
     return leads.select(
         (pl.col("source").cast(pl.String).fill_null(NONE_LABEL) if "source" in cols
          else pl.lit(NONE_LABEL)).alias("source"),

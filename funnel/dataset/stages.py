@@ -114,3 +114,29 @@ def furthest_stage_expr(leads: pl.DataFrame | pl.LazyFrame) -> pl.Expr:
     see :func:`stage_rank_expr`)."""
     names = {i: s for s, i in STAGE_RANK.items()}
     return stage_rank_expr(leads).replace_strict(names, return_dtype=pl.String)
+
+
+def outcome_flags(leads: pl.DataFrame | pl.LazyFrame) -> dict[str, pl.Expr]:
+    """The two outcomes every analysis counts, defined once: ``won`` and ``qualified``
+    (reached ``sql`` or later), from the evidence of :func:`reached_exprs`.
+
+    Examples
+    --------
+    >>> leads = pl.DataFrame({"sql_at": [None, 1, None], "outcome": ["lost", "open", "won"]})
+    >>> leads.select(**outcome_flags(leads)).rows()
+    [(False, False), (False, True), (True, True)]
+    """
+    reached = reached_exprs(leads)
+    return {"won": reached["won"], "qualified": reached["sql"]}
+
+
+def has_qualification(leads: pl.DataFrame) -> bool:
+    """Whether the leads show qualification at all (an ``sql`` or ``opportunity`` stage),
+    so a qualified rate means something.
+
+    Examples
+    --------
+    >>> has_qualification(pl.DataFrame({"lead_id": ["a"], "outcome": ["won"]}))
+    False
+    """
+    return bool({"sql", "opportunity"} & set(stages_present(leads)))

@@ -17,10 +17,10 @@ import numpy as np
 import polars as pl
 
 from funnel.analyses.profile.fit import ProfileFit
-from funnel.dataset.stages import reached_exprs, stages_present
+from funnel.dataset.labels import NONE_LABEL
+from funnel.dataset.stages import has_qualification, outcome_flags
 from funnel.dataset.tables import Dataset, export_end
 
-NONE = "(none)"
 """The label of a missing owner, campaign or source in per-group counts."""
 CHANNEL_PATTERN = re.compile(r"\b(origin|source|campaign|utm|channel|medium|hear)\b",
                              re.IGNORECASE)
@@ -145,12 +145,10 @@ class Context:
         cols = set(leads.columns)
         n = leads.height
         has_outcome = "outcome" in cols and leads["outcome"].null_count() < n
-        stages = stages_present(leads)
-        has_q = bool({"sql", "opportunity"} & set(stages))
-        reached = reached_exprs(leads)
-        flags = leads.select(reached["won"].alias("w"), reached["sql"].alias("q"))
-        won = flags["w"].to_numpy().astype(bool)
-        qual = flags["q"].to_numpy().astype(bool)
+        has_q = has_qualification(leads)
+        flags = leads.select(**outcome_flags(leads))
+        won = flags["won"].to_numpy().astype(bool)
+        qual = flags["qualified"].to_numpy().astype(bool)
         avg = total = None
         if "amount" in cols and has_outcome:
             amounts = leads.filter(pl.col("outcome") == "won")["amount"].drop_nulls()
@@ -303,10 +301,10 @@ def verb(d: Context) -> str:
 
 def counts_by(frame: pl.DataFrame, by: str, flag: pl.Expr, among: pl.Expr | None = None
               ) -> pl.DataFrame:
-    """Per value of ``by`` (missing as :data:`NONE`): leads with ``flag`` (``k``) of all
+    """Per value of ``by`` (missing as :data:`NONE_LABEL`): leads with ``flag`` (``k``) of all
     (``n``), among the rows ``among`` selects."""
     f = frame if among is None else frame.filter(among)
-    return f.group_by(pl.col(by).cast(pl.String).fill_null(NONE).alias(by)).agg(
+    return f.group_by(pl.col(by).cast(pl.String).fill_null(NONE_LABEL).alias(by)).agg(
         flag.fill_null(False).sum().cast(pl.Int64).alias("k"), pl.len().cast(pl.Int64).alias("n"))
 
 
@@ -349,9 +347,9 @@ def profile_fit(d: Context, profile):
 def owner_stage_counts(d: Context, among: np.ndarray, success: np.ndarray) -> pl.DataFrame:
     """Per owner (leads without one left out): leads ``among`` (``n``) and those of them
     with ``success`` (``k``)."""
-    frame = pl.DataFrame({"owner": d.leads["owner"].cast(pl.String).fill_null(NONE),
+    frame = pl.DataFrame({"owner": d.leads["owner"].cast(pl.String).fill_null(NONE_LABEL),
                           "among": among, "k": success & among})
-    return frame.filter(pl.col("among") & (pl.col("owner") != NONE)).group_by("owner").agg(
+    return frame.filter(pl.col("among") & (pl.col("owner") != NONE_LABEL)).group_by("owner").agg(
         pl.col("k").sum().cast(pl.Int64), pl.len().cast(pl.Int64).alias("n"))
 
 

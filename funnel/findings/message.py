@@ -7,10 +7,10 @@ import dataclasses
 import polars as pl
 
 from funnel.analyses.profile.learned import PROCESS_PATTERN
+from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.stages import reached_exprs, stages_present
 from funnel.findings.base import (
     CHANNEL_PATTERN,
-    NONE,
     Context,
     Finding,
     Place,
@@ -39,7 +39,7 @@ def run(d: Context, s: Settings, **_) -> Finding:
              else pl.lit(False))
     attrs = _stratum_attributes(d)
     leads = d.leads.select(pl.col("lost_reason").cast(pl.String).str.strip_chars()
-                           .alias("_r"), pl.col(dim).cast(pl.String).fill_null(NONE)
+                           .alias("_r"), pl.col(dim).cast(pl.String).fill_null(NONE_LABEL)
                            .alias("_g"), stage.fill_null(False).alias("_stage"),
                            *[e.alias(f"_a{i}") for i, (_, e) in enumerate(attrs)])
     given = leads.filter(pl.col("_r").is_not_null() & (pl.col("_r") != ""))
@@ -63,7 +63,7 @@ def run(d: Context, s: Settings, **_) -> Finding:
                          flag="_f", stratum="_stage", settings=settings, family=family)
         # a message problem is a volume of leads lost for the reason, not a handful
         flagged += [(r, row) for row in res.filter(
-            pl.col("flagged") & (pl.col(dim) != NONE) & (pl.col("k") >= s.min_n)).to_dicts()]
+            pl.col("flagged") & (pl.col(dim) != NONE_LABEL) & (pl.col("k") >= s.min_n)).to_dicts()]
     # A reason that concentrates because the campaign sends a kind of lead ("Student" from
     # a campaign that draws students) is a profile matter, not a message one: it must
     # survive stratifying by each lead attribute in turn.

@@ -8,9 +8,9 @@ import polars as pl
 
 from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.profile.learned import PROCESS_PATTERN, LearnedProfile
+from funnel.dataset.labels import NONE_LABEL
 from funnel.findings.base import (
     CHANNEL_PATTERN,
-    NONE,
     Context,
     Finding,
     Place,
@@ -70,7 +70,7 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
         return Finding("profile", "no_evidence", f"{fit.share_:.0%} of leads fit the profile "
                        "and no source or campaign sends markedly fewer of them.", evidence=ev)
     # the largest shortfall of in-profile leads, named campaigns before sources
-    flagged = [(dd, r) for dd, r in flagged if r[dd] not in (NONE, None)]
+    flagged = [(dd, r) for dd, r in flagged if r[dd] not in (NONE_LABEL, None)]
     if not flagged:
         return Finding("profile", "no_evidence", f"{fit.share_:.0%} of leads fit the profile; "
                        "only leads without a campaign fall short.", evidence=ev)

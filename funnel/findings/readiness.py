@@ -8,9 +8,9 @@ import dataclasses
 import numpy as np
 import polars as pl
 
+from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.stages import stages_present
 from funnel.findings.base import (
-    NONE,
     Context,
     Finding,
     Place,
@@ -41,10 +41,10 @@ def run(d: Context, s: Settings, **_) -> Finding:
     # each rep against the others on leads from the same sources (Mantel–Haenszel), so
     # a rep handed the weaker sources is not blamed for them
     frame = pl.DataFrame({
-        "owner": d.leads["owner"].cast(pl.String).fill_null(NONE), "_f": d.won,
-        "_st": (d.leads["source"].cast(pl.String).fill_null(NONE) if "source" in d.cols
-                else pl.Series([NONE] * d.leads.height)), "_in": among,
-    }).filter(pl.col("_in") & (pl.col("owner") != NONE))
+        "owner": d.leads["owner"].cast(pl.String).fill_null(NONE_LABEL), "_f": d.won,
+        "_st": (d.leads["source"].cast(pl.String).fill_null(NONE_LABEL) if "source" in d.cols
+                else pl.Series([NONE_LABEL] * d.leads.height)), "_in": among,
+    }).filter(pl.col("_in") & (pl.col("owner") != NONE_LABEL))
     n_tested = frame.group_by("owner").len().filter(
         (pl.col("len") >= s.min_n) & (frame.height - pl.col("len") >= s.min_n)).height
     close = mh_vs_rest(frame, group="owner", flag="_f", stratum="_st", settings=s,

@@ -6,8 +6,8 @@ import polars as pl
 
 from funnel.analyses.speed.times import response_times
 from funnel.analyses.verdict import lead_flags, what_if
+from funnel.dataset.labels import NONE_LABEL
 from funnel.findings.base import (
-    NONE,
     Context,
     Finding,
     Place,
@@ -38,8 +38,8 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
     if need or outcome_missing(d):
         return cant_tell("speed", need or outcome_missing(d))
     t = response_times(d.leads, now=d.end)
-    frame = d.leads.select(pl.col("source").cast(pl.String).fill_null(NONE) if "source"
-                           in d.cols else pl.lit(NONE).alias("source")).with_columns(
+    frame = d.leads.select(pl.col("source").cast(pl.String).fill_null(NONE_LABEL) if "source"
+                           in d.cols else pl.lit(NONE_LABEL).alias("source")).with_columns(
         t["response_hours"].alias("h"), pl.Series("y", target_flags(d)))
     # leads of the last days have not had time to qualify after a late first touch
     old_enough = d.leads.select(settled(d, s).alias("_s"))["_s"]
@@ -135,9 +135,9 @@ def _speed_culprit(d: Context, t: pl.DataFrame, s: Settings) -> dict:
             for i, w in enumerate(slowest))
     out.update({f"median_hours_{w.replace(' ', '_')}": v for w, v in by.items()})
     if "owner" in d.cols:  # response time of touched leads (follow-up is its own place)
-        frame = frame.with_columns(d.leads["owner"].cast(pl.String).fill_null(NONE)
+        frame = frame.with_columns(d.leads["owner"].cast(pl.String).fill_null(NONE_LABEL)
                                    .alias("owner"))
-        om = km_medians(frame.filter((pl.col("owner") != NONE) & pl.col("touched")),
+        om = km_medians(frame.filter((pl.col("owner") != NONE_LABEL) & pl.col("touched")),
                         duration="wait", event="touched", by="owner"
                         ).filter(pl.col("n") >= s.min_n)
         if om.height >= 2:

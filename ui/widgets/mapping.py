@@ -8,7 +8,7 @@ import streamlit as st
 from funnel import FIELDS, Mapping, RawTable, map_values
 from funnel.dataset.schema import REQUIRED
 
-NONE = "— not in this export —"
+NOT_IN_EXPORT = "— not in this export —"
 
 
 def _examples(table: RawTable, column: str | None) -> str:
@@ -21,15 +21,16 @@ def _examples(table: RawTable, column: str | None) -> str:
 
 def mapping_editor(role: str, table: RawTable, current: dict[str, str], *, key: str) -> dict:
     """An editable field → column table for one file; returns the user's choices."""
-    options = [NONE, *table.columns]
+    options = [NOT_IN_EXPORT, *table.columns]
     rows = [{"field": f, "required": "yes" if f in REQUIRED[role] else "",
-             "column": current.get(f) or NONE, "examples": _examples(table, current.get(f))}
+             "column": current.get(f) or NOT_IN_EXPORT,
+             "examples": _examples(table, current.get(f))}
             for f in FIELDS[role]]
     edited = st.data_editor(
         pl.DataFrame(rows), hide_index=True, key=key, disabled=["field", "required", "examples"],
         column_config={"column": st.column_config.SelectboxColumn(options=options, required=True)},
     )
-    return {r["field"]: ("" if r["column"] == NONE else r["column"])
+    return {r["field"]: ("" if r["column"] == NOT_IN_EXPORT else r["column"])
             for r in _records(edited)}
 
 

@@ -31,7 +31,7 @@ from funnel.analyses.profile.fields import (
 )
 from funnel.dataset.labels import NONE_LABEL, OTHER, unify_labels
 from funnel.dataset.schema import Mapping
-from funnel.dataset.stages import reached_exprs, stages_present
+from funnel.dataset.stages import has_qualification, outcome_flags
 from funnel.dataset.tables import Dataset
 
 BREAKDOWNS = ("source", "campaign", "month", "owner")
@@ -104,12 +104,11 @@ class PreparedLeads:
         self.n = leads.height
         cols = leads.columns
         self.has_outcome = "outcome" in cols and leads["outcome"].null_count() < self.n
-        self.has_stages = bool({"sql", "opportunity"} & set(stages_present(leads)))
-        reached = reached_exprs(leads)
+        self.has_stages = has_qualification(leads)
         flags = leads.with_columns(  # with_columns: a literal flag spans every lead
-            reached["won"].alias("__won"), reached["sql"].alias("__q"))
+            **{f"__{k}": v for k, v in outcome_flags(leads).items()})
         self.won: np.ndarray = flags["__won"].to_numpy().astype(bool)
-        self.qualified: np.ndarray = flags["__q"].to_numpy().astype(bool)
+        self.qualified: np.ndarray = flags["__qualified"].to_numpy().astype(bool)
         self.dims = _dims(leads)
         self._fields: dict[str, Field] = {}
         self._matches: OrderedDict[Criterion, Match] = OrderedDict()

@@ -16,6 +16,7 @@ import polars as pl
 
 from funnel.analyses.speed.clock import BusinessClock
 from funnel.analyses.speed.times import BUCKETS, UNKNOWN, Leads, outcomes, response_lf
+from funnel.dataset.labels import NONE_LABEL
 from funnel.stats.intervals import Z95, wilson_exprs
 
 __all__ = [
@@ -33,7 +34,7 @@ def strata_key(lf: pl.LazyFrame, strata: Sequence[str], profile: str | None) -> 
     for s in strata:
         if s not in cols:
             raise ValueError(f"cannot adjust for {s!r}: no such column")
-        parts.append(pl.col(s).cast(pl.String).fill_null("(none)"))
+        parts.append(pl.col(s).cast(pl.String).fill_null(NONE_LABEL))
     if profile is not None:
         if profile not in cols:
             raise ValueError(f"no profile-fit column {profile!r}")

@@ -27,6 +27,7 @@ from funnel.analyses.speed.clock import BusinessClock, hours_between
 from funnel.analyses.speed.curve import standardised
 from funnel.analyses.speed.times import Leads, outcomes, response_lf, within_sla
 from funnel.analyses.speed.views import response_percentiles
+from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.stages import reached_exprs
 from funnel.dataset.tables import Dataset, export_end
 from funnel.stats.intervals import wilson_exprs
@@ -39,13 +40,12 @@ __all__ = [
     "unassigned_summary",
 ]
 
-NONE = "(none)"
 
 
 def _owner(leads: pl.DataFrame | pl.LazyFrame) -> pl.Expr:
     if "owner" not in leads.lazy().collect_schema().names():
         raise ValueError("no owner column: routing cannot be analysed")
-    return pl.col("owner").cast(pl.String).fill_null(NONE).alias("owner")
+    return pl.col("owner").cast(pl.String).fill_null(NONE_LABEL).alias("owner")
 
 
 def assignment_times(
@@ -133,7 +133,7 @@ def reassignments(ds: Dataset) -> pl.DataFrame:
                  (worked & (pl.col("_first_by") != pl.col("owner"))).sum().cast(pl.Int64)
                  .alias("first_by_other"))
             # an unassigned lead has no owner to be "another" rep than
-            .with_columns(pl.when(pl.col("owner") != NONE).then(pl.col("first_by_other"))
+            .with_columns(pl.when(pl.col("owner") != NONE_LABEL).then(pl.col("first_by_other"))
                           .alias("first_by_other"))
             .with_columns((pl.col("reassigned") / pl.col("worked")).alias("reassigned_share"),
                           (pl.col("first_by_other") / pl.col("worked"))
@@ -209,7 +209,7 @@ def owner_scorecard(
     lf = response_lf(leads, clock=clock, end=now)
     won, qual, has_out, has_stage = outcomes(lf)
     cols = lf.collect_schema().names()
-    src = (pl.col("source").cast(pl.String).fill_null(NONE) if "source" in cols
+    src = (pl.col("source").cast(pl.String).fill_null(NONE_LABEL) if "source" in cols
            else pl.lit("all"))
     lf = lf.with_columns(_owner(lf), src.alias("_stratum"))
     span = lf.select(pl.col("created_at").min().alias("a"), pl.col("created_at").max()

@@ -37,6 +37,7 @@ from funnel.analyses.speed.clock import (
     hours_between,
     to_local,
 )
+from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.stages import reached_exprs
 from funnel.dataset.tables import export_end
 
@@ -270,7 +271,7 @@ def group_key(lf: pl.LazyFrame, by: str) -> pl.Expr:
         return pl.col("_arrival").dt.hour().cast(pl.Int64).alias("hour")
     if by not in lf.collect_schema().names():
         raise ValueError(f"no column {by!r} to group by")
-    return pl.col(by).cast(pl.String).fill_null("(none)").alias(by)
+    return pl.col(by).cast(pl.String).fill_null(NONE_LABEL).alias(by)
 
 
 
