@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.frame import base_style, framed, sidebar_badge
+from ui.frame import base_style, framed, sidebar_badge, sidebar_profile
 from ui.share import open_shared_link, share_panel
 from ui.state import current_dataset, is_sample
 
@@ -30,4 +30,5 @@ with framed():
     nav.run()
 # after the page, so the badge reflects an upload made on this run
 sidebar_badge(current_dataset(), sample=is_sample())
+sidebar_profile(current_dataset())
 share_panel(current_dataset(), sample=is_sample())

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from funnel.analyses.profile.criteria import load_profile
 from funnel.dataset.errors import InputError
-from funnel.dataset.format import json_safe
+from funnel.dataset.format import ci_text, json_safe, share_text
 from funnel.findings.base import Finding
 from funnel.findings.registry import TITLES, diagnose_places
 from funnel.findings.summary import STATUS_WORDS, plain_headline, ranked, verdict_summary
@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--mapping", metavar="FILE", help="*.mapping.json saved from the app")
     d.add_argument("--profile", metavar="FILE",
                    help="*.profile.json: the closable-lead profile (fills 'profile' and is "
-                        "the stated profile the findings test)")
+                        "the stated profile the findings test; without it none is tested)")
     d.add_argument("--sla-hours", type=float, metavar="H",
                    help="response-time target in hours (fills response.within_sla_share)")
     d.add_argument("--sheet", help="workbook sheet to read (name or 0-based index)")
@@ -98,6 +98,11 @@ def _text_report(out: dict, cards: list[Finding]) -> str:
     for s in out["sources"][:15]:
         won = "" if s["won"] is None else f"{s['won']:>6,} won {s['rate']:>6.1%}"
         lines.append(f"  {str(s['source'])[:28]:<28} {s['leads']:>8,} leads {won}")
+    lines.append(f"Profile: {out['profile_in_use']['note']}")
+    if out["profile"] is not None:
+        p = out["profile"]
+        lines.append(f"  {p['in_profile']:,} of {p['leads']:,} leads in profile: "
+                     f"{share_text(p['in_profile_share'])} ({ci_text(p['ci_low'], p['ci_high'])})")
     for w in out["warnings"]:
         lines.append(f"{w['level']}: {w['message']}")
     for c in out["capabilities"]:

@@ -13,6 +13,7 @@ from funnel.charts.verdict import decomposition_chart, quality_handling_chart
 from funnel.dataset.format import amount_text, percent
 from funnel.findings.summary import verdict_summary
 from ui import exports, state
+from ui.format import md_escape
 from ui.frame import require_frame
 from ui.sections import diagnosis
 
@@ -20,8 +21,10 @@ require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
 st.title("Diagnosis")
 ds = state.current_dataset()
-profile, note = diagnosis.stated_profile(sample=state.is_sample())
-st.caption(f"{ds.leads.height:,} leads from {ds.label or 'the sample'}. {note}")
+profile, note = diagnosis.stated_profile()
+st.caption(f"{ds.leads.height:,} leads from {md_escape(ds.label or 'the sample')}.")
+st.text(state.profile_in_use_line(ds))  # the profile's name is the user's: never Markdown
+st.caption(note)
 memo = diagnosis.computed(ds, profile, fast_hours=1.0)
 st.markdown(f"**{verdict_summary(memo['cards']).text}**")
 st.caption("A problem is one the data supports beyond noise (95% intervals, Bonferroni across "

@@ -30,7 +30,7 @@ def main() -> None:
     with c2:
         clock = ui.clock_input()
     unit, u = ("business hours", "business h") if clock else ("hours", "h")
-    ds, profile_col, profile_name = ui.profile_flag(ds, sample=state.is_sample())
+    ds, profile_col, profile_name = ui.profile_flag(ds)
     view = ui.SpeedView(ds, clock=clock, now=memo("end", export_end, ds, _store=ui.MEMO_KEY))
     summary, overall = view.summary(), view.sla(sla).row(0, named=True)
     n, ci = ds.leads.height, (overall["ci_low"], overall["ci_high"])

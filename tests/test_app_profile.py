@@ -8,6 +8,10 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Profile
+from funnel.analyses.profile.fit import ProfileFit
+from funnel.ingest.build import build_dataset
+from funnel.ingest.readers import read_file
+from funnel.sample import load_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -24,6 +28,14 @@ def _open(dataset=None) -> AppTest:
     return at
 
 
+def _small_upload():
+    rows = "".join(f"{i},2024-01-{i % 28 + 1:02d},{'Ads' if i % 2 else 'SEO'},"
+                   f"{'Software' if i % 3 else 'Retail'},{'won' if i % 4 == 0 else 'lost'}\n"
+                   for i in range(1, 61))
+    csv = ("lead_id,created_at,source,Industry,outcome\n" + rows).encode()
+    return build_dataset([("leads", read_file(csv, name="leads.csv"))])
+
+
 def _metric(at: AppTest, label: str, nth: int = 0) -> str:
     return [m.value for m in at.metric if m.label == label][nth]
 
@@ -38,12 +50,21 @@ def _sample_preset(at: AppTest) -> AppTest:
     return at
 
 
-def test_profile_page_opens_with_two_empty_profiles():
+def test_profile_page_opens_the_sample_with_its_documented_sales_profile():
     at = _open()
-    assert list(at.session_state["profiles"]) == ["Sales: closable lead",
-                                                  "Marketing: stated ICP"]
-    assert _metric(at, "In profile", 0) == "100.0%"
+    profiles = at.session_state["profiles"]
+    assert list(profiles) == ["Sales: closable lead", "Marketing: stated ICP"]
+    assert profiles["Sales: closable lead"].criteria == SAMPLE_SALES_PROFILE.criteria
+    assert _metric(at, "In profile", 0) == "5.8%"
     assert _metric(at, "In profile", 1) == "100.0%"
+    assert _metric(at, "Leads in profile") == "1,744"
+
+
+def test_profile_page_opens_an_upload_with_two_empty_profiles():
+    at = _open(_small_upload())
+    assert [p.criteria for p in at.session_state["profiles"].values()] == [(), ()]
+    assert _metric(at, "In profile", 0) == "100.0%"
+    assert [t.value for t in at.main.text][0] == "No profile in use"
 
 
 def test_profile_page_sample_preset_shows_planted_overlap_and_win_rates():
@@ -81,6 +102,7 @@ def test_profile_page_yes_no_criterion_can_accept_either():
 
 def test_profile_page_add_and_remove_a_criterion():
     at = _open()
+    _button(at, "Clear").click().run()
     next(s for s in at.selectbox if s.label == "Add a criterion on").set_value("Industry").run()
     _button(at, "Add").click().run()
     assert len(at.session_state["profiles"]["Sales: closable lead"].criteria) == 1
@@ -188,3 +210,59 @@ def test_profile_page_drill_down_per_source():
     which = next(s for s in at.selectbox if s.label == "Which leads")
     which.set_value("In profile · source Referrals").run()
     assert any("· 326 leads" in m.value for m in at.markdown)
+
+
+# --- one profile in use, named alike everywhere ------------------------------------------
+
+
+def _in_use_lines(at: AppTest) -> list[str]:
+    return [t.value for t in at.text if t.value.startswith(("Profile in use", "No profile"))]
+
+
+def test_profile_in_use_is_named_alike_on_every_page_of_the_sample():
+    n = ProfileFit(SAMPLE_SALES_PROFILE).fit(load_sample()).in_n_
+    line = ("Profile in use: Sales: closable lead, 4 criteria · "
+            f"{n:,} of 30,000 leads in profile")
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()  # the Diagnosis page, in the frame: the sidebar shows the profile too
+    assert not at.exception, at.exception
+    assert [t.value for t in at.sidebar.text] == [line]
+    assert _in_use_lines(at) == [line, line]  # sidebar and Diagnosis
+    for page in ("pages/profile.py", "pages/speed.py"):
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        assert [t.value for t in at.main.text if t.value.startswith("Profile in use")] == [line]
+    at.switch_page("pages/profile.py").run()
+    assert _metric(at, "Leads in profile") == f"{n:,}"
+
+
+def test_profile_in_use_cleared_on_the_profile_page_is_gone_everywhere():
+    at = _open()
+    _button(at, "Clear").click().run()
+    assert _in_use_lines(at) == ["No profile in use"]
+    at.switch_page("pages/diagnosis.py").run()
+    assert _in_use_lines(at) == ["No profile in use"]
+    assert any("learned on half the leads" in c.value for c in at.caption)
+    at.switch_page("pages/speed.py").run()
+    assert _in_use_lines(at) == ["No profile in use"]
+
+
+def _leave_the_sample_script():
+    import streamlit as st  # noqa: PLC0415  (AppTest runs this function alone)
+
+    from funnel.ingest.build import build_dataset  # noqa: PLC0415
+    from funnel.ingest.readers import read_file  # noqa: PLC0415
+    from ui import state  # noqa: PLC0415
+
+    before = state.profile_in_use()[0]
+    csv = (b"lead_id,created_at,Industry,outcome\n"
+           b"1,2024-01-02,Software,won\n2,2024-01-03,Retail,lost\n")
+    state.set_dataset(build_dataset([("leads", read_file(csv, name="leads.csv"))]))
+    st.text(f"{before.name if before else None} -> {state.profile_in_use()[0]}")
+
+
+def test_profile_in_use_is_dropped_when_an_upload_replaces_the_sample():
+    at = AppTest.from_function(_leave_the_sample_script, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.text[0].value == "Sales: closable lead -> None"

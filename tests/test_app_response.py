@@ -125,16 +125,28 @@ def test_app_response_business_hours_with_time_zones():
     assert any("unknown time zone 'Mars/Olympus'" in e.value for e in at.error)
 
 
-def test_app_response_uses_the_sessions_profile_with_criteria():
+def _with_profiles(sales: Profile, marketing: Profile) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["profiles"] = {
-        "Sales: closable lead": Profile("Sales: closable lead"),  # empty: not used
-        "Marketing: stated ICP": Profile("Marketing: stated ICP", (
-            Criterion("Industry", values=("Software",)),)),
-    }
+    at.session_state["profiles"] = {sales.name: sales, marketing.name: marketing}
     at.session_state["view"] = "Conversion by speed"
     at.run()
     at.switch_page(PAGE)
     at.run()
     assert not at.exception, at.exception
-    assert any("fit to the profile “Marketing: stated ICP”" in c.value for c in at.caption)
+    return at
+
+
+SOFTWARE = (Criterion("Industry", values=("Software",)),)
+
+
+def test_app_response_uses_the_profile_in_use():
+    at = _with_profiles(Profile("Sales: software", SOFTWARE), Profile("Marketing: stated ICP"))
+    assert any("fit to the profile “Sales: software”" in c.value for c in at.caption)
+    assert at.main.text[0].value.startswith("Profile in use: Sales: software, 1 criterion · ")
+
+
+def test_app_response_ignores_a_marketing_profile_when_sales_has_none():
+    at = _with_profiles(Profile("Sales: closable lead"),  # empty: no profile in use
+                        Profile("Marketing: stated ICP", SOFTWARE))
+    assert at.main.text[0].value == "No profile in use"
+    assert not any("fit to the profile" in c.value for c in at.caption)

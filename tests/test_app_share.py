@@ -112,3 +112,89 @@ def test_share_panel_pseudonymises_columns_the_user_adds(store_dir):
     at.button(key="share:create").click().run()
     ws = WorkspaceStore(store_dir).load(at.session_state["share:last"])
     assert ws.dataset.leads["source"].str.starts_with("other-").all()
+
+
+# --- a viewer only views: the saved profile, no editor, no upload, no row-level data ---------
+
+SALES = {"name": "Sales: software", "criteria": [{"field": "Industry", "in": ["Software"]}]}
+
+
+def _bigger_link(store_dir) -> str:
+    """60 leads, 40 of them in the saved profile (Industry Software)."""
+    rows = "".join(f"{i},2024-01-{i % 28 + 1:02d},{'Ads' if i % 2 else 'Web'},u{i}@x.example,"
+                   f"{'Software' if i % 3 else 'Retail'},{'won' if i % 4 == 0 else 'lost'}\n"
+                   for i in range(1, 61))
+    csv = ("lead_id,created_at,source,Email,Industry,outcome\n" + rows).encode()
+    ds = build_dataset([("leads", read_file(csv, name="leads.csv"))])
+    return WorkspaceStore(store_dir).save(ds, name="Acme", key="test-key", profiles=[SALES])
+
+
+def _viewer(ws_id: str) -> AppTest:
+    viewer = AppTest.from_file(APP, default_timeout=120)
+    viewer.query_params["ws"] = ws_id
+    viewer.run()  # the frame opens the workspace on the default page (Diagnosis)
+    assert not viewer.exception, viewer.exception
+    return viewer
+
+
+def _labels(at: AppTest) -> list[str]:
+    return [d.proto.label for d in at.get("download_button")]
+
+
+def test_share_link_uses_the_saved_profile_everywhere(store_dir):
+    viewer = _viewer(_bigger_link(store_dir))
+    line = "Profile in use: Sales: software, 1 criterion · 40 of 60 leads in profile"
+    assert [t.value for t in viewer.sidebar.text] == [line]
+    assert [t.value for t in viewer.main.text] == [line]  # Diagnosis
+    viewer.switch_page("pages/profile.py").run()
+    assert not viewer.exception, viewer.exception
+    assert [t.value for t in viewer.main.text][0] == line
+
+
+def test_share_link_profile_page_has_no_editor_and_no_upload(store_dir):
+    viewer = _viewer(_bigger_link(store_dir))
+    viewer.switch_page("pages/profile.py").run()
+    assert not viewer.exception, viewer.exception
+    assert len(viewer.get("file_uploader")) == 0
+    assert not [b.label for b in viewer.button]  # no preset, Clear, Add or remove
+    assert not viewer.multiselect and not viewer.text_input and not viewer.number_input
+    assert "Industry: Software" in [t.value for t in viewer.main.text]
+    assert viewer.session_state["profiles"]["Sales: software"].criteria[0].values == (
+        "Software",)
+
+
+def test_share_link_diagnosis_offers_no_notebook_zip(store_dir):
+    viewer = _viewer(_bigger_link(store_dir))
+    labels = _labels(viewer)
+    assert "Report (HTML)" in labels and "Notebook + data (zip)" not in labels
+
+
+def test_share_link_data_page_offers_no_upload(store_dir):
+    viewer = _viewer(_bigger_link(store_dir))
+    viewer.switch_page("pages/data.py").run()
+    assert not viewer.exception, viewer.exception
+    assert len(viewer.get("file_uploader")) == 0
+    assert not any("rejected rows" in label for label in _labels(viewer))
+
+
+def _save_script():
+    import streamlit as st  # noqa: PLC0415  (AppTest runs this function alone)
+
+    from funnel.analyses.profile.criteria import Profile  # noqa: PLC0415
+    from funnel.sample import load_sample  # noqa: PLC0415
+    from ui.share import share_panel  # noqa: PLC0415
+
+    st.session_state.setdefault("profiles", {
+        "Mine": Profile.from_dict({"name": "Mine", "criteria": [
+            {"field": "Industry", "in": ["Software"]}]}),
+        "Marketing: stated ICP": Profile("Marketing: stated ICP")})
+    share_panel(load_sample(), sample=True)
+
+
+def test_share_panel_saves_the_profile_in_use_first(store_dir):
+    at = AppTest.from_function(_save_script, default_timeout=120)
+    at.run()
+    at.button(key="share:create").click().run()
+    assert not at.exception, at.exception
+    ws = WorkspaceStore(store_dir).load(at.session_state["share:last"])
+    assert [p["name"] for p in ws.profiles] == ["Mine", "Marketing: stated ICP"]

@@ -316,6 +316,43 @@ def test_cli_profile_reports_a_field_the_data_lacks(tmp_path, capsys):
     assert out["unchecked"] and "Budget Confirmed" in str(out["unchecked"])
 
 
+def _diagnose_profile(tmp_path, capsys, *extra: str) -> dict:
+    leads = tmp_path / "l.csv"
+    leads.write_text(PROFILE_LEADS)
+    return _json(capsys, "--leads", leads, *extra)
+
+
+def test_cli_without_profile_says_no_stated_profile_was_tested(tmp_path, capsys):
+    out = _diagnose_profile(tmp_path, capsys)
+    assert out["profile"] is None
+    assert (out["profile_in_use"]["stated"], out["profile_in_use"]["name"]) == (False, None)
+    assert out["profile_in_use"]["note"].startswith("No stated profile was tested")
+
+
+def test_cli_text_report_says_no_stated_profile_was_tested(tmp_path, capsys):
+    leads = tmp_path / "l.csv"
+    leads.write_text(PROFILE_LEADS)
+    assert main(["diagnose", "--leads", str(leads)]) == 0
+    assert "Profile: No stated profile was tested" in capsys.readouterr().out
+
+
+def test_cli_profile_in_use_names_the_stated_profile(tmp_path, capsys):
+    profile = tmp_path / "p.profile.json"
+    profile.write_text(json.dumps({"name": "Sales", "criteria": [
+        {"field": "Industry", "in": ["Software"]}]}))
+    out = _diagnose_profile(tmp_path, capsys, "--profile", profile)
+    assert {k: out["profile_in_use"][k] for k in ("stated", "name", "criteria")} == {
+        "stated": True, "name": "Sales", "criteria": 1}
+    assert out["profile"]["name"] == "Sales"
+
+
+def test_cli_profile_without_criteria_is_no_stated_profile(tmp_path, capsys):
+    profile = tmp_path / "p.profile.json"
+    profile.write_text(json.dumps({"name": "Empty", "criteria": []}))
+    out = _diagnose_profile(tmp_path, capsys, "--profile", profile)
+    assert out["profile"] is None and out["profile_in_use"]["stated"] is False
+
+
 def test_cli_unreadable_profile_exits_2_with_one_line(tmp_path, capsys):
     leads = tmp_path / "l.csv"
     leads.write_text(PROFILE_LEADS)

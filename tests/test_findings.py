@@ -417,6 +417,17 @@ def test_profile_learns_a_held_out_profile_when_none_is_given():
     assert f.evidence["basis"].startswith("profile learned")
 
 
+def test_profile_headline_says_no_stated_profile_was_given():
+    f = card(make_dataset(_profile_rows(0.02) * 2), "profile")
+    assert f.headline.startswith("No stated profile: a profile learned on half the leads")
+
+
+def test_profile_headline_of_a_stated_profile_does_not_mention_a_learned_one():
+    f = card(make_dataset(_profile_rows(0.02)), "profile", profile=SOFTWARE)
+    assert f.evidence["basis"] == "stated profile"
+    assert "No stated profile" not in f.headline and "learned" not in f.headline
+
+
 def test_profile_cant_tell_without_outcomes():
     rows = [{k: v for k, v in r.items() if k != "outcome"} for r in _profile_rows(0.02)]
     f = card(make_dataset(rows), "profile", profile=SOFTWARE)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from funnel.dataset.tables import Dataset
+from ui.state import profile_in_use, profile_in_use_line
 
 _state = threading.local()
 _SEEN = "_frame_seen"
@@ -75,3 +76,11 @@ def sidebar_badge(ds: Dataset, *, sample: bool) -> None:
         else:
             st.success(f"**{ds.label or 'Uploaded data'}** · {ds.leads.height:,} leads",
                        icon=":material/database:")
+
+
+def sidebar_profile(ds: Dataset) -> None:
+    """Say in the sidebar which profile every page uses (:func:`ui.state.profile_in_use`)."""
+    _, origin = profile_in_use()
+    with st.sidebar.container(border=True):
+        st.text(profile_in_use_line(ds))  # the name is the user's: never Markdown
+        st.caption(origin)

@@ -1,7 +1,9 @@
 """Share: save the session's analysis as a workspace and open one from a link (``?ws=<id>``).
 
 A shared link opens read-only: the workspace's pseudonymised data replaces the sample
-for that session, uploads are hidden and personal fields cannot be revealed.
+for that session, and its saved profiles are the viewer's (the first is the profile in
+use). A viewer gets no upload, no profile editor and no row-level download (the notebook's
+data, rejected rows); personal fields cannot be revealed. Filters still change the view.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import streamlit as st
 
 from funnel.dataset.privacy import personal_columns
 from funnel.outputs.workspace import WorkspaceNotFound, WorkspaceStore, default_root
-from ui.state import forget_uploads, is_shared_view
+from ui.state import PROFILES_KEY, current_profiles, forget_uploads, is_shared_view
 
 TTL_ENV = "FUNNEL_WORKSPACE_TTL_DAYS"
 PARAM = "ws"
@@ -35,10 +37,8 @@ def mask_key() -> str | None:
 
 
 def _profiles_for_saving() -> list[dict]:
-    out = []
-    for prof in (st.session_state.get("profiles") or {}).values():
-        out.append(prof.to_dict() if hasattr(prof, "to_dict") else dict(prof))
-    return out
+    """The session's profiles as saved: the first is the viewer's profile in use."""
+    return [prof.to_dict() for prof in current_profiles().values()]
 
 
 def open_shared_link() -> bool:
@@ -58,6 +58,7 @@ def open_shared_link() -> bool:
         st.error(str(exc), icon=":material/link_off:")
         return False
     forget_uploads()
+    st.session_state.pop(PROFILES_KEY, None)  # the viewer's profiles are the saved ones
     st.session_state.update({
         "dataset": ws.dataset, "share_mode": True, "workspace_id": ws_id,
         "workspace_info": ws.info, "shared_profiles": ws.profiles,

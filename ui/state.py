@@ -3,6 +3,11 @@
 The bundled sample is not client data, so it is built once per server
 (``st.cache_resource``) and shared read-only. Uploaded files are parsed once per
 session and kept as parsed tables; their bytes are not kept by us.
+
+The profiles of the Profile page live here too (``st.session_state["profiles"]``), and
+:func:`profile_in_use` is the one answer to "which profile does the app use": the first
+of them (sales' closable lead) when it has criteria. The sidebar, Diagnosis, Profile fit
+and Speed to lead all read it.
 """
 
 from __future__ import annotations
@@ -11,6 +16,10 @@ import streamlit as st
 
 import funnel
 from funnel import Dataset, InputError, RawTable
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Profile
+from funnel.analyses.profile.fit import ProfileFit
+from funnel.analyses.profile.prepared import PreparedLeads, prepare_profile
+from ui.memo import memo
 
 MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
 """Largest single upload the core accepts (matches server.maxUploadSize)."""
@@ -33,13 +42,19 @@ def is_sample() -> bool:
 
 
 def set_dataset(ds: Dataset) -> None:
-    """Make ``ds`` this session's dataset."""
+    """Make ``ds`` this session's dataset.
+
+    Leaving the sample drops its profiles: an upload has no profile until the user
+    describes one (profiles described on one upload stay for the next)."""
+    if is_sample():
+        st.session_state.pop(PROFILES_KEY, None)
     st.session_state["dataset"] = ds
 
 
 def reset_to_sample() -> None:
-    """Forget this session's uploads and go back to the sample."""
+    """Forget this session's uploads (and their profiles) and go back to the sample."""
     st.session_state.pop("dataset", None)
+    st.session_state.pop(PROFILES_KEY, None)
     forget_uploads()
     st.session_state["uploader_key"] = st.session_state.get("uploader_key", 0) + 1
 
@@ -77,3 +92,98 @@ def forget_other_uploads(keep: set[tuple]) -> None:
     cache: dict = st.session_state.get("parsed", {})
     for key in [k for k in cache if k not in keep]:
         del cache[key]
+
+
+# -- the profiles, and the one in use ------------------------------------------------------
+
+SALES = "Sales: closable lead"
+"""The first profile's default name: the one the app uses (see :func:`profile_in_use`)."""
+MARKETING = "Marketing: stated ICP"
+"""The second profile's default name: marketing's stated ICP, compared on the Profile page."""
+PROFILES_KEY = "profiles"
+_PREPARED = "profile_prepared"
+
+
+def current_profiles() -> dict[str, Profile]:
+    """This session's profiles, name → Profile, in slot order (sales first).
+
+    Created on first use: from a shared workspace's profiles (``shared_profiles``, the
+    profile files' JSON objects) when the session opened a shared link; on the sample,
+    the sample's documented sales profile and an empty marketing one; on an upload, two
+    empty profiles.
+    """
+    if PROFILES_KEY not in st.session_state:
+        first = SAMPLE_SALES_PROFILE.renamed(SALES) if is_sample() else Profile(SALES)
+        slots = [first, Profile(MARKETING)]
+        if "shared_profiles" in st.session_state:
+            slots[0] = Profile(SALES)  # what was saved, nothing else
+            shared = []
+            for data in st.session_state.get("shared_profiles") or []:
+                try:
+                    shared.append(data if isinstance(data, Profile) else Profile.from_dict(data))
+                except InputError:
+                    continue  # a damaged saved profile: start from an empty one instead
+            for i, p in enumerate(shared[:2]):
+                slots[i] = p
+        if len({p.name for p in slots}) < len(slots):
+            slots[1] = slots[1].renamed(slots[1].name + " (2)")
+        st.session_state[PROFILES_KEY] = {p.name: p for p in slots}
+    return st.session_state[PROFILES_KEY]
+
+
+def store_profiles(profiles: dict[str, Profile]) -> None:
+    """Replace this session's profiles (name → Profile, in slot order)."""
+    st.session_state[PROFILES_KEY] = dict(profiles)
+
+
+def profile_in_use() -> tuple[Profile | None, str]:
+    """The profile every page uses, and one line saying where it came from.
+
+    It is the first profile of the Profile page (sales' closable lead) when it has
+    criteria, else none: on the sample it starts as the sample's documented sales
+    profile, on an upload empty, in a shared view as the consultant saved it.
+    """
+    profile = next(iter(current_profiles().values()))
+    if not profile.criteria:
+        if is_shared_view():
+            return None, "No profile was saved with this shared analysis."
+        return None, ("No profile: describe the closable lead on the Profile fit page to "
+                      "test it.")
+    if is_shared_view():
+        return profile, "Saved with this shared analysis (read-only)."
+    if is_sample() and profile.criteria == SAMPLE_SALES_PROFILE.criteria:
+        return profile, ("The sample's documented sales profile; edit it on the Profile "
+                         "fit page.")
+    return profile, "Described on the Profile fit page."
+
+
+def prepared_leads(ds: Dataset) -> PreparedLeads:
+    """``ds``'s leads prepared once per session for profile fits (coded fields, kept
+    matches): every fit of a profile on the dataset in view shares them, so an edit
+    recomputes only the criterion it changed."""
+    held = st.session_state.get(_PREPARED)
+    if held is None or held[0] is not ds:
+        held = st.session_state[_PREPARED] = (ds, prepare_profile(ds))
+    return held[1]
+
+
+def profile_in_use_fit(ds: Dataset) -> ProfileFit | None:
+    """The profile in use fitted on ``ds`` (once per session, dataset and profile)."""
+    profile, _ = profile_in_use()
+    if profile is None:
+        return None
+    return memo("profile_in_use", lambda d, _key: ProfileFit(profile).fit(prepared_leads(d)),
+                ds, profile.to_json())
+
+
+def profile_in_use_line(ds: Dataset) -> str:
+    """"Profile in use: NAME, N criteria · K of N leads in profile", or "No profile".
+
+    Plain text (the name is the user's): show it with ``st.text`` or escaped."""
+    fit = profile_in_use_fit(ds)
+    if fit is None:
+        return "No profile in use"
+    p = fit.profile_
+    n = len(p.criteria)
+    return (f"Profile in use: {p.name}, {n} criteri{'on' if n == 1 else 'a'} · "
+            f"{fit.in_n_:,} of {fit.n_:,} leads in profile")

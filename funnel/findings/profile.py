@@ -22,12 +22,16 @@ from funnel.findings.base import (
 )
 from funnel.stats.tests import vs_rest
 
+LEARNED = ("No stated profile: a profile learned on half the leads (without sales-recorded "
+           "or channel fields) and checked on the other half stands in. ")
+"""What opens the headline when no stated profile was given (the held-out check)."""
+
 
 def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
     """Needs in-profile leads to win more (stated profile, else one learned on half the
-    leads and checked on the other half, without sales-recorded or channel fields); then
-    the in-profile share per campaign and source vs the rest, ≥ 1.5× lower (family:
-    campaigns + sources) → campaign (and source).
+    leads and checked on the other half, without sales-recorded or channel fields, and
+    the headline says so); then the in-profile share per campaign and source vs the
+    rest, ≥ 1.5× lower (family: campaigns + sources) → campaign (and source).
     """
     if not d.has_outcome:
         return cant_tell("profile", ["outcome"], "fit cannot be tied to winning")
@@ -43,6 +47,7 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
                              "well enough to learn one")
         basis = "profile learned from half the leads, checked on the other half"
     fit = profile_fit(d, profile)
+    lead = LEARNED if check is not None else ""
     rr = check.rate_ratio_ if check is not None else fit.rate_ratio_
     ev = {"profile": profile.name, "basis": basis,
           "profile_criteria": [c.describe() for c in profile.criteria],
@@ -50,8 +55,8 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
           "n": fit.n_, "in_profile": fit.in_n_, "win_ratio": rr[0], "win_ratio_low": rr[1],
           "win_ratio_high": rr[2]}
     if rr[0] is None or rr[1] is None or rr[1] <= 1:
-        return Finding("profile", "no_evidence", "Being in the profile does not make a lead "
-                       "measurably likelier to win, so the mix sent is not the issue.",
+        return Finding("profile", "no_evidence", f"{lead}Being in the profile does not make "
+                       "a lead measurably likelier to win, so the mix sent is not the issue.",
                        evidence=ev)
     tests = []
     for dim in ("campaign", "source"):
@@ -67,13 +72,14 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
         res = vs_rest(counts, group=dim, higher=False, settings=s, family=family)
         flagged += [(dim, r) for r in res.filter(pl.col("flagged")).to_dicts()]
     if not flagged:
-        return Finding("profile", "no_evidence", f"{fit.share_:.0%} of leads fit the profile "
-                       "and no source or campaign sends markedly fewer of them.", evidence=ev)
+        return Finding("profile", "no_evidence", f"{lead}{fit.share_:.0%} of leads fit the "
+                       "profile and no source or campaign sends markedly fewer of them.",
+                       evidence=ev)
     # the largest shortfall of in-profile leads, named campaigns before sources
     flagged = [(dd, r) for dd, r in flagged if r[dd] not in (NONE_LABEL, None)]
     if not flagged:
-        return Finding("profile", "no_evidence", f"{fit.share_:.0%} of leads fit the profile; "
-                       "only leads without a campaign fall short.", evidence=ev)
+        return Finding("profile", "no_evidence", f"{lead}{fit.share_:.0%} of leads fit the "
+                       "profile; only leads without a campaign fall short.", evidence=ev)
     flagged.sort(key=lambda x: (x[0] != "campaign", -(x[1]["n"] * x[1]["rest_rate"]
                                                        - x[1]["k"])))
     dim, top = flagged[0]
@@ -95,7 +101,7 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
                           f"{family} sources and campaigns)", **value})
     ev["at_stake_note"] = ("estimate: the flagged sources sending in-profile leads at the "
                            "others' share, winning at the in-profile rate")
-    headline = (f"{top[dim]} sends {top['n']:,} leads, {top['rate']:.1%} in profile vs "
+    headline = (f"{lead}{top[dim]} sends {top['n']:,} leads, {top['rate']:.1%} in profile vs "
                 f"{top['rest_rate']:.1%} elsewhere "
                 f"({fmt_ratio(top['ratio'], top['ci_low'], top['ci_high'])}); in-profile "
                 f"leads win {p_in:.1%} of {fit.in_n_:,} vs {p_out:.1%} of "

@@ -57,6 +57,33 @@ def within_sla_share(leads: pl.DataFrame, *, sla_hours: float) -> float | None:
     return float(leads.select((hours < sla_hours).fill_null(False).mean()).item())
 
 
+def profile_in_use(profile=None) -> dict:
+    """Which profile the diagnosis tested: the stated one, or none (the ``profile_in_use``
+    key, an extension of the contract).
+
+    ``stated`` is whether a profile with criteria was given; ``name`` and ``criteria``
+    (how many) describe it; ``note`` says it in a sentence, and without one, what the
+    *profile* and *definition* findings do instead.
+
+    Examples
+    --------
+    >>> profile_in_use()["note"][:32]
+    'No stated profile was tested (gi'
+    >>> from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+    >>> profile_in_use(SAMPLE_SALES_PROFILE)["criteria"]
+    4
+    """
+    if profile is None or not profile.criteria:
+        return {"stated": False, "name": None, "criteria": 0,
+                "note": "No stated profile was tested (give --profile FILE to test one): the "
+                        "profile finding uses a profile learned on half the leads and checked "
+                        "on the other half, and the definition finding can't tell."}
+    n = len(profile.criteria)
+    return {"stated": True, "name": profile.name, "criteria": n,
+            "note": f"Stated profile '{profile.name}' ({n} criteri{'on' if n == 1 else 'a'}) "
+                    "tested by the profile and definition findings."}
+
+
 def diagnose(
     ds: Dataset,
     *,
@@ -67,7 +94,9 @@ def diagnose(
     """The ``funnel diagnose --json`` object of the contract, for a loaded dataset.
 
     ``profile`` (a :class:`funnel.analyses.profile.fit.Profile`) fills the ``profile`` key and is
-    the stated profile the findings test; ``sla_hours`` fills
+    the stated profile the findings test; without one (or with one without criteria) no
+    stated profile is tested: ``profile`` is ``None`` and ``profile_in_use`` (an
+    extension, see :func:`profile_in_use`) says so. ``sla_hours`` fills
     ``response.within_sla_share``. A value that cannot be computed from the data is
     ``None``, never a guess. Spend whose channel matches no source is listed under
     ``spend_unmatched`` (an extension), not as a source. Source labels that differ only
@@ -82,6 +111,8 @@ def diagnose(
     True
     """
 
+    if profile is not None and not profile.criteria:
+        profile = None  # an empty profile: every lead in it, nothing to test
     leads = ds.leads
     n = leads.height
     known = "outcome" in leads.columns and leads["outcome"].null_count() < n
@@ -101,6 +132,7 @@ def diagnose(
         "conversion": (won / n) if won is not None and n else None,
         "response": response_summary(ds, sla_hours=sla_hours),
         "profile": profile_summary(ds, profile) if profile is not None else None,
+        "profile_in_use": profile_in_use(profile),
         "sources": [r for r in sources if r["source"] != UNMATCHED],
         "spend_unmatched": next((r for r in sources if r["source"] == UNMATCHED), None),
         "label_merges": [{"column": c, **r} for c in ("source", "campaign")

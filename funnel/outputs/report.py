@@ -142,6 +142,12 @@ def report_sections(
             f"{fit.share_:.1%} of {fit.n_:,} leads meet the profile "
             f"({'; '.join(c.describe() for c in profile.criteria)}).", profile_verdict(fit)],
             chart=win_rates_chart(fit.outcomes_), table=fit.outcomes_))
+    else:
+        out.append(Section("Profile fit", [
+            "No stated profile was tested: the lead-profile finding uses a profile learned "
+            "on half the leads and checked on the other half, and the profile-definition "
+            "finding can't tell. Describe the closable lead on the Profile fit page (or give "
+            "the command line --profile FILE) to test it."]))
     if "source" in ds.leads.columns:
         cl = closed_loop(ds, by="source")
         cols = [c for c in ("source", "leads", "won", "rate", "ci_low", "ci_high", "revenue",

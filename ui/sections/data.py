@@ -10,7 +10,7 @@ import streamlit as st
 
 import funnel
 from funnel import Dataset, InputError, Mapping, RawTable
-from ui.state import forget_other_uploads, parse_upload
+from ui.state import forget_other_uploads, is_shared_view, parse_upload
 from ui.widgets import mapping as editors
 
 ROLE_LABELS = {"leads": "Leads / contacts", "deals": "Deals / opportunities",
@@ -176,9 +176,10 @@ def health_panel(ds: Dataset) -> None:
             reasons = h.rejected.group_by("reason").len("rows").sort("rows", descending=True)
             st.dataframe(reasons.head(50), hide_index=True)
             st.dataframe(h.rejected.head(1000), hide_index=True)
-            st.download_button("Download all rejected rows (CSV)",
-                               lambda: h.rejected.write_csv().encode(),  # built on click only
-                               "rejected_rows.csv", "text/csv")
+            if not is_shared_view():  # row-level: never for a viewer of a shared link
+                st.download_button("Download all rejected rows (CSV)",
+                                   lambda: h.rejected.write_csv().encode(),  # built on click
+                                   "rejected_rows.csv", "text/csv")
     st.markdown("**What this data can show**")
     st.dataframe(capability_table(h.capabilities), hide_index=True,
                  column_config={"can show": st.column_config.TextColumn(width="small"),

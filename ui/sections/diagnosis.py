@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from funnel import Dataset
-from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Profile
+from funnel.analyses.profile.criteria import Profile
 from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.verdict import lead_flags, pipeline_check, qualification_gaps, score_check
 from funnel.charts.verdict import score_chart
@@ -17,9 +17,9 @@ from funnel.outputs.export import to_csv, to_xlsx
 from funnel.outputs.notebook import export_bundle
 from funnel.outputs.report import findings_table, report_html, report_pdf, report_sections
 from ui import exports
-from ui.profile import current_profiles
 from ui.sections.speed import TABS as SPEED_TABS
 from ui.share import mask_key
+from ui.state import is_shared_view, profile_in_use
 
 PAGE_FILES = {"speed": "pages/speed.py", "funnel": "pages/funnel.py",
               "profile": "pages/profile.py", "diagnosis": "pages/diagnosis.py"}
@@ -30,19 +30,17 @@ STATUS = {"problem": ("red", ":material/error:"),
 _MEMO = "diagnosis_memo"
 
 
-def stated_profile(*, sample: bool) -> tuple[Profile | None, str]:
-    """The sales team's profile from the Profile page; on the sample without one, the
-    sample's documented sales profile. Returns the profile and a note saying which."""
-
-    profiles = list(current_profiles().values())
-    if profiles and profiles[0].criteria:
-        return profiles[0], f"Profile in use: **{profiles[0].name}** (from the Profile page)."
-    if sample:
-        return SAMPLE_SALES_PROFILE, ("Profile in use: the sample's documented sales profile "
-                                      "(edit it on the Profile page).")
-    return None, ("No closable-lead profile yet: the *profile* card uses one learned from "
-                  "half the leads and checked on the other half; describe the sales team's "
-                  "profile on the Profile page to test their definition.")
+def stated_profile() -> tuple[Profile | None, str]:
+    """The profile in use (:func:`ui.state.profile_in_use`: the Profile page's first
+    profile), and a note saying which it is and where it came from; without one, that
+    the *profile* card uses one learned on half the leads and checked on the other half
+    and *definition* can't tell."""
+    profile, origin = profile_in_use()
+    if profile is None:
+        return None, (f"{origin} The lead-profile card uses a profile learned on half the "
+                      "leads and checked on the other half; the profile-definition card "
+                      "can't tell.")
+    return profile, origin
 
 
 def computed(ds: Dataset, profile: Profile | None, *, fast_hours: float) -> dict:
@@ -120,7 +118,8 @@ def takeaway(ds: Dataset, profile: Profile | None, findings: list[Finding]) -> N
     def sections():
         return report_sections(ds, profile=profile, cards=findings)
 
-    cols = st.columns(4)
+    shared = is_shared_view()  # a viewer gets aggregates only: no row-level data
+    cols = st.columns(3 if shared else 4)
     cols[0].download_button("Report (HTML)", lambda: report_html(sections(), title=title),
                             file_name="funnel-diagnostic.html", mime="text/html",
                             icon=":material/description:", key="dl:html", on_click="ignore")
@@ -128,21 +127,23 @@ def takeaway(ds: Dataset, profile: Profile | None, findings: list[Finding]) -> N
                             file_name="funnel-diagnostic.pdf", mime="application/pdf",
                             icon=":material/picture_as_pdf:", key="dl:pdf",
                             on_click="ignore")
-    cols[2].download_button("Notebook + data (zip)",
-                            lambda: export_bundle(ds, name=title, profiles=profiles, key=key),
-                            file_name="funnel-diagnostic-notebook.zip",
-                            mime="application/zip", icon=":material/code:", key="dl:nb",
-                            on_click="ignore")
+    if not shared:
+        cols[2].download_button("Notebook + data (zip)",
+                                lambda: export_bundle(ds, name=title, profiles=profiles, key=key),
+                                file_name="funnel-diagnostic-notebook.zip",
+                                mime="application/zip", icon=":material/code:", key="dl:nb",
+                                on_click="ignore")
     table = findings_table(findings, headlines=True)
-    with cols[3].popover("Findings table", icon=":material/table:"):
+    with cols[-1].popover("Findings table", icon=":material/table:"):
         st.download_button("CSV", lambda: to_csv(table), file_name="findings.csv",
                            mime="text/csv", key="dl:csv", on_click="ignore")
         st.download_button("Excel", lambda: to_xlsx(table, sheet="findings"),
                            file_name="findings.xlsx", key="dl:xlsx", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument."
                                 "spreadsheetml.sheet")
-    st.caption("Personal fields are pseudonymised in the notebook's data; the report holds "
-               "aggregates only. Spreadsheet cells never start a formula.")
+    st.caption(("The report holds aggregates only" if shared else "Personal fields are "
+                "pseudonymised in the notebook's data; the report holds aggregates only")
+               + ". Spreadsheet cells never start a formula.")
 
 
 def score_and_pipeline(ds: Dataset) -> None:

@@ -11,8 +11,6 @@ import polars as pl
 import streamlit as st
 
 from funnel import Dataset
-from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
-from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.speed.clock import BusinessClock
 from funnel.analyses.speed.curve import ResponseCurve
 from funnel.analyses.speed.routing import (
@@ -37,6 +35,7 @@ from funnel.dataset.format import share_text
 from ui import exports
 from ui.drill import lead_list
 from ui.memo import memo
+from ui.state import profile_in_use, profile_in_use_fit, profile_in_use_line
 
 MEMO_KEY = "speed:memo"
 PROFILE_COLUMN = "__in_profile"
@@ -107,34 +106,33 @@ def clock_input() -> BusinessClock | None:
         return None
 
 
-def profile_flag(ds: Dataset, *, sample: bool) -> tuple[Dataset, str | None, str | None]:
-    """The dataset with a boolean in-profile column, when a profile is available.
+def profile_flag(ds: Dataset) -> tuple[Dataset, str | None, str | None]:
+    """The dataset with a boolean in-profile column, when a profile is in use.
 
-    Uses the first profile with criteria this session defined on the Profile fit page
-    (``profiles`` in session state: sales' closable lead first), or the sample's sales
-    profile on the sample. Returns the dataset (a copy with the column, memoised), the
-    column name and the profile's name.
+    Uses :func:`ui.state.profile_in_use` (the Profile page's first profile), as every
+    page does, and says which under the page's title. Returns the dataset (a copy with
+    the column, memoised), the column name and the profile's name.
     """
-    profiles = st.session_state.get("profiles") or {}
-    profile = next((p for p in profiles.values() if getattr(p, "criteria", None)), None)
-    if profile is None and sample:
-        profile = SAMPLE_SALES_PROFILE
+    profile, origin = profile_in_use()
+    st.text(profile_in_use_line(ds))  # the profile's name is the user's: never Markdown
+    st.caption(f"{origin} The conversion and SLA views adjust for it."
+               if profile is not None else origin)
     if profile is None:
         return ds, None, None
 
     def build():
-        fit = ProfileFit(profile).fit(ds)
+        fit = profile_in_use_fit(ds)
         leads = ds.leads.with_columns(pl.Series(PROFILE_COLUMN, fit.in_profile_))
         return Dataset(leads, ds.deals, ds.activities, ds.spend, ds.attributes, ds.mapping,
                        ds.health, ds.label)
 
-    key = (profile.to_json() if hasattr(profile, "to_json") else repr(profile),)
+    key = (profile.to_json(),)
     try:
         flagged = memo("profile_flag", lambda d, k: build(), ds, key, _store=MEMO_KEY)
     except Exception as exc:  # noqa: BLE001 - a broken profile must not take the page down
         st.caption(f"Profile fit not used for the adjustment: {exc}")
         return ds, None, None
-    return flagged, PROFILE_COLUMN, getattr(profile, "name", "profile")
+    return flagged, PROFILE_COLUMN, profile.name
 
 
 

@@ -1,8 +1,9 @@
-"""Profile fit: profiles in session state, the criterion editor, and per-session memos.
+"""Profile fit page: the criterion editor, the starting points, the results, and
+per-session memos.
 
-``st.session_state["profiles"]`` holds the session's profiles, name → :class:`Profile`,
-in slot order (sales' closable lead first, marketing's stated ICP second), so other
-pages can read them through :func:`current_profiles`.
+The profiles themselves live in :mod:`ui.state` (:func:`ui.state.current_profiles`); the
+first one is the profile every page uses (:func:`ui.state.profile_in_use`). In a shared
+view the page only shows them: no editor, no presets, no profile upload.
 """
 
 from __future__ import annotations
@@ -18,15 +19,14 @@ from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Criterion, Pr
 from funnel.analyses.profile.fields import field_kind
 from funnel.analyses.profile.fit import ProfileFit, profile_verdict
 from funnel.analyses.profile.learned import LearnedProfile, compare_stated, marketing_sends
-from funnel.analyses.profile.prepared import PreparedLeads, prepare_profile
+from funnel.analyses.profile.prepared import PreparedLeads
 from funnel.charts import profile as charts
 from funnel.dataset.privacy import personal_columns
 from ui import exports
 from ui.drill import lead_list
+from ui.format import md_escape
+from ui.state import current_profiles, is_shared_view, prepared_leads, store_profiles
 
-SALES = "Sales: closable lead"
-MARKETING = "Marketing: stated ICP"
-_KEY = "profiles"
 _MEMO = "profile_memo"
 _CANONICAL = ("source", "campaign", "score")
 MAX_OPTIONS = 300
@@ -35,42 +35,22 @@ MAX_OPTIONS = 300
 # -- state ---------------------------------------------------------------------------------
 
 
-def current_profiles() -> dict[str, Profile]:
-    """This session's profiles, name → Profile, in slot order.
-
-    Created on first use: from a shared workspace's profiles (``shared_profiles``, the
-    profile files' JSON objects) when the session opened a shared link, else empty
-    sales and marketing profiles.
-    """
-    if _KEY not in st.session_state:
-        slots = [Profile(SALES), Profile(MARKETING)]
-        shared = []
-        for data in st.session_state.get("shared_profiles") or []:
-            try:
-                shared.append(data if isinstance(data, Profile) else Profile.from_dict(data))
-            except InputError:
-                continue  # a damaged saved profile: start from an empty one instead
-        for i, p in enumerate(shared[:2]):
-            slots[i] = p
-        if len({p.name for p in slots}) < len(slots):
-            slots[1] = slots[1].renamed(slots[1].name + " (2)")
-        st.session_state[_KEY] = {p.name: p for p in slots}
-    return st.session_state[_KEY]
-
-
 def _versions() -> list[int]:
     return st.session_state.setdefault("profile_versions", [0] * len(current_profiles()))
 
 
 def set_profile(slot: int, profile: Profile, *, reset_widgets: bool = True) -> str | None:
-    """Put ``profile`` in ``slot``; returns an error text if its name is taken."""
+    """Put ``profile`` in ``slot``; returns an error text if its name is taken (or the
+    session is a shared view, whose profiles are the consultant's)."""
+    if is_shared_view():
+        return "This shared analysis is read-only."
     profiles = current_profiles()
     names = list(profiles)
     if profile.name in names and names.index(profile.name) != slot:
         return f"Another profile is already called {profile.name!r}."
     items = list(profiles.items())
     items[slot] = (profile.name, profile)
-    st.session_state[_KEY] = dict(items)
+    store_profiles(dict(items))
     if reset_widgets:
         versions = _versions()
         versions[slot] += 1
@@ -85,7 +65,7 @@ def _memo(ds: Dataset) -> dict:
     memo = st.session_state.get(_MEMO)
     if memo is None or memo["ds"] is not ds:
         gen = memo["gen"] + 1 if memo else 0  # new data: editor widgets start afresh
-        memo = {"ds": ds, "gen": gen, "prepared": prepare_profile(ds), "learned": {}, "fits": {},
+        memo = {"ds": ds, "gen": gen, "prepared": prepared_leads(ds), "learned": {}, "fits": {},
                 "sends": {}, "ranges": {}, "fields": None}
         st.session_state[_MEMO] = memo
     return memo
@@ -273,7 +253,7 @@ def starting_points(ds: Dataset, slot: int, *, sample: bool) -> None:
 
     The sample's sales profile is offered on the sample and on any data with its four
     fields (the sample written at another size)."""
-    name, profile = list(current_profiles().items())[slot]
+    name = list(current_profiles())[slot]
     row = st.container(horizontal=True)  # buttons wrap instead of being cut short
     leads = prepared(ds)
     fits_sample = sample or all(leads.column_for(c.field) for c in SAMPLE_SALES_PROFILE.criteria)
@@ -303,9 +283,28 @@ def starting_points(ds: Dataset, slot: int, *, sample: bool) -> None:
                 st.error(err)
             else:
                 st.rerun()
+    save_button(slot)
+
+
+def save_button(slot: int) -> None:
+    """Download the profile in ``slot`` as ``*.profile.json`` (for the CLI's --profile)."""
+    name, profile = list(current_profiles().items())[slot]
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "profile"
     st.download_button("Save this profile (.profile.json)", profile.to_json(),
                        f"{slug}.profile.json", "application/json", key=f"save:{slot}")
+
+
+def read_only_criteria(fit: ProfileFit, slot: int) -> None:
+    """A shared view's criteria: listed, not editable (what the consultant saved)."""
+    if not fit.profile_.criteria:
+        st.caption("No criteria were saved in this profile.")
+    for m in fit.matches_:
+        with st.container(border=True):
+            st.text(m.criterion.describe())  # the user's words: never Markdown
+            if not m.checked:
+                st.warning(f"Not applied: {m.problem}.")
+    st.caption("Shared view: the profile is read-only.")
+    save_button(slot)
 
 
 # -- results -------------------------------------------------------------------------------
@@ -317,7 +316,7 @@ def pct(x: float | None) -> str:
 
 def headline(name: str, fit: ProfileFit) -> None:
     """The overlap and the win rates of one profile, with intervals and counts."""
-    st.markdown(f"**{name}**")
+    st.markdown(f"**{md_escape(name)}**")
     lo, hi = fit.share_ci_
     o = {r["group"]: r for r in fit.outcomes_.to_dicts()}
     i, x = o["in profile"], o["out of profile"]
