@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
@@ -23,8 +24,11 @@ __all__ = ["SAMPLE_DIR", "SAMPLE_FILES", "load_sample", "main", "sample_dataset"
 
 _LABEL = "Sample: B2B software (HubSpot + Pipedrive)"
 
-#: Folder of the bundled sample (written by ``python -m funnel.sample``).
-SAMPLE_DIR: Path = Path(__file__).resolve().parents[2] / "sample_data"
+#: Folder of the bundled sample (written by ``python -m funnel.sample``); the environment
+#: variable ``FUNNEL_SAMPLE_DIR`` points the app at another size of the same story
+#: (``bench/bench_live_edit.py`` opens the app on 1,000,000 leads this way).
+SAMPLE_DIR: Path = Path(os.environ.get(
+    "FUNNEL_SAMPLE_DIR", Path(__file__).resolve().parents[2] / "sample_data"))
 
 #: Role -> file name of the bundled sample.
 SAMPLE_FILES: dict[str, str] = {
