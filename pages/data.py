@@ -54,7 +54,11 @@ st.caption(f"{ds.leads.height:,} leads · {len(canon)} canonical fields · "
            f"{len(ds.attributes)} profile attributes · first 500 rows, row = row in its file")
 table = ds.leads.select([*canon, *[c for c in shown if c not in canon], ROW]).head(500)
 personal = personal_columns(table)
-if not personal or shared or not st.toggle("Show personal fields", key="data:reveal",
-                                 help="Names, e-mails and phone numbers are masked by default."):
+if personal and state.is_restored():
+    st.caption("Restored after a browser reload: names, e-mails and phone numbers are "
+               "pseudonymised in this copy and cannot be revealed.")
+if not personal or not state.can_reveal_personal() or not st.toggle(
+        "Show personal fields", key="data:reveal",
+        help="Names, e-mails and phone numbers are masked by default."):
     table = mask_personal(table, columns=personal)
 st.dataframe(table, hide_index=True)

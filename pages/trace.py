@@ -9,7 +9,7 @@ from funnel.analyses.trace import lead_profile, lead_trace
 from funnel.dataset.errors import InputError
 from funnel.dataset.privacy import mask_personal, personal_columns
 from ui.frame import require_frame
-from ui.state import current_dataset, is_shared_view
+from ui.state import can_reveal_personal, current_dataset
 
 require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
@@ -46,7 +46,7 @@ except InputError as exc:
 row = ds.leads.filter(pl.col("lead_id") == lead_id).head(1)
 personal = personal_columns(row)
 reveal = False
-if personal and not is_shared_view():
+if personal and can_reveal_personal():  # not shared, not restored (pseudonyms only)
     reveal = st.toggle("Show personal fields", value=False, key="trace:reveal",
                        help="Names, e-mails and phone numbers are masked by default.")
 if not reveal:

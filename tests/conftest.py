@@ -82,3 +82,14 @@ def write_file(tmp_path: Path) -> Callable[[str, str | bytes], Path]:
 # ---------------------------------------------------------------------------------------
 # end of ingestion-core fixtures
 # ---------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------
+# App sessions (test_app_*): an upload keeps a pseudonymised copy for a browser reload
+# (ui.session); every test gets its own store, never the checkout's ./workspaces.
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _own_workspace_store(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("FUNNEL_WORKSPACES", str(tmp_path_factory.mktemp("workspaces")))

@@ -108,3 +108,80 @@ def test_workspace_damaged_meta_is_not_found_and_spares_the_rest(store, ds, meta
     with pytest.raises(WorkspaceNotFound):
         store.load(bad)
     assert [i.id for i in store.list()] == [good]
+
+
+# --- kinds: a session kept across a reload is not a shared link, and the other way round ----
+
+PROFILE = {"name": "Sales", "criteria": [{"field": "source", "in": ["Ads"]}]}
+
+
+def test_workspace_session_opens_only_as_a_session(store, ds):
+    ws_id = store.save(ds, name="mine", kind="session")
+    assert store.load(ws_id, kind="session").info.kind == "session"
+    with pytest.raises(WorkspaceNotFound) as exc:
+        store.load(ws_id)
+    assert exc.value.reason == "deleted or unknown"
+
+
+def test_workspace_shared_never_opens_as_a_session(store, ds):
+    ws_id = store.save(ds, name="link")
+    with pytest.raises(WorkspaceNotFound):
+        store.load(ws_id, kind="session")
+    with pytest.raises(WorkspaceNotFound):
+        store.save_profiles(ws_id, [PROFILE], kind="session")
+    assert store.load(ws_id).profiles == []
+
+
+def test_workspace_session_holds_no_personal_values(store, ds, tmp_path):
+    ws_id = store.save(ds, name="mine", key="secret", kind="session")
+    raw = b"".join(p.read_bytes() for p in (tmp_path / "ws" / ws_id).iterdir())
+    for value in (b"ann@x.example", b"bo@y.example", b"Ann", b"Cy"):
+        assert value not in raw
+
+
+def test_workspace_not_found_says_why(store, ds):
+    ws_id = store.save(ds, name="x", kind="session")
+    reasons = {}
+    for case, call in {
+        "expired": lambda: store.load(ws_id, kind="session",
+                                      now=dt.datetime.now() + dt.timedelta(days=31)),
+        "garbled": lambda: store.load("../" + ws_id, kind="session"),
+        "unknown": lambda: store.load("A" * 22, kind="session"),
+    }.items():
+        with pytest.raises(WorkspaceNotFound) as exc:
+            call()
+        reasons[case] = exc.value.reason
+    assert reasons == {"expired": "expired", "garbled": "damaged",
+                       "unknown": "deleted or unknown"}
+
+
+def test_workspace_damaged_table_is_not_found(store, ds):
+    ws_id = store.save(ds, name="x", kind="session")
+    (store.root / ws_id / "leads.parquet").write_bytes(b"not parquet")
+    with pytest.raises(WorkspaceNotFound) as exc:
+        store.load(ws_id, kind="session")
+    assert exc.value.reason == "damaged"
+
+
+def test_workspace_save_profiles_rewrites_only_the_meta(store, ds):
+    ws_id = store.save(ds, name="x", kind="session")
+    tables = {p.name: p.stat().st_mtime_ns for p in (store.root / ws_id).glob("*.parquet")}
+    store.save_profiles(ws_id, [PROFILE], kind="session")
+    assert store.load(ws_id, kind="session").profiles == [PROFILE]
+    assert {p.name: p.stat().st_mtime_ns
+            for p in (store.root / ws_id).glob("*.parquet")} == tables
+    assert sorted(p.name for p in (store.root / ws_id).iterdir() if "tmp" in p.name) == []
+
+
+def test_workspace_delete_of_a_kind_spares_the_other(store, ds):
+    link = store.save(ds, name="link")
+    with pytest.raises(WorkspaceNotFound):
+        store.delete(link, kind="session")
+    assert [i.id for i in store.list()] == [link]
+
+
+def test_workspace_list_by_kind(store, ds):
+    link = store.save(ds, name="link")
+    mine = store.save(ds, name="mine", kind="session")
+    assert ([i.id for i in store.list(kind="shared")], [i.id for i in store.list(kind="session")]
+            ) == ([link], [mine])

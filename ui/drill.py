@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from funnel.dataset.privacy import mask_personal, personal_columns
-from ui.state import is_shared_view
+from ui.state import can_reveal_personal
 
 TRACE_PAGE = "pages/trace.py"
 
@@ -22,8 +22,8 @@ def lead_list(
 
     Shows the count, the first ``limit`` rows with internal columns hidden, personal
     fields (names, e-mails, phones) replaced by stable pseudonyms unless the uploader
-    ticks "Show personal fields" (never offered in a shared view), and, for a selected
-    row, a link to the lead trace page.
+    ticks "Show personal fields" (never offered in a shared view or a restored upload: they
+    hold pseudonyms only), and, for a selected row, a link to the lead trace page.
     """
     n = leads.height
     st.markdown(f"**{title}** · {n:,} lead{'s' if n != 1 else ''}"
@@ -34,7 +34,7 @@ def lead_list(
     shown = leads.head(limit).select([c for c in leads.columns if not c.startswith("__")])
     personal = personal_columns(shown)
     reveal = False
-    if personal and not is_shared_view():
+    if personal and can_reveal_personal():  # not shared, not restored (pseudonyms only)
         reveal = st.toggle("Show personal fields", key=f"{key}:reveal", value=False,
                            help="Names, e-mails and phone numbers are masked by default.")
     if not reveal:

@@ -1,9 +1,14 @@
-"""Share: save the session's analysis as a workspace and open one from a link (``?ws=<id>``).
+"""Workspaces in the app: shared links (``?ws=<id>``) and the session's own copy restored
+after a browser reload (``?session=<id>``, see :mod:`ui.session`).
 
 A shared link opens read-only: the workspace's pseudonymised data replaces the sample
 for that session, and its saved profiles are the viewer's (the first is the profile in
 use). A viewer gets no upload, no profile editor and no row-level download (the notebook's
 data, rejected rows); personal fields cannot be revealed. Filters still change the view.
+
+A session link opens the consultant's own upload again after a reload, editable, with its
+profiles; it is pseudonymised like a shared link, so personal fields cannot be revealed.
+When it cannot be restored the sample shows, with one sentence saying why.
 """
 
 from __future__ import annotations
@@ -15,25 +20,38 @@ import streamlit as st
 
 from funnel.dataset.privacy import personal_columns
 from funnel.outputs.workspace import WorkspaceNotFound, WorkspaceStore, default_root
-from ui.state import PROFILES_KEY, current_profiles, forget_uploads, is_shared_view
+from ui.session import (
+    NOT_KEPT,
+    SESSION_KEY,
+    SESSION_PARAM,
+    drop_kept_copy,
+    keep_profiles,
+    kept_copy,
+    mask_key,
+    note,
+    session_store,
+    set_note,
+)
+from ui.state import (
+    PROFILES_KEY,
+    current_dataset,
+    current_profiles,
+    forget_uploads,
+    is_restored,
+    is_sample,
+    is_shared_view,
+    restore_dataset,
+)
 
 TTL_ENV = "FUNNEL_WORKSPACE_TTL_DAYS"
 PARAM = "ws"
+_LOST = "session:lost"  # why the upload was not restored after a reload (main, on the sample)
 
 
 def store() -> WorkspaceStore:
     """The workspace store (``$FUNNEL_WORKSPACES``, expiry ``$FUNNEL_WORKSPACE_TTL_DAYS``)."""
     days = float(os.environ.get(TTL_ENV, "30") or 30)
     return WorkspaceStore(default_root(), ttl=dt.timedelta(days=days))
-
-
-def mask_key() -> str | None:
-    """The pseudonym secret: ``st.secrets["mask_key"]``, else ``$FUNNEL_MASK_KEY``."""
-    try:
-        key = st.secrets.get("mask_key")
-    except Exception:  # no secrets file: Streamlit raises  # noqa: BLE001
-        key = None
-    return key or os.environ.get("FUNNEL_MASK_KEY")
 
 
 def _profiles_for_saving() -> list[dict]:
@@ -65,6 +83,76 @@ def open_shared_link() -> bool:
         "shared_settings": ws.settings,
     })
     return True
+
+
+def open_session_link() -> None:
+    """After a browser reload, restore the upload and profiles named by ``?session=<id>``.
+
+    Called by the app frame before the page runs, after :func:`open_shared_link` (a
+    shared view ignores it). The restored copy is the consultant's, editable, but
+    pseudonymised. An expired, deleted or damaged copy, or an id that is not a session
+    (a shared link's), leaves the sample and one plain sentence saying why, on every
+    page until the user uploads again, never a traceback.
+    """
+    ws_id = st.query_params.get(SESSION_PARAM)
+    if (ws_id is not None and not is_shared_view() and is_sample()
+            and SESSION_KEY not in st.session_state):
+        s = session_store()
+        try:
+            if s is None:
+                raise WorkspaceNotFound("uploads are not kept on this server")
+            ws = s.load(ws_id, kind="session")
+        except WorkspaceNotFound as exc:
+            st.session_state[_LOST] = (f"Your earlier upload could not be restored "
+                                       f"({exc.reason}): showing the sample.")
+            del st.query_params[SESSION_PARAM]  # a rerun or reload does not try again
+        else:
+            restore_dataset(ws.dataset, profiles=ws.profiles, session_id=ws_id,
+                            expires_at=ws.info.expires_at)
+    if not is_sample():
+        st.session_state.pop(_LOST, None)
+    elif st.session_state.get(_LOST) and not is_shared_view():
+        st.warning(st.session_state[_LOST], icon=":material/history:")  # our words only
+
+
+def keep_session() -> None:
+    """Keep this session's upload restorable; the app frame calls it before and after
+    the page.
+
+    Puts ``?session=<id>`` back in the URL (page links drop it), re-saves the profiles
+    if they changed, and drops the kept copy when the session is back on the sample, or
+    on data it is not a copy of, or when it expired (the sidebar then says a reload
+    would not keep the upload).
+    """
+    kept = kept_copy()
+    if kept is None or is_shared_view():
+        return
+    ws_id, ds, expires = kept
+    if is_sample() or ds is not current_dataset():
+        drop_kept_copy()
+        return
+    if expires <= dt.datetime.now(dt.UTC).replace(tzinfo=None):
+        drop_kept_copy()
+        set_note(NOT_KEPT + "the copy kept for it has expired.")
+        return
+    if st.query_params.get(SESSION_PARAM) != ws_id:
+        st.query_params[SESSION_PARAM] = ws_id
+    keep_profiles(_profiles_for_saving())
+
+
+def _session_note() -> None:
+    """Sidebar: whether a reload keeps this upload, and what a restored copy holds."""
+    if is_sample():
+        return
+    if is_restored():
+        st.sidebar.caption("Restored after a browser reload: names, e-mails and phone "
+                           "numbers are pseudonymised in this copy and cannot be revealed.")
+    kept = kept_copy()
+    if kept is not None:
+        st.sidebar.caption("A browser reload brings this upload back, pseudonymised, until "
+                           f"{kept[2]:%Y-%m-%d %H:%M} UTC.")
+    elif note():
+        st.sidebar.warning(note(), icon=":material/history:")
 
 
 _VIEWER_CSS = """<style>
@@ -116,6 +204,7 @@ def share_panel(ds, *, sample: bool) -> None:
         st.query_params[PARAM] = st.session_state["workspace_id"]  # keep it in every link
         st.html(_VIEWER_CSS)
         return
+    _session_note()
     with st.sidebar.popover("Share", icon=":material/share:", width="stretch"):
         st.caption("Saves this analysis with names, e-mails and phone numbers replaced by "
                    "pseudonyms, and gives a read-only link.")

@@ -1,4 +1,5 @@
-"""Per-session data state. Client data lives only in ``st.session_state``.
+"""Per-session data state. Client data lives only in ``st.session_state`` (and, so that a
+browser reload does not lose an upload, in its pseudonymised copy: :mod:`ui.session`).
 
 The bundled sample is not client data, so it is built once per server
 (``st.cache_resource``) and shared read-only. Uploaded files are parsed once per
@@ -8,9 +9,17 @@ The profiles of the Profile page live here too (``st.session_state["profiles"]``
 :func:`profile_in_use` is the one answer to "which profile does the app use": the first
 of them (sales' closable lead) when it has criteria. The sidebar, Diagnosis, Profile fit
 and Speed to lead all read it.
+
+The three changes of the session's data keep that copy in step: :func:`set_dataset` writes
+it, :func:`store_profiles` re-saves the profiles, :func:`reset_to_sample` deletes it.
+After a reload :func:`restore_dataset` brings data and profiles back; a restored upload
+holds pseudonyms only, so its personal fields cannot be revealed
+(:func:`can_reveal_personal`).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import streamlit as st
 
@@ -20,9 +29,12 @@ from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Profile
 from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.profile.prepared import PreparedLeads, prepare_profile
 from ui.memo import memo
+from ui.session import adopt_kept_copy, drop_kept_copy, keep_profiles, keep_upload
 
 MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
 """Largest single upload the core accepts (matches server.maxUploadSize)."""
+RESTORED_KEY = "restored"
+"""Set while the dataset is an upload restored after a reload (pseudonymised)."""
 
 
 @st.cache_resource(show_spinner="Loading the sample data…")
@@ -42,19 +54,42 @@ def is_sample() -> bool:
 
 
 def set_dataset(ds: Dataset) -> None:
-    """Make ``ds`` this session's dataset.
+    """Make ``ds`` (an upload) this session's dataset, and keep a pseudonymised copy of
+    it and the profiles so a browser reload restores them (:func:`ui.session.keep_upload`).
 
     Leaving the sample drops its profiles: an upload has no profile until the user
     describes one (profiles described on one upload stay for the next)."""
+    if st.session_state.get("dataset") is ds:
+        return  # the page sets its upload on every rerun: nothing changed
     if is_sample():
         st.session_state.pop(PROFILES_KEY, None)
+    st.session_state.pop(RESTORED_KEY, None)
     st.session_state["dataset"] = ds
+    keep_upload(ds, profiles=_saving(current_profiles()))
+
+
+def restore_dataset(ds: Dataset, *, profiles: list, session_id: str,
+                    expires_at: dt.datetime) -> None:
+    """Make ``ds``, the copy kept as ``session_id`` and restored after a browser reload,
+    this session's dataset, with the profiles saved with it (the profile files' JSON
+    objects, in slot order); the copy stays this session's until ``expires_at``.
+
+    ``ds`` is pseudonymised: :func:`can_reveal_personal` is False from now on."""
+    forget_uploads()
+    st.session_state["dataset"] = ds
+    st.session_state[PROFILES_KEY] = saved_profiles(profiles)
+    st.session_state[RESTORED_KEY] = True
+    adopt_kept_copy(session_id, ds, profiles=_saving(current_profiles()),
+                    expires_at=expires_at)
 
 
 def reset_to_sample() -> None:
-    """Forget this session's uploads (and their profiles) and go back to the sample."""
+    """Forget this session's uploads (and their profiles), delete the copy kept for a
+    reload, and go back to the sample."""
     st.session_state.pop("dataset", None)
     st.session_state.pop(PROFILES_KEY, None)
+    st.session_state.pop(RESTORED_KEY, None)
+    drop_kept_copy()
     forget_uploads()
     st.session_state["uploader_key"] = st.session_state.get("uploader_key", 0) + 1
 
@@ -68,6 +103,17 @@ def forget_uploads() -> None:
 def is_shared_view() -> bool:
     """Whether this session is a read-only shared view (opened from a link)."""
     return bool(st.session_state.get("share_mode", False))
+
+
+def is_restored() -> bool:
+    """Whether the dataset is an upload restored after a browser reload (pseudonymised)."""
+    return bool(st.session_state.get(RESTORED_KEY, False)) and not is_sample()
+
+
+def can_reveal_personal() -> bool:
+    """Whether "Show personal fields" can show real values: not in a shared view, nor
+    after a restore (both hold pseudonyms only; the raw values were never saved)."""
+    return not is_shared_view() and not is_restored()
 
 
 def parse_upload(file, *, sheet: str | int | None = None) -> tuple[tuple, RawTable | str]:
@@ -113,27 +159,42 @@ def current_profiles() -> dict[str, Profile]:
     empty profiles.
     """
     if PROFILES_KEY not in st.session_state:
-        first = SAMPLE_SALES_PROFILE.renamed(SALES) if is_sample() else Profile(SALES)
-        slots = [first, Profile(MARKETING)]
         if "shared_profiles" in st.session_state:
-            slots[0] = Profile(SALES)  # what was saved, nothing else
-            shared = []
-            for data in st.session_state.get("shared_profiles") or []:
-                try:
-                    shared.append(data if isinstance(data, Profile) else Profile.from_dict(data))
-                except InputError:
-                    continue  # a damaged saved profile: start from an empty one instead
-            for i, p in enumerate(shared[:2]):
-                slots[i] = p
-        if len({p.name for p in slots}) < len(slots):
-            slots[1] = slots[1].renamed(slots[1].name + " (2)")
-        st.session_state[PROFILES_KEY] = {p.name: p for p in slots}
+            profiles = saved_profiles(st.session_state.get("shared_profiles") or [])
+        else:
+            first = SAMPLE_SALES_PROFILE.renamed(SALES) if is_sample() else Profile(SALES)
+            profiles = {p.name: p for p in (first, Profile(MARKETING))}
+        st.session_state[PROFILES_KEY] = profiles
     return st.session_state[PROFILES_KEY]
 
 
+def saved_profiles(saved: list) -> dict[str, Profile]:
+    """The two profile slots from saved ones (JSON objects or Profiles, sales first):
+    what was saved and nothing else, an empty profile where a slot was not saved or its
+    profile is damaged, names kept apart."""
+    slots = [Profile(SALES), Profile(MARKETING)]
+    parsed = []
+    for data in saved:
+        try:
+            parsed.append(data if isinstance(data, Profile) else Profile.from_dict(data))
+        except InputError:
+            continue  # a damaged saved profile: start from an empty one instead
+    for i, p in enumerate(parsed[:2]):
+        slots[i] = p
+    if len({p.name for p in slots}) < len(slots):
+        slots[1] = slots[1].renamed(slots[1].name + " (2)")
+    return {p.name: p for p in slots}
+
+
 def store_profiles(profiles: dict[str, Profile]) -> None:
-    """Replace this session's profiles (name → Profile, in slot order)."""
+    """Replace this session's profiles (name → Profile, in slot order); the copy kept
+    for a reload gets them too (:func:`ui.session.keep_profiles`)."""
     st.session_state[PROFILES_KEY] = dict(profiles)
+    keep_profiles(_saving(profiles))
+
+
+def _saving(profiles: dict[str, Profile]) -> list[dict]:
+    return [p.to_dict() for p in profiles.values()]
 
 
 def profile_in_use() -> tuple[Profile | None, str]:

@@ -10,6 +10,11 @@ The layout is plain files written atomically (a temporary directory renamed into
 place), so several app replicas can share one store on shared storage. Ids are random
 (``secrets.token_urlsafe``), checked against a strict pattern before they touch a path,
 and workspaces expire after a configurable time.
+
+A workspace has a *kind*: ``"shared"`` (a read-only link, the default) or ``"session"``
+(the consultant's own upload, kept so a browser reload does not lose it). Both are
+pseudonymised alike; opening one asks for its kind, so a session id never opens as a
+shared link and a shared id is never a session to edit.
 """
 
 from __future__ import annotations
@@ -35,15 +40,23 @@ from funnel.dataset.tables import Capability, Dataset, FileReport, Health, Warni
 ROOT_ENV = "FUNNEL_WORKSPACES"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 TABLES = ("leads", "deals", "activities", "spend")
+KINDS = ("shared", "session")
+"""What a workspace is for: a read-only shared link, or a session kept across reloads."""
 _FORMAT = 1
 
 
 class WorkspaceNotFound(InputError):
-    """No workspace with this id (unknown, expired, deleted or malformed)."""
+    """No workspace with this id (unknown, expired, deleted, damaged or malformed).
 
-    def __init__(self) -> None:
+    ``reason`` says which, in a few plain words: ``"expired"``, ``"deleted or unknown"``
+    (also a workspace of another kind) or ``"damaged"`` (a malformed id, an unreadable
+    ``meta.json`` or table).
+    """
+
+    def __init__(self, reason: str = "deleted or unknown") -> None:
         super().__init__("This shared analysis was not found. It may have expired or been "
                          "deleted; ask for a new link.")
+        self.reason = reason
 
 
 @dataclass
@@ -56,6 +69,7 @@ class WorkspaceInfo:
     expires_at: dt.datetime
     label: str
     leads: int
+    kind: str = "shared"
 
 
 @dataclass
@@ -104,13 +118,16 @@ def write_workspace(
     key: bytes | str | None = None,
     ttl: dt.timedelta = dt.timedelta(days=30),
     extra_personal: Sequence[str] = (),
+    kind: str = "shared",
 ) -> Path:
     """Write a pseudonymised copy of ``ds`` (Parquet + ``meta.json``) into a new folder.
 
     The layout a workspace store and an exported analysis bundle share; read it back
     with :func:`read_workspace`. ``extra_personal`` names columns the user marked as
-    personal on top of those detected.
+    personal on top of those detected; ``kind`` is one of :data:`KINDS`.
     """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     folder = Path(folder)
     folder.mkdir(parents=True)
     for table, frame in _mask_tables(ds, key, extra_personal).items():
@@ -120,7 +137,7 @@ def write_workspace(
         folder / "rejected.parquet")
     created = _now()
     meta = {
-        "format": _FORMAT, "id": ws_id or secrets.token_urlsafe(16),
+        "format": _FORMAT, "id": ws_id or secrets.token_urlsafe(16), "kind": kind,
         "name": name.strip() or "Shared analysis", "created_at": created.isoformat(),
         "expires_at": (created + ttl).isoformat(), "label": ds.label,
         "leads": ds.leads.height, "attributes": ds.attributes,
@@ -196,6 +213,18 @@ class WorkspaceStore:
     >>> ws_id = store.save(load_sample(), name="Workshop")
     >>> store.load(ws_id).dataset.leads.height
     30000
+
+    A session workspace opens only as a session, and its profiles are re-saved alone:
+
+    >>> sid = store.save(load_sample(), name="Mine", kind="session")
+    >>> store.save_profiles(sid, [{"name": "Sales", "criteria": []}], kind="session")
+    >>> store.load(sid, kind="session").profiles[0]["name"]
+    'Sales'
+    >>> try:
+    ...     store.load(sid)  # not a shared link
+    ... except WorkspaceNotFound as exc:
+    ...     print(exc.reason)
+    deleted or unknown
     """
 
     def __init__(self, root: str | Path | None = None, *,
@@ -207,25 +236,33 @@ class WorkspaceStore:
     def _dir(self, ws_id: object) -> Path:
         """The directory of a valid id; anything else is "not found", never a path."""
         if not isinstance(ws_id, str) or not ID_PATTERN.fullmatch(ws_id):
-            raise WorkspaceNotFound()
+            raise WorkspaceNotFound("damaged")
         path = (self.root / ws_id).resolve()
         if path.parent != self.root.resolve():
-            raise WorkspaceNotFound()
+            raise WorkspaceNotFound("damaged")
         return path
 
     def _meta(self, ws_id: str) -> dict:
-        path = self._dir(ws_id) / "meta.json"
+        folder = self._dir(ws_id)
+        if not folder.is_dir():
+            raise WorkspaceNotFound("deleted or unknown")
         try:
-            meta = json.loads(path.read_text(encoding="utf-8"))
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            raise WorkspaceNotFound() from None
+            raise WorkspaceNotFound("damaged") from None
         if not isinstance(meta, dict) or meta.get("id") != ws_id:
-            raise WorkspaceNotFound()
+            raise WorkspaceNotFound("damaged")
         try:
             self._info(meta)
         except (KeyError, TypeError, ValueError):  # a damaged meta.json is not a workspace
-            raise WorkspaceNotFound() from None
+            raise WorkspaceNotFound("damaged") from None
         return meta
+
+    def _write_meta(self, ws_id: str, meta: dict) -> None:
+        path = self._dir(ws_id) / "meta.json"
+        tmp = path.with_suffix(f".json.{secrets.token_hex(4)}.tmp")
+        tmp.write_text(json.dumps(meta, default=str), encoding="utf-8")
+        os.replace(tmp, path)
 
     @staticmethod
     def _info(meta: dict) -> WorkspaceInfo:
@@ -233,7 +270,8 @@ class WorkspaceStore:
             id=meta["id"], name=meta["name"],
             created_at=dt.datetime.fromisoformat(meta["created_at"]),
             expires_at=dt.datetime.fromisoformat(meta["expires_at"]),
-            label=meta.get("label", ""), leads=int(meta.get("leads", 0)))
+            label=meta.get("label", ""), leads=int(meta.get("leads", 0)),
+            kind=str(meta.get("kind", "shared")))
 
     # -- public ------------------------------------------------------------------------
     def save(
@@ -245,11 +283,13 @@ class WorkspaceStore:
         settings: dict[str, Any] | None = None,
         key: bytes | str | None = None,
         extra_personal: Sequence[str] = (),
+        kind: str = "shared",
     ) -> str:
         """Write a pseudonymised copy of ``ds`` and return its new id.
 
         ``key`` is the pseudonym secret (default ``$FUNNEL_MASK_KEY``); it is not stored.
-        ``extra_personal``: columns to pseudonymise on top of those detected.
+        ``extra_personal``: columns to pseudonymise on top of those detected. ``kind``:
+        ``"shared"`` (a read-only link) or ``"session"`` (kept across a reload).
         """
         self.root.mkdir(parents=True, exist_ok=True)
         ws_id = secrets.token_urlsafe(16)
@@ -257,25 +297,44 @@ class WorkspaceStore:
         try:
             write_workspace(tmp, ds, ws_id=ws_id, name=name, profiles=profiles,
                             settings=settings, key=key, ttl=self.ttl,
-                            extra_personal=extra_personal)
+                            extra_personal=extra_personal, kind=kind)
             os.replace(tmp, self.root / ws_id)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return ws_id
 
-    def info(self, ws_id: object, *, now: dt.datetime | None = None) -> WorkspaceInfo:
-        """What a live workspace is (its ``meta.json`` only, no data read); unknown,
-        malformed or expired ids are not found."""
+    def info(self, ws_id: object, *, now: dt.datetime | None = None,
+             kind: str = "shared") -> WorkspaceInfo:
+        """What a live workspace of ``kind`` is (its ``meta.json`` only, no data read);
+        unknown, malformed, expired ids and workspaces of another kind are not found."""
         info = self._info(self._meta(ws_id))  # validates the id first
+        if info.kind != kind:
+            raise WorkspaceNotFound("deleted or unknown")
         if info.expires_at <= (now or _now()):
-            raise WorkspaceNotFound()
+            raise WorkspaceNotFound("expired")
         return info
 
-    def load(self, ws_id: object, *, now: dt.datetime | None = None) -> Workspace:
-        """Open a workspace read-only; unknown, malformed or expired ids are not found."""
-        info = self.info(ws_id, now=now)
-        return _read(self._dir(ws_id), self._meta(ws_id), info)
+    def load(self, ws_id: object, *, now: dt.datetime | None = None,
+             kind: str = "shared") -> Workspace:
+        """Open a workspace of ``kind``; unknown, malformed, expired or damaged ids and
+        workspaces of another kind are not found (:class:`WorkspaceNotFound`)."""
+        info = self.info(ws_id, now=now, kind=kind)
+        try:
+            return _read(self._dir(ws_id), self._meta(ws_id), info)
+        except WorkspaceNotFound:
+            raise
+        except Exception:  # an unreadable table or health record  # noqa: BLE001
+            raise WorkspaceNotFound("damaged") from None
+
+    def save_profiles(self, ws_id: object, profiles: list[dict], *,
+                      kind: str = "shared", now: dt.datetime | None = None) -> None:
+        """Replace a live workspace's saved profiles (``meta.json`` only, no data
+        rewritten); the id must name a live workspace of ``kind``."""
+        self.info(ws_id, now=now, kind=kind)
+        meta = self._meta(ws_id)
+        meta["profiles"] = list(profiles)
+        self._write_meta(ws_id, meta)
 
     def _all(self) -> Iterator[tuple[Path, WorkspaceInfo]]:
         """Every readable workspace in the store (expired ones included)."""
@@ -288,23 +347,25 @@ class WorkspaceStore:
                 except WorkspaceNotFound:
                     continue
 
-    def list(self, *, now: dt.datetime | None = None) -> list[WorkspaceInfo]:
-        """Live workspaces, newest first."""
-        live = [i for _, i in self._all() if i.expires_at > (now or _now())]
+    def list(self, *, now: dt.datetime | None = None,
+             kind: str | None = None) -> list[WorkspaceInfo]:
+        """Live workspaces (of ``kind``, default all), newest first."""
+        live = [i for _, i in self._all() if i.expires_at > (now or _now())
+                and kind in (None, i.kind)]
         return sorted(live, key=lambda i: i.created_at, reverse=True)
 
     def rename(self, ws_id: object, name: str) -> None:
         """Give a workspace a new display name."""
         meta = self._meta(ws_id)
         meta["name"] = name.strip() or meta["name"]
-        path = self._dir(ws_id) / "meta.json"
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(meta), encoding="utf-8")
-        os.replace(tmp, path)
+        self._write_meta(ws_id, meta)
 
-    def delete(self, ws_id: object) -> None:
-        """Remove a workspace and its data."""
-        self._meta(ws_id)
+    def delete(self, ws_id: object, *, kind: str | None = None) -> None:
+        """Remove a workspace and its data (expired or not); with ``kind``, only a
+        workspace of that kind (any other is not found)."""
+        meta = self._meta(ws_id)
+        if kind is not None and self._info(meta).kind != kind:
+            raise WorkspaceNotFound("deleted or unknown")
         shutil.rmtree(self._dir(ws_id))
 
     def purge_expired(self, *, now: dt.datetime | None = None) -> int:
