@@ -17,9 +17,10 @@ from funnel.outputs.export import to_csv, to_xlsx
 from funnel.outputs.notebook import export_bundle
 from funnel.outputs.report import findings_table, report_html, report_pdf, report_sections
 from ui import exports
+from ui.memo import memo
 from ui.sections.speed import TABS as SPEED_TABS
-from ui.share import mask_key
-from ui.state import is_shared_view, profile_in_use
+from ui.session import mask_key
+from ui.state import is_shared_view, prepared_leads, profile_in_use
 
 PAGE_FILES = {"speed": "pages/speed.py", "funnel": "pages/funnel.py",
               "profile": "pages/profile.py", "diagnosis": "pages/diagnosis.py"}
@@ -44,17 +45,19 @@ def stated_profile() -> tuple[Profile | None, str]:
 
 
 def computed(ds: Dataset, profile: Profile | None, *, fast_hours: float) -> dict:
-    """Cards, per-lead flags and the profile fit, once per session, dataset and profile."""
-    key = (profile.to_json() if profile else None, fast_hours)
-    memo = st.session_state.get(_MEMO)
-    if memo is None or memo["ds"] is not ds or memo["key"] != key:
+    """Cards and per-lead flags, once per session, dataset, profile and fast window
+    (:mod:`ui.memo`; the last two kept)."""
+
+    def compute(d: Dataset, _profile_key: str | None, hours: float) -> dict:
         with st.spinner("Testing each place where the handoff can leak…"):
-            cards = diagnose_places(ds, profile=profile)
-            in_profile = ProfileFit(profile).fit(ds).in_profile_ if profile else None
-            flags = lead_flags(ds, in_profile=in_profile, fast_hours=fast_hours)
-        memo = {"ds": ds, "key": key, "cards": cards, "flags": flags}
-        st.session_state[_MEMO] = memo
-    return memo
+            cards = diagnose_places(d, profile=profile)
+            in_profile = ProfileFit(profile).fit(prepared_leads(d)).in_profile_ \
+                if profile else None
+            flags = lead_flags(d, in_profile=in_profile, fast_hours=hours)
+        return {"cards": cards, "flags": flags}
+
+    key = profile.to_json() if profile else None
+    return memo("diagnosis", compute, ds, key, fast_hours, _store=_MEMO, _size=2)
 
 
 def _number(f: Finding) -> str:
