@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+from funnel.analyses.verdict import lead_flags
 from funnel.findings.registry import CHARTS, PAGES, PLACES, TITLES, diagnose_places
 from funnel.findings.summary import verdict_summary
 from funnel.ingest.build import build_dataset
@@ -62,9 +64,14 @@ def test_diagnosis_shows_one_card_per_place(at):
     assert all(any(s in b for s in ("Problem", "No evidence", "Can't tell")) for b in badges)
 
 
-def test_diagnosis_top_line_is_the_verdict_summary(at):
-    cards = at.session_state["diagnosis_memo"]["cards"]
-    assert at.main.markdown[0].value == f"**{verdict_summary(cards).text}**"
+@pytest.fixture(scope="module")
+def core_cards(sample_ds):
+    """What the core finds on the sample with its sales profile (the profile in use)."""
+    return diagnose_places(sample_ds, profile=SAMPLE_SALES_PROFILE)
+
+
+def test_diagnosis_top_line_is_the_verdict_summary(at, core_cards):
+    assert at.main.markdown[0].value == f"**{verdict_summary(core_cards).text}**"
 
 
 def test_diagnosis_links_a_chart_only_where_its_page_has_one(at):
@@ -113,12 +120,13 @@ def _what_if_table(at):
     return next(df.value for df in at.dataframe if "scenario (95% CI)" in df.value.columns)
 
 
-def test_diagnosis_what_if_untouched_changes_nothing(at):
+def test_diagnosis_what_if_untouched_changes_nothing(at, sample_ds):
     table = _what_if_table(at)
     assert list(table["change"].str.lstrip("$")) == ["0"] * 5
     assert list(table["scenario (95% CI)"].str.split(" ").str[0]) == list(table["observed"])
+    flags = lead_flags(sample_ds, in_profile=None, fast_hours=1.0)
     assert at.slider(key="whatif:fast").value == pytest.approx(
-        float(at.session_state["diagnosis_memo"]["flags"]["speed"].eq("fast").mean()))
+        float(flags["speed"].eq("fast").mean()))
 
 
 def test_diagnosis_speed_card_says_its_amount_is_an_upper_bound(at):
