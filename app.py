@@ -2,27 +2,14 @@
 
 import streamlit as st
 
-from ui.frame import base_style, framed, sidebar_badge, sidebar_profile
+from ui.frame import base_style, framed, navigation, sidebar_badge, sidebar_profile
 from ui.share import keep_session, open_session_link, open_shared_link, share_panel
 from ui.state import current_dataset, is_sample
 
 st.set_page_config(page_title="Funnel Diagnostic", page_icon=":material/filter_alt:",
                    layout="wide")
 
-nav = st.navigation([
-    st.Page("pages/diagnosis.py", title="Diagnosis", icon=":material/stethoscope:",
-            url_path="diagnosis", default=True),
-    st.Page("pages/data.py", title="Data", icon=":material/table_view:", url_path="data"),
-    st.Page("pages/profile.py", title="Profile fit", icon=":material/person_search:",
-            url_path="profile"),
-    st.Page("pages/funnel.py", title="Funnel & leakage", icon=":material/filter_alt:",
-            url_path="funnel"),
-    st.Page("pages/sources.py", title="Sources & cost", icon=":material/payments:",
-            url_path="sources"),
-    st.Page("pages/speed.py", title="Speed to lead", icon=":material/timer:",
-            url_path="speed"),
-    st.Page("pages/trace.py", title="Lead trace", icon=":material/timeline:", url_path="trace"),
-])
+nav = navigation()  # the pages, titles and URLs: ui/frame.py
 base_style()
 if not open_shared_link():  # a link to a workspace that does not exist: say so, nothing else
     st.stop()

@@ -1,10 +1,14 @@
-"""The app frame (app.py) around every page, even on a fresh server's first deep link.
+"""The app frame (app.py) around every page, and the app's one navigation.
 
-Streamlit keeps a legacy mode for apps with a ``pages/`` folder: until some session has
-run ``st.navigation``, a visitor whose first URL is a page (``/speed``, ``/data?ws=…``)
-gets that page run *without* ``app.py`` — no shared-link handling, no sidebar, the
-folder's file names as menu. Every page calls :func:`require_frame` first: when the
-frame did not run, it switches the legacy mode off and reruns through ``app.py``.
+Pages live in a top-level ``pages/`` folder, the name Streamlit's older multipage
+convention gives the folder it serves by itself. Streamlit documents (``st.navigation``)
+that "as soon as any session of your app executes the st.navigation command, your app
+will ignore the pages/ directory (across all sessions)"; until then, on a fresh server,
+``/`` runs ``app.py`` as the home page and ``/speed`` runs ``pages/speed.py`` on its own,
+under a menu of file names. :func:`navigation` is that command with the app's pages,
+called by ``app.py``; a page run on its own calls it too (:func:`require_frame`), which
+ends the ``pages/`` mode for the whole server and puts the page titles in place of the
+file names, then reruns through ``app.py``.
 """
 
 from __future__ import annotations
@@ -14,12 +18,44 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from funnel.dataset.tables import Dataset
+from ui.exports import begin_page_run
 from ui.state import profile_in_use, profile_in_use_line
 
 _state = threading.local()
 _SEEN = "_frame_seen"
+
+# (file relative to app.py, menu title, icon, URL path); the first is the home page, "/"
+PAGES = (
+    ("pages/diagnosis.py", "Diagnosis", ":material/stethoscope:", "diagnosis"),
+    ("pages/data.py", "Data", ":material/table_view:", "data"),
+    ("pages/profile.py", "Profile fit", ":material/person_search:", "profile"),
+    ("pages/funnel.py", "Funnel & leakage", ":material/filter_alt:", "funnel"),
+    ("pages/sources.py", "Sources & cost", ":material/payments:", "sources"),
+    ("pages/speed.py", "Speed to lead", ":material/timer:", "speed"),
+    ("pages/trace.py", "Lead trace", ":material/timeline:", "trace"),
+)
+
+
+def _to_home() -> None:
+    st.switch_page(PAGES[0][0], query_params=st.query_params.to_dict())  # keeps ?ws=…
+
+
+def navigation() -> StreamlitPage:
+    """The app's menu (``st.navigation`` with :data:`PAGES`); returns the page to run.
+
+    Streamlit serves the home page at ``/`` only; its own URL (``/diagnosis``, what the
+    file name promises) is a hidden page that switches to ``/``, not "Page not found".
+    """
+    (home, home_title, home_icon, home_url), *rest = PAGES
+    return st.navigation([
+        st.Page(home, title=home_title, icon=home_icon, url_path="home", default=True),
+        *(st.Page(path, title=title, icon=icon, url_path=url) for path, title, icon, url in rest),
+        st.Page(_to_home, title=home_title, icon=home_icon, url_path=home_url,
+                visibility="hidden"),
+    ])
 
 
 @contextmanager
@@ -34,26 +70,20 @@ def framed() -> Iterator[None]:
 
 
 def require_frame() -> None:
-    """Start the page's run: number its exports afresh, and rerun through ``app.py`` if
-    Streamlit ran this page on its own (legacy mode).
+    """Start the page's run: number its exports afresh, and, when Streamlit ran this page
+    on its own (its ``pages/`` mode, a fresh server's first session), switch to the app's
+    navigation and rerun through ``app.py``.
 
-    Only a session's first run can need it: the legacy mode ends, server-wide, with the
-    first ``st.navigation`` call. (AppTest re-enters it on every run; rerunning there
-    after the first would drop button clicks, so a session that has seen the frame
-    once is left alone.)
+    At most once a session: a session that has been through the frame, or already asked
+    for it, is left alone (AppTest serves ``pages/`` itself on every run; rerunning there
+    again would drop button clicks).
     """
-    from ui.exports import begin_page_run  # noqa: PLC0415  (ui.exports imports the frame)
-
     begin_page_run()
     if getattr(_state, "on", False) or st.session_state.get(_SEEN):
         return
-    try:
-        from streamlit.runtime.pages_manager import PagesManager  # noqa: PLC0415  (optional API)
-    except ImportError:  # a Streamlit without the legacy mode
-        return
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False  # what st.navigation itself sets
-        st.rerun()
+    st.session_state[_SEEN] = True
+    navigation()  # documented: from now on the server ignores pages/, for every session
+    st.rerun()
 
 
 _STYLE = """<style>
