@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Profile
 from funnel.analyses.profile.fit import ProfileFit
+from funnel.analyses.profile.split import learned_split
 from funnel.ingest.build import build_dataset
 from funnel.ingest.readers import read_file
 from funnel.sample import load_sample
@@ -120,6 +121,34 @@ def test_profile_page_learned_profile_as_starting_point():
     assert p.name == "Sales: closable lead"
 
 
+def test_profile_page_learned_preset_says_where_it_was_learned_and_judged():
+    at = _open()
+    _button(at, "Start from what closes").click().run()
+    split = learned_split(at.session_state["profiles"]["Sales: closable lead"])
+    learned_on, judged_on = split["learned_on"], split["judged_on"]
+    assert learned_on + judged_on == 30_000
+    assert any(f"{learned_on:,} leads" in c.value and f"other {judged_on:,}" in c.value
+               for c in at.caption)
+    verdict = next(m.value for m in at.markdown if "separates winners" in m.value)
+    assert f"among the {judged_on:,} leads it was not learned from" in verdict
+
+
+def test_profile_page_learned_preset_once_edited_is_judged_on_every_lead():
+    at = _open()
+    _button(at, "Start from what closes").click().run()
+    industry = next(m for m in at.multiselect if m.label == "Industry")
+    industry.unselect("Financial Services").run()
+    assert learned_split(at.session_state["profiles"]["Sales: closable lead"]) is None
+    assert not any("not learned from" in m.value for m in at.markdown)
+
+
+def test_profile_page_learned_section_is_measured_on_the_other_half():
+    at = _open()
+    assert any("every ratio below is measured on the other" in c.value for c in at.caption)
+    table = next(d.value for d in at.dataframe if "judged_lift" in d.value.columns)
+    assert (table["judged_leads"] > 0).all() and "(missing)" not in set(table["value"])
+
+
 def test_profile_page_loads_a_profile_file_into_the_marketing_slot():
     at = _open()
     at.segmented_control[0].set_value(1).run()
@@ -182,15 +211,31 @@ def test_profile_page_on_x_education(xed_dataset):
     assert (_metric(at, "Win rate in"), _metric(at, "Win rate out")) == ("95.6%", "37.4%")
 
 
-def test_profile_page_on_olist_learns_from_origins_and_landing_pages(olist_dataset):
+def test_profile_page_on_x_education_offers_no_id_and_learns_no_outcome_field(xed_dataset):
+    at = _open(xed_dataset)
+    fields = next(s for s in at.selectbox if s.label == "Add a criterion on").options
+    assert "Lead Number" not in fields and "Lead Origin" in fields
+    _button(at, "Start from what closes").click().run()
+    p = at.session_state["profiles"]["Sales: closable lead"]
+    assert p.criteria and not {c.field for c in p.criteria} & {
+        "Lead Profile", "Lead Quality", "Tags", "source", "Lead Origin", "Lead Number"}
+    left_out = next(d.value for d in at.dataframe if "reason" in d.value.columns)
+    reason = dict(zip(left_out["attribute"], left_out["reason"], strict=True))
+    assert reason["Lead Profile"].startswith("filled for")
+    assert reason["Lead Number"].startswith("an id")
+
+
+def test_profile_page_on_olist_ranks_origins_and_landing_pages_but_learns_no_profile(
+        olist_dataset):
     at = _open(olist_dataset)
     assert not [b for b in at.button if b.label.startswith("Sample")]  # no sample fields
     table = next(d.value for d in at.dataframe if "winners look like" in d.value.columns)
     assert {"source", "campaign"} <= set(table["attribute"])
+    assert "unknown" not in " ".join(table["winners look like"])  # a missing origin
+    # only origins and landing pages separate winners: no profile to judge them by
     _button(at, "Start from what closes").click().run()
-    p = at.session_state["profiles"]["Sales: closable lead"]
-    assert {c.field for c in p.criteria} == {"source", "campaign"}
-    assert _metric(at, "In profile") not in ("100.0%", "0.0%")
+    assert at.session_state["profiles"]["Sales: closable lead"].criteria == ()
+    assert any("channel fields aside" in i.value for i in at.info)
 
 
 def test_profile_page_starts_from_a_shared_workspaces_profiles():

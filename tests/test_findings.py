@@ -15,7 +15,9 @@ from scipy.stats import mannwhitneyu
 
 import funnel.sample
 from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Criterion, Profile
-from funnel.findings.base import Finding, Settings
+from funnel.analyses.profile.fit import ProfileFit, profile_verdict
+from funnel.analyses.profile.holdout import HeldOutProfile
+from funnel.findings.base import Finding, Settings, fmt_ratio
 from funnel.findings.registry import PLACES, TITLES, diagnose_places, findings
 from funnel.ingest.build import build_dataset
 from funnel.ingest.readers import read_file
@@ -420,12 +422,73 @@ def test_profile_learns_a_held_out_profile_when_none_is_given():
 def test_profile_headline_says_no_stated_profile_was_given():
     f = card(make_dataset(_profile_rows(0.02) * 2), "profile")
     assert f.headline.startswith("No stated profile: a profile learned on half the leads")
+    assert f"among the {f.evidence['judged_on']:,} leads it was not learned from" in f.headline
 
 
 def test_profile_headline_of_a_stated_profile_does_not_mention_a_learned_one():
     f = card(make_dataset(_profile_rows(0.02)), "profile", profile=SOFTWARE)
     assert f.evidence["basis"] == "stated profile"
     assert "No stated profile" not in f.headline and "learned" not in f.headline
+
+
+def _source_wins_rows() -> list[dict]:
+    """The source alone decides: every Referral lead wins, no other lead does; the
+    industry is spread alike over every source."""
+    rows = []
+    for src, outcome in (("Referral", "won"), ("Ads", "lost"), ("Social", "lost")):
+        rows += split(300, 150, {"source": src, "industry": "Software", "outcome": outcome},
+                      {"source": src, "industry": "Retail", "outcome": outcome})
+    return rows
+
+
+def test_profile_stand_in_has_no_source_trait_and_no_circular_finding():
+    ds = make_dataset(_source_wins_rows())
+    learned = HeldOutProfile(channels=True).fit(ds).profile_
+    assert [c.field for c in learned.criteria] == ["source"]  # the source alone separates
+    assert HeldOutProfile().fit(ds).profile_.criteria == ()  # not as the findings learn it
+    f = card(ds, "profile")
+    assert f.status == "cant_tell" and not f.culprit
+
+
+def test_profile_built_on_a_source_does_not_judge_sources():
+    ds = make_dataset(_source_wins_rows())
+    on_source = Profile("Referrals", (Criterion("source", values=("Referral",)),))
+    f = card(ds, "profile", profile=on_source)
+    assert f.status == "no_evidence" and not f.culprit
+    assert f.evidence["channels_not_judged"] == ["source"]
+    assert "not judged against it" in f.headline
+
+
+def test_profile_learned_with_its_channels_does_not_judge_them():
+    ds = make_dataset(_source_wins_rows())
+    learned = HeldOutProfile(channels=True).fit(ds).profile_
+    f = card(ds, "profile", profile=learned)
+    assert f.status == "no_evidence" and f.evidence["channels_not_judged"] == ["source"]
+
+
+def test_profile_and_definition_state_one_interval_for_the_profiles_ratio():
+    ds = make_dataset(_definition_rows(0.30, 0.05))
+    cards = {f.place: f for f in diagnose_places(ds, profile=SOFTWARE, now=NOW)}
+    p, d = cards["profile"].evidence, cards["definition"].evidence
+    fit = ProfileFit(SOFTWARE).fit(ds)
+    assert (p["win_ratio"], p["win_ratio_low"], p["win_ratio_high"]) == fit.rate_ratio_
+    assert (d["effect"], d["ci_low"], d["ci_high"]) == fit.rate_ratio_
+    shown = fmt_ratio(*fit.rate_ratio_)
+    assert shown in cards["definition"].headline
+    ratio, lo, hi = fit.rate_ratio_
+    assert f"{lo:.1f}–{hi:.1f}×" in profile_verdict(fit)  # the Profile page's sentence
+
+
+def test_profile_learned_is_judged_on_the_other_half_by_both_cards():
+    ds = make_dataset(_profile_rows(0.02) * 2)
+    learned = HeldOutProfile().fit(ds)
+    cards = {f.place: f for f in diagnose_places(ds, profile=learned.profile_, now=NOW)}
+    for place in ("profile", "definition"):
+        ev = cards[place].evidence
+        assert ev["judged_on"] == learned.n_judge_
+        assert "leads it was not learned from" in cards[place].headline
+    assert cards["definition"].evidence["effect"] == learned.rate_ratio_[0]
+    assert cards["profile"].evidence["win_ratio"] == learned.rate_ratio_[0]
 
 
 def test_profile_cant_tell_without_outcomes():

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import polars as pl
 import pytest
 
 from funnel.analyses.profile.criteria import Criterion, Profile
-from funnel.analyses.profile.fit import ProfileFit
-from funnel.analyses.profile.learned import LearnedProfile
+from funnel.analyses.profile.fit import ProfileFit, profile_verdict
+from funnel.analyses.profile.holdout import HeldOutProfile
+from funnel.analyses.profile.learned import LearnedProfile, compare_stated
+from funnel.analyses.profile.split import learned_note, learned_split, learning_half
 from funnel.sample.export import load_sample
 from funnel.stats.intervals import Z95, rate_ratio, wilson
 
@@ -143,3 +146,152 @@ def test_learned_without_outcomes_has_no_lift():
     lp = LearnedProfile().fit(pl.DataFrame({"x": ["a", "b"] * 50}))
     assert lp.values_["lift"].null_count() == lp.values_.height
     assert lp.profile().criteria == ()
+
+
+# -- what is never a trait -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("placeholder", ["unknown", "Unknown", "Select", "N/A", "(not set)"])
+def test_learned_unknown_or_placeholder_value_is_missing_never_a_trait(placeholder):
+    # the placeholder wins most: still listed only as the missing row, never in the profile
+    frame = _frame({placeholder: (200, 120), "paid": (400, 40), "organic": (400, 40)})
+    lp = LearnedProfile().fit(frame, attributes=["Color"])
+    assert placeholder not in lp.values_["value"].to_list()
+    missing = lp.values_.filter(pl.col("kind") == "missing").row(0, named=True)
+    assert (missing["value"], missing["leads"]) == ("(missing)", 200)
+    assert lp.top().height == 0 and lp.profile().criteria == ()
+
+
+def test_learned_missing_values_never_a_trait_even_when_they_win():
+    frame = _frame({"red": (300, 30), "blue": (300, 30)}).with_columns(
+        pl.when(pl.int_range(pl.len()) < 100).then(None).otherwise(pl.col("Color"))
+        .alias("Color"),
+        pl.when(pl.int_range(pl.len()) < 100).then(pl.lit("won")).otherwise(pl.col("outcome"))
+        .alias("outcome"))
+    lp = LearnedProfile().fit(frame, attributes=["Color"])
+    assert set(lp.top()["kind"]) <= {"value"} and "(missing)" not in lp.top()["value"]
+    assert lp.profile().criteria == ()
+
+
+def _id_frame(column: str, values: list) -> pl.DataFrame:
+    """1,000 leads: the first 300 win, and ``column`` (an id) is lowest for them."""
+    return pl.DataFrame({column: values, "outcome": ["won"] * 300 + ["lost"] * 700})
+
+
+@pytest.mark.parametrize(("column", "values", "reason"), [
+    # X Education's Lead Number with some repeats (70% distinct): its name says id
+    ("Lead Number", [660_000 + i % 700 for i in range(1000)], "its name says so"),
+    ("account_id", [f"A{i // 3}" for i in range(1000)], "its name says so"),
+    # a row number, rising row by row, with a few repeats
+    ("Row", [i - i % 8 // 7 for i in range(1000)], "rising row by row"),
+    ("Ref", [f"{(i // 2) * 7919:032x}" for i in range(1000)], "look like generated ids"),
+])
+def test_learned_id_column_is_never_a_trait(column, values, reason):
+    lp = LearnedProfile().fit(_id_frame(column, values))
+    got = lp.excluded_.filter(pl.col("attribute") == column)["reason"].to_list()
+    assert len(got) == 1 and reason in got[0] and got[0].startswith("an id")
+    assert column not in lp.attributes_ and lp.profile().criteria == ()
+
+
+def test_learned_field_filled_mostly_for_winners_is_excluded_with_the_reason():
+    # Lead Profile (X Education): filled for 80% of won leads vs 30% of the others
+    won = [True] * 100 + [False] * 300
+    grade = (["Potential"] * 80 + [None] * 20 + ["Potential"] * 50 + ["Other"] * 40
+             + [None] * 210)
+    frame = pl.DataFrame({"Lead Profile": grade, "Industry": ["Software", "Retail"] * 200,
+                          "outcome": ["won" if w else "lost" for w in won]})
+    lp = LearnedProfile().fit(frame)
+    (reason,) = lp.excluded_.filter(pl.col("attribute") == "Lead Profile")["reason"]
+    assert reason == ("filled for 80% of won leads vs 30% of the others (recorded at or "
+                      "after the sale)")
+    assert all(c.field != "Lead Profile" for c in lp.profile().criteria)
+
+
+def test_learned_field_filled_alike_for_winners_and_others_is_kept():
+    frame = _frame({"red": (200, 100), "blue": (200, 20)}).with_columns(
+        pl.when(pl.int_range(pl.len()) % 5 == 0).then(None).otherwise(pl.col("Color"))
+        .alias("Color"))
+    assert LearnedProfile().fit(frame).attributes_ == ["Color"]
+
+
+def test_learned_profile_without_channels_leaves_out_source_and_campaign_fields():
+    frame = pl.DataFrame({"source": ["Referral"] * 200 + ["Ads"] * 200,
+                          "Lead Origin": ["Form"] * 200 + ["Chat"] * 200,
+                          "Industry": ["Software", "Retail"] * 200,
+                          "outcome": ["won"] * 150 + ["lost"] * 250})
+    lp = LearnedProfile().fit(frame)
+    assert {c.field for c in lp.profile().criteria} >= {"source", "Lead Origin"}
+    assert all(c.field == "Industry" for c in lp.profile(channels=False).criteria)
+
+
+# -- learned on one half, judged on the other -------------------------------------------------
+
+
+def test_learning_half_keeps_each_lead_in_its_half_whatever_the_filter():
+    leads = pl.DataFrame({"lead_id": [f"L{i}" for i in range(2000)], "x": range(2000)})
+    half = learning_half(leads)
+    some = leads.filter(pl.col("x") % 3 == 0)
+    assert (learning_half(some) == half[np.arange(0, 2000, 3)]).all()
+    assert 0.45 < half.mean() < 0.55
+
+
+def _chance_frame() -> pl.DataFrame:
+    """A noise field: on the learning half 'A' happens to win 3× as often, on the judging
+    half every value wins 10% of the time."""
+    ids = [f"L{i}" for i in range(4000)]
+    learn = learning_half(pl.DataFrame({"lead_id": ids}))
+    colour = ["A" if i % 4 == 0 else "B" if i % 4 == 1 else "C" for i in range(4000)]
+    rng = np.random.default_rng(5)
+    u = rng.random(4000)
+    win = [u[i] < (0.3 if colour[i] == "A" and learn[i] else 0.1) for i in range(4000)]
+    return pl.DataFrame({"lead_id": ids, "Colour": colour,
+                         "outcome": ["won" if w else "lost" for w in win]})
+
+
+def test_held_out_lift_of_a_chance_value_is_about_one_on_the_other_half():
+    h = HeldOutProfile().fit(_chance_frame())
+    a = h.values_.filter(pl.col("value") == "A").row(0, named=True)
+    assert a["lift_low"] > 1.5  # in sample: "separates winners"
+    assert a["judged_low"] < 1 < a["judged_high"] and 0.8 < a["judged_lift"] < 1.25
+    assert a["judged_leads"] + a["leads"] == 1000
+
+
+def test_held_out_profile_is_judged_only_on_the_leads_it_was_not_learned_from():
+    frame = _chance_frame()
+    h = HeldOutProfile().fit(frame)
+    assert h.profile_.criteria == (Criterion("Colour", values=("A",)),)
+    in_sample = ProfileFit(Profile("same", h.profile_.criteria)).fit(
+        frame.filter(pl.Series(learning_half(frame))))
+    assert in_sample.rate_ratio_[1] > 1.5
+    ratio, lo, hi = h.rate_ratio_
+    assert lo < 1 < hi and h.check_.judged_on_ == h.n_judge_
+    assert h.check_.outcomes_["leads"].sum() == h.n_judge_
+    assert "among the" in profile_verdict(h.check_) and "includes 1" in profile_verdict(h.check_)
+
+
+def test_learned_profile_once_edited_is_judged_on_every_lead():
+    h = HeldOutProfile().fit(_chance_frame())
+    assert learned_split(h.profile_)["learned_on"] == h.n_learn_
+    edited = h.profile_.with_criterion(Criterion("Colour", values=("A", "B")), index=0)
+    assert learned_split(edited) is None and learned_note(edited) is None
+    assert ProfileFit(edited).fit(_chance_frame()).judged_on_ is None
+
+
+def test_learned_note_gives_both_counts():
+    h = HeldOutProfile().fit(_chance_frame())
+    note = learned_note(h.profile_)
+    assert f"{h.n_learn_:,} leads" in note and f"other {h.n_judge_:,}" in note
+
+
+def test_learned_profile_round_trips_its_split_through_the_file():
+    h = HeldOutProfile().fit(_chance_frame())
+    again = Profile.from_json(h.profile_.to_json())
+    assert ProfileFit(again).fit(_chance_frame()).judged_on_ == h.n_judge_
+
+
+def test_compare_stated_lists_only_winners_that_hold_up_on_the_other_half():
+    frame = _chance_frame()
+    h = HeldOutProfile().fit(frame)
+    t = compare_stated(frame, [], h.learned_)
+    row = t.filter(pl.col("attribute") == "Colour").row(0, named=True)
+    assert row["winners look like"] == "no value holds up on the leads it was not learned from"

@@ -152,23 +152,50 @@ def win_rates_chart(outcomes: pl.DataFrame) -> alt.Chart:
 
 def learned_chart(values: pl.DataFrame, *, top: int = 15) -> alt.Chart:
     """How much likelier a lead with each value is to win than one without it: the
-    rate ratio with its 95% interval (log scale), best first by the shrunk ratio."""
+    rate ratio with its 95% interval (log scale), best first by the shrunk ratio.
+
+    Given values judged on other leads (:meth:`LearnedProfile.judge`, the ``judged_``
+    columns), the ratio drawn is the one measured on the leads the values were *not*
+    learned from, with their count; otherwise the ratio among the leads learned from.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.profile.holdout import HeldOutProfile
+    >>> chart = learned_chart(HeldOutProfile().fit(load_sample()).top(5))
+    >>> chart.to_dict()["title"]["text"]
+    'What actually closes'
+    """
+    judged = "judged_lift" in values.columns
     data = values.head(top).with_columns(
         (pl.col("attribute") + ": " + pl.col("value")).alias("label"))
+    if judged:
+        data = data.with_columns(pl.col("judged_lift").alias("x"),
+                                 pl.col("judged_low").alias("x_low"),
+                                 pl.col("judged_high").alias("x_high"),
+                                 pl.col("judged_leads").alias("x_n"))
+    else:
+        data = data.with_columns(pl.col("lift").alias("x"), pl.col("lift_low").alias("x_low"),
+                                 pl.col("lift_high").alias("x_high"),
+                                 pl.col("leads").alias("x_n"))
+    data = data.filter(pl.col("x").is_not_null() & (pl.col("x") > 0))
     y = alt.Y("label:N", sort=data["label"].to_list(), title=None,
               axis=alt.Axis(labelLimit=320))
-    tip = ["attribute:N", "value:N", alt.Tooltip("leads:Q", format=","),
-           alt.Tooltip("won:Q", format=","), alt.Tooltip("rate:Q", format=".1%",
-                                                         title="win rate"),
-           alt.Tooltip("rate_without:Q", format=".1%", title="win rate without it"),
-           alt.Tooltip("lift:Q", format=".2f", title="× as likely"),
-           alt.Tooltip("lift_low:Q", format=".2f", title="95% CI low"),
-           alt.Tooltip("lift_high:Q", format=".2f", title="95% CI high")]
+    where = "on the leads it was not learned from" if judged else "among the leads"
+    tip = ["attribute:N", "value:N",
+           alt.Tooltip("leads:Q", format=",", title="leads learned from"),
+           alt.Tooltip("won:Q", format=",", title="won, learned from"),
+           alt.Tooltip("x_n:Q", format=",", title=f"leads {where}"),
+           alt.Tooltip("x:Q", format=".2f", title=f"× as likely, {where}"),
+           alt.Tooltip("x_low:Q", format=".2f", title="95% CI low"),
+           alt.Tooltip("x_high:Q", format=".2f", title="95% CI high")]
     base = alt.Chart().encode(y=y, tooltip=tip)
-    x = alt.X("lift:Q", scale=alt.Scale(type="log"), title="× as likely to win (log scale)")
-    err = base.mark_rule(color="#263238").encode(x=alt.X("lift_low:Q", scale=alt.Scale(
-        type="log")), x2="lift_high:Q")
+    x = alt.X("x:Q", scale=alt.Scale(type="log"), title="× as likely to win (log scale)")
+    err = base.mark_rule(color="#263238").encode(x=alt.X("x_low:Q", scale=alt.Scale(
+        type="log")), x2="x_high:Q")
     dots = base.mark_circle(size=90, color=WON, opacity=1).encode(x=x)
     one = alt.Chart(alt.Data(values=[{"x": 1}])).mark_rule(strokeDash=[4, 3]).encode(x="x:Q")
+    subtitle = ("learned on one half of the leads; ratio and 95% interval measured on the "
+                "other half" if judged else "rate ratio with its 95% interval")
     return alt.layer(err, dots, one, data=inline(data)).properties(
-        height=alt.Step(22), title="What actually closes")
+        height=alt.Step(22), title=alt.Title("What actually closes", subtitle=subtitle))

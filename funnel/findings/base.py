@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import ClassVar
@@ -22,10 +21,6 @@ from funnel.dataset.stages import has_qualification, outcome_flags
 from funnel.dataset.tables import Dataset, export_end
 
 """The label of a missing owner, campaign or source in per-group counts."""
-CHANNEL_PATTERN = re.compile(r"\b(origin|source|campaign|utm|channel|medium|hear)\b",
-                             re.IGNORECASE)
-"""Attribute names that describe the channel rather than the lead: left out of the
-learned profile, which is then compared across sources and campaigns."""
 DATA_ERRORS = (ValueError, TypeError, ZeroDivisionError, KeyError, IndexError,
                pl.exceptions.PolarsError)
 """Failures of a place's test on odd data that :meth:`Place.run` turns into *can't tell*."""

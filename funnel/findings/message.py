@@ -6,11 +6,10 @@ import dataclasses
 
 import polars as pl
 
-from funnel.analyses.profile.learned import PROCESS_PATTERN
+from funnel.analyses.profile.traits import CHANNEL_PATTERN, PROCESS_PATTERN
 from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.stages import reached_exprs, stages_present
 from funnel.findings.base import (
-    CHANNEL_PATTERN,
     Context,
     Finding,
     Place,

@@ -3,14 +3,12 @@ sources or campaigns fall short."""
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
 
-from funnel.analyses.profile.fit import ProfileFit
-from funnel.analyses.profile.learned import PROCESS_PATTERN, LearnedProfile
+from funnel.analyses.profile.holdout import HeldOutProfile
+from funnel.analyses.profile.traits import is_channel_field
 from funnel.dataset.labels import NONE_LABEL
 from funnel.findings.base import (
-    CHANNEL_PATTERN,
     Context,
     Finding,
     Place,
@@ -29,35 +27,48 @@ LEARNED = ("No stated profile: a profile learned on half the leads (without sale
 
 def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
     """Needs in-profile leads to win more (stated profile, else one learned on half the
-    leads and checked on the other half, without sales-recorded or channel fields, and
-    the headline says so); then the in-profile share per campaign and source vs the
-    rest, ≥ 1.5× lower (family: campaigns + sources) → campaign (and source).
+    leads without sales-recorded or channel fields, and the headline says so; a learned
+    profile is judged on the half it was not learned from); then the in-profile share per
+    campaign and source vs the rest, ≥ 1.5× lower (family: campaigns + sources) →
+    campaign (and source). A profile with a criterion on a channel field (source,
+    campaign, *Lead Origin* …) does not judge channels: they would miss it by
+    construction.
     """
     if not d.has_outcome:
         return cant_tell("profile", ["outcome"], "fit cannot be tied to winning")
-    basis = "stated profile"
-    check = None
-    if profile is None or not getattr(profile, "criteria", None):
-        profile, check = _held_out_profile(d, s)
+    stood_in = profile is None or not getattr(profile, "criteria", None)
+    if stood_in:
+        profile = stand_in_profile(d, s)
         if profile is None:
             if not d.ds.attributes:
                 return cant_tell("profile", ["profile", "lead attributes"],
                                  "fit cannot be judged")
             return cant_tell("profile", ["profile"], "no lead attribute separates winners "
                              "well enough to learn one")
-        basis = "profile learned from half the leads, checked on the other half"
     fit = profile_fit(d, profile)
-    lead = LEARNED if check is not None else ""
-    rr = check.rate_ratio_ if check is not None else fit.rate_ratio_
+    judged = fit.judged_on_ is not None  # learned: judged on the half it was not learned from
+    basis = ("profile learned from half the leads, checked on the other half" if stood_in else
+             "stated profile, learned from half the leads and checked on the other half"
+             if judged else "stated profile")
+    lead = LEARNED if stood_in else ""
+    rr = fit.rate_ratio_
+    o = {r["group"]: r for r in fit.outcomes_.to_dicts()}
     ev = {"profile": profile.name, "basis": basis,
           "profile_criteria": [c.describe() for c in profile.criteria],
           "in_profile_share": fit.share_,
           "n": fit.n_, "in_profile": fit.in_n_, "win_ratio": rr[0], "win_ratio_low": rr[1],
-          "win_ratio_high": rr[2]}
+          "win_ratio_high": rr[2], "judged_on": fit.judged_on_}
     if rr[0] is None or rr[1] is None or rr[1] <= 1:
         return Finding("profile", "no_evidence", f"{lead}Being in the profile does not make "
                        "a lead measurably likelier to win, so the mix sent is not the issue.",
                        evidence=ev)
+    circular = channel_criteria(fit)
+    if circular:
+        ev["channels_not_judged"] = circular
+        return Finding("profile", "no_evidence", f"{lead}{fit.share_:.0%} of leads fit the "
+                       f"profile; it is built on {' and '.join(circular)}, so sources and "
+                       "campaigns are not judged against it (they would miss it by "
+                       "construction).", evidence=ev)
     tests = []
     for dim in ("campaign", "source"):
         table = fit.by_.get(dim) if hasattr(fit, "by_") else None
@@ -83,7 +94,6 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
     flagged.sort(key=lambda x: (x[0] != "campaign", -(x[1]["n"] * x[1]["rest_rate"]
                                                        - x[1]["k"])))
     dim, top = flagged[0]
-    o = {r["group"]: r for r in fit.outcomes_.to_dicts()}
     p_in = o["in profile"]["win_rate"] or 0.0
     p_out = o["out of profile"]["win_rate"] or 0.0
     missing_in = sum(r["n"] * r["rest_rate"] - r["k"] for _, r in flagged)
@@ -101,41 +111,39 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
                           f"{family} sources and campaigns)", **value})
     ev["at_stake_note"] = ("estimate: the flagged sources sending in-profile leads at the "
                            "others' share, winning at the in-profile rate")
+    where = f", among the {fit.judged_on_:,} leads it was not learned from" if judged else ""
     headline = (f"{lead}{top[dim]} sends {top['n']:,} leads, {top['rate']:.1%} in profile vs "
                 f"{top['rest_rate']:.1%} elsewhere "
                 f"({fmt_ratio(top['ratio'], top['ci_low'], top['ci_high'])}); in-profile "
-                f"leads win {p_in:.1%} of {fit.in_n_:,} vs {p_out:.1%} of "
-                f"{fit.n_ - fit.in_n_:,} ({fmt_ratio(rr[0], rr[1], rr[2])}"
-                f"{', held-out check' if check is not None else ''}).")
+                f"leads win {p_in:.1%} of {o['in profile']['leads']:,} vs {p_out:.1%} of "
+                f"{o['out of profile']['leads']:,}{where} ({fmt_ratio(rr[0], rr[1], rr[2])}).")
     culprit: dict[str, str] = {}
     for dd, r in flagged:  # sorted: the largest shortfall of each kind first
         culprit.setdefault(dd, r[dd])
     return Finding("profile", "problem", headline, severity, culprit, ev)
 
 
-def _held_out_profile(d: Context, s: Settings):
-    """A profile learned on half the leads and checked on the other half (honest).
-
-    Fields sales fills in after the handoff (status, tags, quality, activity …) are left
-    out: they describe the outcome, not the lead.
-    """
-    attributes = [a for a in d.ds.attributes
-                  if not PROCESS_PATTERN.search(a) and not CHANNEL_PATTERN.search(a)]
-    if not attributes or not d.has_outcome or d.leads.height < 4 * s.min_n:
-        return None, None
-    rng = np.random.default_rng(11)
-    half = rng.random(d.leads.height) < 0.5
-    train = d.leads.filter(pl.Series(half))
-    test = d.leads.filter(pl.Series(~half))
+def stand_in_profile(d: Context, s: Settings):
+    """The profile that stands in when none is stated: learned on half the leads (by lead
+    id), without sales-recorded or channel fields, marked so that it is judged on the
+    other half (:class:`~funnel.analyses.profile.holdout.HeldOutProfile`, the Profile
+    page's *Start from what closes*); ``None`` when there are too few leads or nothing
+    separates winners."""
+    if d.leads.height < 4 * s.min_n:
+        return None
     try:
-        learned = LearnedProfile(min_support=s.min_n).fit(train, attributes=attributes)
-        prof = learned.profile(max_criteria=3, name="Learned (held-out check)")
+        prof = HeldOutProfile(min_support=s.min_n, name="Learned (held-out check)").fit(
+            d.ds).profile_
     except ValueError:
-        return None, None
-    if not prof.criteria:
-        return None, None
-    check = ProfileFit(prof, mapping=d.ds.mapping).fit(test)
-    return prof, check
+        return None
+    return prof if prof.criteria else None
+
+
+def channel_criteria(fit) -> list[str]:
+    """The applied criteria of ``fit``'s profile on a channel field (source, campaign
+    or a field named like one, however the profile names it)."""
+    return [m.criterion.field for m in fit.matches_ if m.checked
+            and (is_channel_field(m.column or "") or is_channel_field(m.criterion.field))]
 
 
 PLACE = Place("profile", title="Lead profile", page="profile", needs=("outcome",),

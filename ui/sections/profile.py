@@ -11,15 +11,17 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import polars as pl
 import streamlit as st
 
 from funnel import Dataset, InputError
 from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Criterion, Profile, load_profile
 from funnel.analyses.profile.fields import field_kind
 from funnel.analyses.profile.fit import ProfileFit, profile_verdict
-from funnel.analyses.profile.learned import LearnedProfile, compare_stated, marketing_sends
+from funnel.analyses.profile.holdout import HeldOutProfile
+from funnel.analyses.profile.learned import compare_stated, marketing_sends
 from funnel.analyses.profile.prepared import PreparedLeads
+from funnel.analyses.profile.split import SPLIT_TEXT, learned_note
+from funnel.analyses.profile.traits import id_reason
 from funnel.charts import profile as charts
 from funnel.dataset.privacy import personal_columns
 from ui import exports
@@ -90,11 +92,13 @@ def fits(ds: Dataset, profiles: dict[str, Profile]) -> dict[str, ProfileFit]:
     return out
 
 
-def learned(ds: Dataset, *, min_support: int = 30) -> LearnedProfile:
-    """The learned "what closes" profile of ``ds``, once per session and setting."""
+def learned(ds: Dataset, *, min_support: int = 30) -> HeldOutProfile:
+    """What closes in ``ds``, learned on half the leads and judged on the other half (the
+    profile without channel fields, as the Diagnosis' stand-in), once per session and
+    setting."""
     memo = _memo(ds)
     if min_support not in memo["learned"]:
-        memo["learned"] = {min_support: LearnedProfile(min_support=min_support).fit(ds)}
+        memo["learned"] = {min_support: HeldOutProfile(min_support=min_support).fit(ds)}
     return memo["learned"][min_support]
 
 
@@ -111,7 +115,8 @@ def _profile_fields(ds: Dataset) -> list[str]:
     personal = set(personal_columns(ds.leads.select(
         [c for c in ds.attributes if c in ds.leads.columns])))
     canon = [c for c in _CANONICAL if ds.has(c)]
-    return canon + [c for c in ds.attributes if c in ds.leads.columns and c not in personal]
+    return canon + [c for c in ds.attributes if c in ds.leads.columns and c not in personal
+                    and id_reason(ds.leads[c]) is None]  # an id is no criterion
 
 
 # -- the editor ----------------------------------------------------------------------------
@@ -262,13 +267,21 @@ def starting_points(ds: Dataset, slot: int, *, sample: bool) -> None:
         set_profile(slot, SAMPLE_SALES_PROFILE.renamed(name))
         st.rerun()
     if row.button("Start from what closes", key=f"learned:{slot}",
-                      help="The profile learned from the won leads; edit it from there"):
-        lp = learned(ds).profile()
-        set_profile(slot, lp.renamed(name))
-        st.rerun()
+                  help=f"A profile learned from the won leads of {SPLIT_TEXT} (no channel "
+                       "field, so sources and campaigns can be judged against it) and "
+                       "judged only on the other half; edit it from there"):
+        hp = learned(ds)
+        if hp.profile_.criteria:
+            set_profile(slot, hp.profile_.renamed(name))
+            st.rerun()
+        st.info("No lead attribute (channel fields aside) separates winners among the "
+                f"{hp.n_learn_:,} leads learned from, so there is no profile to start from.")
     if row.button("Clear", key=f"clear:{slot}"):
         set_profile(slot, Profile(name))
         st.rerun()
+    note = learned_note(current_profiles()[name])
+    if note:
+        st.caption(note)
     up = st.file_uploader("Load a profile (*.profile.json)", type=["json"],
                           key=f"load:{slot}:{_versions()[slot]}")
     if up is not None and st.session_state.get(f"loaded:{slot}") != up.file_id:
@@ -386,11 +399,13 @@ def drill(fit: ProfileFit, key: str, *, by: str | None = None, top: int = 15) ->
 
 
 def learned_section(ds: Dataset, fit: ProfileFit, profiles: dict[str, Profile]) -> None:
-    """Sales asks X; winners look like Y; marketing sends Z — and what closes."""
-    lp = learned(ds)
+    """Sales asks X; winners look like Y; marketing sends Z — and what closes, learned on
+    half the leads and measured on the other half."""
     if not fit.prepared_.has_outcome:
         st.info("The data has no outcomes, so what closes cannot be learned.")
         return
+    hp = learned(ds)
+    lp = hp.learned_
     memo = _memo(ds)["sends"]
 
     def sends(col: str) -> str:
@@ -398,15 +413,18 @@ def learned_section(ds: Dataset, fit: ProfileFit, profiles: dict[str, Profile]) 
             memo[col] = marketing_sends(ds.leads, col)
         return memo[col]
 
+    st.caption(f"Learned from the won leads of {hp.n_learn_:,} leads ({SPLIT_TEXT}); every "
+               f"ratio below is measured on the other {hp.n_judge_:,}, and \"winners look "
+               "like\" lists only values that hold up there. A missing value, an id or a "
+               "field filled mostly for won leads is never a trait.")
     exports.table(compare_stated(ds.leads, list(profiles.values()), lp,
                                  resolve=fit.prepared_.column_for, sends=sends), hide_index=True)
-    top = lp.top(15)
+    top = hp.top(15)
     if top.height:
         exports.chart(charts.learned_chart(top))
     else:
-        st.info("No attribute value makes a win clearly likelier (interval above 1 with "
-                f"at least {lp.min_support} leads).")
+        st.info("No attribute value makes a win clearly likelier among the leads learned "
+                f"from (interval above 1 with at least {lp.min_support} leads).")
     with st.expander("All values, and the fields left out"):
-        exports.table(lp.values_.drop("order").filter(pl.col("kind") != "missing"),
-                     hide_index=True)
+        exports.table(hp.values_.drop("order"), hide_index=True)
         exports.table(lp.excluded_, hide_index=True)

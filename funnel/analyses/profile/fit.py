@@ -18,6 +18,7 @@ import polars as pl
 from funnel.analyses.profile.criteria import Profile
 from funnel.analyses.profile.fields import Match
 from funnel.analyses.profile.prepared import BREAKDOWNS, PreparedLeads, prepare_profile
+from funnel.analyses.profile.split import judging_rows
 from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.schema import Mapping
 from funnel.dataset.tables import Dataset
@@ -65,10 +66,17 @@ class ProfileFit:
     outcomes_ : polars.DataFrame
         In vs out of profile: ``group, leads, won, win_rate, ci_low, ci_high, qualified,
         qualified_rate, q_ci_low, q_ci_high`` (win columns null without outcomes;
-        qualified = reached ``sql`` or later, null without stage data).
+        qualified = reached ``sql`` or later, null without stage data). For a learned
+        profile (see ``judged_on_``) counted on the leads it was not learned from only.
     rate_ratio_ : tuple
-        ``(ratio, low, high)`` of the win rate in vs out of profile (``None`` s without
-        outcomes).
+        ``(ratio, low, high)`` of the win rate in vs out of profile, 95% Katz interval
+        (``None`` s without outcomes): *the* ratio of this profile, which every page,
+        card and report states. Like ``outcomes_``, on the judging half of a learned
+        profile.
+    judged_on_ : int or None
+        For a profile learned from half the leads and not edited since
+        (:func:`~funnel.analyses.profile.split.learned_split`): how many leads of the
+        other half it is judged on; ``None`` for a stated profile (judged on all leads).
     by_source_, by_campaign_, by_month_, by_owner_ : polars.DataFrame or None
         Per value ``leads, in_profile, in_profile_share, ci_low, ci_high, won,
         in_profile_won`` (``None`` when the data lacks the field); ``by_`` maps each
@@ -114,20 +122,25 @@ class ProfileFit:
         self.criteria_ = _criteria(self.matches_, n, fails == 1)
         self.unchecked_ = [f"{m.criterion.describe()} — {m.problem}"
                            for m in self.matches_ if not m.checked]
-        self.outcomes_ = self._outcomes(inside)
-        won_in = int((p.won & inside).sum())
-        won_out = int((p.won & ~inside).sum())
-        self.rate_ratio_ = (rate_ratio(won_in, self.in_n_, won_out, n - self.in_n_)
+        # a learned profile is judged only on the leads it was not learned from
+        rows = judging_rows(p.leads, profile)
+        judged = np.ones(n, dtype=bool) if rows is None else rows
+        self.judged_on_ = None if rows is None else int(rows.sum())
+        self.outcomes_ = self._outcomes(inside, judged)
+        won_in = int((p.won & inside & judged).sum())
+        won_out = int((p.won & ~inside & judged).sum())
+        in_j = int((inside & judged).sum())
+        self.rate_ratio_ = (rate_ratio(won_in, in_j, won_out, int(judged.sum()) - in_j)
                             if p.has_outcome else (None, None, None))
         self.by_ = {dim: self._breakdown(dim, inside) for dim in BREAKDOWNS}
         self.by_source_, self.by_campaign_, self.by_month_, self.by_owner_ = (
             self.by_[d] for d in BREAKDOWNS)
         return self
 
-    def _outcomes(self, inside: np.ndarray) -> pl.DataFrame:
+    def _outcomes(self, inside: np.ndarray, judged: np.ndarray) -> pl.DataFrame:
         p = self.prepared_
         rows = []
-        for name, sel in (("in profile", inside), ("out of profile", ~inside)):
+        for name, sel in (("in profile", inside & judged), ("out of profile", ~inside & judged)):
             leads = int(sel.sum())
             won = int((p.won & sel).sum()) if p.has_outcome else None
             q = int((p.qualified & sel).sum()) if p.has_stages else None
@@ -257,6 +270,8 @@ def profile_summary(ds: Dataset, profile: Profile, *, fit: ProfileFit | None = N
     ``rate_ratio {ratio, ci_low, ci_high}``, ``in/out_of_profile_qualified_rate``,
     ``criteria [{criterion, field, column, checked, problem, meets, fails, missing,
     fails_only}]``, ``unchecked`` (criteria that could not be applied, with why),
+    ``judged_on`` (a learned profile: the leads of the half it was not learned from, on
+    which the win rates, their counts and ``rate_ratio`` are measured; else ``None``),
     ``by_month``, ``by_owner``; each breakdown row also has ``in_profile, ci_low,
     ci_high, won, in_profile_won``. A rate that cannot be computed is ``None``.
 
@@ -287,6 +302,7 @@ def profile_summary(ds: Dataset, profile: Profile, *, fit: ProfileFit | None = N
         "in_profile_ci": [i["ci_low"], i["ci_high"]],
         "out_of_profile_ci": [x["ci_low"], x["ci_high"]],
         "rate_ratio": {"ratio": ratio, "ci_low": lo, "ci_high": hi},
+        "judged_on": fit.judged_on_,
         "in_profile_qualified_rate": i["qualified_rate"],
         "out_of_profile_qualified_rate": x["qualified_rate"],
         "criteria": fit.criteria_.drop("index").to_dicts(),
@@ -311,12 +327,18 @@ def profile_verdict(fit: ProfileFit) -> str:
         return ("Every lead is in this profile." if fit.in_n_ == fit.n_
                 else "No lead meets this profile, so it cannot be tested against outcomes.")
     ratio, lo, hi = fit.rate_ratio_
-    if lo is not None and lo > 1:
-        return (f"Leads in this profile win {ratio:.1f}× as often as the rest "
+    where = ("" if fit.judged_on_ is None else
+             f" among the {fit.judged_on_:,} leads it was not learned from")
+    if ratio is None:
+        return ("No lead it was not learned from is in (or out of) this profile, so it "
+                "cannot be judged." if fit.judged_on_ is not None else
+                "The profile cannot be tested against outcomes.")
+    if lo > 1:
+        return (f"Leads in this profile win {ratio:.1f}× as often as the rest{where} "
                 f"(95% interval {lo:.1f}–{hi:.1f}×): the profile separates winners.")
-    if hi is not None and hi < 1:
-        return (f"Leads in this profile win less often than the rest ({ratio:.2f}×, 95% "
-                f"interval {lo:.2f}–{hi:.2f}×): the profile points away from winners.")
-    return (f"The profile does not separate winners from the rest: in-profile leads win "
-            f"{ratio:.2f}× as often (95% interval {lo:.2f}–{hi:.2f}×, which includes 1). "
+    if hi < 1:
+        return (f"Leads in this profile win less often than the rest{where} ({ratio:.2f}×, "
+                f"95% interval {lo:.2f}–{hi:.2f}×): the profile points away from winners.")
+    return (f"The profile does not separate winners from the rest{where}: in-profile leads "
+            f"win {ratio:.2f}× as often (95% interval {lo:.2f}–{hi:.2f}×, which includes 1). "
             "That is a finding too.")

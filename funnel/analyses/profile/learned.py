@@ -3,16 +3,22 @@
 For every value of every usable attribute (numbers in round bins), how much likelier a
 lead with it is to win than a lead without it: the rate ratio with a Katz 95% interval,
 a minimum support, and a beta-binomial shrunk rate so a value seen five times cannot
-top the list. Personal fields (names, e-mails, phones), ids and free text are left out,
-and so are fields sales fills in after the handoff (status, tags, reasons, activity),
-which would describe the outcome rather than the lead; every exclusion is listed with
-its reason in ``excluded_``.
+top the list. Left out, each with its reason in ``excluded_``: personal fields (names,
+e-mails, phones), ids (by their values or their name), free text, fields sales fills in
+after the handoff (status, tags, reasons, activity) and fields filled far more often for
+won leads than for the others (recorded at or after the sale), which would describe
+the outcome rather than the lead. A missing value ("unknown", "Select", blank) is never
+a trait of winners.
+
+Judged on the leads it was learned from, the ranking flatters itself (it picked what
+happened to win there): :meth:`LearnedProfile.judge` measures the learned values on
+other leads, and :class:`~funnel.analyses.profile.holdout.HeldOutProfile` learns on one
+half and judges on the other.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -20,30 +26,42 @@ import polars as pl
 
 from funnel.analyses.profile.criteria import Criterion, Profile
 from funnel.analyses.profile.fields import MISSING, bin_labels, field_kind, nice_edges
+from funnel.analyses.profile.traits import (
+    CANONICAL_ATTRIBUTES,
+    PROCESS_PATTERN,
+    clean_values,
+    filled_reason,
+    id_reason,
+    is_channel_field,
+)
 from funnel.dataset.privacy import personal_columns
 from funnel.dataset.stages import reached_exprs
 from funnel.dataset.tables import Dataset
 from funnel.stats.intervals import Z95, prior_strength, shrink_exprs, wilson_exprs
 
-CANONICAL_ATTRIBUTES = ("source", "campaign")
-"""Canonical fields treated as lead attributes (besides the export's own attributes)."""
 
-PROCESS_PATTERN = re.compile(
-    r"\b(status|stage|tags?|reason|quality|activity|notable|owner|disqualif\w*|lost|won)\b",
-    re.IGNORECASE)
-"""Field names that look like something sales records after the handoff."""
+def _won(leads: pl.DataFrame) -> pl.Series:
+    return leads.with_columns(reached_exprs(leads)["won"].alias("__won"))["__won"]
 
 
-def _id_like(s: pl.Series) -> bool:
-    values = s.drop_nulls()
-    n = values.len()
-    if n < 20:
-        return False
-    distinct = values.n_unique()
-    if s.dtype.is_numeric():
-        integer = bool((values.cast(pl.Float64) % 1 == 0).all())
-        return integer and distinct >= 0.95 * n
-    return distinct >= 0.95 * n
+def _ratio_exprs(k: int, n: int, *, has_outcome: bool = True) -> list[pl.Expr]:
+    """``rate_without, lift, lift_low, lift_high`` of the rows' ``won``/``leads`` against
+    the rest of ``k`` wins among ``n`` leads: the Katz log interval, 0.5 added to each
+    cell when one is zero (as :func:`funnel.stats.intervals.rate_ratio`)."""
+    k1, n1 = pl.col("won").cast(pl.Float64), pl.col("leads").cast(pl.Float64)
+    k2, n2 = k - k1, n - n1
+    zero = (k1 == 0) | (k2 == 0)
+    a1 = pl.when(zero).then(k1 + 0.5).otherwise(k1)
+    b1 = pl.when(zero).then(n1 + 1).otherwise(n1)
+    a2 = pl.when(zero).then(k2 + 0.5).otherwise(k2)
+    b2 = pl.when(zero).then(n2 + 1).otherwise(n2)
+    ratio = (a1 / b1) / (a2 / b2)
+    se = (1 / a1 - 1 / b1 + 1 / a2 - 1 / b2).clip(lower_bound=0).sqrt()
+    ok = (n1 > 0) & (n2 > 0) & pl.lit(has_outcome)
+    return [pl.when(n2 > 0).then(k2 / n2).alias("rate_without"),
+            pl.when(ok).then(ratio).alias("lift"),
+            pl.when(ok).then(ratio * (-Z95 * se).exp()).alias("lift_low"),
+            pl.when(ok).then(ratio * (Z95 * se).exp()).alias("lift_high")]
 
 
 class LearnedProfile:
@@ -63,13 +81,16 @@ class LearnedProfile:
     bins
         About how many round bins a numeric attribute gets (default 8).
     include_process_fields
-        Keep fields that look recorded by sales after the handoff (default ``False``).
+        Keep fields that look recorded by sales after the handoff, or that are filled
+        far more often for won leads (default ``False``).
 
     Fitted results: ``values_`` (one row per attribute value: ``attribute, kind, value,
     low, high, leads, won, rate, ci_low, ci_high, rate_without, lift, lift_low,
-    lift_high, shrunk_rate, shrunk_lift, support_ok``, best first by ``shrunk_lift``),
-    ``excluded_`` (``attribute, reason``), ``attributes_`` (those used),
-    ``overall_rate_``, ``n_``, ``won_``, ``prior_n_`` (per attribute).
+    lift_high, shrunk_rate, shrunk_lift, support_ok``, best first by ``shrunk_lift``;
+    missing values, "unknown" and form placeholders included, in a ``missing`` row of
+    their own), ``excluded_`` (``attribute, reason``), ``attributes_`` (those used),
+    ``overall_rate_``, ``n_``, ``won_``, ``prior_n_`` (per attribute); after
+    :meth:`judge`, ``judged_``.
 
     Examples
     --------
@@ -95,15 +116,15 @@ class LearnedProfile:
 
     # -- which attributes ---------------------------------------------------------------
 
-    def _choose(self, leads: pl.DataFrame, candidates: Sequence[str],
-                explicit: bool) -> tuple[list[str], list[dict]]:
+    def _choose(self, leads: pl.DataFrame, candidates: Sequence[str], explicit: bool,
+                won: pl.Series) -> tuple[list[str], list[dict]]:
         personal = personal_columns(leads.select([c for c in candidates if c in leads.columns]))
         keep, out = [], []
         for c in candidates:
             if c not in leads.columns:
                 out.append({"attribute": c, "reason": "not in the data"})
                 continue
-            s = leads[c]
+            s = self._clean.setdefault(c, clean_values(leads[c]))
             filled = s.len() - s.null_count()
             kind = field_kind(s.dtype)
             if c in personal and kind != "bool":  # a yes/no column holds no one's data
@@ -114,13 +135,16 @@ class LearnedProfile:
                 reason = "one value only"
             elif kind == "date":
                 reason = "a date (see the time analyses)"
-            elif _id_like(s):
-                reason = "an id (a different value on almost every lead)"
+            elif why := id_reason(s):
+                reason = why
             elif kind == "text" and (d := s.n_unique()) > self.max_distinct and d > 0.2 * filled:
                 reason = f"free text ({d:,} distinct values)"
             elif (not explicit and not self.include_process_fields
                   and PROCESS_PATTERN.search(c)):
                 reason = "recorded by sales after the handoff (it tells the outcome)"
+            elif (not self.include_process_fields and self.has_outcome_
+                  and (why := filled_reason(s, won))):
+                reason = why
             else:
                 keep.append(c)
                 continue
@@ -129,43 +153,54 @@ class LearnedProfile:
 
     # -- the fit ------------------------------------------------------------------------
 
-    def fit(self, data: Dataset | pl.DataFrame, *,
-            attributes: Sequence[str] | None = None) -> LearnedProfile:
+    def fit(self, data: Dataset | pl.DataFrame, *, attributes: Sequence[str] | None = None,
+            rows: np.ndarray | None = None) -> LearnedProfile:
         """Rank every attribute value of ``data`` by how much likelier it makes a win.
 
         ``attributes`` defaults to the dataset's profile attributes plus ``source`` and
-        ``campaign``; when given explicitly only personal data, ids, free text and
-        constant fields are left out.
+        ``campaign``; when given explicitly the fields whose name says sales recorded
+        them are kept (ids, personal data, free text, constant fields and fields filled
+        mostly for won leads are still left out). ``rows`` (bool per lead): learn from
+        these leads only.
         """
         leads = data.leads if isinstance(data, Dataset) else data
+        if rows is not None:
+            leads = leads.filter(pl.Series(np.asarray(rows, dtype=bool)))
         explicit = attributes is not None
         if attributes is None:
             base = list(data.attributes) if isinstance(data, Dataset) else [
                 c for c in leads.columns if not c.startswith("__")
                 and c not in _NOT_ATTRIBUTES]
-            attributes = [c for c in CANONICAL_ATTRIBUTES if c in leads.columns] + base
-        self.attributes_, excluded = self._choose(leads, attributes, explicit=explicit)
-        self.excluded_ = pl.DataFrame(excluded, schema={"attribute": pl.String,
-                                                        "reason": pl.String})
-        won = leads.with_columns(reached_exprs(leads)["won"].alias("__won"))["__won"]
+            attributes = list(dict.fromkeys(
+                [c for c in CANONICAL_ATTRIBUTES if c in leads.columns] + base))
+        won = _won(leads)
         self.has_outcome_ = "outcome" in leads.columns and leads["outcome"].null_count() < len(
             leads)
+        self._clean: dict[str, pl.Series] = {}
+        self.attributes_, excluded = self._choose(leads, attributes, explicit, won)
+        self.excluded_ = pl.DataFrame(excluded, schema={"attribute": pl.String,
+                                                        "reason": pl.String})
         self.n_ = leads.height
         self.won_ = int(won.sum())
         self.overall_rate_ = self.won_ / self.n_ if self.n_ else None
-        tables = [self._groups(leads[c], won) for c in self.attributes_]
+        self.edges_: dict[str, tuple[np.ndarray, bool]] = {}
+        tables = [self._groups(self._clean[c], won) for c in self.attributes_]
+        self._clean = {}
         self.values_ = self._stats(tables)
         return self
 
     def _groups(self, s: pl.Series, won: pl.Series) -> pl.DataFrame:
-        """Leads and wins per value (or bin) of one attribute, with the value's bounds."""
+        """Leads and wins per value (or bin) of one (cleaned) attribute, with the value's
+        bounds; a number's bins are drawn once (``edges_``) and reused by :meth:`judge`."""
         name = s.name
         kind = field_kind(s.dtype)
         if kind == "number":
             x = s.cast(pl.Float64)
-            arr = x.drop_nulls().to_numpy()
-            edges = nice_edges(arr, bins=self.bins)
-            integer = bool(np.all(np.mod(arr, 1) == 0))
+            if name not in self.edges_:
+                arr = x.drop_nulls().to_numpy()
+                self.edges_[name] = (nice_edges(arr, bins=self.bins),
+                                     bool(np.all(np.mod(arr, 1) == 0)))
+            edges, integer = self.edges_[name]
             labels = bin_labels(edges, integer=integer)
             idx = (pl.Series(np.clip(np.searchsorted(edges, x.fill_null(np.nan).to_numpy(),
                                                       side="right") - 1, 0, len(labels) - 1))
@@ -180,7 +215,7 @@ class LearnedProfile:
                                pl.col("b").alias("order")).drop("b")
         else:
             text = (s.cast(pl.String).replace({"true": "yes", "false": "no"})
-                    if kind == "bool" else s.cast(pl.String).str.strip_chars())
+                    if kind == "bool" else s.cast(pl.String))
             frame = pl.DataFrame({"v": text, "k": text.str.to_lowercase(), "w": won})
             g = (frame.filter(pl.col("k").is_not_null()).group_by("k")
                  .agg(pl.len().alias("leads"), pl.col("w").sum().alias("won"),
@@ -206,7 +241,6 @@ class LearnedProfile:
                   "low": pl.Float64, "high": pl.Float64, "order": pl.Int64,
                   "leads": pl.Int64, "won": pl.Int64}
         cols = list(schema)
-        n, k = self.n_, self.won_
         p = self.overall_rate_ or 0.0
         frames = []
         self.prior_n_ = {}
@@ -220,28 +254,13 @@ class LearnedProfile:
                                                       prior_n=prior)))
         allv = (pl.concat(frames) if frames
                 else pl.DataFrame(schema={**schema, "shrunk_rate": pl.Float64}))
-        k1, n1 = pl.col("won").cast(pl.Float64), pl.col("leads").cast(pl.Float64)
-        k2, n2 = k - k1, n - n1
-        # Katz log interval; a zero cell adds 0.5 to each count
-        # (as funnel.stats.intervals.rate_ratio)
-        zero = (k1 == 0) | (k2 == 0)
-        a1 = pl.when(zero).then(k1 + 0.5).otherwise(k1)
-        b1 = pl.when(zero).then(n1 + 1).otherwise(n1)
-        a2 = pl.when(zero).then(k2 + 0.5).otherwise(k2)
-        b2 = pl.when(zero).then(n2 + 1).otherwise(n2)
-        ratio = (a1 / b1) / (a2 / b2)
-        se = (1 / a1 - 1 / b1 + 1 / a2 - 1 / b2).clip(lower_bound=0).sqrt()
-        ok = (n1 > 0) & (n2 > 0) & pl.lit(self.has_outcome_)
         out = allv.with_columns(
-            (k1 / n1).alias("rate"),
+            (pl.col("won") / pl.col("leads")).alias("rate"),
             *wilson_exprs("won", "leads"),
-            pl.when(n2 > 0).then(k2 / n2).alias("rate_without"),
-            pl.when(ok).then(ratio).alias("lift"),
-            pl.when(ok).then(ratio * (-Z95 * se).exp()).alias("lift_low"),
-            pl.when(ok).then(ratio * (Z95 * se).exp()).alias("lift_high"),
+            *_ratio_exprs(self.won_, self.n_, has_outcome=self.has_outcome_),
             (pl.col("leads") >= self.min_support).alias("support_ok"),
         ).with_columns(
-            pl.when(ok & (pl.col("rate_without") > 0))
+            pl.when(pl.col("lift").is_not_null() & (pl.col("rate_without") > 0))
             .then(pl.col("shrunk_rate") / pl.col("rate_without")).alias("shrunk_lift"))
         return out.sort(["support_ok", "shrunk_lift", "leads"], descending=[True, True, True],
                         nulls_last=True).select(
@@ -249,18 +268,72 @@ class LearnedProfile:
             "ci_high", "rate_without", "lift", "lift_low", "lift_high", "shrunk_rate",
             "shrunk_lift", "support_ok", "order")
 
+    # -- judging the fit on other leads --------------------------------------------------
+
+    def judge(self, data: Dataset | pl.DataFrame, *, rows: np.ndarray | None = None
+              ) -> pl.DataFrame:
+        """The learned values measured on other leads (``rows`` of ``data``; all of it by
+        default): ``values_`` without the missing rows, plus ``judged_leads,
+        judged_won, judged_rate, judged_lift, judged_low, judged_high`` — the same
+        value (same bins) on those leads against the rest of them, 95% interval. Kept
+        as ``judged_`` (and ``judged_n_``, the leads judged on).
+
+        Examples
+        --------
+        >>> frame = pl.DataFrame({"lead_id": [str(i) for i in range(400)],
+        ...                       "Colour": ["red", "blue"] * 200,
+        ...                       "outcome": ["won", "lost", "lost", "lost"] * 100})
+        >>> first = np.arange(400) < 200
+        >>> lp = LearnedProfile().fit(frame, rows=first)
+        >>> t = lp.judge(frame, rows=~first).sort("value")
+        >>> t.select("value", "judged_leads", "judged_won").rows()
+        [('blue', 100, 0), ('red', 100, 50)]
+        """
+        leads = data.leads if isinstance(data, Dataset) else data
+        if rows is not None:
+            leads = leads.filter(pl.Series(np.asarray(rows, dtype=bool)))
+        won = _won(leads)
+        k, n = int(won.sum()), leads.height
+        has = "outcome" in leads.columns and leads["outcome"].null_count() < n
+        tables = [self._groups(clean_values(leads[c]), won).select("attribute", "kind", "value",
+                                                                  "leads", "won")
+                  for c in self.attributes_ if c in leads.columns]
+        schema = {"attribute": pl.String, "kind": pl.String, "value": pl.String,
+                  "leads": pl.Int64, "won": pl.Int64}
+        counts = (pl.concat([t.cast(schema) for t in tables]) if tables
+                  else pl.DataFrame(schema=schema))
+        ratio = {"lift": "judged_lift", "lift_low": "judged_low", "lift_high": "judged_high"}
+        judged = (counts.filter(pl.col("kind") != "missing")
+                  .with_columns(_ratio_exprs(k, n, has_outcome=has)[1:])
+                  .select("attribute", pl.col("value").str.to_lowercase().alias("__key"),
+                          pl.col("leads").alias("judged_leads"),
+                          pl.col("won").alias("judged_won"),
+                          (pl.col("won") / pl.col("leads")).alias("judged_rate"),
+                          *[pl.col(a).alias(b) for a, b in ratio.items()]))
+        out = (self.values_.filter(pl.col("kind") != "missing")
+               .with_columns(pl.col("value").str.to_lowercase().alias("__key"))
+               .join(judged, on=["attribute", "__key"], how="left", maintain_order="left")
+               .drop("__key")
+               .with_columns(pl.col("judged_leads").fill_null(0),
+                             pl.col("judged_won").fill_null(0)))
+        self.judged_, self.judged_n_ = out, n
+        return out
+
     # -- reading the fit ------------------------------------------------------------------
 
     def top(self, n: int = 15) -> pl.DataFrame:
-        """The ``n`` values that most raise the chance to win (enough support, interval
-        above 1), best first."""
+        """The ``n`` values that most raise the chance to win among the leads learned
+        from (enough support, interval above 1, never a missing value), best first."""
         return self.values_.filter(pl.col("support_ok") & (pl.col("lift_low") > 1)
                                    & (pl.col("kind") != "missing")).head(n)
 
-    def profile(self, *, max_criteria: int = 4, name: str = "Learned: what closes") -> Profile:
+    def profile(self, *, max_criteria: int = 4, name: str = "Learned: what closes",
+                channels: bool = True) -> Profile:
         """A starting profile from the top values: per attribute (best first, at most
         ``max_criteria``), the values whose interval lies above 1 — a list of values,
-        a yes/no, or one range spanning the winning bins.
+        a yes/no, or one range spanning the winning bins. ``channels=False`` leaves out
+        the channel fields (:func:`is_channel_field`), for a profile that sources and
+        campaigns are judged against.
 
         Examples
         --------
@@ -270,6 +343,9 @@ class LearnedProfile:
         True
         """
         good = self.top(n=10_000)
+        if not channels:
+            good = good.filter(~pl.col("attribute").map_elements(is_channel_field,
+                                                                 return_dtype=pl.Boolean))
         order = good.group_by("attribute", maintain_order=True).agg(
             pl.col("shrunk_lift").max()).sort("shrunk_lift", descending=True)
         criteria = []
@@ -297,8 +373,14 @@ class LearnedProfile:
 
     def winners_look_like(self, attribute: str, *, n: int = 3) -> list[str]:
         """The values of ``attribute`` that most raise the chance to win (interval above
-        1, enough support), best first; empty when none does."""
+        1, enough support), best first; after :meth:`judge`, only those that hold up on
+        the leads judged on (their interval there above 1 too). Empty when none does."""
         t = self.top(n=10_000).filter(pl.col("attribute") == attribute)
+        judged = getattr(self, "judged_", None)
+        if judged is not None:
+            held = judged.filter((pl.col("attribute") == attribute)
+                                 & (pl.col("judged_low") > 1))["value"].to_list()
+            t = t.filter(pl.col("value").is_in(held))
         return t["value"].head(n).to_list()
 
 
@@ -352,7 +434,13 @@ def _winners(learned: LearnedProfile, col: str, present: bool) -> str:
     if col not in learned.attributes_:
         why = learned.excluded_.filter(pl.col("attribute") == col)["reason"]
         return f"not analysed ({why[0]})" if why.len() else "not analysed"
-    return ", ".join(learned.winners_look_like(col)) or "no value stands out"
+    found = learned.winners_look_like(col)
+    if found:
+        return ", ".join(found)
+    if getattr(learned, "judged_", None) is not None and learned.top(10_000).filter(
+            pl.col("attribute") == col).height:
+        return "no value holds up on the leads it was not learned from"
+    return "no value stands out"
 
 
 def _fmt(x: float | None) -> str:
@@ -369,8 +457,9 @@ def compare_stated(leads: pl.DataFrame, profiles: Sequence[Profile], learned: Le
     Rows: the fields of every profile's criteria, then up to ``extra`` attributes the
     learned profile ranks high that no profile asks about. Columns: ``attribute``, one
     column per profile (what it asks, blank when it does not ask), ``winners look
-    like`` (values whose win-rate interval lies above 1, best first) and ``marketing
-    sends`` (commonest values and their share of all leads).
+    like`` (values whose win-rate interval lies above 1, best first; when ``learned``
+    was judged on other leads, only those whose interval there lies above 1 too) and
+    ``marketing sends`` (commonest values and their share of all leads).
 
     ``resolve`` maps a profile field to its lead column (default: the field itself);
     ``sends`` gives the "marketing sends" text of a column (default computed here; pass

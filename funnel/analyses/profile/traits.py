@@ -1,0 +1,133 @@
+"""What can be a trait of winners, and what cannot.
+
+A learned profile describes the lead, so it must not be built from: the channel a lead
+came by when sources and campaigns are then judged against it (circular), a missing
+value ("unknown", "Select", blank), an id, or a field whose being filled depends on the
+outcome (recorded at or after the sale). The rules live here, each with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import polars as pl
+
+from funnel.analyses.profile.fields import field_kind
+from funnel.ingest.parsing import PLACEHOLDERS
+
+CANONICAL_ATTRIBUTES = ("source", "campaign")
+"""Canonical fields treated as lead attributes (besides the export's own attributes)."""
+
+PROCESS_PATTERN = re.compile(
+    r"\b(status|stage|tags?|reason|quality|activity|notable|owner|disqualif\w*|lost|won)\b",
+    re.IGNORECASE)
+"""Field names that look like something sales records after the handoff."""
+
+CHANNEL_PATTERN = re.compile(r"\b(origin|source|campaign|utm|channel|medium|hear)\b",
+                             re.IGNORECASE)
+"""Attribute names that describe the channel rather than the lead: a profile used to
+judge sources and campaigns leaves them out (see :func:`is_channel_field`)."""
+
+MISSING_TEXTS = frozenset(PLACEHOLDERS | {
+    "unknown", "(unknown)", "not known", "not provided", "not specified", "unspecified",
+    "not available", "(missing)", "missing"})
+"""Texts that mean "no value" (compared trimmed and lower-cased): never a trait."""
+
+ID_NAME = re.compile(
+    r"(?:^|[\s_\-.])(?:id|ids|uuid|guid|key|number|no|nr|num|#)\.?$"
+    r"|^(?:id|uuid|guid)(?:[\s_\-.]|$)", re.IGNORECASE)
+"""Column names that say "an id" (``Lead Number``, ``account_id``, ``Ref #``)."""
+
+ID_VALUE = re.compile(
+    r"^(?:[0-9a-fA-F]{16,}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$")
+"""Values that look like generated ids (hex digests, UUIDs)."""
+
+FILLED_RATIO = 2.0
+FILLED_POINTS = 0.10
+"""A field filled for ≥ ``FILLED_RATIO``× and ≥ ``FILLED_POINTS`` more of the won leads
+than of the others is recorded at or after the sale: never a trait."""
+
+
+def is_channel_field(name: str) -> bool:
+    """Whether a field describes the channel a lead came by (``source``, ``campaign``, or
+    a name such as *Lead Origin*, *utm_medium*, *How did you hear about us*).
+
+    Examples
+    --------
+    >>> [is_channel_field(c) for c in ("source", "Lead Origin", "Industry")]
+    [True, True, False]
+    """
+    return name in CANONICAL_ATTRIBUTES or bool(CHANNEL_PATTERN.search(name))
+
+
+def clean_values(s: pl.Series) -> pl.Series:
+    """A text column trimmed, with the texts that mean "no value" (:data:`MISSING_TEXTS`)
+    made missing; other columns as they are.
+
+    Examples
+    --------
+    >>> clean_values(pl.Series(["Software ", "unknown", "N/A", None])).to_list()
+    ['Software', None, None, None]
+    """
+    if field_kind(s.dtype) != "text":
+        return s
+    text = s.cast(pl.String).str.strip_chars()
+    return text.set(text.str.to_lowercase().is_in(list(MISSING_TEXTS)).fill_null(False), None)
+
+
+def id_reason(s: pl.Series) -> str | None:
+    """Why a column is an id rather than a trait (``None`` when it is not one): a
+    different value on almost every lead, a name that says id with many values, values
+    shaped like generated ids, or whole numbers rising row by row.
+
+    Examples
+    --------
+    >>> id_reason(pl.Series("Lead Number", [660737 - i % 700 for i in range(1000)]))
+    'an id (its name says so, 700 distinct values)'
+    >>> id_reason(pl.Series("Region", ["North", "South"] * 50)) is None
+    True
+    """
+    values = s.drop_nulls()
+    n = values.len()
+    if n < 20:
+        return None
+    distinct = values.n_unique()
+    kind = field_kind(s.dtype)
+    integer = kind == "number" and bool((values.cast(pl.Float64) % 1 == 0).all())
+    if distinct >= 0.95 * n and (kind == "text" or integer):
+        return "an id (a different value on almost every lead)"
+    if kind in ("text", "number") and distinct > 20 and (
+            ID_NAME.search(s.name.strip()) or re.search(r"[a-z](?:Id|ID)$", s.name)):
+        return f"an id (its name says so, {distinct:,} distinct values)"
+    if kind == "text" and distinct >= 0.5 * n and (
+            values.cast(pl.String).str.contains(ID_VALUE.pattern).mean() >= 0.9):
+        return "an id (its values look like generated ids)"
+    if integer and distinct >= 0.8 * n:
+        step = np.diff(values.cast(pl.Float64).to_numpy())
+        if (step >= 0).mean() >= 0.99 or (step <= 0).mean() >= 0.99:
+            return "an id (whole numbers rising row by row)"
+    return None
+
+
+def filled_reason(s: pl.Series, won: pl.Series) -> str | None:
+    """Why a field is recorded at or after the sale (``None`` when it is not): filled for
+    ≥ 2× and ≥ 10 points more of the won leads than of the others (X Education's *Lead
+    Quality*: 71% of won leads vs 34%). ``s`` as cleaned by :func:`clean_values`.
+
+    Examples
+    --------
+    >>> won = pl.Series([True] * 50 + [False] * 50)
+    >>> filled_reason(pl.Series(["A"] * 40 + [None] * 10 + ["B"] * 15 + [None] * 35), won)
+    'filled for 80% of won leads vs 30% of the others (recorded at or after the sale)'
+    """
+    filled = s.is_not_null()
+    k, n = int(won.sum()), won.len()
+    if k == 0 or k == n:
+        return None
+    f_won = float(filled.filter(won).mean())
+    f_other = float(filled.filter(~won).mean())
+    if f_won >= FILLED_RATIO * f_other and f_won - f_other >= FILLED_POINTS:
+        return (f"filled for {f_won:.0%} of won leads vs {f_other:.0%} of the others "
+                "(recorded at or after the sale)")
+    return None
