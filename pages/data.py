@@ -3,6 +3,7 @@
 import streamlit as st
 
 from funnel import FIELDS
+from funnel.dataset.format import header
 from funnel.dataset.privacy import mask_personal, personal_columns
 from funnel.ingest.readers import ROW
 from ui import state
@@ -61,4 +62,6 @@ if not personal or not state.can_reveal_personal() or not st.toggle(
         "Show personal fields", key="data:reveal",
         help="Names, e-mails and phone numbers are masked by default."):
     table = mask_personal(table, columns=personal)
-st.dataframe(table, hide_index=True)
+# the canonical fields under plain-language names; the client's own columns as they are
+st.dataframe(table.rename({c: header(c) for c in [*canon, ROW] if header(c) not in table.columns}),
+             hide_index=True)

@@ -30,7 +30,7 @@ st.markdown(f"**{verdict_summary(memo['cards']).text}**")
 st.caption("A problem is one the data supports beyond noise (95% intervals, Bonferroni across "
            "reps and campaigns); clear: tested, nothing found; can't tell: the data lacks "
            "what the test needs.")
-diagnosis.cards(memo["cards"])
+diagnosis.cards(memo["cards"], currency=exports.data_currency(ds))
 diagnosis.takeaway(ds, profile, memo["cards"])
 
 st.header("Quality or handling?")
@@ -75,14 +75,15 @@ if shares["n"]:
            if shares["in_profile"] is not None else None)
     cost = float(ds.spend["cost"].sum()) if ds.spend is not None else None
     scenario = what_if(flags, fast_share=fast, in_profile_share=fit, cost=cost)
+    unit = {"currency": exports.data_currency(ds)}
     exports.table(pl.DataFrame([{
         "measure": r["measure"], "n": r["n"],
-        "observed": amount_text(r["observed"], money=r["measure"] in ("revenue", "cac")),
+        "observed": amount_text(r["observed"], money=r["measure"] in ("revenue", "cac"), **unit),
         "scenario (95% CI)": amount_text(  # lead volume is kept as observed: no interval
             r["scenario"], (r["ci_low"], r["ci_high"]) if r["measure"] != "leads" else None,
-            money=r["measure"] in ("revenue", "cac")),
+            money=r["measure"] in ("revenue", "cac"), **unit),
         "change": amount_text(r["change"], money=r["measure"] in ("revenue", "cac"),
-                              signed=True),
+                              signed=True, **unit),
     } for r in scenario.to_dicts()]), key="dx:whatif", name="what-if", hide_index=True)
     st.caption("A scenario from the observed rate of each source × profile fit × speed "
                "cell, at the observed lead volume (n: leads): not a forecast. Moving a "

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
 from funnel.analyses.verdict import lead_flags
+from funnel.dataset.format import header
 from funnel.findings.registry import CHARTS, PAGES, PLACES, TITLES, diagnose_places
 from funnel.findings.summary import verdict_summary
 from funnel.ingest.build import build_dataset
@@ -150,5 +151,5 @@ def test_diagnosis_without_touch_times_says_what_is_missing():
 def test_diagnosis_lists_opportunities_lacking_qualification_fields(at):
     text = " ".join(m.value for m in at.markdown)
     assert "Opportunities lacking qualification fields" in text
-    fields = [df.value for df in at.dataframe if "missing_share" in df.value.columns]
+    fields = [df.value for df in at.dataframe if header("missing_share") in df.value.columns]
     assert fields and "Budget Confirmed" in list(fields[0]["field"])

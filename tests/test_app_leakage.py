@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import polars as pl
@@ -10,10 +11,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import funnel
+from funnel.dataset.format import header
 from tests.test_closed_loop import MESSY_LEADS, MESSY_SPEND
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
+CAC = header("cac")
 
 
 def _open(page: str, *, dataset=None, lead: str | None = None) -> AppTest:
@@ -95,11 +98,13 @@ def test_app_leakage_sources_messy_spend_shows_matching_and_cac(tmp_path):
     assert list(matching["matched"]) == ["Paid Search", "Paid Social", "Referrals",
                                          "(not matched)"]
     warn = [w.value for w in at.warning]
-    assert any("TV" in w and "10.00" in w for w in warn)
-    loop = [d.value for d in at.dataframe if "cac" in list(d.value.columns)]
+    assert any("10 of spend is not attributed" in w for w in warn)
+    assert any(t.value == "Not attributed: TV" for t in at.text)  # client text: not Markdown
+    loop = [d.value for d in at.dataframe if CAC in list(d.value.columns)]
     assert loop, "closed-loop table missing"
-    cac = dict(zip(loop[0]["source"], loop[0]["cac"], strict=True))
-    assert cac["Paid Search"] == 2000.0 and cac["Referrals"] == 99.5
+    cac = dict(zip(loop[0]["source"], loop[0][CAC], strict=True))
+    # shown to the unit (the column's amounts reach 100; the download keeps 99.5)
+    assert cac["Paid Search"] == 2000.0 and cac["Referrals"] == 100.0
 
 
 def test_app_leakage_trace_from_query_param_masks_personal_fields(sample):
@@ -137,7 +142,7 @@ def test_app_leakage_sources_says_which_labels_were_merged(xed_dataset):
     at = _open("pages/sources.py", dataset=xed_dataset)
     merged = [i.value for i in at.info if "differ only in case" in i.value]
     assert merged and "'google' (5) → 'Google'" in merged[0]
-    loop = next(d.value for d in at.dataframe if "cac" in list(d.value.columns))
+    loop = next(d.value for d in at.dataframe if CAC in list(d.value.columns))
     assert int(loop.loc[loop["source"] == "Google", "leads"].iloc[0]) == 2873
 
 
@@ -171,7 +176,7 @@ def test_app_leakage_olist_is_not_split_by_owner(olist_dataset):
 
 def test_app_leakage_stops_table_keeps_open_leads_apart(sample):
     at = _open("pages/funnel.py")
-    exits = next(d.value for d in at.dataframe if "stop_rate" in list(d.value.columns))
+    exits = next(d.value for d in at.dataframe if "stop rate" in list(d.value.columns))
     lead = exits.loc[exits["stage"] == "lead"].iloc[0]
     assert (int(lead["stopped (lost)"]), int(lead["still open"])) == (4403, 8314)
 
@@ -223,3 +228,39 @@ def test_leakage_filters_come_from_and_go_to_the_url():
     assert at.date_input(key="created").value == (dt.date(2025, 11, 1), dt.date(2025, 11, 30))
     at.multiselect(key="owner").set_value(["Lena Park"]).run()
     assert at.query_params["owner"] in ("Lena Park", ["Lena Park"])  # AppTest: a dict
+
+
+def _result_tables(at: AppTest) -> list:
+    """The page's read-only result tables (not the editors, not the lists of leads)."""
+    return [d for d in at.dataframe
+            if d.proto.editing_mode == 0 and "lead_id" not in list(d.value.columns)]
+
+
+@pytest.mark.parametrize("page", ["pages/funnel.py", "pages/sources.py"])
+def test_app_leakage_tables_have_plain_headers_and_whole_counts(page):
+    at = _open(page)
+    tables = _result_tables(at)
+    assert tables
+    for d in tables:
+        assert not [c for c in d.value.columns if "_" in c], list(d.value.columns)
+        config = json.loads(d.proto.columns)
+        counts = [c for c, v in config.items()
+                  if v.get("type_config", {}).get("format") == "localized"
+                  and v["type_config"].get("step") == 1]
+        for c in counts:
+            values = d.value[c].dropna()
+            assert (values == values.round()).all(), c
+    editors = [d for d in at.dataframe if d.proto.editing_mode != 0]
+    labels = [v.get("label", c) for d in editors for c, v in json.loads(d.proto.columns).items()
+              if c != "_index"]
+    assert not [x for x in labels if "_" in x]
+
+
+def test_app_leakage_sources_table_shows_rates_as_percents_and_amounts_in_usd():
+    loop = next(d for d in _result_tables(_open("pages/sources.py"))
+                if CAC in list(d.value.columns))
+    formats = {c: v["type_config"]["format"] for c, v in json.loads(loop.proto.columns).items()
+               if "type_config" in v}
+    assert formats["win rate"] == formats["win rate 95% CI low"] == "percent"
+    assert formats["revenue"] == formats[CAC] == "dollar"  # the sample's deals are in USD
+    assert formats["leads"] == "localized"

@@ -95,7 +95,15 @@ def test_app_response_without_touch_times_says_which_export(cols, words):
 
 def test_app_response_olist_says_activities_would_enable_it(olist_dataset):
     at = _open(olist_dataset)
-    assert any("No first-touch times" in i.value and "Olist" in i.value for i in at.info)
+    n = f"{olist_dataset.leads.height:,}"
+    assert any("No first-touch times" in i.value and f"of these {n} leads" in i.value
+               and "activity log" in i.value for i in at.info)
+
+
+def test_app_response_without_touch_times_names_no_dataset(olist_dataset, xed_dataset):
+    for ds in (olist_dataset, xed_dataset):
+        text = " ".join(i.value for i in _open(ds).info)
+        assert text and not any(name in text for name in ("Olist", "X Education"))
 
 
 def test_app_response_xeducation_says_dates_and_activities_needed(xed_dataset):

@@ -5,7 +5,11 @@ from __future__ import annotations
 import html as h
 import io
 import json
+import os
 import re
+import subprocess
+import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -25,6 +29,8 @@ from funnel.outputs.report import (
     report_pdf,
     report_sections,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +151,66 @@ def test_findings_table_holds_each_places_own_headline():
              Finding(place="routing", headline="Fine", status="no_evidence")]
     table = findings_table(cards, headlines=True)
     assert table["headline"].to_list() == ["Slow", "Fine"]
+
+
+RAW_FLOAT = re.compile(r"\d\.\d{3,}|\d,\d{3}\.\d\b|^-?\d{4,}(\.\d+)?$")
+"""A number as Python prints it (0.000845, 4,442,000.0, 0.1315, 22454604), not as a person
+reads it."""
+
+
+def _cells(page: str) -> list[str]:
+    return [h.unescape(c) for c in re.findall(r"<td>([^<]*)</td>", page)]
+
+
+@pytest.mark.parametrize("which", ["sections", "olist_sections"])
+def test_report_tables_show_no_raw_float(request, which):
+    page = report_html(request.getfixturevalue(which))
+    cells = _cells(page)
+    assert cells
+    assert [c for c in cells if RAW_FLOAT.search(c)] == []
+
+
+def test_report_tables_have_plain_headers(page):
+    heads = [h.unescape(x) for x in re.findall(r"<th>([^<]*)</th>", page)]
+    assert heads and not [x for x in heads if "_" in x]
+    assert {"win rate (95% CI)", "step conversion (95% CI)", "CAC (cost per win)"} <= set(heads)
+
+
+def test_report_rates_come_with_their_interval(sections):
+    sources = next(s for s in sections if s.heading.startswith("Sources")).table_text()
+    assert sources["win rate (95% CI)"].str.contains(r"^\d+\.\d% \(\d+\.\d%–\d+\.\d%\)$").all()
+
+
+def test_report_amounts_carry_the_data_currency(sections, olist_sections):
+    sample = next(s for s in sections if s.heading.startswith("Sources")).table_text()
+    assert sample["revenue"].str.starts_with("$").all()  # the sample's deals are in USD
+    olist = next((s for s in olist_sections if s.heading.startswith("Sources")), None)
+    if olist is not None and "revenue" in olist.table_text().columns:
+        assert not olist.table_text()["revenue"].str.contains(r"\$").any()
+
+
+
+def test_export_bundle_readme_says_how_to_install_offline(sample_ds):
+    z = zipfile.ZipFile(io.BytesIO(export_bundle(sample_ds)))
+    readme = z.read("README.txt").decode()
+    assert "pip install funnel-diagnostic" not in readme
+    assert "pip install -r requirements.txt" in readme and "funnel/" in readme
+    assert {"funnel/__init__.py", "funnel/outputs/notebook.py", "requirements.txt"} <= set(
+        z.namelist())
+    assert not [n for n in z.namelist() if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_export_bundle_requirements_are_the_apps_without_streamlit(sample_ds):
+    shipped = zipfile.ZipFile(io.BytesIO(export_bundle(sample_ds))).read(
+        "requirements.txt").decode().split()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert set(shipped) - {"numpy>=1.26"} == {d for d in project if not d.startswith("streamlit")}
+
+
+def test_export_bundle_imports_the_funnel_it_ships(sample_ds, tmp_path):
+    zipfile.ZipFile(io.BytesIO(export_bundle(sample_ds))).extractall(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run = subprocess.run([sys.executable, "-c", "import funnel; print(funnel.__file__)"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert Path(run.stdout.strip()).is_relative_to(tmp_path)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from funnel.dataset.format import header
 from funnel.dataset.privacy import mask_personal, personal_columns
+from funnel.dataset.schema import FIELDS
 from ui.state import can_reveal_personal
 
 TRACE_PAGE = "pages/trace.py"
@@ -40,8 +42,11 @@ def lead_list(
     if not reveal:
         shown = mask_personal(shown, columns=personal)
     order = ["lead_id"] + [c for c in shown.columns if c != "lead_id"]
+    # canonical fields under plain-language headers; the client's own columns as they are
+    labels = {c: st.column_config.Column(header(c)) for c in shown.columns
+              if c in FIELDS["leads"] and header(c) not in shown.columns}
     event = st.dataframe(shown, key=f"{key}:table", hide_index=True, column_order=order,
-                         on_select="rerun", selection_mode="single-row")
+                         column_config=labels, on_select="rerun", selection_mode="single-row")
     rows = event.selection.rows if event is not None else []
     if rows and "lead_id" in shown.columns:
         lead_id = str(shown["lead_id"][rows[0]])

@@ -3,6 +3,11 @@
 Files are built only when a download button is clicked (callable data), rendered
 without a browser (vl-convert), and spreadsheet cells never start a formula
 (:mod:`funnel.outputs.export`).
+
+Tables are shown with plain-language headers and numbers formatted by their kind
+(:mod:`ui.format`); their CSV and Excel downloads carry the same headers and the numbers
+themselves, unrounded (Excel cells get a number format: percent, thousands…), so a
+download stays machine-readable.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
+from funnel.dataset.format import column_kinds, currency_of, plain_headers
 from funnel.outputs.export import chart_png, chart_svg, to_csv, to_xlsx
+from ui import format as ui_format
+from ui.memo import memo
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -52,13 +60,20 @@ def _title(c: alt.TopLevelMixin) -> str | None:
 
 
 def _buttons(key: str, files: list[tuple]) -> None:
-    """Small download buttons in a row; each file is built when its button is clicked,
-    and clicking does not rerun the page."""
-    cols = st.columns([1] * len(files) + [8], gap="small")
-    for col, (label, build, file_name, mime) in zip(cols, files, strict=False):
-        col.download_button(label, build, file_name=file_name, mime=mime,
-                            key=f"{key}:{label.lower()}", on_click="ignore", type="tertiary",
-                            icon=":material/download:" if col is cols[0] else None)
+    """Small download buttons side by side, each as wide as its label (never clipped);
+    each file is built when its button is clicked, and clicking does not rerun the page."""
+    with st.container(horizontal=True, gap="small"):
+        for label, build, file_name, mime in files:
+            st.download_button(label, build, file_name=file_name, mime=mime,
+                               key=f"{key}:{label.lower()}", on_click="ignore", type="tertiary",
+                               icon=":material/download:", width="content",
+                               help=f"Download {file_name}")
+
+
+def data_currency(ds) -> str | None:
+    """The currency ``ds`` names for its amounts (:func:`funnel.dataset.format.currency_of`),
+    once per session and dataset."""
+    return memo("currency", lambda d: currency_of(d.deals, d.leads, d.spend), ds)
 
 
 def chart(c: alt.TopLevelMixin, *, key: str | None = None, name: str | None = None,
@@ -81,17 +96,42 @@ def chart(c: alt.TopLevelMixin, *, key: str | None = None, name: str | None = No
     return out
 
 
+def download_frame(frame: pl.DataFrame, *, kinds: dict[str, str] | None = None,
+                   labels: dict[str, str] | None = None) -> tuple[pl.DataFrame, dict]:
+    """What a table's CSV and Excel downloads hold: the shown (plain-language) headers
+    over the unrounded numbers, and each column's kind for Excel's number formats."""
+    names = plain_headers(frame.columns, labels=labels)
+    kind = column_kinds(frame.schema, kinds=kinds)
+    return frame.rename(names), {names[c]: k for c, k in kind.items()}
+
+
 def table(frame: pl.DataFrame, *, key: str | None = None, name: str | None = None,
+          kinds: dict[str, str] | None = None, labels: dict[str, str] | None = None,
+          currency: str | None = None, column_config: dict | None = None,
           **kwargs) -> object:
     """``st.dataframe`` plus CSV and Excel downloads (formula injection neutralised).
 
+    Columns are shown under plain-language headers (``labels`` overrides per column),
+    counts as whole numbers, each number by its kind (``kinds`` overrides per column;
+    amounts in ``currency``); ``column_config`` (keyed by the original names) adds to
+    or replaces that. Downloads hold the same headers and the unrounded numbers.
+
     ``key`` defaults to one derived from the call site (see :func:`_auto_key`)."""
+    view, names = ui_format.shown_table(frame, kinds=kinds, labels=labels)
+    config = ui_format.column_config(frame, kinds=kinds, currency=currency, labels=labels)
+    first = frame.columns[0] if frame.width else None
+    if first is not None and frame.width > 6 and not frame.schema[first].is_numeric():
+        # a wide table scrolls sideways: its first column (the row's name) stays in view
+        config.setdefault(names[first], st.column_config.Column(names[first], pinned=True))
+    config.update({names.get(c, c): v for c, v in (column_config or {}).items()})
     if key is None:
         key = _auto_key("table")
-        out = st.dataframe(frame, **kwargs)
+        out = st.dataframe(view, column_config=config, **kwargs)
     else:
-        out = st.dataframe(frame, key=key, **kwargs)
+        out = st.dataframe(view, key=key, column_config=config, **kwargs)
     stem = _slug(name or key.split(":")[0] + "-" + "-".join(frame.columns[:2]))
-    _buttons(key, [("CSV", lambda: to_csv(frame), f"{stem}.csv", "text/csv"),
-                   ("Excel", lambda: to_xlsx(frame, sheet=stem[:31]), f"{stem}.xlsx", XLSX)])
+    full, excel = download_frame(frame, kinds=kinds, labels=labels)
+    _buttons(key, [("CSV", lambda: to_csv(full), f"{stem}.csv", "text/csv"),
+                   ("Excel", lambda: to_xlsx(full, sheet=stem[:31], kinds=excel),
+                    f"{stem}.xlsx", XLSX)])
     return out

@@ -1,15 +1,28 @@
-"""Streamlit-side formatting: column configurations built on :mod:`funnel.dataset.format`."""
+"""Streamlit-side formatting: tables shown with the kinds and headers of
+:mod:`funnel.dataset.format` (no number formatting of its own).
+
+:func:`shown_table` renames a result table's columns to plain language and rounds its
+numbers to the decimals shown; :func:`column_config` tells ``st.dataframe`` how to show
+each kind: percents with one decimal, counts and amounts with thousands separators
+(amounts in the data's currency, cents only for amounts under 100), days with one
+decimal, hours and ratios with two.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
+import polars as pl
 import streamlit as st
 
-
-def percent_columns(*names: str) -> dict:
-    return {n: st.column_config.NumberColumn(format="percent") for n in names}
-
+from funnel.dataset.format import (
+    SHOWN_DECIMALS,
+    column_kinds,
+    money_decimals,
+    plain_headers,
+    rounded_to_shown,
+)
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
@@ -18,3 +31,56 @@ def md_escape(text: str) -> str:
     """``text`` with Markdown's special characters escaped, for a user's words (a profile
     name) inside Streamlit Markdown: shown as typed, never as a link, image or HTML."""
     return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+# Streamlit's predefined formats for the currencies it knows; others are plain numbers
+# with the code in the header.
+_ST_CURRENCY = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}
+
+
+def _number(kind: str, values: pl.Series, currency: str | None) -> dict:
+    """``st.column_config.NumberColumn`` options for one column of ``kind``: the step sets
+    the decimals shown (Streamlit cuts the digits beyond it, so :func:`shown_table` rounds
+    the values to them first)."""
+    if kind == "count":
+        return {"format": "localized", "step": 1}
+    if kind == "plain":  # a year, an hour, a row number: no thousands separator
+        return {"format": "plain"}
+    if kind == "money":
+        step = 10 ** -money_decimals(values)
+        return {"format": _ST_CURRENCY.get(currency or "", "localized"), "step": step}
+    step = round(10 ** -SHOWN_DECIMALS.get(kind, 1), 3)
+    return {"format": "percent" if kind == "percent" else "localized", "step": step}
+
+
+def shown_table(frame: pl.DataFrame, *, kinds: Mapping[str, str] | None = None,
+                labels: Mapping[str, str] | None = None) -> tuple[pl.DataFrame, dict]:
+    """``frame`` as shown: numbers rounded to the decimals shown (counts whole), under
+    plain-language headers (``labels`` overrides per column); returns it and the map from
+    the original column names to the shown ones."""
+    names = plain_headers(frame.columns, labels=labels)
+    return rounded_to_shown(frame, kinds=kinds).rename(names), names
+
+
+def column_config(frame: pl.DataFrame, *, kinds: Mapping[str, str] | None = None,
+                  currency: str | None = None, labels: Mapping[str, str] | None = None,
+                  renamed: bool = True) -> dict:
+    """Column configurations for ``frame`` (original names): each number column by its
+    kind, every column under its plain-language header (``labels`` overrides), an amount
+    column's header naming its currency when Streamlit has no symbol for it.
+
+    Keyed by the shown names (``renamed``, for a frame from :func:`shown_table`) or by
+    the original ones (a ``st.data_editor`` whose rows are read back by name)."""
+    names = plain_headers(frame.columns, labels=labels)
+    kind = column_kinds(frame.schema, kinds=kinds)
+    out = {}
+    for c, t in frame.schema.items():
+        key, label = (names[c] if renamed else c), names[c]
+        if not t.is_numeric() or kind[c] == "text":
+            if not renamed:
+                out[key] = st.column_config.Column(label)
+            continue
+        if kind[c] == "money" and currency and currency not in _ST_CURRENCY:
+            label = f"{label} ({currency})"
+        out[key] = st.column_config.NumberColumn(label, **_number(kind[c], frame[c], currency))
+    return out

@@ -5,12 +5,17 @@ return as a formula; a client's export can hold such text (``=HYPERLINK(...)``),
 purpose or not. Every text cell that starts with one of them is written with a leading
 apostrophe, so it is shown as text and never evaluated. Numbers stay numbers.
 
-Charts are rendered without a browser by ``vl-convert``.
+Charts are rendered without a browser by ``vl-convert``, with the look they have on the
+page (:data:`CHART_THEME`: Streamlit's colours, left-aligned titles) and a fixed width
+where the page lets them fill the column (:func:`export_spec`), so an exported image
+keeps its title, its colours and its labels.
 """
 
 from __future__ import annotations
 
+import copy
 import io
+from collections.abc import Mapping
 
 import altair as alt
 import polars as pl
@@ -51,6 +56,74 @@ def safe_frame(frame: pl.DataFrame) -> pl.DataFrame:
     return out.rename({c: neutralise(c) for c in out.columns if neutralise(c) != c})
 
 
+EXCEL_FORMATS = {"percent": "0.0%", "count": "#,##0", "money": "#,##0.00", "hours": "#,##0.0",
+                 "days": "#,##0.0", "ratio": "0.00", "number": "#,##0.0"}
+"""The Excel number format of each column kind (:func:`funnel.dataset.format.column_kind`):
+cells stay numbers, shown as on the page."""
+
+_CATEGORY = ["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700",
+             "#ffd16a", "#6d3fc0", "#d5dae5"]
+_RAMP = ["#e4f5ff", "#c7ebff", "#a6dcff", "#83c9ff", "#60b4ff", "#3d9df3", "#1c83e1",
+         "#0068c9", "#0054a3", "#004280"]
+_TEXT = "#31333f"
+
+CHART_THEME: dict = {
+    "font": "sans-serif",
+    "background": "white",
+    "title": {"anchor": "start", "fontSize": 16, "fontWeight": "bold", "color": _TEXT,
+              "offset": 12, "subtitleColor": _TEXT},
+    "axis": {"labelColor": _TEXT, "titleColor": _TEXT, "labelFontSize": 12,
+             "titleFontSize": 13, "titleFontWeight": "normal", "gridColor": "#e6eaf1",
+             "domainColor": "#e6eaf1", "tickColor": "#e6eaf1"},
+    "header": {"labelColor": _TEXT, "titleColor": _TEXT, "labelFontSize": 12},
+    "legend": {"labelColor": _TEXT, "titleColor": _TEXT, "labelFontSize": 13,
+               "titleFontSize": 13, "titleFontWeight": "normal"},
+    "range": {"category": _CATEGORY, "ramp": _RAMP, "heatmap": _RAMP},
+    "mark": {"color": _CATEGORY[0]},
+    "view": {"stroke": "transparent"},
+}
+"""The export's Vega-Lite config: the colours and text of Streamlit's light chart theme
+(what the page shows), so the image looks like the chart on screen. A chart's own
+config wins over it."""
+
+EXPORT_WIDTH = 640
+"""Width (px) of an exported chart that fills its column on the page."""
+
+
+def _merged(base: dict, over: Mapping) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        out[k] = _merged(out[k], v) if isinstance(v, Mapping) and isinstance(
+            out.get(k), dict) else v
+    return out
+
+
+def export_spec(chart: alt.TopLevelMixin) -> dict:
+    """The Vega-Lite spec of ``chart`` as exported: :data:`CHART_THEME` under the chart's
+    own config, and :data:`EXPORT_WIDTH` where the chart has no width of its own (on the
+    page it fills the column; rendered alone it would be 300 px wide and clip its title).
+
+    Examples
+    --------
+    >>> c = alt.Chart(pl.DataFrame({"x": [1]})).mark_bar().encode(x="x:Q").properties(
+    ...     title="Leads")
+    >>> spec = export_spec(c)
+    >>> spec["width"], spec["config"]["title"]["anchor"], spec["title"]
+    (640, 'start', 'Leads')
+    """
+    spec = chart.to_dict()
+    own = dict(spec.get("config") or {})
+    view = dict(own.get("view") or {})
+    # altair's default view size is not the chart's choice: the theme's sizing applies
+    for k in ("continuousWidth", "continuousHeight"):
+        view.pop(k, None)
+    own["view"] = view
+    spec["config"] = _merged(CHART_THEME, own)
+    if ("mark" in spec or "layer" in spec) and spec.get("width") in (None, "container"):
+        spec["width"] = EXPORT_WIDTH
+    return spec
+
+
 def _plain(frame: pl.DataFrame) -> pl.DataFrame:
     """Nested values as text (lists joined with ", ", structs as JSON), so any table can be
     written."""
@@ -75,12 +148,16 @@ def to_csv(frame: pl.DataFrame) -> bytes:
     return b"\xef\xbb\xbf" + safe_frame(_plain(frame)).write_csv().encode("utf-8")
 
 
-def to_xlsx(frame: pl.DataFrame, *, sheet: str = "data") -> bytes:
+def to_xlsx(frame: pl.DataFrame, *, sheet: str = "data",
+            kinds: Mapping[str, str] | None = None) -> bytes:
     """An Excel workbook of one sheet; no text cell is ever stored as a formula or link.
+
+    ``kinds`` (column → kind, see :data:`EXCEL_FORMATS`) gives number columns an Excel
+    number format (``0.0%``, ``#,##0``…): the cells stay numbers.
 
     Examples
     --------
-    >>> to_xlsx(pl.DataFrame({"a": [1]}))[:2]
+    >>> to_xlsx(pl.DataFrame({"a": [1]}), kinds={"a": "count"})[:2]
     b'PK'
     """
     import xlsxwriter  # noqa: PLC0415  (lazy: heavy)
@@ -88,8 +165,12 @@ def to_xlsx(frame: pl.DataFrame, *, sheet: str = "data") -> bytes:
     buffer = io.BytesIO()
     options = {"strings_to_formulas": False, "strings_to_urls": False,
                "strings_to_numbers": False, "in_memory": True}
+    safe = safe_frame(_plain(frame))
+    formats = {neutralise(c): EXCEL_FORMATS[k] for c, k in (kinds or {}).items()
+               if k in EXCEL_FORMATS and c in frame.columns and frame[c].dtype.is_numeric()}
     with xlsxwriter.Workbook(buffer, options) as book:
-        safe_frame(_plain(frame)).write_excel(book, worksheet=sheet[:31], autofit=True)
+        safe.write_excel(book, worksheet=sheet[:31], autofit=True,
+                         column_formats=formats or None)
     return buffer.getvalue()
 
 
@@ -104,7 +185,7 @@ def chart_png(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
     """
     import vl_convert as vlc  # noqa: PLC0415  (lazy: heavy)
 
-    return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
+    return vlc.vegalite_to_png(export_spec(chart), scale=scale)
 
 
 def chart_svg(chart: alt.TopLevelMixin) -> str:
@@ -118,4 +199,4 @@ def chart_svg(chart: alt.TopLevelMixin) -> str:
     """
     import vl_convert as vlc  # noqa: PLC0415  (lazy: heavy)
 
-    return vlc.vegalite_to_svg(chart.to_dict())
+    return vlc.vegalite_to_svg(export_spec(chart))

@@ -2,8 +2,11 @@
 that reproduces the workshop's analysis with the ``funnel`` API.
 
 The bundle holds ``data/`` (the workspace layout: Parquet tables and ``meta.json`` with
-the mapping, profiles and settings; see :mod:`funnel.workspace`), ``analysis.ipynb``
-and a short ``README.txt``. Unzip, open the notebook, run all.
+the mapping, profiles and settings; see :mod:`funnel.workspace`), ``analysis.ipynb``,
+the source of the ``funnel`` package that wrote it (``funnel/``: the notebook imports it
+from its own folder, so nothing has to be installed from a package registry, which does
+not have it), ``requirements.txt`` (the libraries ``funnel`` needs) and a short
+``README.txt`` saying so. Unzip, open the notebook, run all.
 """
 
 from __future__ import annotations
@@ -12,11 +15,45 @@ import io
 import json
 import tempfile
 import zipfile
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from funnel.dataset.tables import Dataset
 from funnel.outputs.workspace import write_workspace
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+"""The ``funnel`` package's folder, shipped in the bundle."""
+
+REQUIREMENTS = ("polars>=1.30", "numpy>=1.26", "altair>=5.4", "duckdb>=1.2", "pyarrow>=16",
+                "fastexcel>=0.14", "charset-normalizer>=3.3", "xlsxwriter>=3.1",
+                "vl-convert-python>=1.6", "fpdf2>=2.7", "nbformat>=5.9")
+"""What the shipped ``funnel`` imports (the app's dependencies without Streamlit)."""
+
+
+def _version() -> str:
+    try:
+        return metadata.version("funnel-diagnostic")
+    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "from a source checkout"
+
+
+def _readme(name: str) -> str:
+    return (
+        f"{name}\n\n"
+        "How to run the analysis (no network needed once the libraries are there):\n"
+        "  1. Unzip this file and open a terminal in the unzipped folder.\n"
+        "  2. Use a Python 3.11+ environment with Jupyter and the libraries in "
+        "requirements.txt:\n"
+        "       pip install -r requirements.txt jupyter\n"
+        "     (offline: the environment that runs the Funnel Diagnostic app already has "
+        "them).\n"
+        f"  3. jupyter lab analysis.ipynb   (then Run > Run All Cells)\n\n"
+        f"The funnel package itself is in funnel/ (version {_version()}, the one that wrote "
+        "this bundle): the notebook imports it from this folder, so it is not installed "
+        "with pip and nothing is fetched from a package index for it.\n\n"
+        "data/ holds the mapped tables as Parquet with personal fields pseudonymised, and "
+        "meta.json with the mapping, profiles and settings.\n")
 
 
 def _cells(title: str, sla_hours: float) -> list[tuple[str, str]]:
@@ -89,14 +126,17 @@ def export_bundle(
     key: bytes | str | None = None,
     sla_hours: float = 1.0,
 ) -> bytes:
-    """A zip with ``data/`` (pseudonymised), ``analysis.ipynb`` and ``README.txt``.
+    """A zip with ``data/`` (pseudonymised), ``analysis.ipynb``, the ``funnel`` source
+    it imports (``funnel/``), ``requirements.txt`` and ``README.txt`` (how to run it).
 
     Examples
     --------
     >>> from funnel.sample import load_sample
-    >>> data = export_bundle(load_sample())
-    >>> sorted(n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if "/" not in n)
-    ['README.txt', 'analysis.ipynb']
+    >>> names = zipfile.ZipFile(io.BytesIO(export_bundle(load_sample()))).namelist()
+    >>> sorted(n for n in names if "/" not in n)
+    ['README.txt', 'analysis.ipynb', 'requirements.txt']
+    >>> "funnel/__init__.py" in names
+    True
     """
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as tmp:
@@ -107,9 +147,9 @@ def export_bundle(
                 z.write(path, f"data/{path.name}")
             z.writestr("analysis.ipynb", json.dumps(
                 analysis_notebook(title=name, sla_hours=sla_hours), indent=1))
-            z.writestr("README.txt", (
-                f"{name}\n\nUnzip, then: pip install funnel-diagnostic (or this project), "
-                "open analysis.ipynb and run all cells.\ndata/ holds the mapped tables as "
-                "Parquet with personal fields pseudonymised, and meta.json with the "
-                "mapping, profiles and settings.\n"))
+            for path in sorted(PACKAGE_DIR.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                    z.write(path, f"funnel/{path.relative_to(PACKAGE_DIR).as_posix()}")
+            z.writestr("requirements.txt", "\n".join(REQUIREMENTS) + "\n")
+            z.writestr("README.txt", _readme(name))
     return buffer.getvalue()

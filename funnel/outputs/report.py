@@ -6,7 +6,11 @@ One list of sections (:func:`report_sections`) is rendered two ways:
   no network), which opens offline in any browser;
 * :func:`report_pdf` — a PDF (charts as PNG), via ``fpdf2``.
 
-Every table in the report is aggregated; personal fields never appear.
+Every table in the report is aggregated; personal fields never appear. Tables hold
+numbers and are written as text only when rendered (:func:`funnel.dataset.format.
+readable_table`): plain-language headers, percents with their 95% interval in one cell,
+counts and amounts with thousands separators, amounts in the data's currency (none when
+the data names none).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from funnel.analyses.speed.times import has_stage_info, has_touch_times
 from funnel.charts.leakage import funnel_chart, rates_chart
 from funnel.charts.profile import win_rates_chart
 from funnel.charts.response import bucket_chart
+from funnel.dataset.format import currency_of, percent, readable_table
 from funnel.dataset.tables import Dataset
 from funnel.findings.base import Finding
 from funnel.findings.registry import TITLES, diagnose_places
@@ -36,22 +41,30 @@ from funnel.outputs.export import chart_png, chart_svg
 
 @dataclass
 class Section:
-    """A heading with paragraphs, an optional chart and an optional table of numbers."""
+    """A heading with paragraphs, an optional chart and an optional table of numbers
+    (``labels``: plain-language headers for some of its columns; ``currency``: of its
+    amounts)."""
 
     heading: str
     paragraphs: list[str] = field(default_factory=list)
     chart: alt.TopLevelMixin | None = None
     table: pl.DataFrame | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    currency: str | None = None
 
+    def table_text(self) -> pl.DataFrame | None:
+        """The table as it is printed: text cells, each rate with its interval.
 
-def _fmt(v) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, float):
-        return f"{v:.3g}" if abs(v) < 1 else f"{v:,.1f}"
-    if isinstance(v, int):
-        return f"{v:,}"
-    return str(v)
+        Examples
+        --------
+        >>> s = Section("Sources", table=pl.DataFrame({"rate": [0.000845], "ci_low": [0.0],
+        ...             "ci_high": [0.0047], "revenue": [4442000.0]}), labels={"rate": "win rate"})
+        >>> s.table_text().rows()
+        [('0.1% (0.0%–0.5%)', '4,442,000')]
+        """
+        if self.table is None:
+            return None
+        return readable_table(self.table, currency=self.currency, labels=self.labels)
 
 
 def findings_table(cards: list[Finding], *, headlines: bool = False) -> pl.DataFrame:
@@ -96,6 +109,7 @@ def report_sections(
     """
 
     cards = cards if cards is not None else diagnose_places(ds, profile=profile)
+    currency = currency_of(ds.deals, ds.leads, ds.spend)
     order = ranked(cards)
     problems = [f for f in order if f.status == "problem"]
     out = [Section("Verdict", [
@@ -125,7 +139,9 @@ def report_sections(
             "adjusted for the source mix (95% intervals).", curve.story_],
             chart=bucket_chart(curve.table_, target=target),
             table=curve.table_.select("bucket", "leads", "successes", "rate", "ci_low",
-                                      "ci_high", "adjusted_rate")))
+                                      "ci_high", "adjusted_rate"),
+            labels={"successes": target, "rate": f"{target} rate",
+                    "adjusted_rate": f"{target} rate, adjusted for source"}))
     elif has_touch_times(ds.leads):
         out.append(Section("Speed to lead", [
             "This export has first-touch times but no stages or outcomes, so conversion by "
@@ -139,7 +155,7 @@ def report_sections(
 
         fit = ProfileFit(profile).fit(ds)
         out.append(Section(f"Profile fit: {profile.name}", [
-            f"{fit.share_:.1%} of {fit.n_:,} leads meet the profile "
+            f"{percent(fit.share_)} of {fit.n_:,} leads meet the profile "
             f"({'; '.join(c.describe() for c in profile.criteria)}).", profile_verdict(fit)],
             chart=win_rates_chart(fit.outcomes_), table=fit.outcomes_))
     else:
@@ -155,13 +171,14 @@ def report_sections(
         out.append(Section("Sources: what produces revenue, at what cost", [
             "Win rate per source with 95% intervals; ranked on rates shrunk toward the "
             "average so small sources cannot top the list."],
-            chart=rates_chart(cl, by="source"), table=cl.select(cols)))
+            chart=rates_chart(cl, by="source"), table=cl.select(cols),
+            labels={"rate": "win rate"}, currency=currency))
     return out
 
 
 def _html_table(t: pl.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
                    for row in t.iter_rows())
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -196,7 +213,7 @@ def report_html(sections: list[Section], *, title: str = "Funnel diagnostic",
         if s.chart is not None:
             parts.append(f"<div class='chart'>{chart_svg(s.chart)}</div>")
         if s.table is not None and s.table.height:
-            parts.append(_html_table(s.table))
+            parts.append(_html_table(s.table_text()))
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -204,7 +221,7 @@ def report_html(sections: list[Section], *, title: str = "Funnel diagnostic",
 def _latin(text: str) -> str:
     """fpdf's core fonts are Latin-1: replace what they cannot print."""
     table = {"–": "-", "—": "-", "×": "x", "≥": ">=", "≤": "<=", "≈": "~", "’": "'",
-             "“": '"', "”": '"', "…": "...", "→": "->", "·": "-"}
+             "“": '"', "”": '"', "…": "...", "→": "->", "·": "-", "−": "-"}
     for a, b in table.items():
         text = text.replace(a, b)
     return text.encode("latin-1", "replace").decode("latin-1")
@@ -245,10 +262,11 @@ def report_pdf(sections: list[Section], *, title: str = "Funnel diagnostic",
             png = chart_png(s.chart, scale=2)
             pdf.image(io.BytesIO(png), w=min(width, 170))
         if s.table is not None and s.table.height:
+            text = s.table_text()
             pdf.set_font("Helvetica", "", 7)
             with pdf.table(text_align="RIGHT", first_row_as_headings=True,
                            line_height=4) as table:
-                table.row([_latin(c) for c in s.table.columns])
-                for row in s.table.head(40).iter_rows():
-                    table.row([_latin(_fmt(v)) for v in row])
+                table.row([_latin(c) for c in text.columns])
+                for row in text.head(40).iter_rows():
+                    table.row([_latin(v) for v in row])
     return bytes(pdf.output())

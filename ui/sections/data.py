@@ -10,6 +10,7 @@ import streamlit as st
 
 import funnel
 from funnel import Dataset, InputError, Mapping, RawTable
+from ui.format import column_config
 from ui.state import forget_other_uploads, is_shared_view, parse_upload
 from ui.widgets import mapping as editors
 
@@ -163,19 +164,21 @@ def health_panel(ds: Dataset) -> None:
     won = int((ds.leads["outcome"] == "won").sum()) if "outcome" in ds.leads.columns else None
     c[4].metric("Won", f"{won:,}" if won is not None else "—",
                 help="Leads won (any won deal, or a won outcome on the lead)")
-    st.dataframe(
-        pl.DataFrame([{"file": f.name, "holds": f.role, "format": f.format, "read": f.rows_read,
-                       "kept": f.rows_kept, "rejected": f.rows_rejected,
-                       "notes": " ".join(f.notes)} for f in h.files]),
-        hide_index=True,
-    )
+    files = pl.DataFrame([{"file": f.name, "holds": f.role, "format": f.format,
+                           "rows read": f.rows_read, "rows kept": f.rows_kept,
+                           "rows rejected": f.rows_rejected, "notes": " ".join(f.notes)}
+                          for f in h.files])
+    st.dataframe(files, hide_index=True, column_config=column_config(files, renamed=False))
     for w in h.warnings:
         (st.warning if w.level == "warning" else st.info)(w.message)
     if h.rows_rejected:
         with st.expander(f"Rejected rows ({h.rows_rejected:,}) and why", expanded=True):
             reasons = h.rejected.group_by("reason").len("rows").sort("rows", descending=True)
-            st.dataframe(reasons.head(50), hide_index=True)
-            st.dataframe(h.rejected.head(1000), hide_index=True)
+            st.dataframe(reasons.head(50), hide_index=True,
+                         column_config=column_config(reasons, renamed=False))
+            # row numbers are line numbers in the file: no thousands separators
+            st.dataframe(h.rejected.head(1000), hide_index=True, column_config={
+                "row": st.column_config.NumberColumn("row in file", format="%d")})
             if not is_shared_view():  # row-level: never for a viewer of a shared link
                 st.download_button("Download all rejected rows (CSV)",
                                    lambda: h.rejected.write_csv().encode(),  # built on click

@@ -60,7 +60,7 @@ def computed(ds: Dataset, profile: Profile | None, *, fast_hours: float) -> dict
     return memo("diagnosis", compute, ds, key, fast_hours, _store=_MEMO, _size=2)
 
 
-def _number(f: Finding) -> str:
+def _number(f: Finding, *, currency: str | None = None) -> str:
     ev = f.evidence
     parts = []
     if ev.get("effect") is not None and ev.get("ci_low") is not None:
@@ -70,14 +70,15 @@ def _number(f: Finding) -> str:
     for k in ("revenue_at_stake", "qualified_at_stake", "wins_at_stake"):
         if ev.get(k):
             label = k.replace("_", " ").replace(" at stake", "")
-            value = amount_text(ev[k], ev.get(f"{k}_ci"), money=k.startswith("revenue"))
+            value = amount_text(ev[k], ev.get(f"{k}_ci"), money=k.startswith("revenue"),
+                                currency=currency)
             parts.append(f"{label} at stake ≈ {value}, "
                          f"{ev.get('at_stake_label', 'an estimate')}")
             break
     return " · ".join(parts)
 
 
-def card(f: Finding) -> None:
+def card(f: Finding, *, currency: str | None = None) -> None:
     """One place: status, headline, the numbers behind it, and a link to its chart where
     its page has one."""
     color, icon = STATUS[f.status]
@@ -85,7 +86,7 @@ def card(f: Finding) -> None:
         st.markdown(f"**{TITLES[f.place]}**")
         st.badge(STATUS_WORDS[f.status], color=color, icon=icon)
         st.text(plain_headline(f))  # names from the client's data: never Markdown
-        numbers = _number(f)
+        numbers = _number(f, currency=currency)
         if numbers:
             st.caption(numbers)
         if f.missing:
@@ -100,14 +101,15 @@ def card(f: Finding) -> None:
                              query_params={"view": chart} if chart in SPEED_TABS else None)
 
 
-def cards(findings: list[Finding], *, per_row: int = 3) -> None:
+def cards(findings: list[Finding], *, per_row: int = 3,
+          currency: str | None = None) -> None:
     """Problems first (most severe first), then no evidence, then can't tell."""
     order = ranked(findings)
     for i in range(0, len(order), per_row):
         cols = st.columns(per_row)
         for col, f in zip(cols, order[i:i + per_row], strict=False):
             with col:
-                card(f)
+                card(f, currency=currency)
 
 
 def takeaway(ds: Dataset, profile: Profile | None, findings: list[Finding]) -> None:
@@ -172,13 +174,7 @@ def score_and_pipeline(ds: Dataset) -> None:
             st.markdown("**Opportunities by age**: win rate of closed ones, and what the open "
                         "ones are worth at that rate")
             exports.table(pc, key="dx:pipeline", name="opportunities-by-age", hide_index=True,
-                          column_config={
-                "win_rate": st.column_config.NumberColumn(format="percent"),
-                "ci_low": st.column_config.NumberColumn(format="percent"),
-                "ci_high": st.column_config.NumberColumn(format="percent"),
-                "won_value": st.column_config.NumberColumn(format="dollar"),
-                "open_value": st.column_config.NumberColumn(format="dollar"),
-                "expected_value": st.column_config.NumberColumn(format="dollar")})
+                          currency=exports.data_currency(ds))
         gaps = qualification_gaps(ds)
         if gaps is not None:
             st.markdown("**Opportunities lacking qualification fields** (win rate of closed "

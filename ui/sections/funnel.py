@@ -32,7 +32,6 @@ from funnel.dataset.privacy import personal_columns
 from funnel.ingest.checks import ACTIVITY_EXPORT, OWNERS
 from ui import exports
 from ui.drill import lead_list
-from ui.format import percent_columns
 from ui.memo import memo
 from ui.widgets.filters import export_end
 
@@ -50,6 +49,13 @@ from ui.widgets.filters import export_end
 # funnel page sections
 # ---------------------------------------------------------------------------------------
 
+FUNNEL_COLUMNS = ("stage", "count", "previous", "rate_from_previous", "ci_low", "ci_high",
+                  "rate_from_first", "first_ci_low", "first_ci_high")
+"""The funnel tables' columns, each rate followed by its interval."""
+
+FUNNEL_LABELS = {"count": "leads reaching it", "ci_low": "step 95% CI low",
+                 "ci_high": "step 95% CI high"}
+
 def funnel_section(sub) -> None:
     """The stage funnel: chart and table with step and cumulative conversion."""
     table = memo("funnel", lambda d: funnel_table(d.leads), sub)
@@ -60,9 +66,7 @@ def funnel_section(sub) -> None:
                       f"({ci_text(row['first_ci_low'], row['first_ci_high'])})")
     exports.chart(charts.funnel_chart(table), width="stretch")
     with st.expander("Funnel table"):
-        exports.table(table, hide_index=True, column_config=percent_columns(
-            "rate_from_previous", "rate_from_first", "ci_low", "ci_high", "first_ci_low",
-            "first_ci_high"))
+        exports.table(table.select(*FUNNEL_COLUMNS), hide_index=True, labels=FUNNEL_LABELS)
 
 
 def _plain(text: str) -> str:
@@ -113,9 +117,8 @@ def breakdown_section(ds, sub) -> None:
                    + ", ".join(f"{r['label']!r} → {r['merged_into']!r} ({r['leads']:,})"
                                for r in merged.iter_rows(named=True)))
     with st.expander(f"Funnel by {by}: table"):
-        exports.table(long, hide_index=True, column_config=percent_columns(
-            "rate_from_previous", "rate_from_first", "ci_low", "ci_high", "first_ci_low",
-            "first_ci_high"))
+        exports.table(long.select("group", "leads", *FUNNEL_COLUMNS), hide_index=True,
+                      labels={**FUNNEL_LABELS, "group": by})
 
 
 def cohort_section(ds, sub) -> None:
@@ -160,15 +163,15 @@ def reason_editor(sub) -> dict[str, str]:
 def stops_section(sub) -> None:
     """Where leads stop and why, with reasons merged by the user, by source or campaign."""
     exits = memo("exits", lambda d: stage_exits(d.leads), sub)
-    shown = exits.drop("lost").rename({"stopped": "stopped (lost)", "open": "still open",
-                                       "unknown": "outcome unknown"})
+    shown = exits.drop("lost")
     if not exits["unknown"].sum():
-        shown = shown.drop("outcome unknown")
-    exports.table(shown, hide_index=True, column_config=percent_columns("stop_rate", "ci_low",
-                                                                 "ci_high"))
+        shown = shown.drop("unknown")
+    exports.table(shown, hide_index=True, labels={
+        "stopped": "stopped (lost)", "open": "still open", "unknown": "outcome unknown",
+        "ci_low": "stop rate 95% CI low", "ci_high": "stop rate 95% CI high"})
     st.caption("Stopped: lost at that stage, closed without reaching the next one "
-               "(stop_rate = stopped / reached, 95% interval). Leads still open there have "
-               "not stopped: they are counted apart"
+               "(stop rate = stopped / reached, with its 95% interval). Leads still open "
+               "there have not stopped: they are counted apart"
                + (", as are leads whose outcome is unknown." if exits["unknown"].sum()
                   else "."))
     cats = reason_editor(sub)
@@ -192,7 +195,9 @@ def stops_section(sub) -> None:
         by = st.radio("Reasons by", split, horizontal=True, key="leak:reasons_by")
         per = memo("stops_by", lambda d, c, b: stop_reasons(
             d.leads, categories=dict(c), by=b), sub, frozen, by)
-        exports.table(per, hide_index=True, column_config=percent_columns("share"))
+        exports.table(per, hide_index=True, labels={"leads": "leads (this reason)",
+                                                    "stopped": "stopped at this stage",
+                                                    "share": "share of those stopped"})
 
 
 FLAG_NOUNS = {"never_touched": "never-followed-up leads", "stalled": "stalled leads",
@@ -276,9 +281,9 @@ def velocity_section(ds, sub) -> None:
         st.info("Fewer than two dated stages: no time between stages.")
         return
     exports.chart(charts.velocity_chart(table, by=by), width="stretch")
-    days = {c: st.column_config.NumberColumn(format="%.1f") for c in (
-        "median_days", "ci_low", "ci_high")}
-    exports.table(table, hide_index=True, column_config=days)
+    days = {"median_days": "median days", "ci_low": "95% CI low", "ci_high": "95% CI high",
+            "moved": "moved on", "open": "still open"}
+    exports.table(table, hide_index=True, labels=days)
     try:
         cycle = memo("cycle", lambda d, n, b: sales_cycle(d, now=n, by=b), sub, now, by)
     except ValueError as exc:
@@ -286,7 +291,7 @@ def velocity_section(ds, sub) -> None:
         return
     st.markdown(f"**Sales cycle** (created → won, {cycle['population'][0]}; open deals "
                 "censored at the export's end, lost ones left out)")
-    exports.table(cycle.drop("population"), hide_index=True, column_config=days)
+    exports.table(cycle.drop("population"), hide_index=True, labels={**days, "moved": "won"})
 
 
 # ---------------------------------------------------------------------------------------

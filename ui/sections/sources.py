@@ -8,14 +8,15 @@ import streamlit as st
 
 from funnel.analyses.closed_loop import UNMATCHED, closed_loop, compare_groups, spend_matching
 from funnel.charts import leakage as charts
+from funnel.dataset.format import amount_text, rounded_to_shown
 from funnel.dataset.labels import NONE_LABEL, label_key
 from ui import exports
 from ui.drill import lead_list
-from ui.format import percent_columns
+from ui.format import column_config
 from ui.memo import memo
 
 
-def spend_editor(sub, by: str) -> dict[str, str | None]:
+def spend_editor(sub, by: str, *, currency: str | None = None) -> dict[str, str | None]:
     """Show how spend labels were matched and let the user correct the matching."""
     overrides: dict = st.session_state.setdefault(f"leak:spend_overrides:{by}", {})
     match = memo("match", lambda d, b, o: spend_matching(d, by=b, overrides=dict(o)),
@@ -26,13 +27,15 @@ def spend_editor(sub, by: str) -> dict[str, str | None]:
         else []
     st.markdown("**How the spend file was matched to the leads' "
                 f"{by}s** (correct a row by choosing another {by})")
-    frame = match.with_columns(pl.col("matched").fill_null(UNMATCHED))
+    frame = rounded_to_shown(match.with_columns(pl.col("matched").fill_null(UNMATCHED)),
+                             kinds={"score": "ratio"})
+    config = column_config(frame, currency=currency, renamed=False,
+                           kinds={"score": "ratio"}, labels={"matched": f"matched {by}"})
+    config["matched"] = st.column_config.SelectboxColumn(
+        f"matched {by}", options=[UNMATCHED, *labels], required=True)
     edited = st.data_editor(
         frame, hide_index=True, key=f"leak:spend_editor:{by}",
-        disabled=["spend_label", "how", "score", "cost", "months"],
-        column_config={"matched": st.column_config.SelectboxColumn(
-            options=[UNMATCHED, *labels], required=True),
-            "cost": st.column_config.NumberColumn(format="%.2f")})
+        disabled=["spend_label", "how", "score", "cost", "months"], column_config=config)
     rows = edited.to_dicts() if hasattr(edited, "to_dicts") else edited.to_dict("records")
     before = dict(zip(frame["spend_label"], frame["matched"], strict=True))
     changed = False
@@ -44,16 +47,20 @@ def spend_editor(sub, by: str) -> dict[str, str | None]:
         st.rerun()
     lost = match.filter(pl.col("matched").is_null())
     if lost.height:
+        # the labels come from the client's spend file: shown as text, never Markdown
+        cost = amount_text(lost["cost"].sum(), money=True, currency=currency).replace(
+            "$", r"\$")  # "$" would start LaTeX in Markdown
         st.warning(f"{lost.height} spend label{'s' if lost.height > 1 else ''} matched no "
-                   f"{by}: {lost['cost'].sum():,.2f} of spend is not attributed "
-                   f"({', '.join(lost['spend_label'].to_list())}). Choose a {by} above to "
+                   f"{by}: {cost} of spend is not attributed. Choose a {by} above to "
                    "attribute it.")
+        st.text("Not attributed: " + ", ".join(lost["spend_label"].to_list()))
     return overrides
 
 
 def closed_loop_section(sub, by: str) -> pl.DataFrame:
     """The closed-loop table and charts for ``by``; returns the table."""
-    overrides = spend_editor(sub, by) if sub.spend is not None else {}
+    currency = exports.data_currency(sub)
+    overrides = spend_editor(sub, by, currency=currency) if sub.spend is not None else {}
     table = memo("loop", lambda d, b, o: closed_loop(d, by=b, overrides=dict(o)), sub, by,
                  tuple(sorted(overrides.items())))
     exports.chart(charts.rates_chart(table, by=by), width="stretch")
@@ -67,14 +74,17 @@ def closed_loop_section(sub, by: str) -> pl.DataFrame:
     elif sub.spend is None:
         st.caption("Load a spend file on the Data page for cost per lead, CAC and return "
                    "on spend.")
-    money = {c: st.column_config.NumberColumn(format="%.0f") for c in (
-        "revenue", "avg_deal", "cost", "cost_per_lead", "cost_per_qualified", "cac")}
-    exports.table(table, hide_index=True, column_config={
-        **percent_columns("qualified_rate", "rate", "ci_low", "ci_high", "shrunk_rate"), **money,
-        "roas": st.column_config.NumberColumn("return on spend", format="%.2f×")})
+    exports.table(table, hide_index=True, currency=currency,
+                  labels={"rate": "win rate", "ci_low": "win rate 95% CI low",
+                          "ci_high": "win rate 95% CI high"},
+                  column_config={"roas": st.column_config.NumberColumn(
+                      "return on spend", format="%.2f×")})
     st.caption("rank: by the shrunk win rate (small groups pulled toward the overall rate, "
                "so a group with a handful of leads cannot top the table). qualified = "
-               "reached SQL or later. cost is empty where no spend was matched (not zero).")
+               "reached SQL or later. cost reads None where no spend was matched (it is "
+               "unknown, not zero)."
+               + ("" if currency else " Amounts are in the currency of the export (it names "
+                                      "none)."))
     return table
 
 

@@ -31,7 +31,7 @@ from funnel.analyses.speed.views import (
     response_percentiles,
     still_waiting,
 )
-from funnel.dataset.format import share_text
+from funnel.dataset.format import amount_text, share_text
 from ui import exports
 from ui.drill import lead_list
 from ui.memo import memo
@@ -44,19 +44,22 @@ SLA_PARAM = "sla"
 
 
 def no_touch_times_message(ds: Dataset) -> str:
-    """Which export would enable the page, for a dataset without first-touch times."""
-    cols = ds.leads.columns
-    if "created_at" not in cols:
-        return ("**No creation dates and no touch times**, so response times cannot be "
-                "measured (X Education's lead export is like this). To enable this page, load "
-                "the lead export *with its create date* (HubSpot *Create Date*, Salesforce "
-                "*Created Date*) **and** the CRM's activity log: one row per call, e-mail or "
-                "meeting with the lead's id, the date/time it was done and the rep (Pipedrive "
-                "*Activities*, HubSpot *Calls/E-mails* engagements, Salesforce *Tasks* with "
-                "*WhoId*). A lead's first activity is its first touch.")
-    return ("**No first-touch times**: the leads have creation dates but nothing says when "
-            "sales first reached out (Olist's marketing-qualified-leads export is like this: "
-            "its *first_contact_date* is the day the lead arrived). To enable this page, add "
+    """Which export would enable the page, for a dataset without first-touch times: about
+    this data (its lead count, what it has), naming no dataset."""
+    n = ds.leads.height
+    leads = f"{n:,} lead{'s' if n != 1 else ''}"
+    if not ds.has("created_at"):
+        return (f"**No creation dates and no touch times** in these {leads}, so response "
+                "times cannot be measured. To enable this page, load the lead export *with "
+                "its create date* (HubSpot *Create Date*, Salesforce *Created Date*) **and** "
+                "the CRM's activity log: one row per call, e-mail or meeting with the lead's "
+                "id, the date/time it was done and the rep (Pipedrive *Activities*, HubSpot "
+                "*Calls/E-mails* engagements, Salesforce *Tasks* with *WhoId*). A lead's "
+                "first activity is its first touch.")
+    dated = int(ds.leads["created_at"].is_not_null().sum())
+    return (f"**No first-touch times**: {dated:,} of these {leads} have a creation date, but "
+            "nothing says when sales first reached out (a *first contact* date that is the "
+            "day the lead arrived is a creation date, not a touch). To enable this page, add "
             "the CRM's activity log — one row per call, e-mail or meeting with the lead's id, "
             "the date/time and the rep (Pipedrive *Activities*, HubSpot *Calls/E-mails* "
             "engagements, Salesforce *Tasks*) — or map a *first contacted* / *first response* "
@@ -243,33 +246,31 @@ class SpeedView:
         return self._m("routing", (), build)
 
 
-def show_table(frame: pl.DataFrame) -> None:
-    """A result table with shares as percentages and hours with one decimal."""
-    config = {}
-    for c, t in frame.schema.items():
-        if not t.is_float():
-            continue
-        if any(k in c for k in ("share", "rate", "_adj", "ci_", "abandoned", "_low", "_high")) \
-                and not c.startswith(("p50", "p75", "p90", "median")):
-            config[c] = st.column_config.NumberColumn(c, format="percent")
-        else:
-            config[c] = st.column_config.NumberColumn(c, format="%.1f")
-    exports.table(frame, hide_index=True, column_config=config)
+def show_table(frame: pl.DataFrame, *, labels: dict[str, str] | None = None) -> None:
+    """A result table under plain-language headers, shares as percents and hours with
+    one decimal (:func:`ui.exports.table`)."""
+    exports.table(frame, hide_index=True, labels=labels)
 
 
-def loss_panel(est: dict, *, unit: str) -> None:
-    """The labelled estimate of what slow responses cost."""
+def loss_panel(est: dict, *, unit: str, currency: str | None = None) -> None:
+    """The labelled estimate of what slow responses cost (amounts in ``currency``, no
+    symbol when the data names none)."""
     st.subheader("What missing the SLA costs — an estimate")
     q, w, rev = est["qualified"], est["won"], est["revenue"]
     parts = []
+    def money(x: float) -> str:  # "$" would start LaTeX in Markdown
+        return amount_text(x, money=True, currency=currency).replace("$", r"\$")
+
     if q and q["lost"] is not None:
-        parts.append(f"**{q['lost']:,.0f} qualified leads** (95% range {q['low']:,.0f}–"
-                     f"{q['high']:,.0f})")
+        parts.append(f"**{amount_text(q['lost'])} qualified leads** (95% CI "
+                     f"{amount_text(q['low'])}–{amount_text(q['high'])})")
     if w and w["lost"] is not None:
-        parts.append(f"**{w['lost']:,.0f} wins** ({w['low']:,.0f}–{w['high']:,.0f})")
+        parts.append(f"**{amount_text(w['lost'])} wins** (95% CI {amount_text(w['low'])}–"
+                     f"{amount_text(w['high'])})")
     if rev:
-        parts.append(f"about **${rev['lost']:,.0f}** in revenue (${rev['low']:,.0f}–"
-                     f"${rev['high']:,.0f}; average won deal ${rev['average_deal']:,.0f})")
+        parts.append(f"about **{money(rev['lost'])}** in revenue (95% CI "
+                     f"{money(rev['low'])}–{money(rev['high'])}; average won deal "
+                     f"{money(rev['average_deal'])})")
     if not parts:
         st.caption("Not enough data for an estimate (no stages or outcomes, or no lead on one "
                    "side of the SLA).")
@@ -301,7 +302,7 @@ def routing_panel(view: SpeedView, *, sla: float, charts) -> None:
     card = view.scorecard(sla)
     target = "qualified" if card["qualified_adj"].null_count() < card.height else "won"
     exports.chart(charts.owner_chart(card, target=target))
-    show_table(card)
+    show_table(card, labels={"rate": "win rate"})
     for name, title in (("assign", "Time to assign (hours from creation to assignment)"),
                         ("reassign", "Reassignments: owner changes in the activities"),
                         ("persistence", "Persistence: touches before contact or giving up")):
@@ -312,6 +313,10 @@ def routing_panel(view: SpeedView, *, sla: float, charts) -> None:
         else:
             show_table(val)
 
+
+PERCENTILE_LABELS = {f"p{q}{end}": f"p{q} {'(h)' if not end else end[1:]}"
+                     for q in (50, 75, 90) for end in ("", "_low", "_high")}
+"""Short headers of the percentile table (the caption says they are hours and 95% CIs)."""
 
 TABS = ("Waiting time", "Conversion by speed", "SLA", "Routing")
 """The page's tabs; the open one is kept in the URL as ``?view=``."""
@@ -325,8 +330,9 @@ def waiting_tab(view: SpeedView, *, sla: float, unit: str, charts) -> None:
     exports.chart(charts.still_waiting_chart(view.curve(by), by=by, sla_hours=sla, unit=unit))
     st.caption("p50/p75/p90: hours by which 50/75/90% of the leads had a first touch "
                "(Kaplan–Meier, never-touched leads censored; empty when fewer were ever "
-               "touched), with 95% intervals; median_touched: among touched leads only.")
-    show_table(view.percentiles(by))
+               "touched), each with its 95% interval (low, high); median hours (touched "
+               "leads): among touched leads only.")
+    show_table(view.percentiles(by), labels=PERCENTILE_LABELS)
 
 
 def conversion_tab(view: SpeedView, *, sla: float, profile: str | None,
@@ -365,4 +371,4 @@ def sla_tab(view: SpeedView, *, sla: float, unit: str, profile: str | None, char
     heat = view.heat(sla)
     exports.chart(charts.arrival_heatmap_chart(heat))
     exports.chart(charts.arrival_heatmap_chart(heat, value="within_sla_share"))
-    loss_panel(view.loss(sla, profile), unit=unit)
+    loss_panel(view.loss(sla, profile), unit=unit, currency=exports.data_currency(view.ds))

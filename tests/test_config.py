@@ -1,0 +1,18 @@
+"""The app's Streamlit settings (.streamlit/config.toml)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_streamlit_config_listens_on_this_machine_only():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "127.0.0.1"
+
+
+def test_sharing_docs_say_how_to_deploy_behind_the_local_address():
+    deployment = (ROOT / "docs" / "sharing.md").read_text().split("## Deployment", 1)[1]
+    assert "127.0.0.1" in deployment and "--server.address 0.0.0.0" in deployment
