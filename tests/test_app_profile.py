@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Profile
 from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.profile.split import learned_split
+from funnel.dataset.format import header
 from funnel.ingest.build import build_dataset
 from funnel.ingest.readers import read_file
 from funnel.sample import load_sample
@@ -145,8 +146,9 @@ def test_profile_page_learned_preset_once_edited_is_judged_on_every_lead():
 def test_profile_page_learned_section_is_measured_on_the_other_half():
     at = _open()
     assert any("every ratio below is measured on the other" in c.value for c in at.caption)
-    table = next(d.value for d in at.dataframe if "judged_lift" in d.value.columns)
-    assert (table["judged_leads"] > 0).all() and "(missing)" not in set(table["value"])
+    lift, leads = header("judged_lift"), header("judged_leads")  # as the table shows them
+    table = next(d.value for d in at.dataframe if lift in d.value.columns)
+    assert (table[leads] > 0).all() and "(missing)" not in set(table[header("value")])
 
 
 def test_profile_page_loads_a_profile_file_into_the_marketing_slot():
