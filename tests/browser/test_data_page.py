@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.settle import settle
+
 ROOT = Path(__file__).resolve().parents[2]
 OLIST = ROOT.parent / "shared" / "datasets" / "olist_marketing_funnel"
 SHOTS = ROOT / "screenshots"
@@ -17,7 +19,7 @@ def _shoot(page, name: str) -> None:
     inside its own container, so grow the viewport instead of using full_page)."""
     SHOTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1400, "height": 2600})
-    page.wait_for_timeout(500)
+    settle(page)
     page.screenshot(path=SHOTS / name)
 
 

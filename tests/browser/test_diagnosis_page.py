@@ -7,6 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from tests.browser.settle import settle
+
 SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 
@@ -20,7 +22,7 @@ def test_diagnosis_opens_on_sample_and_follows_a_card_link(page, app_url):
     expect(page.get_by_text("Marcus Reed").first).to_be_visible()
     SHOTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1400, "height": 3200})
-    page.wait_for_timeout(1500)
+    settle(page)
     page.screenshot(path=SHOTS / "diagnosis_sample.png")
     speed.get_by_text("See the chart").click()
     expect(page).to_have_url(re.compile(rf"^{re.escape(app_url)}/speed(\?.*)?$"))

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from tests.browser.settle import settle
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
 
@@ -16,7 +18,7 @@ def _shoot(page, name: str, *, height: int = 2600) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1400, "height": height})
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()  # the script has finished
-    page.wait_for_timeout(1500)  # charts draw after the script
+    settle(page)
     page.screenshot(path=SHOTS / name)
 
 

@@ -13,6 +13,7 @@ from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Criterion
 from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.profile.prepared import prepare_profile
 from funnel.sample.export import load_sample
+from tests.browser.settle import settle
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
@@ -24,7 +25,7 @@ def _shoot(page, name: str) -> None:
     so grow the viewport instead of using full_page)."""
     SHOTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1400, "height": 3400})
-    page.wait_for_timeout(1500)
+    settle(page)
     page.screenshot(path=SHOTS / name)
 
 

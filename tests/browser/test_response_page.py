@@ -7,6 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from tests.browser.settle import settle
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
 
@@ -14,7 +16,7 @@ SHOTS = ROOT / "screenshots"
 def _shoot(page, name: str) -> None:
     """A screenshot for a person to look at (grow the viewport: the main area scrolls)."""
     SHOTS.mkdir(exist_ok=True)
-    page.wait_for_timeout(1500)  # let Vega finish drawing
+    settle(page)
     page.screenshot(path=SHOTS / name)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 import funnel
+from tests.browser.settle import settle
 
 SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 PEOPLE = [("Annabel", "Quenneville", "annabel.q@client-secret.example", "+44 20 7946 0018"),
@@ -56,7 +57,7 @@ def test_share_link_shows_same_numbers_and_no_personal_data(browser, app_url, tm
     expect(_metric(viewer, "Leads")).to_have_text(leads, timeout=120_000)
     expect(_metric(viewer, "Won")).to_have_text(won, timeout=120_000)
     expect(viewer.get_by_test_id("stSidebar")).to_contain_text("read-only")
-    viewer.wait_for_timeout(1500)  # let the lead table's canvas and data settle
+    settle(viewer)
     html = viewer.content()
     for person in PEOPLE:
         for value in person:
