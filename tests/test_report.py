@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 
 from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+from funnel.dataset.format import percent
 from funnel.findings.base import Finding
 from funnel.findings.registry import diagnose_places
 from funnel.findings.summary import STATUS_WORDS, verdict_summary
 from funnel.ingest.build import build_dataset
 from funnel.ingest.readers import read_file
+from funnel.outputs.contract import diagnose
 from funnel.outputs.notebook import export_bundle
 from funnel.outputs.report import (
     Section,
@@ -214,3 +216,11 @@ def test_export_bundle_imports_the_funnel_it_ships(sample_ds, tmp_path):
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert Path(run.stdout.strip()).is_relative_to(tmp_path)
+
+
+def test_report_profile_section_agrees_with_the_cli_json(sample_ds, sections):
+    cli = diagnose(sample_ds, profile=SAMPLE_SALES_PROFILE)["profile"]
+    section = next(s for s in sections if s.heading.startswith("Profile fit"))
+    assert section.heading == f"Profile fit: {cli['name']}"
+    assert section.paragraphs[0].startswith(
+        f"{percent(cli['in_profile_share'])} of {cli['leads']:,} leads meet the profile")

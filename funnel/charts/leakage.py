@@ -56,7 +56,7 @@ def funnel_chart(table: pl.DataFrame) -> alt.Chart:
                  alt.Tooltip("rate_from_first:Q", format=_PCT, title="of all leads")],
     )
     bars = base.mark_bar(color="#4c78a8").encode(x=alt.X("count:Q", title="leads"))
-    text = base.mark_text(align="left", dx=4).encode(x="count:Q", text="label:N")
+    text = base.mark_text(align="left", dx=4).encode(x=alt.X("count:Q"), text=alt.Text("label:N"))
     return alt.layer(bars, text).properties(width=_WIDTH, height=alt.Step(36),
                                            title="Leads reaching each stage")
 
@@ -82,7 +82,7 @@ def funnel_by_chart(long: pl.DataFrame, *, by: str) -> alt.Chart:
         x=alt.X("group:N", sort=groups, title=None, axis=alt.Axis(labels=False, ticks=False)),
         color=alt.Color("group:N", sort=groups, title=by,
                         legend=alt.Legend(orient="bottom", columns=4)),
-        tooltip=[alt.Tooltip("group:N", title=by), "stage:N",
+        tooltip=[alt.Tooltip("group:N", title=by), alt.Tooltip("stage:N"),
                  alt.Tooltip("count:Q", format=","), alt.Tooltip("leads:Q", format=","),
                  alt.Tooltip("rate_from_first:Q", format=_PCT, title="reached"),
                  alt.Tooltip("first_ci_low:Q", format=_PCT, title="95% CI low"),
@@ -90,7 +90,8 @@ def funnel_by_chart(long: pl.DataFrame, *, by: str) -> alt.Chart:
     )
     bars = base.mark_bar().encode(
         y=alt.Y("rate_from_first:Q", title=None, axis=alt.Axis(format="%")))
-    err = base.mark_rule(color="black").encode(y="first_ci_low:Q", y2="first_ci_high:Q")
+    err = base.mark_rule(color="black").encode(
+        y=alt.Y("first_ci_low:Q"), y2=alt.Y2("first_ci_high:Q"))
     return alt.layer(bars, err, data=data).properties(width=95, height=220).facet(
         column=alt.Column("stage:N", sort=order, title=None),
     ).resolve_scale(y="independent").properties(
@@ -123,11 +124,11 @@ def cohort_chart(trend: pl.DataFrame, *, stage: str) -> alt.Chart:
            alt.Tooltip("rate:Q", format=_PCT), alt.Tooltip("ci_low:Q", format=_PCT),
            alt.Tooltip("ci_high:Q", format=_PCT), "cohort status:N"]
     band = alt.Chart(data).mark_area(opacity=0.2, color="#4c78a8").encode(
-        x=x, y="ci_low:Q", y2="ci_high:Q")
+        x=x, y=alt.Y("ci_low:Q"), y2=alt.Y2("ci_high:Q"))
     line = alt.Chart(data).mark_line(color="#4c78a8").encode(
         x=x, y=alt.Y("rate:Q", axis=alt.Axis(format="%"), title=f"reached {stage}"))
     dots = alt.Chart(data).mark_point(size=70, filled=True).encode(
-        x=x, y="rate:Q", tooltip=tip,
+        x=x, y=alt.Y("rate:Q"), tooltip=tip,
         color=alt.Color("cohort status:N", scale=alt.Scale(
             domain=["mature", "still maturing"], range=["#4c78a8", "#bbbbbb"])),
         shape=alt.Shape("cohort status:N", scale=alt.Scale(
@@ -172,7 +173,8 @@ def reasons_chart(reasons: pl.DataFrame, *, top: int = 10) -> alt.Chart:
         color=alt.Color("reason:N", sort=domain,
                         scale=alt.Scale(domain=domain, range=colors)),
         order=alt.Order("leads:Q", sort="descending"),
-        tooltip=["stage:N", "reason:N", alt.Tooltip("leads:Q", format=","),
+        tooltip=[alt.Tooltip("stage:N"), alt.Tooltip("reason:N"),
+                 alt.Tooltip("leads:Q", format=","),
                  alt.Tooltip("stopped:Q", format=",", title="stopped at this stage"),
                  alt.Tooltip("share:Q", format=_PCT, title="share of those stopped")],
     ).properties(width=_WIDTH, height=alt.Step(40),
@@ -208,8 +210,8 @@ def velocity_chart(table: pl.DataFrame, *, by: str | None = None) -> alt.Chart:
         tip.insert(0, f"{by}:N")
     base = alt.Chart(data).encode(**enc)
     rule = base.mark_rule().encode(x=alt.X("ci_low:Q", title="median days (95% CI)"),
-                                   x2="ci_high:Q")
-    dot = base.mark_point(filled=True, size=60).encode(x="median_days:Q", tooltip=tip)
+                                   x2=alt.X2("ci_high:Q"))
+    dot = base.mark_point(filled=True, size=60).encode(x=alt.X("median_days:Q"), tooltip=tip)
     return alt.layer(rule, dot).properties(
         width=_WIDTH, height=alt.Step(70 if by else 34),
         title="Time between stages (median, open leads censored)")
@@ -239,9 +241,9 @@ def rates_chart(table: pl.DataFrame, *, by: str) -> alt.Chart:
     base = alt.Chart(data).encode(y=alt.Y(f"{by}:N", sort=order, title=None), tooltip=tip)
     rule = base.mark_rule(color="#4c78a8").encode(
         x=alt.X("ci_low:Q", title="win rate (95% CI)", axis=alt.Axis(format="%")),
-        x2="ci_high:Q")
-    dot = base.mark_point(filled=True, size=60, color="#4c78a8").encode(x="rate:Q")
-    tick = base.mark_tick(color="#e45756", thickness=2).encode(x="shrunk_rate:Q")
+        x2=alt.X2("ci_high:Q"))
+    dot = base.mark_point(filled=True, size=60, color="#4c78a8").encode(x=alt.X("rate:Q"))
+    tick = base.mark_tick(color="#e45756", thickness=2).encode(x=alt.X("shrunk_rate:Q"))
     return alt.layer(rule, dot, tick).properties(
         width=_WIDTH, height=alt.Step(28),
         title=f"Win rate by {by} (red tick: shrunk rate used for ranking)")

@@ -44,13 +44,13 @@ def overlap_bars(frame: pl.DataFrame, *, by: str, top: int = 15,
     bars = base.mark_bar(color=WANTED).encode(
         x=alt.X("in_profile_share:Q", axis=alt.Axis(format="%"), title="share in profile"),
         tooltip=tip)
-    err = base.mark_rule(color="#263238").encode(x="ci_low:Q", x2="ci_high:Q")
+    err = base.mark_rule(color="#263238").encode(x=alt.X("ci_low:Q"), x2=alt.X2("ci_high:Q"))
     text = base.mark_text(align="left", dx=4, color="#455a64").encode(
-        x="ci_high:Q", text=alt.Text("leads:Q", format=","))
+        x=alt.X("ci_high:Q"), text=alt.Text("leads:Q", format=","))
     layers = [bars, err, text]
     if overall is not None:
         layers.append(alt.Chart(alt.Data(values=[{"x": overall}])).mark_rule(
-            strokeDash=[4, 3], color="#616161").encode(x="x:Q"))
+            strokeDash=[4, 3], color="#616161").encode(x=alt.X("x:Q")))
     shown = f", the {top} with most leads" if frame.height > top else ""
     return alt.layer(*layers, data=inline(data)).properties(
         height=alt.Step(24), title=f"Share in profile by {by} (n = leads{shown})")
@@ -61,9 +61,10 @@ def overlap_trend(by_month: pl.DataFrame) -> alt.Chart:
     x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y"))
     base = alt.Chart().encode(x=x)
     band = base.mark_area(opacity=0.2, color=WANTED).encode(
-        y=alt.Y("ci_low:Q", axis=alt.Axis(format="%"), title="share in profile"), y2="ci_high:Q")
+        y=alt.Y("ci_low:Q", axis=alt.Axis(format="%"), title="share in profile"),
+        y2=alt.Y2("ci_high:Q"))
     line = base.mark_line(point=True, color=WANTED).encode(
-        y="in_profile_share:Q",
+        y=alt.Y("in_profile_share:Q"),
         tooltip=[alt.Tooltip("month:T", format="%b %Y"), alt.Tooltip("leads:Q", format=","),
                  alt.Tooltip("in_profile:Q", format=","),
                  alt.Tooltip("in_profile_share:Q", format=".1%")])
@@ -81,9 +82,9 @@ def criteria_chart(criteria: pl.DataFrame) -> alt.Chart:
            alt.Tooltip("fails_only:Q", format=",", title="fail only it")]
     base = alt.Chart().encode(y=y, tooltip=tip)
     fails = base.mark_bar(color=NOT_WANTED).encode(x=alt.X("fails:Q", title="leads"))
-    only = base.mark_bar(color="#c62828", height=10).encode(x="fails_only:Q")
+    only = base.mark_bar(color="#c62828", height=10).encode(x=alt.X("fails_only:Q"))
     text = base.mark_text(align="left", dx=4, color="#c62828").encode(
-        x="fails_only:Q", text=alt.Text("fails_only:Q", format=","))
+        x=alt.X("fails_only:Q"), text=alt.Text("fails_only:Q", format=","))
     return alt.layer(fails, only, text, data=inline(data)).properties(
         height=alt.Step(34), title=alt.Title(
             "Leads each criterion excludes",
@@ -104,15 +105,17 @@ def distribution_chart(dist: pl.DataFrame, *, title: str) -> alt.Chart:
             domain=["wanted", "not wanted", "missing"],
             range=[WANTED, NOT_WANTED, MISSING_COLOUR]), legend=alt.Legend(
                 orient="top", title=None)),
-        tooltip=["value:N", alt.Tooltip("leads:Q", format=","),
+        tooltip=[alt.Tooltip("value:N"), alt.Tooltip("leads:Q", format=","),
                  alt.Tooltip("share:Q", format=".1%", title="of leads sent"),
                  alt.Tooltip("won:Q", format=","),
-                 alt.Tooltip("won_share:Q", format=".1%", title="of won leads"), "status:N"])
+                 alt.Tooltip("won_share:Q", format=".1%", title="of won leads"),
+                 alt.Tooltip("status:N")])
     layers = [bars]
     if data["won_share"].null_count() < data.height:
         layers.append(alt.Chart().mark_tick(color=WON, thickness=3, size=14).encode(
-            y=y, x="won_share:Q",
-            tooltip=["value:N", alt.Tooltip("won_share:Q", format=".1%", title="of won leads")]))
+            y=y, x=alt.X("won_share:Q"),
+            tooltip=[alt.Tooltip("value:N"),
+                     alt.Tooltip("won_share:Q", format=".1%", title="of won leads")]))
     return alt.layer(*layers, data=inline(data)).properties(height=alt.Step(22), title=alt.Title(
         title, subtitle="bars: leads sent · orange tick: leads won"))
 
@@ -134,7 +137,8 @@ def win_rates_chart(outcomes: pl.DataFrame) -> alt.Chart:
     # would draw both measures, stacked, in every panel
     base = alt.Chart().encode(
         y=alt.Y("group:N", title=None, sort=["in profile", "out of profile"]),
-        tooltip=["group:N", "measure:N", alt.Tooltip("rate:Q", format=".1%"),
+        tooltip=[alt.Tooltip("group:N"), alt.Tooltip("measure:N"),
+                 alt.Tooltip("rate:Q", format=".1%"),
                  alt.Tooltip("low:Q", format=".1%", title="95% CI low"),
                  alt.Tooltip("high:Q", format=".1%", title="95% CI high"),
                  alt.Tooltip("k:Q", format=",", title="count"),
@@ -143,9 +147,9 @@ def win_rates_chart(outcomes: pl.DataFrame) -> alt.Chart:
         x=alt.X("rate:Q", axis=alt.Axis(format="%"), title="rate"),
         color=alt.Color("group:N", scale=alt.Scale(domain=["in profile", "out of profile"],
                                                    range=[WANTED, NOT_WANTED]), legend=None))
-    err = base.mark_rule(color="#263238").encode(x="low:Q", x2="high:Q")
+    err = base.mark_rule(color="#263238").encode(x=alt.X("low:Q"), x2=alt.X2("high:Q"))
     text = base.mark_text(align="left", dx=4).encode(
-        x="high:Q", text=alt.Text("rate:Q", format=".1%"))
+        x=alt.X("high:Q"), text=alt.Text("rate:Q", format=".1%"))
     return alt.layer(bars, err, text).properties(height=90, width=190).facet(
         column=alt.Column("measure:N", title=None), data=alt.Data(values=rows))
 
@@ -192,9 +196,9 @@ def learned_chart(values: pl.DataFrame, *, top: int = 15) -> alt.Chart:
     base = alt.Chart().encode(y=y, tooltip=tip)
     x = alt.X("x:Q", scale=alt.Scale(type="log"), title="× as likely to win (log scale)")
     err = base.mark_rule(color="#263238").encode(x=alt.X("x_low:Q", scale=alt.Scale(
-        type="log")), x2="x_high:Q")
+        type="log")), x2=alt.X2("x_high:Q"))
     dots = base.mark_circle(size=90, color=WON, opacity=1).encode(x=x)
-    one = alt.Chart(alt.Data(values=[{"x": 1}])).mark_rule(strokeDash=[4, 3]).encode(x="x:Q")
+    one = alt.Chart(alt.Data(values=[{"x": 1}])).mark_rule(strokeDash=[4, 3]).encode(x=alt.X("x:Q"))
     subtitle = ("learned on one half of the leads; ratio and 95% interval measured on the "
                 "other half" if judged else "rate ratio with its 95% interval")
     return alt.layer(err, dots, one, data=inline(data)).properties(

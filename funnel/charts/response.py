@@ -101,15 +101,15 @@ def still_waiting_chart(curve: pl.DataFrame, *, by: str | None = None,
         tip.insert(0, alt.Tooltip(f"{by}:N"))
     base = alt.Chart(inline(curve)).encode(x=x)
     band = base.mark_area(opacity=0.2, interpolate="step-after").encode(
-        y=alt.Y("ci_low:Q", axis=y_axis, scale=alt.Scale(domain=[0, 1])), y2="ci_high:Q",
+        y=alt.Y("ci_low:Q", axis=y_axis, scale=alt.Scale(domain=[0, 1])), y2=alt.Y2("ci_high:Q"),
         color=colour)
     line = base.mark_line(interpolate="step-after").encode(
-        y="still_waiting:Q", color=colour, tooltip=tip)
+        y=alt.Y("still_waiting:Q"), color=colour, tooltip=tip)
     layers = [band, line]
     if sla_hours:
         layers.append(alt.Chart(alt.Data(values=[{"x": sla_hours, "t": f"SLA {sla_hours:g} h"}]))
                       .mark_rule(strokeDash=[4, 3], color=SLOW)
-                      .encode(x="x:Q", tooltip=alt.Tooltip("t:N", title="target")))
+                      .encode(x=alt.X("x:Q"), tooltip=alt.Tooltip("t:N", title="target")))
     return alt.layer(*layers).properties(
         height=380, title="Still waiting (Kaplan–Meier; never-touched leads censored at the "
                           "export's end)")
@@ -157,9 +157,9 @@ def bucket_chart(table: pl.DataFrame, *, target: str = "qualified") -> alt.Chart
     bars = base.mark_bar().encode(
         y=alt.Y("rate:Q", axis=alt.Axis(format="%"), title=_rate_label(target)),
         color=colour, tooltip=tip)
-    err = base.mark_rule(color="#263238").encode(y="ci_low:Q", y2="ci_high:Q")
+    err = base.mark_rule(color="#263238").encode(y=alt.Y("ci_low:Q"), y2=alt.Y2("ci_high:Q"))
     n_text = alt.Chart(inline(raw)).mark_text(dy=-8, color="#455a64", fontSize=10).encode(
-        x=alt.X("bucket:N", sort=order), y="ci_high:Q",
+        x=alt.X("bucket:N", sort=order), y=alt.Y("ci_high:Q"),
         text=alt.Text("leads:Q", format=","))
     label = _rate_label(target)
     return alt.layer(bars, err, n_text).properties(
@@ -196,7 +196,7 @@ def smooth_rate_chart(bins: pl.DataFrame, *, target: str = "qualified",
     layers = [points, smooth]
     if sla_hours:
         layers.append(alt.Chart(alt.Data(values=[{"x": sla_hours}])).mark_rule(
-            strokeDash=[4, 3], color=SLOW).encode(x="x:Q"))
+            strokeDash=[4, 3], color=SLOW).encode(x=alt.X("x:Q")))
     return alt.layer(*layers).properties(height=340,
                                          title="Smoothed curve (touched leads; raw rates)")
 
@@ -231,14 +231,14 @@ def benchmark_chart(comparison: pl.DataFrame) -> alt.Chart:
                        legend=alt.Legend(orient="top"))
     base = alt.Chart(inline(data)).encode(y=y)
     err = base.transform_filter("datum.low != null").mark_rule(color=ADJUSTED).encode(
-        x=alt.X("low:Q", scale=alt.Scale(type="log")), x2="high:Q")
+        x=alt.X("low:Q", scale=alt.Scale(type="log")), x2=alt.X2("high:Q"))
     dots = base.mark_point(filled=True, size=120).encode(
         x=x, color=colour, shape=alt.Shape("who:N", legend=None),
         tooltip=[alt.Tooltip("who:N"), alt.Tooltip("value:Q", format=".1f", title="ratio"),
                  alt.Tooltip("low:Q", format=".1f", title="95% CI low"),
                  alt.Tooltip("high:Q", format=".1f", title="95% CI high"),
                  alt.Tooltip("measured:N", title="what it measured")])
-    one = alt.Chart(alt.Data(values=[{"x": 1}])).mark_rule(color="#9e9e9e").encode(x="x:Q")
+    one = alt.Chart(alt.Data(values=[{"x": 1}])).mark_rule(color="#9e9e9e").encode(x=alt.X("x:Q"))
     return alt.layer(err, dots, one).properties(
         height=220, title="Published figures (qualification, HBR 2011) vs your data")
 
@@ -303,13 +303,13 @@ def sla_chart(frame: pl.DataFrame, *, by: str, overall: float | None = None,
                  alt.Tooltip("ci_low:Q", format=".1%", title="95% CI low"),
                  alt.Tooltip("ci_high:Q", format=".1%", title="95% CI high"),
                  alt.Tooltip("never:Q", format=",", title="never touched")])
-    err = base.mark_rule(color="#263238").encode(x="ci_low:Q", x2="ci_high:Q")
+    err = base.mark_rule(color="#263238").encode(x=alt.X("ci_low:Q"), x2=alt.X2("ci_high:Q"))
     text = base.mark_text(align="left", dx=4, color="#455a64").encode(
-        x="ci_high:Q", text=alt.Text("leads:Q", format=","))
+        x=alt.X("ci_high:Q"), text=alt.Text("leads:Q", format=","))
     layers = [bars, err, text]
     if overall is not None:
         layers.append(alt.Chart(alt.Data(values=[{"x": overall}])).mark_rule(
-            strokeDash=[4, 3], color="#616161").encode(x="x:Q"))
+            strokeDash=[4, 3], color="#616161").encode(x=alt.X("x:Q")))
     return alt.layer(*layers).properties(height=120 + 28 * data.height,
                                          title=f"Within SLA by {by} (n = leads)")
 
@@ -346,6 +346,6 @@ def owner_chart(card: pl.DataFrame, *, target: str = "qualified") -> alt.Chart:
                  alt.Tooltip(f"{low}:Q", format=".1%", title="95% CI low"),
                  alt.Tooltip(f"{high}:Q", format=".1%", title="95% CI high")])
     labels = base.mark_text(align="left", dx=8, color="#37474f").encode(
-        x=x, y=f"{rate}:Q", text="owner:N")
+        x=x, y=f"{rate}:Q", text=alt.Text("owner:N"))
     return alt.layer(err, dots, labels).properties(
         height=420, title="Owners: speed vs conversion on comparable leads (size = load)")

@@ -44,9 +44,9 @@ def quality_handling_chart(table: pl.DataFrame, *, target: str = "rate") -> alt.
                  alt.Tooltip("value:Q", title=label, format=".1%"),
                  alt.Tooltip("lo:Q", title="95% CI low", format=".1%"),
                  alt.Tooltip("hi:Q", title="95% CI high", format=".1%")])
-    err = base.mark_rule(color="black").encode(x="lo:Q", x2="hi:Q")
+    err = base.mark_rule(color="black").encode(x=alt.X("lo:Q"), x2=alt.X2("hi:Q"))
     text = base.mark_text(align="left", dx=4, color="#333").encode(
-        x="value:Q", text=alt.Text("leads:Q", format=",.0f"))
+        x=alt.X("value:Q"), text=alt.Text("leads:Q", format=",.0f"))
     return alt.layer(bars, err, text).properties(height=60, width=340).facet(
         row=alt.Row("fit:N", sort=list(FIT), title=None), data=inline(data))
 
@@ -75,8 +75,9 @@ def decomposition_chart(d: Decomposition) -> alt.Chart:
                  alt.Tooltip("ci_low:Q", title="95% CI low", format=".2f"),
                  alt.Tooltip("ci_high:Q", title="95% CI high", format=".2f"),
                  alt.Tooltip("share_of_gap:Q", title="share of gap", format=".0%")])
-    err = base.mark_rule(color="black").encode(x="ci_low:Q", x2="ci_high:Q")
-    zero = alt.Chart(inline(pl.DataFrame({"x": [0]}))).mark_rule(color="#999").encode(x="x:Q")
+    err = base.mark_rule(color="black").encode(x=alt.X("ci_low:Q"), x2=alt.X2("ci_high:Q"))
+    zero = alt.Chart(inline(pl.DataFrame({"x": [0]}))).mark_rule(color="#999").encode(
+        x=alt.X("x:Q"))
     return alt.layer(bars, err, zero).properties(height=alt.Step(36), width=320)
 
 
@@ -101,5 +102,5 @@ def score_chart(deciles: pl.DataFrame) -> alt.Chart:
                  alt.Tooltip("won:Q", format=","), alt.Tooltip("rate:Q", format=".1%"),
                  alt.Tooltip("ci_low:Q", title="95% CI low", format=".1%"),
                  alt.Tooltip("ci_high:Q", title="95% CI high", format=".1%")])
-    err = base.mark_rule(color="black").encode(y="ci_low:Q", y2="ci_high:Q")
+    err = base.mark_rule(color="black").encode(y=alt.Y("ci_low:Q"), y2=alt.Y2("ci_high:Q"))
     return alt.layer(bars, err).properties(height=220)
