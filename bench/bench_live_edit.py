@@ -144,7 +144,9 @@ def main() -> int:
     ap.add_argument("--leads", type=int, default=30_000)
     ap.add_argument("--runs", type=int, default=6)
     args = ap.parse_args()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("BENCH_EXTRA_PATH")]))}
+    # BENCH_EXTRA_PATH: more entries for the server's PYTHONPATH (e.g. a timing hook)
+    extra = os.environ.get("BENCH_EXTRA_PATH")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), extra]))}
     if args.leads != 30_000:
         big_sample(args.leads)  # writes bench/out/... once
         folder = OUT / "big" if args.leads == 1_000_000 else OUT / f"bench_n{args.leads}"

@@ -153,3 +153,22 @@ def test_diagnosis_lists_opportunities_lacking_qualification_fields(at):
     assert "Opportunities lacking qualification fields" in text
     fields = [df.value for df in at.dataframe if header("missing_share") in df.value.columns]
     assert fields and "Budget Confirmed" in list(fields[0]["field"])
+
+
+def _entries(app: AppTest, store: str, name: str) -> list:
+    return [v[1] for k, v in app.session_state[store].items() if k[0] == name]
+
+
+def test_diagnosis_profile_edit_reruns_only_the_profile_places():
+    app = AppTest.from_file(APP, default_timeout=180)
+    app.run()
+    fixed = _entries(app, "diagnosis_base", "diagnosis_fixed")
+    app.switch_page("pages/profile.py").run()
+    next(b for b in app.button if b.label == "Clear").click().run()
+    app.switch_page("pages/diagnosis.py").run()
+    assert not app.exception, app.exception
+    assert _entries(app, "diagnosis_base", "diagnosis_fixed")[0] is fixed[0]  # not re-run
+    assert len(_entries(app, "diagnosis_memo", "diagnosis")) == 2  # with and without
+    shown = cards_of(app)
+    assert set(shown) == set(PLACES)
+    assert "Can't tell" in shown["definition"][0]  # no stated profile any more

@@ -6,6 +6,7 @@ A new place file gets these checks by being registered."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import sys
 
@@ -13,8 +14,17 @@ import pytest
 
 import funnel
 import funnel.findings
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+from funnel.dataset.errors import InputError
 from funnel.findings.base import FIELD_WORDS, Context, Finding, Place, Settings
-from funnel.findings.registry import PAGES, PLACES, REGISTRY, TITLES, diagnose_places
+from funnel.findings.registry import (
+    PAGES,
+    PLACES,
+    PROFILE_PLACES,
+    REGISTRY,
+    TITLES,
+    diagnose_places,
+)
 from funnel.ingest.build import build_dataset
 from funnel.ingest.readers import read_file
 
@@ -125,3 +135,24 @@ def test_place_run_turns_a_failure_into_cant_tell(sample_ctx):
     f = place.run(sample_ctx, Settings())
     assert (f.place, f.status) == ("broken", "cant_tell")
     assert "KeyError" in f.headline and "no such column" in f.evidence["error"]
+
+
+def test_profile_places_are_the_places_whose_test_takes_the_profile():
+    assert set(PROFILE_PLACES) == {k for k, p in REGISTRY.items()
+                                   if "profile" in inspect.signature(p.test).parameters}
+    assert {"profile", "definition"} <= set(PROFILE_PLACES)
+
+
+def test_diagnose_places_some_places_on_a_shared_context_equal_the_full_run(sample_ds):
+    full = diagnose_places(sample_ds, profile=SAMPLE_SALES_PROFILE)
+    ctx = Context.prepare(sample_ds)
+    others = [k for k in PLACES if k not in PROFILE_PLACES]
+    parts = (diagnose_places(sample_ds, places=others, context=ctx)
+             + diagnose_places(sample_ds, profile=SAMPLE_SALES_PROFILE, places=PROFILE_PLACES,
+                               context=ctx))
+    assert sorted(parts, key=lambda f: PLACES.index(f.place)) == full
+
+
+def test_diagnose_places_unknown_place_is_an_input_error(sample_ds):
+    with pytest.raises(InputError, match="No such place: nowhere"):
+        diagnose_places(sample_ds, places=["nowhere"])

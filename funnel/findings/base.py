@@ -403,6 +403,12 @@ class Place:
         """What the test measures and whom it names (its docstring)."""
         return inspect.getdoc(self.test) or ""
 
+    @property
+    def uses_profile(self) -> bool:
+        """Whether the test reads the stated profile (its ``test`` takes ``profile``): a
+        profile edit re-runs only the places that do."""
+        return "profile" in inspect.signature(self.test).parameters
+
     def run(self, ctx: Context, settings: Settings, **kw) -> Finding:
         """The test; an unexpected failure on odd data becomes *can't tell* (with the
         error in the evidence) instead of taking the whole diagnosis down."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+from collections.abc import Iterable
 
+from funnel.dataset.errors import InputError
 from funnel.dataset.tables import Dataset
 from funnel.findings import (
     definition,
@@ -48,6 +50,8 @@ CHARTS = {p.key: p.chart for p in REGISTRY.values() if p.chart}
 """Place key -> the heading (or tab) of its page whose chart shows its evidence, for the
 places whose page has one (speed's *Conversion by speed* tab …); routing, readiness and
 pipeline have none (their pages show their numbers in tables only)."""
+PROFILE_PLACES = tuple(k for k, p in REGISTRY.items() if p.uses_profile)
+"""The places whose test reads the stated profile (the only ones a profile edit changes)."""
 Finding.pages = PAGES
 
 
@@ -71,6 +75,8 @@ def diagnose_places(
     profile=None,
     settings: Settings | None = None,
     now: dt.datetime | None = None,
+    places: Iterable[str] | None = None,
+    context: Context | None = None,
 ) -> list[Finding]:
     """One :class:`Finding` per place, in the contract's order.
 
@@ -86,6 +92,12 @@ def diagnose_places(
         Thresholds (:class:`Settings`).
     now
         The export's end for censoring (default: the latest timestamp in the data).
+    places
+        Only these places (keys of :data:`REGISTRY`), in the contract's order; e.g.
+        :data:`PROFILE_PLACES` after a profile edit.
+    context
+        ``ds`` already prepared (:meth:`Context.prepare`), to share across calls (a live
+        edit re-runs some places on the same leads); ``now`` is then ignored.
 
     Examples
     --------
@@ -93,10 +105,18 @@ def diagnose_places(
     >>> cards = diagnose_places(load_sample())
     >>> [f.place for f in cards][:3]
     ['speed', 'routing', 'follow_up']
+    >>> [f.place for f in diagnose_places(load_sample(), places=PROFILE_PLACES)]
+    ['speed', 'profile', 'definition']
     """
     s = settings or Settings()
-    ctx = Context.prepare(ds, now)
-    return [place.run(ctx, s, profile=profile) for place in REGISTRY.values()]
+    wanted = PLACES if places is None else set(places)
+    unknown = set(wanted) - set(PLACES)
+    if unknown:
+        raise InputError(f"No such place: {', '.join(sorted(unknown))} "
+                         f"(the places are {', '.join(PLACES)}).")
+    ctx = context if context is not None else Context.prepare(ds, now)
+    return [place.run(ctx, s, profile=profile) for key, place in REGISTRY.items()
+            if key in wanted]
 
 
 def findings(ds: Dataset, *, profile=None, settings: Settings | None = None,

@@ -10,8 +10,15 @@ from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.verdict import lead_flags, pipeline_check, qualification_gaps, score_check
 from funnel.charts.verdict import score_chart
 from funnel.dataset.format import amount_text
-from funnel.findings.base import Finding
-from funnel.findings.registry import CHARTS, PAGES, TITLES, diagnose_places
+from funnel.findings.base import Context, Finding
+from funnel.findings.registry import (
+    CHARTS,
+    PAGES,
+    PLACES,
+    PROFILE_PLACES,
+    TITLES,
+    diagnose_places,
+)
 from funnel.findings.summary import STATUS_WORDS, plain_headline, ranked
 from funnel.outputs.export import to_csv, to_xlsx
 from funnel.outputs.notebook import export_bundle
@@ -29,6 +36,8 @@ STATUS = {"problem": ("red", ":material/error:"),
           "cant_tell": ("gray", ":material/help:")}
 """Status -> badge colour and icon (its word: :data:`funnel.findings.summary.STATUS_WORDS`)."""
 _MEMO = "diagnosis_memo"
+_BASE = "diagnosis_base"  # per dataset: the prepared leads and the places no profile changes
+OTHER_PLACES = tuple(k for k in PLACES if k not in PROFILE_PLACES)
 
 
 def stated_profile() -> tuple[Profile | None, str]:
@@ -46,18 +55,30 @@ def stated_profile() -> tuple[Profile | None, str]:
 
 def computed(ds: Dataset, profile: Profile | None, *, fast_hours: float) -> dict:
     """Cards and per-lead flags, once per session, dataset, profile and fast window
-    (:mod:`ui.memo`; the last two kept)."""
+    (:mod:`ui.memo`; the last two kept).
 
-    def compute(d: Dataset, _profile_key: str | None, hours: float) -> dict:
+    A profile edit re-runs only the places that read the profile
+    (:data:`~funnel.findings.registry.PROFILE_PLACES`), on the leads prepared once
+    (:class:`~funnel.findings.base.Context`); the other places are kept per dataset."""
+    ctx = memo("diagnosis_context", Context.prepare, ds, _store=_BASE, _size=4)
+
+    def fixed(d: Dataset) -> list[Finding]:
         with st.spinner("Testing each place where the handoff can leak…"):
-            cards = diagnose_places(d, profile=profile)
+            return diagnose_places(d, places=OTHER_PLACES, context=ctx)
+
+    def with_profile(d: Dataset, _profile_key: str | None, hours: float) -> dict:
+        with st.spinner("Testing the places that read the profile…"):
+            cards = diagnose_places(d, profile=profile, places=PROFILE_PLACES, context=ctx)
             in_profile = ProfileFit(profile).fit(prepared_leads(d)).in_profile_ \
                 if profile else None
             flags = lead_flags(d, in_profile=in_profile, fast_hours=hours)
         return {"cards": cards, "flags": flags}
 
     key = profile.to_json() if profile else None
-    return memo("diagnosis", compute, ds, key, fast_hours, _store=_MEMO, _size=2)
+    base = memo("diagnosis_fixed", fixed, ds, _store=_BASE, _size=4)
+    top = memo("diagnosis", with_profile, ds, key, fast_hours, _store=_MEMO, _size=2)
+    by_place = {f.place: f for f in [*base, *top["cards"]]}
+    return {"cards": [by_place[k] for k in PLACES], "flags": top["flags"]}
 
 
 def _number(f: Finding, *, currency: str | None = None) -> str:
