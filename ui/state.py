@@ -147,7 +147,6 @@ SALES = "Sales: closable lead"
 MARKETING = "Marketing: stated ICP"
 """The second profile's default name: marketing's stated ICP, compared on the Profile page."""
 PROFILES_KEY = "profiles"
-_PREPARED = "profile_prepared"
 
 
 def current_profiles() -> dict[str, Profile]:
@@ -218,23 +217,30 @@ def profile_in_use() -> tuple[Profile | None, str]:
     return profile, "Described on the Profile fit page."
 
 
+PROFILE_MEMO = "profile_memo"
+"""The memo store of profile work (prepared leads, fits, learned profiles…), apart from the
+pages' so that a tour of the other pages never evicts the prepared leads."""
+PROFILE_MEMO_SIZE = 32
+
+
 def prepared_leads(ds: Dataset) -> PreparedLeads:
     """``ds``'s leads prepared once per session for profile fits (coded fields, kept
     matches): every fit of a profile on the dataset in view shares them, so an edit
     recomputes only the criterion it changed."""
-    held = st.session_state.get(_PREPARED)
-    if held is None or held[0] is not ds:
-        held = st.session_state[_PREPARED] = (ds, prepare_profile(ds))
-    return held[1]
+    return memo("prepared", prepare_profile, ds, _store=PROFILE_MEMO, _size=PROFILE_MEMO_SIZE)
+
+
+def profile_fit(ds: Dataset, profile: Profile) -> ProfileFit:
+    """``profile`` fitted on ``ds``'s prepared leads, once per session, dataset and
+    profile (the Profile page, the sidebar line and every page share the fit)."""
+    return memo("fit", lambda d, _key: ProfileFit(profile).fit(prepared_leads(d)), ds,
+                profile.to_json(), _store=PROFILE_MEMO, _size=PROFILE_MEMO_SIZE)
 
 
 def profile_in_use_fit(ds: Dataset) -> ProfileFit | None:
     """The profile in use fitted on ``ds`` (once per session, dataset and profile)."""
     profile, _ = profile_in_use()
-    if profile is None:
-        return None
-    return memo("profile_in_use", lambda d, _key: ProfileFit(profile).fit(prepared_leads(d)),
-                ds, profile.to_json())
+    return None if profile is None else profile_fit(ds, profile)
 
 
 def profile_in_use_line(ds: Dataset) -> str:

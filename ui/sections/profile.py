@@ -8,6 +8,7 @@ view the page only shows them: no editor, no presets, no profile upload.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -27,9 +28,18 @@ from funnel.dataset.privacy import personal_columns
 from ui import exports
 from ui.drill import lead_list
 from ui.format import md_escape
-from ui.state import current_profiles, is_shared_view, prepared_leads, store_profiles
+from ui.memo import memo
+from ui.state import (
+    PROFILE_MEMO,
+    PROFILE_MEMO_SIZE,
+    current_profiles,
+    is_shared_view,
+    prepared_leads,
+    profile_fit,
+    store_profiles,
+)
 
-_MEMO = "profile_memo"
+_GENERATIONS = itertools.count()
 _CANONICAL = ("source", "campaign", "score")
 MAX_OPTIONS = 300
 
@@ -59,56 +69,50 @@ def set_profile(slot: int, profile: Profile, *, reset_widgets: bool = True) -> s
     return None
 
 
-# -- per-session memo ----------------------------------------------------------------------
+# -- per-session memo (ui.memo, in the profile store of ui.state) ---------------------------
 
 
-def _memo(ds: Dataset) -> dict:
-    """One memo per session for the dataset in view (a new dataset replaces it)."""
-    memo = st.session_state.get(_MEMO)
-    if memo is None or memo["ds"] is not ds:
-        gen = memo["gen"] + 1 if memo else 0  # new data: editor widgets start afresh
-        memo = {"ds": ds, "gen": gen, "prepared": prepared_leads(ds), "learned": {}, "fits": {},
-                "sends": {}, "ranges": {}, "fields": None}
-        st.session_state[_MEMO] = memo
-    return memo
+def _memo(name: str, fn, ds: Dataset, *args):
+    return memo(name, fn, ds, *args, _store=PROFILE_MEMO, _size=PROFILE_MEMO_SIZE)
+
+
+def _generation(ds: Dataset) -> int:
+    """A number per dataset in view: the editor's widget keys carry it, so new data starts
+    the widgets afresh."""
+    return _memo("generation", lambda _d: next(_GENERATIONS), ds)
 
 
 def prepared(ds: Dataset) -> PreparedLeads:
     """``ds``'s leads prepared once per session for profile fits (coded fields, kept
     matches), shared by every profile fitted on them."""
-    return _memo(ds)["prepared"]
+    return prepared_leads(ds)
 
 
 def fits(ds: Dataset, profiles: dict[str, Profile]) -> dict[str, ProfileFit]:
-    """Each profile fitted on ``ds`` (one fit per slot, refitted when its profile changes;
-    all on the same prepared leads, so unchanged criteria are not recomputed)."""
-    memo = _memo(ds)
-    out = {}
-    for slot, (name, p) in enumerate(profiles.items()):
-        fit = memo["fits"].get(slot)
-        if fit is None or fit.profile_ != p:
-            fit = memo["fits"][slot] = ProfileFit(p).fit(memo["prepared"])
-        out[name] = fit
-    return out
+    """Each profile fitted on ``ds``, once per session and profile (all on the same
+    prepared leads, so unchanged criteria are not recomputed; the profile in use shares
+    its fit with every page)."""
+    return {name: profile_fit(ds, p) for name, p in profiles.items()}
 
 
 def learned(ds: Dataset, *, min_support: int = 30) -> HeldOutProfile:
     """What closes in ``ds``, learned on half the leads and judged on the other half (the
     profile without channel fields, as the Diagnosis' stand-in), once per session and
     setting."""
-    memo = _memo(ds)
-    if min_support not in memo["learned"]:
-        memo["learned"] = {min_support: HeldOutProfile(min_support=min_support).fit(ds)}
-    return memo["learned"][min_support]
+    return _memo("learned", lambda d, m: HeldOutProfile(min_support=m).fit(d), ds,
+                 min_support)
 
 
 def profile_fields(ds: Dataset) -> list[str]:
     """The fields a criterion can be built on: attributes (no personal data) and
     source, campaign and score (once per session and dataset)."""
-    memo = _memo(ds)
-    if memo["fields"] is None:
-        memo["fields"] = _profile_fields(ds)
-    return memo["fields"]
+    return _memo("fields", _profile_fields, ds)
+
+
+def _typical_range(ds: Dataset, column: str) -> tuple[float, float] | None:
+    """The 1st and 99th percentiles of a number field (``None`` when it has no number)."""
+    x = prepared(ds).numbers(column)
+    return tuple(np.nanquantile(x, [0.01, 0.99])) if np.isfinite(x).any() else None
 
 
 def _profile_fields(ds: Dataset) -> list[str]:
@@ -169,7 +173,8 @@ def _bool_widget(c: Criterion, key: str) -> Criterion:
     return Criterion(c.field, values=values, extra=c.extra)
 
 
-def _range_widget(leads: PreparedLeads, c: Criterion, key: str, kind: str) -> Criterion:
+def _range_widget(ds: Dataset, leads: PreparedLeads, c: Criterion, key: str,
+                  kind: str) -> Criterion:
     left, right = st.columns(2)
     if kind == "date":
         lo = left.text_input("from (YYYY-MM-DD)", value=c.min or "", key=key + ":lo")
@@ -180,14 +185,9 @@ def _range_widget(leads: PreparedLeads, c: Criterion, key: str, kind: str) -> Cr
                                format="%g")
         hi = right.number_input("to", value=c.max, key=key + ":hi", placeholder="no maximum",
                                 format="%g")
-        column = leads.column_for(c.field)
-        ranges = st.session_state[_MEMO]["ranges"]
-        if column not in ranges:
-            x = leads.numbers(column)
-            ranges[column] = (tuple(np.nanquantile(x, [0.01, 0.99]))
-                              if np.isfinite(x).any() else None)
-        if ranges[column] is not None:
-            p1, p99 = ranges[column]
+        typical = _memo("range", _typical_range, ds, leads.column_for(c.field))
+        if typical is not None:
+            p1, p99 = typical
             st.caption(f"Most leads: {_fmt(p1)} to {_fmt(p99)} (inclusive bounds)")
     if lo is None and hi is None:
         st.caption("Give a minimum or a maximum.")
@@ -206,7 +206,7 @@ def editor(ds: Dataset, fit: ProfileFit, slot: int) -> Profile:
     profiles = current_profiles()
     name, profile = list(profiles.items())[slot]
     ver = _versions()[slot]
-    k = f"pe:{slot}:{ver}:{_memo(ds)['gen']}"
+    k = f"pe:{slot}:{ver}:{_generation(ds)}"
     new_name = st.text_input("Profile name", value=name, key=f"{k}:name").strip() or name
     criteria = list(profile.criteria)
     removed = None
@@ -226,7 +226,7 @@ def editor(ds: Dataset, fit: ProfileFit, slot: int) -> Profile:
                 criteria[i] = (_bool_widget(c, f"{k}:c{i}") if m.kind == "bool"
                                else _values_widget(leads, c, f"{k}:c{i}"))
             elif c.is_range:
-                criteria[i] = _range_widget(leads, c, f"{k}:c{i}", m.kind)
+                criteria[i] = _range_widget(ds, leads, c, f"{k}:c{i}", m.kind)
             else:
                 st.caption(c.describe())
             if m.problem:
@@ -406,12 +406,9 @@ def learned_section(ds: Dataset, fit: ProfileFit, profiles: dict[str, Profile]) 
         return
     hp = learned(ds)
     lp = hp.learned_
-    memo = _memo(ds)["sends"]
 
     def sends(col: str) -> str:
-        if col not in memo:
-            memo[col] = marketing_sends(ds.leads, col)
-        return memo[col]
+        return _memo("sends", lambda d, c: marketing_sends(d.leads, c), ds, col)
 
     st.caption(f"Learned from the won leads of {hp.n_learn_:,} leads ({SPLIT_TEXT}); every "
                f"ratio below is measured on the other {hp.n_judge_:,}, and \"winners look "
