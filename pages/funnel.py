@@ -11,23 +11,32 @@ from ui.widgets.filters import filtered_view
 require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
 st.title("Funnel & leakage")
-ds = current_dataset()
-sub = filtered_view(ds)
 
-st.header("The funnel")
-ui.funnel_section(sub)
 
-st.header("Side by side")
-ui.breakdown_section(ds, sub)
+def main() -> None:
+    """The page body; returns early (not ``st.stop``) so the app frame still runs."""
+    ds = current_dataset()
+    sub = filtered_view(ds)
+    if sub is None:
+        return
 
-st.header("By month of entry")
-ui.cohort_section(ds, sub)
+    st.header("The funnel")
+    ui.funnel_section(sub)
 
-st.header("Where and why leads stop")
-ui.stops_section(sub)
+    st.header("Side by side")
+    ui.breakdown_section(ds, sub)
 
-st.header("Leads left behind")
-ui.left_behind_section(ds, sub)
+    st.header("By month of entry")
+    ui.cohort_section(ds, sub)
 
-st.header("Velocity")
-ui.velocity_section(ds, sub)
+    st.header("Where and why leads stop")
+    ui.stops_section(sub)
+
+    st.header("Leads left behind")
+    ui.left_behind_section(ds, sub)
+
+    st.header("Velocity")
+    ui.velocity_section(ds, sub)
+
+
+main()

@@ -13,26 +13,35 @@ from ui.widgets.filters import filtered_view
 require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
 st.title("Sources & cost")
-ds = current_dataset()
-sub = filtered_view(ds)
 
-choices = [c for c in ("source", "campaign") if c in sub.leads.columns]
-if not choices:
-    st.info("These leads have no source or campaign: nothing to close the loop on. "
-            "Map a source or campaign column on the Data page.")
-    st.stop()
-by = st.radio("Closed loop by", choices, horizontal=True, key="leak:loop_by")
 
-merged = memo("dups_loop", lambda d, b: near_duplicate_labels(d.leads, column=b), sub, by)
-if merged.height:
-    st.info("Labels that differ only in case or spacing are counted as one "
-            f"{by}: " + ", ".join(f"{r['label']!r} ({r['leads']:,}) → {r['merged_into']!r}"
-                                  for r in merged.iter_rows(named=True)))
+def main() -> None:
+    """The page body; returns early (not ``st.stop``) so the app frame still runs."""
+    ds = current_dataset()
+    sub = filtered_view(ds)
+    if sub is None:
+        return
 
-table = ui.closed_loop_section(sub, by)
+    choices = [c for c in ("source", "campaign") if c in sub.leads.columns]
+    if not choices:
+        st.info("These leads have no source or campaign: nothing to close the loop on. "
+                "Map a source or campaign column on the Data page.")
+        return
+    by = st.radio("Closed loop by", choices, horizontal=True, key="leak:loop_by")
 
-st.subheader("Compare two " + by + "s")
-ui.compare_section(table, by)
+    merged = memo("dups_loop", lambda d, b: near_duplicate_labels(d.leads, column=b), sub, by)
+    if merged.height:
+        st.info("Labels that differ only in case or spacing are counted as one "
+                f"{by}: " + ", ".join(f"{r['label']!r} ({r['leads']:,}) → {r['merged_into']!r}"
+                                      for r in merged.iter_rows(named=True)))
 
-st.subheader("Drill down")
-ui.group_drill(sub, table, by)
+    table = ui.closed_loop_section(sub, by)
+
+    st.subheader("Compare two " + by + "s")
+    ui.compare_section(table, by)
+
+    st.subheader("Drill down")
+    ui.group_drill(sub, table, by)
+
+
+main()

@@ -33,36 +33,43 @@ c[0].text_input("Lead id", key="trace:id", placeholder="paste a lead id")
 c[1].selectbox("…or pick one of the first 200 leads",
                ["", *ds.leads["lead_id"].head(200).to_list()], key="trace:pick",
                on_change=_picked)
-lead_id = (st.session_state.get("trace:id") or "").strip()
-if not lead_id:
-    st.info("Choose a lead to see its path: open one from any drill-down list "
-            "(Funnel & leakage, Sources & cost), paste its id, or pick one above.")
-    st.stop()
-st.query_params["lead"] = lead_id  # the address of this trace can be shared
 
-try:
-    events = lead_trace(ds, lead_id)
-except InputError as exc:
-    st.error(str(exc))
-    st.stop()
-row = ds.leads.filter(pl.col("lead_id") == lead_id).head(1)
-personal = personal_columns(row)
-reveal = False
-if personal and can_reveal_personal():  # not shared, not restored (pseudonyms only)
-    reveal = st.toggle("Show personal fields", value=False, key="trace:reveal",
-                       help="Names, e-mails and phone numbers are masked by default.")
-if not reveal:
-    events = mask_personal(events)
-    row = mask_personal(row, columns=personal)
 
-c = st.columns(3)
-c[0].metric("Lead", lead_id)
-c[1].metric("Outcome", (row["outcome"][0] if "outcome" in row.columns else None) or "unknown")
-c[2].metric("Events", f"{events.height:,}")
-st.dataframe(events, hide_index=True, column_config={
-    "at": st.column_config.DatetimeColumn("when", format="YYYY-MM-DD HH:mm")})
-with st.expander("All fields of this lead"):
-    fields = lead_profile(dataclasses.replace(ds, leads=row), lead_id)
-    # canonical fields under plain-language names; the client's own columns as they are
-    plain = {c: header(c) for c in FIELDS["leads"]}
-    st.dataframe(fields.with_columns(pl.col("field").replace(plain)), hide_index=True)
+def main() -> None:
+    """The page body; returns early (not ``st.stop``) so the app frame still runs."""
+    lead_id = (st.session_state.get("trace:id") or "").strip()
+    if not lead_id:
+        st.info("Choose a lead to see its path: open one from any drill-down list "
+                "(Funnel & leakage, Sources & cost), paste its id, or pick one above.")
+        return
+    st.query_params["lead"] = lead_id  # the address of this trace can be shared
+
+    try:
+        events = lead_trace(ds, lead_id)
+    except InputError as exc:
+        st.error(str(exc))
+        return
+    row = ds.leads.filter(pl.col("lead_id") == lead_id).head(1)
+    personal = personal_columns(row)
+    reveal = False
+    if personal and can_reveal_personal():  # not shared, not restored (pseudonyms only)
+        reveal = st.toggle("Show personal fields", value=False, key="trace:reveal",
+                           help="Names, e-mails and phone numbers are masked by default.")
+    if not reveal:
+        events = mask_personal(events)
+        row = mask_personal(row, columns=personal)
+
+    c = st.columns(3)
+    c[0].metric("Lead", lead_id)
+    c[1].metric("Outcome", (row["outcome"][0] if "outcome" in row.columns else None) or "unknown")
+    c[2].metric("Events", f"{events.height:,}")
+    st.dataframe(events, hide_index=True, column_config={
+        "at": st.column_config.DatetimeColumn("when", format="YYYY-MM-DD HH:mm")})
+    with st.expander("All fields of this lead"):
+        fields = lead_profile(dataclasses.replace(ds, leads=row), lead_id)
+        # canonical fields under plain-language names; the client's own columns as they are
+        plain = {c: header(c) for c in FIELDS["leads"]}
+        st.dataframe(fields.with_columns(pl.col("field").replace(plain)), hide_index=True)
+
+
+main()

@@ -109,14 +109,15 @@ def filter_sidebar(ds) -> Filters:
 
 
 def filtered_view(ds):
-    """The sidebar filters, the dataset under them and a caption saying so; stops the
-    page with a plain message when no lead matches (both funnel pages start here)."""
+    """The sidebar filters, the dataset under them and a caption saying so; ``None``, with
+    a plain message, when no lead matches (both funnel pages start here and then draw
+    nothing more; the app frame still runs)."""
     filters = filter_sidebar(ds)
     sub = filtered(ds, filters)
     filter_caption(ds, sub, filters)
     if sub.leads.height == 0:
         st.warning("No lead matches these filters. Widen them in the sidebar.")
-        st.stop()
+        return None
     return sub
 
 
