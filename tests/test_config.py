@@ -16,3 +16,8 @@ def test_streamlit_config_listens_on_this_machine_only():
 def test_sharing_docs_say_how_to_deploy_behind_the_local_address():
     deployment = (ROOT / "docs" / "sharing.md").read_text().split("## Deployment", 1)[1]
     assert "127.0.0.1" in deployment and "--server.address 0.0.0.0" in deployment
+
+
+def test_streamlit_config_switches_built_in_data_export_off():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["disableDataExport"] is True

@@ -86,17 +86,6 @@ def require_frame() -> None:
     st.rerun()
 
 
-_STYLE = """<style>
-/* the built-in table download writes cells as they are; ours neutralise formulas */
-[data-testid="stElementToolbar"] button[aria-label="Download as CSV"] {display: none;}
-</style>"""
-
-
-def base_style() -> None:
-    """App-wide CSS (tables are downloaded through ui.exports, never the raw toolbar)."""
-    st.html(_STYLE)
-
-
 def sidebar_badge(ds: Dataset, *, sample: bool) -> None:
     """Say in the sidebar which data every page is showing."""
     with st.sidebar:
