@@ -22,6 +22,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from funnel.dataset.tables import Dataset
 from ui.exports import begin_page_run
+from ui.format import md_escape
 from ui.state import profile_in_use, profile_in_use_line
 
 _state = threading.local()
@@ -93,7 +94,7 @@ def sidebar_badge(ds: Dataset, *, sample: bool) -> None:
             st.info(f"**Sample data** · {ds.leads.height:,} leads (generated, not a client's)",
                     icon=":material/science:")
         else:
-            st.success(f"**{ds.label or 'Uploaded data'}** · {ds.leads.height:,} leads",
+            st.success(f"**{md_escape(ds.label or 'Uploaded data')}** · {ds.leads.height:,} leads",
                        icon=":material/database:")
 
 

@@ -249,7 +249,7 @@ def share_panel(ds, *, sample: bool) -> None:
         detected, others = _columns_to_offer(ds)
         extra = st.multiselect(
             "Also pseudonymise", others, key="share:extra",
-            help="Detected and always pseudonymised: " + (", ".join(detected) or "none")
+            help="Detected and always pseudonymised: " + md_escape(", ".join(detected) or "none")
             + ". In every other text, e-mail addresses, phone numbers and those names are "
               "replaced too.")
         if st.button("Create link", key="share:create", type="primary"):
