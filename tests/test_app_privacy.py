@@ -12,8 +12,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from funnel.outputs.workspace import WorkspaceStore
@@ -30,22 +28,6 @@ def store_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("FUNNEL_WORKSPACES", str(tmp_path / "ws"))
     monkeypatch.setenv("FUNNEL_MASK_KEY", "test-key")
     return tmp_path / "ws"
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> list[tuple[str, object]]:
-    """Every download button drawn, as (label, data): wraps Streamlit's own."""
-    seen: list[tuple[str, object]] = []
-    original = DeltaGenerator.download_button
-
-    def recording(self, label, data, *args, **kwargs):
-        seen.append((label, data))
-        return original(self, label, data, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
-    monkeypatch.setattr(st, "download_button",
-                        lambda *a, **k: recording(st._main, *a, **k))  # noqa: SLF001
-    return seen
 
 
 def _link(store_dir) -> str:
@@ -120,11 +102,11 @@ def test_app_privacy_viewer_downloads_hold_no_marker(store_dir, downloads):
     for page in PAGES:
         at.switch_page(page).run()
         assert not at.exception, at.exception
-    labels = {label for label, _ in downloads}
+    labels = {label for label, _, _ in downloads}
     assert {"Report (HTML)", "Report (PDF)", "CSV", "Excel"} <= labels
     assert "Notebook + data (zip)" not in labels
-    leaks = {label: found(_content(data)) for label, data in downloads}
-    assert {label: hits for label, hits in leaks.items() if hits} == {}
+    leaks = {name: found(_content(data)) for _, data, name in downloads}
+    assert {name: hits for name, hits in leaks.items() if hits} == {}
 
 
 def test_app_privacy_deleted_link_ends_an_open_view(store_dir):

@@ -10,6 +10,7 @@ import streamlit as st
 
 import funnel
 from funnel import Dataset, InputError, Mapping, RawTable
+from funnel.outputs.export import to_csv
 from ui.format import column_config, md_escape
 from ui.state import forget_other_uploads, is_shared_view, parse_upload
 from ui.widgets import mapping as editors
@@ -181,7 +182,7 @@ def health_panel(ds: Dataset) -> None:
                 "row": st.column_config.NumberColumn("row in file", format="%d")})
             if not is_shared_view():  # row-level: never for a viewer of a shared link
                 st.download_button("Download all rejected rows (CSV)",
-                                   lambda: h.rejected.write_csv().encode(),  # built on click
+                                   lambda: to_csv(h.rejected),  # on click; formulas neutralised
                                    "rejected_rows.csv", "text/csv")
     st.markdown("**What this data can show**")
     st.dataframe(capability_table(h.capabilities), hide_index=True,
