@@ -142,6 +142,13 @@ def write_workspace(
     return folder
 
 
+def _usable_leads(leads: pl.DataFrame) -> bool:
+    """Whether a stored lead table is one the pages can show: text ids, dated creation."""
+    schema = leads.schema
+    return (schema.get("lead_id") == pl.String
+            and isinstance(schema.get("created_at", pl.Datetime()), pl.Datetime))
+
+
 def _read(folder: Path, meta: dict, info: WorkspaceInfo) -> Workspace:
     def table(name: str) -> pl.DataFrame | None:
         path = folder / f"{name}.parquet"
@@ -157,8 +164,8 @@ def _read(folder: Path, meta: dict, info: WorkspaceInfo) -> Workspace:
         capabilities=[Capability(**c) for c in h["capabilities"]],
     )
     leads = table("leads")
-    if leads is None:
-        raise WorkspaceNotFound()
+    if leads is None or not _usable_leads(leads):
+        raise WorkspaceNotFound("damaged")
     ds = Dataset(leads=leads, deals=table("deals"), activities=table("activities"),
                  spend=table("spend"), attributes=list(meta.get("attributes", [])),
                  mapping=Mapping.from_dict(meta.get("mapping", {})), health=health,
@@ -260,12 +267,23 @@ class WorkspaceStore:
 
     @staticmethod
     def _info(meta: dict) -> WorkspaceInfo:
-        return WorkspaceInfo(
-            id=meta["id"], name=meta["name"],
-            created_at=dt.datetime.fromisoformat(meta["created_at"]),
-            expires_at=dt.datetime.fromisoformat(meta["expires_at"]),
-            label=meta.get("label", ""), leads=int(meta.get("leads", 0)),
-            kind=str(meta.get("kind", "shared")))
+        """What ``meta`` says, checked: a value of the wrong type, a time with a time
+        zone or an unknown kind is a ``ValueError`` (a damaged workspace)."""
+        texts = {k: meta.get(k, d) for k, d in (("id", None), ("name", None), ("label", ""),
+                                                 ("kind", "shared"))}
+        if not all(isinstance(v, str) for v in texts.values()) or texts["kind"] not in KINDS:
+            raise ValueError("damaged meta.json")
+        leads = meta.get("leads", 0)
+        if isinstance(leads, bool) or not isinstance(leads, int) or not isinstance(
+                meta.get("health"), dict):
+            raise ValueError("damaged meta.json")
+        created, expires = (dt.datetime.fromisoformat(meta[k]) for k in ("created_at",
+                                                                           "expires_at"))
+        if created.tzinfo is not None or expires.tzinfo is not None:
+            raise ValueError("damaged meta.json")  # written naive (UTC): never with a zone
+        return WorkspaceInfo(id=texts["id"], name=texts["name"], created_at=created,
+                             expires_at=expires, label=texts["label"], leads=leads,
+                             kind=texts["kind"])
 
     # -- public ------------------------------------------------------------------------
     def save(
@@ -334,6 +352,9 @@ class WorkspaceStore:
         """Every readable workspace in the store (expired ones included)."""
         if not self.root.exists():
             return
+        if not self.root.is_dir():
+            raise InputError(f"{self.root} is a file, not a workspace store: give the store's "
+                             "folder.")
         for path in self.root.iterdir():
             if ID_PATTERN.fullmatch(path.name):
                 try:
