@@ -92,3 +92,10 @@ def test_readers_nested_parquet_columns_are_kept_as_text():
     assert t.frame["tags"].to_list() == ['{"a": 1}', None]
     assert t.frame["info"].to_list() == ['{"x": 1}', '{"x": 2}']
     assert t.frame["hist"].to_list() == ['[{"s": "mql"}]', "[]"]
+
+
+@pytest.mark.parametrize("text", ["NaN", "nan", "inf", "-Infinity"])
+def test_readers_nan_and_inf_are_not_amounts(text):
+    csv = f"lead_id,created_at,amount\n1,2024-01-02,{text}\n2,2024-01-03,100\n".encode()
+    ds = build_dataset([("leads", read_file(csv, name="leads.csv"))])
+    assert ds.leads["amount"].to_list() == [None, 100.0]

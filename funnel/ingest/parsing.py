@@ -347,13 +347,27 @@ def parse_numbers(values: pl.Series, *, decimal_comma: bool) -> pl.Series:
     [12500.0, -300.0, None]
     >>> parse_numbers(pl.Series(["1.234,5 €"]), decimal_comma=True).to_list()
     [1234.5]
+
+    "NaN" and "inf" are not amounts: they are missing, like any unreadable number.
+
+    >>> parse_numbers(pl.Series(["NaN", "inf", "-Infinity", "7"]), decimal_comma=False).to_list()
+    [None, None, None, 7.0]
     """
     s = _strip(values)
     if is_plain_number(_sample(s), decimal_comma=decimal_comma):
-        plain = _apply(s, number_expr(pl.col("v"), decimal_comma=decimal_comma, plain=True))
+        plain = _finite(_apply(s, number_expr(pl.col("v"), decimal_comma=decimal_comma,
+                                              plain=True)))
         if plain.null_count() == s.null_count():
             return plain
-    return _apply(s, number_expr(pl.col("v"), decimal_comma=decimal_comma))
+    return _finite(_apply(s, number_expr(pl.col("v"), decimal_comma=decimal_comma)))
+
+
+def _finite(numbers: pl.Series) -> pl.Series:
+    """NaN and infinities as missing values."""
+    if not numbers.dtype.is_float():
+        return numbers
+    return numbers.to_frame("v").select(
+        pl.when(pl.col("v").is_finite()).then(pl.col("v"))).to_series().alias(numbers.name)
 
 
 _BOOL_WORDS = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
