@@ -321,20 +321,25 @@ def number_expr(
     [12500.0, -300.0]
     """
     if plain:
-        return col.cast(pl.Float64, strict=False)
+        return _finite_expr(col.cast(pl.Float64, strict=False))
     if fit is not None and not fit.str.contains(r"[()\-+%]").any():
         x = col
         if fit.str.contains(_CURRENCY).any():
             x = x.str.replace_all(_CURRENCY, "")
         if fit.str.contains(r"[\s\u00a0']").any():
             x = x.str.replace_all(r"[\s\u00a0']", "")
-        return _separators(x, decimal_comma).cast(pl.Float64, strict=False)
+        return _finite_expr(_separators(x, decimal_comma).cast(pl.Float64, strict=False))
     # the sign may sit inside or outside the currency: "-$5", "$-5", "£(1,234.50)"
     bare = col.str.replace_all(_CURRENCY, "").str.strip_chars()
     negative = (bare.str.contains(r"^\(.*\)$") | bare.str.contains(r"^-")).fill_null(False)
     digits = bare.str.replace_all(r"[\s\u00a0'()+\-%]", "")
     nums = _separators(digits, decimal_comma).cast(pl.Float64, strict=False)
-    return pl.when(negative).then(-nums).otherwise(nums)
+    return _finite_expr(pl.when(negative).then(-nums).otherwise(nums))
+
+
+def _finite_expr(nums: pl.Expr) -> pl.Expr:
+    """NaN and infinities ("NaN", "inf" in a cell) are not numbers: missing."""
+    return pl.when(nums.is_finite()).then(nums)
 
 
 def parse_numbers(values: pl.Series, *, decimal_comma: bool) -> pl.Series:
