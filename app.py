@@ -2,15 +2,14 @@
 
 import streamlit as st
 
-from ui.frame import base_style, framed, navigation, sidebar_badge, sidebar_profile
+from ui.frame import framed, navigation, sidebar_badge, sidebar_profile
 from ui.share import keep_session, open_session_link, open_shared_link, share_panel
 from ui.state import current_dataset, is_sample
 
-st.set_page_config(page_title="Funnel Diagnostic", page_icon=":material/filter_alt:",
+st.set_page_config(page_title="Funnel Diagnostic", page_icon="📊",  # inline: no font host
                    layout="wide")
 
 nav = navigation()  # the pages, titles and URLs: ui/frame.py
-base_style()
 if not open_shared_link():  # a link to a workspace that does not exist: say so, nothing else
     st.stop()
 open_session_link()  # after a browser reload: this session's own upload and profiles back

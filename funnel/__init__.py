@@ -56,7 +56,7 @@ from funnel.analyses.speed.views import (
     still_waiting,
 )
 from funnel.dataset.errors import InputError
-from funnel.dataset.privacy import mask_personal, personal_columns, pseudonym
+from funnel.dataset.privacy import mask_personal, personal_columns, pseudonym, pseudonymise
 from funnel.dataset.schema import FIELDS, ROLES, STAGES, Mapping, normalise_header
 from funnel.dataset.stages import reached_exprs, stages_present
 from funnel.dataset.tables import Capability, Dataset, FileReport, Health, Warning_, export_end
@@ -170,6 +170,7 @@ __all__ = [
     "profile_summary",
     "profile_verdict",
     "pseudonym",
+    "pseudonymise",
     "rate_by_hours",
     "rate_ratio",
     "reached_exprs",

@@ -120,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except InputError as exc:
             print(f"funnel: {exc}", file=sys.stderr)
             return 2
+        except OSError as exc:  # a store that cannot be read or written
+            print(f"funnel: the workspace store {args.root or 'folder'} could not be used "
+                  f"({exc.strerror or 'not readable'}).", file=sys.stderr)
+            return 2
     try:
 
         sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet

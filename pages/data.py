@@ -7,6 +7,7 @@ from funnel.dataset.format import header
 from funnel.dataset.privacy import mask_personal, personal_columns
 from funnel.ingest.readers import ROW
 from ui import state
+from ui.format import md_escape
 from ui.frame import require_frame
 from ui.sections import data as upload
 
@@ -29,14 +30,14 @@ if files:
         ds = upload.build(tables, roles, mapping)
         if ds is not None:
             state.set_dataset(ds)
-            st.success(f"Loaded {ds.leads.height:,} leads from {ds.label}.")
+            st.success(f"Loaded {ds.leads.height:,} leads from {md_escape(ds.label)}.")
         else:
-            st.warning("Nothing below comes from these files: it still shows "
-                       f"{'the sample' if state.is_sample() else state.current_dataset().label}.")
+            shows = "the sample" if state.is_sample() else state.current_dataset().label
+            st.warning(f"Nothing below comes from these files: it still shows {md_escape(shows)}.")
         with st.expander("Review the column mapping", expanded=ds is None):
             upload.review_mapping(tables, roles, ds, mapping)
 elif not state.is_sample() and not shared:
-    st.caption(f"Showing earlier upload: {state.current_dataset().label}")
+    st.caption(f"Showing earlier upload: {md_escape(state.current_dataset().label)}")
 
 ds = state.current_dataset()
 if state.is_sample():

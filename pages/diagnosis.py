@@ -26,7 +26,7 @@ st.caption(f"{ds.leads.height:,} leads from {md_escape(ds.label or 'the sample')
 st.text(state.profile_in_use_line(ds))  # the profile's name is the user's: never Markdown
 st.caption(note)
 memo = diagnosis.computed(ds, profile, fast_hours=1.0)
-st.markdown(f"**{verdict_summary(memo['cards']).text}**")
+st.markdown(f"**{md_escape(verdict_summary(memo['cards']).text)}**")
 st.caption("A problem is one the data supports beyond noise (95% intervals, Bonferroni across "
            "reps and campaigns); clear: tested, nothing found; can't tell: the data lacks "
            "what the test needs.")
@@ -51,7 +51,7 @@ else:
         if d is None:
             st.caption("Fewer than two sources with 100 leads: no gap to split.")
         else:
-            st.markdown(f"**{d.best}** wins {d.best_rate:.1%} of {d.best_n:,} leads, "
+            st.markdown(f"**{md_escape(d.best)}** wins {d.best_rate:.1%} of {d.best_n:,} leads, "
                         f"**{d.worst}** {d.worst_rate:.1%} of {d.worst_n:,}. The gap, split:")
             exports.chart(decomposition_chart(d), key="dx:gap", name="source-gap")
             st.caption("Lead mix: different shares of in-profile leads. Handling: different "

@@ -54,7 +54,7 @@ with right:
              help=f"95% CI {ui.pct(lo)}–{ui.pct(hi)}")
     c.metric("Criteria", f"{len(edited.criteria)}",
              help="A lead is in profile when it meets every applied criterion")
-    st.markdown(f"**{ui.profile_verdict(fit)}**")
+    st.markdown(f"**{md_escape(ui.profile_verdict(fit))}**")
     if not edited.criteria and not shared:
         st.info("Add criteria on the left (or start from a preset): every lead is in an "
                 "empty profile, so it is not used.")

@@ -8,7 +8,7 @@ import streamlit as st
 from funnel.analyses.trace import lead_profile, lead_trace
 from funnel.dataset.errors import InputError
 from funnel.dataset.format import header
-from funnel.dataset.privacy import mask_personal, personal_columns
+from funnel.dataset.privacy import mask_personal, name_words, personal_columns
 from funnel.dataset.schema import FIELDS
 from ui.frame import require_frame
 from ui.state import can_reveal_personal, current_dataset
@@ -56,7 +56,8 @@ def main() -> None:
         reveal = st.toggle("Show personal fields", value=False, key="trace:reveal",
                            help="Names, e-mails and phone numbers are masked by default.")
     if not reveal:
-        events = mask_personal(events)
+        people = [c for c, kind in personal.items() if kind == "person"]
+        events = mask_personal(events, names=name_words([row], [people]))  # "Called Ann Doe"
         row = mask_personal(row, columns=personal)
 
     c = st.columns(3)

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 import funnel
 
@@ -93,3 +95,24 @@ def write_file(tmp_path: Path) -> Callable[[str, str | bytes], Path]:
 @pytest.fixture(autouse=True)
 def _own_workspace_store(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("FUNNEL_WORKSPACES", str(tmp_path_factory.mktemp("workspaces")))
+
+
+# ---------------------------------------------------------------------------------------
+# What leaves the app (test_app_privacy, test_app_formulas): every download button drawn.
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> list[tuple[str, object, str]]:
+    """Every download button drawn, as (label, data, file name): wraps Streamlit's own."""
+    seen: list[tuple[str, object, str]] = []
+    original = DeltaGenerator.download_button
+
+    def recording(self, label, data, *args, **kwargs):
+        seen.append((label, data, kwargs.get("file_name") or (args[0] if args else "")))
+        return original(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    monkeypatch.setattr(st, "download_button",
+                        lambda *a, **k: recording(st._main, *a, **k))  # noqa: SLF001
+    return seen

@@ -8,6 +8,7 @@ import streamlit as st
 from funnel.dataset.format import header
 from funnel.dataset.privacy import mask_personal, personal_columns
 from funnel.dataset.schema import FIELDS
+from ui.format import md_escape
 from ui.state import can_reveal_personal
 
 TRACE_PAGE = "pages/trace.py"
@@ -28,7 +29,7 @@ def lead_list(
     hold pseudonyms only), and, for a selected row, a link to the lead trace page.
     """
     n = leads.height
-    st.markdown(f"**{title}** · {n:,} lead{'s' if n != 1 else ''}"
+    st.markdown(f"**{md_escape(title)}** · {n:,} lead{'s' if n != 1 else ''}"
                 + (f" (first {limit:,} shown)" if n > limit else ""))
     if n == 0:
         st.caption("No leads here.")
@@ -50,7 +51,7 @@ def lead_list(
     rows = event.selection.rows if event is not None else []
     if rows and "lead_id" in shown.columns:
         lead_id = str(shown["lead_id"][rows[0]])
-        st.page_link(TRACE_PAGE, label=f"Open the lead trace of {lead_id}",
+        st.page_link(TRACE_PAGE, label=f"Open the lead trace of {md_escape(lead_id)}",
                      icon=":material/timeline:", query_params={"lead": lead_id})
     else:
         st.caption("Select a row to open its lead trace.")

@@ -24,13 +24,29 @@ from funnel.dataset.format import (
     rounded_to_shown,
 )
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>!|~$#@])")
+_LINK_START = re.compile(r"(?i)\b(www)\.|\b(https?|ftp|file|mailto|javascript|vbscript|data):")
 
 
-def md_escape(text: str) -> str:
-    """``text`` with Markdown's special characters escaped, for a user's words (a profile
-    name) inside Streamlit Markdown: shown as typed, never as a link, image or HTML."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
+def md_escape(text: object) -> str:
+    r"""``text`` shown as typed inside Streamlit Markdown (a client's label, a file name, a
+    message quoting a cell): never a link, an image, HTML or emphasis.
+
+    Every character that can open one is escaped: brackets (links, images, footnotes),
+    ``<`` and ``>`` (HTML, autolinks), the colon of a scheme (``http:``, ``javascript:``)
+    and the dot of ``www.`` (literal autolinks), ``@`` (e-mail autolinks), and emphasis,
+    code, LaTeX, table and heading marks. Plain sentences (dots, parentheses, commas,
+    colons) stay as they are.
+
+    Examples
+    --------
+    >>> md_escape("![x](http://e.invalid/x.png) at www.e.invalid")
+    '\\!\\[x\\](http\\://e.invalid/x.png) at www\\.e.invalid'
+    >>> md_escape("leads.csv (2 rows): ok.")
+    'leads.csv (2 rows): ok.'
+    """
+    escaped = _MARKDOWN.sub(r"\\\1", str(text))
+    return _LINK_START.sub(lambda m: f"{m[1]}\\." if m[1] else f"{m[2]}\\:", escaped)
 
 
 # Streamlit's predefined formats for the currencies it knows; others are plain numbers

@@ -22,6 +22,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from funnel.dataset.tables import Dataset
 from ui.exports import begin_page_run
+from ui.format import md_escape
 from ui.state import profile_in_use, profile_in_use_line
 
 _state = threading.local()
@@ -86,17 +87,6 @@ def require_frame() -> None:
     st.rerun()
 
 
-_STYLE = """<style>
-/* the built-in table download writes cells as they are; ours neutralise formulas */
-[data-testid="stElementToolbar"] button[aria-label="Download as CSV"] {display: none;}
-</style>"""
-
-
-def base_style() -> None:
-    """App-wide CSS (tables are downloaded through ui.exports, never the raw toolbar)."""
-    st.html(_STYLE)
-
-
 def sidebar_badge(ds: Dataset, *, sample: bool) -> None:
     """Say in the sidebar which data every page is showing."""
     with st.sidebar:
@@ -104,7 +94,7 @@ def sidebar_badge(ds: Dataset, *, sample: bool) -> None:
             st.info(f"**Sample data** · {ds.leads.height:,} leads (generated, not a client's)",
                     icon=":material/science:")
         else:
-            st.success(f"**{ds.label or 'Uploaded data'}** · {ds.leads.height:,} leads",
+            st.success(f"**{md_escape(ds.label or 'Uploaded data')}** · {ds.leads.height:,} leads",
                        icon=":material/database:")
 
 

@@ -16,10 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import polars as pl
 import streamlit as st
 
-from funnel.dataset.privacy import personal_columns
+from funnel.dataset.privacy import TABLES, personal_columns
 from funnel.outputs.workspace import WorkspaceNotFound, WorkspaceStore, default_root
+from ui.format import md_escape
 from ui.session import (
     NOT_KEPT,
     SESSION_KEY,
@@ -59,20 +61,41 @@ def _profiles_for_saving() -> list[dict]:
     return [prof.to_dict() for prof in current_profiles().values()]
 
 
+_VIEW_KEYS = ("dataset", "share_mode", "workspace_id", "workspace_info", "shared_profiles",
+              "shared_settings", PROFILES_KEY)
+
+
+def _close_view() -> None:
+    """Forget a shared view's data (its link was revoked, expired or is ambiguous)."""
+    for key in _VIEW_KEYS:
+        st.session_state.pop(key, None)
+    forget_uploads()
+
+
 def open_shared_link() -> bool:
     """Load the workspace named in the URL into this session; False if it cannot be opened.
 
-    Called by the app frame before the page runs. An unknown, tampered or expired id
-    gets one plain sentence, never a traceback or another workspace.
+    Called by the app frame before the page runs, on every run. An unknown, tampered or
+    expired id, or ``ws`` given twice, gets one plain sentence, never a traceback or
+    another workspace. An open view re-checks that its link still exists (``meta.json``
+    only), so deleting a link ends the views open on it at their next interaction: their
+    data leaves the session.
     """
-    ws_id = st.query_params.get(PARAM)
-    if ws_id is None:
-        return True
-    if st.session_state.get("workspace_id") == ws_id:
-        return True
+    wanted = st.query_params.get_all(PARAM)
+    current = st.session_state.get("workspace_id") if is_shared_view() else None
+    ws_id = wanted[0] if len(wanted) == 1 else current
     try:
+        if len(wanted) > 1:
+            raise WorkspaceNotFound("damaged")
+        if ws_id is None:
+            return True
+        if ws_id == current:
+            store().info(ws_id)  # still shared: not deleted, not expired
+            return True
         ws = store().load(ws_id)
     except WorkspaceNotFound as exc:
+        if current is not None:
+            _close_view()
         st.error(str(exc), icon=":material/link_off:")
         return False
     forget_uploads()
@@ -155,13 +178,6 @@ def _session_note() -> None:
         st.sidebar.warning(note(), icon=":material/history:")
 
 
-_VIEWER_CSS = """<style>
-/* shared views: no data export from chart menus or table toolbars */
-.vega-embed details, .vega-embed .vega-actions {display: none !important;}
-[data-testid="stElementToolbar"] {display: none !important;}
-</style>"""
-
-
 def _your_links() -> list[str]:
     return st.session_state.setdefault("share:mine", [])
 
@@ -194,15 +210,35 @@ def _manage_links() -> None:
             st.rerun()
 
 
+def _columns_to_offer(ds) -> tuple[list[str], list[str]]:
+    """The columns of every table detected as personal, and the others a user may add
+    (ids, numbers and dates hold no one's name)."""
+    detected: list[str] = []
+    others: list[str] = []
+    for table in TABLES:
+        frame = getattr(ds, table)
+        if frame is None:
+            continue
+        found = personal_columns(frame)
+        detected += [c for c in found if c not in detected]
+        others += [c for c, t in frame.schema.items() if c not in found and c not in others
+                   and not c.startswith("__") and c not in ("lead_id", "deal_id")
+                   and t == pl.String]
+    return detected, [c for c in others if c not in detected]
+
+
 def share_panel(ds, *, sample: bool) -> None:
-    """Sidebar: "Share" for the consultant, or what a viewer is looking at."""
+    """Sidebar: "Share" for the consultant, or what a viewer is looking at.
+
+    A viewer's pages hold views, not data: no row-level download (the notebook's data,
+    rejected rows), and Streamlit's own table and chart export controls are switched off
+    by configuration (``client.disableDataExport`` in ``.streamlit/config.toml``)."""
     if is_shared_view():
         info = st.session_state["workspace_info"]
-        st.sidebar.info(f"Shared analysis **{info.name}** (read-only, personal data "
-                        f"pseudonymised). Link valid until {info.expires_at:%Y-%m-%d}.",
+        st.sidebar.info(f"Shared analysis **{md_escape(info.name)}** (read-only, personal "
+                        f"data pseudonymised). Link valid until {info.expires_at:%Y-%m-%d}.",
                         icon=":material/share:")
         st.query_params[PARAM] = st.session_state["workspace_id"]  # keep it in every link
-        st.html(_VIEWER_CSS)
         return
     _session_note()
     with st.sidebar.popover("Share", icon=":material/share:", width="stretch"):
@@ -210,11 +246,12 @@ def share_panel(ds, *, sample: bool) -> None:
                    "pseudonyms, and gives a read-only link.")
         name = st.text_input("Name", value="Sample data" if sample else ds.label,
                              key="share:name")
-        detected = personal_columns(ds.leads)
-        others = [c for c in ds.leads.columns if c not in detected and not c.startswith("__")]
+        detected, others = _columns_to_offer(ds)
         extra = st.multiselect(
             "Also pseudonymise", others, key="share:extra",
-            help="Detected and always pseudonymised: " + (", ".join(detected) or "none"))
+            help="Detected and always pseudonymised: " + md_escape(", ".join(detected) or "none")
+            + ". In every other text, e-mail addresses, phone numbers and those names are "
+              "replaced too.")
         if st.button("Create link", key="share:create", type="primary"):
             with st.spinner("Saving a pseudonymised copy…"):
                 ws_id = store().save(ds, name=name, profiles=_profiles_for_saving(),

@@ -2,9 +2,13 @@
 
 Names, e-mail addresses and phone numbers of leads are found by header and by content;
 e-mail addresses and phone numbers inside other text (notes, subjects) are found by
-pattern. Masking replaces each value by a keyed-hash pseudonym (``person-3f9a1c2b``):
-the same value always gets the same pseudonym under one key, so counts, joins and
-drill-downs still work, and the key never travels with the data.
+pattern (a phone number in any format, also a bare run of 10 to 15 digits), and the
+names read from the name columns of *every* table are replaced wherever they appear in
+other text. :func:`pseudonymise` does all of it for a whole dataset (every table, the
+rejected rows, warnings, notes and file names): the one function every store and export
+meant for someone else goes through. Masking replaces each value by a keyed-hash
+pseudonym (``person-3f9a1c2b``): the same value always gets the same pseudonym under one
+key, so counts, joins and drill-downs still work, and the key never travels with the data.
 
 Sales reps (``owner``) are not masked: they are who the analysis is about.
 """
@@ -17,10 +21,12 @@ import os
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import polars as pl
 
 from funnel.dataset.schema import normalise_header
+from funnel.dataset.tables import Dataset, Health
 
 KEY_ENV = "FUNNEL_MASK_KEY"
 _PROCESS_KEY = secrets.token_bytes(32)
@@ -29,6 +35,7 @@ _EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
 # a phone number: optional +, 7-15 digits with separators; bare digit runs (ids) do not count
 _PHONE = r"(?:\+\d[\d\s().\-]{6,20}\d|\(?\d{2,5}\)?[\s.\-]\d[\d\s.\-]{4,16}\d)"
 _PHONE_DIGITS = (7, 15)
+_BARE_PHONE = r"\b\d{10,15}\b"  # in free text, a bare run of phone length is a phone too
 
 _NAME_HEADERS = {
     "name", "first name", "last name", "full name", "firstname", "lastname", "fullname",
@@ -157,26 +164,104 @@ def _mask_series(s: pl.Series, kind: str, key: bytes) -> pl.Series:
     return text.replace_strict(mapping, default=None, return_dtype=pl.String).alias(s.name)
 
 
-def _scrub_text(s: pl.Series, key: bytes) -> pl.Series:
-    """Replace e-mail addresses and phone numbers found inside free text."""
-    if s.dtype != pl.String or s.null_count() == s.len():
-        return s
-
-    def one(text: str) -> str:
-        text = re.sub(_EMAIL, lambda m: pseudonym(m.group(0), kind="email", key=key), text)
-        return re.sub(_PHONE, lambda m: _phone_or_keep(m.group(0), key), text)
-
-    hit = s.str.contains(_EMAIL) | s.str.contains(_PHONE)
-    if not hit.fill_null(False).any():
-        return s
-    fixed = {v: one(v) for v in s.filter(hit.fill_null(False)).unique().to_list()}
-    return s.replace(fixed)
-
-
 def _phone_or_keep(match: str, key: bytes) -> str:
     digits = sum(ch.isdigit() for ch in match)
     lo, hi = _PHONE_DIGITS
     return pseudonym(match, kind="phone", key=key) if lo <= digits <= hi else match
+
+
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+_KEEP_NAMES_IN = {"owner", "stage", "outcome"}  # reps, and the words the stages are mapped by
+
+
+def name_words(frames: Sequence[pl.DataFrame | None], columns: Sequence[Sequence[str]]
+               ) -> list[str]:
+    """The words (3+ letters) of the names held in ``columns`` of each frame, longest
+    first: what :class:`Scrubber` replaces by ``[name]`` inside other text.
+
+    Examples
+    --------
+    >>> name_words([pl.DataFrame({"n": ["Ann-Marie O'Brien", "Al Bo", None]})], [["n"]])
+    ['Ann-Marie', "O'Brien", 'Brien', 'Marie', 'Ann']
+    """
+    values: set[str] = set()
+    for frame, cols in zip(frames, columns, strict=True):
+        for c in cols:
+            if frame is None or c not in frame.columns:
+                continue
+            for text in frame[c].cast(pl.String).drop_nulls().unique().to_list():
+                for word in _NAME_WORD.findall(text):
+                    values |= {w for w in {word, *re.split(r"['’\-]", word)} if len(w) >= 3}
+    return sorted(values, key=lambda w: (-len(w), w))
+
+
+@dataclass
+class Scrubber:
+    """Replaces e-mail addresses, phone numbers (any format, bare 10-15 digit runs too)
+    and known names inside text, with stable keyed pseudonyms (names by ``[name]``).
+
+    Examples
+    --------
+    >>> s = Scrubber(key=b"k", names=["Zebulon"])
+    >>> out = s.text("Called zebulon on 5550100199, z@q.example")
+    >>> out.startswith("Called [name] on phone-"), "q.example" in out
+    (True, False)
+    """
+
+    key: bytes
+    names: list[str]
+    chunk: int = 500
+
+    def __post_init__(self) -> None:
+        words = self.names
+        parts = ["|".join(re.escape(w) for w in words[i:i + self.chunk])
+                 for i in range(0, len(words), self.chunk)]
+        self._polars = [r"(?i)\b(?:" + p + r")\b" for p in parts]
+        self._python = [re.compile(r"\b(?:" + p + r")\b", re.IGNORECASE) for p in parts]
+
+    def _contacts(self, text: str) -> str:
+        text = re.sub(_EMAIL, lambda m: pseudonym(m.group(0), kind="email", key=self.key), text)
+        text = re.sub(_PHONE, lambda m: _phone_or_keep(m.group(0), self.key), text)
+        return re.sub(_BARE_PHONE, lambda m: pseudonym(m.group(0), kind="phone", key=self.key),
+                      text)
+
+    def text(self, text: str | None, *, names: bool = True) -> str | None:
+        """One string scrubbed (``None`` stays ``None``)."""
+        if not text:
+            return text
+        text = self._contacts(text)
+        for pattern in self._python if names else ():
+            text = pattern.sub("[name]", text)
+        return text
+
+    def series(self, s: pl.Series, *, names: bool = True) -> pl.Series:
+        """A text column scrubbed (other types returned unchanged)."""
+        if s.dtype in (pl.Categorical, pl.Enum):
+            s = s.cast(pl.String)
+        if s.dtype != pl.String or s.null_count() == s.len():
+            return s
+        hit = (s.str.contains(_EMAIL) | s.str.contains(_PHONE)
+               | s.str.contains(_BARE_PHONE)).fill_null(False)
+        if hit.any():
+            fixed = {v: self._contacts(v) for v in s.filter(hit).unique().to_list()}
+            s = s.replace(fixed)
+        for pattern in self._polars if names else ():
+            s = s.str.replace_all(pattern, "[name]")
+        return s
+
+    def frame(self, frame: pl.DataFrame, kinds: dict[str, str]) -> pl.DataFrame:
+        """Columns in ``kinds`` replaced by pseudonyms; every other text column scrubbed
+        (ids untouched; names kept in the reps' and stage columns)."""
+        out = []
+        for col in frame.columns:
+            s = frame[col]
+            if col in kinds:
+                out.append(_mask_series(s, kinds[col], self.key))
+            elif col in _IDS:
+                out.append(s)
+            else:
+                out.append(self.series(s, names=col not in _KEEP_NAMES_IN))
+        return pl.DataFrame(out, schema=None) if out else frame
 
 
 def mask_personal(
@@ -185,6 +270,7 @@ def mask_personal(
     columns: Sequence[str] | dict[str, str] | None = None,
     key: bytes | str | None = None,
     scrub_text: bool = True,
+    names: Sequence[str] = (),
 ) -> pl.DataFrame:
     """Replace personal values by stable pseudonyms; everything else is unchanged.
 
@@ -203,6 +289,9 @@ def mask_personal(
         (loss reasons, notes, campaign names …), and the names found in the name
         columns by ``[name]`` wherever they appear in that text. Only ids and sales
         reps' names (``owner``) are left as they are.
+    names
+        More name words to replace inside text (:func:`name_words` of another table:
+        the lead's row, when masking its activities).
 
     Examples
     --------
@@ -217,32 +306,81 @@ def mask_personal(
         columns = personal_columns(frame)
     kinds = columns if isinstance(columns, dict) else {
         c: (_kind_by_header(c) or _kind_by_content(frame[c]) or "other") for c in columns}
-    names = _name_pattern(frame, [c for c, kind in kinds.items() if kind == "person"])
-    out = []
-    for col in frame.columns:
-        s = frame[col]
-        if col in kinds:
-            out.append(_mask_series(s, kinds[col], k))
-        elif scrub_text and col not in _IDS and not col.startswith("__"):
-            s = _scrub_text(s, k)
-            if names and col != "owner" and s.dtype == pl.String:
-                for pattern in names:
-                    s = s.str.replace_all(pattern, "[name]")
-            out.append(s)
-        else:
-            out.append(s)
-    return pl.DataFrame(out)
+    if not scrub_text:
+        return frame.with_columns(_mask_series(frame[c], kind, k) for c, kind in kinds.items())
+    people = [c for c, kind in kinds.items() if kind == "person"]
+    words = sorted({*name_words([frame], [people]), *names}, key=lambda w: (-len(w), w))
+    return Scrubber(key=k, names=words).frame(frame, kinds)
 
 
-def _name_pattern(frame: pl.DataFrame, columns: Sequence[str], *, chunk: int = 500
-                  ) -> list[str]:
-    """Whole-word, case-insensitive patterns for the names in ``columns`` (3+ letters),
-    to find them inside other text ("spoke to Carl Doe")."""
-    values: set[str] = set()
-    for c in columns:
-        words = (frame[c].cast(pl.String).drop_nulls().str.split(" ").explode()
-                 .str.strip_chars(" .,'\"()").drop_nulls().unique())
-        values |= {w for w in words.to_list() if len(w) >= 3 and w.replace("-", "").isalpha()}
-    ordered = sorted(values, key=lambda w: (-len(w), w))
-    return [r"(?i)\b(?:" + "|".join(re.escape(w) for w in ordered[i:i + chunk]) + r")\b"
-            for i in range(0, len(ordered), chunk)]
+TABLES = ("leads", "deals", "activities", "spend")
+"""The tables of a :class:`~funnel.dataset.tables.Dataset` that :func:`pseudonymise` masks."""
+
+
+def _table_kinds(ds: Dataset, extra: Sequence[str]) -> list[dict[str, str]]:
+    frames = [getattr(ds, t) for t in TABLES]
+    return [{} if f is None else personal_columns(f, extra=[c for c in extra if c in f.columns])
+            for f in frames]
+
+
+def dataset_scrubber(ds: Dataset, *, key: bytes | str | None = None,
+                     extra: Sequence[str] = ()) -> Scrubber:
+    """The :class:`Scrubber` of a dataset: the names of every table's name columns, and
+    the key; for text computed from ``ds`` (a report's headlines) that must hold no more
+    personal data than :func:`pseudonymise` leaves.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> ds = load_sample()
+    >>> first = ds.leads["First Name"][0]
+    >>> dataset_scrubber(ds, key="k").text(f"Call {first}, +1 (555) 010-0199")[:12]
+    'Call [name],'
+    """
+    kinds = _table_kinds(ds, extra)
+    people = [[c for c, kind in ks.items() if kind == "person"] for ks in kinds]
+    return Scrubber(key=_key(key), names=name_words([getattr(ds, t) for t in TABLES], people))
+
+
+def pseudonymise(ds: Dataset, *, key: bytes | str | None = None,
+                 extra: Sequence[str] = ()) -> Dataset:
+    """A copy of ``ds`` with no personal data: every store or export for someone else
+    (a shared or session workspace, the notebook bundle, a viewer's page) starts here.
+
+    In every table, the personal columns (:func:`personal_columns`, plus ``extra``
+    wherever a table has such a column) become stable pseudonyms; every other text
+    column, the rejected rows, the warnings, the files' notes and names and the label
+    are scrubbed by one :class:`Scrubber`: e-mail addresses, phone numbers (any format,
+    bare 10-15 digit runs too) and the names read from the name columns of *all* tables.
+    Ids, numbers, dates and reps' names are kept, so every aggregate is unchanged.
+
+    Parameters
+    ----------
+    ds
+        The dataset as built.
+    key
+        Secret for the keyed hash (see :func:`mask_personal`); it is not stored anywhere.
+    extra
+        Columns the user marked as personal on top of those detected.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> ds = load_sample()
+    >>> safe = pseudonymise(ds, key="k")
+    >>> safe.leads["Email"][0].startswith("email-"), safe.leads.height == ds.leads.height
+    (True, True)
+    """
+    frames = [getattr(ds, t) for t in TABLES]
+    kinds = _table_kinds(ds, extra)
+    scrub = dataset_scrubber(ds, key=key, extra=extra)
+    masked = {t: None if f is None else scrub.frame(f, ks)
+              for t, f, ks in zip(TABLES, frames, kinds, strict=True)}
+    h = ds.health
+    health = Health(
+        files=[replace(f, name=scrub.text(f.name), notes=[scrub.text(n) for n in f.notes])
+               for f in h.files],
+        rejected=scrub.frame(h.rejected, {}),
+        warnings=[replace(w, message=scrub.text(w.message)) for w in h.warnings],
+        capabilities=[replace(c, reason=scrub.text(c.reason)) for c in h.capabilities])
+    return replace(ds, **masked, health=health, label=scrub.text(ds.label) or "")

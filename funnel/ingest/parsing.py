@@ -321,20 +321,25 @@ def number_expr(
     [12500.0, -300.0]
     """
     if plain:
-        return col.cast(pl.Float64, strict=False)
+        return _finite_expr(col.cast(pl.Float64, strict=False))
     if fit is not None and not fit.str.contains(r"[()\-+%]").any():
         x = col
         if fit.str.contains(_CURRENCY).any():
             x = x.str.replace_all(_CURRENCY, "")
         if fit.str.contains(r"[\s\u00a0']").any():
             x = x.str.replace_all(r"[\s\u00a0']", "")
-        return _separators(x, decimal_comma).cast(pl.Float64, strict=False)
+        return _finite_expr(_separators(x, decimal_comma).cast(pl.Float64, strict=False))
     # the sign may sit inside or outside the currency: "-$5", "$-5", "£(1,234.50)"
     bare = col.str.replace_all(_CURRENCY, "").str.strip_chars()
     negative = (bare.str.contains(r"^\(.*\)$") | bare.str.contains(r"^-")).fill_null(False)
     digits = bare.str.replace_all(r"[\s\u00a0'()+\-%]", "")
     nums = _separators(digits, decimal_comma).cast(pl.Float64, strict=False)
-    return pl.when(negative).then(-nums).otherwise(nums)
+    return _finite_expr(pl.when(negative).then(-nums).otherwise(nums))
+
+
+def _finite_expr(nums: pl.Expr) -> pl.Expr:
+    """NaN and infinities ("NaN", "inf" in a cell) are not numbers: missing."""
+    return pl.when(nums.is_finite()).then(nums)
 
 
 def parse_numbers(values: pl.Series, *, decimal_comma: bool) -> pl.Series:
@@ -347,13 +352,27 @@ def parse_numbers(values: pl.Series, *, decimal_comma: bool) -> pl.Series:
     [12500.0, -300.0, None]
     >>> parse_numbers(pl.Series(["1.234,5 €"]), decimal_comma=True).to_list()
     [1234.5]
+
+    "NaN" and "inf" are not amounts: they are missing, like any unreadable number.
+
+    >>> parse_numbers(pl.Series(["NaN", "inf", "-Infinity", "7"]), decimal_comma=False).to_list()
+    [None, None, None, 7.0]
     """
     s = _strip(values)
     if is_plain_number(_sample(s), decimal_comma=decimal_comma):
-        plain = _apply(s, number_expr(pl.col("v"), decimal_comma=decimal_comma, plain=True))
+        plain = _finite(_apply(s, number_expr(pl.col("v"), decimal_comma=decimal_comma,
+                                              plain=True)))
         if plain.null_count() == s.null_count():
             return plain
-    return _apply(s, number_expr(pl.col("v"), decimal_comma=decimal_comma))
+    return _finite(_apply(s, number_expr(pl.col("v"), decimal_comma=decimal_comma)))
+
+
+def _finite(numbers: pl.Series) -> pl.Series:
+    """NaN and infinities as missing values."""
+    if not numbers.dtype.is_float():
+        return numbers
+    return numbers.to_frame("v").select(
+        pl.when(pl.col("v").is_finite()).then(pl.col("v"))).to_series().alias(numbers.name)
 
 
 _BOOL_WORDS = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import os
 import tempfile
 from collections import Counter
@@ -197,14 +198,29 @@ def _text_frame(df: pl.DataFrame) -> pl.DataFrame:
             expr = col.cast(pl.String)  # "true"/"false"; a blank cell stays missing
         elif dtype == pl.String:
             expr = col
-        elif isinstance(dtype, pl.List | pl.Array):
+        elif isinstance(dtype, pl.List | pl.Array) and not dtype.inner.is_nested():
             expr = col.cast(pl.List(pl.String), strict=False).list.join(", ")
-        elif isinstance(dtype, pl.Struct):
-            expr = col.struct.json_encode()
+        elif dtype.is_nested() or dtype == pl.Object:  # a map, a list of structs …
+            out.append(nested_text(df[name]))
+            continue
         else:
             expr = col.cast(pl.String, strict=False)
         out.append(expr.alias(name))
     return df.select(out) if out else df
+
+
+def nested_text(values: pl.Series) -> pl.Series:
+    """Nested values (maps, structs, lists of them) as one JSON text per cell, so a
+    Parquet column of any type is kept, never dropped.
+
+    Examples
+    --------
+    >>> nested_text(pl.Series("m", [[{"key": "a", "value": 1}], None])).to_list()
+    ['[{"key": "a", "value": 1}]', None]
+    """
+    return pl.Series(values.name, [None if v is None else json.dumps(v, default=str,
+                                                                      ensure_ascii=False)
+                                   for v in values.to_list()], dtype=pl.String)
 
 
 _DUCK_REASONS = {
@@ -429,9 +445,12 @@ def _read_parquet(source: Path | bytes, *, name: str) -> RawTable:
         raise InputError(f"{name} could not be read as Parquet: it looks damaged.") from exc
     if frame.height == 0:
         raise InputError(f"{name} has columns but no rows.")
-    frame = _text_frame(frame).with_columns(
-        pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW)
-    )
+    try:
+        frame = _text_frame(frame)
+    except Exception as exc:
+        raise InputError(f"{name} holds a column of a type that cannot be read as text; "
+                         "export it with plain text and number columns.") from exc
+    frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW))
     return RawTable(name=name, format="parquet", frame=frame, rows_read=frame.height)
 
 

@@ -6,7 +6,10 @@ One list of sections (:func:`report_sections`) is rendered two ways:
   no network), which opens offline in any browser;
 * :func:`report_pdf` — a PDF (charts as PNG), via ``fpdf2``.
 
-Every table in the report is aggregated; personal fields never appear. Tables hold
+Every table in the report is aggregated; personal fields never appear: the report is
+computed on the pseudonymised dataset (:func:`funnel.dataset.privacy.pseudonymise`), and
+the findings' words are scrubbed the same way, so a campaign or loss reason holding an
+e-mail address, a phone number or a lead's name does not carry it into the report. Tables hold
 numbers and are written as text only when rendered (:func:`funnel.dataset.format.
 readable_table`): plain-language headers, percents with their 95% interval in one cell,
 counts and amounts with thousands separators, amounts in the data's currency (none when
@@ -32,6 +35,7 @@ from funnel.charts.leakage import funnel_chart, rates_chart
 from funnel.charts.profile import win_rates_chart
 from funnel.charts.response import bucket_chart
 from funnel.dataset.format import currency_of, percent, readable_table
+from funnel.dataset.privacy import dataset_scrubber, pseudonymise
 from funnel.dataset.tables import Dataset
 from funnel.findings.base import Finding
 from funnel.findings.registry import TITLES, diagnose_places
@@ -96,10 +100,13 @@ def report_sections(
     profile=None,
     cards: list[Finding] | None = None,
     sla_hours: float = 1.0,
+    key: bytes | str | None = None,
 ) -> list[Section]:
     """The report's content: verdict, findings, funnel, speed, profile and sources.
 
-    Sections whose data is missing say so instead of showing an empty chart.
+    Sections whose data is missing say so instead of showing an empty chart. Charts and
+    tables are computed on ``pseudonymise(ds, key=key)`` (same numbers, no personal
+    data), and every word from the findings is scrubbed alike.
 
     Examples
     --------
@@ -109,6 +116,20 @@ def report_sections(
     """
 
     cards = cards if cards is not None else diagnose_places(ds, profile=profile)
+    scrub = dataset_scrubber(ds, key=key)
+    ds = pseudonymise(ds, key=key)
+    return [_scrubbed(s, scrub) for s in _sections(ds, profile, cards)]
+
+
+def _scrubbed(section: Section, scrub) -> Section:
+    """A section's words and table text without personal data."""
+    table = section.table
+    return Section(scrub.text(section.heading), [scrub.text(p) for p in section.paragraphs],
+                   chart=section.chart, table=None if table is None else scrub.frame(table, {}),
+                   labels=section.labels, currency=section.currency)
+
+
+def _sections(ds: Dataset, profile, cards: list[Finding]) -> list[Section]:
     currency = currency_of(ds.deals, ds.leads, ds.spend)
     order = ranked(cards)
     problems = [f for f in order if f.status == "problem"]

@@ -2,9 +2,10 @@
 
 A workspace is a directory ``<root>/<id>/`` holding the mapped tables as Parquet and one
 ``meta.json`` (name, times, label, mapping, health, profiles, settings). Personal data is
-pseudonymised *before* it is written (:func:`funnel.dataset.privacy.mask_personal`, keyed by a
-secret that never enters the workspace), so a shared workspace holds no names, e-mail
-addresses or phone numbers, and aggregates are unchanged.
+pseudonymised *before* it is written (:func:`funnel.dataset.privacy.pseudonymise`, keyed by a
+secret that never enters the workspace): every table, the rejected rows, warnings and file
+names, so a shared workspace holds no names, e-mail addresses or phone numbers, and
+aggregates are unchanged.
 
 The layout is plain files written atomically (a temporary directory renamed into
 place), so several app replicas can share one store on shared storage. Ids are random
@@ -33,7 +34,7 @@ from typing import Any
 import polars as pl
 
 from funnel.dataset.errors import InputError
-from funnel.dataset.privacy import mask_personal, personal_columns
+from funnel.dataset.privacy import dataset_scrubber, pseudonymise
 from funnel.dataset.schema import Mapping
 from funnel.dataset.tables import Capability, Dataset, FileReport, Health, Warning_
 
@@ -91,17 +92,6 @@ def default_root() -> Path:
     return Path(os.environ.get(ROOT_ENV, "workspaces"))
 
 
-def _mask_tables(ds: Dataset, key: bytes | str | None, extra: Sequence[str] = ()
-                 ) -> dict[str, pl.DataFrame | None]:
-    out: dict[str, pl.DataFrame | None] = {}
-    for name in TABLES:
-        frame = getattr(ds, name)
-        out[name] = None if frame is None else mask_personal(
-            frame, columns=personal_columns(frame, extra=[c for c in extra
-                                                          if c in frame.columns]), key=key)
-    return out
-
-
 def _health_to_dict(h: Health) -> dict:
     return {"files": [asdict(f) for f in h.files], "warnings": [asdict(w) for w in h.warnings],
             "capabilities": [asdict(c) for c in h.capabilities]}
@@ -123,18 +113,22 @@ def write_workspace(
     """Write a pseudonymised copy of ``ds`` (Parquet + ``meta.json``) into a new folder.
 
     The layout a workspace store and an exported analysis bundle share; read it back
-    with :func:`read_workspace`. ``extra_personal`` names columns the user marked as
-    personal on top of those detected; ``kind`` is one of :data:`KINDS`.
+    with :func:`read_workspace`. Everything written goes through
+    :func:`funnel.dataset.privacy.pseudonymise` (the name too, scrubbed alike).
+    ``extra_personal`` names columns the user marked as personal on top of those
+    detected; ``kind`` is one of :data:`KINDS`.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     folder = Path(folder)
     folder.mkdir(parents=True)
-    for table, frame in _mask_tables(ds, key, extra_personal).items():
+    name = dataset_scrubber(ds, key=key, extra=extra_personal).text(name.strip()) or ""
+    ds = pseudonymise(ds, key=key, extra=extra_personal)
+    for table in TABLES:
+        frame = getattr(ds, table)
         if frame is not None:
             frame.write_parquet(folder / f"{table}.parquet")
-    mask_personal(ds.health.rejected, columns=[], key=key).write_parquet(
-        folder / "rejected.parquet")
+    ds.health.rejected.write_parquet(folder / "rejected.parquet")
     created = _now()
     meta = {
         "format": _FORMAT, "id": ws_id or secrets.token_urlsafe(16), "kind": kind,
@@ -146,6 +140,13 @@ def write_workspace(
     }
     (folder / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
     return folder
+
+
+def _usable_leads(leads: pl.DataFrame) -> bool:
+    """Whether a stored lead table is one the pages can show: text ids, dated creation."""
+    schema = leads.schema
+    return (schema.get("lead_id") == pl.String
+            and isinstance(schema.get("created_at", pl.Datetime()), pl.Datetime))
 
 
 def _read(folder: Path, meta: dict, info: WorkspaceInfo) -> Workspace:
@@ -163,8 +164,8 @@ def _read(folder: Path, meta: dict, info: WorkspaceInfo) -> Workspace:
         capabilities=[Capability(**c) for c in h["capabilities"]],
     )
     leads = table("leads")
-    if leads is None:
-        raise WorkspaceNotFound()
+    if leads is None or not _usable_leads(leads):
+        raise WorkspaceNotFound("damaged")
     ds = Dataset(leads=leads, deals=table("deals"), activities=table("activities"),
                  spend=table("spend"), attributes=list(meta.get("attributes", [])),
                  mapping=Mapping.from_dict(meta.get("mapping", {})), health=health,
@@ -266,12 +267,23 @@ class WorkspaceStore:
 
     @staticmethod
     def _info(meta: dict) -> WorkspaceInfo:
-        return WorkspaceInfo(
-            id=meta["id"], name=meta["name"],
-            created_at=dt.datetime.fromisoformat(meta["created_at"]),
-            expires_at=dt.datetime.fromisoformat(meta["expires_at"]),
-            label=meta.get("label", ""), leads=int(meta.get("leads", 0)),
-            kind=str(meta.get("kind", "shared")))
+        """What ``meta`` says, checked: a value of the wrong type, a time with a time
+        zone or an unknown kind is a ``ValueError`` (a damaged workspace)."""
+        texts = {k: meta.get(k, d) for k, d in (("id", None), ("name", None), ("label", ""),
+                                                 ("kind", "shared"))}
+        if not all(isinstance(v, str) for v in texts.values()) or texts["kind"] not in KINDS:
+            raise ValueError("damaged meta.json")
+        leads = meta.get("leads", 0)
+        if isinstance(leads, bool) or not isinstance(leads, int) or not isinstance(
+                meta.get("health"), dict):
+            raise ValueError("damaged meta.json")
+        created, expires = (dt.datetime.fromisoformat(meta[k]) for k in ("created_at",
+                                                                           "expires_at"))
+        if created.tzinfo is not None or expires.tzinfo is not None:
+            raise ValueError("damaged meta.json")  # written naive (UTC): never with a zone
+        return WorkspaceInfo(id=texts["id"], name=texts["name"], created_at=created,
+                             expires_at=expires, label=texts["label"], leads=leads,
+                             kind=texts["kind"])
 
     # -- public ------------------------------------------------------------------------
     def save(
@@ -340,6 +352,9 @@ class WorkspaceStore:
         """Every readable workspace in the store (expired ones included)."""
         if not self.root.exists():
             return
+        if not self.root.is_dir():
+            raise InputError(f"{self.root} is a file, not a workspace store: give the store's "
+                             "folder.")
         for path in self.root.iterdir():
             if ID_PATTERN.fullmatch(path.name):
                 try:

@@ -10,7 +10,8 @@ import streamlit as st
 
 import funnel
 from funnel import Dataset, InputError, Mapping, RawTable
-from ui.format import column_config
+from funnel.outputs.export import to_csv
+from ui.format import column_config, md_escape
 from ui.state import forget_other_uploads, is_shared_view, parse_upload
 from ui.widgets import mapping as editors
 
@@ -30,7 +31,7 @@ def read_uploads(files: list) -> list[RawTable]:
         key, t = parse_upload(f, sheet=sheet)
         keys.add(key)
         if isinstance(t, str):
-            st.error(t, icon=":material/error:")
+            st.error(md_escape(t), icon=":material/error:")
             continue
         taken = {x.name for x in tables}
         if t.name in taken:  # two uploads with one name: tell them apart everywhere
@@ -63,7 +64,7 @@ def choose_roles(tables: list[RawTable]) -> list[str]:
     roles = []
     for i, (t, guess) in enumerate(zip(tables, guesses, strict=True)):
         c = st.columns([3, 2, 2])
-        c[0].markdown(f"**{t.name}** · {t.format} · {t.rows_read:,} rows")
+        c[0].markdown(f"**{md_escape(t.name)}** · {t.format} · {t.rows_read:,} rows")
         roles.append(c[1].selectbox("holds", list(ROLE_LABELS), list(ROLE_LABELS).index(guess),
                                     format_func=ROLE_LABELS.get, key=f"role:{i}:{t.name}",
                                     label_visibility="collapsed"))
@@ -97,7 +98,7 @@ def build(tables: list[RawTable], roles: list[str], mapping: Mapping) -> Dataset
             ds = funnel.build_dataset(pairs, mapping=mapping,
                                       label=", ".join(t.name for _, t in pairs))
     except InputError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_escape(str(exc)), icon=":material/error:")
         return None
     st.session_state["built"] = (key, ds)
     return ds
@@ -111,14 +112,14 @@ def review_mapping(tables: list[RawTable], roles: list[str], ds: Dataset | None,
     for role, t in zip(roles, tables, strict=True):
         if role == "ignore" or choices.for_role(role):
             continue  # one editor per role: the first file of it decides its columns
-        st.markdown(f"**{t.name}** ({ROLE_LABELS[role].lower()})")
+        st.markdown(f"**{md_escape(t.name)}** ({ROLE_LABELS[role].lower()})")
         used = next((f.columns for f in ds.health.files if f.name == t.name), {}) if ds else {}
         current = {**used, **mapping.for_role(role)}
         picked = editors.mapping_editor(role, t, current, key=f"map:{t.name}:{role}")
         choices.for_role(role).update(picked)
         for field in ("outcome", "stage"):
             if picked.get(field):
-                st.caption(f"What each {field} label in {picked[field]!r} means")
+                st.caption(f"What each {field} label in {md_escape(repr(picked[field]))} means")
                 edited = editors.values_editor(field, t, picked[field], mapping,
                                               key=f"val:{t.name}:{field}")
                 choices.values[field] = {**choices.values.get(field, {}), **edited}
@@ -135,7 +136,7 @@ def review_mapping(tables: list[RawTable], roles: list[str], ds: Dataset | None,
         try:
             _keep_mapping(Mapping.from_json(loaded.getvalue()), tables)
         except InputError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(md_escape(str(exc)), icon=":material/error:")
         else:
             st.rerun()
 
@@ -170,7 +171,7 @@ def health_panel(ds: Dataset) -> None:
                           for f in h.files])
     st.dataframe(files, hide_index=True, column_config=column_config(files, renamed=False))
     for w in h.warnings:
-        (st.warning if w.level == "warning" else st.info)(w.message)
+        (st.warning if w.level == "warning" else st.info)(md_escape(w.message))
     if h.rows_rejected:
         with st.expander(f"Rejected rows ({h.rows_rejected:,}) and why", expanded=True):
             reasons = h.rejected.group_by("reason").len("rows").sort("rows", descending=True)
@@ -181,7 +182,7 @@ def health_panel(ds: Dataset) -> None:
                 "row": st.column_config.NumberColumn("row in file", format="%d")})
             if not is_shared_view():  # row-level: never for a viewer of a shared link
                 st.download_button("Download all rejected rows (CSV)",
-                                   lambda: h.rejected.write_csv().encode(),  # built on click
+                                   lambda: to_csv(h.rejected),  # on click; formulas neutralised
                                    "rejected_rows.csv", "text/csv")
     st.markdown("**What this data can show**")
     st.dataframe(capability_table(h.capabilities), hide_index=True,

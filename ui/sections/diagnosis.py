@@ -142,7 +142,7 @@ def takeaway(ds: Dataset, profile: Profile | None, findings: list[Finding]) -> N
     profiles = [profile.to_dict()] if profile is not None else []
 
     def sections():
-        return report_sections(ds, profile=profile, cards=findings)
+        return report_sections(ds, profile=profile, cards=findings, key=key)
 
     shared = is_shared_view()  # a viewer gets aggregates only: no row-level data
     cols = st.columns(3 if shared else 4)

@@ -32,6 +32,7 @@ from funnel.dataset.privacy import personal_columns
 from funnel.ingest.checks import ACTIVITY_EXPORT, OWNERS
 from ui import exports
 from ui.drill import lead_list
+from ui.format import md_escape
 from ui.memo import memo
 from ui.widgets.filters import export_end
 
@@ -61,7 +62,7 @@ def funnel_section(sub) -> None:
     table = memo("funnel", lambda d: funnel_table(d.leads), sub)
     cols = st.columns(len(table))
     for c, row in zip(cols, table.iter_rows(named=True), strict=True):
-        c.metric(row["stage"], f"{row['count']:,}",
+        c.metric(md_escape(str(row["stage"])), f"{row['count']:,}",
                  help=f"{percent(row['rate_from_first'])} of {table['count'][0]:,} leads "
                       f"({ci_text(row['first_ci_low'], row['first_ci_high'])})")
     exports.chart(charts.funnel_chart(table), width="stretch")
@@ -114,9 +115,10 @@ def breakdown_section(ds, sub) -> None:
     merged = memo("dups", lambda d, b: near_duplicate_labels(d.leads, column=b), sub, by)
     if merged.height:
         st.caption("Labels differing only in case or spacing are counted together: "
-                   + ", ".join(f"{r['label']!r} → {r['merged_into']!r} ({r['leads']:,})"
+                   + ", ".join(md_escape(f"{r['label']!r} → {r['merged_into']!r}")
+                               + f" ({r['leads']:,})"
                                for r in merged.iter_rows(named=True)))
-    with st.expander(f"Funnel by {by}: table"):
+    with st.expander(f"Funnel by {md_escape(by)}: table"):
         exports.table(long.select("group", "leads", *FUNNEL_COLUMNS), hide_index=True,
                       labels={**FUNNEL_LABELS, "group": by})
 
@@ -255,7 +257,7 @@ def left_behind_section(ds, sub) -> None:
     if by and known:
         if by != "owner":
             owner_split_note(ds)
-        flag = st.radio("Show by " + by, known, format_func=names.get, horizontal=True,
+        flag = st.radio("Show by " + md_escape(by), known, format_func=names.get, horizontal=True,
                         key="leak:flag")
         summary = memo("leak_by", lambda d, n, k, b: leak_summary(
             d.leads, memo("flags", lambda d2, n2, k2: leak_flags(
@@ -287,7 +289,7 @@ def velocity_section(ds, sub) -> None:
     try:
         cycle = memo("cycle", lambda d, n, b: sales_cycle(d, now=n, by=b), sub, now, by)
     except ValueError as exc:
-        st.caption(f"No sales cycle: {exc}.")
+        st.caption(f"No sales cycle: {md_escape(str(exc))}.")
         return
     st.markdown(f"**Sales cycle** (created → won, {cycle['population'][0]}; open deals "
                 "censored at the export's end, lost ones left out)")

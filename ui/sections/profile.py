@@ -195,7 +195,7 @@ def _range_widget(ds: Dataset, leads: PreparedLeads, c: Criterion, key: str,
     try:
         return Criterion(c.field, values=c.values, min=lo, max=hi, extra=c.extra)
     except InputError as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         return c
 
 
@@ -214,13 +214,13 @@ def editor(ds: Dataset, fit: ProfileFit, slot: int) -> Profile:
         with st.container(border=True):
             head, drop = st.columns([6, 1])
             m = leads.match(c)
-            head.markdown(f"**{c.field}**" + (f" · `{m.column}`" if m.column not in (
-                None, c.field) else ""))
+            column = f" · {md_escape(m.column)}" if m.column not in (None, c.field) else ""
+            head.markdown(f"**{md_escape(c.field)}**" + column)
             if drop.button("", icon=":material/close:", key=f"{k}:del:{i}", type="tertiary",
                            help="Remove this criterion"):
                 removed = i
             if not m.checked:
-                st.warning(f"Not applied: {m.problem}. It is kept in the profile file.")
+                st.warning(f"Not applied: {md_escape(m.problem)}. It is kept in the profile file.")
                 continue
             if c.values is not None and not c.is_range and m.kind in ("text", "bool"):
                 criteria[i] = (_bool_widget(c, f"{k}:c{i}") if m.kind == "bool"
@@ -228,9 +228,9 @@ def editor(ds: Dataset, fit: ProfileFit, slot: int) -> Profile:
             elif c.is_range:
                 criteria[i] = _range_widget(ds, leads, c, f"{k}:c{i}", m.kind)
             else:
-                st.caption(c.describe())
+                st.caption(md_escape(c.describe()))
             if m.problem:
-                st.caption(f"⚠ {m.problem}")
+                st.caption(f"⚠ {md_escape(m.problem)}")
     fields = profile_fields(ds)
     row = st.container(horizontal=True, vertical_alignment="bottom")
     field = row.selectbox("Add a criterion on", fields, index=None, key=f"{k}:addfield",
@@ -289,7 +289,7 @@ def starting_points(ds: Dataset, slot: int, *, sample: bool) -> None:
         try:
             loaded = load_profile(up.getvalue())
         except InputError as exc:
-            st.error(f"{up.name}: {exc}")
+            st.error(f"{md_escape(up.name)}: {md_escape(str(exc))}")
         else:
             err = set_profile(slot, loaded)
             if err:
@@ -315,7 +315,7 @@ def read_only_criteria(fit: ProfileFit, slot: int) -> None:
         with st.container(border=True):
             st.text(m.criterion.describe())  # the user's words: never Markdown
             if not m.checked:
-                st.warning(f"Not applied: {m.problem}.")
+                st.warning(f"Not applied: {md_escape(m.problem)}.")
     st.caption("Shared view: the profile is read-only.")
     save_button(slot)
 
@@ -343,8 +343,8 @@ def headline(name: str, fit: ProfileFit) -> None:
         b.caption(f"{i['won']:,} of {i['leads']:,} · CI {pct(i['ci_low'])}–{pct(i['ci_high'])}")
         c.caption(f"{x['won']:,} of {x['leads']:,} · CI {pct(x['ci_low'])}–{pct(x['ci_high'])}")
     for text in fit.unchecked_:
-        st.warning(f"Not applied: {text}")
-    st.caption(profile_verdict(fit))
+        st.warning(f"Not applied: {md_escape(text)}")
+    st.caption(md_escape(profile_verdict(fit)))
 
 
 def overlap_section(fit: ProfileFit, key: str) -> None:

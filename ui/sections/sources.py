@@ -12,7 +12,7 @@ from funnel.dataset.format import amount_text, rounded_to_shown
 from funnel.dataset.labels import NONE_LABEL, label_key
 from ui import exports
 from ui.drill import lead_list
-from ui.format import column_config
+from ui.format import column_config, md_escape
 from ui.memo import memo
 
 
@@ -51,8 +51,8 @@ def spend_editor(sub, by: str, *, currency: str | None = None) -> dict[str, str 
         cost = amount_text(lost["cost"].sum(), money=True, currency=currency).replace(
             "$", r"\$")  # "$" would start LaTeX in Markdown
         st.warning(f"{lost.height} spend label{'s' if lost.height > 1 else ''} matched no "
-                   f"{by}: {cost} of spend is not attributed. Choose a {by} above to "
-                   "attribute it.")
+                   f"{md_escape(by)}: {cost} of spend is not attributed. Choose a "
+                   f"{md_escape(by)} above to attribute it.")
         st.text("Not attributed: " + ", ".join(lost["spend_label"].to_list()))
     return overrides
 
@@ -97,13 +97,13 @@ def compare_section(table: pl.DataFrame, by: str) -> None:
     a = c[0].selectbox("Compare", groups, index=0, key=f"leak:cmp_a:{by}")
     b = c[1].selectbox("with", groups, index=1, key=f"leak:cmp_b:{by}")
     if a != b:
-        st.info(compare_groups(table, by=by, a=a, b=b)["text"])
+        st.info(md_escape(compare_groups(table, by=by, a=a, b=b)["text"]))
 
 
 def group_drill(sub, table: pl.DataFrame, by: str) -> None:
     """The leads of one group, for a trace."""
     groups = table[by].to_list()
-    g = st.selectbox(f"Leads of one {by}", groups, key=f"leak:drill_group:{by}")
+    g = st.selectbox(f"Leads of one {md_escape(by)}", groups, key=f"leak:drill_group:{by}")
     leads = sub.leads
     if by in leads.columns:
         pick = (pl.col(by).is_null() if g == NONE_LABEL else

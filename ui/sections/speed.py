@@ -34,6 +34,7 @@ from funnel.analyses.speed.views import (
 from funnel.dataset.format import amount_text, share_text
 from ui import exports
 from ui.drill import lead_list
+from ui.format import md_escape
 from ui.memo import memo
 from ui.state import profile_in_use, profile_in_use_fit, profile_in_use_line
 
@@ -105,7 +106,8 @@ def clock_input() -> BusinessClock | None:
                              weekdays=tuple(names.index(d) for d in days) or (0,),
                              timezone=tz, data_timezone=data_tz)
     except ValueError as exc:
-        st.error(f"Working hours not usable ({exc}); counting wall-clock hours instead.")
+        st.error(f"Working hours not usable ({md_escape(str(exc))}); counting wall-clock "
+                 "hours instead.")
         return None
 
 
@@ -133,7 +135,7 @@ def profile_flag(ds: Dataset) -> tuple[Dataset, str | None, str | None]:
     try:
         flagged = memo("profile_flag", lambda d, k: build(), ds, key, _store=MEMO_KEY)
     except Exception as exc:  # noqa: BLE001 - a broken profile must not take the page down
-        st.caption(f"Profile fit not used for the adjustment: {exc}")
+        st.caption(f"Profile fit not used for the adjustment: {md_escape(str(exc))}")
         return ds, None, None
     return flagged, PROFILE_COLUMN, profile.name
 
@@ -275,10 +277,10 @@ def loss_panel(est: dict, *, unit: str, currency: str | None = None) -> None:
         st.caption("Not enough data for an estimate (no stages or outcomes, or no lead on one "
                    "side of the SLA).")
         return
-    st.warning(f"{est['label']}: {', '.join(parts)} were lost among the "
+    st.warning(f"{md_escape(est['label'])}: {', '.join(parts)} were lost among the "
                f"{est['missed']:,} leads that missed the {est['sla_hours']:g} {unit} SLA "
                f"(compared with {est['within']:,} answered within it; adjusted for "
-               f"{' and '.join(est['adjusted_for']) or 'nothing'}).",
+               f"{md_escape(' and '.join(est['adjusted_for']) or 'nothing')}).",
                icon=":material/calculate:")
     st.caption("This is an estimate from the adjusted curve, not a measurement: it assumes "
                "the slow leads would have converted like same-source leads answered in time. "
@@ -348,16 +350,16 @@ def conversion_tab(view: SpeedView, *, sla: float, profile: str | None,
     target = st.radio("Rate", targets, horizontal=True, key="speed:target",
                       format_func={"qualified": "Qualified (SQL or later)", "won": "Won"}.get)
     fit = view.fit(target, profile)
-    (st.warning if fit.story_changed_ else st.success)(fit.story_)
+    (st.warning if fit.story_changed_ else st.success)(md_escape(fit.story_))
     strata = [s for s in fit.strata_ if s != profile]
-    st.caption(f"Adjusted for {' and '.join(strata) or 'nothing'}"
-               + (f" and fit to the profile “{profile_name}”" if profile_name else "")
+    st.caption(f"Adjusted for {md_escape(' and '.join(strata) or 'nothing')}"
+               + (f" and fit to the profile “{md_escape(profile_name)}”" if profile_name else "")
                + " by direct standardisation to the mix of all leads.")
     exports.chart(charts.bucket_chart(fit.table_, target=target))
     exports.chart(charts.smooth_rate_chart(view.bins(), target=target, sla_hours=sla))
     bench = benchmark_comparison(view.buckets(), target=target)
     exports.chart(charts.benchmark_chart(bench))
-    st.caption(" · ".join(f"{r['published_label']} (measured: {r['measured']})"
+    st.caption(" · ".join(f"{r['published_label']} (measured: {md_escape(str(r['measured']))})"
                           for r in bench.to_dicts())
                + f" · Your data: {bench['yours'][-1]:.1%} of leads never touched.")
     bucket_drill(view.ds, clock=view.clock, now=view.now)

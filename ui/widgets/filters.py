@@ -12,6 +12,7 @@ from funnel.analyses.leakage import (
 )
 from funnel.dataset import tables
 from funnel.dataset.filters import Filters, apply_filters, filter_options, spend_note
+from ui.format import md_escape
 from ui.memo import memo
 
 FILTERED_KEY = "leak:filtered"
@@ -141,7 +142,7 @@ def filter_caption(ds, sub, filters: Filters) -> None:
         st.caption(f"All {total:,} leads · filter in the sidebar")
     else:
         note = spend_note(ds.spend, filters)
-        st.caption(f"**{n:,} of {total:,} leads** · {filters.describe()}"
+        st.caption(f"**{n:,} of {total:,} leads** · {md_escape(filters.describe())}"
                    + (f" · {note}" if note else ""))
 
 
