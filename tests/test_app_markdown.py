@@ -27,7 +27,10 @@ PAGES = ["pages/diagnosis.py", "pages/data.py", "pages/profile.py", "pages/funne
          "pages/sources.py", "pages/speed.py", "pages/trace.py"]
 PAYLOADS = ["![x](http://example.invalid/x.png)", "<img src=http://example.invalid/y.png>",
             "[link](http://example.invalid/z)", "javascript:alert(1)"]
-LIVE = re.compile(r"!\[|\]\(|<img|<a\s|javascript:", re.IGNORECASE)
+# a live image, link or HTML; or a bare address Streamlit would link (escapes do not stop
+# it: ui.format.md_escape breaks them with a word joiner)
+LIVE = re.compile(r"!\[|\]\(|<img|<a\s|\b(?:https?|ftp|file|mailto|javascript|vbscript|data):"
+                  r"|\bwww\.|\w@\w", re.IGNORECASE)
 # element kinds that show text as it is (never Markdown), and fields that are not text
 _PLAIN_KINDS = {"text", "code", "dataframe", "arrow_data_frame", "arrow_vega_lite_chart",
                 "json", "empty", "exception"}
@@ -44,8 +47,9 @@ def _csv(rows: list[list[str]]) -> bytes:
     return out.getvalue().encode()
 
 
-def planted_dataset():
-    """Leads, deals and activities with a payload in every text field, and a file name."""
+def planted_files() -> list[tuple[str, str, bytes]]:
+    """(role, file name, CSV bytes): leads, deals and activities with a payload in every
+    text field and in each file's name."""
     p = PAYLOADS
     leads = [["lead_id", "created_at", "source", "campaign", "owner", "stage", "lost_reason",
               "Industry", "outcome", "Email", "[h](http://example.invalid/h)"]]
@@ -60,9 +64,13 @@ def planted_dataset():
     acts = [["lead_id", "at", "kind", "owner", "Subject"]]
     acts += [[f"{p[i % 4]}{i}", f"2024-01-{i % 28 + 1:02d} 1{i % 10}:00", p[i % 4],
               p[(i + 2) % 4], p[(i + 1) % 4]] for i in range(60)]
-    files = [("leads", read_file(_csv(leads), name=f"{p[0]} leads.csv")),
-             ("deals", read_file(_csv(deals), name=f"{p[1]}.csv")),
-             ("activities", read_file(_csv(acts), name=f"{p[2]}.csv"))]
+    return [("leads", f"{p[0]} leads.csv", _csv(leads)), ("deals", f"{p[1]}.csv", _csv(deals)),
+            ("activities", f"{p[2]}.csv", _csv(acts))]
+
+
+def planted_dataset():
+    """The planted files (:func:`planted_files`) loaded."""
+    files = [(role, read_file(data, name=name)) for role, name, data in planted_files()]
     return build_dataset(files, label=", ".join(t.name for _, t in files))
 
 
@@ -81,6 +89,12 @@ def _strings(msg, kind: str):
                 yield from _strings(v, kind)
 
 
+def _unescaped(text: str) -> str:
+    """``text`` with Markdown escapes read: an escaped bracket is no link, but an escaped
+    colon, dot or ``@`` still leaves a bare address Streamlit links."""
+    return re.sub(r"\\.", "", re.sub(r"\\([:.@])", r"\1", text))
+
+
 def live_markdown(at: AppTest) -> list[tuple[str, str]]:
     """(element.field, text) of every rendered Markdown text with a live image, link or
     HTML in it; Markdown escapes (``\\[``) are removed before looking."""
@@ -93,7 +107,7 @@ def live_markdown(at: AppTest) -> list[tuple[str, str]]:
             for where, text in _strings(proto, kind):
                 if tuple(where.split(".")) in _PLAIN_FIELDS:
                     continue
-                if LIVE.search(re.sub(r"\\.", "", text)):
+                if LIVE.search(_unescaped(text)):
                     hits.append((where, text))
         for child in getattr(node, "children", {}).values():
             walk(child)

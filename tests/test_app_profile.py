@@ -313,3 +313,11 @@ def test_profile_in_use_is_dropped_when_an_upload_replaces_the_sample():
     at.run()
     assert not at.exception, at.exception
     assert at.text[0].value == "Sales: closable lead -> None"
+
+
+def test_profile_page_a_group_without_leads_says_so_not_an_empty_interval():
+    at = _open()  # the second profile is empty: every lead in it, none out
+    captions = [c.value for c in at.main.caption]
+    assert "no leads" in captions
+    assert "204 of 1,744 · 95% CI 10.3%–13.3%" in captions
+    assert not any("——" in c or "CI —" in c for c in captions)

@@ -24,8 +24,12 @@ from funnel.dataset.format import (
     rounded_to_shown,
 )
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>!|~$#@])")
-_LINK_START = re.compile(r"(?i)\b(www)\.|\b(https?|ftp|file|mailto|javascript|vbscript|data):")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>!|~$#])")
+# Streamlit turns bare addresses in Markdown text into links after escapes are read
+# (``http\://x`` is still a link), so a WORD JOINER (U+2060, invisible) breaks them.
+_LINK_START = re.compile(
+    r"(?i)\b(www)(\.)|\b(https?|ftp|file|mailto|javascript|vbscript|data)(:)|(\w)(@)(?=\w)")
+WORD_JOINER = "\u2060"
 
 
 def md_escape(text: object) -> str:
@@ -33,20 +37,21 @@ def md_escape(text: object) -> str:
     message quoting a cell): never a link, an image, HTML or emphasis.
 
     Every character that can open one is escaped: brackets (links, images, footnotes),
-    ``<`` and ``>`` (HTML, autolinks), the colon of a scheme (``http:``, ``javascript:``)
-    and the dot of ``www.`` (literal autolinks), ``@`` (e-mail autolinks), and emphasis,
-    code, LaTeX, table and heading marks. Plain sentences (dots, parentheses, commas,
-    colons) stay as they are.
+    ``<`` and ``>`` (HTML, autolinks), and emphasis, code, LaTeX, table and heading
+    marks. Bare addresses (``http://…``, ``javascript:…``, ``www.…``, ``a@b``), which
+    Streamlit links even when escaped, get an invisible :data:`WORD_JOINER` before their
+    colon, dot or ``@``. Plain sentences (dots, parentheses, commas, colons) stay as they
+    are.
 
     Examples
     --------
-    >>> md_escape("![x](http://e.invalid/x.png) at www.e.invalid")
-    '\\!\\[x\\](http\\://e.invalid/x.png) at www\\.e.invalid'
+    >>> md_escape("![x](http://e.invalid/x.png) at www.e.invalid").replace(WORD_JOINER, "⁀")
+    '\\!\\[x\\](http⁀://e.invalid/x.png) at www⁀.e.invalid'
     >>> md_escape("leads.csv (2 rows): ok.")
     'leads.csv (2 rows): ok.'
     """
     escaped = _MARKDOWN.sub(r"\\\1", str(text))
-    return _LINK_START.sub(lambda m: f"{m[1]}\\." if m[1] else f"{m[2]}\\:", escaped)
+    return _LINK_START.sub(lambda m: WORD_JOINER.join(g for g in m.groups() if g), escaped)
 
 
 # Streamlit's predefined formats for the currencies it knows; others are plain numbers

@@ -28,15 +28,17 @@ from ui.state import profile_in_use, profile_in_use_line
 _state = threading.local()
 _SEEN = "_frame_seen"
 
-# (file relative to app.py, menu title, icon, URL path); the first is the home page, "/"
+# (file relative to app.py, menu title, URL path); the first is the home page, "/". No
+# page icons: a page's icon becomes the browser tab's icon, a Material icon there is
+# fetched from Google's font host, and emoji need fonts a browser may lack.
 PAGES = (
-    ("pages/diagnosis.py", "Diagnosis", ":material/stethoscope:", "diagnosis"),
-    ("pages/data.py", "Data", ":material/table_view:", "data"),
-    ("pages/profile.py", "Profile fit", ":material/person_search:", "profile"),
-    ("pages/funnel.py", "Funnel & leakage", ":material/filter_alt:", "funnel"),
-    ("pages/sources.py", "Sources & cost", ":material/payments:", "sources"),
-    ("pages/speed.py", "Speed to lead", ":material/timer:", "speed"),
-    ("pages/trace.py", "Lead trace", ":material/timeline:", "trace"),
+    ("pages/diagnosis.py", "Diagnosis", "diagnosis"),
+    ("pages/data.py", "Data", "data"),
+    ("pages/profile.py", "Profile fit", "profile"),
+    ("pages/funnel.py", "Funnel & leakage", "funnel"),
+    ("pages/sources.py", "Sources & cost", "sources"),
+    ("pages/speed.py", "Speed to lead", "speed"),
+    ("pages/trace.py", "Lead trace", "trace"),
 )
 
 
@@ -50,12 +52,11 @@ def navigation() -> StreamlitPage:
     Streamlit serves the home page at ``/`` only; its own URL (``/diagnosis``, what the
     file name promises) is a hidden page that switches to ``/``, not "Page not found".
     """
-    (home, home_title, home_icon, home_url), *rest = PAGES
+    (home, home_title, home_url), *rest = PAGES
     return st.navigation([
-        st.Page(home, title=home_title, icon=home_icon, url_path="home", default=True),
-        *(st.Page(path, title=title, icon=icon, url_path=url) for path, title, icon, url in rest),
-        st.Page(_to_home, title=home_title, icon=home_icon, url_path=home_url,
-                visibility="hidden"),
+        st.Page(home, title=home_title, url_path="home", default=True),
+        *(st.Page(path, title=title, url_path=url) for path, title, url in rest),
+        st.Page(_to_home, title=home_title, url_path=home_url, visibility="hidden"),
     ])
 
 

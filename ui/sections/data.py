@@ -26,7 +26,8 @@ def read_uploads(files: list) -> list[RawTable]:
     keys = set()
     bar = st.progress(0.0, text="Reading files…")
     for i, f in enumerate(files):
-        bar.progress(i / len(files), text=f"Reading {f.name} ({i + 1} of {len(files)})…")
+        bar.progress(i / len(files),
+                     text=f"Reading {md_escape(f.name)} ({i + 1} of {len(files)})…")
         sheet = st.session_state.get(f"sheet:{f.name}")
         key, t = parse_upload(f, sheet=sheet)
         keys.add(key)

@@ -24,6 +24,7 @@ from funnel.analyses.profile.prepared import PreparedLeads
 from funnel.analyses.profile.split import SPLIT_TEXT, learned_note
 from funnel.analyses.profile.traits import id_reason
 from funnel.charts import profile as charts
+from funnel.dataset.format import ci_text
 from funnel.dataset.privacy import personal_columns
 from ui import exports
 from ui.drill import lead_list
@@ -327,6 +328,13 @@ def pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.1%}"
 
 
+def _won_of(group: dict) -> str:
+    """"204 of 1,744 · 95% CI 10.3%–13.3%", or "no leads" for an empty group."""
+    if not group["leads"]:
+        return "no leads"
+    return f"{group['won']:,} of {group['leads']:,} · {ci_text(group['ci_low'], group['ci_high'])}"
+
+
 def headline(name: str, fit: ProfileFit) -> None:
     """The overlap and the win rates of one profile, with intervals and counts."""
     st.markdown(f"**{md_escape(name)}**")
@@ -340,8 +348,8 @@ def headline(name: str, fit: ProfileFit) -> None:
     b.metric("Win rate in", pct(i["win_rate"]), help="Won / leads, in profile")
     c.metric("Win rate out", pct(x["win_rate"]), help="Won / leads, out of profile")
     if fit.prepared_.has_outcome:
-        b.caption(f"{i['won']:,} of {i['leads']:,} · CI {pct(i['ci_low'])}–{pct(i['ci_high'])}")
-        c.caption(f"{x['won']:,} of {x['leads']:,} · CI {pct(x['ci_low'])}–{pct(x['ci_high'])}")
+        b.caption(_won_of(i))
+        c.caption(_won_of(x))
     for text in fit.unchecked_:
         st.warning(f"Not applied: {md_escape(text)}")
     st.caption(md_escape(profile_verdict(fit)))
