@@ -30,8 +30,10 @@ from funnel.ingest.columns import (
     reader_rejects,
     type_table,
 )
+from funnel.ingest.crm import file_model
 from funnel.ingest.linking import lead_outcomes, link_activities, link_deals
 from funnel.ingest.mapping import auto_map, guess_role
+from funnel.ingest.models import apply_model, model_hints
 from funnel.ingest.readers import ROW, RawTable, read_file
 
 
@@ -143,10 +145,14 @@ def _type_file(
             f"{raw.name}: the mapping names columns the file does not have: "
             f"{', '.join(map(repr, absent))}."
         )
-    colmap = auto_map(raw.frame, role, fixed=fixed)
-    t = type_table(raw, role, colmap, mapping.values,
-                   required=[f for f in REQUIRED[role] if f in colmap],
+    model = file_model(raw.frame, raw.name)
+    colmap = auto_map(raw.frame, role, fixed=model_hints(model, raw.frame, role, fixed))
+    required = [f for f in REQUIRED[role] if f in colmap]
+    if model is not None and model.crm == "opportunities":
+        required = [f for f in required if f != "created_at"]  # not engaged yet: kept
+    t = type_table(raw, role, colmap, mapping.values, required=required,
                    day_first=bool(day_first if day_first is not None else raw.delimiter == ";"))
+    t.frame = apply_model(model, t.frame, role, warnings=t.warnings)
     if not files.mapping.for_role(role):
         files.mapping.for_role(role).update(colmap)
     if role == "leads":
@@ -159,7 +165,7 @@ def _type_file(
     files.rejects += t.rejects
     files.warnings += t.warnings
     files.reports.append(FileReport(raw.name, role, raw.format, raw.rows_read, 0, 0, colmap,
-                                    raw.notes + t.notes))
+                                    raw.notes + t.notes, model.text if model else ""))
     files.rejects.append(reader_rejects(raw))
 
 
@@ -199,9 +205,12 @@ def _link(files: _Files, leads: pl.DataFrame) -> _Linked:
     outcome_info = any(c in leads.columns for c in ("outcome", "won_at", "stage", "lost_at"))
     deals = per_lead = None
     if files.typed["deals"]:
-        deals, per_lead = link_deals(_concat(files.typed["deals"]), leads,
-                                     deals_file=files.names["deals"][0],
-                                     warnings=files.warnings, rejects=files.rejects)
+        headers = {"lead_id": files.mapping.deals.get("lead_id") or "lead id",
+                   "deal_id": files.mapping.leads.get("deal_id") or "deal id"}
+        deals, per_lead, text = link_deals(_concat(files.typed["deals"]), leads,
+                                           deals_file=files.names["deals"][0],
+                                           headers=headers, warnings=files.warnings)
+        next(r for r in files.reports if r.role == "deals").link = text
         outcome_info = True
     leads = lead_outcomes(leads, per_lead)
     activities = None
@@ -304,3 +313,56 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
             if i != biggest and ids[i] and ids[i] <= ids[biggest] | set():
                 roles[i] = "deals"
     return roles
+
+
+@dataclass
+class GuessedFile:
+    """One file given without a role: the ``table`` read (``None`` when it is not a
+    table), the ``role`` guessed (``None``: left out) and the ``line`` saying so."""
+
+    path: str
+    table: RawTable | None
+    role: str | None
+    line: str
+
+
+def guess_files(
+    paths: Sequence[str | os.PathLike], *, sheet: str | int | None = None,
+) -> list[GuessedFile]:
+    """Read files given without roles and guess each one's role as the app does; a file
+    that is not a table (a README among the exports) is left out, and said so.
+
+    Examples
+    --------
+    >>> from funnel.sample import SAMPLE_DIR, SAMPLE_FILES
+    >>> [g.role for g in guess_files([SAMPLE_DIR / f for f in SAMPLE_FILES.values()])]
+    ['leads', 'deals', 'activities', 'spend']
+    """
+    read: list[tuple[str, RawTable | None, str]] = []
+    for p in paths:
+        name = Path(p).name
+        try:
+            table = read_file(p, sheet=sheet)
+        except InputError as exc:
+            read.append((str(p), None, f"{name}: left out ({exc})"))
+            continue
+        if len(table.columns) < 2:
+            read.append((str(p), None, f"{name}: left out (not a table: one column only)."))
+            continue
+        read.append((str(p), table, ""))
+    tables = [t for _, t, _ in read if t is not None]
+    guessed = guess_roles(tables)
+    models = [file_model(t.frame, t.name) for t in tables]
+    if "leads" not in guessed:  # one row per opportunity: those are the funnel's records
+        guessed = ["leads" if m is not None and m.crm == "opportunities" else r
+                   for r, m in zip(guessed, models, strict=True)]
+    roles, found = iter(guessed), iter(models)
+    out = []
+    for path, table, why in read:
+        if table is None:
+            out.append(GuessedFile(path, None, None, why))
+            continue
+        role, model = next(roles), next(found)
+        said = f" ({model.text})" if model else ""
+        out.append(GuessedFile(path, table, role, f"{table.name}: {role}{said}"))
+    return out

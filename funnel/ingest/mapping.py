@@ -54,7 +54,7 @@ _SYNONYMS: dict[str, list[str]] = {
         "creation date", "date created", "add time", "added", "added on", "deal created",
         "lead created", "lead date", "first contact date", "inquiry date", "enquiry date",
         "submission date", "submitted at", "sign up date", "signup date", "date",
-        "createddate", "created time", "lead creation date", "became a lead date",
+        "createddate", "created time", "lead creation date", "became a lead date", "engage date",
         "hs lifecyclestage lead date", "first conversion date", "timestamp",
     ],
     "source": [
@@ -77,7 +77,8 @@ _SYNONYMS: dict[str, list[str]] = {
         "vendedor", "responsavel",
         "owner", "lead owner", "contact owner", "deal owner", "opportunity owner",
         "hubspot owner id", "owner id", "ownerid", "owner name", "assigned to",
-        "assigned user", "assigned to user", "sales rep", "rep", "sr id", "account owner",
+        "assigned user", "assigned to user", "sales rep", "sales agent", "rep", "sr id",
+        "account owner",
         "user", "salesperson", "sales owner", "responsible",
     ],
     "assigned_at": [
@@ -137,7 +138,7 @@ _SYNONYMS: dict[str, list[str]] = {
         "valor",
         "amount", "value", "deal value", "deal amount", "opportunity amount", "revenue",
         "contract value", "acv", "arr", "mrr", "deal size", "amount in company currency",
-        "hs closed amount", "total value", "booking amount", "won amount",
+        "hs closed amount", "total value", "booking amount", "won amount", "close value",
     ],
     "lost_reason": [
         "verlustgrund", "absagegrund", "grund", "motif de perte", "motif", "motivo de perdida",
@@ -369,7 +370,8 @@ _STAGE_WORDS = {
                     "proposal made", "proposal price quote", "negotiation review",
                     "perception analysis", "value proposition", "id decision makers",
                     "needs analysis", "presentation scheduled", "decision maker bought in",
-                    "contract sent", "closed lost", "closedlost", "lost"],
+                    "contract sent", "closed lost", "closedlost", "lost", "prospecting",
+                    "engaging"],
     "won": ["won", "closed won", "closedwon", "customer", "evangelist", "closed converted"],
 }
 _NO_STAGE = {"other", "unknown", "unqualified", "disqualified"}

@@ -13,6 +13,8 @@ from funnel.analyses.speed.summary import response_summary
 from funnel.dataset.labels import near_duplicate_labels
 from funnel.dataset.tables import Dataset
 from funnel.findings.registry import findings
+from funnel.ingest.keys import link_summary, outcome_summary
+from funnel.ingest.models import model_lines, starts_at_opportunity
 
 
 def source_table(ds: Dataset, *, by: str = "source") -> pl.DataFrame:
@@ -84,6 +86,19 @@ def profile_in_use(profile=None) -> dict:
                     "tested by the profile and definition findings."}
 
 
+def _funnel(ds: Dataset) -> list[dict]:
+    """The funnel rows; an opportunity-only export's start at the opportunity stage (every
+    record is one, so the stages before it say nothing)."""
+    rows = funnel_summary(ds)
+    if not starts_at_opportunity(ds):
+        return rows
+    start = next((i for i, r in enumerate(rows) if r["stage"] == "opportunity"), 0)
+    rows = rows[start:]
+    if rows:
+        rows[0] = {**rows[0], "rate_from_previous": 1.0, "ci_low": None, "ci_high": None}
+    return rows
+
+
 def diagnose(
     ds: Dataset,
     *,
@@ -127,7 +142,12 @@ def diagnose(
             "rejected": ds.health.rows_rejected,
         },
         "rejected": rejected.to_dicts(),
-        "funnel": funnel_summary(ds),
+        "recognised": [{"file": f.name, "role": f.role, "model": f.model}
+                       for f in ds.health.files if f.model],
+        "model_text": model_lines(ds),
+        "links": link_summary(ds),
+        "outcomes": outcome_summary(ds) if known else None,
+        "funnel": _funnel(ds),
         "won": won,
         "conversion": (won / n) if won is not None and n else None,
         "response": response_summary(ds, sla_hours=sla_hours),
