@@ -5,6 +5,7 @@ with no mapping file, gives the hand counts of ``tests/fixtures/crm/expected.csv
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -12,8 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from funnel.analyses.profile.learned import LearnedProfile
+from funnel.dataset.schema import normalise_header
+from funnel.findings.registry import findings
+from funnel.ingest.build import build_dataset, guess_files
+from funnel.ingest.outcome_fields import OUTCOME_NAME, left_out_fields
+
 ROOT = Path(__file__).resolve().parent.parent
 CRM = ROOT / "tests" / "fixtures" / "crm"
+NOW = dt.datetime(2025, 12, 31)
 CASES = list(csv.DictReader((CRM / "expected.csv").read_text(encoding="utf-8").splitlines()))
 
 
@@ -87,3 +95,27 @@ def test_fixture_names_the_link_used(case):
     want, out, _ = case
     text = (out["links"] or {}).get("text", "")
     assert (want["link"] in text) if want["link"] else text == ""
+
+
+@pytest.fixture(scope="module", params=CASES, ids=[c["case"] for c in CASES])
+def dataset(request):
+    files = sorted((CRM / request.param["case"]).iterdir())
+    guessed = guess_files(files)
+    return build_dataset([(g.role, g.table) for g in guessed if g.role], now=NOW)
+
+
+def test_fixture_profile_attributes_hold_no_outcome_field(dataset):
+    leaked = {f for f, _ in left_out_fields(dataset)}
+    assert leaked.isdisjoint(dataset.attributes)
+
+
+def test_fixture_learned_traits_hold_no_outcome_field(dataset):
+    leaked = {f for f, _ in left_out_fields(dataset)} | {
+        c for c in dataset.leads.columns if OUTCOME_NAME.search(normalise_header(c))}
+    assert leaked.isdisjoint(LearnedProfile(min_support=1).fit(dataset).attributes_)
+
+
+def test_fixture_findings_name_no_outcome_field(dataset):
+    leaked = {f for f, _ in left_out_fields(dataset)}
+    text = json.dumps([f.to_dict() for f in findings(dataset)], default=str)
+    assert [f for f in leaked if f'"{f}"' in text] == []

@@ -34,6 +34,7 @@ from funnel.ingest.crm import file_model
 from funnel.ingest.linking import lead_outcomes, link_activities, link_deals
 from funnel.ingest.mapping import auto_map, guess_role
 from funnel.ingest.models import apply_model, model_hints
+from funnel.ingest.outcome_fields import outcome_fields
 from funnel.ingest.readers import ROW, RawTable, read_file
 
 
@@ -248,7 +249,9 @@ def _check(files: _Files, linked: _Linked, *, now: dt.datetime, label: str) -> D
                              outcome_info=linked.outcome_info)
     warnings += lead_warnings(linked.leads, now=now, outcome_info=linked.outcome_info)
     leads = _drop_empty(linked.leads, keep=["lead_id", "outcome"])
-    attributes = list(files.attributes)
+    # a field set by or after the outcome is never a profile attribute (left_out_fields)
+    leaked = {f for f, _ in outcome_fields(leads, files.attributes)}
+    attributes = [a for a in files.attributes if a not in leaked]
     caps = capabilities(leads, deals=linked.deals, activities=linked.activities,
                         spend=linked.spend, attributes=attributes)
     health = Health(files.reports, rejected.sort("file", "row"), warnings, caps)
