@@ -152,14 +152,19 @@ def _type_file(
     if model is not None and model.crm == "opportunities":
         required = [f for f in required if f != "created_at"]  # not engaged yet: kept
     t = type_table(raw, role, colmap, mapping.values, required=required,
+                   renames={c: a for a, c in mapping.attributes.items()} if role == "leads"
+                   else None,
                    day_first=bool(day_first if day_first is not None else raw.delimiter == ";"))
     t.frame = apply_model(model, t.frame, role, warnings=t.warnings)
     if not files.mapping.for_role(role):
         files.mapping.for_role(role).update(colmap)
+        if role == "leads":
+            files.mapping.leads.update(mapping.attributes)
     if role == "leads":
-        files.attributes += [extra_name(c, role) for c in raw.columns
+        named = {c: a for a, c in mapping.attributes.items()}
+        files.attributes += [named.get(c) or extra_name(c, role) for c in raw.columns
                              if c not in colmap.values()
-                             and extra_name(c, role) not in files.attributes]
+                             and (named.get(c) or extra_name(c, role)) not in files.attributes]
     files.typed[role].append(t.frame)
     if release:
         raw.frame = raw.frame.clear()

@@ -281,7 +281,9 @@ def auto_map(
     """
     fields = FIELDS[role]
     blocked = {k for k, v in (fixed or {}).items() if not v}
-    fixed = {k: v for k, v in (fixed or {}).items() if k in fields and v in frame.columns}
+    # "" and None are "not in this export": never a (blank-named) column
+    fixed = {k: v for k, v in (fixed or {}).items()
+             if k in fields and v and v in frame.columns}
     taken = set(fixed.values())
     pairs = []
     for col in frame.columns:
