@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from funnel.dataset.tables import export_end
-from funnel.ingest.build import load
+from funnel.ingest.build import build_dataset, guess_roles, load
 from funnel.ingest.crm import (
     association_ids,
     file_model,
@@ -20,6 +20,7 @@ from funnel.ingest.crm import (
     salesforce_kind,
 )
 from funnel.ingest.keys import find_link, link_summary
+from funnel.ingest.readers import read_file
 
 NOW = dt.datetime(2025, 12, 31)
 
@@ -148,3 +149,27 @@ def test_load_keeps_opportunities_without_a_creation_date(write_file):
     ds = load(write_file("pipeline.csv", opps), now=NOW)
     assert (ds.leads["lead_id"].to_list(), ds.leads["outcome"].to_list(),
             ds.leads["owner"].to_list()) == (["A1", "A2"], ["won", "open"], ["Ann", "Bob"])
+
+
+def test_load_joins_a_companies_lookup_as_lead_attributes(write_file):
+    contacts = ("Record ID,Create Date,Email,Lifecycle Stage,Associated Company IDs\n"
+                "101,2025-01-02,a@x.example,Lead,7001\n102,2025-01-03,b@x.example,Lead,\n")
+    companies = "Record ID,Company name,Industry\n7001,Acme,Retail\n"
+    ds = build_dataset([("leads", read_file(write_file("c.csv", contacts))),
+                        ("lookup", read_file(write_file("co.csv", companies)))], now=NOW)
+    assert (ds.leads["Industry"].to_list(), "Industry" in ds.attributes) == (
+        ["Retail", None], True)
+
+
+def test_load_replaces_owner_ids_with_user_names(write_file):
+    leads = ("Lead ID,Created Date,Lead Owner ID\n00Q5g00000AbC1x,2025-01-02,0055g00000Uu1Vv\n"
+             "00Q5g00000AbC2Y,2025-01-03,0055g00000Uu2Ww\n")
+    users = "User ID,Full Name\n0055g00000Uu1VvAAJ,Ana Silva\n0055g00000Uu2WwAAJ,Ben Ode\n"
+    ds = build_dataset([("leads", read_file(write_file("l.csv", leads))),
+                        ("lookup", read_file(write_file("u.csv", users)))], now=NOW)
+    assert ds.leads["owner"].to_list() == ["Ana Silva", "Ben Ode"]
+
+
+def test_guess_roles_reads_a_companies_export_as_a_lookup(write_file):
+    companies = "Record ID,Company name,Industry,Create Date\n7001,Acme,Retail,2024-01-01\n"
+    assert guess_roles([read_file(write_file("companies.csv", companies))]) == ["lookup"]

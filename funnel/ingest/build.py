@@ -32,6 +32,7 @@ from funnel.ingest.columns import (
 )
 from funnel.ingest.crm import file_model
 from funnel.ingest.linking import lead_outcomes, link_activities, link_deals
+from funnel.ingest.lookups import LOOKUP, LOOKUP_OBJECTS, join_lookup
 from funnel.ingest.mapping import auto_map, guess_role
 from funnel.ingest.models import apply_model, model_hints
 from funnel.ingest.outcome_fields import outcome_fields
@@ -104,6 +105,7 @@ class _Files:
     rejects: list[pl.DataFrame] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
     attributes: list[str] = field(default_factory=list)  # unmapped lead columns
+    lookups: list[tuple[RawTable, str, str]] = field(default_factory=list)  # (table, object, text)
 
 
 @dataclass
@@ -125,6 +127,13 @@ def _type_files(
     so a caller that passes a generator never holds two files' text in memory at once)."""
     files = _Files(Mapping(values=dict(mapping.values)))
     for role, raw in tables:
+        if role == LOOKUP:  # joined to the leads once they are stacked
+            model = file_model(raw.frame, raw.name)
+            files.lookups.append((raw, model.object if model else "company",
+                                  model.text if model else "lookup table"))
+            files.reports.append(FileReport(raw.name, role, raw.format, raw.rows_read, 0, 0,
+                                            {}, list(raw.notes), model.text if model else ""))
+            continue
         _type_file(files, role, raw, mapping, day_first=day_first, release=release)
     if not files.names["leads"]:
         raise InputError("No leads file: choose which file holds the leads.")
@@ -195,6 +204,10 @@ def _stack_leads(files: _Files) -> pl.DataFrame:
     """Step 2: one lead table from every leads file; without an id column, each lead
     is identified by its row (and file, when there are several)."""
     leads = _concat(files.typed["leads"])
+    for raw, obj, text in files.lookups:
+        leads, joined = join_lookup(leads, raw, obj=obj, text=text)
+        files.attributes += [a for a in joined.attributes if a not in files.attributes]
+        next(r for r in files.reports if r.name == raw.name).link = joined.text
     if "lead_id" not in leads.columns:
         leads = leads.with_columns(
             (pl.col(FILE) + ":" + pl.col(ROW).cast(pl.String)).alias("lead_id")
@@ -298,8 +311,9 @@ def load(
 
 
 def guess_roles(tables: Sequence[RawTable]) -> list[str]:
-    """Guess each file's role; when several look like leads, the one whose ids are
-    contained in another's becomes deals.
+    """Guess each file's role; a companies, accounts or users export is a lookup
+    (``"lookup"``); when several look like leads, the one whose ids are contained in
+    another's becomes deals.
 
     Examples
     --------
@@ -308,7 +322,9 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
     >>> guess_roles(files)
     ['leads', 'deals', 'activities', 'spend']
     """
-    roles = [guess_role(t.frame, t.name) for t in tables]
+    models = [file_model(t.frame, t.name) for t in tables]
+    roles = [LOOKUP if m is not None and m.object in LOOKUP_OBJECTS
+             else guess_role(t.frame, t.name) for t, m in zip(tables, models, strict=True)]
     if roles.count("leads") > 1:
         ids = {}
         for i, t in enumerate(tables):

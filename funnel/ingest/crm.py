@@ -221,7 +221,10 @@ def file_model(frame: pl.DataFrame, name: str = "") -> FileModel | None:
             kind = _ids_of(frame, c)
             if kind:
                 first_ids.setdefault(h, kind)
-    own = first_ids.get("lead id") or first_ids.get("id") or first_ids.get("opportunity id")
+    own = (first_ids.get("lead id") or first_ids.get("id") or first_ids.get("opportunity id")
+           or first_ids.get("account id") or first_ids.get("user id"))
+    if own in ("account", "user"):
+        return FileModel("salesforce", own, f"Salesforce {own}s report")
     if own == "lead" or headers & _SF_LEAD_HEADERS and "lead" in " ".join(headers):
         return FileModel("salesforce", "lead", "Salesforce leads report")
     if own == "opportunity" or (headers & _SF_OPP_HEADERS and "opportunity id" in headers):

@@ -77,6 +77,7 @@ _SYNONYMS: dict[str, list[str]] = {
         "vendedor", "responsavel",
         "owner", "lead owner", "contact owner", "deal owner", "opportunity owner",
         "hubspot owner id", "owner id", "ownerid", "owner name", "assigned to",
+        "lead owner id", "contact owner id", "opportunity owner id", "deal owner id",
         "assigned user", "assigned to user", "sales rep", "sales agent", "rep", "sr id",
         "account owner",
         "user", "salesperson", "sales owner", "responsible",

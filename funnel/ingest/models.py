@@ -110,7 +110,7 @@ def model_lines(ds: Dataset) -> list[str]:
     'contacts.csv: HubSpot contacts export.'
     """
     lines = [f"{f.name}: {f.model}." for f in ds.health.files if f.model]
-    lines += [f.link for f in ds.health.files if f.role == "deals" and f.link]
+    lines += [f.link for f in ds.health.files if f.role in ("deals", "lookup") and f.link]
     return lines
 
 

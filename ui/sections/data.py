@@ -17,6 +17,7 @@ from ui.widgets import mapping as editors
 
 ROLE_LABELS = {"leads": "Leads / contacts", "deals": "Deals / opportunities",
                "activities": "Sales activities", "spend": "Marketing spend",
+               "lookup": "Lookup: companies, accounts or users",
                "ignore": "Ignore this file"}
 
 
