@@ -22,6 +22,7 @@ from funnel.findings.registry import TITLES, diagnose_places
 from funnel.findings.summary import STATUS_WORDS, plain_headline, ranked, verdict_summary
 from funnel.ingest.build import build_dataset, guess_files, load
 from funnel.ingest.readers import read_file
+from funnel.ingest.stagelists import read_stage_list, stage_totals
 from funnel.outputs.contract import diagnose
 from funnel.outputs.workspace import WorkspaceStore
 
@@ -78,14 +79,15 @@ def _workspaces(args) -> int:
 
 
 def _load(args, sheet: str | int | None):
-    """The dataset of the command line's files: named roles as given; positional files
-    with their roles guessed, each guess said on stderr in one line."""
+    """The dataset of the command line's files (named roles as given; positional files
+    with their roles guessed, each guess said on stderr in one line), and the stage
+    totals of a stage-list export (else ``None``)."""
     if not args.files:
         if not args.leads:
             raise InputError("Give the export files (their roles are guessed), or name the "
                              "leads file with --leads FILE.")
         return load(args.leads, deals=args.deals, activities=args.activities,
-                    spend=args.spend, mapping=args.mapping, sheet=sheet)
+                    spend=args.spend, mapping=args.mapping, sheet=sheet), None
     named = [(role, path) for role in ("leads", "deals", "activities", "spend")
              for path in ([] if getattr(args, role) is None else
                           getattr(args, role) if role == "leads" else [getattr(args, role)])]
@@ -96,7 +98,9 @@ def _load(args, sheet: str | int | None):
     specs += [(g.role, g.table) for g in guessed if g.role is not None]
     mapping = Mapping.load(args.mapping) if args.mapping else None
     label = ", ".join(Path(p).name for p in [*args.files, *(args.leads or [])])
-    return build_dataset(specs, mapping=mapping, label=label)
+    lists = [read_stage_list(g.table, g.stage) for g in guessed if g.stage]
+    return (build_dataset(specs, mapping=mapping, label=label),
+            stage_totals(lists) if lists else None)
 
 
 def _verdict_lines(cards: list[Finding]) -> list[str]:
@@ -152,12 +156,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
 
         sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
-        ds = _load(args, sheet)
+        ds, lists = _load(args, sheet)
         profile = load_profile(args.profile) if args.profile else None
         if args.sla_hours is not None and not (math.isfinite(args.sla_hours)
                                                and args.sla_hours > 0):
             raise InputError("--sla-hours must be a positive number of hours.")
-        out = json_safe(diagnose(ds, sla_hours=args.sla_hours, profile=profile))
+        out = json_safe(diagnose(ds, sla_hours=args.sla_hours, profile=profile,
+                                 stage_lists=lists))
         cards = [] if args.json else diagnose_places(ds, profile=profile)
     except InputError as exc:
         print(f"funnel: {exc}", file=sys.stderr)

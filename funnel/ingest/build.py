@@ -37,6 +37,7 @@ from funnel.ingest.mapping import auto_map, guess_role
 from funnel.ingest.models import apply_model, model_hints
 from funnel.ingest.outcome_fields import outcome_fields
 from funnel.ingest.readers import ROW, RawTable, read_file
+from funnel.ingest.stagelists import stage_list_set
 
 
 def build_dataset(
@@ -310,10 +311,27 @@ def load(
                          label=label or ", ".join(Path(p).name for p in lead_paths))
 
 
+def _first_guesses(tables: Sequence[RawTable]) -> list[str]:
+    """Each file's role on its own: a lookup by its model, else by headers and name."""
+    models = [file_model(t.frame, t.name) for t in tables]
+    return [LOOKUP if m is not None and m.object in LOOKUP_OBJECTS
+            else guess_role(t.frame, t.name) for t, m in zip(tables, models, strict=True)]
+
+
+def _stage_lists(tables: Sequence[RawTable], roles: list[str]) -> dict[int, str]:
+    """The stage lists among the files: only files no CRM model claims (a Salesforce
+    leads and opportunities pair is linked, not counted)."""
+    free = [r if file_model(t.frame, t.name) is None else None
+            for t, r in zip(tables, roles, strict=True)]
+    return stage_list_set([t.name for t in tables], free)
+
+
 def guess_roles(tables: Sequence[RawTable]) -> list[str]:
     """Guess each file's role; a companies, accounts or users export is a lookup
-    (``"lookup"``); when several look like leads, the one whose ids are contained in
-    another's becomes deals.
+    (``"lookup"``); in a stage-list export (one file per stage, see
+    :mod:`funnel.ingest.stagelists`) the lead list holds the leads and the other lists
+    are ``"ignore"`` (they are counted, not stacked); when several files look like leads,
+    the one whose ids are contained in another's becomes deals.
 
     Examples
     --------
@@ -322,9 +340,11 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
     >>> guess_roles(files)
     ['leads', 'deals', 'activities', 'spend']
     """
-    models = [file_model(t.frame, t.name) for t in tables]
-    roles = [LOOKUP if m is not None and m.object in LOOKUP_OBJECTS
-             else guess_role(t.frame, t.name) for t, m in zip(tables, models, strict=True)]
+    roles = _first_guesses(tables)
+    lists = _stage_lists(tables, roles)
+    if lists:  # one file per stage, no common id: the lead list is the leads
+        return [("leads" if lists[i] == "lead" else "ignore") if i in lists else r
+                for i, r in enumerate(roles)]
     if roles.count("leads") > 1:
         ids = {}
         for i, t in enumerate(tables):
@@ -348,6 +368,7 @@ class GuessedFile:
     table: RawTable | None
     role: str | None
     line: str
+    stage: str | None = None  # in a stage-list export: the stage the file lists
 
 
 def guess_files(
@@ -380,13 +401,18 @@ def guess_files(
     if "leads" not in guessed:  # one row per opportunity: those are the funnel's records
         guessed = ["leads" if m is not None and m.crm == "opportunities" else r
                    for r, m in zip(guessed, models, strict=True)]
+    lists = _stage_lists(tables, _first_guesses(tables))
+    stages = iter([lists.get(i) for i in range(len(tables))])
     roles, found = iter(guessed), iter(models)
     out = []
     for path, table, why in read:
         if table is None:
             out.append(GuessedFile(path, None, None, why))
             continue
-        role, model = next(roles), next(found)
-        said = f" ({model.text})" if model else ""
-        out.append(GuessedFile(path, table, role, f"{table.name}: {role}{said}"))
+        role, model, stage = next(roles), next(found), next(stages)
+        said = f" ({model.text})" if model else f" (stage list: {stage})" if stage else ""
+        role = None if role == "ignore" else role
+        shown = role or f"counted as the {stage} stage list"
+        said = "" if role is None else said
+        out.append(GuessedFile(path, table, role, f"{table.name}: {shown}{said}", stage))
     return out

@@ -55,13 +55,15 @@ _SYNONYMS: dict[str, list[str]] = {
         "lead created", "lead date", "first contact date", "inquiry date", "enquiry date",
         "submission date", "submitted at", "sign up date", "signup date", "date",
         "createddate", "created time", "lead creation date", "became a lead date", "engage date",
+        "lead created date",
         "hs lifecyclestage lead date", "first conversion date", "timestamp",
     ],
     "source": [
         "quelle", "lead quelle", "leadquelle", "herkunft", "kanal", "origine", "source du lead",
         "fuente", "origen", "origem", "canal",
         "source", "lead source", "original source", "hs analytics source", "channel",
-        "origin", "utm source", "traffic source", "source channel", "marketing channel",
+        "origin", "utm medium", "utm source", "traffic source", "source channel",
+        "marketing channel",
         "leadsource", "lead channel", "acquisition channel", "latest source",
     ],
     "campaign": [

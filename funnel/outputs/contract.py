@@ -86,6 +86,11 @@ def profile_in_use(profile=None) -> dict:
                     "tested by the profile and definition findings."}
 
 
+STAGE_LIST_KEYS = ("stage_totals", "stage_totals_by_month", "stage_ratios", "stage_list_note")
+"""The keys a stage-list export fills (:func:`funnel.ingest.stagelists.stage_totals`);
+null otherwise."""
+
+
 def _funnel(ds: Dataset) -> list[dict]:
     """The funnel rows; an opportunity-only export's start at the opportunity stage (every
     record is one, so the stages before it say nothing)."""
@@ -105,6 +110,7 @@ def diagnose(
     max_rejected: int = 100,
     sla_hours: float | None = None,
     profile=None,
+    stage_lists: dict | None = None,
 ) -> dict:
     """The ``funnel diagnose --json`` object of the contract, for a loaded dataset.
 
@@ -117,6 +123,12 @@ def diagnose(
     ``spend_unmatched`` (an extension), not as a source. Source labels that differ only
     in case or spacing (X Education's ``Google``/``google``) are counted as one, under
     the most frequent spelling, and each merge is listed in ``label_merges``.
+    Extensions of issue 12: ``recognised`` and ``model_text`` (the CRM models recognised
+    and the link used), ``links`` (deals kept, linked, without a lead in this export,
+    and their outcomes), ``outcomes`` (the leads' won/lost/open counts), and, for a
+    stage-list export (``stage_lists``, from
+    :func:`funnel.ingest.stagelists.stage_totals`), ``stage_totals``,
+    ``stage_totals_by_month``, ``stage_ratios`` and ``stage_list_note`` (null otherwise).
 
     Examples
     --------
@@ -167,4 +179,5 @@ def diagnose(
             {"analysis": c.analysis, "available": c.available, "reason": c.reason}
             for c in ds.health.capabilities
         ],
+        **(stage_lists or dict.fromkeys(STAGE_LIST_KEYS)),
     }
