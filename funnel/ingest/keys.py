@@ -64,9 +64,9 @@ def _keys(frame: pl.DataFrame, id_col: str, col: str, *, cells: bool) -> pl.Data
     """``id_col`` and each key its row's ``col`` holds (an association cell may hold
     several)."""
     values = frame[col].cast(pl.String)
-    lists = association_ids(values) if cells else values.map_elements(
-        lambda v: [v], return_dtype=pl.List(pl.String))
-    out = pl.DataFrame({"_id": frame[id_col], "_v": lists}).explode("_v").drop_nulls()
+    out = pl.DataFrame({"_id": frame[id_col], "_v": association_ids(values) if cells
+                        else values})
+    out = (out.explode("_v") if cells else out).drop_nulls()
     return out.with_columns(id_key(out["_v"]).alias("_k"))
 
 
