@@ -22,8 +22,8 @@ def test_outcome_reason_leaves_out_fields_named_for_the_outcome(name):
 
 
 def test_outcome_reason_leaves_out_a_field_empty_until_conversion():
-    leads = pl.DataFrame({"outcome": OUTCOMES, "deals": [1] * 6 + [1] * 6 + [0] * 8,
-                          "Account Tier": ["Gold", "Silver"] * 6 + [None] * 8})
+    leads = pl.DataFrame({"outcome": OUTCOMES * 3, "deals": ([1] * 12 + [0] * 8) * 3,
+                          "Account Tier": (["Gold", "Silver"] * 6 + [None] * 8) * 3})
     assert outcome_reason(leads, "Account Tier").startswith("empty for every lead")
 
 

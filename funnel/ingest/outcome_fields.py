@@ -37,6 +37,9 @@ this share of the won leads *and* of the others right (values with ``MIN_GROUP``
 more, covering 90% of them; at least ``MIN_GROUP`` won and not-won leads) says the
 outcome."""
 MIN_GROUP = 5
+MIN_UNCONVERTED = 20
+"""A field empty for every lead that has not converted says the outcome only when at
+least this many have not (and ``MIN_GROUP`` converted leads have it)."""
 
 _NOT_ATTRIBUTES = set(FIELDS["leads"]) | {"outcome", "closed_at", "deals", "touches",
                                          "close_forecast"}
@@ -91,7 +94,8 @@ def outcome_reason(leads: pl.DataFrame, column: str) -> str | None:
     if s.dtype == pl.String:
         filled = filled & (s.str.strip_chars() != "")
     conv = _converted(leads)
-    if conv.any() and (~conv).any() and not (filled & ~conv).any() and (filled & conv).any():
+    if (int((~conv).sum()) >= MIN_UNCONVERTED and int((filled & conv).sum()) >= MIN_GROUP
+            and not (filled & ~conv).any()):
         return "empty for every lead that has not converted (filled at conversion)"
     return _separates(s, _won(leads))
 
