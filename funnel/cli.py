@@ -1,4 +1,5 @@
-"""The ``funnel`` command line: ``funnel diagnose --leads FILE [...] [--json]``.
+"""The ``funnel`` command line: ``funnel diagnose FILE... [--json]`` (roles guessed) or
+``funnel diagnose --leads FILE [--deals FILE ...] [--json]``.
 
 Exit status 0 on success; 2 on unusable input, with one plain sentence on stderr.
 """
@@ -10,14 +11,18 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from funnel.analyses.profile.criteria import load_profile
 from funnel.dataset.errors import InputError
 from funnel.dataset.format import ci_text, json_safe, share_text
+from funnel.dataset.schema import Mapping
 from funnel.findings.base import Finding
 from funnel.findings.registry import TITLES, diagnose_places
 from funnel.findings.summary import STATUS_WORDS, plain_headline, ranked, verdict_summary
-from funnel.ingest.build import load
+from funnel.ingest.build import build_dataset, guess_files, load
+from funnel.ingest.readers import read_file
+from funnel.ingest.stagelists import read_stage_list, stage_totals
 from funnel.outputs.contract import diagnose
 from funnel.outputs.workspace import WorkspaceStore
 
@@ -28,7 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
     d = sub.add_parser("diagnose", help="load CRM exports and report the diagnosis")
-    d.add_argument("--leads", required=True, action="append", metavar="FILE",
+    d.add_argument("files", nargs="*", metavar="FILE",
+                   help="export files whose roles are guessed as the app does (one line "
+                        "each on stderr); --leads/--deals/... name a file's role instead")
+    d.add_argument("--leads", action="append", metavar="FILE",
                    help="lead/contact export (CSV, Excel or Parquet); repeat to stack files")
     d.add_argument("--deals", metavar="FILE", help="deal/opportunity export")
     d.add_argument("--activities", metavar="FILE", help="sales activity export")
@@ -68,6 +76,31 @@ def _workspaces(args) -> int:
 
 
 
+
+
+def _load(args, sheet: str | int | None):
+    """The dataset of the command line's files (named roles as given; positional files
+    with their roles guessed, each guess said on stderr in one line), and the stage
+    totals of a stage-list export (else ``None``)."""
+    if not args.files:
+        if not args.leads:
+            raise InputError("Give the export files (their roles are guessed), or name the "
+                             "leads file with --leads FILE.")
+        return load(args.leads, deals=args.deals, activities=args.activities,
+                    spend=args.spend, mapping=args.mapping, sheet=sheet), None
+    named = [(role, path) for role in ("leads", "deals", "activities", "spend")
+             for path in ([] if getattr(args, role) is None else
+                          getattr(args, role) if role == "leads" else [getattr(args, role)])]
+    guessed = guess_files(args.files, sheet=sheet)
+    for g in guessed:
+        print(f"funnel: {g.line}", file=sys.stderr)
+    specs = [(role, read_file(path, sheet=sheet)) for role, path in named]
+    specs += [(g.role, g.table) for g in guessed if g.role is not None]
+    mapping = Mapping.load(args.mapping) if args.mapping else None
+    label = ", ".join(Path(p).name for p in [*args.files, *(args.leads or [])])
+    lists = [read_stage_list(g.table, g.stage) for g in guessed if g.stage]
+    return (build_dataset(specs, mapping=mapping, label=label),
+            stage_totals(lists) if lists else None)
 
 
 def _verdict_lines(cards: list[Finding]) -> list[str]:
@@ -127,13 +160,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
 
         sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
-        ds = load(args.leads, deals=args.deals, activities=args.activities, spend=args.spend,
-                  mapping=args.mapping, sheet=sheet)
+        ds, lists = _load(args, sheet)
         profile = load_profile(args.profile) if args.profile else None
         if args.sla_hours is not None and not (math.isfinite(args.sla_hours)
                                                and args.sla_hours > 0):
             raise InputError("--sla-hours must be a positive number of hours.")
-        out = json_safe(diagnose(ds, sla_hours=args.sla_hours, profile=profile))
+        out = json_safe(diagnose(ds, sla_hours=args.sla_hours, profile=profile,
+                                 stage_lists=lists))
         cards = [] if args.json else diagnose_places(ds, profile=profile)
     except InputError as exc:
         print(f"funnel: {exc}", file=sys.stderr)

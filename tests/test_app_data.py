@@ -153,3 +153,13 @@ def test_data_page_shows_olist_owners_as_partial(olist_dataset):
 def test_data_page_marks_sample_capabilities_available():
     caps = next(d.value for d in _open().dataframe if "can show" in list(d.value.columns))
     assert set(caps["can show"]) == {"✓"}
+
+
+CRM = ROOT / "tests" / "fixtures" / "crm" / "salesforce_csv"
+
+
+def test_data_page_says_which_crm_model_and_link_it_used():
+    at = _upload(_open(), [(p.name, p.read_bytes()) for p in sorted(CRM.glob("*.csv"))])
+    captions = " ".join(c.value for c in at.caption)
+    assert ("Salesforce opportunities report" in captions,
+            "Converted Opportunity ID" in captions) == (True, True)

@@ -147,12 +147,12 @@ def test_build_dataset_accounts_for_every_row_per_file(load_texts):
     ds = load_texts(BAD_LEADS, deals="deal_id,lead_id,outcome\nD1,L1,won\nD2,L9,won\n,L1,won\n",
                     activities="lead_id,at\nL1,2024-01-02\nL1,\nL8,2024-01-02\n")
     assert [(f.name, f.rows_read, f.rows_kept, f.rows_rejected) for f in ds.health.files] == [
-        ("leads.csv", 6, 2, 4), ("deals.csv", 3, 1, 2), ("activities.csv", 3, 1, 2)]
+        ("leads.csv", 6, 2, 4), ("deals.csv", 3, 2, 1), ("activities.csv", 3, 1, 2)]
 
 
 def test_build_dataset_totals_rows_read_as_kept_plus_rejected(load_texts):
     health = load_texts(BAD_LEADS, deals="deal_id,lead_id\nD1,L1\nD2,L9\n").health
-    assert (health.rows_read, health.rows_kept, health.rows_rejected) == (8, 3, 5)
+    assert (health.rows_read, health.rows_kept, health.rows_rejected) == (8, 4, 4)
 
 
 def test_build_dataset_rejected_frame_has_file_row_reason(load_texts):
@@ -242,7 +242,7 @@ def test_build_dataset_takes_outcome_from_deals_over_the_leads_own_flag(load_tex
     # Salesforce: IsConverted=true means the lead became an opportunity, not a win
     leads = "Lead ID,Created Date,IsConverted\nL1,2024-01-01,true\nL2,2024-01-02,true\n"
     deals = "deal_id,lead_id,outcome\nD1,L1,Closed Lost\n"
-    assert _outcomes(load_texts(leads, deals=deals)) == {"L1": "lost", "L2": "won"}
+    assert _outcomes(load_texts(leads, deals=deals)) == {"L1": "lost", "L2": "open"}
 
 
 def test_build_dataset_counts_deals_per_lead(load_texts):
@@ -303,15 +303,19 @@ def test_build_dataset_refuses_deals_without_any_link(load_texts):
 
 
 @pytest.mark.parametrize(
-    ("deals", "reason"),
-    [
-        ("deal_id,lead_id,outcome\nD1,L1,won\nD2,L9,won\n",
-         "the deal's lead L9 is not among the leads"),
-        ("deal_id,lead_id,outcome\nD1,L1,won\nD2,,won\n", "the deal is not linked to any lead"),
-    ],
+    "deals",
+    ["deal_id,lead_id,outcome\nD1,L1,won\nD2,L9,won\n",
+     "deal_id,lead_id,outcome\nD1,L1,won\nD2,,won\n"],
 )
-def test_build_dataset_rejects_orphan_deals_with_reason(load_texts, deals, reason):
-    assert _rejected(load_texts(deals=deals)) == [("deals.csv", 3, reason)]
+def test_build_dataset_keeps_deals_without_a_lead_in_the_export(load_texts, deals):
+    ds = load_texts(deals=deals)
+    assert (ds.deals["deal_id"].to_list(), ds.deals["lead_id"].to_list(), _rejected(ds)) == (
+        ["D1", "D2"], ["L1", None], [])
+
+
+def test_build_dataset_counts_deals_without_a_lead_in_a_warning(load_texts):
+    ds = load_texts(deals="deal_id,lead_id,outcome\nD1,L1,won\nD2,L9,won\n")
+    assert [w.count for w in ds.health.warnings if w.code == "deals_without_lead"] == [1]
 
 
 def test_build_dataset_gives_deals_row_ids_when_they_have_none(load_texts):

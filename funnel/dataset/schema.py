@@ -97,6 +97,19 @@ class Mapping:
         """The field → column map of one role."""
         return getattr(self, role)
 
+    @property
+    def attributes(self) -> dict[str, str]:
+        """The profile attributes the mapping names: ``{name: column}`` for every leads
+        key that is not a canonical field (``"company_size": "Number of Employees"``);
+        the column is renamed to the key, and ``values`` may map its labels.
+
+        Examples
+        --------
+        >>> Mapping(leads={"lead_id": "ID", "company_size": "Employees"}).attributes
+        {'company_size': 'Employees'}
+        """
+        return {k: v for k, v in self.leads.items() if k not in FIELDS["leads"] and v}
+
     def to_dict(self) -> dict:
         """The contract's JSON shape, leaving out empty parts."""
         out = {r: dict(self.for_role(r)) for r in ROLES if self.for_role(r)}
@@ -110,7 +123,9 @@ class Mapping:
 
     @classmethod
     def from_dict(cls, data: dict) -> Mapping:
-        """Build from the contract's JSON shape; unknown keys are an error."""
+        """Build from the contract's JSON shape; unknown sections, and keys of the other
+        roles that are no field, are an error (a leads key that is no field names a
+        profile attribute); ``null`` and ``""`` mean "not in this export"."""
         if not isinstance(data, dict):
             raise InputError("The mapping file must hold a JSON object.")
         unknown = set(data) - set(ROLES) - {"values"}
@@ -129,7 +144,7 @@ class Mapping:
                     f"The mapping file's {role!r} must map field names to column names."
                 )
             bad = set(part) - set(FIELDS[role])
-            if bad:
+            if bad and role != "leads":  # a leads key that is no field names an attribute
                 raise InputError(
                     f"The mapping file names fields that {role} do not have: "
                     f"{', '.join(sorted(bad))}."

@@ -19,7 +19,8 @@ from funnel.dataset.schema import Mapping
 
 @dataclass
 class FileReport:
-    """What happened to one file."""
+    """What happened to one file: rows read, kept and rejected, the columns mapped, notes,
+    the CRM object ``model`` it was recognised as and (deals) the ``link`` to the leads."""
 
     name: str
     role: str
@@ -29,6 +30,8 @@ class FileReport:
     rows_rejected: int
     columns: dict[str, str]
     notes: list[str] = field(default_factory=list)
+    model: str = ""  # the CRM object model recognised ("Salesforce leads report"), if any
+    link: str = ""  # for a deals file: which column linked it to the leads, and how well
 
 
 @dataclass

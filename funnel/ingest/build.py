@@ -30,9 +30,14 @@ from funnel.ingest.columns import (
     reader_rejects,
     type_table,
 )
+from funnel.ingest.crm import file_model
 from funnel.ingest.linking import lead_outcomes, link_activities, link_deals
+from funnel.ingest.lookups import LOOKUP, LOOKUP_OBJECTS, join_lookup
 from funnel.ingest.mapping import auto_map, guess_role
+from funnel.ingest.models import apply_model, model_hints
+from funnel.ingest.outcome_fields import outcome_fields
 from funnel.ingest.readers import ROW, RawTable, read_file
+from funnel.ingest.stagelists import stage_list_set
 
 
 def build_dataset(
@@ -101,6 +106,7 @@ class _Files:
     rejects: list[pl.DataFrame] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
     attributes: list[str] = field(default_factory=list)  # unmapped lead columns
+    lookups: list[tuple[RawTable, str, str]] = field(default_factory=list)  # (table, object, text)
 
 
 @dataclass
@@ -122,6 +128,13 @@ def _type_files(
     so a caller that passes a generator never holds two files' text in memory at once)."""
     files = _Files(Mapping(values=dict(mapping.values)))
     for role, raw in tables:
+        if role == LOOKUP:  # joined to the leads once they are stacked
+            model = file_model(raw.frame, raw.name)
+            files.lookups.append((raw, model.object if model else "company",
+                                  model.text if model else "lookup table"))
+            files.reports.append(FileReport(raw.name, role, raw.format, raw.rows_read, 0, 0,
+                                            {}, list(raw.notes), model.text if model else ""))
+            continue
         _type_file(files, role, raw, mapping, day_first=day_first, release=release)
     if not files.names["leads"]:
         raise InputError("No leads file: choose which file holds the leads.")
@@ -143,23 +156,32 @@ def _type_file(
             f"{raw.name}: the mapping names columns the file does not have: "
             f"{', '.join(map(repr, absent))}."
         )
-    colmap = auto_map(raw.frame, role, fixed=fixed)
-    t = type_table(raw, role, colmap, mapping.values,
-                   required=[f for f in REQUIRED[role] if f in colmap],
+    model = file_model(raw.frame, raw.name)
+    colmap = auto_map(raw.frame, role, fixed=model_hints(model, raw.frame, role, fixed))
+    required = [f for f in REQUIRED[role] if f in colmap]
+    if model is not None and model.crm == "opportunities":
+        required = [f for f in required if f != "created_at"]  # not engaged yet: kept
+    t = type_table(raw, role, colmap, mapping.values, required=required,
+                   renames={c: a for a, c in mapping.attributes.items()} if role == "leads"
+                   else None,
                    day_first=bool(day_first if day_first is not None else raw.delimiter == ";"))
+    t.frame = apply_model(model, t.frame, role, warnings=t.warnings)
     if not files.mapping.for_role(role):
         files.mapping.for_role(role).update(colmap)
+        if role == "leads":
+            files.mapping.leads.update(mapping.attributes)
     if role == "leads":
-        files.attributes += [extra_name(c, role) for c in raw.columns
+        named = {c: a for a, c in mapping.attributes.items()}
+        files.attributes += [named.get(c) or extra_name(c, role) for c in raw.columns
                              if c not in colmap.values()
-                             and extra_name(c, role) not in files.attributes]
+                             and (named.get(c) or extra_name(c, role)) not in files.attributes]
     files.typed[role].append(t.frame)
     if release:
         raw.frame = raw.frame.clear()
     files.rejects += t.rejects
     files.warnings += t.warnings
     files.reports.append(FileReport(raw.name, role, raw.format, raw.rows_read, 0, 0, colmap,
-                                    raw.notes + t.notes))
+                                    raw.notes + t.notes, model.text if model else ""))
     files.rejects.append(reader_rejects(raw))
 
 
@@ -183,6 +205,10 @@ def _stack_leads(files: _Files) -> pl.DataFrame:
     """Step 2: one lead table from every leads file; without an id column, each lead
     is identified by its row (and file, when there are several)."""
     leads = _concat(files.typed["leads"])
+    for raw, obj, text in files.lookups:
+        leads, joined = join_lookup(leads, raw, obj=obj, text=text)
+        files.attributes += [a for a in joined.attributes if a not in files.attributes]
+        next(r for r in files.reports if r.name == raw.name).link = joined.text
     if "lead_id" not in leads.columns:
         leads = leads.with_columns(
             (pl.col(FILE) + ":" + pl.col(ROW).cast(pl.String)).alias("lead_id")
@@ -199,9 +225,12 @@ def _link(files: _Files, leads: pl.DataFrame) -> _Linked:
     outcome_info = any(c in leads.columns for c in ("outcome", "won_at", "stage", "lost_at"))
     deals = per_lead = None
     if files.typed["deals"]:
-        deals, per_lead = link_deals(_concat(files.typed["deals"]), leads,
-                                     deals_file=files.names["deals"][0],
-                                     warnings=files.warnings, rejects=files.rejects)
+        headers = {"lead_id": files.mapping.deals.get("lead_id") or "lead id",
+                   "deal_id": files.mapping.leads.get("deal_id") or "deal id"}
+        deals, per_lead, text = link_deals(_concat(files.typed["deals"]), leads,
+                                           deals_file=files.names["deals"][0],
+                                           headers=headers, warnings=files.warnings)
+        next(r for r in files.reports if r.role == "deals").link = text
         outcome_info = True
     leads = lead_outcomes(leads, per_lead)
     activities = None
@@ -239,7 +268,9 @@ def _check(files: _Files, linked: _Linked, *, now: dt.datetime, label: str) -> D
                              outcome_info=linked.outcome_info)
     warnings += lead_warnings(linked.leads, now=now, outcome_info=linked.outcome_info)
     leads = _drop_empty(linked.leads, keep=["lead_id", "outcome"])
-    attributes = list(files.attributes)
+    # a field set by or after the outcome is never a profile attribute (left_out_fields)
+    leaked = {f for f, _ in outcome_fields(leads, files.attributes)}
+    attributes = [a for a in files.attributes if a not in leaked]
     caps = capabilities(leads, deals=linked.deals, activities=linked.activities,
                         spend=linked.spend, attributes=attributes)
     health = Health(files.reports, rejected.sort("file", "row"), warnings, caps)
@@ -280,9 +311,27 @@ def load(
                          label=label or ", ".join(Path(p).name for p in lead_paths))
 
 
+def _first_guesses(tables: Sequence[RawTable]) -> list[str]:
+    """Each file's role on its own: a lookup by its model, else by headers and name."""
+    models = [file_model(t.frame, t.name) for t in tables]
+    return [LOOKUP if m is not None and m.object in LOOKUP_OBJECTS
+            else guess_role(t.frame, t.name) for t, m in zip(tables, models, strict=True)]
+
+
+def _stage_lists(tables: Sequence[RawTable], roles: list[str]) -> dict[int, str]:
+    """The stage lists among the files: only files no CRM model claims (a Salesforce
+    leads and opportunities pair is linked, not counted)."""
+    free = [r if file_model(t.frame, t.name) is None else None
+            for t, r in zip(tables, roles, strict=True)]
+    return stage_list_set([t.name for t in tables], free)
+
+
 def guess_roles(tables: Sequence[RawTable]) -> list[str]:
-    """Guess each file's role; when several look like leads, the one whose ids are
-    contained in another's becomes deals.
+    """Guess each file's role; a companies, accounts or users export is a lookup
+    (``"lookup"``); in a stage-list export (one file per stage, see
+    :mod:`funnel.ingest.stagelists`) the lead list holds the leads and the other lists
+    are ``"ignore"`` (they are counted, not stacked); when several files look like leads,
+    the one whose ids are contained in another's becomes deals.
 
     Examples
     --------
@@ -291,7 +340,11 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
     >>> guess_roles(files)
     ['leads', 'deals', 'activities', 'spend']
     """
-    roles = [guess_role(t.frame, t.name) for t in tables]
+    roles = _first_guesses(tables)
+    lists = _stage_lists(tables, roles)
+    if lists:  # one file per stage, no common id: the lead list is the leads
+        return [("leads" if lists[i] == "lead" else "ignore") if i in lists else r
+                for i, r in enumerate(roles)]
     if roles.count("leads") > 1:
         ids = {}
         for i, t in enumerate(tables):
@@ -304,3 +357,62 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
             if i != biggest and ids[i] and ids[i] <= ids[biggest] | set():
                 roles[i] = "deals"
     return roles
+
+
+@dataclass
+class GuessedFile:
+    """One file given without a role: the ``table`` read (``None`` when it is not a
+    table), the ``role`` guessed (``None``: left out) and the ``line`` saying so."""
+
+    path: str
+    table: RawTable | None
+    role: str | None
+    line: str
+    stage: str | None = None  # in a stage-list export: the stage the file lists
+
+
+def guess_files(
+    paths: Sequence[str | os.PathLike], *, sheet: str | int | None = None,
+) -> list[GuessedFile]:
+    """Read files given without roles and guess each one's role as the app does; a file
+    that is not a table (a README among the exports) is left out, and said so.
+
+    Examples
+    --------
+    >>> from funnel.sample import SAMPLE_DIR, SAMPLE_FILES
+    >>> [g.role for g in guess_files([SAMPLE_DIR / f for f in SAMPLE_FILES.values()])]
+    ['leads', 'deals', 'activities', 'spend']
+    """
+    read: list[tuple[str, RawTable | None, str]] = []
+    for p in paths:
+        name = Path(p).name
+        try:
+            table = read_file(p, sheet=sheet)
+        except InputError as exc:
+            read.append((str(p), None, f"{name}: left out ({exc})"))
+            continue
+        if len(table.columns) < 2:
+            read.append((str(p), None, f"{name}: left out (not a table: one column only)."))
+            continue
+        read.append((str(p), table, ""))
+    tables = [t for _, t, _ in read if t is not None]
+    guessed = guess_roles(tables)
+    models = [file_model(t.frame, t.name) for t in tables]
+    if "leads" not in guessed:  # one row per opportunity: those are the funnel's records
+        guessed = ["leads" if m is not None and m.crm == "opportunities" else r
+                   for r, m in zip(guessed, models, strict=True)]
+    lists = _stage_lists(tables, _first_guesses(tables))
+    stages = iter([lists.get(i) for i in range(len(tables))])
+    roles, found = iter(guessed), iter(models)
+    out = []
+    for path, table, why in read:
+        if table is None:
+            out.append(GuessedFile(path, None, None, why))
+            continue
+        role, model, stage = next(roles), next(found), next(stages)
+        said = f" ({model.text})" if model else f" (stage list: {stage})" if stage else ""
+        role = None if role == "ignore" else role
+        shown = role or f"counted as the {stage} stage list"
+        said = "" if role is None else said
+        out.append(GuessedFile(path, table, role, f"{table.name}: {shown}{said}", stage))
+    return out

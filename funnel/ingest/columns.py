@@ -111,13 +111,15 @@ def extra_name(column: str, role: str) -> str:
 
 def type_table(
     raw: RawTable, role: str, colmap: dict[str, str], values: dict[str, dict[str, str]],
-    *, required: Iterable[str], day_first: bool,
+    *, required: Iterable[str], day_first: bool, renames: dict[str, str] | None = None,
 ) -> Typed:
     """Rename mapped columns to canonical names and type them, all in one query.
 
     Every decision (date format, decimal mark, attribute type) is made on the file's
     first rows; the whole file is then typed in a single pass. Unmapped columns of a
-    lead file become typed profile attributes; of other files they stay text.
+    lead file become typed profile attributes (``renames``: ``{column: attribute}``
+    named in the mapping file, whose labels ``values`` may map); of other files they
+    stay text.
     """
     fields = FIELDS[role]
     required = set(required)
@@ -139,7 +141,8 @@ def type_table(
         how[f] = d.label
     if "stage" in colmap and "outcome" not in colmap and "outcome" in fields:
         exprs += _outcome_from_stage(raw, colmap["stage"])
-    _extra_exprs(raw, sample, role, colmap, exprs=exprs, checks=checks, retry=retry)
+    _extra_exprs(raw, sample, role, colmap, exprs=exprs, checks=checks, retry=retry,
+                 renames=renames or {}, values=values)
     typed = raw.frame.lazy().select(
         *exprs, *checks, pl.lit(raw.name).alias(FILE), pl.col(ROW)
     ).collect()
@@ -175,21 +178,27 @@ def _outcome_from_stage(raw: RawTable, column: str) -> list[pl.Expr]:
 def _extra_exprs(
     raw: RawTable, sample: pl.DataFrame, role: str, colmap: dict[str, str], *,
     exprs: list[pl.Expr], checks: list[pl.Expr], retry: dict[str, list[tuple[pl.Expr, pl.Expr]]],
+    renames: dict[str, str], values: dict[str, dict[str, str]],
 ) -> None:
     """Add the unmapped columns: typed profile attributes in a lead file (with their
-    checks and broader readings), text as it is in other files."""
+    checks and broader readings; named and relabelled as the mapping file says), text as
+    it is in other files."""
     for c in [c for c in raw.columns if c not in colmap.values()]:
-        name = extra_name(c, role)
+        name = renames.get(c) or extra_name(c, role)
         if role != "leads":
             exprs.append(pl.col(c).alias(name))
             continue
-        seen = null_placeholders(sample[c])
-        out, kind = attribute_expr(seen, pl.col(c), decimal_comma=raw.delimiter == ";")
+        src = pl.col(c)
+        if name in values and name not in FIELDS[role]:
+            over = values[name]
+            src = src.replace(list(over), list(over.values()))
+        seen = null_placeholders(sample.select(src.alias(c)).to_series())
+        out, kind = attribute_expr(seen, src, decimal_comma=raw.delimiter == ";")
         exprs.append(out.alias(name))
         if kind != "text":
-            clean = placeholder_expr(pl.col(c))
+            clean = placeholder_expr(src)
             checks.append(_lost(clean, out).alias(_LOST + name))
-            broader = attribute_fallbacks(seen, pl.col(c), decimal_comma=raw.delimiter == ";")
+            broader = attribute_fallbacks(seen, src, decimal_comma=raw.delimiter == ";")
             retry[name] = [(e, _lost(clean, e))
                            for e in (broader if kind == "number" else broader[1:])]
 

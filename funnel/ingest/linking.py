@@ -1,10 +1,12 @@
 """Link deals and activities to the leads, and give each lead its outcome.
 
-Deals find their lead by the deal's lead id or, failing that, by the lead's deal id
-(several leads converted into one deal each take its outcome). Each deal's outcome
-comes from its own outcome, stage or won/lost dates; each lead's from its deals when
-it has any, else its own fields. Activities give each lead its first response and
-touch count. Deals and activities whose lead is not among the leads are rejected.
+Deals find their lead by the column whose values match (the deal's lead id, an
+association column, or the lead's deal id; see :mod:`funnel.ingest.keys`); several
+leads converted into one deal each take its outcome and share its amount. Each deal's
+outcome comes from its own outcome, stage or won/lost dates, a won flag read with its
+closed flag; each lead's from its deals when it has any, else its own fields. A close
+date on an open deal is a forecast, not an event. Deals whose lead is not in this export
+are kept (without a lead); activities whose lead is not among the leads are rejected.
 """
 
 from __future__ import annotations
@@ -12,70 +14,77 @@ from __future__ import annotations
 import polars as pl
 
 from funnel.dataset.errors import InputError
+from funnel.dataset.schema import normalise_header
 from funnel.dataset.tables import Warning_
 from funnel.ingest.columns import FILE, reject
+from funnel.ingest.keys import Link, find_link, no_link_text
+from funnel.ingest.parsing import bool_expr
 from funnel.ingest.readers import ROW
 
 
 def link_deals(
-    deals: pl.DataFrame, leads: pl.DataFrame, *, deals_file: str,
-    warnings: list[Warning_], rejects: list[pl.DataFrame],
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The deals linked to ``leads``, with their outcomes, and the same deals one row
-    per (deal, lead) link for :func:`lead_outcomes`.
+    deals: pl.DataFrame, leads: pl.DataFrame, *, deals_file: str, headers: dict[str, str],
+    warnings: list[Warning_],
+) -> tuple[pl.DataFrame, pl.DataFrame, str]:
+    """The deals with their outcomes and lead, the same deals one row per (deal, lead)
+    link for :func:`lead_outcomes` (with ``_share``, the part of the deal's amount each
+    of its leads takes, so a deal shared by several leads counts once), and the
+    sentence saying which column linked them.
 
-    Deals without a lead among ``leads`` are added to ``rejects``; warnings (row ids,
-    deals shared by several leads, duplicate deal ids) are appended to ``warnings``.
+    The link is found by the values of the candidate columns
+    (:func:`funnel.ingest.keys.find_link`). Deals whose lead is not in this export are
+    kept, with an empty ``lead_id``, and counted in a warning; warnings (row ids, deals
+    shared by several leads, duplicate deal ids, nothing linked) are appended to
+    ``warnings``.
     """
-    links = None  # deal -> every lead that converted into it, when several did
     if "deal_id" not in deals.columns:
         deals = deals.with_columns(
             (pl.col(FILE) + ":" + pl.col(ROW).cast(pl.String)).alias("deal_id"))
         warnings.append(Warning_("row_ids_deals", "No id column among the deals: each deal "
                                  "is identified by its file and row.", deals.height, "info"))
-    if "lead_id" not in deals.columns:
-        deals, links = _deals_from_leads(deals, leads, deals_file=deals_file,
-                                         warnings=warnings)
-    known = leads["lead_id"].unique().implode()
-    orphan = deals["lead_id"].is_null() | ~deals["lead_id"].is_in(known)
-    if orphan.any():
-        rejects.append(reject(deals, orphan, pl.when(pl.col("lead_id").is_null())
-                              .then(pl.lit("the deal is not linked to any lead"))
-                              .otherwise(pl.lit("the deal's lead ") + pl.col("lead_id")
-                                         + pl.lit(" is not among the leads"))))
-        deals = deals.filter(~orphan)
-    deals = deal_outcomes(deals)
-    dup = deals["deal_id"].is_duplicated().sum()
-    if dup:
-        warnings.append(Warning_("duplicate_deal_ids", f"{dup} deals share an id with "
-                                 "another deal; each is kept.", int(dup)))
-    if links is None:
-        return deals, deals
-    return deals, deals.drop("lead_id").join(links, on="deal_id", how="inner")
-
-
-def _deals_from_leads(
-    deals: pl.DataFrame, leads: pl.DataFrame, *, deals_file: str, warnings: list[Warning_],
-) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    """Deals given the lead whose deal id they carry, and every (deal, lead) link when
-    several leads converted into one deal (else ``None``)."""
-    if "deal_id" not in leads.columns:
+    link, seen = find_link(deals, leads, headers=headers)
+    if link is None and not seen:
         raise InputError(
             f"{deals_file} has no column linking deals to leads, and the "
             "leads have no deal id; map the link in the mapping screen."
         )
-    link = leads.select("deal_id", "lead_id").drop_nulls().unique(maintain_order=True)
-    deals = deals.join(link.unique("deal_id", keep="first", maintain_order=True),
-                       on="deal_id", how="left", maintain_order="left")
-    shared = link.filter(pl.col("deal_id").is_duplicated())
-    if not shared.height:
-        return deals, None
-    # several leads converted into one deal: each takes the deal's outcome
-    n = shared["deal_id"].n_unique()
-    warnings.append(Warning_(
-        "shared_deals", f"{n:,} deal{'s are' if n > 1 else ' is'} linked to several "
-        "leads; each of those leads takes the deal's outcome.", n, "info"))
-    return deals, link
+    pairs = link.pairs if link is not None else pl.DataFrame(
+        schema={"deal_id": deals.schema["deal_id"], "lead_id": leads.schema["lead_id"]})
+    first = pairs.unique("deal_id", keep="first", maintain_order=True)
+    deals = deal_outcomes(deals.drop("lead_id", strict=False).join(
+        first, on="deal_id", how="left", maintain_order="left"))
+    text = _link_warnings(deals, pairs, link, seen, leads, warnings)
+    dup = deals["deal_id"].is_duplicated().sum()
+    if dup:
+        warnings.append(Warning_("duplicate_deal_ids", f"{dup} deals share an id with "
+                                 "another deal; each is kept.", int(dup)))
+    shares = pairs.with_columns((1.0 / pl.len().over("deal_id")).alias("_share"))
+    per_lead = deals.drop("lead_id").unique("deal_id", keep="first", maintain_order=True).join(
+        shares, on="deal_id", how="inner")
+    return deals, per_lead, text
+
+
+def _link_warnings(
+    deals: pl.DataFrame, pairs: pl.DataFrame, link: Link | None, seen: list[str],
+    leads: pl.DataFrame, warnings: list[Warning_],
+) -> str:
+    """Warn about deals without a lead, shared deals and no link; the link sentence."""
+    if link is None:
+        text = no_link_text(seen, leads, deals)
+        warnings.append(Warning_("no_link", text, deals.height))
+        return text
+    without = int(deals["lead_id"].null_count())
+    if without:
+        warnings.append(Warning_(
+            "deals_without_lead", f"{without:,} deal{'s have' if without > 1 else ' has'} no "
+            "lead in this export: kept for the deal-level views and counted apart, left out "
+            "of the lead funnel.", without, "info"))
+    n = int(pairs.filter(pl.col("deal_id").is_duplicated())["deal_id"].n_unique())
+    if n:
+        warnings.append(Warning_(
+            "shared_deals", f"{n:,} deal{'s are' if n > 1 else ' is'} linked to several "
+            "leads; each of those leads takes the deal's outcome.", n, "info"))
+    return link.text(deals.height, deals.height - without)
 
 
 def deal_outcomes(deals: pl.DataFrame) -> pl.DataFrame:
@@ -91,13 +100,62 @@ def deal_outcomes(deals: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit("open"))
     )
     outcome = pl.coalesce(pl.col("outcome"), derived) if "outcome" in cols else derived
+    flag = closed_flag(deals)
+    if flag is not None:  # a won flag says nothing of the others: the closed flag does
+        outcome = (pl.when(outcome == "won").then(pl.lit("won"))
+                   .when(flag).then(pl.lit("lost"))
+                   .when(~flag).then(pl.lit("open"))
+                   .otherwise(outcome))
     deals = deals.with_columns(outcome.alias("outcome"))
     closed = [pl.col(c) for c in ("closed_at",) if c in cols]
     closed.append(pl.when(pl.col("outcome") == "won").then(pl.col("won_at")) if "won_at" in cols
                   else pl.lit(None, dtype=pl.Datetime("us")))
     closed.append(pl.when(pl.col("outcome") == "lost").then(pl.col("lost_at"))
                   if "lost_at" in cols else pl.lit(None, dtype=pl.Datetime("us")))
-    return deals.with_columns(pl.coalesce(closed).alias("closed_at"))
+    return without_forecast(deals.with_columns(pl.coalesce(closed).alias("closed_at")))
+
+
+CLOSED_FLAGS = ("closed", "is closed", "isclosed", "hs is closed", "deal is closed")
+"""Headers of a yes/no column saying a deal is closed (Salesforce's IsClosed, label
+*Closed*; HubSpot's *Is Closed*), read with the won flag: closed and not won is lost."""
+
+
+def closed_flag(frame: pl.DataFrame) -> pl.Expr | None:
+    """A boolean expression of the frame's closed flag column, or ``None`` without one.
+
+    Examples
+    --------
+    >>> f = pl.DataFrame({"Closed": ["TRUE", "false", None]})
+    >>> f.select(closed_flag(f)).to_series().to_list()
+    [True, False, None]
+    """
+    for c in frame.columns:
+        if normalise_header(c) in CLOSED_FLAGS and frame.schema[c] in (pl.String, pl.Boolean):
+            return bool_expr(pl.col(c).cast(pl.String))
+    return None
+
+
+def without_forecast(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` whose open records' close date is moved to ``close_forecast`` (a date):
+    on an open opportunity the close date is a forecast, not an event, so it is never an
+    event date nor the end of the export.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> f = pl.DataFrame({"outcome": ["open", "won"],
+    ...                   "closed_at": [dt.datetime(2030, 1, 1), dt.datetime(2024, 1, 1)]})
+    >>> without_forecast(f)["closed_at"].to_list()
+    [None, datetime.datetime(2024, 1, 1, 0, 0)]
+    """
+    if "closed_at" not in frame.columns or "outcome" not in frame.columns:
+        return frame
+    is_open = (pl.col("outcome") == "open").fill_null(False)
+    if not frame.select((is_open & pl.col("closed_at").is_not_null()).any()).item():
+        return frame
+    return frame.with_columns(
+        pl.when(is_open).then(pl.col("closed_at").dt.date()).alias("close_forecast"),
+        pl.when(is_open).then(None).otherwise(pl.col("closed_at")).alias("closed_at"))
 
 
 def _ensure(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -123,10 +181,10 @@ def lead_outcomes(leads: pl.DataFrame, deals: pl.DataFrame | None) -> pl.DataFra
     )
     leads = leads.with_columns(own.alias("outcome"))
     if deals is None:
-        return leads.with_columns(
+        return without_forecast(leads.with_columns(
             pl.coalesce("closed_at", pl.when(pl.col("outcome") == "won").then("won_at"),
                         pl.when(pl.col("outcome") == "lost").then("lost_at")).alias("closed_at")
-        )
+        ))
     leads = leads.join(_per_lead(deals), on="lead_id", how="left", maintain_order="left")
     has_deal = pl.col("deals").fill_null(0) > 0
     # A lead with deals takes its outcome from them (a Salesforce "converted" lead whose
@@ -163,16 +221,19 @@ def lead_outcomes(leads: pl.DataFrame, deals: pl.DataFrame | None) -> pl.DataFra
 
 def _per_lead(deals: pl.DataFrame) -> pl.DataFrame:
     """One row per lead summing up its deals (count, any won or open, amounts, close
-    dates, loss reason, first deal, owner), in helper columns named ``_…``."""
+    dates, loss reason, first deal, owner), in helper columns named ``_…``; a deal
+    shared by several leads gives each its ``_share`` of the amount."""
     dtt = pl.Datetime("us")
     d = _ensure(deals, {"amount": pl.Float64, "created_at": dtt, "lost_reason": pl.String,
-                        "owner": pl.String})
+                        "owner": pl.String, "_share": pl.Float64}).with_columns(
+        pl.col("_share").fill_null(1.0))
     return d.sort("closed_at", nulls_last=True).group_by("lead_id").agg(
         pl.len().alias("deals"),
         (pl.col("outcome") == "won").any().alias("_any_won"),
         (pl.col("outcome") == "open").any().alias("_any_open"),
-        pl.col("amount").filter(pl.col("outcome") == "won").sum().alias("_won_amount"),
-        pl.col("amount").sum().alias("_all_amount"),
+        (pl.col("amount") * pl.col("_share")).filter(pl.col("outcome") == "won").sum()
+        .alias("_won_amount"),
+        (pl.col("amount") * pl.col("_share")).sum().alias("_all_amount"),
         pl.col("closed_at").filter(pl.col("outcome") == "won").min().alias("_won_closed"),
         pl.col("closed_at").filter(pl.col("outcome") == "lost").max().alias("_lost_closed"),
         pl.col("lost_reason").filter(pl.col("outcome") == "lost").drop_nulls().last()

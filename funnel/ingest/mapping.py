@@ -54,14 +54,16 @@ _SYNONYMS: dict[str, list[str]] = {
         "creation date", "date created", "add time", "added", "added on", "deal created",
         "lead created", "lead date", "first contact date", "inquiry date", "enquiry date",
         "submission date", "submitted at", "sign up date", "signup date", "date",
-        "createddate", "created time", "lead creation date", "became a lead date",
+        "createddate", "created time", "lead creation date", "became a lead date", "engage date",
+        "lead created date",
         "hs lifecyclestage lead date", "first conversion date", "timestamp",
     ],
     "source": [
         "quelle", "lead quelle", "leadquelle", "herkunft", "kanal", "origine", "source du lead",
         "fuente", "origen", "origem", "canal",
         "source", "lead source", "original source", "hs analytics source", "channel",
-        "origin", "utm source", "traffic source", "source channel", "marketing channel",
+        "origin", "utm medium", "utm source", "traffic source", "source channel",
+        "marketing channel",
         "leadsource", "lead channel", "acquisition channel", "latest source",
     ],
     "campaign": [
@@ -77,7 +79,9 @@ _SYNONYMS: dict[str, list[str]] = {
         "vendedor", "responsavel",
         "owner", "lead owner", "contact owner", "deal owner", "opportunity owner",
         "hubspot owner id", "owner id", "ownerid", "owner name", "assigned to",
-        "assigned user", "assigned to user", "sales rep", "rep", "sr id", "account owner",
+        "lead owner id", "contact owner id", "opportunity owner id", "deal owner id",
+        "assigned user", "assigned to user", "sales rep", "sales agent", "rep", "sr id",
+        "account owner",
         "user", "salesperson", "sales owner", "responsible",
     ],
     "assigned_at": [
@@ -137,7 +141,7 @@ _SYNONYMS: dict[str, list[str]] = {
         "valor",
         "amount", "value", "deal value", "deal amount", "opportunity amount", "revenue",
         "contract value", "acv", "arr", "mrr", "deal size", "amount in company currency",
-        "hs closed amount", "total value", "booking amount", "won amount",
+        "hs closed amount", "total value", "booking amount", "won amount", "close value",
     ],
     "lost_reason": [
         "verlustgrund", "absagegrund", "grund", "motif de perte", "motif", "motivo de perdida",
@@ -280,7 +284,9 @@ def auto_map(
     """
     fields = FIELDS[role]
     blocked = {k for k, v in (fixed or {}).items() if not v}
-    fixed = {k: v for k, v in (fixed or {}).items() if k in fields and v in frame.columns}
+    # "" and None are "not in this export": never a (blank-named) column
+    fixed = {k: v for k, v in (fixed or {}).items()
+             if k in fields and v and v in frame.columns}
     taken = set(fixed.values())
     pairs = []
     for col in frame.columns:
@@ -369,7 +375,8 @@ _STAGE_WORDS = {
                     "proposal made", "proposal price quote", "negotiation review",
                     "perception analysis", "value proposition", "id decision makers",
                     "needs analysis", "presentation scheduled", "decision maker bought in",
-                    "contract sent", "closed lost", "closedlost", "lost"],
+                    "contract sent", "closed lost", "closedlost", "lost", "prospecting",
+                    "engaging"],
     "won": ["won", "closed won", "closedwon", "customer", "evangelist", "closed converted"],
 }
 _NO_STAGE = {"other", "unknown", "unqualified", "disqualified"}

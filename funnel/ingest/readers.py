@@ -14,6 +14,7 @@ import codecs
 import csv
 import io
 import json
+import logging
 import os
 import tempfile
 from collections import Counter
@@ -26,6 +27,11 @@ import fastexcel
 import polars as pl
 
 from funnel.dataset.errors import InputError
+
+# fastexcel logs "Could not determine dtype for column N" (a column with no typed cell)
+# through Python logging, which prints warnings to stderr when nothing is configured; the
+# column is read as text all the same, so the message only alarms users: keep it quiet.
+logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
 ROW = "__row"
 """Name of the column holding each kept row's number in its file."""

@@ -13,6 +13,8 @@ from funnel.analyses.speed.summary import response_summary
 from funnel.dataset.labels import near_duplicate_labels
 from funnel.dataset.tables import Dataset
 from funnel.findings.registry import findings
+from funnel.ingest.keys import link_summary, outcome_summary
+from funnel.ingest.models import model_lines, starts_at_opportunity
 
 
 def source_table(ds: Dataset, *, by: str = "source") -> pl.DataFrame:
@@ -84,12 +86,31 @@ def profile_in_use(profile=None) -> dict:
                     "tested by the profile and definition findings."}
 
 
+STAGE_LIST_KEYS = ("stage_totals", "stage_totals_by_month", "stage_ratios", "stage_list_note")
+"""The keys a stage-list export fills (:func:`funnel.ingest.stagelists.stage_totals`);
+null otherwise."""
+
+
+def _funnel(ds: Dataset) -> list[dict]:
+    """The funnel rows; an opportunity-only export's start at the opportunity stage (every
+    record is one, so the stages before it say nothing)."""
+    rows = funnel_summary(ds)
+    if not starts_at_opportunity(ds):
+        return rows
+    start = next((i for i, r in enumerate(rows) if r["stage"] == "opportunity"), 0)
+    rows = rows[start:]
+    if rows:
+        rows[0] = {**rows[0], "rate_from_previous": 1.0, "ci_low": None, "ci_high": None}
+    return rows
+
+
 def diagnose(
     ds: Dataset,
     *,
     max_rejected: int = 100,
     sla_hours: float | None = None,
     profile=None,
+    stage_lists: dict | None = None,
 ) -> dict:
     """The ``funnel diagnose --json`` object of the contract, for a loaded dataset.
 
@@ -102,6 +123,12 @@ def diagnose(
     ``spend_unmatched`` (an extension), not as a source. Source labels that differ only
     in case or spacing (X Education's ``Google``/``google``) are counted as one, under
     the most frequent spelling, and each merge is listed in ``label_merges``.
+    Extensions of issue 12: ``recognised`` and ``model_text`` (the CRM models recognised
+    and the link used), ``links`` (deals kept, linked, without a lead in this export,
+    and their outcomes), ``outcomes`` (the leads' won/lost/open counts), and, for a
+    stage-list export (``stage_lists``, from
+    :func:`funnel.ingest.stagelists.stage_totals`), ``stage_totals``,
+    ``stage_totals_by_month``, ``stage_ratios`` and ``stage_list_note`` (null otherwise).
 
     Examples
     --------
@@ -127,7 +154,12 @@ def diagnose(
             "rejected": ds.health.rows_rejected,
         },
         "rejected": rejected.to_dicts(),
-        "funnel": funnel_summary(ds),
+        "recognised": [{"file": f.name, "role": f.role, "model": f.model}
+                       for f in ds.health.files if f.model],
+        "model_text": model_lines(ds),
+        "links": link_summary(ds),
+        "outcomes": outcome_summary(ds) if known else None,
+        "funnel": _funnel(ds),
         "won": won,
         "conversion": (won / n) if won is not None and n else None,
         "response": response_summary(ds, sla_hours=sla_hours),
@@ -147,4 +179,5 @@ def diagnose(
             {"analysis": c.analysis, "available": c.available, "reason": c.reason}
             for c in ds.health.capabilities
         ],
+        **(stage_lists or dict.fromkeys(STAGE_LIST_KEYS)),
     }

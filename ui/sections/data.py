@@ -10,6 +10,7 @@ import streamlit as st
 
 import funnel
 from funnel import Dataset, InputError, Mapping, RawTable
+from funnel.ingest.models import model_lines
 from funnel.outputs.export import to_csv
 from ui.format import column_config, md_escape
 from ui.state import forget_other_uploads, is_shared_view, parse_upload
@@ -17,6 +18,7 @@ from ui.widgets import mapping as editors
 
 ROLE_LABELS = {"leads": "Leads / contacts", "deals": "Deals / opportunities",
                "activities": "Sales activities", "spend": "Marketing spend",
+               "lookup": "Lookup: companies, accounts or users",
                "ignore": "Ignore this file"}
 
 
@@ -171,6 +173,8 @@ def health_panel(ds: Dataset) -> None:
                            "rows rejected": f.rows_rejected, "notes": " ".join(f.notes)}
                           for f in h.files])
     st.dataframe(files, hide_index=True, column_config=column_config(files, renamed=False))
+    for line in model_lines(ds):  # the CRM model recognised, and the link used
+        st.caption(md_escape(line))
     for w in h.warnings:
         (st.warning if w.level == "warning" else st.info)(md_escape(w.message))
     if h.rows_rejected:

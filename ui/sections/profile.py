@@ -26,6 +26,7 @@ from funnel.analyses.profile.traits import id_reason
 from funnel.charts import profile as charts
 from funnel.dataset.format import ci_text
 from funnel.dataset.privacy import personal_columns
+from funnel.ingest.outcome_fields import left_out_fields
 from ui import exports
 from ui.drill import lead_list
 from ui.format import md_escape
@@ -433,3 +434,6 @@ def learned_section(ds: Dataset, fit: ProfileFit, profiles: dict[str, Profile]) 
     with st.expander("All values, and the fields left out"):
         exports.table(hp.values_.drop("order"), hide_index=True)
         exports.table(lp.excluded_, hide_index=True)
+        if left := left_out_fields(ds):  # set by or after the outcome: never a trait
+            st.caption(md_escape("Left out, set by or after the outcome: " + "; ".join(
+                f"{f} ({why})" for f, why in left)))

@@ -37,6 +37,7 @@ from funnel.analyses.profile.traits import (
 from funnel.dataset.privacy import personal_columns
 from funnel.dataset.stages import reached_exprs
 from funnel.dataset.tables import Dataset
+from funnel.ingest.outcome_fields import NAMED, named_for_outcome
 from funnel.stats.intervals import Z95, prior_strength, shrink_exprs, wilson_exprs
 
 
@@ -145,6 +146,8 @@ class LearnedProfile:
             elif (not self.include_process_fields and self.has_outcome_
                   and (why := filled_reason(s, won))):
                 reason = why
+            elif named_for_outcome(c):  # set by or after the outcome: never, even when asked
+                reason = NAMED
             else:
                 keep.append(c)
                 continue

@@ -1,0 +1,187 @@
+"""Find the link between deals and leads by the values of the columns, not their names.
+
+A deals file may carry its lead in a column (``Deal - Person ID``, HubSpot's
+``Associated Contact IDs`` or ``Associated Contact`` = ``Jane Doe (101)``), or the leads
+may carry their deal (Salesforce's ``Converted Opportunity ID``). Every such candidate
+is tried; the link is the column whose values match the other table's ids (compared as
+:func:`funnel.ingest.crm.id_key`: 15- and 18-character Salesforce ids, case and spaces
+folded). A header alone never decides: a ``Contact ID`` of Salesforce contacts (003…)
+does not link to lead ids (00Q…), and when nothing matches the message says what the
+columns hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from funnel.dataset.format import percent
+from funnel.dataset.schema import normalise_header
+from funnel.dataset.tables import Dataset
+from funnel.ingest.crm import association_ids, id_key, id_kinds
+
+_DEAL_SIDE_WORDS = ("contact", "lead", "person", "associated", "prospect", "customer", "mql")
+_LEAD_SIDE_WORDS = ("opportunity", "deal")
+
+
+@dataclass
+class Link:
+    """The link chosen: ``side`` ``"deals"`` (a deals column holds lead ids) or
+    ``"leads"`` (a leads column holds deal ids), the ``column`` in the typed table and
+    ``header`` in the export, the distinct values that ``matched`` of ``values``, and
+    ``pairs`` (``deal_id, lead_id``, one row per link)."""
+
+    side: str
+    column: str
+    header: str
+    matched: int
+    values: int
+    pairs: pl.DataFrame
+
+    def text(self, deals: int, linked: int) -> str:
+        """The sentence the Data page shows."""
+        whose = "the deals'" if self.side == "deals" else "the lead's"
+        share = f" ({percent(linked / deals)})" if deals else ""
+        return (f"The link between deals and leads is {whose} {self.header}: {linked:,} of "
+                f"{deals:,} deals have a lead in this export{share}.")
+
+
+def _candidates(frame: pl.DataFrame, own: str, words: tuple[str, ...]) -> list[str]:
+    """The mapped link field ``own`` (when present) and the other columns whose header
+    names a related record."""
+    out = [own] if own in frame.columns else []
+    for c in frame.columns:
+        if c == own or c.startswith("__"):
+            continue
+        h = normalise_header(c)
+        if any(w in h for w in words) and frame.schema[c] in (pl.String, pl.Int64, pl.Float64):
+            out.append(c)
+    return out
+
+
+def _keys(frame: pl.DataFrame, id_col: str, col: str, *, cells: bool) -> pl.DataFrame:
+    """``id_col`` and each key its row's ``col`` holds (an association cell may hold
+    several)."""
+    values = frame[col].cast(pl.String)
+    out = pl.DataFrame({"_id": frame[id_col], "_v": association_ids(values) if cells
+                        else values})
+    out = (out.explode("_v") if cells else out).drop_nulls()
+    return out.with_columns(id_key(out["_v"]).alias("_k"))
+
+
+def find_link(
+    deals: pl.DataFrame, leads: pl.DataFrame, *, headers: dict[str, str],
+) -> tuple[Link | None, list[str]]:
+    """The column linking deals and leads by its values, and what each candidate holds.
+
+    ``headers`` maps a typed column name to its export header (for messages). Returns
+    the best link (``None`` when no candidate matches any id) and, per candidate, a
+    phrase describing its values (for the message when nothing matches; empty when
+    there is no candidate at all).
+
+    Examples
+    --------
+    >>> leads = pl.DataFrame({"lead_id": ["101", "102"]})
+    >>> deals = pl.DataFrame({"deal_id": ["9", "8"], "Associated Contact": ["Jane (101)", "x"]})
+    >>> link, _ = find_link(deals, leads, headers={})
+    >>> link.header, link.pairs.rows()
+    ('Associated Contact', [('9', '101')])
+    """
+    lead_keys = _keys(leads, "lead_id", "lead_id", cells=False).rename({"_id": "lead_id"})
+    deal_keys = _keys(deals, "deal_id", "deal_id", cells=False).rename({"_id": "deal_id"})
+    best: Link | None = None
+    seen: list[str] = []
+    for side, frame, own, words in (("deals", deals, "lead_id", _DEAL_SIDE_WORDS),
+                                    ("leads", leads, "deal_id", _LEAD_SIDE_WORDS)):
+        for col in _candidates(frame, own, words):
+            if side == "deals":
+                k = _keys(deals, "deal_id", col, cells=True).rename({"_id": "deal_id"})
+                pairs = k.join(lead_keys.drop("_v"), on="_k", how="inner")
+            else:
+                k = _keys(leads, "lead_id", col, cells=False).rename({"_id": "lead_id"})
+                pairs = k.join(deal_keys.drop("_v"), on="_k", how="inner")
+            matched = pairs["_k"].n_unique()
+            header = headers.get(col, col)
+            seen.append(f"{'the deals' if side == 'deals' else 'the leads'}' {header} "
+                        f"values {_holds(k)}")
+            if matched and (best is None or matched > best.matched):
+                best = Link(side, col, header, matched, k["_k"].n_unique(),
+                            pairs.select("deal_id", "lead_id").unique(maintain_order=True))
+    return best, seen
+
+
+def _holds(keys: pl.DataFrame) -> str:
+    """What a column's values are, in words: ``"are Salesforce contact ids (003…)"``."""
+    kinds = id_kinds(keys["_v"])
+    if not kinds:
+        return "are empty"
+    top = next(iter(kinds))
+    if top == "other":
+        ex = keys["_v"].unique(maintain_order=True).head(2).to_list()
+        return f"are such as {', '.join(map(repr, ex))}"
+    prefix = {"lead": "00Q", "contact": "003", "account": "001", "opportunity": "006",
+              "user": "005", "campaign": "701"}.get(top, "")
+    return f"are Salesforce {top} ids ({prefix}…)"
+
+
+def no_link_text(seen: list[str], leads: pl.DataFrame, deals: pl.DataFrame) -> str:
+    """The sentence when no candidate matched: what each side holds.
+
+    Examples
+    --------
+    >>> leads = pl.DataFrame({"lead_id": ["00Q5g00000AbC1x"]})
+    >>> no_link_text(["the deals' Contact ID values are Salesforce contact ids (003…)"], leads,
+    ...              pl.DataFrame({"deal_id": ["1"]})).split(", while ")[1][:46]
+    "the leads' ids are Salesforce lead ids (00Q…)."
+    """
+    lead_ids = _holds(_keys(leads, "lead_id", "lead_id", cells=False))
+    n = deals.height
+    kept = (f"The {n:,} deals are kept as deals" if n != 1
+            else "The deal is kept as a deal")
+    return (f"No deal could be linked to a lead: {'; '.join(seen)}, while the leads' ids "
+            f"{lead_ids}. {kept} without a lead in this export; map the link in the mapping "
+            "screen.")
+
+
+def _outcome_counts(frame: pl.DataFrame) -> dict[str, int]:
+    counts = dict.fromkeys(("won", "lost", "open"), 0)
+    if "outcome" in frame.columns:
+        for value, n in frame["outcome"].value_counts().iter_rows():
+            if value in counts:
+                counts[value] = int(n)
+    return counts
+
+
+def link_summary(ds: Dataset) -> dict | None:
+    """The deals and their link to the leads (the ``links`` key of the CLI JSON, an
+    extension): ``deals`` kept, ``linked`` to a lead of this export, ``without_lead``,
+    the deals' ``won``/``lost``/``open`` counts and the ``text`` saying which column
+    linked them; ``None`` without deals.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> s = link_summary(load_sample())
+    >>> s["deals"] == s["linked"] + s["without_lead"]
+    True
+    """
+    if ds.deals is None:
+        return None
+    deals = ds.deals
+    without = int(deals["lead_id"].null_count()) if "lead_id" in deals.columns else deals.height
+    text = next((f.link for f in ds.health.files if f.role == "deals" and f.link), "")
+    return {"deals": deals.height, "linked": deals.height - without, "without_lead": without,
+            **_outcome_counts(deals), "text": text}
+
+
+def outcome_summary(ds: Dataset) -> dict[str, int]:
+    """How many leads are won, lost and open (the ``outcomes`` key of the CLI JSON).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> sum(outcome_summary(load_sample()).values()) <= load_sample().leads.height
+    True
+    """
+    return _outcome_counts(ds.leads)

@@ -1,0 +1,128 @@
+"""Apply a recognised CRM model's semantics to one file (see :mod:`funnel.ingest.crm`).
+
+* A Salesforce lead's *Converted* flag, and a *Closed - Converted* status, say the lead
+  became an account, contact and opportunity, not that it was won: won lives on the
+  opportunity. The lead's own outcome is read from its *Lead Status* (lost when closed
+  without converting), and a converted lead takes its outcome from its opportunity.
+* An export with one row per opportunity is read with its opportunity id as the id,
+  every row at least at the opportunity stage; a row without a creation date yet (a
+  *Prospecting* opportunity not engaged) is kept, counted, and left out of time views.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from funnel.dataset.schema import normalise_header
+from funnel.dataset.tables import Dataset, Warning_
+from funnel.ingest.crm import FileModel
+
+_STATUS = ("lead status", "status")
+_OPP_IDS = ("opportunity id", "opportunityid", "opp id", "deal id", "dealid")
+
+
+def _column(frame: pl.DataFrame, names: tuple[str, ...]) -> str | None:
+    for want in names:
+        for c in frame.columns:
+            if normalise_header(c) == want:
+                return c
+    return None
+
+
+def model_hints(
+    model: FileModel | None, frame: pl.DataFrame, role: str, fixed: dict[str, str],
+) -> dict[str, str]:
+    """The mapping choices a model implies, added to ``fixed`` (the user's choices win).
+
+    Examples
+    --------
+    >>> from funnel.ingest.crm import FileModel
+    >>> m = FileModel("salesforce", "lead", "Salesforce leads report")
+    >>> f = pl.DataFrame({"Lead ID": ["x"], "Converted": ["TRUE"], "Lead Status": ["Open"]})
+    >>> model_hints(m, f, "leads", {})
+    {'outcome': 'Lead Status'}
+    """
+    out = dict(fixed)
+    if model is None or role != "leads":
+        return out
+    if model.crm == "salesforce" and model.object == "lead" and "outcome" not in out:
+        out["outcome"] = _column(frame, _STATUS) or ""  # never "Converted"
+    if model.crm == "opportunities":
+        col = _column(frame, _OPP_IDS)
+        if col and "lead_id" not in out:
+            out["lead_id"] = col
+            out.setdefault("deal_id", "")
+    return out
+
+
+def apply_model(
+    model: FileModel | None, frame: pl.DataFrame, role: str, *, warnings: list[Warning_],
+) -> pl.DataFrame:
+    """A typed file with its model's semantics applied (see the module); warnings about
+    it are appended to ``warnings``.
+
+    Examples
+    --------
+    >>> from funnel.ingest.crm import FileModel
+    >>> m = FileModel("salesforce", "lead", "Salesforce leads report")
+    >>> f = pl.DataFrame({"lead_id": ["a", "b"], "outcome": ["won", "lost"]})
+    >>> apply_model(m, f, "leads", warnings=[])["outcome"].to_list()
+    ['open', 'lost']
+    """
+    if model is None or role != "leads":
+        return frame
+    if model.crm == "salesforce" and "outcome" in frame.columns:
+        return frame.with_columns(
+            pl.when(pl.col("outcome") == "won").then(pl.lit("open")).otherwise(pl.col("outcome"))
+            .alias("outcome"))
+    if model.crm != "opportunities":
+        return frame
+    stage = pl.col("stage") if "stage" in frame.columns else pl.lit(None, dtype=pl.String)
+    won = (stage == "won") | (pl.col("outcome") == "won" if "outcome" in frame.columns
+                              else pl.lit(False))
+    outcome = pl.col("outcome") if "outcome" in frame.columns else pl.lit(None, pl.String)
+    frame = frame.with_columns(
+        pl.when(won.fill_null(False)).then(pl.lit("won")).otherwise(pl.lit("opportunity"))
+        .alias("stage"),
+        pl.coalesce(outcome, pl.lit("open")).alias("outcome"))  # in progress: open
+    if "created_at" in frame.columns:
+        n = frame["created_at"].null_count()
+        if n:
+            warnings.append(Warning_(
+                "opportunities_without_date",
+                f"{n:,} opportunit{'ies have' if n > 1 else 'y has'} no creation date yet "
+                "(not engaged): kept and counted, left out of the time-based views.", n,
+                "info"))
+        frame = frame.with_columns(pl.coalesce(
+            [c for c in ("opportunity_at", "created_at") if c in frame.columns])
+            .alias("opportunity_at"))
+    return frame
+
+
+def model_lines(ds: Dataset) -> list[str]:
+    """What the Data page says about the CRM models recognised and the link used: one
+    line per file recognised, then the link sentence.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> model_lines(load_sample())[0]
+    'contacts.csv: HubSpot contacts export.'
+    """
+    lines = [f"{f.name}: {f.model}." for f in ds.health.files if f.model]
+    lines += [f.link for f in ds.health.files if f.role in ("deals", "lookup") and f.link]
+    return lines
+
+
+def starts_at_opportunity(ds: Dataset) -> bool:
+    """Whether the records are opportunities (an opportunity-only export), so the funnel
+    starts at the opportunity stage.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> starts_at_opportunity(load_sample())
+    False
+    """
+    return any(f.role == "leads" and f.model.startswith("opportunities export")
+               for f in ds.health.files)

@@ -1,0 +1,159 @@
+"""Fields set by or after the outcome: never a profile attribute, trait or explanation.
+
+A lead's *Converted* flag, its *Converted Opportunity ID*, a *# Converted
+Opportunities* or *Conversion Rate* column, its status or stage, a probability, a record
+type: each is written when (or after) the lead converts or the deal closes, so a profile
+made of them describes the outcome, not the lead. Three rules find them, each with its
+reason (:func:`outcome_reason`):
+
+* by name (:data:`OUTCOME_NAME`);
+* empty for every lead that has not converted (no deal, no opportunity, not won) and
+  filled for some that have;
+* on its own, separating won from not-won almost perfectly (:data:`SEPARATES`).
+
+:func:`left_out_fields` lists, for a loaded dataset, the fields left out and why (the
+Profile page shows them).
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from funnel.dataset.schema import FIELDS, normalise_header
+from funnel.dataset.tables import Dataset
+
+OUTCOME_NAME = re.compile(
+    r"^(?:is )?convert(?:ed|ion)\b|\bconverted\b|\bconversion rate\b|\bstatus\b|\bstage\b"
+    r"|\bprobability\b|\brecord type\b|\bforecast\b|^(?:is )?(?:won|closed)$|\bwon\b"
+    r"|\bclosed (?:won|lost)\b", re.IGNORECASE)
+"""Header words (as :func:`funnel.dataset.schema.normalise_header` writes them) of a
+field set by or after the outcome."""
+
+SEPARATES = 0.95
+"""A field whose values, each read as the commoner outcome of its leads, tell at least
+this share of the won leads *and* of the others right (values with ``MIN_GROUP`` leads or
+more, covering 90% of them; at least ``MIN_GROUP`` won and not-won leads) says the
+outcome."""
+MIN_GROUP = 5
+MIN_UNCONVERTED = 20
+"""A field empty for every lead that has not converted says the outcome only when at
+least this many have not (and ``MIN_GROUP`` converted leads have it)."""
+
+_NOT_ATTRIBUTES = set(FIELDS["leads"]) | {"outcome", "closed_at", "deals", "touches",
+                                         "close_forecast"}
+
+
+def _won(leads: pl.DataFrame) -> pl.Series:
+    return (leads["outcome"] == "won").fill_null(False) if "outcome" in leads.columns \
+        else pl.Series([False] * leads.height)
+
+
+def _converted(leads: pl.DataFrame) -> pl.Series:
+    """Leads that converted: won, or with a deal or an opportunity date."""
+    out = _won(leads)
+    if "deals" in leads.columns:
+        out = out | (leads["deals"].fill_null(0) > 0)
+    if "opportunity_at" in leads.columns:
+        out = out | leads["opportunity_at"].is_not_null()
+    return out
+
+
+NAMED = "set at or after conversion (its name says so)"
+"""The reason given for a field named for the outcome."""
+
+
+def named_for_outcome(column: str) -> bool:
+    """Whether a field's name says it is set by or after the outcome (:data:`OUTCOME_NAME`).
+
+    Examples
+    --------
+    >>> [named_for_outcome(c) for c in ("# Converted Opportunities", "Industry")]
+    [True, False]
+    """
+    return bool(OUTCOME_NAME.search(normalise_header(column.removesuffix(" (raw)"))))
+
+
+def outcome_reason(leads: pl.DataFrame, column: str) -> str | None:
+    """Why ``column`` of the lead table is set by or after the outcome, or ``None``.
+
+    Examples
+    --------
+    >>> leads = pl.DataFrame({"outcome": ["won", "lost"] * 5, "Region": ["N", "S"] * 5,
+    ...                       "Conversion Rate": ["100%", "0%"] * 5})
+    >>> outcome_reason(leads, "Conversion Rate")
+    'set at or after conversion (its name says so)'
+    >>> outcome_reason(leads, "Region")
+    'on its own it tells won from not-won (100% of won leads, 100% of the others)'
+    """
+    if named_for_outcome(column):
+        return NAMED
+    s = leads[column]
+    filled = s.is_not_null()
+    if s.dtype == pl.String:
+        filled = filled & (s.str.strip_chars() != "")
+    conv = _converted(leads)
+    if (int((~conv).sum()) >= MIN_UNCONVERTED and int((filled & conv).sum()) >= MIN_GROUP
+            and not (filled & ~conv).any()):
+        return "empty for every lead that has not converted (filled at conversion)"
+    return _separates(s, _won(leads))
+
+
+def _separates(s: pl.Series, won: pl.Series) -> str | None:
+    k, n = int(won.sum()), won.len()
+    if k < MIN_GROUP or n - k < MIN_GROUP or s.null_count() > 0.5 * n:
+        return None
+    groups = (pl.DataFrame({"v": s.cast(pl.String), "w": won}).drop_nulls("v")
+              .group_by("v").agg(pl.len().alias("n"), pl.col("w").sum().alias("k")))
+    big = groups.filter(pl.col("n") >= MIN_GROUP)
+    covered = int(big["n"].sum())
+    if big.height < 2 or covered < 0.9 * (n - s.null_count()):
+        return None
+    # each value read as the outcome most of its leads had: how many of the won and of
+    # the other leads does that tell right?
+    says_won = pl.col("k") > pl.col("n") - pl.col("k")
+    other = pl.col("n") - pl.col("k")
+    won_right, won_all, other_right, other_all = big.select(
+        pl.col("k").filter(says_won).sum().alias("a"), pl.col("k").sum().alias("b"),
+        other.filter(~says_won).sum().alias("c"), other.sum().alias("d"),
+    ).row(0)
+    if not won_all or not other_all:
+        return None
+    worst = min(won_right / won_all, other_right / other_all)
+    if worst >= SEPARATES:
+        return (f"on its own it tells won from not-won ({won_right / won_all:.0%} of won leads, "
+                f"{other_right / other_all:.0%} of the others)")
+    return None
+
+
+def outcome_fields(leads: pl.DataFrame, columns: list[str]) -> list[tuple[str, str]]:
+    """The ``(field, reason)`` of each of ``columns`` set by or after the outcome.
+
+    Examples
+    --------
+    >>> leads = pl.DataFrame({"outcome": ["won", "open"], "Converted": [True, False],
+    ...                       "Industry": ["Retail", "Food"]})
+    >>> outcome_fields(leads, ["Converted", "Industry"])
+    [('Converted', 'set at or after conversion (its name says so)')]
+    """
+    out = []
+    for c in columns:
+        if c in leads.columns and (why := outcome_reason(leads, c)):
+            out.append((c, why))
+    return out
+
+
+def left_out_fields(ds: Dataset) -> list[tuple[str, str]]:
+    """The export's lead fields left out of the profile because they are set by or after
+    the outcome, with the reason: the rows the Profile page lists.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> [f for f, _ in left_out_fields(load_sample())]
+    ['Lead Status']
+    """
+    extra = [c for c in ds.leads.columns
+             if not c.startswith("__") and c not in _NOT_ATTRIBUTES and c not in ds.attributes]
+    return outcome_fields(ds.leads, extra)

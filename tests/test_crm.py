@@ -1,0 +1,175 @@
+"""CRM object models: Salesforce ids, association cells, links found by their values,
+and the semantics each model brings (converted is not won, closed and won flags, close
+dates on open deals are forecasts, deals without a lead kept, shared deals counted once)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from funnel.dataset.tables import export_end
+from funnel.ingest.build import build_dataset, guess_roles, load
+from funnel.ingest.crm import (
+    association_ids,
+    file_model,
+    id_key,
+    salesforce_id15,
+    salesforce_id18,
+    salesforce_kind,
+)
+from funnel.ingest.keys import find_link, link_summary
+from funnel.ingest.readers import read_file
+
+NOW = dt.datetime(2025, 12, 31)
+
+
+@pytest.mark.parametrize(("id15", "id18"), [
+    ("a0D30000001n7Pi", "a0D30000001n7PiEAI"),   # the documented examples of CASESAFEID
+    ("0019000000B98de", "0019000000B98deAAB"),
+    ("00Q5g00000AbC1x", "00Q5g00000AbC1xEAF"),
+])
+def test_salesforce_id18_adds_the_case_checksum(id15, id18):
+    assert salesforce_id18(id15) == id18
+
+
+@pytest.mark.parametrize("id15", ["a0D30000001n7Pi", "0019000000B98de", "00Q5g00000xYZ6q"])
+def test_salesforce_id15_restores_the_case_of_a_lowercased_id18(id15):
+    assert salesforce_id15(salesforce_id18(id15).lower()) == id15
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    ("00Q5g00000AbC1x", "lead"), ("0035g00000Cc1DdAAJ", "contact"),
+    ("0065g00000Kk1Ab", "opportunity"), ("0015g00000Aa1Bb", "account"),
+    ("0055g00000Uu1Vv", "user"), ("7015g00000Cc1Dd", "campaign"), ("101", None),
+])
+def test_salesforce_kind_reads_the_key_prefix(value, kind):
+    assert salesforce_kind(value) == kind
+
+
+def test_id_key_matches_15_and_18_character_forms_whatever_the_case():
+    keys = id_key(pl.Series(["0065g00000Kk1Ab", "0065G00000KK1ABAAJ ", "0065g00000kk1ab"]))
+    assert (keys[0] == keys[1], keys[0] == keys[2]) == (True, False)
+
+
+@pytest.mark.parametrize(("cell", "ids"), [
+    ("Jane Doe (12345)", ["12345"]), ("104;105", ["104", "105"]),
+    ("Luis Garcia (104); Ada Byrne (105)", ["104", "105"]), (" 7 ", ["7"]), ("", None),
+])
+def test_association_ids_reads_association_cells(cell, ids):
+    assert association_ids(pl.Series([cell])).to_list() == [ids]
+
+
+def test_find_link_prefers_the_column_whose_values_match():
+    leads = pl.DataFrame({"lead_id": ["00Q5g00000AbC1x"], "deal_id": ["0065g00000Kk1Ab"]})
+    deals = pl.DataFrame({"deal_id": ["0065g00000Kk1AbAAJ"], "lead_id": ["0035g00000Cc1Dd"]})
+    link, _ = find_link(deals, leads, headers={"lead_id": "Contact ID",
+                                               "deal_id": "Converted Opportunity ID"})
+    assert (link.side, link.header, link.pairs.rows()) == (
+        "leads", "Converted Opportunity ID", [("0065g00000Kk1AbAAJ", "00Q5g00000AbC1x")])
+
+
+SF_LEADS = ("Lead ID,Created Date,Lead Status,Converted\n"
+            "00Q5g00000AbC1x,2025-01-02,Closed - Converted,true\n"
+            "00Q5g00000AbC2Y,2025-01-03,Closed - Not Converted,false\n"
+            "00Q5g00000aBc3Z,2025-01-04,Working - Contacted,false\n")
+SF_OPPS = ("Opportunity ID,Contact ID,Stage,Won,Closed,Close Date,Amount\n"
+           "0065g00000Kk1Ab,0035g00000Cc1Dd,Negotiation/Review,false,false,2026-06-30,100\n")
+
+
+def test_load_says_what_was_seen_when_no_link_matches(write_file):
+    ds = load(write_file("leads.csv", SF_LEADS), deals=write_file("opps.csv", SF_OPPS), now=NOW)
+    text = next(w.message for w in ds.health.warnings if w.code == "no_link")
+    assert ("Salesforce contact ids (003…)" in text, "lead ids (00Q…)" in text) == (True, True)
+
+
+def test_load_keeps_every_deal_when_no_link_matches(write_file):
+    ds = load(write_file("leads.csv", SF_LEADS), deals=write_file("opps.csv", SF_OPPS), now=NOW)
+    assert (ds.deals.height, link_summary(ds)["without_lead"]) == (1, 1)
+
+
+def test_load_never_reads_salesforce_converted_as_won(write_file):
+    ds = load(write_file("leads.csv", SF_LEADS), now=NOW)
+    assert ds.leads["outcome"].to_list() == ["open", "lost", "open"]
+
+
+@pytest.mark.parametrize(("won", "closed", "outcome"), [
+    ("true", "true", "won"), ("false", "true", "lost"), ("false", "false", "open"),
+])
+def test_load_reads_the_won_flag_with_the_closed_flag(write_file, won, closed, outcome):
+    leads = "Lead ID,Created Date,Converted Opportunity ID\nL1,2025-01-02,O1\n"
+    deals = f"Opportunity ID,Won,Closed,Close Date\nO1,{won},{closed},2025-03-01\n"
+    ds = load(write_file("leads.csv", leads), deals=write_file("opps.csv", deals), now=NOW)
+    assert (ds.deals["outcome"].item(), ds.leads["outcome"].item()) == (outcome, outcome)
+
+
+def test_load_keeps_an_open_deals_close_date_as_a_forecast_not_an_event(write_file):
+    leads = "Lead ID,Created Date,Converted Opportunity ID\nL1,2025-01-02,O1\n"
+    deals = "Opportunity ID,Won,Closed,Close Date\nO1,false,false,2030-06-30\n"
+    ds = load(write_file("leads.csv", leads), deals=write_file("opps.csv", deals), now=NOW)
+    assert (ds.deals["closed_at"].item(), ds.deals["close_forecast"].item(), export_end(ds)) == (
+        None, dt.date(2030, 6, 30), dt.datetime(2025, 1, 2))
+
+
+def test_load_counts_a_shared_deals_amount_once(write_file):
+    leads = ("Lead ID,Created Date,Converted Opportunity ID\n"
+             "L1,2025-01-02,O1\nL2,2025-01-03,O1\n")
+    deals = "Opportunity ID,Stage,Amount\nO1,Closed Won,50000\n"
+    ds = load(write_file("leads.csv", leads), deals=write_file("opps.csv", deals), now=NOW)
+    assert (ds.leads["outcome"].to_list(), ds.leads["amount"].sum()) == (["won", "won"], 50000)
+
+
+def test_load_links_hubspot_association_columns_by_value(write_file):
+    contacts = "Record ID,Create Date,Lifecycle Stage,Email\n101,2025-01-02,Lead,a@x.example\n"
+    deals = ("Record ID,Deal Stage,Pipeline,Associated Contact IDs\n9001,Closed Won,Sales,101\n")
+    ds = load(write_file("c.csv", contacts), deals=write_file("d.csv", deals), now=NOW)
+    assert (ds.deals["lead_id"].to_list(), ds.leads["outcome"].to_list()) == (["101"], ["won"])
+
+
+@pytest.mark.parametrize(("headers", "text"), [
+    (["Lead ID", "Converted"], "Salesforce leads report"),
+    (["Opportunity ID", "Stage", "Won", "Closed"], "Salesforce opportunities report"),
+    (["Record ID", "Deal Stage", "Pipeline", "Deal Name"], "HubSpot deals export"),
+    (["Deal - ID", "Deal - Person ID", "Deal - Status"], "Pipedrive deals export"),
+])
+def test_file_model_recognises_the_crm_from_headers(headers, text):
+    frame = pl.DataFrame({h: ["00Q5g00000AbC1x" if h == "Lead ID" else "1"] for h in headers})
+    assert file_model(frame).text == text
+
+
+def test_file_model_recognises_an_opportunity_only_export():
+    frame = pl.DataFrame({"opportunity_id": ["A", "B"], "deal_stage": ["Won", "Prospecting"]})
+    assert file_model(frame).crm == "opportunities"
+
+
+def test_load_keeps_opportunities_without_a_creation_date(write_file):
+    opps = ("opportunity_id,sales_agent,deal_stage,engage_date,close_value\n"
+            "A1,Ann,Won,2025-01-02,100\nA2,Bob,Prospecting,,\n")
+    ds = load(write_file("pipeline.csv", opps), now=NOW)
+    assert (ds.leads["lead_id"].to_list(), ds.leads["outcome"].to_list(),
+            ds.leads["owner"].to_list()) == (["A1", "A2"], ["won", "open"], ["Ann", "Bob"])
+
+
+def test_load_joins_a_companies_lookup_as_lead_attributes(write_file):
+    contacts = ("Record ID,Create Date,Email,Lifecycle Stage,Associated Company IDs\n"
+                "101,2025-01-02,a@x.example,Lead,7001\n102,2025-01-03,b@x.example,Lead,\n")
+    companies = "Record ID,Company name,Industry\n7001,Acme,Retail\n"
+    ds = build_dataset([("leads", read_file(write_file("c.csv", contacts))),
+                        ("lookup", read_file(write_file("co.csv", companies)))], now=NOW)
+    assert (ds.leads["Industry"].to_list(), "Industry" in ds.attributes) == (
+        ["Retail", None], True)
+
+
+def test_load_replaces_owner_ids_with_user_names(write_file):
+    leads = ("Lead ID,Created Date,Lead Owner ID\n00Q5g00000AbC1x,2025-01-02,0055g00000Uu1Vv\n"
+             "00Q5g00000AbC2Y,2025-01-03,0055g00000Uu2Ww\n")
+    users = "User ID,Full Name\n0055g00000Uu1VvAAJ,Ana Silva\n0055g00000Uu2WwAAJ,Ben Ode\n"
+    ds = build_dataset([("leads", read_file(write_file("l.csv", leads))),
+                        ("lookup", read_file(write_file("u.csv", users)))], now=NOW)
+    assert ds.leads["owner"].to_list() == ["Ana Silva", "Ben Ode"]
+
+
+def test_guess_roles_reads_a_companies_export_as_a_lookup(write_file):
+    companies = "Record ID,Company name,Industry,Create Date\n7001,Acme,Retail,2024-01-01\n"
+    assert guess_roles([read_file(write_file("companies.csv", companies))]) == ["lookup"]
