@@ -10,6 +10,7 @@ import streamlit as st
 
 import funnel
 from funnel import Dataset, InputError, Mapping, RawTable
+from funnel.dataset.schema import FIELDS
 from funnel.ingest.models import model_lines
 from funnel.outputs.export import to_csv
 from ui.format import column_config, md_escape
@@ -113,8 +114,10 @@ def review_mapping(tables: list[RawTable], roles: list[str], ds: Dataset | None,
 
     choices = Mapping(values=dict(mapping.values))
     for role, t in zip(roles, tables, strict=True):
-        if role == "ignore" or choices.for_role(role):
-            continue  # one editor per role: the first file of it decides its columns
+        if role not in FIELDS or choices.for_role(role):
+            # a file to ignore or a lookup table has no field mapping; one editor per role:
+            # the first file of it decides its columns
+            continue
         st.markdown(f"**{md_escape(t.name)}** ({ROLE_LABELS[role].lower()})")
         used = next((f.columns for f in ds.health.files if f.name == t.name), {}) if ds else {}
         current = {**used, **mapping.for_role(role)}
