@@ -105,3 +105,14 @@ def test_repository_is_ruff_clean():
     run = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-3000:]
+
+
+def test_importing_the_core_loads_no_heavy_optional_library():
+    """``import funnel`` (the CLI, a notebook) loads Altair, vl-convert, fpdf2 and
+    xlsxwriter only when a chart, a report or a workbook is made."""
+    heavy = ("altair", "vl_convert", "fpdf", "xlsxwriter", "streamlit")
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys, funnel; print(' '.join(m for m in "
+         f"{heavy!r} if m in sys.modules))"],
+        capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split() == []

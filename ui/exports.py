@@ -20,14 +20,11 @@ import polars as pl
 import streamlit as st
 
 from funnel.dataset.format import column_kinds, currency_of, plain_headers
-from funnel.outputs.export import chart_png, chart_svg, to_csv, to_xlsx
+from funnel.outputs.export import chart_png, chart_spec, chart_svg, to_csv, to_xlsx
 from ui import format as ui_format
 from ui.memo import memo
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# the view size Altair's default theme adds to every spec (Streamlit drops it: the page
-# sizes the chart)
-_DEFAULT_VIEW = {"continuousWidth": 300, "continuousHeight": 300}
 
 
 def _slug(name: str) -> str:
@@ -79,38 +76,17 @@ def data_currency(ds) -> str | None:
     return memo("currency", lambda d: currency_of(d.deals, d.leads, d.spend), ds)
 
 
-def vega_spec(c: alt.TopLevelMixin) -> dict:
-    """``c``'s Vega-Lite spec as ``st.altair_chart`` would send it, without the schema
-    validation Altair runs on each conversion.
-
-    Validation takes about 70 ms a chart, most of a live edit's time on a page of charts;
-    every chart builder's spec is validated in the tests (``tests/test_chart_values.py``)
-    instead. Like Streamlit, the spec carries no Altair default-theme view size (the page
-    sizes the chart), and its data stays in named datasets (sent as Arrow).
-    """
-    spec = c.to_dict(validate=False)
-    if alt.theme.active == "default":
-        view = spec.get("config", {}).get("view", {})
-        for k, v in _DEFAULT_VIEW.items():
-            if view.get(k) == v:
-                del view[k]
-        if "view" in spec.get("config", {}) and not view:
-            del spec["config"]["view"]
-        if "config" in spec and not spec["config"]:
-            del spec["config"]
-    return spec
-
-
 def chart(c: alt.TopLevelMixin, *, key: str | None = None, name: str | None = None,
           **kwargs) -> object:
     """``st.altair_chart`` plus small PNG and SVG download buttons under it.
 
-    The chart goes to the page as its spec (:func:`vega_spec`, no per-run validation).
+    The chart goes to the page as its spec
+    (:func:`~funnel.outputs.export.chart_spec`, without Altair's validation on each run).
     ``key`` defaults to one derived from the call site (see :func:`_auto_key`); ``name``
     (the file name) to the chart's title. Extra keyword arguments go to
     ``st.vega_lite_chart`` (e.g. ``width``); its return value is returned.
     """
-    spec = vega_spec(c)
+    spec = chart_spec(c, validate=False)  # the builders are validated in the tests
     if key is None:
         key = _auto_key("chart")
         out = st.vega_lite_chart(spec, **kwargs)

@@ -16,9 +16,12 @@ from __future__ import annotations
 import copy
 import io
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import altair as alt
 import polars as pl
+
+if TYPE_CHECKING:  # Altair loads only when a chart is drawn (it takes a second to import)
+    import altair as alt
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -98,6 +101,32 @@ def _merged(base: dict, over: Mapping) -> dict:
     return out
 
 
+def chart_spec(chart: alt.TopLevelMixin, *, validate: bool = True) -> dict:
+    """``chart``'s Vega-Lite spec without the view size Altair's default theme adds to
+    every spec (300 × 300: not the chart's choice; the page or the export sizes it).
+
+    ``validate=False`` skips Altair's schema validation (tens of milliseconds a chart):
+    the app does so on every rerun, the chart builders being validated in the tests.
+
+    Examples
+    --------
+    >>> import altair as alt
+    >>> c = alt.Chart(pl.DataFrame({"x": [1]})).mark_bar().encode(x=alt.X("x:Q"))
+    >>> "view" in chart_spec(c, validate=False).get("config", {})
+    False
+    """
+    spec = chart.to_dict(validate=validate)
+    config = spec.get("config") or {}
+    view = config.get("view") or {}
+    for k in ("continuousWidth", "continuousHeight"):
+        view.pop(k, None)
+    if "view" in config and not view:
+        del config["view"]
+    if "config" in spec and not config:
+        del spec["config"]
+    return spec
+
+
 def export_spec(chart: alt.TopLevelMixin) -> dict:
     """The Vega-Lite spec of ``chart`` as exported: :data:`CHART_THEME` under the chart's
     own config, and :data:`EXPORT_WIDTH` where the chart has no width of its own (on the
@@ -105,20 +134,15 @@ def export_spec(chart: alt.TopLevelMixin) -> dict:
 
     Examples
     --------
+    >>> import altair as alt
     >>> c = alt.Chart(pl.DataFrame({"x": [1]})).mark_bar().encode(x="x:Q").properties(
     ...     title="Leads")
     >>> spec = export_spec(c)
     >>> spec["width"], spec["config"]["title"]["anchor"], spec["title"]
     (640, 'start', 'Leads')
     """
-    spec = chart.to_dict()
-    own = dict(spec.get("config") or {})
-    view = dict(own.get("view") or {})
-    # altair's default view size is not the chart's choice: the theme's sizing applies
-    for k in ("continuousWidth", "continuousHeight"):
-        view.pop(k, None)
-    own["view"] = view
-    spec["config"] = _merged(CHART_THEME, own)
+    spec = chart_spec(chart)
+    spec["config"] = _merged(CHART_THEME, dict(spec.get("config") or {}))
     if ("mark" in spec or "layer" in spec) and spec.get("width") in (None, "container"):
         spec["width"] = EXPORT_WIDTH
     return spec
@@ -179,6 +203,7 @@ def chart_png(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
 
     Examples
     --------
+    >>> import altair as alt
     >>> c = alt.Chart(pl.DataFrame({"x": [1, 2]})).mark_bar().encode(x="x:Q")
     >>> chart_png(c)[:4]
     b'\\x89PNG'
@@ -193,6 +218,7 @@ def chart_svg(chart: alt.TopLevelMixin) -> str:
 
     Examples
     --------
+    >>> import altair as alt
     >>> c = alt.Chart(pl.DataFrame({"x": [1, 2]})).mark_bar().encode(x="x:Q")
     >>> chart_svg(c).startswith("<svg")
     True
