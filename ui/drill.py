@@ -9,6 +9,7 @@ from funnel.dataset.format import header
 from funnel.dataset.privacy import mask_personal, personal_columns
 from funnel.dataset.schema import FIELDS
 from ui.format import md_escape
+from ui.memo import memo_frame
 from ui.state import can_reveal_personal
 
 TRACE_PAGE = "pages/trace.py"
@@ -35,13 +36,14 @@ def lead_list(
         st.caption("No leads here.")
         return
     shown = leads.head(limit).select([c for c in leads.columns if not c.startswith("__")])
-    personal = personal_columns(shown)
+    personal = memo_frame("personal", personal_columns, shown)
     reveal = False
     if personal and can_reveal_personal():  # not shared, not restored (pseudonyms only)
         reveal = st.toggle("Show personal fields", key=f"{key}:reveal", value=False,
                            help="Names, e-mails and phone numbers are masked by default.")
     if not reveal:
-        shown = mask_personal(shown, columns=personal)
+        shown = memo_frame("masked", lambda f, p: mask_personal(f, columns=dict(p)), shown,
+                           tuple(personal.items()))
     order = ["lead_id"] + [c for c in shown.columns if c != "lead_id"]
     # canonical fields under plain-language headers; the client's own columns as they are
     labels = {c: st.column_config.Column(header(c)) for c in shown.columns

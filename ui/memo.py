@@ -11,10 +11,12 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 
+import polars as pl
 import streamlit as st
 
 MEMO_KEY = "leak:memo"
 MEMO_SIZE = 48
+FRAME_MEMO_KEY = "leak:frame_memo"
 
 
 def memo(name: str, fn: Callable, ds, *args, _store: str = MEMO_KEY, _size: int = MEMO_SIZE,
@@ -33,6 +35,22 @@ def memo(name: str, fn: Callable, ds, *args, _store: str = MEMO_KEY, _size: int 
         return hit[1]
     value = fn(ds, *args, **kwargs)
     store[key] = (weakref.ref(ds), value)
+    while len(store) > _size:
+        store.popitem(last=False)
+    return value
+
+
+def memo_frame(name: str, fn: Callable, frame: pl.DataFrame, *args, _size: int = 8):
+    """``fn(frame, *args)``, computed once per session for a frame of this content (its
+    columns and a hash of its rows): for small frames rebuilt on every run (a drill-down's
+    rows), where the object is new each time but its content is not."""
+    store: OrderedDict = st.session_state.setdefault(FRAME_MEMO_KEY, OrderedDict())
+    digest = (name, tuple(frame.columns), frame.height,
+              hash(tuple(frame.hash_rows(seed=0).to_list())), args)
+    if digest in store:
+        store.move_to_end(digest)
+        return store[digest]
+    value = store[digest] = fn(frame, *args)
     while len(store) > _size:
         store.popitem(last=False)
     return value

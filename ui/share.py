@@ -22,6 +22,7 @@ import streamlit as st
 from funnel.dataset.privacy import TABLES, personal_columns
 from funnel.outputs.workspace import WorkspaceNotFound, WorkspaceStore, default_root
 from ui.format import md_escape
+from ui.memo import memo
 from ui.session import (
     NOT_KEPT,
     SESSION_KEY,
@@ -246,7 +247,7 @@ def share_panel(ds, *, sample: bool) -> None:
                    "pseudonyms, and gives a read-only link.")
         name = st.text_input("Name", value="Sample data" if sample else ds.label,
                              key="share:name")
-        detected, others = _columns_to_offer(ds)
+        detected, others = memo("share_columns", _columns_to_offer, ds)
         extra = st.multiselect(
             "Also pseudonymise", others, key="share:extra",
             help="Detected and always pseudonymised: " + md_escape(", ".join(detected) or "none")
