@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from funnel.stats.intervals import normal_quantile, rate_ratio
+from funnel.stats.power import p_from_interval
 
 
 class Thresholds(Protocol):
@@ -26,8 +27,10 @@ def vs_rest(counts: pl.DataFrame, *, group: str, k: str = "k", n: str = "n", hig
     """Each group's rate against all other groups', Bonferroni over the groups tested.
 
     Returns the groups with ``n >= min_n`` (and a rest of at least ``min_n``) with
-    ``rate, rest_rate, ratio, ci_low, ci_high, flagged``; ``flagged`` when the widened
-    interval excludes 1 in the asked direction and the ratio passes ``min_ratio``.
+    ``rate, rest_rate, ratio, ci_low, ci_high, flagged, p``; ``flagged`` when the widened
+    interval excludes 1 in the asked direction and the ratio passes ``min_ratio``; ``p``
+    is the two-sided p-value of "ratio = 1" (for a step-down correction over a larger
+    family, :func:`funnel.stats.power.holm`).
 
     Examples
     --------
@@ -53,11 +56,12 @@ def vs_rest(counts: pl.DataFrame, *, group: str, k: str = "k", n: str = "n", hig
         rows.append({group: r[group], "k": kk, "n": nn, "rate": kk / nn,
                      "rest_k": tot_k - kk, "rest_n": tot_n - nn,
                      "rest_rate": (tot_k - kk) / (tot_n - nn), "ratio": ratio,
-                     "ci_low": lo, "ci_high": hi, "flagged": flagged})
+                     "ci_low": lo, "ci_high": hi, "flagged": flagged,
+                     "p": p_from_interval(ratio, lo, hi, z=z)})
     schema = {group: counts.schema[group], "k": pl.Int64, "n": pl.Int64, "rate": pl.Float64,
               "rest_k": pl.Int64, "rest_n": pl.Int64, "rest_rate": pl.Float64,
               "ratio": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
-              "flagged": pl.Boolean}
+              "flagged": pl.Boolean, "p": pl.Float64}
     return pl.DataFrame(rows, schema=schema).sort("ratio", descending=higher)
 
 
