@@ -7,14 +7,17 @@ its table is in docs/diagnosis.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 import numpy as np
+import polars as pl
 import pytest
 from worlds import TRAPS, WORLDS, make_world, stated_profile
-from worlds.build import END, world_frames
+from worlds.build import END, dataset_of, world_frames
 from worlds.clock import add_business_hours, is_working
 
+from funnel.analyses.closed_loop import closed_loop
 from funnel.findings.registry import diagnose_places
 
 SEEDS = (11, 12)
@@ -81,3 +84,15 @@ def test_world_clock_business_hours_skip_nights_and_weekends():
     friday_17h = np.array([4 * 24 + 17.0])
     monday_9h = add_business_hours(friday_17h, np.array([2.0]))
     assert monday_9h[0] == 7 * 24 + 9 and is_working(monday_9h)[0]
+
+
+def test_closed_loop_marks_a_source_whose_leads_have_not_had_time_to_close():
+    frames = world_frames("null", n=N, seed=SEEDS[0])
+    late = dt.datetime(2025, 5, 2)  # launched 60 days before the export
+    keep = frames["leads"].filter((pl.col("source") != "Syndication")
+                                  | (pl.col("created_at") >= late))["lead_id"]
+    ds = dataset_of({k: f.filter(pl.col("lead_id").is_in(keep.implode()))
+                     for k, f in frames.items()})
+    t = closed_loop(ds)
+    flags = dict(zip(t["source"].to_list(), t["not_settled"].to_list(), strict=True))
+    assert flags.pop("Syndication") is True and not any(flags.values())

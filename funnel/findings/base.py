@@ -18,6 +18,7 @@ import polars as pl
 from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.profile.holdout import HeldOutProfile
 from funnel.analyses.profile.traits import CHANNEL_PATTERN, PROCESS_PATTERN
+from funnel.analyses.velocity import won_cycle_days, young_expr
 from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.stages import has_qualification, outcome_flags
 from funnel.dataset.tables import Dataset, export_end
@@ -386,20 +387,11 @@ def settled_for_outcome(d: Context, q: float = 0.9) -> tuple[np.ndarray, float |
     (True, True)
     """
     every = np.ones(d.leads.height, bool)
-    if d.end is None or not {"created_at", "closed_at"} <= d.cols:
+    cycle = won_cycle_days(d.leads, q=q) if d.has_outcome else None
+    if d.end is None or cycle is None:
         return every, None
-    days = d.leads.filter(pl.Series(d.won)).select(
-        (pl.col("closed_at") - pl.col("created_at")).dt.total_seconds() / 86400)
-    days = days.to_series().drop_nulls().filter(days.to_series().drop_nulls() >= 0)
-    if days.len() < 10:
-        return every, None
-    cycle = float(days.quantile(q))
-    cutoff = pl.lit(d.end - dt.timedelta(days=cycle)).cast(pl.Datetime("us"))
-    dtype = d.leads.schema["created_at"]
-    if isinstance(dtype, pl.Datetime) and dtype.time_zone:
-        cutoff = cutoff.dt.replace_time_zone(dtype.time_zone)
-    old = d.leads.select((pl.col("created_at") <= cutoff).fill_null(True))
-    return old.to_series().to_numpy(), cycle
+    young = d.leads.select(young_expr(d.leads, end=d.end, days=cycle)).to_series()
+    return ~young.to_numpy(), cycle
 
 
 def owner_stage_counts(d: Context, among: np.ndarray, success: np.ndarray) -> pl.DataFrame:

@@ -251,12 +251,16 @@ def make_world(kind: str, *, n: int = 20_000, seed: int = 0, effect: float = 1.0
     """World ``kind`` built into a Dataset the way the sample is: each frame written as
     CSV text and read, mapped, typed and linked by
     :func:`funnel.ingest.build.build_dataset`."""
-    frames = world_frames(kind, n=n, seed=seed, effect=effect)
+    return dataset_of(world_frames(kind, n=n, seed=seed, effect=effect),
+                      label=f"world {kind} (seed {seed})")
 
+
+def dataset_of(frames: dict[str, pl.DataFrame], *, label: str = "world"):
+    """Canonical frames built into a Dataset through CSV text, as the sample is."""
     def tables():
         for role in ("leads", "deals", "activities"):
             buffer = io.BytesIO()
             frames[role].write_csv(buffer)
             yield role, read_file(buffer.getvalue(), name=f"{role}.csv")
 
-    return build_dataset(tables(), now=END, label=f"world {kind} (seed {seed})")
+    return build_dataset(tables(), now=END, label=label)
