@@ -136,7 +136,8 @@ def velocity_table(
     ).collect()
     timed = steps.filter(pl.col("days").is_not_null())
     med = km_medians(timed, duration="days", event="event", by=keys, alpha=alpha)
-    med = med.select(*keys, pl.col("median").alias("median_days"), "ci_low", "ci_high")
+    med = not_degenerate(med.select(*keys, pl.col("median").alias("median_days"), "ci_low",
+                                    "ci_high"))
     idx = {s: i for i, s in enumerate(STAGES)}
     rank = {f"{a} → {b}": 10 * idx[a] + idx[b] for a in STAGES for b in STAGES}
     rank[CYCLE] = 999
@@ -187,9 +188,24 @@ def sales_cycle(ds: Dataset, *, now: dt.datetime | None = None, by: str | None =
     med = km_medians(steps.filter(pl.col("days").is_not_null()), duration="days",
                      event="event", by=keys).select(
         *keys, pl.col("median").alias("median_days"), "ci_low", "ci_high")
+    med = not_degenerate(med)
     out = counts.join(med, on=keys, how="left").drop("step")
     return out.with_columns(pl.lit(population).alias("population")).sort(
         by or "entered", descending=not by)
+
+
+def not_degenerate(table: pl.DataFrame, low: str = "ci_low", high: str = "ci_high"
+                   ) -> pl.DataFrame:
+    """``table`` with an interval of no width (``low == high``: one observation, or all
+    alike) set to null, so it is never shown as if it were an interval.
+
+    Examples
+    --------
+    >>> not_degenerate(pl.DataFrame({"ci_low": [2812.0, 1.0], "ci_high": [2812.0, 3.0]})).rows()
+    [(None, None), (1.0, 3.0)]
+    """
+    same = (pl.col(low) == pl.col(high)).fill_null(False)
+    return table.with_columns(pl.when(~same).then(pl.col(c)).alias(c) for c in (low, high))
 
 
 def won_cycle_days(leads: pl.DataFrame, *, q: float = 0.9) -> float | None:
