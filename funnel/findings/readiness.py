@@ -93,8 +93,8 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
             f"{adjusted_for}){why}.",
             evidence={"reps_compared": close.height, "set_aside": set_aside, **ev0}),
             d, s, n1=typical, n0=total_n - typical, p0=total_k / max(1, total_n),
-            what="closed qualified leads of a typical rep vs the rest",
-            family=close.height, higher=False)
+            what="win rate of a typical rep's closed qualified leads vs the rest",
+            family=close.height, higher=False, unit="closed qualified leads")
     return _problem(d, hits, qual, close, ev0)
 
 

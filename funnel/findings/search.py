@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from funnel.dataset.labels import NONE_LABEL
-from funnel.stats.power import holm
+from funnel.stats.power import binomial_tail, holm
 from funnel.stats.tests import Thresholds, mh_vs_rest, vs_rest
 
 WINDOWS = ("working hours", "evening and night", "weekend")
@@ -88,7 +88,12 @@ def search_family(tests: Sequence[tuple[str, str, pl.DataFrame]], *, settings: T
         rows += [{**r, "dim": dim, "group": r[dim], "what": what} for r in res.to_dicts()]
     if not rows:
         return [], family
-    passed = holm([r["p"] for r in rows], alpha=settings.alpha)
+    # exact binomial tails against the rest's rate (the log-ratio's normal p-value is far
+    # too small for a group of a few dozen leads), two-sided by doubling
+    exact = [min(1.0, 2 * binomial_tail(r["k"], r["n"], r["rest_rate"], upper=higher))
+             for r in rows]
+    passed = holm([max(r["p"], e) for r, e in zip(rows, exact, strict=True)],
+                  alpha=settings.alpha)
     hits = [r for r, ok in zip(rows, passed, strict=True)
             if ok and r["group"] not in (NONE_LABEL, None)
             and (r["ratio"] >= settings.min_ratio if higher
