@@ -75,7 +75,8 @@ def run(d: Context, s: Settings, **_) -> Finding:
     family = max(1, sum(t.height for _, _, t, _ in tests))
     flagged = []
     for what, key, counts, among in tests:
-        res = vs_rest(counts, group="owner", higher=True, settings=s, family=family)
+        res = vs_rest(counts, group="owner", higher=True, settings=s, family=family,
+                      exact=True, min_k=s.min_n)
         flagged += [(what, key, r, among) for r in res.filter(pl.col("flagged")).to_dicts()]
     unassigned_problem = un is not None and un[2] is not None and un[2] < 1 / s.min_ratio
     if not flagged and not unassigned_problem:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from funnel.dataset.labels import NONE_LABEL
-from funnel.stats.power import binomial_tail, holm
+from funnel.stats.power import holm
 from funnel.stats.tests import Thresholds, mh_vs_rest, vs_rest
 
 WINDOWS = ("working hours", "evening and night", "weekend")
@@ -61,7 +61,9 @@ def search_family(tests: Sequence[tuple[str, str, pl.DataFrame]], *, settings: T
     named), the most confidently large first (by the bound of the interval nearest to
     no effect), and the family's size.
 
-    Each hit is :func:`funnel.stats.tests.vs_rest`'s row (its interval Bonferroni-widened
+    A group is judged by the larger of the log-ratio's and the exact binomial p-value,
+    and needs ``min_n`` leads with the problem. Each hit is
+    :func:`funnel.stats.tests.vs_rest`'s row (its interval Bonferroni-widened
     over the whole family) with ``dim``, ``group`` and ``what``.
 
     Examples
@@ -84,16 +86,13 @@ def search_family(tests: Sequence[tuple[str, str, pl.DataFrame]], *, settings: T
     family = max(1, sum(tested(c) for _, _, c in tests))
     rows = []
     for dim, what, counts in tests:
-        res = vs_rest(counts, group=dim, higher=higher, settings=settings, family=family)
+        res = vs_rest(counts, group=dim, higher=higher, settings=settings, family=family,
+                      exact=True, min_k=settings.min_n)
         rows += [{**r, "dim": dim, "group": r[dim], "what": what} for r in res.to_dicts()]
     if not rows:
         return [], family
-    # exact binomial tails against the rest's rate (the log-ratio's normal p-value is far
-    # too small for a group of a few dozen leads), two-sided by doubling
-    exact = [min(1.0, 2 * binomial_tail(r["k"], r["n"], r["rest_rate"], upper=higher))
-             for r in rows]
-    passed = holm([max(r["p"], e) for r, e in zip(rows, exact, strict=True)],
-                  alpha=settings.alpha)
+    # p: the larger of the log-ratio's and the exact binomial tail's (vs_rest(exact=True))
+    passed = holm([r["p"] for r in rows], alpha=settings.alpha)
     hits = [r for r, ok in zip(rows, passed, strict=True)
             if ok and r["group"] not in (NONE_LABEL, None)
             and (r["ratio"] >= settings.min_ratio if higher
