@@ -276,7 +276,7 @@ def test_speed_compares_within_sources():
                     {"response_h": 30.0, "source": "Ads"}))
     f = card(make_dataset(rows), "speed")
     assert f.evidence["crude_ratio"] > 2
-    assert f.status == "no_evidence"
+    assert f.status != "problem" and f.evidence["effect"] < 1.2
 
 
 def test_speed_cant_tell_without_touch_times():
@@ -317,7 +317,8 @@ def test_follow_up_fires_on_the_rep_who_stops_after_one_attempt():
 
 
 def test_follow_up_is_quiet_when_untouched_leads_are_spread_evenly():
-    assert card(make_dataset(_follow_rows({})), "follow_up").status == "no_evidence"
+    # 200 leads a rep cannot show a 1.5× gap at 1%: "can't tell yet", never a problem
+    assert card(make_dataset(_follow_rows({})), "follow_up").status != "problem"
 
 
 def test_follow_up_leaves_out_leads_too_recent_to_judge():
@@ -327,10 +328,16 @@ def test_follow_up_leaves_out_leads_too_recent_to_judge():
     assert f.status == "cant_tell" and f.evidence["left_out_recent"] == 1000
 
 
-def test_follow_up_cant_tell_without_owner():
+def test_follow_up_without_owner_searches_the_other_dimensions():
     f = card(make_dataset(_follow_rows({"Cem": 80}), drop=("owner", "assigned_at")),
              "follow_up")
-    assert (f.status, f.missing) == ("cant_tell", ["owner"])
+    assert "owner" not in f.evidence["dimensions_searched"] and "owner" not in f.culprit
+
+
+def test_follow_up_with_little_data_cant_tell_yet_and_says_how_much_is_needed():
+    f = card(make_dataset(_follow_rows({})), "follow_up")
+    assert f.status == "cant_tell" and f.headline.startswith("Can't tell yet")
+    assert f.evidence["needed"] > f.evidence["n"]
 
 
 # --- routing -----------------------------------------------------------------------------
@@ -369,7 +376,8 @@ def test_routing_fires_on_unassigned_leads_that_go_nowhere():
 
 
 def test_routing_is_quiet_when_every_rep_gets_leads_promptly():
-    assert card(make_dataset(_routing_rows({})), "routing").status == "no_evidence"
+    # 200 leads a rep at 2.5% late cannot show a 1.5× gap: "can't tell yet", no problem
+    assert card(make_dataset(_routing_rows({})), "routing").status != "problem"
 
 
 def test_routing_cant_tell_without_owner():
@@ -403,7 +411,7 @@ def test_profile_fires_on_the_campaign_sending_out_of_profile_leads():
 
 def test_profile_is_quiet_when_every_campaign_sends_the_same_mix():
     f = card(make_dataset(_profile_rows(0.3)), "profile", profile=SOFTWARE)
-    assert f.status == "no_evidence"
+    assert f.status != "problem" and "min_detectable_ratio" in f.evidence
 
 
 def test_profile_is_quiet_when_the_profile_does_not_predict_winning():
@@ -551,7 +559,8 @@ def test_readiness_fires_on_the_rep_whose_qualified_leads_do_not_close():
 
 
 def test_readiness_is_quiet_when_reps_close_alike():
-    assert card(make_dataset(_readiness_rows({})), "readiness").status == "no_evidence"
+    # 100 closed leads a rep cannot show a 1.5× gap at 1%: "can't tell yet", no problem
+    assert card(make_dataset(_readiness_rows({})), "readiness").status != "problem"
 
 
 def test_readiness_cant_tell_without_a_qualification_stage():

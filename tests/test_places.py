@@ -143,6 +143,16 @@ def test_profile_places_are_the_places_whose_test_takes_the_profile():
     assert {"profile", "definition"} <= set(PROFILE_PLACES)
 
 
+def _rounded(f: Finding) -> tuple:
+    def r(v):
+        if isinstance(v, float):
+            return float(f"{v:.10g}")
+        if isinstance(v, dict):
+            return {k: r(x) for k, x in v.items()}
+        return [r(x) for x in v] if isinstance(v, list | tuple) else v
+    return f.place, f.status, f.headline, r(f.culprit), r(f.evidence), r(f.severity)
+
+
 def test_diagnose_places_some_places_on_a_shared_context_equal_the_full_run(sample_ds):
     full = diagnose_places(sample_ds, profile=SAMPLE_SALES_PROFILE)
     ctx = Context.prepare(sample_ds)
@@ -150,7 +160,9 @@ def test_diagnose_places_some_places_on_a_shared_context_equal_the_full_run(samp
     parts = (diagnose_places(sample_ds, places=others, context=ctx)
              + diagnose_places(sample_ds, profile=SAMPLE_SALES_PROFILE, places=PROFILE_PLACES,
                                context=ctx))
-    assert sorted(parts, key=lambda f: PLACES.index(f.place)) == full
+    # the same findings, up to the last bits of sums taken in another order
+    assert [_rounded(f) for f in sorted(parts, key=lambda f: PLACES.index(f.place))] == [
+        _rounded(f) for f in full]
 
 
 def test_diagnose_places_unknown_place_is_an_input_error(sample_ds):

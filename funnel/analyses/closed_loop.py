@@ -20,11 +20,12 @@ import polars as pl
 
 from funnel.analyses.funnel import funnel_table
 from funnel.analyses.leakage import stage_exits
+from funnel.analyses.velocity import settling_columns
 from funnel.dataset.errors import InputError
 from funnel.dataset.labels import NONE_LABEL, match_label, unify_labels
 from funnel.dataset.schema import STAGES
 from funnel.dataset.stages import stage_rank_expr, stages_present
-from funnel.dataset.tables import Dataset
+from funnel.dataset.tables import Dataset, export_end
 from funnel.stats.intervals import prior_strength, rate_ratio, shrink_exprs, wilson_exprs
 
 UNMATCHED = "(not matched)"
@@ -99,7 +100,10 @@ def closed_loop(
     ``qualified`` is null without stage information, money columns null without
     amounts or spend, and ``cost`` null for a group no spend label matched (no cost
     recorded, which is not a cost of zero); ``cac`` and ``avg_deal`` null when nothing
-    was won; ``rank`` (1 = best) orders groups by ``shrunk_rate``.
+    was won; ``rank`` (1 = best) orders groups by ``shrunk_rate``; ``young_share`` and
+    ``not_settled`` mark groups whose leads have not had time to close (most of them
+    younger than the data's own cycle to a win:
+    :func:`funnel.analyses.velocity.settling_columns`), whose rate will still rise.
 
     Examples
     --------
@@ -152,10 +156,11 @@ def closed_loop(
         pl.when(pl.col("won") > 0).then(money / pl.col("won")).alias("cac"),
         pl.when(money > 0).then(pl.col("revenue") / money).alias("roas"),
     )
+    table = settling_columns(leads, table, by=by, end=export_end(ds))
     return table.select(
         by, "leads", "qualified", "qualified_rate", "won", "rate", "ci_low", "ci_high",
         "shrunk_rate", "rank", "revenue", "avg_deal", "cost", "cost_per_lead",
-        "cost_per_qualified", "cac", "roas",
+        "cost_per_qualified", "cac", "roas", "young_share", "not_settled",
     ).sort(["leads", by], descending=[True, False])
 
 

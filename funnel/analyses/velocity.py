@@ -136,7 +136,8 @@ def velocity_table(
     ).collect()
     timed = steps.filter(pl.col("days").is_not_null())
     med = km_medians(timed, duration="days", event="event", by=keys, alpha=alpha)
-    med = med.select(*keys, pl.col("median").alias("median_days"), "ci_low", "ci_high")
+    med = not_degenerate(med.select(*keys, pl.col("median").alias("median_days"), "ci_low",
+                                    "ci_high"))
     idx = {s: i for i, s in enumerate(STAGES)}
     rank = {f"{a} → {b}": 10 * idx[a] + idx[b] for a in STAGES for b in STAGES}
     rank[CYCLE] = 999
@@ -187,6 +188,79 @@ def sales_cycle(ds: Dataset, *, now: dt.datetime | None = None, by: str | None =
     med = km_medians(steps.filter(pl.col("days").is_not_null()), duration="days",
                      event="event", by=keys).select(
         *keys, pl.col("median").alias("median_days"), "ci_low", "ci_high")
+    med = not_degenerate(med)
     out = counts.join(med, on=keys, how="left").drop("step")
     return out.with_columns(pl.lit(population).alias("population")).sort(
         by or "entered", descending=not by)
+
+
+def not_degenerate(table: pl.DataFrame, low: str = "ci_low", high: str = "ci_high"
+                   ) -> pl.DataFrame:
+    """``table`` with an interval of no width (``low == high``: one observation, or all
+    alike) set to null, so it is never shown as if it were an interval.
+
+    Examples
+    --------
+    >>> not_degenerate(pl.DataFrame({"ci_low": [2812.0, 1.0], "ci_high": [2812.0, 3.0]})).rows()
+    [(None, None), (1.0, 3.0)]
+    """
+    same = (pl.col(low) == pl.col(high)).fill_null(False)
+    return table.with_columns(pl.when(~same).then(pl.col(c)).alias(c) for c in (low, high))
+
+
+def won_cycle_days(leads: pl.DataFrame, *, q: float = 0.9) -> float | None:
+    """The data's own time to close: the ``q`` quantile of days from creation to a win
+    (``None`` with fewer than 10 dated wins). A lead younger than this at the export's
+    end may still win; its group's rate is not settled yet.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> 30 < won_cycle_days(load_sample().leads) < 365
+    True
+    """
+    if not {"created_at", "closed_at", "outcome"} <= set(leads.columns):
+        return None
+    days = (leads.filter(pl.col("outcome") == "won")
+            .select(((pl.col("closed_at") - pl.col("created_at")).dt.total_seconds() / _DAY)
+                    .alias("d")).filter(pl.col("d") >= 0)["d"].drop_nulls())
+    return float(days.quantile(q)) if days.len() >= 10 else None
+
+
+def young_expr(leads: pl.DataFrame, *, end: dt.datetime | None, days: float | None
+               ) -> pl.Expr:
+    """Per lead: created less than ``days`` before ``end`` (False when either is unknown),
+    i.e. not old enough for its outcome to have settled."""
+    dtype = leads.schema.get("created_at")
+    if end is None or days is None or not isinstance(dtype, pl.Datetime):
+        return pl.lit(False)
+    cutoff = pl.lit(end - dt.timedelta(days=days)).cast(pl.Datetime("us"))
+    if dtype.time_zone:
+        cutoff = cutoff.dt.replace_time_zone(dtype.time_zone)
+    return (pl.col("created_at") > cutoff).fill_null(False)
+
+
+def settling_columns(leads: pl.DataFrame, table: pl.DataFrame, *, by: str,
+                     end: dt.datetime | None) -> pl.DataFrame:
+    """``table`` (one row per ``by`` group of ``leads``) with ``young_share`` (its leads
+    created less than the data's own cycle, :func:`won_cycle_days`, before ``end``) and
+    ``not_settled`` (most of them are: its rate will still rise, do not rank it yet).
+    Both null when the cycle cannot be told.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.closed_loop import closed_loop
+    >>> t = closed_loop(load_sample())
+    >>> t["not_settled"].to_list().count(True)
+    0
+    """
+    days = won_cycle_days(leads)
+    if days is None or "created_at" not in leads.columns:
+        return table.with_columns(pl.lit(None, pl.Float64).alias("young_share"),
+                                  pl.lit(None, pl.Boolean).alias("not_settled"))
+    key = pl.col(by).fill_null(NONE_LABEL) if by in leads.columns else pl.lit(NONE_LABEL)
+    young = leads.group_by(key.alias(by)).agg(
+        young_expr(leads, end=end, days=days).mean().alias("young_share"))
+    return table.join(young, on=by, how="left").with_columns(
+        (pl.col("young_share") > 0.5).alias("not_settled"))

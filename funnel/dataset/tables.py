@@ -146,7 +146,9 @@ def export_end(
     The latest timestamp is the maximum over every datetime column of the leads, deals
     and activities (of a dataset; of the table when given a lead table), so a
     never-touched lead is censored, and an open lead counted as open, at the last moment
-    anything was recorded.
+    anything was recorded. Only events count: the close dates of open leads and deals
+    (:data:`FORECAST_DATES`, e.g. a Salesforce opportunity's expected Close Date) are
+    forecasts, not moments that happened, and are left out.
 
     Examples
     --------
@@ -164,10 +166,22 @@ def export_end(
         cols = [c for c, t in frame.schema.items() if isinstance(t, pl.Datetime)] \
             if frame is not None else []
         if cols:
-            cands.append(frame.select(pl.max_horizontal([pl.col(c).max() for c in cols]))
+            cands.append(frame.select(pl.max_horizontal([_event(frame, c).max() for c in cols]))
                          .item())
     cands = [_naive(c) for c in cands if c is not None]
     return max(cands) if cands else None
+
+
+FORECAST_DATES = ("closed_at", "won_at", "lost_at")
+"""Date fields that are a forecast, not an event, on a record whose outcome is open."""
+
+
+def _event(frame: pl.DataFrame, col: str) -> pl.Expr:
+    """Column ``col`` of ``frame`` as moments that happened (an open record's close date
+    left out)."""
+    if col in FORECAST_DATES and "outcome" in frame.columns:
+        return pl.when((pl.col("outcome") != "open").fill_null(True)).then(pl.col(col))
+    return pl.col(col)
 
 
 def _naive(t: dt.datetime) -> dt.datetime:

@@ -16,9 +16,13 @@ import numpy as np
 import polars as pl
 
 from funnel.analyses.profile.fit import ProfileFit
+from funnel.analyses.profile.holdout import HeldOutProfile
+from funnel.analyses.profile.traits import CHANNEL_PATTERN, PROCESS_PATTERN
+from funnel.analyses.velocity import won_cycle_days, young_expr
 from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.stages import has_qualification, outcome_flags
 from funnel.dataset.tables import Dataset, export_end
+from funnel.stats.power import min_detectable_ratio, ratio_power, units_needed
 
 """The label of a missing owner, campaign or source in per-group counts."""
 DATA_ERRORS = (ValueError, TypeError, ZeroDivisionError, KeyError, IndexError,
@@ -88,7 +92,9 @@ class Settings:
     ``max_auc``: a score whose AUC is confidently below this is not useful;
     ``settle_days``: leads created this close to the export's end are left out of the
     *speed* and *follow-up* counts (they may simply not have been worked, or qualified,
-    yet).
+    yet);
+    ``min_power``: a test with less power than this to detect ``min_ratio`` does not
+    clear a place: it *can't tell yet* (:func:`with_power`).
     """
 
     alpha: float = 0.01
@@ -98,6 +104,7 @@ class Settings:
     slow_hours: float = 24.0
     max_auc: float = 0.62
     settle_days: float = 14.0
+    min_power: float = 0.5
 
 
 @dataclass
@@ -339,6 +346,54 @@ def profile_fit(d: Context, profile):
     return d.fits[key]
 
 
+def stand_in_profile(d: Context, s: Settings):
+    """The profile that stands in when none is stated: learned on half the leads (by lead
+    id), without sales-recorded or channel fields, marked so that it is judged on the
+    other half (:class:`~funnel.analyses.profile.holdout.HeldOutProfile`, the Profile
+    page's *Start from what closes*); ``None`` when there are too few leads or nothing
+    separates winners."""
+    if d.leads.height < 4 * s.min_n:
+        return None
+    try:
+        prof = HeldOutProfile(min_support=s.min_n, name="Learned (held-out check)").fit(
+            d.ds).profile_
+    except ValueError:
+        return None
+    return prof if prof.criteria else None
+
+
+def fit_flags(d: Context, s: Settings, profile) -> np.ndarray | None:
+    """Per lead, in the stated profile (else in the one learned on half the leads, see
+    :func:`stand_in_profile`): the fit that comparisons are stratified on; ``None`` when
+    there is neither (or everyone, or no one, fits)."""
+    if profile is None or not getattr(profile, "criteria", None):
+        profile = stand_in_profile(d, s) if d.has_outcome else None
+    if profile is None:
+        return None
+    inside = profile_fit(d, profile).in_profile_
+    return inside if 0 < inside.sum() < inside.size else None
+
+
+def settled_for_outcome(d: Context, q: float = 0.9) -> tuple[np.ndarray, float | None]:
+    """Per lead, old enough to have closed: created at least the data's own cycle time
+    (the ``q`` quantile of days from creation to a win) before the export's end; and
+    that cycle in days (all True and ``None`` without the dates or wins).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> old, days = settled_for_outcome(Context.prepare(load_sample()))
+    >>> bool(0 < old.mean() < 1), days > 0
+    (True, True)
+    """
+    every = np.ones(d.leads.height, bool)
+    cycle = won_cycle_days(d.leads, q=q) if d.has_outcome else None
+    if d.end is None or cycle is None:
+        return every, None
+    young = d.leads.select(young_expr(d.leads, end=d.end, days=cycle)).to_series()
+    return ~young.to_numpy(), cycle
+
+
 def owner_stage_counts(d: Context, among: np.ndarray, success: np.ndarray) -> pl.DataFrame:
     """Per owner (leads without one left out): leads ``among`` (``n``) and those of them
     with ``success`` (``k``)."""
@@ -346,6 +401,94 @@ def owner_stage_counts(d: Context, among: np.ndarray, success: np.ndarray) -> pl
                           "among": among, "k": success & among})
     return frame.filter(pl.col("among") & (pl.col("owner") != NONE_LABEL)).group_by("owner").agg(
         pl.col("k").sum().cast(pl.Int64), pl.len().cast(pl.Int64).alias("n"))
+
+
+def stratum_attributes(d: Context, *, max_levels: int = 30) -> list[tuple[str, pl.Expr]]:
+    """Lead attributes usable as strata, each as a text code expression: categories with
+    at most ``max_levels`` values, numbers in quintiles (missing is its own level);
+    channel and sales-recorded fields are left out.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> [name for name, _ in stratum_attributes(Context.prepare(load_sample()))][:2]
+    ['Industry', 'Number of Employees']
+    """
+    out = []
+    for a in d.ds.attributes:
+        if a not in d.cols or PROCESS_PATTERN.search(a) or CHANNEL_PATTERN.search(a):
+            continue
+        col = d.leads[a]
+        if col.null_count() == col.len() or col.n_unique() < 2:
+            continue
+        if col.dtype.is_numeric() and col.n_unique() > max_levels:
+            x = pl.col(a).cast(pl.Float64)
+            code = (((x.rank("min") - 1) * 5 // x.count()).cast(pl.Int64).cast(pl.String))
+        elif col.n_unique() <= max_levels + 1:
+            code = pl.col(a).cast(pl.String)
+        else:
+            continue
+        out.append((a, code.fill_null("(missing)")))
+    return out
+
+
+def with_power(f: Finding, d: Context, s: Settings, *, n1: float, n0: float, p0: float,
+               what: str, family: int = 1, higher: bool = True, unit: str = "leads"
+               ) -> Finding:
+    """``f`` (a *no evidence* card) with the smallest effect its data could have
+    detected: evidence ``min_detectable_ratio`` (80% power, two-sided at ``alpha`` over
+    ``family``) and ``power_at_min_ratio``, stated in the headline. Below ``min_power``
+    to detect ``min_ratio`` it becomes *can't tell yet*, with about how many ``unit``
+    would be needed (the groups in the same proportions).
+
+    ``n1``/``n0`` are the sizes of the group compared (a typical one, for a search over
+    many) and of the rest, ``p0`` the rest's rate.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> ctx = Context.prepare(load_sample())
+    >>> f = with_power(Finding("speed", "no_evidence", "Nothing."), ctx, Settings(),
+    ...                n1=40, n0=40, p0=0.1, what="leads answered fast or slow")
+    >>> f.status, f.headline.startswith("Can't tell yet")
+    ('cant_tell', True)
+    """
+    alpha = s.alpha / max(1, family)
+    target = s.min_ratio if higher else 1 / s.min_ratio
+    mdr = min_detectable_ratio(n1=n1, n0=n0, p0=p0, alpha=alpha, higher=higher)
+    power = ratio_power(target, n1=n1, n0=n0, p0=p0, alpha=alpha)
+    f.evidence.update({"min_detectable_ratio": mdr, "power_at_min_ratio": power,
+                       "power_basis": f"{what}: {n1:,.0f} vs {n0:,.0f} {unit}, rate "
+                                      f"{p0:.1%}, alpha {alpha:.2g}"})
+    if power >= s.min_power:
+        if mdr is not None:
+            shown = mdr if higher else 1 / mdr
+            word = "higher" if higher else "lower"
+            f.headline = (f.headline.rstrip(".") + f" (these {unit} would have shown a "
+                          f"{shown:.2g}× {word} rate).")
+        return f
+    share = n1 / (n1 + n0) if n1 + n0 else 0.0
+    need = units_needed(target, share=share, p0=p0, alpha=alpha) if 0 < share < 1 else None
+    f.evidence["needed"] = need
+    size = f"about {need:,} {unit} would be needed" if need else "far more data is needed"
+    return Finding(f.place, "cant_tell", f"Can't tell yet: {what}, {n1:,.0f} vs {n0:,.0f} "
+                   f"{unit} give {power:.0%} power to see a {s.min_ratio:g}× difference; "
+                   f"{size}.", evidence=f.evidence)
+
+
+def with_group_power(f: Finding, d: Context, s: Settings, counts: pl.DataFrame, *,
+                     what: str, family: int = 1, higher: bool = True,
+                     unit: str = "leads") -> Finding:
+    """:func:`with_power` for a search over groups (``counts`` has ``k`` of ``n`` per
+    group): the power of a typical group (the median size of those with ``min_n``)
+    against the rest, at the family's ``alpha``."""
+    sizes = counts.filter(pl.col("n") >= s.min_n)["n"] if counts.height else counts["n"]
+    total_n, total_k = float(counts["n"].sum()), float(counts["k"].sum())
+    if not sizes.len() or total_n <= 0 or not 0 < total_k < total_n:
+        return f
+    n1 = float(sizes.median())
+    return with_power(f, d, s, n1=n1, n0=total_n - n1, p0=total_k / total_n, what=what,
+                      family=family, higher=higher, unit=unit)
 
 
 def could_not_run(place: str, exc: Exception) -> Finding:

@@ -6,7 +6,6 @@ import dataclasses
 
 import polars as pl
 
-from funnel.analyses.profile.traits import CHANNEL_PATTERN, PROCESS_PATTERN
 from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.stages import reached_exprs, stages_present
 from funnel.findings.base import (
@@ -16,6 +15,7 @@ from funnel.findings.base import (
     Settings,
     cant_tell,
     fmt_ratio,
+    stratum_attributes,
     target_flags,
     too_few,
     value_of,
@@ -36,7 +36,7 @@ def run(d: Context, s: Settings, **_) -> Finding:
         return cant_tell("message", need)
     stage = (reached_exprs(d.leads)["opportunity"] if "opportunity" in stages_present(d.leads)
              else pl.lit(False))
-    attrs = _stratum_attributes(d)
+    attrs = stratum_attributes(d)
     leads = d.leads.select(pl.col("lost_reason").cast(pl.String).str.strip_chars()
                            .alias("_r"), pl.col(dim).cast(pl.String).fill_null(NONE_LABEL)
                            .alias("_g"), stage.fill_null(False).alias("_stage"),
@@ -124,28 +124,6 @@ def run(d: Context, s: Settings, **_) -> Finding:
                 "the product is not.")
     return Finding("message", "problem", headline, severity,
                    {dim: top[dim], "reason": reason}, ev)
-
-
-def _stratum_attributes(d: Context, *, max_levels: int = 30) -> list[tuple[str, pl.Expr]]:
-    """Lead attributes usable as strata, each as a text code expression: categories with
-    at most ``max_levels`` values, numbers in quintiles (missing is its own level);
-    channel and sales-recorded fields are left out."""
-    out = []
-    for a in d.ds.attributes:
-        if a not in d.cols or PROCESS_PATTERN.search(a) or CHANNEL_PATTERN.search(a):
-            continue
-        col = d.leads[a]
-        if col.null_count() == col.len() or col.n_unique() < 2:
-            continue
-        if col.dtype.is_numeric() and col.n_unique() > max_levels:
-            x = pl.col(a).cast(pl.Float64)
-            code = (((x.rank("min") - 1) * 5 // x.count()).cast(pl.Int64).cast(pl.String))
-        elif col.n_unique() <= max_levels + 1:
-            code = pl.col(a).cast(pl.String)
-        else:
-            continue
-        out.append((a, code.fill_null("(missing)")))
-    return out
 
 
 PLACE = Place("message", title="Message", page="funnel",

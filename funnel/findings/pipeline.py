@@ -19,6 +19,7 @@ from funnel.findings.base import (
     owner_stage_counts,
     too_few,
     value_of_wins,
+    with_group_power,
 )
 from funnel.stats.tests import vs_rest
 
@@ -76,9 +77,12 @@ def _test(d: Context, s: Settings) -> tuple[Finding, set[str]]:
     bad_close = set(close.filter(pl.col("flagged"))["owner"].to_list())
     hits = early.filter(pl.col("flagged") & pl.col("owner").is_in(list(bad_close)))
     if hits.height == 0:
-        return Finding("pipeline", "no_evidence", "No rep opens opportunities markedly earlier "
-                       f"than the others while closing fewer of them ({early.height} reps "
-                       "compared).", evidence={"reps_compared": early.height}), set()
+        return with_group_power(Finding(
+            "pipeline", "no_evidence", "No rep opens opportunities markedly earlier than the "
+            f"others while closing fewer of them ({early.height} reps compared).",
+            evidence={"reps_compared": early.height}), d, s, early,
+            what=f"share of {stage} leads turned into opportunities by a typical rep vs the "
+                 "rest", family=early.height), set()
     top = hits.row(0, named=True)
     c = close.filter(pl.col("owner") == top["owner"]).row(0, named=True)
     lost_opps = c["n"] - c["k"]

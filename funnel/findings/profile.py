@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from funnel.analyses.profile.holdout import HeldOutProfile
 from funnel.analyses.profile.traits import is_channel_field
 from funnel.dataset.labels import NONE_LABEL
 from funnel.findings.base import (
@@ -16,8 +15,12 @@ from funnel.findings.base import (
     cant_tell,
     fmt_ratio,
     profile_fit,
+    stand_in_profile,
     value_of_wins,
+    with_group_power,
+    with_power,
 )
+from funnel.findings.search import highest_level
 from funnel.stats.tests import vs_rest
 
 LEARNED = ("No stated profile: a profile learned on half the leads (without sales-recorded "
@@ -59,9 +62,14 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
           "n": fit.n_, "in_profile": fit.in_n_, "win_ratio": rr[0], "win_ratio_low": rr[1],
           "win_ratio_high": rr[2], "judged_on": fit.judged_on_}
     if rr[0] is None or rr[1] is None or rr[1] <= 1:
-        return Finding("profile", "no_evidence", f"{lead}Being in the profile does not make "
-                       "a lead measurably likelier to win, so the mix sent is not the issue.",
-                       evidence=ev)
+        clear = Finding("profile", "no_evidence", f"{lead}Being in the profile does not make "
+                        "a lead measurably likelier to win, so the mix sent is not the issue.",
+                        evidence=ev)
+        n_in, n_out = o["in profile"]["leads"], o["out of profile"]["leads"]
+        if not (n_in and n_out and o["out of profile"]["won"]):
+            return clear
+        return with_power(clear, d, s, n1=n_in, n0=n_out, p0=o["out of profile"]["won"] / n_out,
+                          what="wins in vs out of the profile")
     circular = channel_criteria(fit)
     if circular:
         ev["channels_not_judged"] = circular
@@ -83,9 +91,12 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
         res = vs_rest(counts, group=dim, higher=False, settings=s, family=family)
         flagged += [(dim, r) for r in res.filter(pl.col("flagged")).to_dicts()]
     if not flagged:
-        return Finding("profile", "no_evidence", f"{lead}{fit.share_:.0%} of leads fit the "
-                       "profile and no source or campaign sends markedly fewer of them.",
-                       evidence=ev)
+        clear = Finding("profile", "no_evidence", f"{lead}{fit.share_:.0%} of leads fit the "
+                        "profile and no source or campaign sends markedly fewer of them.",
+                        evidence=ev)
+        return with_group_power(clear, d, s, tests[-1][1], what="in-profile share of a "
+                                f"typical {tests[-1][0]} vs the rest", family=family,
+                                higher=False) if tests else clear
     # the largest shortfall of in-profile leads, named campaigns before sources
     flagged = [(dd, r) for dd, r in flagged if r[dd] not in (NONE_LABEL, None)]
     if not flagged:
@@ -94,6 +105,7 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
     flagged.sort(key=lambda x: (x[0] != "campaign", -(x[1]["n"] * x[1]["rest_rate"]
                                                        - x[1]["k"])))
     dim, top = flagged[0]
+    dim, top, parts = _level(d, fit, s, dim, top, flagged)
     p_in = o["in profile"]["win_rate"] or 0.0
     p_out = o["out of profile"]["win_rate"] or 0.0
     missing_in = sum(r["n"] * r["rest_rate"] - r["k"] for _, r in flagged)
@@ -112,31 +124,38 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
     ev["at_stake_note"] = ("estimate: the flagged sources sending in-profile leads at the "
                            "others' share, winning at the in-profile rate")
     where = f", among the {fit.judged_on_:,} leads it was not learned from" if judged else ""
-    headline = (f"{lead}{top[dim]} sends {top['n']:,} leads, {top['rate']:.1%} in profile vs "
+    label = (f"Source {top[dim]} (all its campaigns alike: {', '.join(parts)})" if parts
+             else top[dim])
+    headline = (f"{lead}{label} sends {top['n']:,} leads, {top['rate']:.1%} in profile vs "
                 f"{top['rest_rate']:.1%} elsewhere "
                 f"({fmt_ratio(top['ratio'], top['ci_low'], top['ci_high'])}); in-profile "
                 f"leads win {p_in:.1%} of {o['in profile']['leads']:,} vs {p_out:.1%} of "
                 f"{o['out of profile']['leads']:,}{where} ({fmt_ratio(rr[0], rr[1], rr[2])}).")
-    culprit: dict[str, str] = {}
+    culprit: dict[str, str] = {dim: top[dim]}
+    if parts:
+        culprit["campaigns"] = ", ".join(parts)
     for dd, r in flagged:  # sorted: the largest shortfall of each kind first
-        culprit.setdefault(dd, r[dd])
+        if not (dd == "campaign" and r[dd] in parts):
+            culprit.setdefault(dd, r[dd])
     return Finding("profile", "problem", headline, severity, culprit, ev)
 
 
-def stand_in_profile(d: Context, s: Settings):
-    """The profile that stands in when none is stated: learned on half the leads (by lead
-    id), without sales-recorded or channel fields, marked so that it is judged on the
-    other half (:class:`~funnel.analyses.profile.holdout.HeldOutProfile`, the Profile
-    page's *Start from what closes*); ``None`` when there are too few leads or nothing
-    separates winners."""
-    if d.leads.height < 4 * s.min_n:
-        return None
-    try:
-        prof = HeldOutProfile(min_support=s.min_n, name="Learned (held-out check)").fit(
-            d.ds).profile_
-    except ValueError:
-        return None
-    return prof if prof.criteria else None
+def _level(d: Context, fit, s: Settings, dim: str, top: dict, flagged: list
+           ) -> tuple[str, dict, list[str]]:
+    """The flagged group named at the highest level that explains it: a campaign's
+    source when its campaigns are alike (its row, and the campaigns beneath)."""
+    if not {"source", "campaign"} <= d.cols:
+        return dim, top, []
+    frame = d.leads.select(pl.col("source").cast(pl.String), pl.col("campaign").cast(pl.String)
+                           ).with_columns(pl.Series("_in", fit.in_profile_))
+    level, name, parts = highest_level(frame, {"dim": dim, "group": top[dim]}, flag="_in",
+                                       settings=s, higher=False)
+    if (level, name) == (dim, top[dim]) and not parts:
+        return dim, top, []
+    row = next((r for dd, r in flagged if dd == level and r[dd] == name), None)
+    if row is None:
+        return dim, top, []
+    return level, row, parts if level == "source" else []
 
 
 def channel_criteria(fit) -> list[str]:

@@ -106,7 +106,7 @@ def diagnose_places(
     >>> [f.place for f in cards][:3]
     ['speed', 'routing', 'follow_up']
     >>> [f.place for f in diagnose_places(load_sample(), places=PROFILE_PLACES)]
-    ['speed', 'profile', 'definition']
+    ['speed', 'profile', 'definition', 'readiness']
     """
     s = settings or Settings()
     wanted = PLACES if places is None else set(places)

@@ -18,6 +18,7 @@ from funnel.findings.base import (
     unassigned,
     value_of,
     verb,
+    with_group_power,
 )
 from funnel.stats.intervals import normal_quantile, rate_ratio
 from funnel.stats.tests import vs_rest
@@ -74,14 +75,20 @@ def run(d: Context, s: Settings, **_) -> Finding:
     family = max(1, sum(t.height for _, _, t, _ in tests))
     flagged = []
     for what, key, counts, among in tests:
-        res = vs_rest(counts, group="owner", higher=True, settings=s, family=family)
+        res = vs_rest(counts, group="owner", higher=True, settings=s, family=family,
+                      exact=True, min_k=s.min_n)
         flagged += [(what, key, r, among) for r in res.filter(pl.col("flagged")).to_dicts()]
     unassigned_problem = un is not None and un[2] is not None and un[2] < 1 / s.min_ratio
     if not flagged and not unassigned_problem:
-        return Finding("routing", "no_evidence", "No rep stands out for late assignment or "
-                       "hand-overs" + (f", and the {unowned.height:,} leads without an owner "
-                                       "convert like the rest." if un is not None else "."),
-                       evidence=ev)
+        clear = Finding("routing", "no_evidence", "No rep stands out for late assignment or "
+                        "hand-overs" + (f", and the {unowned.height:,} leads without an owner "
+                                        "convert like the rest." if un is not None else "."),
+                        evidence=ev)
+        if not tests:
+            return clear
+        what, _, counts, _ = tests[0]
+        return with_group_power(clear, d, s, counts, what=f"share {what} of a typical rep "
+                                "vs the rest", family=family)
     parts, culprits, at_stake = [], [], 0.0
     for _what, _key, r, among in flagged:
         # at stake: the rep's excess affected leads, at the affected-vs-not gap

@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from funnel.stats.intervals import normal_quantile, rate_ratio
+from funnel.stats.power import binomial_tail, p_from_interval
 
 
 class Thresholds(Protocol):
@@ -22,12 +23,20 @@ class Thresholds(Protocol):
 
 
 def vs_rest(counts: pl.DataFrame, *, group: str, k: str = "k", n: str = "n", higher: bool,
-            settings: Thresholds, family: int | None = None) -> pl.DataFrame:
+            settings: Thresholds, family: int | None = None, exact: bool = False,
+            min_k: int = 0) -> pl.DataFrame:
     """Each group's rate against all other groups', Bonferroni over the groups tested.
 
     Returns the groups with ``n >= min_n`` (and a rest of at least ``min_n``) with
-    ``rate, rest_rate, ratio, ci_low, ci_high, flagged``; ``flagged`` when the widened
-    interval excludes 1 in the asked direction and the ratio passes ``min_ratio``.
+    ``rate, rest_rate, ratio, ci_low, ci_high, flagged, p``; ``flagged`` when the widened
+    interval excludes 1 in the asked direction and the ratio passes ``min_ratio``; ``p``
+    is the two-sided p-value of "ratio = 1" (for a step-down correction over a larger
+    family, :func:`funnel.stats.power.holm`). With ``exact``, ``p`` is the larger of that
+    and the exact conditional one (given all ``k``, the group's count is binomial with
+    its share of ``n`` when the rates are alike; doubled), and
+    ``flagged`` also needs it below ``alpha / family``: with a few events the log-ratio's
+    normal approximation is far too optimistic. A group with fewer than ``min_k`` events
+    is never flagged (a problem must concern enough leads to matter).
 
     Examples
     --------
@@ -50,14 +59,22 @@ def vs_rest(counts: pl.DataFrame, *, group: str, k: str = "k", n: str = "n", hig
             continue
         flagged = (lo > 1 and ratio >= settings.min_ratio) if higher else (
             hi < 1 and ratio <= 1 / settings.min_ratio)
+        p = p_from_interval(ratio, lo, hi, z=z)
+        if exact:
+            # exact conditional test: given all the events, the group's count is
+            # Bin(events, group's share of units) when the rates are alike
+            p = max(p, min(1.0, 2 * binomial_tail(kk, tot_k, nn / tot_n, upper=higher)))
+            flagged = flagged and p <= settings.alpha / max(1, m)
+        flagged = flagged and (kk >= min_k if higher else tot_k - kk >= min_k)
         rows.append({group: r[group], "k": kk, "n": nn, "rate": kk / nn,
                      "rest_k": tot_k - kk, "rest_n": tot_n - nn,
                      "rest_rate": (tot_k - kk) / (tot_n - nn), "ratio": ratio,
-                     "ci_low": lo, "ci_high": hi, "flagged": flagged})
+                     "ci_low": lo, "ci_high": hi, "flagged": flagged,
+                     "p": p})
     schema = {group: counts.schema[group], "k": pl.Int64, "n": pl.Int64, "rate": pl.Float64,
               "rest_k": pl.Int64, "rest_n": pl.Int64, "rest_rate": pl.Float64,
               "ratio": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
-              "flagged": pl.Boolean}
+              "flagged": pl.Boolean, "p": pl.Float64}
     return pl.DataFrame(rows, schema=schema).sort("ratio", descending=higher)
 
 

@@ -82,7 +82,9 @@ def closed_loop_section(sub, by: str) -> pl.DataFrame:
     st.caption("rank: by the shrunk win rate (small groups pulled toward the overall rate, "
                "so a group with a handful of leads cannot top the table). qualified = "
                "reached SQL or later. cost reads None where no spend was matched (it is "
-               "unknown, not zero)."
+               "unknown, not zero). not settled: most of the group's leads are younger than "
+               "the data's own time to a win, so its rate will still rise; do not rank it "
+               "yet."
                + ("" if currency else " Amounts are in the currency of the export (it names "
                                       "none)."))
     return table

@@ -27,6 +27,7 @@ from funnel.analyses.speed.clock import BusinessClock, hours_between
 from funnel.analyses.speed.curve import standardised
 from funnel.analyses.speed.times import Leads, outcomes, response_lf, within_sla
 from funnel.analyses.speed.views import response_percentiles
+from funnel.analyses.velocity import settling_columns
 from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.stages import reached_exprs
 from funnel.dataset.tables import Dataset, export_end
@@ -196,8 +197,10 @@ def owner_scorecard(
     polars.DataFrame
         ``owner, leads, load_share, leads_per_week, median_hours, median_low,
         median_high, within_sla_share, qualified_rate, qualified_adj, q_adj_low,
-        q_adj_high, rate, won_adj, w_adj_low, w_adj_high`` (rates null where the data
-        lacks stages or outcomes).
+        q_adj_high, rate, won_adj, w_adj_low, w_adj_high, young_share, not_settled``
+        (rates null where the data lacks stages or outcomes; ``not_settled`` marks a rep
+        most of whose leads are younger than the data's own cycle to a win, see
+        :func:`funnel.analyses.velocity.settling_columns`).
 
     Examples
     --------
@@ -240,10 +243,14 @@ def owner_scorecard(
         else:
             base = base.with_columns(pl.lit(None, pl.Float64).alias(c)
                                      for c in (name, f"{pre}_low", f"{pre}_high"))
+    dated = lf.select([c for c in ("owner", "created_at", "closed_at", "outcome")
+                       if c in lf.collect_schema().names()]).collect()
+    base = settling_columns(dated, base, by="owner", end=export_end(dated, now=now))
     return base.select(
         "owner", "leads", "load_share", "leads_per_week", "median_hours", "median_low",
         "median_high", "within_sla_share", "qualified_rate", "qualified_adj", "q_adj_low",
-        "q_adj_high", "rate", "won_adj", "w_adj_low", "w_adj_high",
+        "q_adj_high", "rate", "won_adj", "w_adj_low", "w_adj_high", "young_share",
+        "not_settled",
     ).sort(["leads", "owner"], descending=[True, False])
 
 
