@@ -157,7 +157,7 @@ def _type_file(
     if release:
         raw.frame = raw.frame.clear()
     files.rejects += t.rejects
-    files.warnings += t.warnings
+    files.warnings += raw.warnings + t.warnings
     files.reports.append(FileReport(raw.name, role, raw.format, raw.rows_read, 0, 0, colmap,
                                     raw.notes + t.notes))
     files.rejects.append(reader_rejects(raw))
