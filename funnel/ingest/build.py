@@ -22,7 +22,12 @@ import polars as pl
 from funnel.dataset.errors import InputError
 from funnel.dataset.schema import FIELDS, REQUIRED, ROLES, Mapping
 from funnel.dataset.tables import Dataset, FileReport, Health, Warning_
-from funnel.ingest.checks import capabilities, check_usable, lead_warnings
+from funnel.ingest.checks import (
+    capabilities,
+    check_usable,
+    lead_warnings,
+    unused_field_warnings,
+)
 from funnel.ingest.columns import (
     FILE,
     empty_rejects,
@@ -154,6 +159,7 @@ def _type_file(
                              if c not in colmap.values()
                              and extra_name(c, role) not in files.attributes]
     files.typed[role].append(t.frame)
+    files.warnings += unused_field_warnings(raw, role, colmap)
     if release:
         raw.frame = raw.frame.clear()
     files.rejects += t.rejects

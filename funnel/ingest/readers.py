@@ -543,6 +543,9 @@ def read_file(
         raise InputError(
             f"{name} is not a CSV, Excel or Parquet file (its content looks like binary data)."
         )
+    elif head.lstrip(b"\xef\xbb\xbf \t\r\n")[:2] in (b"[{", b"{\"", b"[\n", b"[ "):
+        raise InputError(f"{name} holds JSON, not a table; export the leads as CSV, Excel "
+                         "or Parquet.")
     else:
         table = _read_text(data, name=name, head=head)
         if suffix in (".xlsx", ".xls", ".xlsm", ".parquet"):
