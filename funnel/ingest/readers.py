@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import mmap
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -196,12 +195,13 @@ def _with_rows(frame: pl.DataFrame, rejected: list[Rejection], first: int = 2) -
 
 
 def _has_nul(path: Path) -> bool:
-    """Whether the file holds a NUL byte anywhere (scanned without reading it in)."""
+    """Whether the file holds a NUL byte anywhere (read in 1 MB pieces, not mapped, so
+    the scan adds nothing to the process's resident memory)."""
     with open(path, "rb") as fh:
-        if os.fstat(fh.fileno()).st_size == 0:
-            return False
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            return mm.find(b"\x00") >= 0
+        while piece := fh.read(1 << 20):
+            if b"\x00" in piece:
+                return True
+    return False
 
 
 def _salvage(path: Path, *, name: str, delimiter: str, skip: int) -> tuple[pl.DataFrame, list]:
@@ -552,6 +552,10 @@ def read_file(
             table.notes.insert(0, f"Named {suffix} but holds CSV text; read as CSV.")
     if not table.columns:
         raise InputError(f"{name} has no columns.")
+    if len(table.columns) > MAX_COLUMNS:  # a workbook or Parquet file (CSV: checked before)
+        raise InputError(f"{name} has {len(table.columns):,} columns, more than the "
+                         f"{MAX_COLUMNS:,} read here; export only the columns the diagnosis "
+                         "needs.")
     if len(set(table.frame.n_chunks("all"))) > 1:
         table.frame = table.frame.rechunk()  # aligned once here, not in every later query
     return table
