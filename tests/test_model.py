@@ -114,7 +114,7 @@ BAD_LEADS = (
     "L2,2024-01-02,Ads\n"
     ",2024-01-03,SEO\n"
     "L4,,SEO\n"
-    "L5,31/01/2024,SEO\n"
+    "L5,32/01/2024,SEO\n"
     "L6,2024-01-06\n"
 )
 
@@ -124,7 +124,7 @@ def test_build_dataset_rejects_rows_missing_required_fields(load_texts):
     assert _rejected(ds) == [
         ("leads.csv", 4, "lead_id is empty"),
         ("leads.csv", 5, "created_at is empty"),
-        ("leads.csv", 6, "created_at '31/01/2024' cannot be read like the rest of the column "
+        ("leads.csv", 6, "created_at '32/01/2024' cannot be read like the rest of the column "
                          "(year-month-day)"),
         ("leads.csv", 7, "the row has 2 fields but the header has 3"),
     ]

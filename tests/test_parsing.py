@@ -125,18 +125,24 @@ def test_detect_date_style_reads_whole_column_beyond_its_sample():
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        # month-first majority: the day-first value fails, 03/04 is still March 4
+        # month-first majority: 03/04 is still March 4; the day-first value can only be
+        # day-first (25 is no month), so it is read as such (issue 15)
         (["03/04/2024", "12/25/2024", "01/30/2024", "25/12/2024"],
-         [D(2024, 3, 4), D(2024, 12, 25), D(2024, 1, 30), None]),
-        # ISO majority: the US value fails instead of being read another way
+         [D(2024, 3, 4), D(2024, 12, 25), D(2024, 1, 30), D(2024, 12, 25)]),
+        # ISO majority: a slash date either order reads is left unread, never guessed
         (["2024-03-04", "2024-03-05", "2024-03-06", "04/03/2024"],
          [D(2024, 3, 4), D(2024, 3, 5), D(2024, 3, 6), None]),
-        # day-first majority: the month-first value fails
+        # day-first majority: the month-first value can only be month-first
         (["25.12.2024", "31.01.2024", "03.04.2024", "12/25/2024"],
-         [D(2024, 12, 25), D(2024, 1, 31), D(2024, 4, 3), None]),
+         [D(2024, 12, 25), D(2024, 1, 31), D(2024, 4, 3), D(2024, 12, 25)]),
+        # six formats in one column: each value read where its format is unambiguous
+        (["2024-01-05", "Jan 6, 2024", "2024/01/07", "8 Jan 2024", "09.01.2024",
+          "13/01/2024", "0001-01-01"],
+         [D(2024, 1, 5), D(2024, 1, 6), D(2024, 1, 7), D(2024, 1, 8), D(2024, 1, 9),
+          D(2024, 1, 13), None]),
     ],
 )
-def test_parse_dates_fails_minority_format_rather_than_reading_it_differently(values, expected):
+def test_parse_dates_reads_unambiguous_minority_formats_never_ambiguous_ones(values, expected):
     assert _read(values) == expected
 
 

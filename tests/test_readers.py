@@ -339,8 +339,7 @@ BAD_INPUT = [
     pytest.param("empty.parquet", _empty_parquet(), "no rows", id="parquet-no-rows"),
     pytest.param("corrupt.parquet", b"PAR1" + _NOISE, "damaged", id="corrupt-parquet"),
     pytest.param("leads.zip", _zip_of_csv(), "ZIP archive", id="zip-archive"),
-    pytest.param("quote.csv", b'a,b,c\n1,2,3\n4,"never closed,6\n7,8,9\n', "quote",
-                 id="unclosed-quote"),
+    pytest.param("leads.csv.gz", b"\x1f\x8b\x08\x00" + _NOISE, "compressed", id="gzip"),
 ]
 
 
@@ -365,6 +364,13 @@ def test_read_file_bad_input_message_is_one_plain_line_naming_file(
 def test_read_file_bad_upload_message_names_upload(name, content, says):
     with pytest.raises(InputError, match=rf"^{name.replace('.', '[.]')}\b"):
         read_file(content, name=name)
+
+
+def test_read_file_rejects_only_the_line_of_an_unclosed_quote(write_file):
+    # until issue 15 the whole file was refused
+    t = read_file(write_file("quote.csv", b'a,b,c\n1,2,3\n4,"never closed,6\n7,8,9\n'))
+    assert (t.frame["a"].to_list(), t.frame[ROW].to_list(), [(r.row, r.reason) for r in t.rejected]
+            ) == (["1", "7"], [2, 4], [(3, "a quote is never closed")])
 
 
 def test_read_file_refuses_file_over_max_bytes(write_file):

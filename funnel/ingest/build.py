@@ -22,7 +22,12 @@ import polars as pl
 from funnel.dataset.errors import InputError
 from funnel.dataset.schema import FIELDS, REQUIRED, ROLES, Mapping
 from funnel.dataset.tables import Dataset, FileReport, Health, Warning_
-from funnel.ingest.checks import capabilities, check_usable, lead_warnings
+from funnel.ingest.checks import (
+    capabilities,
+    check_usable,
+    lead_warnings,
+    unused_field_warnings,
+)
 from funnel.ingest.columns import (
     FILE,
     empty_rejects,
@@ -176,10 +181,11 @@ def _type_file(
                              if c not in colmap.values()
                              and (named.get(c) or extra_name(c, role)) not in files.attributes]
     files.typed[role].append(t.frame)
+    files.warnings += unused_field_warnings(raw, role, colmap)
     if release:
         raw.frame = raw.frame.clear()
     files.rejects += t.rejects
-    files.warnings += t.warnings
+    files.warnings += raw.warnings + t.warnings
     files.reports.append(FileReport(raw.name, role, raw.format, raw.rows_read, 0, 0, colmap,
                                     raw.notes + t.notes, model.text if model else ""))
     files.rejects.append(reader_rejects(raw))

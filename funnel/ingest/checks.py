@@ -21,9 +21,18 @@ import polars as pl
 
 from funnel.dataset.errors import InputError
 from funnel.dataset.format import percent
-from funnel.dataset.schema import STAGE_DATES
+from funnel.dataset.schema import FIELDS, STAGE_DATES
 from funnel.dataset.tables import Capability, Warning_
 from funnel.ingest.columns import EXAMPLES
+from funnel.ingest.parsing import (
+    detect_date_style,
+    detect_decimal_comma,
+    null_placeholders,
+    parse_dates,
+    parse_numbers,
+)
+from funnel.ingest.placeholders import placeholder_note
+from funnel.ingest.readers import RawTable
 
 
 def _leads(n: int) -> str:
@@ -59,6 +68,39 @@ def check_usable(
         return [Warning_("no_created_at", "No creation date: leads are analysed without "
                          "time (no trends, response time or velocity).", leads.height, "info")]
     return []
+
+
+def unused_field_warnings(raw: RawTable, role: str, colmap: dict[str, str]) -> list[Warning_]:
+    """A warning per column named exactly like a number or date field that was not used
+    as that field because too many of its values cannot be read (it stays as text): how
+    many values could not be read, with examples, so an amount column is never left out
+    of revenue silently."""
+    out: list[Warning_] = []
+    used = set(colmap.values())
+    for col in raw.columns:
+        kind = FIELDS[role].get(col)
+        if col in used or col in colmap or kind not in ("number", "datetime"):
+            continue
+        values = null_placeholders(raw.frame[col]).drop_nulls()
+        if values.len() == 0:
+            continue
+        if kind == "number":
+            read = parse_numbers(values, decimal_comma=detect_decimal_comma(values))
+        else:
+            style = detect_date_style(values)
+            read = parse_dates(values, style) if style else values.clear(values.len()).cast(
+                pl.Datetime("us"))
+        bad = values.filter(read.is_null())
+        if bad.len() == 0:
+            continue
+        what = "numbers" if kind == "number" else "dates"
+        shown = ", ".join(repr(v) for v in bad.unique(maintain_order=True).head(EXAMPLES))
+        out.append(Warning_(
+            "unreadable_values",
+            f"{raw.name}: {col}: {bad.len():,} of {values.len():,} values could not be read "
+            f"as {what} (e.g. {shown}){placeholder_note(bad)}, so the column is kept as "
+            f"text, not used as {col}; map it in the mapping screen to use it.", bad.len()))
+    return out
 
 
 def lead_warnings(

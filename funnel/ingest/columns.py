@@ -35,6 +35,7 @@ from funnel.ingest.parsing import (
     other_order,
     placeholder_expr,
 )
+from funnel.ingest.placeholders import placeholder_note
 from funnel.ingest.readers import ROW, RawTable
 
 FILE = "__file"
@@ -225,17 +226,22 @@ def _unreadable_warnings(
     raw: RawTable, typed: pl.DataFrame, colmap: dict[str, str], required: set[str],
     lost_counts: dict[str, int],
 ) -> list[Warning_]:
-    """A warning per optional field with values that could not be read (left empty)."""
+    """A warning per field with values that could not be read: left empty in an optional
+    field; in a required one their rows are rejected (the warning then says so)."""
     out = []
     for f, col in colmap.items():
-        if f in required or not lost_counts.get(_LOST + f):
+        if not lost_counts.get(_LOST + f):
             continue
         n = int(lost_counts[_LOST + f])
-        examples = raw.frame[col].filter(typed[_LOST + f]).head(EXAMPLES).to_list()
+        of = n + int(typed[f].is_not_null().sum())
+        lost = raw.frame[col].filter(typed[_LOST + f])
+        examples = ", ".join(repr(e) for e in lost.unique(maintain_order=True).head(EXAMPLES))
+        what = "numbers" if typed[f].dtype.is_numeric() else "dates"
+        fate = "their rows are rejected" if f in required else "they are left empty"
         out.append(Warning_(
             "unreadable_values",
-            f"{raw.name}: {n} values of {col!r} ({f}) could not be read and are left "
-            f"empty, e.g. {', '.join(repr(e) for e in examples)}.", n))
+            f"{raw.name}: {col}: {n:,} of {of:,} values could not be read as {what} "
+            f"(e.g. {examples}); {fate}{placeholder_note(lost)}.", n))
     return out
 
 

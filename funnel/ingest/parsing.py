@@ -8,10 +8,13 @@ the column's decision become missing and are counted, never guessed.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 import polars as pl
+
+from funnel.ingest.placeholders import FIRST_YEAR, LAST_YEAR, placeholder_dates
 
 PLACEHOLDERS = frozenset(
     {
@@ -55,14 +58,19 @@ def _with_times(date: str, seps: tuple[str, ...], times: list[str]) -> list[str]
 
 @dataclass(frozen=True)
 class DateStyle:
-    """A column's date decision: a chrono format, or Excel serial days."""
+    """A column's date decision: a chrono format, Excel serial days, or (``"mixed"``)
+    several formats, each value read by the first of ``parts`` that reads it."""
 
-    kind: str  # "iso", "us", "eu", "text", "excel"
+    kind: str  # "iso", "us", "eu", "text", "excel", "mixed"
     format: str | None
+    parts: tuple[DateStyle, ...] = ()
 
     @property
     def label(self) -> str:
         """A short human description, e.g. ``day/month/year``."""
+        if self.kind == "mixed":
+            kinds = list(dict.fromkeys(p.label for p in self.parts))
+            return "several formats: " + ", ".join(kinds)
         return {
             "iso": "year-month-day",
             "us": "month/day/year",
@@ -70,6 +78,9 @@ class DateStyle:
             "text": "month name",
             "excel": "Excel serial days",
         }[self.kind]
+
+
+_PLACEHOLDER_DAY = dt.datetime(1900, 1, 1)
 
 
 def _candidates() -> list[DateStyle]:
@@ -86,6 +97,7 @@ def _candidates() -> list[DateStyle]:
 
 
 DATE_CANDIDATES = _candidates()
+_CANDIDATE_SET = frozenset(DATE_CANDIDATES)
 _EXCEL = DateStyle("excel", None)
 _SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
 
@@ -100,6 +112,8 @@ def date_expr(col: pl.Expr, style: DateStyle) -> pl.Expr:
     >>> df.select(date_expr(pl.col("d"), detect_date_style(df["d"]))).item()
     datetime.datetime(2024, 12, 25, 0, 0)
     """
+    if style.kind == "mixed":
+        return pl.coalesce([lenient_date_expr(col, p) for p in style.parts])
     if style.kind == "excel":
         days = col.cast(pl.Float64, strict=False)
         days = pl.when(days.is_between(20_000, 80_000)).then(days)
@@ -109,10 +123,10 @@ def date_expr(col: pl.Expr, style: DateStyle) -> pl.Expr:
     parsed = col.str.to_datetime(style.format, strict=False, time_unit="us")
     if "%#z" in style.format or "%z" in style.format:
         parsed = parsed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    if style.kind == "iso":
-        return parsed
-    # two-digit years read by %Y ("1/2/24") land in year 24; refuse implausible years
-    return pl.when(parsed.dt.year().is_between(1900, 2200)).then(parsed)
+    # two-digit years read by %Y ("1/2/24") land in year 24, and exports write 0001-01-01
+    # or 1900-01-01 for "no date": refuse implausible years (counted as unreadable)
+    return pl.when(parsed.dt.year().is_between(FIRST_YEAR, LAST_YEAR)
+                   & (parsed != _PLACEHOLDER_DAY)).then(parsed)
 
 
 def date_only(style: DateStyle) -> DateStyle | None:
@@ -121,7 +135,7 @@ def date_only(style: DateStyle) -> DateStyle | None:
     Examples
     --------
     >>> date_only(DateStyle("eu", "%d.%m.%Y %H:%M"))
-    DateStyle(kind='eu', format='%d.%m.%Y')
+    DateStyle(kind='eu', format='%d.%m.%Y', parts=())
     """
     if style.format is None:
         return None
@@ -137,7 +151,7 @@ def other_order(style: DateStyle) -> DateStyle | None:
     Examples
     --------
     >>> other_order(DateStyle("us", "%m/%d/%Y"))
-    DateStyle(kind='eu', format='%d/%m/%Y')
+    DateStyle(kind='eu', format='%d/%m/%Y', parts=())
     """
     if style.kind not in ("us", "eu") or style.format is None:
         return None
@@ -192,11 +206,17 @@ def detect_date_style(values: pl.Series, *, day_first: bool = False) -> DateStyl
     '%Y-%m-%d %H:%M'
     """
     distinct = _sample(values).str.strip_chars().unique(maintain_order=True)
-    distinct = distinct.filter(distinct != "")
+    # placeholder dates (0001-01-01, 1900-01-01) do not decide the format: few distinct
+    # stand-ins would otherwise outvote the real dates
+    distinct = distinct.filter((distinct != "") & ~placeholder_dates(distinct))
     if distinct.len() == 0:
         return None
     sample = tuple(distinct.head(1000).to_list())
     style, tied = _detect_sample(sample, day_first)
+    if style is None or _reads(sample, style) < len(sample):
+        mixed = _mixed_style(sample, day_first)
+        if mixed is not None and _reads(sample, mixed) > (_reads(sample, style) if style else 0):
+            return mixed
     if tied:
         # Every sampled day is <= 12: let the whole column decide, then the locale hint.
         us, eu = tied
@@ -229,6 +249,56 @@ def _detect_sample(
         eu = tied[kinds.index("eu")]
         return (eu if day_first else us), (us, eu)
     return tied[0], None
+
+
+def _reads(sample: tuple[str, ...], style: DateStyle) -> int:
+    """How many sampled values a style reads (the time optional)."""
+    v = pl.Series("v", sample, dtype=pl.String)
+    return int(_apply(v, lenient_date_expr(pl.col("v"), style)).is_not_null().sum())
+
+
+MAX_PARTS = 8
+"""Most date formats one column is read with."""
+
+
+def _mixed_style(sample: tuple[str, ...], day_first: bool) -> DateStyle | None:
+    """Several formats for a column written in several (an export merged from tools):
+    the format with the most values only it reads first, then the one with the most of
+    the rest, and so on. A value both day/month orders read (``03/04/2024``) is read by
+    an order the column has shown evidence for, else left unread (and counted); a
+    day-first order goes first on a tie when ``day_first``."""
+    families: set[str] = set()
+    for v in sample:
+        families |= _family(v)
+    styles = [st for st in DATE_CANDIDATES if st.kind in families]
+    if day_first:
+        styles.sort(key=lambda st: st.kind != "eu")
+    if "excel" in families:
+        styles.append(_EXCEL)
+    if len(families) < 2 and not families & {"us", "eu"}:
+        return None
+    values = pl.DataFrame({"v": pl.Series(sample, dtype=pl.String)})
+    hits = values.select([date_expr(pl.col("v"), st).is_not_null().alias(str(i))
+                          for i, st in enumerate(styles)])
+    # what a format reads that the other day/month order does not: only such values are
+    # evidence for it (03/04/2024 alone says nothing)
+    sure = values.select([
+        (date_expr(pl.col("v"), st).is_not_null()
+         & (date_expr(pl.col("v"), swap).is_null()
+            if (swap := other_order(st)) in _CANDIDATE_SET else True)
+         ).alias(str(i)) for i, st in enumerate(styles)])
+    left = pl.Series([True] * len(sample))
+    parts: list[DateStyle] = []
+    while styles and len(parts) < MAX_PARTS:
+        gains = [int((sure[str(i)] & left).sum()) for i in range(len(styles))]
+        best = max(range(len(styles)), key=lambda i: gains[i])
+        if gains[best] == 0:
+            break
+        parts.append(styles[best])
+        left = left & ~hits[str(best)]
+    if len(parts) < 2:
+        return None
+    return DateStyle("mixed", None, tuple(parts))
 
 
 def parse_dates(values: pl.Series, style: DateStyle) -> pl.Series:
@@ -296,10 +366,20 @@ def is_plain_number(sample: pl.Series, *, decimal_comma: bool) -> bool:
     return bool(sample.str.contains(r"^-?\d+$" if decimal_comma else r"^-?\d+(\.\d+)?$").all())
 
 
+# a value whose own marks say which is the decimal one: both marks (the last is the
+# decimal), one mark repeated (thousands), or one mark not followed by exactly three digits
+_COMMA_DECIMAL = r"\.\d*,\d*$|^[^.,]*,(\d{1,2}|\d{4,})$|^[^,]*\.[^,]*\.[^,]*$"
+_DOT_DECIMAL = r",\d*\.\d*$|^[^.,]*\.(\d{1,2}|\d{4,})$|^[^.]*,[^.]*,[^.]*$"
+
+
 def _separators(x: pl.Expr, decimal_comma: bool) -> pl.Expr:
-    if decimal_comma:
-        return x.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
-    return x.str.replace_all(",", "", literal=True)
+    """Thousands separators out and the decimal mark as a dot. Each value whose own marks
+    say which is its decimal mark (``1.234,5``, ``12,5``, ``1,234.50``, ``3.5``) is read
+    that way, so a column mixing the two conventions loses nothing; a value that could
+    be either (``1,234``) follows the column's ``decimal_comma``."""
+    comma = ~x.str.contains(_DOT_DECIMAL) if decimal_comma else x.str.contains(_COMMA_DECIMAL)
+    as_comma = x.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    return pl.when(comma).then(as_comma).otherwise(x.str.replace_all(",", "", literal=True))
 
 
 def number_expr(

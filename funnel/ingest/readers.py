@@ -10,14 +10,11 @@ header is row 1 and the first data row is row 2; in Parquet the first row is row
 
 from __future__ import annotations
 
-import codecs
-import csv
 import io
 import json
 import logging
 import os
 import tempfile
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +24,17 @@ import fastexcel
 import polars as pl
 
 from funnel.dataset.errors import InputError
+from funnel.dataset.tables import Warning_
+from funnel.ingest.headers import MAX_COLUMNS, Header, find_header
+from funnel.ingest.salvage import (
+    NOT_TEXT,
+    NUL_BYTE,
+    TOO_LONG,
+    UNCLOSED,
+    ragged_reason,
+    salvage_csv,
+)
+from funnel.ingest.sniff import detect_delimiter, detect_encoding, sniff_format
 
 # fastexcel logs "Could not determine dtype for column N" (a column with no typed cell)
 # through Python logging, which prints warnings to stderr when nothing is configured; the
@@ -36,9 +44,7 @@ logging.getLogger("fastexcel").setLevel(logging.ERROR)
 ROW = "__row"
 """Name of the column holding each kept row's number in its file."""
 
-DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_BYTES = 256 * 1024
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ class RawTable:
     delimiter: str | None = None
     sheets: list[str] = field(default_factory=list)
     sheet: str | None = None
+    warnings: list[Warning_] = field(default_factory=list)
 
     @property
     def columns(self) -> list[str]:
@@ -88,98 +95,6 @@ def _head(source: Path | bytes, n: int = _SNIFF_BYTES) -> bytes:
 
 def _size(source: Path | bytes) -> int:
     return len(source) if isinstance(source, bytes) else source.stat().st_size
-
-
-def sniff_format(head: bytes) -> str:
-    """Name the format of a file from its first bytes.
-
-    Returns one of ``"parquet"``, ``"xlsx"``, ``"zip"``, ``"xls"``, ``"encrypted"``,
-    ``"text"`` or ``"binary"``.
-
-    Examples
-    --------
-    >>> sniff_format(b"PAR1...")
-    'parquet'
-    >>> sniff_format(b"lead_id,created_at\\n1,2024-01-01\\n")
-    'text'
-    """
-    if head.startswith(b"PAR1"):
-        return "parquet"
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx" if b"xl/" in head or b"[Content_Types].xml" in head else "zip"
-    if head.startswith(_OLE2):
-        return "encrypted" if "EncryptedPackage".encode("utf-16-le") in head else "xls"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
-        return "text"
-    if b"\x00" in head:
-        # UTF-16 without a BOM has a zero in every other byte; anything else is binary.
-        zeros_odd = head[1::2].count(0)
-        zeros_even = head[0::2].count(0)
-        half = max(len(head) // 2, 1)
-        if max(zeros_odd, zeros_even) / half > 0.4 and min(zeros_odd, zeros_even) / half < 0.05:
-            return "text"
-        return "binary"
-    control = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
-    if head and control / len(head) > 0.01:
-        return "binary"
-    return "text"
-
-
-def detect_encoding(head: bytes) -> str:
-    """Pick the text encoding: a BOM wins, then UTF-8 if it decodes, else cp1252/latin-1.
-
-    Examples
-    --------
-    >>> detect_encoding("Müller".encode("cp1252"))
-    'cp1252'
-    >>> detect_encoding("Müller".encode("utf-8"))
-    'utf-8'
-    """
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if b"\x00" in head:
-        return "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        head.decode("cp1252")
-        return "cp1252"
-    except UnicodeDecodeError:
-        return "latin-1"
-
-
-def detect_delimiter(sample: str) -> str:
-    """Choose the delimiter whose field count is most consistent over the sample's rows.
-
-    Examples
-    --------
-    >>> detect_delimiter("a;b;c\\n1;2,5;3\\n4;5;6\\n")
-    ';'
-    """
-    lines = sample.splitlines(keepends=True)
-    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
-        lines = lines[:-1]  # the last line may be cut off
-    text = "".join(lines[:200])
-    best, best_score = ",", (-1.0, 0)
-    for delim in DELIMITERS:
-        try:
-            counts = [len(r) for r in csv.reader(io.StringIO(text), delimiter=delim) if r]
-        except csv.Error:
-            continue
-        if not counts:
-            continue
-        mode, freq = Counter(counts).most_common(1)[0]
-        if mode < 2:
-            continue
-        score = (freq / len(counts), mode)
-        if score > best_score:
-            best, best_score = delim, score
-    return best
 
 
 def _text_frame(df: pl.DataFrame) -> pl.DataFrame:
@@ -231,10 +146,10 @@ def nested_text(values: pl.Series) -> pl.Series:
 
 _DUCK_REASONS = {
     "UNQUOTED VALUE": "a quote is not closed properly",
-    "UNTERMINATED QUOTE": "a quote is never closed",
-    "INVALID UNICODE": "it holds bytes that are not valid text",
-    "INVALID ENCODING": "it holds bytes that are not valid text",  # DuckDB >= 1.1 name
-    "LINE SIZE OVER MAXIMUM": "the row is longer than 10 MB",
+    "UNTERMINATED QUOTE": UNCLOSED,
+    "INVALID UNICODE": NOT_TEXT,
+    "INVALID ENCODING": NOT_TEXT,  # DuckDB >= 1.1 name
+    "LINE SIZE OVER MAXIMUM": TOO_LONG,
 }
 
 
@@ -244,8 +159,7 @@ def _duck_reason(error_type: str, message: str) -> str:
         parts = message.replace(":", "").split()
         nums = [p for p in parts if p.isdigit()]
         if len(nums) >= 2:
-            field = "field" if nums[1] == "1" else "fields"
-            return f"the row has {nums[1]} {field} but the header has {nums[0]}"
+            return ragged_reason(int(nums[1]), int(nums[0]))
     return _DUCK_REASONS.get(error_type, message.strip() or error_type.lower())
 
 
@@ -265,17 +179,18 @@ def _duck_error(exc: Exception, *, path: Path, name: str) -> InputError:
     return InputError(f"{name} could not be read as CSV: {why}.")
 
 
-def _rejections(con: duckdb.DuckDBPyConnection, name: str) -> list[Rejection]:
+def _rejections(con: duckdb.DuckDBPyConnection, name: str, skip: int = 0) -> list[Rejection]:
     errors = con.execute(
         "SELECT line, min(error_type) AS error_type, min(error_message) AS error_message "
         "FROM reject_errors GROUP BY line ORDER BY line"
     ).fetchall()
-    return [Rejection(name, int(line), _duck_reason(et, msg)) for line, et, msg in errors]
+    return [Rejection(name, int(line) + skip, _duck_reason(et, msg))
+            for line, et, msg in errors]
 
 
-def _with_rows(frame: pl.DataFrame, rejected: list[Rejection]) -> pl.DataFrame:
+def _with_rows(frame: pl.DataFrame, rejected: list[Rejection], first: int = 2) -> pl.DataFrame:
     """Number kept rows as a person sees the file, skipping the rejected ones."""
-    rows = pl.int_range(2, frame.height + len(rejected) + 2, dtype=pl.Int64, eager=True)
+    rows = pl.int_range(first, frame.height + len(rejected) + first, dtype=pl.Int64, eager=True)
     if rejected:
         bad = pl.Series("bad", [r.row for r in rejected], dtype=pl.Int64)
         kept = rows.filter(~rows.is_in(bad.implode()))
@@ -285,32 +200,65 @@ def _with_rows(frame: pl.DataFrame, rejected: list[Rejection]) -> pl.DataFrame:
     return frame.with_columns(rows.alias(ROW))
 
 
-def _read_csv_file(path: Path, *, name: str, delimiter: str) -> tuple[pl.DataFrame, list, int]:
+def _has_nul(path: Path) -> bool:
+    """Whether the file holds a NUL byte anywhere (read in 1 MB pieces, not mapped, so
+    the scan adds nothing to the process's resident memory)."""
+    with open(path, "rb") as fh:
+        while piece := fh.read(1 << 20):
+            if b"\x00" in piece:
+                return True
+    return False
+
+
+def _salvage(path: Path, *, name: str, delimiter: str, skip: int) -> tuple[pl.DataFrame, list]:
+    """The line-by-line reading (:mod:`funnel.ingest.salvage`) as a frame and rejections."""
+    got = salvage_csv(path, delimiter=delimiter, skip_lines=skip, row_name=ROW)
+    rejected = [Rejection(name, line, why) for line, why in got.rejected]
+    if not got.header:
+        return pl.DataFrame(), rejected
+    return got.frame, rejected
+
+
+def _count_rows(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str, skip: int) -> int:
+    return con.execute(f"SELECT count(*) FROM read_csv(?, {_CSV_OPTIONS}, skip = ?)",
+                       [str(path), delimiter, skip]).fetchall()[0][0]
+
+
+def _read_csv_file(
+    path: Path, *, name: str, delimiter: str, skip: int = 0
+) -> tuple[pl.DataFrame, list, int]:
     """Read a UTF-8 CSV; return kept rows (with ROW), rejections and rows read.
 
     DuckDB validates every row (ragged rows become rejections with their row number)
     without materialising the data; polars then reads the text, which is about twice
-    as fast as converting DuckDB's result. If the two disagree on the number of rows
-    (blank lines, unusual quoting), DuckDB's own result is used instead.
+    as fast as converting DuckDB's result. If DuckDB refuses the file (a quote never
+    closed, a line over 10 MB) or the two disagree on the number of rows (a bare
+    carriage return DuckDB takes for a line end), the file is read line by line
+    (:func:`funnel.ingest.salvage.salvage_csv`), rejecting only the lines that cannot
+    be read. ``skip`` title lines above the header are passed over.
     """
     con = duckdb.connect()
     try:
         # both release the GIL: validate in a thread while polars reads
         with ThreadPoolExecutor(max_workers=1) as pool:
-            counting = pool.submit(
-                lambda: con.execute(f"SELECT count(*) FROM read_csv(?, {_CSV_OPTIONS})",
-                                    [str(path), delimiter]).fetchall()[0][0])
+            counting = pool.submit(_count_rows, con, path, delimiter, skip)
             try:
                 # the reader numbers rows itself, so the row column's chunks line up with
                 # the others (a column added afterwards makes every later query rechunk)
                 fast = pl.read_csv(path, infer_schema=False, separator=delimiter,
                                    quote_char='"', truncate_ragged_lines=True,
                                    raise_if_empty=False, row_index_name=ROW,
-                                   row_index_offset=2)
+                                   row_index_offset=2 + skip, skip_lines=skip)
             except pl.exceptions.PolarsError:
                 fast = None
-            kept = counting.result()
-        rejected = _rejections(con, name)
+            try:
+                kept = counting.result()
+            except duckdb.Error:
+                kept = None
+        if kept is None:
+            frame, rejected = _salvage(path, name=name, delimiter=delimiter, skip=skip)
+            return frame, rejected, frame.height + len(rejected)
+        rejected = _rejections(con, name, skip)
         frame = None
         if fast is not None and fast.height > kept + len(rejected):
             # polars keeps blank lines as empty rows where DuckDB skips them
@@ -324,11 +272,7 @@ def _read_csv_file(path: Path, *, name: str, delimiter: str) -> tuple[pl.DataFra
                 frame = frame.filter(~pl.col(ROW).is_in(bad))
         del fast
         if frame is None:
-            con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-            frame = con.sql(f"SELECT * FROM read_csv(?, {_CSV_OPTIONS})",
-                            params=[str(path), delimiter]).pl()
-            rejected = _rejections(con, name)
-            frame = _with_rows(frame, rejected)
+            frame, rejected = _salvage(path, name=name, delimiter=delimiter, skip=skip)
     except duckdb.Error as exc:
         raise _duck_error(exc, path=path, name=name) from exc
     finally:
@@ -336,34 +280,74 @@ def _read_csv_file(path: Path, *, name: str, delimiter: str) -> tuple[pl.DataFra
     return frame, rejected, frame.height + len(rejected)
 
 
+def _nul_rows(frame: pl.DataFrame, name: str) -> tuple[pl.DataFrame, list[Rejection]]:
+    """Reject the rows holding a NUL byte (binary data in a cell), keep the others."""
+    texts = [c for c, t in frame.schema.items() if c != ROW and t == pl.String]
+    if not texts:
+        return frame, []
+    nul = pl.any_horizontal([pl.col(c).str.contains("\x00", literal=True) for c in texts])
+    bad = frame.filter(nul)[ROW].to_list()
+    if not bad:
+        return frame, []
+    return frame.filter(~nul.fill_null(False)), [Rejection(name, r, NUL_BYTE) for r in bad]
+
+
+def _utf8_copy(source: Path | bytes, encoding: str) -> tuple[str, int]:
+    """Write the text as UTF-8 to a temporary file; return its path and how many
+    characters could not be decoded (shown as U+FFFD, counted in a warning)."""
+    raw = source if isinstance(source, bytes) else source.read_bytes()
+    replaced = 0
+    if encoding not in ("utf-8", "utf-8-sig"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            text = raw.decode(encoding, errors="replace")
+            replaced = text.count("\ufffd")
+        raw = text.encode("utf-8")
+        del text
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="funnel-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(raw)
+    return tmp, replaced
+
+
 def _read_text(
     source: Path | bytes, *, name: str, head: bytes, encoding: str | None = None
 ) -> RawTable:
     encoding = encoding or detect_encoding(head)
     notes: list[str] = []
+    warnings: list[Warning_] = []
     tmp: str | None = None
     try:
         if encoding in ("utf-8", "utf-8-sig") and isinstance(source, Path):
             path = source
         else:
-            raw = source if isinstance(source, bytes) else source.read_bytes()
-            if encoding not in ("utf-8", "utf-8-sig"):
-                raw = raw.decode(encoding, errors="replace").encode("utf-8")
-                notes.append(f"Read as {encoding} text.")
-            fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="funnel-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(raw)
-            del raw
+            tmp, replaced = _utf8_copy(source, encoding)
             path = Path(tmp)
+            if encoding not in ("utf-8", "utf-8-sig"):
+                notes.append(f"Read as {encoding} text.")
+            if replaced:
+                warnings.append(Warning_(
+                    "undecodable_text", f"{name}: {replaced:,} characters could not be read "
+                    f"as {encoding} text and show as '\ufffd'.", replaced))
         sample = _head(path).decode("utf-8-sig", errors="ignore")
         if not sample.strip():
             raise InputError(f"{name} is empty.")
         delimiter = detect_delimiter(sample)
-        frame, rejected, rows_read = _read_csv_file(path, name=name, delimiter=delimiter)
-        bad_text = [r for r in rejected if r.reason == _DUCK_REASONS["INVALID UNICODE"]]
+        header = find_header(sample, delimiter)
+        if len(header.fields) > MAX_COLUMNS:
+            raise InputError(
+                f"{name} has {len(header.fields):,} columns, more than the {MAX_COLUMNS:,} "
+                "read here; export only the columns the diagnosis needs.")
+        frame, rejected, rows_read = _read_csv_file(path, name=name, delimiter=delimiter,
+                                                    skip=header.skip_lines)
+        bad_text = [r for r in rejected if r.reason == NOT_TEXT]
         if bad_text and encoding == "utf-8":
             # Non-UTF-8 bytes after the sniffed head: the file is really cp1252.
             return _read_text(source, name=name, head=head, encoding="cp1252")
+        if _has_nul(path):
+            frame, nul = _nul_rows(frame, name)
+            rejected = sorted(rejected + nul, key=lambda r: r.row or 0)
     finally:
         if tmp:
             os.unlink(tmp)
@@ -371,6 +355,8 @@ def _read_text(
         raise InputError(f"{name} has a header row but no data rows.")
     if frame.width <= 2 and rows_read > 0 and len(rejected) == rows_read:
         raise InputError(f"{name} could not be read as a table: no row matches its header.")
+    frame = _named(frame, header)
+    warnings += _header_warnings(name, header)
     if delimiter != ",":
         notes.append(f"Columns separated by {_delimiter_name(delimiter)}.")
     return RawTable(
@@ -382,7 +368,32 @@ def _read_text(
         notes=notes,
         encoding=encoding,
         delimiter=delimiter,
+        warnings=warnings,
     )
+
+
+def _named(frame: pl.DataFrame, header: Header) -> pl.DataFrame:
+    """Give the columns the header's distinct names, by position."""
+    cols = [c for c in frame.columns if c != ROW]
+    if len(cols) != len(header.names) or cols == header.names:
+        return frame
+    return frame.rename(dict(zip(cols, header.names, strict=True)))
+
+
+def _header_warnings(name: str, header: Header) -> list[Warning_]:
+    """Warnings for title lines above the header and for renamed columns."""
+    out = []
+    if header.titles:
+        n = len(header.titles)
+        rows = "row" if n == 1 else "rows"
+        shown = ", ".join(f"{t[:60]!r}" for _, t in header.titles[:3])
+        out.append(Warning_(
+            "title_rows", f"{name}: the header is on row {header.skip_lines + 1}; the {n} "
+            f"{rows} above it ({shown}) are titles, not data, and were not read.", n))
+    if header.renamed:
+        out.append(Warning_("header_names", f"{name}: " + " ".join(header.renamed),
+                            len(header.renamed)))
+    return out
 
 
 def _delimiter_name(d: str) -> str:
@@ -531,16 +542,26 @@ def read_file(
         table = _read_excel(data, name=name, sheet=sheet)
     elif kind == "zip":
         raise InputError(f"{name} is a ZIP archive, not a workbook; unzip it and load the files.")
+    elif kind == "gzip":
+        raise InputError(f"{name} is a compressed (gzip) file; decompress it and load the "
+                         "file inside.")
     elif kind == "binary":
         raise InputError(
             f"{name} is not a CSV, Excel or Parquet file (its content looks like binary data)."
         )
+    elif head.lstrip(b"\xef\xbb\xbf \t\r\n")[:2] in (b"[{", b"{\"", b"[\n", b"[ "):
+        raise InputError(f"{name} holds JSON, not a table; export the leads as CSV, Excel "
+                         "or Parquet.")
     else:
         table = _read_text(data, name=name, head=head)
         if suffix in (".xlsx", ".xls", ".xlsm", ".parquet"):
             table.notes.insert(0, f"Named {suffix} but holds CSV text; read as CSV.")
     if not table.columns:
         raise InputError(f"{name} has no columns.")
+    if len(table.columns) > MAX_COLUMNS:  # a workbook or Parquet file (CSV: checked before)
+        raise InputError(f"{name} has {len(table.columns):,} columns, more than the "
+                         f"{MAX_COLUMNS:,} read here; export only the columns the diagnosis "
+                         "needs.")
     if len(set(table.frame.n_chunks("all"))) > 1:
         table.frame = table.frame.rechunk()  # aligned once here, not in every later query
     return table
