@@ -330,8 +330,10 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
     """Guess each file's role; a companies, accounts or users export is a lookup
     (``"lookup"``); in a stage-list export (one file per stage, see
     :mod:`funnel.ingest.stagelists`) the lead list holds the leads and the other lists
-    are ``"ignore"`` (they are counted, not stacked); when several files look like leads,
-    the one whose ids are contained in another's becomes deals.
+    are ``"ignore"`` (they are counted, not stacked); an opportunity-only export (one row
+    per opportunity) holds the funnel's records, so it is the leads when no file is; when
+    several files look like leads, the one whose ids are contained in another's becomes
+    deals.
 
     Examples
     --------
@@ -345,6 +347,10 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
     if lists:  # one file per stage, no common id: the lead list is the leads
         return [("leads" if lists[i] == "lead" else "ignore") if i in lists else r
                 for i, r in enumerate(roles)]
+    if "leads" not in roles:  # one row per opportunity: those are the funnel's records
+        models = [file_model(t.frame, t.name) for t in tables]
+        roles = ["leads" if m is not None and m.crm == "opportunities" else r
+                 for r, m in zip(roles, models, strict=True)]
     if roles.count("leads") > 1:
         ids = {}
         for i, t in enumerate(tables):
@@ -398,9 +404,6 @@ def guess_files(
     tables = [t for _, t, _ in read if t is not None]
     guessed = guess_roles(tables)
     models = [file_model(t.frame, t.name) for t in tables]
-    if "leads" not in guessed:  # one row per opportunity: those are the funnel's records
-        guessed = ["leads" if m is not None and m.crm == "opportunities" else r
-                   for r, m in zip(guessed, models, strict=True)]
     lists = _stage_lists(tables, _first_guesses(tables))
     stages = iter([lists.get(i) for i in range(len(tables))])
     roles, found = iter(guessed), iter(models)

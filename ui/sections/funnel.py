@@ -60,10 +60,14 @@ FUNNEL_LABELS = {"count": "leads reaching it", "ci_low": "step 95% CI low",
 def funnel_section(sub) -> None:
     """The stage funnel: chart and table with step and cumulative conversion."""
     table = memo("funnel", lambda d: funnel_table(d.leads), sub)
+    first = table["stage"][0]
+    if first != "lead":  # an opportunity-only export: every record is at least one
+        st.caption(f"Every record here reached {first}: the funnel starts there.")
+    whole = "leads" if first == "lead" else f"at {first}"
     cols = st.columns(len(table))
     for c, row in zip(cols, table.iter_rows(named=True), strict=True):
         c.metric(md_escape(str(row["stage"])), f"{row['count']:,}",
-                 help=f"{percent(row['rate_from_first'])} of {table['count'][0]:,} leads "
+                 help=f"{percent(row['rate_from_first'])} of {table['count'][0]:,} {whole} "
                       f"({ci_text(row['first_ci_low'], row['first_ci_high'])})")
     exports.chart(charts.funnel_chart(table), width="stretch")
     with st.expander("Funnel table"):
