@@ -1,5 +1,5 @@
 """Funnel & leakage: the funnel, side by side, by cohort; where and why leads stop;
-leads left behind; velocity. Filters in the sidebar apply to every view."""
+leads left behind; velocity; deals by owner. Filters in the sidebar apply to every view."""
 
 import streamlit as st
 
@@ -37,6 +37,9 @@ def main() -> None:
 
     st.header("Velocity")
     ui.velocity_section(ds, sub)
+
+    st.header("Deals by owner")
+    ui.deals_section(ds, sub)
 
 
 main()
