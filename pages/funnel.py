@@ -37,9 +37,7 @@ def main() -> None:
 
     st.header("Velocity")
     ui.velocity_section(ds, sub)
-
-    st.header("Deals by owner")
-    ui.deals_section(ds, sub)
+    ui.deals_section(ds, sub)  # deal-level: every deal kept, with or without its lead
 
 
 main()

@@ -313,13 +313,9 @@ DEAL_OWNER_LABELS = {"win_rate": "win rate (of closed)", "ci_low": "95% CI low",
 def deals_section(ds, sub) -> None:
     """Each owner's deals, win rate and open pipeline age, over every deal kept (those
     without a lead in this export included, and said so)."""
-    if sub.deals is None or "owner" not in sub.deals.columns:
-        st.info("No deals file with an owner: no win rates or pipeline age per owner.")
-        return
-    why = owner_caveat(ds)
-    if why:
-        st.caption("Not split by owner: " + why + ".")
-        return
+    if sub.deals is None or "owner" not in sub.deals.columns or owner_caveat(ds):
+        return  # no deals with owners, or owners known for one outcome only (said above)
+    st.markdown("**Deals by owner** (win rate and open pipeline age)")
     table = memo("deal_owners", lambda d, n: deal_owners(d, now=n), sub, export_end(ds))
     exports.table(table, hide_index=True, labels=DEAL_OWNER_LABELS)
     unlinked = unlinked_deals(sub)
