@@ -6,6 +6,7 @@ from funnel import FIELDS
 from funnel.dataset.format import header
 from funnel.dataset.privacy import mask_personal, personal_columns
 from funnel.ingest.readers import ROW
+from funnel.ingest.stagelists import STAGE_LIST_LINE
 from ui import state
 from ui.format import md_escape
 from ui.frame import require_frame
@@ -39,6 +40,9 @@ if files or kept:
             upload.keep_upload_tables(tables, roles, ds)
             if files:
                 st.success(f"Loaded {ds.leads.height:,} leads from {md_escape(ds.label)}.")
+            if upload.stage_lists_of(ds) is not None:
+                st.info(f"{STAGE_LIST_LINE} The period funnel per channel and month is on "
+                        "the Sources & cost page.", icon=":material/view_list:")
         else:
             shows = "the sample" if state.is_sample() else state.current_dataset().label
             st.warning(f"Nothing below comes from these files: it still shows {md_escape(shows)}.")

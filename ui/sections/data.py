@@ -11,6 +11,7 @@ import streamlit as st
 import funnel
 from funnel import Dataset, InputError, Mapping, RawTable
 from funnel.dataset.schema import FIELDS
+from funnel.ingest.build import stage_list_totals
 from funnel.ingest.explain import explain_columns
 from funnel.ingest.models import model_lines
 from funnel.outputs.export import to_csv
@@ -115,9 +116,24 @@ UPLOAD_KEY = "upload_tables"
 the mapping screen stays reachable after leaving the Data page."""
 
 
+STAGE_LISTS_KEY = "stage_lists"
+"""Session key of the period funnel of a stage-list upload: ``(dataset, stage totals)``."""
+
+
 def keep_upload_tables(tables: list[RawTable], roles: list[str], ds: Dataset) -> None:
-    """Remember the files and roles ``ds`` was built from (for :func:`kept_upload`)."""
+    """Remember the files and roles ``ds`` was built from (for :func:`kept_upload`), and
+    the stage totals of a stage-list export among them (for :func:`stage_lists_of`)."""
+    kept = st.session_state.get(STAGE_LISTS_KEY)
+    if kept is None or kept[0] is not ds:  # once per dataset, not every rerun
+        st.session_state[STAGE_LISTS_KEY] = (ds, stage_list_totals(tables))
     st.session_state[UPLOAD_KEY] = (tables, roles, ds)
+
+
+def stage_lists_of(ds: Dataset) -> dict | None:
+    """The stage totals (:func:`funnel.ingest.build.stage_list_totals`, as in the CLI
+    JSON) when ``ds`` was built from a stage-list export uploaded in this session."""
+    kept = st.session_state.get(STAGE_LISTS_KEY)
+    return kept[1] if kept is not None and kept[0] is ds else None
 
 
 def kept_upload() -> tuple[list[RawTable], list[str]] | None:
