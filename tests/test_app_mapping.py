@@ -91,3 +91,10 @@ def test_mapping_screen_after_leaving_still_applies_a_loaded_mapping():
         [("m.mapping.json", json.dumps({"values": ANSWERS}).encode(), "application/json")]).run()
     assert not at.exception, at.exception
     assert not _asked(at) and "Leads" in [m.label for m in at.metric]
+
+
+def test_mapping_screen_gone_after_going_back_to_the_sample():
+    at = _uploaded()
+    at.file_uploader[0].set_value(None).run()
+    next(b for b in at.button if "back to the sample" in b.label).click().run()
+    assert "How the columns were read" not in [e.label for e in at.expander]

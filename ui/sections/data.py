@@ -17,6 +17,7 @@ from funnel.ingest.models import model_lines
 from funnel.outputs.export import to_csv
 from ui import state
 from ui.format import column_config, md_escape
+from ui.memo import memo
 from ui.state import forget_other_uploads, is_shared_view, parse_upload
 from ui.widgets import mapping as editors
 
@@ -142,6 +143,8 @@ def kept_upload() -> tuple[list[RawTable], list[str]] | None:
     kept = st.session_state.get(UPLOAD_KEY)
     if kept is None or state.is_sample() or kept[2] is not state.current_dataset():
         st.session_state.pop(UPLOAD_KEY, None)  # cleared, restored or replaced: forget
+        if state.is_sample():
+            st.session_state.pop(STAGE_LISTS_KEY, None)
         return None
     return kept[0], kept[1]
 
@@ -164,12 +167,13 @@ def explain_panel(tables: list[RawTable], ds: Dataset, mapping: Mapping) -> None
     """Each automatic pick of each file explained in one line
     (:func:`funnel.ingest.explain.explain_columns`), with the CRM model and link."""
     by_name = {t.name: t for t in tables}
-    for f in ds.health.files:
-        t = by_name.get(f.name)
-        if t is None or f.role not in FIELDS or not f.columns:
-            continue
-        rows = explain_columns(t.frame, f.role, f.columns, given=mapping.for_role(f.role),
-                               model=f.model, day_first=t.delimiter == ";")
+    files = [(f, by_name[f.name]) for f in ds.health.files
+             if f.name in by_name and f.role in FIELDS and f.columns]
+    explained = memo("explain", lambda d, _m: [
+        explain_columns(t.frame, f.role, f.columns, given=mapping.for_role(f.role),
+                        model=f.model, day_first=t.delimiter == ";") for f, t in files],
+        ds, mapping.to_json())  # once per dataset and mapping, not every rerun
+    for (f, _), rows in zip(files, explained, strict=True):
         st.markdown(f"**{md_escape(f.name)}** ({ROLE_LABELS[f.role].lower()})"
                     + (f": {md_escape(f.model)}" if f.model else ""))
         st.dataframe(pl.DataFrame(rows, schema={"field": pl.String, "column": pl.String,
