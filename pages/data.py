@@ -6,6 +6,7 @@ from funnel import FIELDS
 from funnel.dataset.format import header
 from funnel.dataset.privacy import mask_personal, personal_columns
 from funnel.ingest.readers import ROW
+from funnel.ingest.stagelists import STAGE_LIST_LINE
 from ui import state
 from ui.format import md_escape
 from ui.frame import require_frame
@@ -22,19 +23,33 @@ files = None if shared else st.file_uploader(
     "(CSV, Excel or Parquet; several files at once)",
     accept_multiple_files=True, key=f"uploader:{st.session_state.get('uploader_key', 0)}",
 )
-if files:
-    tables = upload.read_uploads(files)
+kept = None if files else upload.kept_upload()  # the upload, after leaving this page
+if files or kept:
+    tables = upload.read_uploads(files) if files else kept[0]
     if tables:
         mapping = upload.mapping_for(tables)
-        roles = upload.choose_roles(tables)
+        if files:
+            roles = upload.choose_roles(tables)
+        else:
+            st.caption(f"Showing earlier upload: {md_escape(state.current_dataset().label)}")
+            roles = kept[1]
+            upload.show_roles(tables, roles)
         ds = upload.build(tables, roles, mapping)
         if ds is not None:
             state.set_dataset(ds)
-            st.success(f"Loaded {ds.leads.height:,} leads from {md_escape(ds.label)}.")
+            upload.keep_upload_tables(tables, roles, ds)
+            if files:
+                st.success(f"Loaded {ds.leads.height:,} leads from {md_escape(ds.label)}.")
+            if upload.stage_lists_of(ds) is not None:
+                st.info(f"{STAGE_LIST_LINE} The period funnel per channel and month is on "
+                        "the Sources & cost page.", icon=":material/view_list:")
         else:
             shows = "the sample" if state.is_sample() else state.current_dataset().label
             st.warning(f"Nothing below comes from these files: it still shows {md_escape(shows)}.")
-        with st.expander("Review the column mapping", expanded=ds is None):
+        with st.expander("How the columns were read",
+                         expanded=ds is None or upload.label_questions_open(ds)):
+            if ds is not None:
+                upload.explain_panel(tables, ds, mapping)
             upload.review_mapping(tables, roles, ds, mapping)
 elif not state.is_sample() and not shared:
     st.caption(f"Showing earlier upload: {md_escape(state.current_dataset().label)}")

@@ -1,5 +1,5 @@
 """Funnel & leakage: the funnel, side by side, by cohort; where and why leads stop;
-leads left behind; velocity. Filters in the sidebar apply to every view."""
+leads left behind; velocity; deals by owner. Filters in the sidebar apply to every view."""
 
 import streamlit as st
 
@@ -37,6 +37,7 @@ def main() -> None:
 
     st.header("Velocity")
     ui.velocity_section(ds, sub)
+    ui.deals_section(ds, sub)  # deal-level: every deal kept, with or without its lead
 
 
 main()

@@ -7,6 +7,7 @@ from funnel.dataset.labels import near_duplicate_labels
 from ui.frame import require_frame
 from ui.memo import memo
 from ui.sections import sources as ui
+from ui.sections.data import stage_lists_of
 from ui.state import current_dataset
 from ui.widgets.filters import filtered_view
 
@@ -21,6 +22,12 @@ def main() -> None:
     sub = filtered_view(ds)
     if sub is None:
         return
+
+    totals = stage_lists_of(ds)
+    if totals is not None:  # a stage-list export: what its lists support
+        st.header("Period funnel (stage lists)")
+        ui.period_section(ds, totals)
+        st.header("The lead list, closed loop")
 
     choices = [c for c in ("source", "campaign") if c in sub.leads.columns]
     if not choices:

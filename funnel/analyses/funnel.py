@@ -9,7 +9,7 @@ import polars as pl
 
 from funnel.dataset.labels import OTHER, group_expr, unify_labels
 from funnel.dataset.schema import STAGE_DATES, STAGES
-from funnel.dataset.stages import reached_exprs, reached_rank, stages_present, with_stage_rank
+from funnel.dataset.stages import funnel_stages, reached_exprs, reached_rank, with_stage_rank
 from funnel.stats.intervals import wilson_exprs
 
 
@@ -26,7 +26,7 @@ def stage_funnel(leads: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     'lead'
     """
     frame = leads.collect() if isinstance(leads, pl.LazyFrame) else leads
-    stages = stages_present(frame)
+    stages = funnel_stages(frame)
     reached = reached_exprs(frame)
     counts = frame.select([reached[s].sum().alias(s) if s != "lead" else pl.len().alias(s)
                            for s in stages]).row(0)
@@ -57,9 +57,9 @@ def funnel_table(leads: pl.DataFrame) -> pl.DataFrame:
     >>> t.select("stage", "count").row(0)
     ('lead', 30000)
     """
-    stages = stages_present(leads)
+    stages = funnel_stages(leads)
     counts = with_stage_rank(leads).select(
-        [pl.len().alias("lead")] + [reached_rank(s).sum().alias(s) for s in stages[1:]]
+        [reached_rank(s).sum().alias(s) for s in stages]
     ).collect().row(0)
     out = pl.DataFrame({"stage": stages, "count": [int(c) for c in counts]})
     prev = pl.col("count").shift(1)
@@ -92,24 +92,23 @@ def funnel_by(leads: pl.DataFrame, *, by: str, top: int = 12, merge_case: bool =
     """
     if merge_case and by in ("source", "campaign", "owner"):
         leads = unify_labels(leads, columns=[by])
-    stages = stages_present(leads)
+    stages = funnel_stages(leads)
     numeric = leads.schema[by].is_numeric() if by in leads.columns else False
     wide = (with_stage_rank(leads)
             .group_by(group_expr(leads, by).alias("group"))
-            .agg(pl.len().alias("lead"), *[reached_rank(s).sum().alias(s) for s in stages[1:]],
+            .agg(pl.len().alias("leads"), *[reached_rank(s).sum().alias(s) for s in stages],
                  (pl.col(by).min() if numeric else pl.lit(0)).alias("_min"))
             .collect())
     # ranges of a number in their order (missing last); labels by size
     wide = (wide.sort("_min", nulls_last=True) if numeric
-            else wide.sort(["lead", "group"], descending=[True, False])).drop("_min")
+            else wide.sort(["leads", "group"], descending=[True, False])).drop("_min")
     if wide.height > top:
         head, rest = wide.head(top - 1), wide.slice(top - 1)
         other = rest.select(pl.lit(f"{OTHER} {rest.height} groups").alias("group"),
-                            *[pl.col(s).sum() for s in stages])
+                            *[pl.col(s).sum() for s in ["leads", *stages]])
         wide = pl.concat([head, other], how="vertical_relaxed")
-    long = (wide.with_columns(pl.col("lead").alias("leads"))
-            .unpivot(index=["group", "leads"], on=stages, variable_name="stage",
-                     value_name="count"))
+    long = wide.unpivot(index=["group", "leads"], on=stages, variable_name="stage",
+                        value_name="count")
     order = {s: i for i, s in enumerate(stages)}
     long = long.with_columns(pl.col("stage").replace_strict(order).alias("_o")).sort(
         [pl.col("group").replace_strict({g: i for i, g in enumerate(wide["group"])}), "_o"])
@@ -181,7 +180,7 @@ def cohort_trend(
     """
     if "created_at" not in leads.columns:
         raise ValueError("a cohort trend needs creation dates")
-    stages = stages_present(leads)[1:]
+    stages = funnel_stages(leads)[1:]
     now = now or leads["created_at"].max()
     mature = dict(mature) if mature is not None else maturity_days(leads, q=q)
     wide = (with_stage_rank(leads).filter(pl.col("created_at").is_not_null())

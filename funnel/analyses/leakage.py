@@ -31,7 +31,7 @@ import polars as pl
 
 from funnel.dataset.labels import group_expr
 from funnel.dataset.schema import STAGE_DATES, STAGES
-from funnel.dataset.stages import STAGE_RANK, furthest_stage_expr, stages_present, with_stage_rank
+from funnel.dataset.stages import STAGE_RANK, funnel_stages, furthest_stage_expr, with_stage_rank
 from funnel.dataset.tables import (
     Dataset,
     export_end,  # the export's end, one definition
@@ -85,7 +85,7 @@ def stage_exits(leads: pl.DataFrame) -> pl.DataFrame:
     >>> t.select("stage", "reached", "stopped", "open").row(0)
     ('lead', 30000, 4403, 8314)
     """
-    stages = stages_present(leads)
+    stages = funnel_stages(leads)
     # one pass: leads per (furthest stage, outcome); reaching a stage is having a
     # furthest stage at or beyond it (reached_exprs never increases down the funnel)
     counts = (leads.lazy()

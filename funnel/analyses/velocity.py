@@ -17,6 +17,7 @@ import datetime as dt
 
 import polars as pl
 
+from funnel.analyses.deals import with_unlinked_deals
 from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.schema import STAGE_DATES, STAGES
 from funnel.dataset.tables import Dataset, export_end
@@ -154,7 +155,9 @@ def sales_cycle(ds: Dataset, *, now: dt.datetime | None = None, by: str | None =
     """The created → won cycle, censored at the export's end, overall or per group.
 
     The population is the leads that became opportunities when the data dates them
-    (sales cycle in the usual sense), else all leads. Returns ``[by,] entered, moved,
+    (sales cycle in the usual sense), else all leads; deals whose lead is not in the
+    export are included from their own creation
+    (:func:`funnel.analyses.deals.with_unlinked_deals`). Returns ``[by,] entered, moved,
     open, lost, bad_dates, median_days, ci_low, ci_high, population``.
 
     Examples
@@ -166,12 +169,14 @@ def sales_cycle(ds: Dataset, *, now: dt.datetime | None = None, by: str | None =
     """
 
     now = now or export_end(ds)
-    leads = ds.leads
+    leads, unlinked = with_unlinked_deals(ds)  # deals without a lead count here too
     cols = leads.columns
     population = "all leads"
     if "opportunity_at" in cols and leads["opportunity_at"].null_count() < leads.height:
         leads = leads.filter(pl.col("opportunity_at").is_not_null())
         population = "leads that became opportunities"
+    if unlinked:
+        population += f" and {unlinked:,} deals without a lead (from the deal's creation)"
     if not {"created_at", "closed_at", "outcome"} <= set(cols):
         raise ValueError("a sales cycle needs creation dates, close dates and outcomes")
     if by and by not in cols:

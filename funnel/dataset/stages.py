@@ -2,7 +2,8 @@
 
 The evidence for a stage is its date column (``STAGE_DATES``), the current-stage
 column, or a won outcome; reaching a stage implies reaching every stage before it, so
-counts never grow down the funnel. :func:`reached_exprs` gives one flag per stage,
+counts never grow down the funnel; the funnel starts at the first stage every record
+reached (:func:`funnel_stages`). :func:`reached_exprs` gives one flag per stage,
 :func:`stage_rank_expr` the furthest stage as its index in ``STAGES`` (``STAGE_RANK``),
 which :func:`with_stage_rank` and :func:`reached_rank` turn into one-pass counts.
 """
@@ -39,6 +40,31 @@ def stages_present(leads: pl.DataFrame) -> list[str]:
     if "outcome" in cols and leads["outcome"].null_count() < leads.height:
         present.add("won")
     return [s for s in STAGES if s in present]
+
+
+def funnel_stages(leads: pl.DataFrame) -> list[str]:
+    """The stages the funnel shows: :func:`stages_present` from the first stage the data
+    really has, the furthest stage every record reached (at most ``opportunity``).
+
+    An opportunity-only export (one row per opportunity) starts at ``opportunity``:
+    every record is one, so the stages before it would only say 100%.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> funnel_stages(pl.DataFrame({"stage": ["opportunity", "won"],
+    ...                             "outcome": ["open", "won"]}))
+    ['opportunity', 'won']
+    >>> funnel_stages(pl.DataFrame({"stage": ["lead", "won"], "outcome": ["open", "won"]}))
+    ['lead', 'won']
+    """
+    present = stages_present(leads)
+    if leads.height == 0:
+        return present
+    floor = int(leads.select(stage_rank_expr(leads).min()).item())
+    first = min(floor, STAGE_RANK["opportunity"])
+    shown = [s for s in present if STAGE_RANK[s] >= first]
+    return shown if shown and STAGE_RANK[shown[0]] == first else present
 
 
 def reached_exprs(leads: pl.DataFrame | pl.LazyFrame) -> dict[str, pl.Expr]:

@@ -42,7 +42,7 @@ from funnel.ingest.mapping import auto_map, guess_role
 from funnel.ingest.models import apply_model, model_hints
 from funnel.ingest.outcome_fields import outcome_fields
 from funnel.ingest.readers import ROW, RawTable, read_file
-from funnel.ingest.stagelists import stage_list_set
+from funnel.ingest.stagelists import read_stage_list, stage_list_set, stage_totals
 
 
 def build_dataset(
@@ -332,12 +332,32 @@ def _stage_lists(tables: Sequence[RawTable], roles: list[str]) -> dict[int, str]
     return stage_list_set([t.name for t in tables], free)
 
 
+def stage_list_totals(tables: Sequence[RawTable]) -> dict | None:
+    """The period funnel of a stage-list export among ``tables`` (one file per stage, no
+    common id): :func:`funnel.ingest.stagelists.stage_totals` of its lists, as the CLI
+    JSON gives it; ``None`` when the files are not one.
+
+    Examples
+    --------
+    >>> from funnel.sample import SAMPLE_DIR, SAMPLE_FILES
+    >>> stage_list_totals([read_file(SAMPLE_DIR / f) for f in SAMPLE_FILES.values()]) is None
+    True
+    """
+    lists = _stage_lists(tables, _first_guesses(tables))
+    if not lists:
+        return None
+    return stage_totals([read_stage_list(tables[i], s) for i, s in sorted(lists.items())])
+
+
 def guess_roles(tables: Sequence[RawTable]) -> list[str]:
     """Guess each file's role; a companies, accounts or users export is a lookup
-    (``"lookup"``); in a stage-list export (one file per stage, see
+    (``"lookup"``); a one-column file (a README) next to a leads file is ``"ignore"``;
+    in a stage-list export (one file per stage, see
     :mod:`funnel.ingest.stagelists`) the lead list holds the leads and the other lists
-    are ``"ignore"`` (they are counted, not stacked); when several files look like leads,
-    the one whose ids are contained in another's becomes deals.
+    are ``"ignore"`` (they are counted, not stacked); an opportunity-only export (one row
+    per opportunity) holds the funnel's records, so it is the leads when no file is; when
+    several files look like leads, the one whose ids are contained in another's becomes
+    deals.
 
     Examples
     --------
@@ -347,10 +367,17 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
     ['leads', 'deals', 'activities', 'spend']
     """
     roles = _first_guesses(tables)
+    narrow = [len(t.columns) < 2 for t in tables]  # a README among the exports
+    if any(r == "leads" and not n for r, n in zip(roles, narrow, strict=True)):
+        roles = ["ignore" if n else r for r, n in zip(roles, narrow, strict=True)]
     lists = _stage_lists(tables, roles)
     if lists:  # one file per stage, no common id: the lead list is the leads
         return [("leads" if lists[i] == "lead" else "ignore") if i in lists else r
                 for i, r in enumerate(roles)]
+    if "leads" not in roles:  # one row per opportunity: those are the funnel's records
+        models = [file_model(t.frame, t.name) for t in tables]
+        roles = ["leads" if m is not None and m.crm == "opportunities" else r
+                 for r, m in zip(roles, models, strict=True)]
     if roles.count("leads") > 1:
         ids = {}
         for i, t in enumerate(tables):
@@ -404,9 +431,6 @@ def guess_files(
     tables = [t for _, t, _ in read if t is not None]
     guessed = guess_roles(tables)
     models = [file_model(t.frame, t.name) for t in tables]
-    if "leads" not in guessed:  # one row per opportunity: those are the funnel's records
-        guessed = ["leads" if m is not None and m.crm == "opportunities" else r
-                   for r, m in zip(guessed, models, strict=True)]
     lists = _stage_lists(tables, _first_guesses(tables))
     stages = iter([lists.get(i) for i in range(len(tables))])
     roles, found = iter(guessed), iter(models)

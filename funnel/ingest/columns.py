@@ -18,7 +18,7 @@ import polars as pl
 from funnel.dataset.errors import InputError
 from funnel.dataset.schema import FIELDS
 from funnel.dataset.tables import Warning_
-from funnel.ingest.mapping import map_values
+from funnel.ingest.mapping import map_values, stage_endings
 from funnel.ingest.parsing import (
     SAMPLE_SIZE,
     attribute_expr,
@@ -166,10 +166,7 @@ def _lost(clean: pl.Expr, out: pl.Expr) -> pl.Expr:
 def _outcome_from_stage(raw: RawTable, column: str) -> list[pl.Expr]:
     """An ``outcome`` read from the stage column, when some stages (such as "Closed
     Lost" or "Closed Won") also say how the record ended."""
-    labels = raw.frame[column].drop_nulls().unique()
-    said, _ = map_values(labels, "outcome")
-    ended = {k: v for k, v in zip(labels.to_list(), said.to_list(), strict=True)
-             if v in ("won", "lost")}
+    ended = stage_endings(raw.frame[column].drop_nulls().unique().to_list())
     if not ended:
         return []
     return [pl.col(column).replace_strict(ended, default=None, return_dtype=pl.String)
@@ -358,7 +355,8 @@ def _label_field(
     lookup = dict(zip(counts[col].to_list(), mapped.to_list(), strict=True))
     if unknown:
         weights = dict(zip(counts[col].to_list(), counts["count"].to_list(), strict=True))
-        tally = {k: weights.get(k, v) for k, v in unknown.items()}
+        tally = dict(sorted(((k, weights.get(k, v)) for k, v in unknown.items()),
+                            key=lambda kv: (-kv[1], kv[0])))
         shown = ", ".join(f"{k!r} ({v})" for k, v in list(tally.items())[:5])
         warnings.append(Warning_(
             f"unknown_{kind}", f"{raw.name}: {kind} labels not recognised, left "

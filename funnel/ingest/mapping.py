@@ -206,8 +206,17 @@ for _field, _labels in _SYNONYMS.items():
             _NORMAL[_field].setdefault(_form, _rank)
 
 
-def _header_score(header: str, field_name: str, role: str) -> float:
-    """How well a header names a field: 0 (not at all) to 1 (its first synonym)."""
+def header_score(header: str, field_name: str, role: str) -> float:
+    """How well a header names a field of ``role``: 0 (not at all) to 1 (its first
+    synonym), from the synonyms of HubSpot, Salesforce, Pipedrive and generic exports.
+
+    Examples
+    --------
+    >>> header_score("Create Date", "created_at", "leads") > 0.5
+    True
+    >>> header_score("Favourite colour", "created_at", "leads")
+    0.0
+    """
     forms = _forms(header)
     prefix = _CRM_PREFIX.match(str(header))
     entity = normalise_header(prefix.group(1)) if prefix else None
@@ -295,7 +304,7 @@ def auto_map(
         for f in fields:
             if f in fixed or f in blocked:
                 continue
-            score = _header_score(col, f, role)
+            score = header_score(col, f, role)
             if score > 0:
                 pairs.append((score, f, col))
     chosen = dict(fixed)
@@ -389,6 +398,36 @@ def _word_table(words: dict[str, list[str]]) -> dict[str, str]:
 OUTCOME_VALUES = _word_table(_OUTCOME_WORDS)
 STAGE_VALUES = _word_table(_STAGE_WORDS)
 
+NO_MEANING = "none"
+"""The answer, in a mapping file's ``values`` (or the mapping screen), that a label says
+nothing of its field: it is left empty and not asked about again (JSON ``null`` too)."""
+
+
+_FLAGS = {"1", "0", "true", "false", "yes", "no", "y", "n", "ja", "nein"}
+
+
+def stage_endings(labels: list[str]) -> dict[str, str]:
+    """The stage labels that also say how the record ended, with that outcome (won or
+    lost): "Closed Lost", "Closed - Not Converted". A bare flag (``1``, ``yes``) in a
+    stage column is a stage number or a marker, never an outcome.
+
+    Examples
+    --------
+    >>> stage_endings(["Closed Won", "Closed - Not Converted", "Prospecting", "1"])
+    {'Closed Won': 'won', 'Closed - Not Converted': 'lost'}
+    """
+    out = {}
+    for raw in labels:
+        norm = normalise_header(raw)
+        hit = OUTCOME_VALUES.get(norm) or OUTCOME_VALUES.get(norm.replace(" ", ""))
+        if hit in ("won", "lost") and norm not in _FLAGS:
+            out[raw] = hit
+    return out
+
+
+def _answered_none(answer: object) -> bool:
+    return answer is None or str(answer).strip().lower() in (NO_MEANING, "null", "")
+
 
 def map_values(
     values: pl.Series, kind: str, *, overrides: dict[str, str] | None = None
@@ -402,13 +441,16 @@ def map_values(
     kind
         ``"outcome"`` (won/lost/open) or ``"stage"`` (lead … won).
     overrides
-        ``{raw label: canonical}`` from the mapping file's ``values``; they win.
+        ``{raw label: canonical}`` from the mapping file's ``values``; they win. The
+        answer :data:`NO_MEANING` (``"none"``) leaves a label empty without asking again.
 
     Returns
     -------
     (Series, dict)
         The canonical column, and the labels not recognised with their counts (those
-        become missing).
+        become missing: an unrecognised label is never *won* or *lost*). In a stage
+        column, a label that only says how the record ended ("Closed - Not Converted")
+        is recognised: it has no stage, and the outcome is read from it.
 
     Examples
     --------
@@ -423,15 +465,19 @@ def map_values(
     distinct = clean.drop_nulls().unique()
     lookup: dict[str, str | None] = {}
     unknown: dict[str, int] = {}
+    answered: set[str] = set()
     over = {str(k).strip().lower(): v for k, v in (overrides or {}).items()}
     for raw in distinct.to_list():
         key = raw.strip().lower()
-        if key in over and over[key] in allowed:
-            lookup[raw] = over[key]
+        if key in over and (over[key] in allowed or _answered_none(over[key])):
+            lookup[raw] = None if _answered_none(over[key]) else over[key]
+            answered.add(raw)
             continue
         norm = normalise_header(raw)
         hit = table.get(norm) or table.get(norm.replace(" ", ""))
-        if hit is None and kind == "stage" and norm in _NO_STAGE:
+        if hit is None and kind == "stage" and (
+                norm in _NO_STAGE or stage_endings([raw])):
+            answered.add(raw)  # says how it ended, not how far it got
             lookup[raw] = None
             continue
         # numbers meaning true/false ("1.0") for outcome columns
@@ -440,7 +486,8 @@ def map_values(
             hit = "won" if norm.startswith("1") else "lost"
         lookup[raw] = hit
     mapped = clean.replace_strict(lookup, default=None, return_dtype=pl.String)
-    missing = [k for k, v in lookup.items() if v is None and normalise_header(k) not in _NO_STAGE]
+    missing = [k for k, v in lookup.items() if v is None and k not in answered
+               and normalise_header(k) not in _NO_STAGE]
     if missing:
         counts = clean.filter(clean.is_in(missing)).value_counts(sort=True)
         unknown = {r[0]: int(r[1]) for r in counts.iter_rows()}

@@ -45,6 +45,11 @@ STAGE_LIST_NOTE = (
     "lead-by-lead conversion.")
 """What a stage-list export can show, as the CLI JSON (``stage_list_note``) says it."""
 
+STAGE_LIST_LINE = ("These lists are not joinable by id: counts, amounts and period ratios "
+                   "per channel and month.")
+"""What the Data page says of a stage-list export (the period funnel is on the Sources
+page)."""
+
 PERIOD_NOTE = ("period ratio: this period's count at the stage over this period's count at "
                "the stage before (the lists share no id, so no lead is followed)")
 """How the stage-to-stage ratios of stage lists are labelled."""

@@ -14,7 +14,7 @@ from funnel.dataset.labels import near_duplicate_labels
 from funnel.dataset.tables import Dataset
 from funnel.findings.registry import findings
 from funnel.ingest.keys import link_summary, outcome_summary
-from funnel.ingest.models import model_lines, starts_at_opportunity
+from funnel.ingest.models import model_lines
 
 
 def source_table(ds: Dataset, *, by: str = "source") -> pl.DataFrame:
@@ -91,19 +91,6 @@ STAGE_LIST_KEYS = ("stage_totals", "stage_totals_by_month", "stage_ratios", "sta
 null otherwise."""
 
 
-def _funnel(ds: Dataset) -> list[dict]:
-    """The funnel rows; an opportunity-only export's start at the opportunity stage (every
-    record is one, so the stages before it say nothing)."""
-    rows = funnel_summary(ds)
-    if not starts_at_opportunity(ds):
-        return rows
-    start = next((i for i, r in enumerate(rows) if r["stage"] == "opportunity"), 0)
-    rows = rows[start:]
-    if rows:
-        rows[0] = {**rows[0], "rate_from_previous": 1.0, "ci_low": None, "ci_high": None}
-    return rows
-
-
 def diagnose(
     ds: Dataset,
     *,
@@ -159,7 +146,7 @@ def diagnose(
         "model_text": model_lines(ds),
         "links": link_summary(ds),
         "outcomes": outcome_summary(ds) if known else None,
-        "funnel": _funnel(ds),
+        "funnel": funnel_summary(ds),
         "won": won,
         "conversion": (won / n) if won is not None and n else None,
         "response": response_summary(ds, sla_hours=sla_hours),

@@ -11,9 +11,13 @@ import streamlit as st
 import funnel
 from funnel import Dataset, InputError, Mapping, RawTable
 from funnel.dataset.schema import FIELDS
+from funnel.ingest.build import stage_list_totals
+from funnel.ingest.explain import explain_columns
 from funnel.ingest.models import model_lines
 from funnel.outputs.export import to_csv
+from ui import state
 from ui.format import column_config, md_escape
+from ui.memo import memo
 from ui.state import forget_other_uploads, is_shared_view, parse_upload
 from ui.widgets import mapping as editors
 
@@ -108,9 +112,82 @@ def build(tables: list[RawTable], roles: list[str], mapping: Mapping) -> Dataset
     return ds
 
 
+UPLOAD_KEY = "upload_tables"
+"""Session key of the files (parsed) and roles the session's upload was built from, so
+the mapping screen stays reachable after leaving the Data page."""
+
+
+STAGE_LISTS_KEY = "stage_lists"
+"""Session key of the period funnel of a stage-list upload: ``(dataset, stage totals)``."""
+
+
+def keep_upload_tables(tables: list[RawTable], roles: list[str], ds: Dataset) -> None:
+    """Remember the files and roles ``ds`` was built from (for :func:`kept_upload`), and
+    the stage totals of a stage-list export among them (for :func:`stage_lists_of`)."""
+    kept = st.session_state.get(STAGE_LISTS_KEY)
+    if kept is None or kept[0] is not ds:  # once per dataset, not every rerun
+        st.session_state[STAGE_LISTS_KEY] = (ds, stage_list_totals(tables))
+    st.session_state[UPLOAD_KEY] = (tables, roles, ds)
+
+
+def stage_lists_of(ds: Dataset) -> dict | None:
+    """The stage totals (:func:`funnel.ingest.build.stage_list_totals`, as in the CLI
+    JSON) when ``ds`` was built from a stage-list export uploaded in this session."""
+    kept = st.session_state.get(STAGE_LISTS_KEY)
+    return kept[1] if kept is not None and kept[0] is ds else None
+
+
+def kept_upload() -> tuple[list[RawTable], list[str]] | None:
+    """The files and roles of this session's dataset when it is an upload built on this
+    page (not the sample, nor a copy restored after a reload), else ``None``."""
+    kept = st.session_state.get(UPLOAD_KEY)
+    if kept is None or state.is_sample() or kept[2] is not state.current_dataset():
+        st.session_state.pop(UPLOAD_KEY, None)  # cleared, restored or replaced: forget
+        if state.is_sample():
+            st.session_state.pop(STAGE_LISTS_KEY, None)
+        return None
+    return kept[0], kept[1]
+
+
+def show_roles(tables: list[RawTable], roles: list[str]) -> None:
+    """The files of an earlier upload with the roles they were read in (read-only)."""
+    for t, role in zip(tables, roles, strict=True):
+        st.markdown(f"**{md_escape(t.name)}** · {t.format} · {t.rows_read:,} rows · "
+                    f"{ROLE_LABELS.get(role, role).lower()}")
+
+
+def label_questions_open(ds: Dataset | None) -> bool:
+    """Whether some outcome or stage labels were not recognised (the mapping screen asks
+    about them, so it opens)."""
+    return ds is not None and any(w.code in ("unknown_outcome", "unknown_stage")
+                                  for w in ds.health.warnings)
+
+
+def explain_panel(tables: list[RawTable], ds: Dataset, mapping: Mapping) -> None:
+    """Each automatic pick of each file explained in one line
+    (:func:`funnel.ingest.explain.explain_columns`), with the CRM model and link."""
+    by_name = {t.name: t for t in tables}
+    files = [(f, by_name[f.name]) for f in ds.health.files
+             if f.name in by_name and f.role in FIELDS and f.columns]
+    explained = memo("explain", lambda d, _m: [
+        explain_columns(t.frame, f.role, f.columns, given=mapping.for_role(f.role),
+                        model=f.model, day_first=t.delimiter == ";") for f, t in files],
+        ds, mapping.to_json())  # once per dataset and mapping, not every rerun
+    for (f, _), rows in zip(files, explained, strict=True):
+        st.markdown(f"**{md_escape(f.name)}** ({ROLE_LABELS[f.role].lower()})"
+                    + (f": {md_escape(f.model)}" if f.model else ""))
+        st.dataframe(pl.DataFrame(rows, schema={"field": pl.String, "column": pl.String,
+                                                "how": pl.String, "why": pl.String}),
+                     hide_index=True, column_config={
+                         "why": st.column_config.TextColumn(width="large")})
+        if f.link:
+            st.caption(md_escape(f.link))
+
+
 def review_mapping(tables: list[RawTable], roles: list[str], ds: Dataset | None,
                    mapping: Mapping) -> None:
-    """Field-by-field mapping review with sample values; apply, save or load it."""
+    """Field-by-field mapping review with sample values; the outcome and stage labels not
+    recognised asked about (with their counts); apply, save or load it."""
 
     choices = Mapping(values=dict(mapping.values))
     for role, t in zip(roles, tables, strict=True):
@@ -124,8 +201,17 @@ def review_mapping(tables: list[RawTable], roles: list[str], ds: Dataset | None,
         picked = editors.mapping_editor(role, t, current, key=f"map:{t.name}:{role}")
         choices.for_role(role).update(picked)
         for field in ("outcome", "stage"):
-            if picked.get(field):
-                st.caption(f"What each {field} label in {md_escape(repr(picked[field]))} means")
+            if picked.get(field) and picked[field] in t.columns:
+                asked = editors.label_questions(field, t, picked[field], mapping)
+                if asked:
+                    st.warning(
+                        f"{len(asked)} {field} label{'s' if len(asked) > 1 else ''} in "
+                        f"{md_escape(repr(picked[field]))} not recognised "
+                        f"({sum(asked.values()):,} rows): say what each means below, then "
+                        "Apply. Until then they count as neither won nor lost.",
+                        icon=":material/help:")
+                st.caption(f"What each {field} label in {md_escape(repr(picked[field]))} means "
+                           "(kept in the mapping file's values)")
                 edited = editors.values_editor(field, t, picked[field], mapping,
                                               key=f"val:{t.name}:{field}")
                 choices.values[field] = {**choices.values.get(field, {}), **edited}

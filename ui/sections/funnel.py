@@ -12,6 +12,7 @@ import re
 import polars as pl
 import streamlit as st
 
+from funnel.analyses.deals import deal_owners, unlinked_deals, unlinked_note
 from funnel.analyses.funnel import cohort_trend, funnel_by, funnel_table
 from funnel.analyses.leakage import (
     leak_flags,
@@ -60,10 +61,14 @@ FUNNEL_LABELS = {"count": "leads reaching it", "ci_low": "step 95% CI low",
 def funnel_section(sub) -> None:
     """The stage funnel: chart and table with step and cumulative conversion."""
     table = memo("funnel", lambda d: funnel_table(d.leads), sub)
+    first = table["stage"][0]
+    if first != "lead":  # an opportunity-only export: every record is at least one
+        st.caption(f"Every record here reached {first}: the funnel starts there.")
+    whole = "leads" if first == "lead" else f"at {first}"
     cols = st.columns(len(table))
     for c, row in zip(cols, table.iter_rows(named=True), strict=True):
         c.metric(md_escape(str(row["stage"])), f"{row['count']:,}",
-                 help=f"{percent(row['rate_from_first'])} of {table['count'][0]:,} leads "
+                 help=f"{percent(row['rate_from_first'])} of {table['count'][0]:,} {whole} "
                       f"({ci_text(row['first_ci_low'], row['first_ci_high'])})")
     exports.chart(charts.funnel_chart(table), width="stretch")
     with st.expander("Funnel table"):
@@ -291,9 +296,31 @@ def velocity_section(ds, sub) -> None:
     except ValueError as exc:
         st.caption(f"No sales cycle: {md_escape(str(exc))}.")
         return
-    st.markdown(f"**Sales cycle** (created → won, {cycle['population'][0]}; open deals "
-                "censored at the export's end, lost ones left out)")
+    st.markdown(f"**Sales cycle** (created → won, {md_escape(cycle['population'][0])}; open "
+                "deals censored at the export's end, lost ones left out)")
     exports.table(cycle.drop("population"), hide_index=True, labels={**days, "moved": "won"})
+    unlinked = unlinked_deals(sub)
+    note = unlinked_note(0 if unlinked is None else unlinked.height)
+    if note:
+        st.caption(note)
+
+
+DEAL_OWNER_LABELS = {"win_rate": "win rate (of closed)", "ci_low": "95% CI low",
+                     "ci_high": "95% CI high", "open_median_age_days": "open: median age (days)",
+                     "open_oldest_days": "open: oldest (days)"}
+
+
+def deals_section(ds, sub) -> None:
+    """Each owner's deals, win rate and open pipeline age, over every deal kept (those
+    without a lead in this export included, and said so)."""
+    if sub.deals is None or "owner" not in sub.deals.columns or owner_caveat(ds):
+        return  # no deals with owners, or owners known for one outcome only (said above)
+    st.markdown("**Deals by owner** (win rate and open pipeline age)")
+    table = memo("deal_owners", lambda d, n: deal_owners(d, now=n), sub, export_end(ds))
+    exports.table(table, hide_index=True, labels=DEAL_OWNER_LABELS)
+    unlinked = unlinked_deals(sub)
+    st.caption("Every deal kept counts here, by its own owner; win rate is won over won "
+               "and lost deals. " + (unlinked_note(unlinked.height) or ""))
 
 
 # ---------------------------------------------------------------------------------------

@@ -7,9 +7,11 @@ import polars as pl
 import streamlit as st
 
 from funnel.analyses.closed_loop import UNMATCHED, closed_loop, compare_groups, spend_matching
+from funnel.analyses.period import period_funnel
 from funnel.charts import leakage as charts
 from funnel.dataset.format import amount_text, rounded_to_shown
 from funnel.dataset.labels import NONE_LABEL, label_key
+from funnel.ingest.stagelists import PERIOD_NOTE, STAGE_LIST_NOTE
 from ui import exports
 from ui.drill import lead_list
 from ui.format import column_config, md_escape
@@ -55,6 +57,59 @@ def spend_editor(sub, by: str, *, currency: str | None = None) -> dict[str, str 
                    f"{md_escape(by)} above to attribute it.")
         st.text("Not attributed: " + ", ".join(lost["spend_label"].to_list()))
     return overrides
+
+
+PERIOD_LABELS = {"count": "records", "pipeline": "pipeline amount",
+                 "bookings": "won amount", "pipeline_to_spend": "pipeline to spend",
+                 "cost_per_mql": "cost per MQL", "ratio": "period ratio"}
+
+
+def period_section(ds, totals: dict) -> None:
+    """The period funnel of a stage-list export: stage totals per channel (and month),
+    period ratios labelled as such, cost per lead/MQL/opportunity/won and pipeline to
+    spend per channel (spend matched as in the table below, editable there), and the
+    spend no channel matched. The numbers are the CLI JSON's (``stage_totals``)."""
+    currency = exports.data_currency(ds)
+    st.caption(md_escape(STAGE_LIST_NOTE) + " The sidebar filters do not apply here: the "
+               "lists are counted as exported.")
+    st.markdown("**Records per stage and channel** (the whole period)")
+    exports.table(_totals_frame(totals["stage_totals"]), hide_index=True, currency=currency,
+                  labels=PERIOD_LABELS, key="period:totals")
+    ratios = pl.DataFrame(totals["stage_ratios"], schema={
+        "from": pl.String, "to": pl.String, "ratio": pl.Float64, "note": pl.String})
+    if ratios.height:
+        st.markdown("**Period ratios** (not conversion rates)")
+        exports.table(ratios.drop("note"), hide_index=True, kinds={"ratio": "ratio"},
+                      labels=PERIOD_LABELS, key="period:ratios")
+        st.caption(md_escape(PERIOD_NOTE[0].upper() + PERIOD_NOTE[1:]) + ".")
+    overrides = st.session_state.get("leak:spend_overrides:source", {})
+    match = memo("match", lambda d, b, o: spend_matching(d, by=b, overrides=dict(o)),
+                 ds, "source", tuple(sorted(overrides.items())))
+    st.markdown("**Cost per stage and channel** (spend matched to the channels as shown "
+                "under *How the spend file was matched* below)")
+    exports.table(period_funnel(totals, match), hide_index=True, currency=currency,
+                  labels=PERIOD_LABELS, kinds={"pipeline_to_spend": "ratio"},
+                  key="period:costs",
+                  column_config={"pipeline_to_spend": st.column_config.NumberColumn(
+                      "pipeline to spend", format="%.2f×")})
+    lost = match.filter(pl.col("matched").is_null())
+    if lost.height:
+        cost = amount_text(lost["cost"].sum(), money=True, currency=currency).replace(
+            "$", r"\$")
+        st.warning(f"Spend no channel matched: {cost}, not in any cost above.")
+        st.text("Not matched: " + ", ".join(lost["spend_label"].to_list()))
+    with st.expander("Per month"):
+        exports.table(_totals_frame(totals["stage_totals_by_month"]), hide_index=True,
+                      currency=currency, labels=PERIOD_LABELS, key="period:months")
+
+
+def _totals_frame(rows: list[dict]) -> pl.DataFrame:
+    """Stage totals rows (``stage, source, [month,] count, amount``) as a table."""
+    schema = {"stage": pl.String, "source": pl.String, "month": pl.String,
+              "count": pl.Int64, "amount": pl.Float64}
+    frame = pl.DataFrame(rows, schema={k: v for k, v in schema.items()
+                                       if not rows or k in rows[0]})
+    return frame.rename({"source": "channel"})
 
 
 def closed_loop_section(sub, by: str) -> pl.DataFrame:

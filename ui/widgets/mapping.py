@@ -6,7 +6,8 @@ import polars as pl
 import streamlit as st
 
 from funnel import FIELDS, Mapping, RawTable, map_values
-from funnel.dataset.schema import REQUIRED
+from funnel.dataset.schema import OUTCOMES, REQUIRED, STAGES
+from funnel.ingest.mapping import NO_MEANING
 
 NOT_IN_EXPORT = "— not in this export —"
 
@@ -34,20 +35,42 @@ def mapping_editor(role: str, table: RawTable, current: dict[str, str], *, key: 
             for r in _records(edited)}
 
 
-def values_editor(field: str, table: RawTable, column: str, mapping: Mapping, *, key: str) -> dict:
-    """Let the user say what each raw outcome/stage label means."""
-    raw = table.frame[column].drop_nulls()
-    counts = raw.value_counts(sort=True).head(30)
+NOT_RECOGNISED = "? not recognised"
+"""What the labels editor shows for a label nobody has said the meaning of yet."""
+
+
+def label_questions(field: str, table: RawTable, column: str, mapping: Mapping) -> dict[str, int]:
+    """The labels of ``column`` not recognised as a ``field`` value (nor answered in the
+    mapping's ``values``), with their row counts: the questions the mapping screen asks."""
     kind = "outcome" if field == "outcome" else "stage"
-    mapped, _ = map_values(counts[column], kind, overrides=mapping.values.get(field))
-    allowed = ["(missing)", *(("won", "lost", "open") if kind == "outcome" else
-                              ("lead", "mql", "sal", "sql", "opportunity", "won"))]
-    frame = pl.DataFrame({"label": counts[column], "rows": counts["count"],
-                          "means": mapped.fill_null("(missing)")})
-    edited = st.data_editor(frame, hide_index=True, key=key, disabled=["label", "rows"],
+    _, unknown = map_values(table.frame[column], kind, overrides=mapping.values.get(field))
+    return unknown
+
+
+def values_editor(field: str, table: RawTable, column: str, mapping: Mapping, *, key: str) -> dict:
+    """Let the user say what each raw outcome/stage label means: the labels not
+    recognised first (marked, with their counts), then the others by count. A label left
+    "not recognised" stays empty (never *won* or *lost*) and is asked again; any answer,
+    :data:`NO_MEANING` ("none": says nothing) included, is kept in the mapping's
+    ``values``."""
+    kind = "outcome" if field == "outcome" else "stage"
+    unknown = label_questions(field, table, column, mapping)
+    counts = (table.frame[column].drop_nulls().value_counts().rename({column: "label"})
+              .with_columns(pl.col("label").is_in(list(unknown)).alias("_q"))
+              .sort(["_q", "count", "label"], descending=[True, True, False]).head(50))
+    mapped, _ = map_values(counts["label"], kind, overrides=mapping.values.get(field))
+    means = [NOT_RECOGNISED if q else m or NO_MEANING
+             for m, q in zip(mapped, counts["_q"], strict=True)]
+    allowed = [NOT_RECOGNISED, NO_MEANING, *(OUTCOMES if kind == "outcome" else STAGES)]
+    frame = pl.DataFrame({"label": counts["label"], "rows": counts["count"],
+                          "recognised": ["no: what does it mean?" if q else "yes"
+                                         for q in counts["_q"]],
+                          "means": means})
+    edited = st.data_editor(frame, hide_index=True, key=key,
+                            disabled=["label", "rows", "recognised"],
                             column_config={"means": st.column_config.SelectboxColumn(
                                 options=allowed, required=True)})
-    return {r["label"]: r["means"] for r in _records(edited) if r["means"] in allowed[1:]}
+    return {r["label"]: r["means"] for r in _records(edited) if r["means"] != NOT_RECOGNISED}
 
 
 def _records(frame) -> list[dict]:
