@@ -9,6 +9,7 @@ generated file goes to ``bench/out/`` and is never committed.
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import time
@@ -71,7 +72,9 @@ def measure(path: Path) -> tuple[float, float, int, float]:
 
 def main() -> None:
     """Generate the file, measure, print."""
-    mb = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("mb", nargs="?", type=int, default=300, help="file size in MB")
+    mb = ap.parse_args().mb
     t = time.perf_counter()
     path = make_csv(mb)
     size = path.stat().st_size

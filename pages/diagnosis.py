@@ -11,7 +11,7 @@ from funnel.analyses.verdict import (
 )
 from funnel.charts.verdict import decomposition_chart, quality_handling_chart
 from funnel.dataset.format import amount_text, percent
-from funnel.findings.summary import verdict_summary
+from funnel.findings.summary import STATUS_LEGEND, verdict_summary
 from ui import exports, state
 from ui.format import md_escape
 from ui.frame import require_frame
@@ -27,9 +27,7 @@ st.text(state.profile_in_use_line(ds))  # the profile's name is the user's: neve
 st.caption(note)
 memo = diagnosis.computed(ds, profile, fast_hours=1.0)
 st.markdown(f"**{md_escape(verdict_summary(memo['cards']).text)}**")
-st.caption("A problem is one the data supports beyond noise (95% intervals, Bonferroni across "
-           "reps and campaigns); clear: tested, nothing found; can't tell: the data lacks "
-           "what the test needs.")
+st.caption(STATUS_LEGEND)
 diagnosis.cards(memo["cards"], currency=exports.data_currency(ds))
 diagnosis.takeaway(ds, profile, memo["cards"])
 

@@ -16,6 +16,11 @@ from funnel.findings.base import FIELD_WORDS, Finding
 
 STATUS_WORDS = {"problem": "Problem", "no_evidence": "No evidence", "cant_tell": "Can't tell"}
 """Status -> its word on screen, in the report and in the CLI."""
+STATUS_LEGEND = ("A problem is one the data supports beyond noise (95% intervals, corrected "
+                 "for every group searched: reps, sources, campaigns, reasons); clear: tested "
+                 "with enough data, nothing found; can't tell: the data lacks what the test "
+                 "needs, or has too few leads to tell yet.")
+"""What the three statuses mean, under the verdict on the page and in the report."""
 STATUS_ORDER = {"problem": 0, "no_evidence": 1, "cant_tell": 2}
 """Status -> its rank when cards are listed: problems first, can't tell last."""
 _HINT = re.compile(r"\s*\([^()]*\)$")  # a trailing "(load the activities export)"

@@ -39,7 +39,13 @@ from funnel.dataset.privacy import dataset_scrubber, pseudonymise
 from funnel.dataset.tables import Dataset
 from funnel.findings.base import Finding
 from funnel.findings.registry import TITLES, diagnose_places
-from funnel.findings.summary import STATUS_WORDS, plain_headline, ranked, verdict_summary
+from funnel.findings.summary import (
+    STATUS_LEGEND,
+    STATUS_WORDS,
+    plain_headline,
+    ranked,
+    verdict_summary,
+)
 from funnel.outputs.export import chart_png, chart_svg
 
 
@@ -137,9 +143,7 @@ def _sections(ds: Dataset, profile, cards: list[Finding]) -> list[Section]:
         f"{ds.leads.height:,} leads from {ds.label or 'the export'}.",
         f"{verdict_summary(cards).text}.",
         *[f"{i}. {TITLES[f.place]}: {f.headline}" for i, f in enumerate(problems, 1)],
-        "A problem is one the data supports beyond noise (95% intervals; Bonferroni across "
-        "reps, campaigns and reasons); clear: tested, nothing found; can't tell: the data "
-        "lacks what the test needs.",
+        STATUS_LEGEND,
     ])]
     out.append(Section("Findings, place by place",
                        [f"{TITLES[f.place]} — {STATUS_WORDS[f.status]}: {plain_headline(f)}"
