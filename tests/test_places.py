@@ -15,6 +15,7 @@ import pytest
 import funnel
 import funnel.findings
 from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+from funnel.analyses.profile.holdout import HeldOutProfile
 from funnel.dataset.errors import InputError
 from funnel.findings.base import FIELD_WORDS, Context, Finding, Place, Settings
 from funnel.findings.registry import (
@@ -168,3 +169,14 @@ def test_diagnose_places_some_places_on_a_shared_context_equal_the_full_run(samp
 def test_diagnose_places_unknown_place_is_an_input_error(sample_ds):
     with pytest.raises(InputError, match="No such place: nowhere"):
         diagnose_places(sample_ds, places=["nowhere"])
+
+
+def test_diagnosis_learns_the_stand_in_profile_once(sample_ds, monkeypatch):
+    """The places that stratify on fit (speed, readiness) and the profile place share one
+    learned stand-in profile and one set of prepared leads per diagnosis."""
+    calls = []
+    fit = HeldOutProfile.fit
+    monkeypatch.setattr(HeldOutProfile, "fit", lambda self, data: calls.append(1) or fit(
+        self, data))
+    diagnose_places(sample_ds)
+    assert len(calls) == 1

@@ -17,6 +17,7 @@ import polars as pl
 
 from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.profile.holdout import HeldOutProfile
+from funnel.analyses.profile.prepared import PreparedLeads, prepare_profile
 from funnel.analyses.profile.traits import CHANNEL_PATTERN, PROCESS_PATTERN
 from funnel.analyses.velocity import won_cycle_days, young_expr
 from funnel.dataset.labels import NONE_LABEL
@@ -337,12 +338,20 @@ def unassigned(d: Context) -> pl.Expr | None:
     return None
 
 
+def prepared(d: Context) -> PreparedLeads:
+    """The leads prepared once for every profile fit of the diagnosis (the stated
+    profile, the learned stand-in)."""
+    if "prepared" not in d.cache:
+        d.cache["prepared"] = prepare_profile(d.ds)
+    return d.cache["prepared"]
+
+
 def profile_fit(d: Context, profile):
-    """The profile fitted on the leads once (the *profile* and *definition* places share
-    it)."""
+    """The profile fitted on the leads once (the *profile*, *definition*, *speed* and
+    *readiness* places share it)."""
     key = profile.to_json()
     if key not in d.fits:
-        d.fits[key] = ProfileFit(profile).fit(d.ds)
+        d.fits[key] = ProfileFit(profile).fit(prepared(d))
     return d.fits[key]
 
 
@@ -351,7 +360,15 @@ def stand_in_profile(d: Context, s: Settings):
     id), without sales-recorded or channel fields, marked so that it is judged on the
     other half (:class:`~funnel.analyses.profile.holdout.HeldOutProfile`, the Profile
     page's *Start from what closes*); ``None`` when there are too few leads or nothing
-    separates winners."""
+    separates winners. Learned once per diagnosis and setting (the places that need it
+    share it)."""
+    key = ("stand_in", s.min_n)
+    if key not in d.cache:
+        d.cache[key] = _learned_stand_in(d, s)
+    return d.cache[key]
+
+
+def _learned_stand_in(d: Context, s: Settings):
     if d.leads.height < 4 * s.min_n:
         return None
     try:
