@@ -141,9 +141,11 @@ class Context:
     cache: dict = field(default_factory=dict)  # (place, settings) -> a result places share
 
     @classmethod
-    def prepare(cls, ds: Dataset, now: dt.datetime | None = None) -> Context:
+    def prepare(cls, ds: Dataset, now: dt.datetime | None = None, *,
+                prepared: PreparedLeads | None = None) -> Context:
         """The context of ``ds``; ``now`` is the export's end (default: the latest
-        timestamp in the data)."""
+        timestamp in the data); ``prepared``: ``ds``'s leads already prepared for profile
+        fits (the app's, shared with its Profile page), else prepared when first needed."""
         leads = ds.leads
         cols = set(leads.columns)
         n = leads.height
@@ -157,8 +159,11 @@ class Context:
             amounts = leads.filter(pl.col("outcome") == "won")["amount"].drop_nulls()
             if amounts.len():
                 avg, total = float(amounts.mean()), float(amounts.sum())
-        return cls(ds, leads, cols, has_outcome, has_q, won, qual,
-                   "qualified" if has_q else "won", avg, total, export_end(ds, now=now))
+        ctx = cls(ds, leads, cols, has_outcome, has_q, won, qual,
+                  "qualified" if has_q else "won", avg, total, export_end(ds, now=now))
+        if prepared is not None:
+            ctx.cache["prepared"] = prepared
+        return ctx
 
 
 def target_flags(d: Context) -> np.ndarray:

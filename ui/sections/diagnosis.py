@@ -6,7 +6,6 @@ import streamlit as st
 
 from funnel import Dataset
 from funnel.analyses.profile.criteria import Profile
-from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.verdict import lead_flags, pipeline_check, qualification_gaps, score_check
 from funnel.charts.verdict import score_chart
 from funnel.dataset.format import amount_text
@@ -27,7 +26,7 @@ from ui import exports
 from ui.memo import memo
 from ui.sections.speed import TABS as SPEED_TABS
 from ui.session import mask_key
-from ui.state import is_shared_view, prepared_leads, profile_in_use
+from ui.state import is_shared_view, prepared_leads, profile_fit, profile_in_use
 
 PAGE_FILES = {"speed": "pages/speed.py", "funnel": "pages/funnel.py",
               "profile": "pages/profile.py", "diagnosis": "pages/diagnosis.py"}
@@ -60,7 +59,8 @@ def computed(ds: Dataset, profile: Profile | None, *, fast_hours: float) -> dict
     A profile edit re-runs only the places that read the profile
     (:data:`~funnel.findings.registry.PROFILE_PLACES`), on the leads prepared once
     (:class:`~funnel.findings.base.Context`); the other places are kept per dataset."""
-    ctx = memo("diagnosis_context", Context.prepare, ds, _store=_BASE, _size=4)
+    ctx = memo("diagnosis_context", lambda d: Context.prepare(d, prepared=prepared_leads(d)),
+               ds, _store=_BASE, _size=4)
 
     def fixed(d: Dataset) -> list[Finding]:
         with st.spinner("Testing each place where the handoff can leak…"):
@@ -69,8 +69,7 @@ def computed(ds: Dataset, profile: Profile | None, *, fast_hours: float) -> dict
     def with_profile(d: Dataset, _profile_key: str | None, hours: float) -> dict:
         with st.spinner("Testing the places that read the profile…"):
             cards = diagnose_places(d, profile=profile, places=PROFILE_PLACES, context=ctx)
-            in_profile = ProfileFit(profile).fit(prepared_leads(d)).in_profile_ \
-                if profile else None
+            in_profile = profile_fit(d, profile).in_profile_ if profile else None
             flags = lead_flags(d, in_profile=in_profile, fast_hours=hours)
         return {"cards": cards, "flags": flags}
 

@@ -84,12 +84,6 @@ def _generation(ds: Dataset) -> int:
     return _memo("generation", lambda _d: next(_GENERATIONS), ds)
 
 
-def prepared(ds: Dataset) -> PreparedLeads:
-    """``ds``'s leads prepared once per session for profile fits (coded fields, kept
-    matches), shared by every profile fitted on them."""
-    return prepared_leads(ds)
-
-
 def fits(ds: Dataset, profiles: dict[str, Profile]) -> dict[str, ProfileFit]:
     """Each profile fitted on ``ds``, once per session and profile (all on the same
     prepared leads, so unchanged criteria are not recomputed; the profile in use shares
@@ -113,7 +107,7 @@ def profile_fields(ds: Dataset) -> list[str]:
 
 def _typical_range(ds: Dataset, column: str) -> tuple[float, float] | None:
     """The 1st and 99th percentiles of a number field (``None`` when it has no number)."""
-    x = prepared(ds).numbers(column)
+    x = prepared_leads(ds).numbers(column)
     return tuple(np.nanquantile(x, [0.01, 0.99])) if np.isfinite(x).any() else None
 
 
@@ -262,7 +256,7 @@ def starting_points(ds: Dataset, slot: int, *, sample: bool) -> None:
     fields (the sample written at another size)."""
     name = list(current_profiles())[slot]
     row = st.container(horizontal=True)  # buttons wrap instead of being cut short
-    leads = prepared(ds)
+    leads = prepared_leads(ds)
     fits_sample = sample or all(leads.column_for(c.field) for c in SAMPLE_SALES_PROFILE.criteria)
     if fits_sample and row.button("Sample: sales' profile", key=f"preset:{slot}",
                                  help="The closable-lead profile planted in the sample"):
