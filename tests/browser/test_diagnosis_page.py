@@ -34,9 +34,10 @@ def test_diagnosis_chart_downloads_as_png_and_report_as_html(page, app_url, tmp_
     page.goto(app_url)
     expect(page.get_by_role("heading", name="Quality or handling?")).to_be_visible()
     expect(page.get_by_text("not a forecast")).to_be_visible()  # the run has finished
-    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()
-    with page.expect_download() as png:
-        page.get_by_role("button", name="PNG", exact=True).first.click()
+    settle(page)
+    left = page.get_by_test_id("stColumn").filter(has_text="Win rate by profile fit")
+    with page.expect_download() as png:  # the chart's own button, not the first on the page
+        left.get_by_role("button", name="PNG", exact=True).last.click()
     assert png.value.suggested_filename == "quality-vs-handling.png"
     assert Path(png.value.path()).read_bytes()[:4] == b"\x89PNG"
     with page.expect_download() as report:
