@@ -21,19 +21,25 @@ def lead_list(
     key: str,
     title: str = "Leads behind this number",
     limit: int = 1000,
+    ask: bool = True,
 ) -> None:
     """Show the leads behind a number and link a selected one to its trace.
 
-    Shows the count, the first ``limit`` rows with internal columns hidden, personal
-    fields (names, e-mails, phones) replaced by stable pseudonyms unless the uploader
-    ticks "Show personal fields" (never offered in a shared view or a restored upload: they
-    hold pseudonyms only), and, for a selected row, a link to the lead trace page.
+    Shows the count and, with ``ask`` (lists shown unasked, under a number), a "Show the
+    leads" switch. Switched on (it stays on for this list until switched off), or without
+    ``ask``: the first ``limit`` rows with internal columns hidden, personal fields (names,
+    e-mails, phones) replaced by stable pseudonyms unless the uploader ticks "Show personal
+    fields" (never offered in a shared view or a restored upload: they hold pseudonyms
+    only), and, for a selected row, a link to the lead trace page. Rows are prepared only
+    when asked for, so a live edit does not wait for lists nobody opened.
     """
     n = leads.height
     st.markdown(f"**{md_escape(title)}** · {n:,} lead{'s' if n != 1 else ''}"
                 + (f" (first {limit:,} shown)" if n > limit else ""))
     if n == 0:
         st.caption("No leads here.")
+        return
+    if ask and not st.toggle("Show the leads", key=f"{key}:show", value=False):
         return
     shown = leads.head(limit).select([c for c in leads.columns if not c.startswith("__")])
     personal = memo_frame("personal", personal_columns, shown)

@@ -38,9 +38,13 @@ def _choose(page, label: str, option: str) -> None:
 
 
 def _select_first_row(page, title: str) -> None:
-    """Tick the first row of the table that follows the markdown ``title``."""
+    """Switch on the list that follows the markdown ``title`` and tick its first row."""
     heading = page.get_by_text(title).first
     heading.scroll_into_view_if_needed()
+    switch = heading.locator("xpath=following::label[.//*[text()='Show the leads']][1]")
+    switch.click()
+    expect(page.get_by_text("Select a row to open its lead trace.")).to_be_visible()
+    settle(page)  # the run that drew the list has finished: the grid stays put
     grid = heading.locator("xpath=following::div[@data-testid='stDataFrame'][1]")
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()

@@ -398,7 +398,7 @@ def drill(fit: ProfileFit, key: str, *, by: str | None = None, top: int = 15) ->
         pick = st.selectbox("Which leads", list(choices), key=f"{key}:which", index=None,
                             placeholder="Choose which leads to list…")
         if pick is not None:
-            lead_list(choices[pick](), key=f"{key}:list", title=pick)
+            lead_list(choices[pick](), key=f"{key}:list", title=pick, ask=False)
 
 
 def learned_section(ds: Dataset, fit: ProfileFit, profiles: dict[str, Profile]) -> None:

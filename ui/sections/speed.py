@@ -152,7 +152,8 @@ def bucket_drill(ds: Dataset, *, clock: BusinessClock | None, now) -> None:
                  now, _store=MEMO_KEY)
     ids = times.filter(pl.col("bucket") == pick).select("lead_id", "response_hours")
     rows = ds.leads.join(ids, on="lead_id", how="inner")
-    lead_list(rows, key=f"speed:drill:{pick}", title=f"Leads first touched: {pick}")
+    lead_list(rows, key=f"speed:drill:{pick}", title=f"Leads first touched: {pick}",
+              ask=False)  # the user asked by picking a bucket
 
 
 class SpeedView:
