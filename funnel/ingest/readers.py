@@ -18,7 +18,7 @@ import io
 import json
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import fastexcel
@@ -26,7 +26,7 @@ import polars as pl
 
 from funnel.dataset.errors import InputError
 from funnel.dataset.tables import Warning_
-from funnel.ingest.headers import MAX_COLUMNS, Header, find_header
+from funnel.ingest.headers import LOOK_ROWS, MAX_COLUMNS, Header, find_header, header_of
 from funnel.ingest.readers_base import ROW, Rejection, as_text
 from funnel.ingest.readers_csv import has_nul, nul_rows, read_csv_rows, utf8_copy
 from funnel.ingest.salvage import NOT_TEXT
@@ -214,11 +214,12 @@ def _header_warnings(name: str, header: Header) -> list[Warning_]:
     out = []
     if header.titles:
         n = len(header.titles)
-        rows = "row" if n == 1 else "rows"
         shown = ", ".join(f"{t[:60]!r}" for _, t in header.titles[:3])
+        what = ("{} above it is a title, not data, and was not read" if n == 1 else
+                f"the {n} rows above it ({{}}) are titles, not data, and were not read")
         out.append(Warning_(
-            "title_rows", f"{name}: the header is on row {header.skip_lines + 1}; the {n} "
-            f"{rows} above it ({shown}) are titles, not data, and were not read.", n))
+            "title_rows", f"{name}: the header is on row {header.skip_lines + 1}; "
+            f"{what.format(shown)}.", n))
     if header.renamed:
         out.append(Warning_("header_names", f"{name}: " + " ".join(header.renamed),
                             len(header.renamed)))
@@ -227,6 +228,29 @@ def _header_warnings(name: str, header: Header) -> list[Warning_]:
 
 def _delimiter_name(d: str) -> str:
     return {";": "semicolons", "\t": "tabs", "|": "pipes", ",": "commas"}[d]
+
+
+_UNNAMED = "__UNNAMED__"  # fastexcel's name for a column whose header cell is blank
+
+
+def _below_titles(
+    reader: fastexcel.ExcelReader, idx: int | str, frame: pl.DataFrame,
+) -> tuple[pl.DataFrame, Header | None]:
+    """A sheet whose first row looks like a title (few of its cells filled, as a merged
+    report title): the header found by its values among the first rows, as in a CSV
+    (:func:`funnel.ingest.headers.header_of`), and the sheet read again from it; else the
+    sheet as read and ``None``."""
+    named = sum(not c.startswith(_UNNAMED) for c in frame.columns)
+    if frame.width < 2 or named > max(1, frame.width // 3):
+        return frame, None
+    probe = reader.load_sheet(idx, header_row=None, n_rows=LOOK_ROWS,
+                              dtypes="string").to_polars()
+    header = header_of([(i, ["" if v is None else str(v) for v in row])
+                        for i, row in enumerate(probe.rows())])
+    if header.skip_lines == 0:
+        return frame, None
+    again = reader.load_sheet(idx, header_row=header.skip_lines, schema_sample_rows=None)
+    return again.to_polars(), header
 
 
 def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None) -> RawTable:
@@ -265,10 +289,16 @@ def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None) -> 
     if frame is None:
         raise InputError(f"{name} has no sheet with data rows.")
     sheet_name = names[chosen] if isinstance(chosen, int) else chosen
+    try:
+        frame, header = _below_titles(reader, chosen, frame)
+    except Exception as exc:
+        raise InputError(f"{name}: sheet {sheet_name!r} could not be read ({exc}).") from exc
     if frame.height == 0:
         raise InputError(f"{name}: sheet {sheet_name!r} has a header row but no data rows.")
     frame = _text_frame(frame)
-    frame = frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(ROW))
+    first = 2 + (header.skip_lines if header else 0)
+    frame = frame.with_columns(pl.int_range(first, frame.height + first, dtype=pl.Int64)
+                               .alias(ROW))
     others = [n for n in names if n != sheet_name]
     notes = [f"Sheet {sheet_name!r} read."] + (
         [f"Other sheets: {', '.join(others)}."] if others else []
@@ -281,6 +311,8 @@ def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None) -> 
         notes=notes,
         sheets=names,
         sheet=sheet_name,
+        # the names are the sheet's own (as without titles): only the titles are said
+        warnings=_header_warnings(name, replace(header, renamed=[])) if header else [],
     )
 
 
