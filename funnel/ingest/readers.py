@@ -24,7 +24,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
-from funnel.dataset.errors import InputError
+from funnel.dataset.errors import InputError, StopCheck, stop_if
 from funnel.dataset.tables import Warning_
 from funnel.ingest.headers import LOOK_ROWS, MAX_COLUMNS, Header, find_header, header_of
 from funnel.ingest.readers_base import ROW, Rejection, as_text
@@ -138,7 +138,8 @@ def nested_text(values: pl.Series) -> pl.Series:
 
 
 def _read_text(
-    source: Path | bytes, *, name: str, head: bytes, encoding: str | None = None
+    source: Path | bytes, *, name: str, head: bytes, encoding: str | None = None,
+    should_stop: StopCheck | None = None,
 ) -> RawTable:
     encoding = encoding or detect_encoding(head)
     notes: list[str] = []
@@ -148,6 +149,7 @@ def _read_text(
         if encoding in ("utf-8", "utf-8-sig") and isinstance(source, Path):
             path = source
         else:
+            stop_if(should_stop, f"copying {name} as UTF-8 text")
             tmp, replaced = utf8_copy(source, encoding)
             path = Path(tmp)
             if encoding not in ("utf-8", "utf-8-sig"):
@@ -168,12 +170,15 @@ def _read_text(
         # an upload's bytes are read in place by polars; the copy on disk is for DuckDB
         in_memory = source if isinstance(source, bytes) and encoding == "utf-8" else None
         frame, rejected, rows_read = read_csv_rows(path, name=name, delimiter=delimiter,
-                                                   skip=header.skip_lines, data=in_memory)
+                                                   skip=header.skip_lines, data=in_memory,
+                                                   should_stop=should_stop)
         bad_text = [r for r in rejected if r.reason == NOT_TEXT]
         if bad_text and encoding == "utf-8":
             # Non-UTF-8 bytes after the sniffed head: the file is really cp1252.
             del frame
-            return _read_text(source, name=name, head=head, encoding="cp1252")
+            return _read_text(source, name=name, head=head, encoding="cp1252",
+                              should_stop=should_stop)
+        stop_if(should_stop, f"looking for binary data in {name}")
         if has_nul(path):
             frame, nul = nul_rows(frame, name)
             rejected = sorted(rejected + nul, key=lambda r: r.row or 0)
@@ -253,7 +258,8 @@ def _below_titles(
     return again.to_polars(), header
 
 
-def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None) -> RawTable:
+def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None,
+                should_stop: StopCheck | None = None) -> RawTable:
     try:
         reader = fastexcel.read_excel(source if isinstance(source, bytes) else str(source))
         names = list(reader.sheet_names)
@@ -276,6 +282,8 @@ def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None) -> 
     candidates = [sheet] if sheet is not None else list(range(len(names)))
     chosen, frame = None, None
     for idx in candidates:
+        stop_if(should_stop, f"reading sheet {names[idx] if isinstance(idx, int) else idx!r} "
+                f"of {name}")
         try:
             # types from every row: fastexcel would otherwise null out cells that
             # differ from the first 1,000 rows' type
@@ -338,6 +346,7 @@ def read_file(
     name: str | None = None,
     sheet: str | int | None = None,
     max_bytes: int | None = None,
+    should_stop: StopCheck | None = None,
 ) -> RawTable:
     """Read one export file into an all-text frame, whatever its format.
 
@@ -351,6 +360,10 @@ def read_file(
         For workbooks: the sheet name or index; by default the first sheet with data.
     max_bytes
         Refuse larger files with a plain message (the app sets this; the CLI does not).
+    should_stop
+        Called between the steps of reading (checking the rows, reading them, a sheet);
+        ``True`` stops the reading with :class:`~funnel.dataset.errors.Cancelled` (the
+        app: the browser session the upload was for has gone).
 
     Returns
     -------
@@ -391,16 +404,17 @@ def read_file(
     kind = sniff_format(head)
     suffix = Path(name).suffix.lower()
     if kind == "parquet":
+        stop_if(should_stop, f"reading {name}")
         table = _read_parquet(data, name=name)
     elif kind in ("xlsx", "xls"):
-        table = _read_excel(data, name=name, sheet=sheet)
+        table = _read_excel(data, name=name, sheet=sheet, should_stop=should_stop)
     elif kind == "encrypted":
         raise InputError(
             f"{name} is a password-protected workbook; save an unprotected copy and load that."
         )
     elif kind == "zip" and suffix in (".xlsx", ".xlsm"):
         # A ZIP with no workbook parts in its head: a damaged or truncated workbook.
-        table = _read_excel(data, name=name, sheet=sheet)
+        table = _read_excel(data, name=name, sheet=sheet, should_stop=should_stop)
     elif kind == "zip":
         raise InputError(f"{name} is a ZIP archive, not a workbook; unzip it and load the files.")
     elif kind == "gzip":
@@ -414,7 +428,7 @@ def read_file(
         raise InputError(f"{name} holds JSON, not a table; export the leads as CSV, Excel "
                          "or Parquet.")
     else:
-        table = _read_text(data, name=name, head=head)
+        table = _read_text(data, name=name, head=head, should_stop=should_stop)
         if suffix in (".xlsx", ".xls", ".xlsm", ".parquet"):
             table.notes.insert(0, f"Named {suffix} but holds CSV text; read as CSV.")
     if not table.columns:

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from funnel.dataset.errors import InputError
+from funnel.dataset.errors import InputError, StopCheck, stop_if
 from funnel.ingest.readers_base import ROW, Rejection, compact_schema
 from funnel.ingest.salvage import NOT_TEXT, NUL_BYTE, TOO_LONG, UNCLOSED, ragged_reason, salvage_csv
 
@@ -164,13 +164,15 @@ def _polars_rows(source: Path | bytes, *, delimiter: str, skip: int) -> pl.DataF
 
 def read_csv_rows(
     path: Path, *, name: str, delimiter: str, skip: int = 0, data: bytes | None = None,
+    should_stop: StopCheck | None = None,
 ) -> tuple[pl.DataFrame, list[Rejection], int]:
     """Read a UTF-8 CSV: the kept rows (with their row numbers in ``ROW``), the rejected
     rows, and the number of rows read.
 
     ``path`` is the file on disk (what DuckDB checks and the line reader reads); ``data``
     the same bytes when they are already in memory (an upload), which polars then reads
-    in place. ``skip`` title lines above the header are passed over.
+    in place. ``skip`` title lines above the header are passed over. ``should_stop`` is
+    asked before each step (:func:`funnel.dataset.errors.stop_if`).
 
     Examples
     --------
@@ -181,13 +183,16 @@ def read_csv_rows(
     >>> frame[ROW].to_list(), [r.row for r in rejected], read
     ([2, 4], [3], 3)
     """
+    stop_if(should_stop, f"checking the rows of {name}")
     kept, rejected = _check_rows(path, name=name, delimiter=delimiter, skip=skip)
     frame = None
     if kept is not None:
+        stop_if(should_stop, f"reading the rows of {name}")
         fast = _polars_rows(path if data is None else data, delimiter=delimiter, skip=skip)
         frame = _agree(fast, kept, rejected)
         del fast
     if frame is None:
+        stop_if(should_stop, f"reading {name} line by line")
         frame, rejected = _salvage(path, name=name, delimiter=delimiter, skip=skip)
     return frame, rejected, frame.height + len(rejected)
 
