@@ -55,7 +55,7 @@ from funnel.analyses.speed.views import (
     response_percentiles,
     still_waiting,
 )
-from funnel.dataset.errors import InputError
+from funnel.dataset.errors import Cancelled, InputError
 from funnel.dataset.privacy import mask_personal, personal_columns, pseudonym, pseudonymise
 from funnel.dataset.schema import FIELDS, ROLES, STAGES, Mapping, normalise_header
 from funnel.dataset.stages import reached_exprs, stages_present
@@ -103,6 +103,7 @@ __all__ = [
     "SAMPLE_SALES_PROFILE",
     "STAGES",
     "BusinessClock",
+    "Cancelled",
     "Capability",
     "Criterion",
     "Dataset",

@@ -221,6 +221,38 @@ def test_read_file_reads_xlsx_values_as_text(write_file):
     assert_frame_equal(table.frame, expected)
 
 
+TITLED_SHEET = ("Leads", [["Leads report"], ["Exported 2024-05-01"], [],
+                          ["lead_id", "created_at", "amount"],
+                          ["L1", dt.datetime(2024, 1, 2), 1200],
+                          ["L2", dt.datetime(2024, 1, 3), 35]])
+
+
+def test_read_file_finds_xlsx_header_below_title_rows(write_file):
+    table = read_file(write_file("leads.xlsx", _xlsx(TITLED_SHEET)))
+    expected = pl.DataFrame({
+        "lead_id": ["L1", "L2"], "created_at": ["2024-01-02 00:00:00", "2024-01-03 00:00:00"],
+        "amount": ["1200", "35"], ROW: [5, 6]})
+    assert_frame_equal(table.frame, expected)
+
+
+def test_read_file_says_which_xlsx_row_is_the_header(write_file):
+    table = read_file(write_file("leads.xlsx", _xlsx(TITLED_SHEET)))
+    assert [(w.code, w.message) for w in table.warnings] == [(
+        "title_rows", "leads.xlsx: the header is on row 4; the 2 rows above it ('Leads report', "
+        "'Exported 2024-05-01') are titles, not data, and were not read.")]
+
+
+def test_read_file_gives_no_title_warning_for_xlsx_header_on_the_first_row(write_file):
+    assert read_file(write_file("leads.xlsx", _xlsx(LEADS_SHEET))).warnings == []
+
+
+def test_read_file_says_one_title_row_in_the_singular(write_file):
+    table = read_file(write_file("leads.csv", "Leads report\n" + SAMPLE))
+    assert [w.message for w in table.warnings] == [
+        "leads.csv: the header is on row 2; 'Leads report' above it is a title, not data, and "
+        "was not read."]
+
+
 def test_read_file_skips_empty_first_sheet(write_file):
     table = read_file(write_file("book.xlsx", _xlsx(("Cover", []), LEADS_SHEET)))
     assert (table.sheet, table.frame["lead_id"].to_list()) == ("Leads", ["L1", "L2"])

@@ -20,14 +20,19 @@ holds pseudonyms only, so its personal fields cannot be revealed
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import funnel
-from funnel import Dataset, InputError, RawTable
+from funnel import Cancelled, Dataset, InputError, RawTable
 from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Profile
 from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.profile.prepared import PreparedLeads, prepare_profile
+from funnel.dataset.errors import StopCheck
 from ui.memo import memo
 from ui.session import adopt_kept_copy, drop_kept_copy, keep_profiles, keep_upload
 
@@ -116,20 +121,62 @@ def can_reveal_personal() -> bool:
     return not is_shared_view() and not is_restored()
 
 
+def _never() -> bool:
+    return False
+
+
+def session_gone() -> StopCheck:
+    """The core's ``should_stop`` for this script run: whether the browser session it
+    runs for has gone (its tab closed, its connection lost).
+
+    Streamlit drops a session from its active ones as soon as its websocket closes (and
+    asks the script to stop, which only takes effect at the run's next ``st`` call, never
+    inside the core's work); ``Runtime.is_active_session`` (through
+    ``streamlit.runtime.get_instance()``, with the script run context's ``session_id``)
+    is the public reading of that, no private attribute. Outside a server (bare mode) it
+    never says gone; under AppTest the runtime is a mock that always says active. The
+    check is a dictionary lookup, safe on any thread.
+    """
+    ctx = get_script_run_ctx(suppress_warning=True) if runtime.exists() else None
+    if ctx is None:
+        return _never
+    server, session_id = runtime.get_instance(), ctx.session_id
+    return lambda: not server.is_active_session(session_id)
+
+
+@contextmanager
+def stopped_if_gone() -> Iterator[StopCheck]:
+    """``with stopped_if_gone() as should_stop:`` runs long core work with
+    :func:`session_gone` as its ``should_stop``; when the work is cancelled the script
+    run stops quietly (``st.stop()``), with nothing of the work kept."""
+    try:
+        yield session_gone()
+    except Cancelled:
+        st.stop()
+
+
 def parse_upload(file, *, sheet: str | int | None = None) -> tuple[tuple, RawTable | str]:
     """Parse an uploaded file once per session; an unusable file gives its message.
 
     Parsed tables are keyed by the upload's id and the sheet, so re-runs of the page
     do not parse again and the bytes need not be kept. Returns the key too.
+
+    ``file.getvalue()`` is the bytes Streamlit holds for the upload, not a copy (an
+    ``UploadedFile`` is a ``BytesIO`` over them); the reader reads them in place. Parsing
+    stops when the browser session has gone (:func:`stopped_if_gone`), and nothing is
+    cached then.
     """
     cache: dict = st.session_state.setdefault("parsed", {})
     key = (file.file_id, sheet)  # one id per upload: no need to hash the bytes each rerun
     if key not in cache:
-        try:
-            cache[key] = funnel.read_file(file.getvalue(), name=file.name, sheet=sheet,
-                                          max_bytes=MAX_UPLOAD_BYTES)
-        except InputError as exc:
-            cache[key] = str(exc)
+        with stopped_if_gone() as should_stop:
+            try:
+                parsed: RawTable | str = funnel.read_file(
+                    file.getvalue(), name=file.name, sheet=sheet,
+                    max_bytes=MAX_UPLOAD_BYTES, should_stop=should_stop)
+            except InputError as exc:
+                parsed = str(exc)
+            cache[key] = parsed
     return key, cache[key]
 
 

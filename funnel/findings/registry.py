@@ -11,7 +11,7 @@ import datetime as dt
 import textwrap
 from collections.abc import Iterable
 
-from funnel.dataset.errors import InputError
+from funnel.dataset.errors import InputError, StopCheck, stop_if
 from funnel.dataset.tables import Dataset
 from funnel.findings import (
     definition,
@@ -77,6 +77,7 @@ def diagnose_places(
     now: dt.datetime | None = None,
     places: Iterable[str] | None = None,
     context: Context | None = None,
+    should_stop: StopCheck | None = None,
 ) -> list[Finding]:
     """One :class:`Finding` per place, in the contract's order.
 
@@ -98,6 +99,10 @@ def diagnose_places(
     context
         ``ds`` already prepared (:meth:`Context.prepare`), to share across calls (a live
         edit re-runs some places on the same leads); ``now`` is then ignored.
+    should_stop
+        Called before each place; ``True`` stops with
+        :class:`~funnel.dataset.errors.Cancelled` and no cards (the app: the browser
+        session they were for has gone).
 
     Examples
     --------
@@ -115,8 +120,12 @@ def diagnose_places(
         raise InputError(f"No such place: {', '.join(sorted(unknown))} "
                          f"(the places are {', '.join(PLACES)}).")
     ctx = context if context is not None else Context.prepare(ds, now)
-    return [place.run(ctx, s, profile=profile) for key, place in REGISTRY.items()
-            if key in wanted]
+    cards = []
+    for key, place in REGISTRY.items():
+        if key in wanted:
+            stop_if(should_stop, f"the {key} place")
+            cards.append(place.run(ctx, s, profile=profile))
+    return cards
 
 
 def findings(ds: Dataset, *, profile=None, settings: Settings | None = None,

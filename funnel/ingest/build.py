@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from funnel.dataset.errors import InputError
+from funnel.dataset.errors import InputError, StopCheck, stop_if
 from funnel.dataset.schema import FIELDS, REQUIRED, ROLES, Mapping
 from funnel.dataset.tables import Dataset, FileReport, Health, Warning_
 from funnel.ingest.checks import (
@@ -53,6 +53,7 @@ def build_dataset(
     day_first: bool | None = None,
     label: str = "",
     release: bool = False,
+    should_stop: StopCheck | None = None,
 ) -> Dataset:
     """Type, validate and link read files into one :class:`Dataset`.
 
@@ -74,6 +75,10 @@ def build_dataset(
     release
         Free each table's text columns as soon as they are typed, to lower peak
         memory; the tables cannot be built again afterwards (``load`` uses this).
+    should_stop
+        Called before each file is typed and before stacking, linking and checking;
+        ``True`` stops the build with :class:`~funnel.dataset.errors.Cancelled`: no
+        dataset is made, and without ``release`` the tables are as they were given.
 
     Returns
     -------
@@ -94,9 +99,13 @@ def build_dataset(
     """
     mapping = mapping or Mapping()
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    files = _type_files(tables, mapping, day_first=day_first, release=release)
+    files = _type_files(tables, mapping, day_first=day_first, release=release,
+                        should_stop=should_stop)
+    stop_if(should_stop, "stacking the leads")
     leads = _stack_leads(files)
+    stop_if(should_stop, "linking deals and activities to the leads")
     linked = _link(files, leads)
+    stop_if(should_stop, "checking the leads")
     return _check(files, linked, now=now, label=label)
 
 
@@ -127,12 +136,13 @@ class _Linked:
 
 def _type_files(
     tables: Iterable[tuple[str, RawTable]], mapping: Mapping, *, day_first: bool | None,
-    release: bool,
+    release: bool, should_stop: StopCheck | None = None,
 ) -> _Files:
     """Step 1: type each file as it comes (typing does not depend on the other files,
     so a caller that passes a generator never holds two files' text in memory at once)."""
     files = _Files(Mapping(values=dict(mapping.values)))
     for role, raw in tables:
+        stop_if(should_stop, f"typing {raw.name}")
         if role == LOOKUP:  # joined to the leads once they are stacked
             model = file_model(raw.frame, raw.name)
             files.lookups.append((raw, model.object if model else "company",

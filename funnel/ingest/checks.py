@@ -81,7 +81,7 @@ def unused_field_warnings(raw: RawTable, role: str, colmap: dict[str, str]) -> l
         kind = FIELDS[role].get(col)
         if col in used or col in colmap or kind not in ("number", "datetime"):
             continue
-        values = null_placeholders(raw.frame[col]).drop_nulls()
+        values = null_placeholders(raw.column(col)).drop_nulls()
         if values.len() == 0:
             continue
         if kind == "number":

@@ -37,6 +37,7 @@ from funnel.ingest.parsing import (
 )
 from funnel.ingest.placeholders import placeholder_note
 from funnel.ingest.readers import ROW, RawTable
+from funnel.ingest.readers_base import as_text
 
 FILE = "__file"
 """Name of the column holding each typed row's file name (next to its row number, ``ROW``)."""
@@ -126,7 +127,7 @@ def type_table(
     required = set(required)
     warnings: list[Warning_] = []
     notes: list[str] = []
-    sample = raw.frame.head(SAMPLE_SIZE)
+    sample = raw.text(SAMPLE_SIZE)
     exprs: list[pl.Expr] = []
     checks: list[pl.Expr] = []
     how: dict[str, str] = {}
@@ -144,9 +145,8 @@ def type_table(
         exprs += _outcome_from_stage(raw, colmap["stage"])
     _extra_exprs(raw, sample, role, colmap, exprs=exprs, checks=checks, retry=retry,
                  renames=renames or {}, values=values)
-    typed = raw.frame.lazy().select(
-        *exprs, *checks, pl.lit(raw.name).alias(FILE), pl.col(ROW)
-    ).collect()
+    typed = collect_aligned(raw.frame.lazy().select(
+        *exprs, *checks, pl.lit(raw.name).alias(FILE), pl.col(ROW)))
     lost_counts = typed.select(pl.col(f"^{_LOST}.*$").sum()).row(0, named=True) if checks else {}
     typed = _retry_broader(raw, typed, retry, lost_counts)
     warnings += _unreadable_warnings(raw, typed, colmap, required, lost_counts)
@@ -158,6 +158,45 @@ def type_table(
     return Typed(typed.drop(pl.col(f"^{_LOST}.*$")), rejects, warnings, notes)
 
 
+def collect_aligned(query: pl.LazyFrame) -> pl.DataFrame:
+    """Run ``query``; when its columns come back in pieces of different sizes, give each
+    column one piece, a column at a time (realigning all at once, as the next query would,
+    briefly holds the frame twice).
+
+    Examples
+    --------
+    >>> collect_aligned(pl.LazyFrame({"a": [1, 2]}).select(pl.col("a") * 2))["a"].to_list()
+    [2, 4]
+    """
+    frame = query.collect()
+    if len(set(frame.n_chunks("all"))) <= 1:
+        return frame
+    columns = frame.get_columns()
+    del frame
+    out = []
+    for i, col in enumerate(columns):
+        columns[i] = None  # the only other reference: freed once copied
+        out.append(col.rechunk())
+        del col
+    return pl.DataFrame(out)
+
+
+def text_col(raw: RawTable, column: str) -> pl.Expr:
+    """The expression reading ``column`` of ``raw`` as ``String``: a column kept
+    compactly (``Categorical``) is turned into strings inside each expression, so a
+    query never holds every column's strings at once.
+
+    Examples
+    --------
+    >>> raw = RawTable("l.csv", "csv", pl.DataFrame(
+    ...     {"s": pl.Series(["Web"], dtype=pl.Categorical), "id": ["1"]}), 1)
+    >>> raw.frame.select(text_col(raw, "s"), text_col(raw, "id")).schema
+    Schema([('s', String), ('id', String)])
+    """
+    col = pl.col(column)
+    return col.cast(pl.String) if isinstance(raw.frame.schema[column], pl.Categorical) else col
+
+
 def _lost(clean: pl.Expr, out: pl.Expr) -> pl.Expr:
     """True where the cleaned text has a value that ``out`` did not read."""
     return clean.is_not_null() & out.is_null()
@@ -166,10 +205,10 @@ def _lost(clean: pl.Expr, out: pl.Expr) -> pl.Expr:
 def _outcome_from_stage(raw: RawTable, column: str) -> list[pl.Expr]:
     """An ``outcome`` read from the stage column, when some stages (such as "Closed
     Lost" or "Closed Won") also say how the record ended."""
-    ended = stage_endings(raw.frame[column].drop_nulls().unique().to_list())
+    ended = stage_endings(raw.frame[column].drop_nulls().unique().cast(pl.String).to_list())
     if not ended:
         return []
-    return [pl.col(column).replace_strict(ended, default=None, return_dtype=pl.String)
+    return [text_col(raw, column).replace_strict(ended, default=None, return_dtype=pl.String)
             .alias("outcome")]
 
 
@@ -184,9 +223,9 @@ def _extra_exprs(
     for c in [c for c in raw.columns if c not in colmap.values()]:
         name = renames.get(c) or extra_name(c, role)
         if role != "leads":
-            exprs.append(pl.col(c).alias(name))
+            exprs.append(text_col(raw, c).alias(name))
             continue
-        src = pl.col(c)
+        src = text_col(raw, c)
         if name in values and name not in FIELDS[role]:
             over = values[name]
             src = src.replace(list(over), list(over.values()))
@@ -231,7 +270,7 @@ def _unreadable_warnings(
             continue
         n = int(lost_counts[_LOST + f])
         of = n + int(typed[f].is_not_null().sum())
-        lost = raw.frame[col].filter(typed[_LOST + f])
+        lost = as_text(raw.frame[col].filter(typed[_LOST + f]))
         examples = ", ".join(repr(e) for e in lost.unique(maintain_order=True).head(EXAMPLES))
         what = "numbers" if typed[f].dtype.is_numeric() else "dates"
         fate = "their rows are rejected" if f in required else "they are left empty"
@@ -261,7 +300,7 @@ def _required_reasons(
     """File, row and reason for rows whose required fields are empty or unreadable;
     the reason names the first failing field."""
     rows = typed.filter(bad).rechunk()
-    texts = raw.frame.filter(bad).rechunk()
+    texts = as_text(raw.frame.filter(bad)).rechunk()
     reason = pl.lit(None, dtype=pl.String)
     for f in reversed([f for f in colmap if f in required]):
         shown = texts[colmap[f]].str.strip_chars().str.slice(0, 40).rechunk()
@@ -286,7 +325,7 @@ def _field_expr(
     """How to read mapped column ``col`` as field ``f`` of ``kind``, decided on the sample;
     warnings and notes about the decision are appended to ``warnings`` and ``notes``."""
     strip = kind == "id" or needs_strip(sample[col].drop_nulls())
-    clean = placeholder_expr(pl.col(col), strip=strip)
+    clean = placeholder_expr(text_col(raw, col), strip=strip)
     if f in values and kind in ("text", "id"):
         over = values[f]
         clean = clean.replace(list(over), list(over.values()))
@@ -350,7 +389,7 @@ def _label_field(
 ) -> _Decision:
     """An outcome or stage column: each distinct label mapped once; labels not
     recognised are left empty with a warning."""
-    counts = raw.frame[col].value_counts()
+    counts = as_text(raw.frame[col].value_counts())
     mapped, unknown = map_values(counts[col], kind, overrides=values.get(f))
     lookup = dict(zip(counts[col].to_list(), mapped.to_list(), strict=True))
     if unknown:
@@ -361,5 +400,6 @@ def _label_field(
         warnings.append(Warning_(
             f"unknown_{kind}", f"{raw.name}: {kind} labels not recognised, left "
             f"empty: {shown}. Map them in the mapping screen.", sum(tally.values())))
-    return _Decision(pl.col(col).replace_strict(lookup, default=None, return_dtype=pl.String),
+    return _Decision(text_col(raw, col).replace_strict(lookup, default=None,
+                                                       return_dtype=pl.String),
                      pl.lit(None, dtype=pl.String))

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from funnel.dataset.schema import normalise_header
+from funnel.ingest.readers_base import as_text
 
 SALESFORCE_PREFIXES = {
     "00Q": "lead", "003": "contact", "001": "account", "006": "opportunity", "005": "user",
@@ -192,7 +193,7 @@ _HS_HEADERS = {"record id", "lifecycle stage", "deal stage", "pipeline", "associ
 
 def _ids_of(frame: pl.DataFrame, column: str) -> str | None:
     """The Salesforce object most values of ``column`` are ids of (≥ 80% of the sample)."""
-    sample = frame[column].head(500).drop_nulls()
+    sample = as_text(frame[column].head(500)).drop_nulls()
     if sample.len() == 0:
         return None
     kinds = sample.map_elements(salesforce_kind, return_dtype=pl.String)

@@ -22,6 +22,7 @@ from funnel.ingest.parsing import (
     parse_dates,
     parse_numbers,
 )
+from funnel.ingest.readers_base import as_text
 
 FIELD_MEANINGS = {
     "lead_id": "an id", "deal_id": "a deal or opportunity id", "created_at": "a creation date",
@@ -41,7 +42,7 @@ _SAMPLE = 5000
 
 def _values_text(values: pl.Series, kind: str, *, day_first: bool) -> str:
     """What the column's values (a sample of them) say about the field."""
-    clean = null_placeholders(values.head(_SAMPLE)).drop_nulls()
+    clean = null_placeholders(as_text(values.head(_SAMPLE))).drop_nulls()
     if clean.len() == 0:
         return "the column is empty"
     if kind in ("datetime", "month"):

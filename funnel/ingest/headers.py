@@ -1,4 +1,4 @@
-"""Find a CSV's header row and give every column a distinct name, saying what was done.
+"""Find a file's header row and give every column a distinct name, saying what was done.
 
 Exports often start with title lines (a report name, a date, a blank line) above the
 real header, and some repeat a column name or leave one blank. The header is the first
@@ -74,7 +74,22 @@ def find_header(sample: str, delimiter: str) -> Header:
     >>> find_header("id,created\\n1,2024-01-01\\n", ",").skip_lines
     0
     """
-    records = _records(sample, delimiter)
+    return header_of(_records(sample, delimiter))
+
+
+def header_of(records: list[tuple[int, list[str]]]) -> Header:
+    """Locate the header among a file's first rows, given as ``(row index from 0,
+    fields)`` (a CSV's lines or a sheet's rows, blank cells as ``""``), and name its
+    columns.
+
+    Examples
+    --------
+    >>> rows = [(0, ["Leads report", "", ""]), (1, ["id", "created", "source"]),
+    ...         (2, ["1", "2024-01-01", "Web"])]
+    >>> h = header_of(rows)
+    >>> h.skip_lines, h.titles, h.fields
+    (1, [(1, 'Leads report')], ['id', 'created', 'source'])
+    """
     rows = [r for _, r in records if r]
     if not rows:
         return Header(0, [])

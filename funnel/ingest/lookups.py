@@ -82,12 +82,12 @@ def join_lookup(
     id_col = _id_column(raw)
     if id_col is None:
         return leads, Joined(None, 0, [], f"{raw.name}: {text}, but no id column to join.")
-    keys = id_key(raw.frame[id_col])
+    keys = id_key(raw.column(id_col))
     column, hits = _best_column(leads, keys)
     if column is None:
         return leads, Joined(None, 0, [], f"{raw.name}: {text}; none of its ids "
                              f"({id_col}) is found among the leads, so it is not joined.")
-    table = raw.frame.with_columns(keys.alias("__k")).unique("__k", keep="first")
+    table = raw.text().with_columns(keys.alias("__k")).unique("__k", keep="first")
     link = id_key(leads[column]).alias("__k")
     said = f"{raw.name}: {text}, joined to {hits:,} of {leads.height:,} leads by {column}"
     if obj == "user":

@@ -27,6 +27,7 @@ from funnel.ingest.parsing import (
     null_placeholders,
     parse_numbers,
 )
+from funnel.ingest.readers_base import as_text
 
 _OWN_ID = {"leads": "lead_id", "deals": "deal_id", "activities": None, "spend": None}
 _GENERIC_ID = ["id", "record id", "object id", "row id", "hs object id", "key", "uuid", "guid"]
@@ -250,7 +251,7 @@ def header_score(header: str, field_name: str, role: str) -> float:
 
 def _values_fit(values: pl.Series, kind: str) -> bool:
     """Whether a column's values can be the field's type (checked on a sample)."""
-    sample = null_placeholders(values.head(5000)).drop_nulls()
+    sample = null_placeholders(as_text(values.head(5000))).drop_nulls()
     if sample.len() == 0:
         return True
     if kind in ("datetime", "month"):
@@ -461,7 +462,7 @@ def map_values(
     """
     table = OUTCOME_VALUES if kind == "outcome" else STAGE_VALUES
     allowed = OUTCOMES if kind == "outcome" else STAGES
-    clean = null_placeholders(values)
+    clean = null_placeholders(as_text(values))
     distinct = clean.drop_nulls().unique()
     lookup: dict[str, str | None] = {}
     unknown: dict[str, int] = {}

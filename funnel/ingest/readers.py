@@ -1,5 +1,9 @@
 """Read CSV, Excel and Parquet exports into all-text polars frames.
 
+A text column with few distinct values is kept compactly (``Categorical``, the same
+strings; see :mod:`funnel.ingest.readers_base`): read a column as ``String`` with
+:meth:`RawTable.column` or :meth:`RawTable.text`.
+
 The format is decided from the bytes, never from the file name. Every data row read
 is either kept (with its row number in ``ROW``) or reported as a :class:`Rejection`
 with the reason, so ``rows_read == height + len(rejected)`` always holds.
@@ -14,26 +18,18 @@ import io
 import json
 import logging
 import os
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import duckdb
 import fastexcel
 import polars as pl
 
-from funnel.dataset.errors import InputError
+from funnel.dataset.errors import InputError, StopCheck, stop_if
 from funnel.dataset.tables import Warning_
-from funnel.ingest.headers import MAX_COLUMNS, Header, find_header
-from funnel.ingest.salvage import (
-    NOT_TEXT,
-    NUL_BYTE,
-    TOO_LONG,
-    UNCLOSED,
-    ragged_reason,
-    salvage_csv,
-)
+from funnel.ingest.headers import LOOK_ROWS, MAX_COLUMNS, Header, find_header, header_of
+from funnel.ingest.readers_base import ROW, Rejection, as_text
+from funnel.ingest.readers_csv import has_nul, nul_rows, read_csv_rows, utf8_copy
+from funnel.ingest.salvage import NOT_TEXT
 from funnel.ingest.sniff import detect_delimiter, detect_encoding, sniff_format
 
 # fastexcel logs "Could not determine dtype for column N" (a column with no typed cell)
@@ -41,19 +37,7 @@ from funnel.ingest.sniff import detect_delimiter, detect_encoding, sniff_format
 # column is read as text all the same, so the message only alarms users: keep it quiet.
 logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
-ROW = "__row"
-"""Name of the column holding each kept row's number in its file."""
-
 _SNIFF_BYTES = 256 * 1024
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A row that was read but not kept, and why."""
-
-    file: str
-    row: int | None
-    reason: str
 
 
 @dataclass
@@ -76,6 +60,15 @@ class RawTable:
     def columns(self) -> list[str]:
         """The file's own column names (without the row-number column)."""
         return [c for c in self.frame.columns if c != ROW]
+
+    def column(self, name: str) -> pl.Series:
+        """One column as ``String`` (``frame`` may keep a column of few distinct values
+        compactly, as ``Categorical``: see :mod:`funnel.ingest.readers_base`)."""
+        return as_text(self.frame[name])
+
+    def text(self, n: int | None = None) -> pl.DataFrame:
+        """The first ``n`` rows (every row when ``None``) with every column as ``String``."""
+        return as_text(self.frame if n is None else self.frame.head(n))
 
 
 def _human_size(n: int) -> str:
@@ -144,175 +137,9 @@ def nested_text(values: pl.Series) -> pl.Series:
                                    for v in values.to_list()], dtype=pl.String)
 
 
-_DUCK_REASONS = {
-    "UNQUOTED VALUE": "a quote is not closed properly",
-    "UNTERMINATED QUOTE": UNCLOSED,
-    "INVALID UNICODE": NOT_TEXT,
-    "INVALID ENCODING": NOT_TEXT,  # DuckDB >= 1.1 name
-    "LINE SIZE OVER MAXIMUM": TOO_LONG,
-}
-
-
-def _duck_reason(error_type: str, message: str) -> str:
-    if error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
-        # "Expected Number of Columns: 4 Found: 3"
-        parts = message.replace(":", "").split()
-        nums = [p for p in parts if p.isdigit()]
-        if len(nums) >= 2:
-            return ragged_reason(int(nums[1]), int(nums[0]))
-    return _DUCK_REASONS.get(error_type, message.strip() or error_type.lower())
-
-
-_CSV_OPTIONS = (
-    "all_varchar = true, header = true, delim = ?, quote = '\"', escape = '\"', "
-    "store_rejects = true, max_line_size = 10000000, auto_detect = true"
-)
-
-
-def _duck_error(exc: Exception, *, path: Path, name: str) -> InputError:
-    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if "sniffing" in first:
-        # DuckDB names its own (possibly temporary) copy here; say what it means instead.
-        why = "its quotes or separators are inconsistent, e.g. a quote that is never closed"
-    else:
-        why = first.replace(str(path), name)
-    return InputError(f"{name} could not be read as CSV: {why}.")
-
-
-def _rejections(con: duckdb.DuckDBPyConnection, name: str, skip: int = 0) -> list[Rejection]:
-    errors = con.execute(
-        "SELECT line, min(error_type) AS error_type, min(error_message) AS error_message "
-        "FROM reject_errors GROUP BY line ORDER BY line"
-    ).fetchall()
-    return [Rejection(name, int(line) + skip, _duck_reason(et, msg))
-            for line, et, msg in errors]
-
-
-def _with_rows(frame: pl.DataFrame, rejected: list[Rejection], first: int = 2) -> pl.DataFrame:
-    """Number kept rows as a person sees the file, skipping the rejected ones."""
-    rows = pl.int_range(first, frame.height + len(rejected) + first, dtype=pl.Int64, eager=True)
-    if rejected:
-        bad = pl.Series("bad", [r.row for r in rejected], dtype=pl.Int64)
-        kept = rows.filter(~rows.is_in(bad.implode()))
-        # rejected line numbers count skipped blank lines; if they do not fit the
-        # records, number the kept rows in order rather than guess
-        rows = kept if kept.len() == frame.height else rows.head(frame.height)
-    return frame.with_columns(rows.alias(ROW))
-
-
-def _has_nul(path: Path) -> bool:
-    """Whether the file holds a NUL byte anywhere (read in 1 MB pieces, not mapped, so
-    the scan adds nothing to the process's resident memory)."""
-    with open(path, "rb") as fh:
-        while piece := fh.read(1 << 20):
-            if b"\x00" in piece:
-                return True
-    return False
-
-
-def _salvage(path: Path, *, name: str, delimiter: str, skip: int) -> tuple[pl.DataFrame, list]:
-    """The line-by-line reading (:mod:`funnel.ingest.salvage`) as a frame and rejections."""
-    got = salvage_csv(path, delimiter=delimiter, skip_lines=skip, row_name=ROW)
-    rejected = [Rejection(name, line, why) for line, why in got.rejected]
-    if not got.header:
-        return pl.DataFrame(), rejected
-    return got.frame, rejected
-
-
-def _count_rows(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str, skip: int) -> int:
-    return con.execute(f"SELECT count(*) FROM read_csv(?, {_CSV_OPTIONS}, skip = ?)",
-                       [str(path), delimiter, skip]).fetchall()[0][0]
-
-
-def _read_csv_file(
-    path: Path, *, name: str, delimiter: str, skip: int = 0
-) -> tuple[pl.DataFrame, list, int]:
-    """Read a UTF-8 CSV; return kept rows (with ROW), rejections and rows read.
-
-    DuckDB validates every row (ragged rows become rejections with their row number)
-    without materialising the data; polars then reads the text, which is about twice
-    as fast as converting DuckDB's result. If DuckDB refuses the file (a quote never
-    closed, a line over 10 MB) or the two disagree on the number of rows (a bare
-    carriage return DuckDB takes for a line end), the file is read line by line
-    (:func:`funnel.ingest.salvage.salvage_csv`), rejecting only the lines that cannot
-    be read. ``skip`` title lines above the header are passed over.
-    """
-    con = duckdb.connect()
-    try:
-        # both release the GIL: validate in a thread while polars reads
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            counting = pool.submit(_count_rows, con, path, delimiter, skip)
-            try:
-                # the reader numbers rows itself, so the row column's chunks line up with
-                # the others (a column added afterwards makes every later query rechunk)
-                fast = pl.read_csv(path, infer_schema=False, separator=delimiter,
-                                   quote_char='"', truncate_ragged_lines=True,
-                                   raise_if_empty=False, row_index_name=ROW,
-                                   row_index_offset=2 + skip, skip_lines=skip)
-            except pl.exceptions.PolarsError:
-                fast = None
-            try:
-                kept = counting.result()
-            except duckdb.Error:
-                kept = None
-        if kept is None:
-            frame, rejected = _salvage(path, name=name, delimiter=delimiter, skip=skip)
-            return frame, rejected, frame.height + len(rejected)
-        rejected = _rejections(con, name, skip)
-        frame = None
-        if fast is not None and fast.height > kept + len(rejected):
-            # polars keeps blank lines as empty rows where DuckDB skips them
-            blank = pl.all_horizontal(pl.exclude(ROW).is_null())
-            if fast.select(blank.sum()).item() == fast.height - kept - len(rejected):
-                fast = fast.filter(~blank)
-        if fast is not None and fast.height == kept + len(rejected):
-            frame = fast.select(pl.exclude(ROW), pl.col(ROW).cast(pl.Int64))
-            if rejected:
-                bad = pl.Series([r.row for r in rejected], dtype=pl.Int64).implode()
-                frame = frame.filter(~pl.col(ROW).is_in(bad))
-        del fast
-        if frame is None:
-            frame, rejected = _salvage(path, name=name, delimiter=delimiter, skip=skip)
-    except duckdb.Error as exc:
-        raise _duck_error(exc, path=path, name=name) from exc
-    finally:
-        con.close()
-    return frame, rejected, frame.height + len(rejected)
-
-
-def _nul_rows(frame: pl.DataFrame, name: str) -> tuple[pl.DataFrame, list[Rejection]]:
-    """Reject the rows holding a NUL byte (binary data in a cell), keep the others."""
-    texts = [c for c, t in frame.schema.items() if c != ROW and t == pl.String]
-    if not texts:
-        return frame, []
-    nul = pl.any_horizontal([pl.col(c).str.contains("\x00", literal=True) for c in texts])
-    bad = frame.filter(nul)[ROW].to_list()
-    if not bad:
-        return frame, []
-    return frame.filter(~nul.fill_null(False)), [Rejection(name, r, NUL_BYTE) for r in bad]
-
-
-def _utf8_copy(source: Path | bytes, encoding: str) -> tuple[str, int]:
-    """Write the text as UTF-8 to a temporary file; return its path and how many
-    characters could not be decoded (shown as U+FFFD, counted in a warning)."""
-    raw = source if isinstance(source, bytes) else source.read_bytes()
-    replaced = 0
-    if encoding not in ("utf-8", "utf-8-sig"):
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError:
-            text = raw.decode(encoding, errors="replace")
-            replaced = text.count("\ufffd")
-        raw = text.encode("utf-8")
-        del text
-    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="funnel-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(raw)
-    return tmp, replaced
-
-
 def _read_text(
-    source: Path | bytes, *, name: str, head: bytes, encoding: str | None = None
+    source: Path | bytes, *, name: str, head: bytes, encoding: str | None = None,
+    should_stop: StopCheck | None = None,
 ) -> RawTable:
     encoding = encoding or detect_encoding(head)
     notes: list[str] = []
@@ -322,7 +149,8 @@ def _read_text(
         if encoding in ("utf-8", "utf-8-sig") and isinstance(source, Path):
             path = source
         else:
-            tmp, replaced = _utf8_copy(source, encoding)
+            stop_if(should_stop, f"copying {name} as UTF-8 text")
+            tmp, replaced = utf8_copy(source, encoding)
             path = Path(tmp)
             if encoding not in ("utf-8", "utf-8-sig"):
                 notes.append(f"Read as {encoding} text.")
@@ -339,14 +167,20 @@ def _read_text(
             raise InputError(
                 f"{name} has {len(header.fields):,} columns, more than the {MAX_COLUMNS:,} "
                 "read here; export only the columns the diagnosis needs.")
-        frame, rejected, rows_read = _read_csv_file(path, name=name, delimiter=delimiter,
-                                                    skip=header.skip_lines)
+        # an upload's bytes are read in place by polars; the copy on disk is for DuckDB
+        in_memory = source if isinstance(source, bytes) and encoding == "utf-8" else None
+        frame, rejected, rows_read = read_csv_rows(path, name=name, delimiter=delimiter,
+                                                   skip=header.skip_lines, data=in_memory,
+                                                   should_stop=should_stop)
         bad_text = [r for r in rejected if r.reason == NOT_TEXT]
         if bad_text and encoding == "utf-8":
             # Non-UTF-8 bytes after the sniffed head: the file is really cp1252.
-            return _read_text(source, name=name, head=head, encoding="cp1252")
-        if _has_nul(path):
-            frame, nul = _nul_rows(frame, name)
+            del frame
+            return _read_text(source, name=name, head=head, encoding="cp1252",
+                              should_stop=should_stop)
+        stop_if(should_stop, f"looking for binary data in {name}")
+        if has_nul(path):
+            frame, nul = nul_rows(frame, name)
             rejected = sorted(rejected + nul, key=lambda r: r.row or 0)
     finally:
         if tmp:
@@ -385,11 +219,12 @@ def _header_warnings(name: str, header: Header) -> list[Warning_]:
     out = []
     if header.titles:
         n = len(header.titles)
-        rows = "row" if n == 1 else "rows"
         shown = ", ".join(f"{t[:60]!r}" for _, t in header.titles[:3])
+        what = ("{} above it is a title, not data, and was not read" if n == 1 else
+                f"the {n} rows above it ({{}}) are titles, not data, and were not read")
         out.append(Warning_(
-            "title_rows", f"{name}: the header is on row {header.skip_lines + 1}; the {n} "
-            f"{rows} above it ({shown}) are titles, not data, and were not read.", n))
+            "title_rows", f"{name}: the header is on row {header.skip_lines + 1}; "
+            f"{what.format(shown)}.", n))
     if header.renamed:
         out.append(Warning_("header_names", f"{name}: " + " ".join(header.renamed),
                             len(header.renamed)))
@@ -400,7 +235,31 @@ def _delimiter_name(d: str) -> str:
     return {";": "semicolons", "\t": "tabs", "|": "pipes", ",": "commas"}[d]
 
 
-def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None) -> RawTable:
+_UNNAMED = "__UNNAMED__"  # fastexcel's name for a column whose header cell is blank
+
+
+def _below_titles(
+    reader: fastexcel.ExcelReader, idx: int | str, frame: pl.DataFrame,
+) -> tuple[pl.DataFrame, Header | None]:
+    """A sheet whose first row looks like a title (few of its cells filled, as a merged
+    report title): the header found by its values among the first rows, as in a CSV
+    (:func:`funnel.ingest.headers.header_of`), and the sheet read again from it; else the
+    sheet as read and ``None``."""
+    named = sum(not c.startswith(_UNNAMED) for c in frame.columns)
+    if frame.width < 2 or named > max(1, frame.width // 3):
+        return frame, None
+    probe = reader.load_sheet(idx, header_row=None, n_rows=LOOK_ROWS,
+                              dtypes="string").to_polars()
+    header = header_of([(i, ["" if v is None else str(v) for v in row])
+                        for i, row in enumerate(probe.rows())])
+    if header.skip_lines == 0:
+        return frame, None
+    again = reader.load_sheet(idx, header_row=header.skip_lines, schema_sample_rows=None)
+    return again.to_polars(), header
+
+
+def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None,
+                should_stop: StopCheck | None = None) -> RawTable:
     try:
         reader = fastexcel.read_excel(source if isinstance(source, bytes) else str(source))
         names = list(reader.sheet_names)
@@ -423,6 +282,8 @@ def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None) -> 
     candidates = [sheet] if sheet is not None else list(range(len(names)))
     chosen, frame = None, None
     for idx in candidates:
+        stop_if(should_stop, f"reading sheet {names[idx] if isinstance(idx, int) else idx!r} "
+                f"of {name}")
         try:
             # types from every row: fastexcel would otherwise null out cells that
             # differ from the first 1,000 rows' type
@@ -436,10 +297,16 @@ def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None) -> 
     if frame is None:
         raise InputError(f"{name} has no sheet with data rows.")
     sheet_name = names[chosen] if isinstance(chosen, int) else chosen
+    try:
+        frame, header = _below_titles(reader, chosen, frame)
+    except Exception as exc:
+        raise InputError(f"{name}: sheet {sheet_name!r} could not be read ({exc}).") from exc
     if frame.height == 0:
         raise InputError(f"{name}: sheet {sheet_name!r} has a header row but no data rows.")
     frame = _text_frame(frame)
-    frame = frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(ROW))
+    first = 2 + (header.skip_lines if header else 0)
+    frame = frame.with_columns(pl.int_range(first, frame.height + first, dtype=pl.Int64)
+                               .alias(ROW))
     others = [n for n in names if n != sheet_name]
     notes = [f"Sheet {sheet_name!r} read."] + (
         [f"Other sheets: {', '.join(others)}."] if others else []
@@ -452,6 +319,8 @@ def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None) -> 
         notes=notes,
         sheets=names,
         sheet=sheet_name,
+        # the names are the sheet's own (as without titles): only the titles are said
+        warnings=_header_warnings(name, replace(header, renamed=[])) if header else [],
     )
 
 
@@ -477,6 +346,7 @@ def read_file(
     name: str | None = None,
     sheet: str | int | None = None,
     max_bytes: int | None = None,
+    should_stop: StopCheck | None = None,
 ) -> RawTable:
     """Read one export file into an all-text frame, whatever its format.
 
@@ -490,6 +360,10 @@ def read_file(
         For workbooks: the sheet name or index; by default the first sheet with data.
     max_bytes
         Refuse larger files with a plain message (the app sets this; the CLI does not).
+    should_stop
+        Called between the steps of reading (checking the rows, reading them, a sheet);
+        ``True`` stops the reading with :class:`~funnel.dataset.errors.Cancelled` (the
+        app: the browser session the upload was for has gone).
 
     Returns
     -------
@@ -530,16 +404,17 @@ def read_file(
     kind = sniff_format(head)
     suffix = Path(name).suffix.lower()
     if kind == "parquet":
+        stop_if(should_stop, f"reading {name}")
         table = _read_parquet(data, name=name)
     elif kind in ("xlsx", "xls"):
-        table = _read_excel(data, name=name, sheet=sheet)
+        table = _read_excel(data, name=name, sheet=sheet, should_stop=should_stop)
     elif kind == "encrypted":
         raise InputError(
             f"{name} is a password-protected workbook; save an unprotected copy and load that."
         )
     elif kind == "zip" and suffix in (".xlsx", ".xlsm"):
         # A ZIP with no workbook parts in its head: a damaged or truncated workbook.
-        table = _read_excel(data, name=name, sheet=sheet)
+        table = _read_excel(data, name=name, sheet=sheet, should_stop=should_stop)
     elif kind == "zip":
         raise InputError(f"{name} is a ZIP archive, not a workbook; unzip it and load the files.")
     elif kind == "gzip":
@@ -553,7 +428,7 @@ def read_file(
         raise InputError(f"{name} holds JSON, not a table; export the leads as CSV, Excel "
                          "or Parquet.")
     else:
-        table = _read_text(data, name=name, head=head)
+        table = _read_text(data, name=name, head=head, should_stop=should_stop)
         if suffix in (".xlsx", ".xls", ".xlsm", ".parquet"):
             table.notes.insert(0, f"Named {suffix} but holds CSV text; read as CSV.")
     if not table.columns:

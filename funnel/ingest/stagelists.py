@@ -104,7 +104,7 @@ def _date_column(raw: RawTable) -> str | None:
     ranked = sorted(raw.columns, key=lambda c: not any(
         w in normalise_header(c) for w in ("date", "created", "close", "time")))
     for c in ranked:
-        sample = null_placeholders(raw.frame[c].head(200)).drop_nulls()
+        sample = null_placeholders(raw.text(200)[c]).drop_nulls()
         if sample.len() and detect_date_style(sample, day_first=day_first) is not None:
             return c
     return None
@@ -125,18 +125,18 @@ def read_stage_list(raw: RawTable, stage: str) -> pl.DataFrame:
     """
     n = raw.frame.height
     source = _column(raw, _CHANNEL)
-    src = (null_placeholders(raw.frame[source]).str.strip_chars() if source
+    src = (null_placeholders(raw.column(source)).str.strip_chars() if source
            else pl.Series([None] * n, dtype=pl.String))
     date = _date_column(raw)
     if date is not None:
-        values = null_placeholders(raw.frame[date])
+        values = null_placeholders(raw.column(date))
         style = detect_date_style(values.drop_nulls(), day_first=raw.delimiter == ";")
         month = parse_dates(values, style).dt.strftime("%Y-%m")
     else:
         month = pl.Series([None] * n, dtype=pl.String)
     amount_col = _column(raw, _AMOUNT, contains=True)
     if amount_col is not None:
-        values = null_placeholders(raw.frame[amount_col])
+        values = null_placeholders(raw.column(amount_col))
         amount = parse_numbers(values, decimal_comma=detect_decimal_comma(
             values.drop_nulls(), default=raw.delimiter == ";"))
     else:

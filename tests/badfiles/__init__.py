@@ -62,7 +62,10 @@ def replace_cell(row: int, col: int, value: str, header: list[str] | None = None
     return csv_text(header or HEADER, body)
 
 
-def _xlsx(sheets: dict[str, list[list[str]]], *, merged_title: bool = False) -> bytes:
+def _xlsx(sheets: dict[str, list[list[str]]], *, merged_title: bool = False,
+          titles: tuple[str, ...] = ()) -> bytes:
+    """A workbook of ``sheets``; above each table a merged title cell, or ``titles`` one a
+    row followed by a blank row."""
     out = io.BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True})
     for name, table in sheets.items():
@@ -71,6 +74,9 @@ def _xlsx(sheets: dict[str, list[list[str]]], *, merged_title: bool = False) -> 
         if merged_title and table:
             ws.merge_range(0, 0, 0, len(table[0]) - 1, "Leads report")
             top = 1
+        for r, title in enumerate(titles):
+            ws.write(r, 0, title)
+            top = len(titles) + 1
         for r, row in enumerate(table):
             for c, v in enumerate(row):
                 ws.write(r + top, c, v)
@@ -227,8 +233,12 @@ CASES: list[Case] = [
     Case("excel-empty", "leads.xlsx", lambda: _xlsx({"Sheet1": []}),
          says="no sheet with data rows"),
     Case("excel-merged-title", "leads.xlsx",
-         lambda: _xlsx({"Leads": [HEADER, *rows()]}, merged_title=True),
-         says="no column that can be a creation date"),
+         lambda: _xlsx({"Leads": [HEADER, *rows()]}, merged_title=True), kept=N,
+         warns=("header is on row 2", "is a title, not data")),
+    Case("excel-title-rows", "leads.xlsx",
+         lambda: _xlsx({"Leads": [HEADER, *rows()]},
+                       titles=("Leads report", "Exported 2024-05-01")), kept=N,
+         warns=("header is on row 4", "2 rows above it", "titles, not data")),
     Case("parquet", "leads.parquet",
          lambda: _parquet(pl.DataFrame([dict(zip(HEADER, r, strict=True)) for r in rows()])),
          kept=N),

@@ -95,16 +95,20 @@ def _keep_mapping(mapping: Mapping, tables: list[RawTable]) -> None:
 
 
 def build(tables: list[RawTable], roles: list[str], mapping: Mapping) -> Dataset | None:
-    """Build (once per distinct input) this session's dataset; show why if it cannot."""
+    """Build (once per distinct input) this session's dataset; show why if it cannot.
+    The build stops, keeping nothing, when the browser session has gone
+    (:func:`ui.state.stopped_if_gone`)."""
     pairs = [(r, t) for r, t in zip(roles, tables, strict=True) if r != "ignore"]
     key = (tuple((r, _ident(t)) for r, t in pairs), mapping.to_json())
     memo = st.session_state.get("built")
     if memo and memo[0] == key:
         return memo[1]
     try:
-        with st.spinner("Mapping, checking and linking the rows…"):
+        with st.spinner("Mapping, checking and linking the rows…"), \
+                state.stopped_if_gone() as should_stop:
             ds = funnel.build_dataset(pairs, mapping=mapping,
-                                      label=", ".join(t.name for _, t in pairs))
+                                      label=", ".join(t.name for _, t in pairs),
+                                      should_stop=should_stop)
     except InputError as exc:
         st.error(md_escape(str(exc)), icon=":material/error:")
         return None

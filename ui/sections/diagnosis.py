@@ -26,7 +26,13 @@ from ui import exports
 from ui.memo import memo
 from ui.sections.speed import TABS as SPEED_TABS
 from ui.session import mask_key
-from ui.state import is_shared_view, prepared_leads, profile_fit, profile_in_use
+from ui.state import (
+    is_shared_view,
+    prepared_leads,
+    profile_fit,
+    profile_in_use,
+    stopped_if_gone,
+)
 
 PAGE_FILES = {"speed": "pages/speed.py", "funnel": "pages/funnel.py",
               "profile": "pages/profile.py", "diagnosis": "pages/diagnosis.py"}
@@ -64,18 +70,21 @@ def computed(ds: Dataset, profile: Profile | None, *, fast_hours: float) -> dict
 
     def fixed(d: Dataset) -> list[Finding]:
         with st.spinner("Testing each place where the handoff can leak…"):
-            return diagnose_places(d, places=OTHER_PLACES, context=ctx)
+            return diagnose_places(d, places=OTHER_PLACES, context=ctx, should_stop=gone)
 
     def with_profile(d: Dataset, _profile_key: str | None, hours: float) -> dict:
         with st.spinner("Testing the places that read the profile…"):
-            cards = diagnose_places(d, profile=profile, places=PROFILE_PLACES, context=ctx)
+            cards = diagnose_places(d, profile=profile, places=PROFILE_PLACES, context=ctx,
+                                    should_stop=gone)
             in_profile = profile_fit(d, profile).in_profile_ if profile else None
             flags = lead_flags(d, in_profile=in_profile, fast_hours=hours)
         return {"cards": cards, "flags": flags}
 
     key = profile.to_json() if profile else None
-    base = memo("diagnosis_fixed", fixed, ds, _store=_BASE, _size=4)
-    top = memo("diagnosis", with_profile, ds, key, fast_hours, _store=_MEMO, _size=2)
+    # a session gone mid-diagnosis stops it between places; nothing is memoised then
+    with stopped_if_gone() as gone:
+        base = memo("diagnosis_fixed", fixed, ds, _store=_BASE, _size=4)
+        top = memo("diagnosis", with_profile, ds, key, fast_hours, _store=_MEMO, _size=2)
     by_place = {f.place: f for f in [*base, *top["cards"]]}
     return {"cards": [by_place[k] for k in PLACES], "flags": top["flags"]}
 

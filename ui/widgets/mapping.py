@@ -8,6 +8,7 @@ import streamlit as st
 from funnel import FIELDS, Mapping, RawTable, map_values
 from funnel.dataset.schema import OUTCOMES, REQUIRED, STAGES
 from funnel.ingest.mapping import NO_MEANING
+from funnel.ingest.readers_base import as_text
 
 NOT_IN_EXPORT = "— not in this export —"
 
@@ -43,7 +44,7 @@ def label_questions(field: str, table: RawTable, column: str, mapping: Mapping) 
     """The labels of ``column`` not recognised as a ``field`` value (nor answered in the
     mapping's ``values``), with their row counts: the questions the mapping screen asks."""
     kind = "outcome" if field == "outcome" else "stage"
-    _, unknown = map_values(table.frame[column], kind, overrides=mapping.values.get(field))
+    _, unknown = map_values(table.column(column), kind, overrides=mapping.values.get(field))
     return unknown
 
 
@@ -55,7 +56,7 @@ def values_editor(field: str, table: RawTable, column: str, mapping: Mapping, *,
     ``values``."""
     kind = "outcome" if field == "outcome" else "stage"
     unknown = label_questions(field, table, column, mapping)
-    counts = (table.frame[column].drop_nulls().value_counts().rename({column: "label"})
+    counts = (as_text(table.frame[column].drop_nulls().value_counts()).rename({column: "label"})
               .with_columns(pl.col("label").is_in(list(unknown)).alias("_q"))
               .sort(["_q", "count", "label"], descending=[True, True, False]).head(50))
     mapped, _ = map_values(counts["label"], kind, overrides=mapping.values.get(field))

@@ -1,0 +1,90 @@
+"""What every reader shares: the row-number column, a rejected row, and text kept compactly.
+
+A read file is text: every value is the string the file holds. A text column with few
+distinct values (a source, an owner, a status, a country) is kept as a polars
+``Categorical`` (four bytes a row and each distinct string once) rather than as
+``String`` (sixteen bytes a row at least): the strings are the same, only their storage
+differs. :func:`as_text` turns such columns back into ``String`` where a step needs
+string functions; :func:`compact_schema` decides, on a sample of the file, which columns
+are kept compactly.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import TypeVar
+
+import polars as pl
+
+ROW = "__row"
+"""Name of the column holding each kept row's number in its file."""
+
+COMPACT_MIN_ROWS = 1_000
+"""Smallest sample on which columns are kept compactly (a smaller file costs little)."""
+
+COMPACT_SHARE = 0.1
+"""Most distinct values, as a share of the sample's rows, of a column kept compactly."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A row that was read but not kept, and why."""
+
+    file: str
+    row: int | None
+    reason: str
+
+
+Text = TypeVar("Text", pl.Series, pl.DataFrame, pl.LazyFrame)
+
+
+def as_text(values: Text) -> Text:
+    """``values`` with its compactly kept text (``Categorical``) as ``String``; anything
+    else unchanged.
+
+    Examples
+    --------
+    >>> s = pl.Series("source", ["Web", "Ads", None], dtype=pl.Categorical)
+    >>> as_text(s).dtype, as_text(s).to_list()
+    (String, ['Web', 'Ads', None])
+    >>> as_text(pl.DataFrame({"a": s, "n": [1, 2, 3]})).schema
+    Schema([('a', String), ('n', Int64)])
+    """
+    if isinstance(values, pl.Series):
+        return values.cast(pl.String) if isinstance(values.dtype, pl.Categorical) else values
+    if isinstance(values, pl.LazyFrame):
+        return values.with_columns(pl.col(pl.Categorical).cast(pl.String))
+    cats = [c for c, t in values.schema.items() if isinstance(t, pl.Categorical)]
+    return values.with_columns(pl.col(cats).cast(pl.String)) if cats else values
+
+
+def compact_schema(
+    sample: pl.DataFrame, *, min_rows: int | None = None, share: float = COMPACT_SHARE,
+) -> dict[str, pl.DataType]:
+    """The text columns of ``sample`` (a file's first rows, read as text) to keep
+    compactly: those with at most ``share`` distinct values per row, when the sample has
+    at least ``min_rows`` rows (default :data:`COMPACT_MIN_ROWS`). Each call gets its own
+    categories, freed with the frame read (never a process-wide string cache that only
+    grows).
+
+    Examples
+    --------
+    >>> f = pl.DataFrame({"id": [str(i) for i in range(2000)], "source": ["Web", "Ads"] * 1000})
+    >>> list(compact_schema(f))
+    ['source']
+    >>> compact_schema(f.head(10))
+    {}
+    """
+    min_rows = COMPACT_MIN_ROWS if min_rows is None else min_rows
+    if sample.height < max(min_rows, 1):
+        return {}
+    texts = [c for c, t in sample.schema.items() if t == pl.String]
+    if not texts:
+        return {}
+    distinct = sample.select(pl.col(texts).n_unique()).row(0, named=True)
+    low = [c for c in texts if distinct[c] <= share * sample.height]
+    if not low:
+        return {}
+    dtype = pl.Categorical(pl.Categories(f"funnel-{uuid.uuid4().hex}"))
+    return dict.fromkeys(low, dtype)

@@ -1,0 +1,139 @@
+"""Reading an upload with bounded memory: compact text columns, the row check before the
+read, and the conversion to UTF-8 a piece at a time, each giving the same result as the
+plain reading (issue 15, item 6)."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import funnel
+from funnel.ingest import readers_base, readers_csv
+from funnel.ingest.readers import read_file
+from funnel.ingest.readers_base import as_text, compact_schema
+from funnel.sample import SAMPLE_DIR
+from tests.badfiles import CASES
+
+CSV_CASES = [c for c in CASES if not c.says and c.name.endswith((".csv", ".tsv", ".txt"))]
+
+
+def _rows(n: int) -> bytes:
+    """``n`` leads: unique ids, a time to the minute, three sources, a free-text note."""
+    lines = ["lead_id,created_at,source,note"] + [
+        f"L{i},2024-01-01 {i // 60 % 24:02d}:{i % 60:02d},{('Web', 'Ads', 'Fair')[i % 3]},"
+        f"note {i}"
+        for i in range(n)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _compact(monkeypatch, on: bool) -> None:
+    """Keep columns compactly whatever the file's size (the corpus files are small), or
+    never."""
+    monkeypatch.setattr(readers_base, "COMPACT_MIN_ROWS", 1 if on else 10**12)
+    monkeypatch.setattr(readers_base, "COMPACT_SHARE", 1.0)
+
+
+def _utf8(tmp: str) -> str:
+    """The text of a temporary UTF-8 copy, which is then deleted."""
+    path = Path(tmp)
+    text = path.read_text(encoding="utf-8")
+    path.unlink()
+    return text
+
+
+def test_read_file_keeps_few_distinct_values_compactly():
+    t = read_file(_rows(3_000), name="leads.csv")
+    kinds = {c: isinstance(t.frame.schema[c], pl.Categorical) for c in t.columns}
+    assert kinds == {"lead_id": False, "created_at": False, "source": True, "note": False}
+
+
+def test_raw_table_column_and_text_give_strings():
+    t = read_file(_rows(3_000), name="leads.csv")
+    assert (t.column("source").dtype, t.column("source").head(3).to_list(),
+            set(t.text(5).schema.values())) == (pl.String, ["Web", "Ads", "Fair"],
+                                                {pl.String, pl.Int64})
+
+
+def test_compact_schema_refuses_a_mostly_distinct_column():
+    sample = pl.DataFrame({"id": [str(i) for i in range(2_000)]})
+    assert compact_schema(sample) == {}
+
+
+def test_compact_schema_gives_each_read_its_own_categories():
+    sample = pl.DataFrame({"s": ["a", "b"] * 1_000})
+    assert compact_schema(sample)["s"] != compact_schema(sample)["s"]
+
+
+def test_as_text_turns_a_lazy_frame_into_strings():
+    lazy = pl.LazyFrame({"s": pl.Series(["a"], dtype=pl.Categorical)})
+    assert as_text(lazy).collect_schema() == pl.Schema({"s": pl.String})
+
+
+@pytest.mark.parametrize("case", CSV_CASES, ids=lambda c: c.id)
+def test_read_file_compact_text_equals_plain_text(tmp_path, monkeypatch, case):
+    path = case.write(tmp_path)
+    _compact(monkeypatch, False)
+    plain = read_file(path)
+    _compact(monkeypatch, True)
+    compact = read_file(path.read_bytes(), name=path.name)
+    assert_frame_equal(compact.text(), plain.text())
+    assert (compact.rows_read, compact.rejected) == (plain.rows_read, plain.rejected)
+
+
+@pytest.mark.parametrize("case", CSV_CASES, ids=lambda c: c.id)
+def test_load_compact_gives_the_same_dataset(tmp_path, monkeypatch, case):
+    path = case.write(tmp_path)
+    _compact(monkeypatch, False)
+    plain = funnel.load(path)
+    _compact(monkeypatch, True)
+    compact = funnel.load(path)
+    assert_frame_equal(compact.leads, plain.leads)
+    assert ([w.message for w in compact.health.warnings]
+            == [w.message for w in plain.health.warnings])
+
+
+def test_load_of_the_sample_is_the_same_compact_or_plain(monkeypatch):
+    compact = funnel.load(SAMPLE_DIR / "contacts.csv", deals=SAMPLE_DIR / "deals.csv")
+    _compact(monkeypatch, False)
+    plain = funnel.load(SAMPLE_DIR / "contacts.csv", deals=SAMPLE_DIR / "deals.csv")
+    assert_frame_equal(compact.leads, plain.leads)
+    assert_frame_equal(compact.deals, plain.deals)
+    assert compact.attributes == plain.attributes
+
+
+def test_typed_leads_hold_no_categorical_column():
+    ds = funnel.build_dataset([("leads", read_file(_rows(3_000), name="leads.csv"))])
+    assert [c for c, t in ds.leads.schema.items() if isinstance(t, pl.Categorical)] == []
+
+
+@pytest.mark.parametrize(("encoding", "city"), [("shift_jis", "東京"), ("utf-16", "東京 Москва"),
+                                               ("cp1251", "Москва")])
+def test_utf8_copy_converts_piece_by_piece_as_a_whole(monkeypatch, encoding, city):
+    text = "id,city\n" + "".join(f"{i},{city} {i}\n" for i in range(200))
+    monkeypatch.setattr(readers_csv, "_PIECE", 7)  # pieces cut through characters
+    tmp, replaced = readers_csv.utf8_copy(text.encode(encoding), encoding)
+    assert (_utf8(tmp), replaced) == (text, 0)
+
+
+def test_utf8_copy_counts_undecodable_bytes_across_pieces(monkeypatch):
+    data = b"id,name\n1,ok\n2,\x81\x81bad\n"  # 0x81 is undefined in cp1252
+    monkeypatch.setattr(readers_csv, "_PIECE", 3)
+    tmp, replaced = readers_csv.utf8_copy(data, "cp1252")
+    whole = data.decode("cp1252", errors="replace")
+    assert (_utf8(tmp), replaced) == (whole, whole.count("\ufffd"))
+
+
+def test_read_csv_rows_rejects_a_ragged_row_after_the_check():
+    t = read_file(_rows(3_000).replace(b"\nL7,", b"\nL7,x,", 1), name="leads.csv")
+    assert ([r.row for r in t.rejected], t.rows_read, t.frame.height) == ([9], 3_000, 2_999)
+
+
+def test_read_file_from_bytes_equals_read_file_from_disk(tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_bytes(codecs.BOM_UTF8 + _rows(3_000))
+    assert_frame_equal(read_file(path.read_bytes(), name="leads.csv").text(),
+                       read_file(path).text())
