@@ -234,6 +234,9 @@ def apply_filters(ds: Dataset, filters: Filters, *, index: LeadIndex | None = No
         return ds
     keep = ds.leads.select(lead_filter_expr(filters, columns=ds.leads.columns)).to_series()
     leads = ds.leads.filter(keep)
+    if not related:
+        return dataclasses.replace(ds, leads=leads, deals=None, activities=None,
+                                   spend=_filter_spend(ds, filters))
     ids = leads.select("lead_id").unique() if index is None else None
 
     def follow(frame: pl.DataFrame | None, rows: pl.Series | None) -> pl.DataFrame | None:
@@ -243,9 +246,6 @@ def apply_filters(ds: Dataset, filters: Filters, *, index: LeadIndex | None = No
             return frame.filter(keep.gather(rows).fill_null(False))
         return frame.join(ids, on="lead_id", how="semi", maintain_order="left")
 
-    if not related:
-        return dataclasses.replace(ds, leads=leads, deals=None, activities=None,
-                                   spend=_filter_spend(ds, filters))
     return dataclasses.replace(
         ds, leads=leads,
         deals=follow(ds.deals, index.deals if index else None),
