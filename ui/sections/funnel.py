@@ -109,7 +109,7 @@ def breakdown_options(ds) -> list[str]:
 
 def breakdown_section(ds, sub) -> None:
     """The funnel of each group of a chosen attribute, side by side."""
-    options = breakdown_options(ds)
+    options = memo("breakdown_options", breakdown_options, ds)  # once per dataset
     owner_split_note(ds)
     if not options:
         st.info("No source, campaign, owner or profile attribute to split the funnel by.")
