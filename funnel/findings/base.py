@@ -378,7 +378,7 @@ def _learned_stand_in(d: Context, s: Settings):
         return None
     try:
         prof = HeldOutProfile(min_support=s.min_n, name="Learned (held-out check)").fit(
-            d.ds).profile_
+            d.ds, prepared=prepared(d)).profile_
     except ValueError:
         return None
     return prof if prof.criteria else None
@@ -428,7 +428,8 @@ def owner_stage_counts(d: Context, among: np.ndarray, success: np.ndarray) -> pl
 def stratum_attributes(d: Context, *, max_levels: int = 30) -> list[tuple[str, pl.Expr]]:
     """Lead attributes usable as strata, each as a text code expression: categories with
     at most ``max_levels`` values, numbers in quintiles (missing is its own level);
-    channel and sales-recorded fields are left out.
+    channel and sales-recorded fields are left out. Chosen once per diagnosis (the
+    places that stratify share the choice, ``d.cache``).
 
     Examples
     --------
@@ -436,17 +437,31 @@ def stratum_attributes(d: Context, *, max_levels: int = 30) -> list[tuple[str, p
     >>> [name for name, _ in stratum_attributes(Context.prepare(load_sample()))][:2]
     ['Industry', 'Number of Employees']
     """
+    key = ("strata", max_levels)
+    if key not in d.cache:
+        d.cache[key] = _stratum_attributes(d, max_levels)
+    return d.cache[key]
+
+
+def _stratum_attributes(d: Context, max_levels: int) -> list[tuple[str, pl.Expr]]:
+    names = [a for a in d.ds.attributes if a in d.cols and not PROCESS_PATTERN.search(a)
+             and not CHANNEL_PATTERN.search(a)]
+    if not names:
+        return []
+    # every count in one pass over the leads (polars runs the columns in parallel)
+    stats = d.leads.select(
+        *[pl.col(a).null_count().alias(f"z{i}") for i, a in enumerate(names)],
+        *[pl.col(a).n_unique().alias(f"u{i}") for i, a in enumerate(names)]).row(0)
+    k = len(names)
     out = []
-    for a in d.ds.attributes:
-        if a not in d.cols or PROCESS_PATTERN.search(a) or CHANNEL_PATTERN.search(a):
+    for i, a in enumerate(names):
+        nulls, distinct = stats[i], stats[k + i]
+        if nulls == d.leads.height or distinct < 2:
             continue
-        col = d.leads[a]
-        if col.null_count() == col.len() or col.n_unique() < 2:
-            continue
-        if col.dtype.is_numeric() and col.n_unique() > max_levels:
+        if d.leads.schema[a].is_numeric() and distinct > max_levels:
             x = pl.col(a).cast(pl.Float64)
             code = (((x.rank("min") - 1) * 5 // x.count()).cast(pl.Int64).cast(pl.String))
-        elif col.n_unique() <= max_levels + 1:
+        elif distinct <= max_levels + 1:
             code = pl.col(a).cast(pl.String)
         else:
             continue
