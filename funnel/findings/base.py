@@ -335,8 +335,11 @@ def unassigned(d: Context) -> pl.Expr | None:
     owner_null = pl.col("owner").is_null()
     deals = (pl.col("deals").fill_null(0) > 0) if "deals" in d.cols else pl.lit(False)
     if "assigned_at" in d.cols:
-        own = d.leads.filter(~owner_null & ~deals)
-        if own.height and own["assigned_at"].null_count() <= 0.01 * own.height:
+        own = ~owner_null & ~deals
+        n_own, n_undated = d.leads.select(
+            own.sum().alias("n"), (own & pl.col("assigned_at").is_null()).sum().alias("z")
+        ).row(0)
+        if n_own and n_undated <= 0.01 * n_own:
             return owner_null | pl.col("assigned_at").is_null()
     if not bool(d.leads.select(deals.any()).item()):
         return owner_null
@@ -467,6 +470,23 @@ def _stratum_attributes(d: Context, max_levels: int) -> list[tuple[str, pl.Expr]
             continue
         out.append((a, code.fill_null("(missing)")))
     return out
+
+
+def stratum_codes(d: Context) -> pl.DataFrame:
+    """Per lead, the code of each of :func:`stratum_attributes` (column ``_a<i>`` for the
+    i-th), computed once per diagnosis for the places that stratify on them.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> ctx = Context.prepare(load_sample())
+    >>> stratum_codes(ctx).columns[:2], stratum_codes(ctx).height == ctx.leads.height
+    (['_a0', '_a1'], True)
+    """
+    if "stratum_codes" not in d.cache:
+        d.cache["stratum_codes"] = d.leads.select(
+            *[e.alias(f"_a{i}") for i, (_, e) in enumerate(stratum_attributes(d))])
+    return d.cache["stratum_codes"]
 
 
 def with_power(f: Finding, d: Context, s: Settings, *, n1: float, n0: float, p0: float,

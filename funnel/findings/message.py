@@ -16,6 +16,7 @@ from funnel.findings.base import (
     cant_tell,
     fmt_ratio,
     stratum_attributes,
+    stratum_codes,
     target_flags,
     too_few,
     value_of,
@@ -39,8 +40,8 @@ def run(d: Context, s: Settings, **_) -> Finding:
     attrs = stratum_attributes(d)
     leads = d.leads.select(pl.col("lost_reason").cast(pl.String).str.strip_chars()
                            .alias("_r"), pl.col(dim).cast(pl.String).fill_null(NONE_LABEL)
-                           .alias("_g"), stage.fill_null(False).alias("_stage"),
-                           *[e.alias(f"_a{i}") for i, (_, e) in enumerate(attrs)])
+                           .alias("_g"), stage.fill_null(False).alias("_stage")
+                           ).hstack(stratum_codes(d))
     given = leads.filter(pl.col("_r").is_not_null() & (pl.col("_r") != ""))
     if given.height < 2 * s.min_n:
         return too_few("message", f"only {given.height:,} leads have a loss or "

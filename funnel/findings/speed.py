@@ -20,6 +20,7 @@ from funnel.findings.base import (
     profile_fit,
     settled,
     stratum_attributes,
+    stratum_codes,
     target_flags,
     too_few,
     value_of_scenario,
@@ -50,8 +51,7 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
     attrs = stratum_attributes(d)
     frame = d.leads.select(
         pl.col("source").cast(pl.String).fill_null(NONE_LABEL) if "source" in d.cols
-        else pl.lit(NONE_LABEL).alias("source"),
-        *[e.alias(f"_a{i}") for i, (_, e) in enumerate(attrs)]).with_columns(
+        else pl.lit(NONE_LABEL).alias("source")).hstack(stratum_codes(d)).with_columns(
         t["response_hours"].alias("h"), pl.Series("y", target_flags(d)),
         pl.Series("_fit", fit if fit is not None else [True] * d.leads.height))
     # leads of the last days have not had time to qualify after a late first touch
