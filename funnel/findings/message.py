@@ -68,13 +68,15 @@ def run(d: Context, s: Settings, **_) -> Finding:
     # a campaign that draws students) is a profile matter, not a message one: it must
     # survive stratifying by each lead attribute in turn.
     explained = []
+    if flagged:  # each stage × attribute stratum once, for every flagged reason
+        given = given.with_columns(
+            pl.concat_str([pl.col("_stage").cast(pl.String), pl.col(f"_a{i}")], separator="|")
+            .alias(f"_st{i}") for i in range(len(attrs)))
     for r, row in list(flagged):
         for i, (name, _) in enumerate(attrs):
-            adj = mh_vs_rest(given.with_columns(
-                (pl.col("_r") == r).alias("_f"),
-                pl.concat_str([pl.col("_stage").cast(pl.String), pl.col(f"_a{i}")],
-                             separator="|").alias("_st")),
-                group=dim, flag="_f", stratum="_st", settings=settings, family=family)
+            adj = mh_vs_rest(given.with_columns((pl.col("_r") == r).alias("_f")),
+                             group=dim, flag="_f", stratum=f"_st{i}", settings=settings,
+                             family=family)
             hit = adj.filter(pl.col(dim) == row[dim])
             if hit.height == 0 or not hit["flagged"].item():
                 explained.append({dim: row[dim], "reason": r, "explained_by": name,
