@@ -380,10 +380,13 @@ def _learned_stand_in(d: Context, s: Settings):
     if d.leads.height < 4 * s.min_n:
         return None
     try:
-        prof = HeldOutProfile(min_support=s.min_n, name="Learned (held-out check)").fit(
-            d.ds, prepared=prepared(d)).profile_
+        held = HeldOutProfile(min_support=s.min_n, name="Learned (held-out check)").fit(
+            d.ds, prepared=prepared(d))
     except ValueError:
         return None
+    prof = held.profile_
+    if held.check_ is not None and held.check_.prepared_ is prepared(d):
+        d.fits.setdefault(prof.to_json(), held.check_)  # its fit on these leads, kept
     return prof if prof.criteria else None
 
 
