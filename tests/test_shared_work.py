@@ -12,7 +12,8 @@ from funnel.analyses.profile.prepared import prepare_profile
 from funnel.analyses.profile.split import learning_half
 from funnel.analyses.profile.tally import TextCodes
 from funnel.analyses.profile.traits import clean_values, filled_reason, id_reason
-from funnel.findings.base import Context, stratum_attributes, stratum_codes
+from funnel.findings.base import Context
+from funnel.findings.strata import stratum_attributes, stratum_codes
 
 TEXTS = {
     "placeholders": ["Retail", " retail", "unknown", None, "N/A", "Software"] * 10,

@@ -18,7 +18,6 @@ import polars as pl
 from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.profile.holdout import HeldOutProfile
 from funnel.analyses.profile.prepared import PreparedLeads, prepare_profile
-from funnel.analyses.profile.traits import CHANNEL_PATTERN, PROCESS_PATTERN
 from funnel.analyses.velocity import won_cycle_days, young_expr
 from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.stages import has_qualification, outcome_flags
@@ -429,67 +428,6 @@ def owner_stage_counts(d: Context, among: np.ndarray, success: np.ndarray) -> pl
                           "among": among, "k": success & among})
     return frame.filter(pl.col("among") & (pl.col("owner") != NONE_LABEL)).group_by("owner").agg(
         pl.col("k").sum().cast(pl.Int64), pl.len().cast(pl.Int64).alias("n"))
-
-
-def stratum_attributes(d: Context, *, max_levels: int = 30) -> list[tuple[str, pl.Expr]]:
-    """Lead attributes usable as strata, each as a text code expression: categories with
-    at most ``max_levels`` values, numbers in quintiles (missing is its own level);
-    channel and sales-recorded fields are left out. Chosen once per diagnosis (the
-    places that stratify share the choice, ``d.cache``).
-
-    Examples
-    --------
-    >>> from funnel.sample import load_sample
-    >>> [name for name, _ in stratum_attributes(Context.prepare(load_sample()))][:2]
-    ['Industry', 'Number of Employees']
-    """
-    key = ("strata", max_levels)
-    if key not in d.cache:
-        d.cache[key] = _stratum_attributes(d, max_levels)
-    return d.cache[key]
-
-
-def _stratum_attributes(d: Context, max_levels: int) -> list[tuple[str, pl.Expr]]:
-    names = [a for a in d.ds.attributes if a in d.cols and not PROCESS_PATTERN.search(a)
-             and not CHANNEL_PATTERN.search(a)]
-    if not names:
-        return []
-    # every count in one pass over the leads (polars runs the columns in parallel)
-    stats = d.leads.select(
-        *[pl.col(a).null_count().alias(f"z{i}") for i, a in enumerate(names)],
-        *[pl.col(a).n_unique().alias(f"u{i}") for i, a in enumerate(names)]).row(0)
-    k = len(names)
-    out = []
-    for i, a in enumerate(names):
-        nulls, distinct = stats[i], stats[k + i]
-        if nulls == d.leads.height or distinct < 2:
-            continue
-        if d.leads.schema[a].is_numeric() and distinct > max_levels:
-            x = pl.col(a).cast(pl.Float64)
-            code = (((x.rank("min") - 1) * 5 // x.count()).cast(pl.Int64).cast(pl.String))
-        elif distinct <= max_levels + 1:
-            code = pl.col(a).cast(pl.String)
-        else:
-            continue
-        out.append((a, code.fill_null("(missing)")))
-    return out
-
-
-def stratum_codes(d: Context) -> pl.DataFrame:
-    """Per lead, the code of each of :func:`stratum_attributes` (column ``_a<i>`` for the
-    i-th), computed once per diagnosis for the places that stratify on them.
-
-    Examples
-    --------
-    >>> from funnel.sample import load_sample
-    >>> ctx = Context.prepare(load_sample())
-    >>> stratum_codes(ctx).columns[:2], stratum_codes(ctx).height == ctx.leads.height
-    (['_a0', '_a1'], True)
-    """
-    if "stratum_codes" not in d.cache:
-        d.cache["stratum_codes"] = d.leads.select(
-            *[e.alias(f"_a{i}") for i, (_, e) in enumerate(stratum_attributes(d))])
-    return d.cache["stratum_codes"]
 
 
 def with_power(f: Finding, d: Context, s: Settings, *, n1: float, n0: float, p0: float,

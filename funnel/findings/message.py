@@ -15,12 +15,11 @@ from funnel.findings.base import (
     Settings,
     cant_tell,
     fmt_ratio,
-    stratum_attributes,
-    stratum_codes,
     target_flags,
     too_few,
     value_of,
 )
+from funnel.findings.strata import stratum_attributes, stratum_codes
 from funnel.stats.tests import mh_vs_rest
 
 

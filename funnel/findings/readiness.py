@@ -20,13 +20,12 @@ from funnel.findings.base import (
     fmt_ratio,
     owner_stage_counts,
     settled_for_outcome,
-    stratum_attributes,
-    stratum_codes,
     too_few,
     value_of_wins,
     with_power,
 )
 from funnel.findings.pipeline import early_opportunity_owners
+from funnel.findings.strata import stratum_attributes, stratum_codes
 from funnel.stats.tests import mh_vs_rest, vs_rest
 
 

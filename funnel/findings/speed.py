@@ -19,8 +19,6 @@ from funnel.findings.base import (
     outcome_missing,
     profile_fit,
     settled,
-    stratum_attributes,
-    stratum_codes,
     target_flags,
     too_few,
     value_of_scenario,
@@ -28,6 +26,7 @@ from funnel.findings.base import (
     with_power,
 )
 from funnel.findings.search import arrival_window
+from funnel.findings.strata import stratum_attributes, stratum_codes
 from funnel.stats.intervals import normal_quantile, rate_ratio
 from funnel.stats.survival import km_medians
 from funnel.stats.tests import mh_risk_ratio
