@@ -13,6 +13,11 @@ Generates the sample at the given size into ``bench/out/`` (1,000,000 leads give
 
 Prints medians, their ratio (target <= 2x) and peak memory (max RSS of the process)
 relative to the CSV bytes (target <= 3x).
+
+``--baseline SRC`` adds ``baseline``: the same ``funnel diagnose --json`` with the
+``funnel`` package found in ``SRC`` (e.g. ``git archive <commit> funnel | tar -x -C
+SRC``), interleaved with the other two, to quote before/after ratios measured in one
+run on a shared machine.
 """
 
 from __future__ import annotations
@@ -31,10 +36,10 @@ OUT = Path(__file__).resolve().parent / "out"
 ROLES = {"leads": "contacts.csv", "deals": "deals.csv", "activities": "activities.csv"}
 
 
-def _run(cmd: list[str]) -> tuple[float, int]:
+def _run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
     """Wall seconds and peak RSS (bytes) of one child process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -47,6 +52,8 @@ def main() -> None:
     ap.add_argument("--leads", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--regenerate", action="store_true")
+    ap.add_argument("--baseline", type=Path, help="a source tree holding the funnel package "
+                    "to compare with (runs interleaved)")
     args = ap.parse_args()
 
     folder = OUT / f"n{args.leads}"
@@ -70,9 +77,15 @@ def main() -> None:
     ours = [sys.executable, "-m", "funnel", "diagnose", "--leads", str(files["leads"]),
             "--deals", str(files["deals"]), "--activities", str(files["activities"]), "--json"]
     results: dict[str, list[tuple[float, int]]] = {"plain": [], "funnel": []}
-    for _ in range(args.repeat):  # interleaved, so drift hits both alike
+    base_env = None
+    if args.baseline:
+        results["baseline"] = []
+        base_env = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
+    for _ in range(args.repeat):  # interleaved, so drift hits all alike
         results["plain"].append(_run(plain))
         results["funnel"].append(_run(ours))
+        if base_env is not None:
+            results["baseline"].append(_run(ours, env=base_env))
     med = {k: statistics.median(t for t, _ in v) for k, v in results.items()}
     mem = {k: max(m for _, m in v) for k, v in results.items()}
     for k in results:
@@ -81,6 +94,9 @@ def main() -> None:
               f"= {mem[k] / total:.2f}x CSV bytes")
     print(f"ratio funnel/plain: {med['funnel'] / med['plain']:.2f}x (target <= 2x); "
           f"funnel peak memory {mem['funnel'] / total:.2f}x CSV bytes (target <= 3x)")
+    if "baseline" in med:
+        print(f"ratio baseline/plain: {med['baseline'] / med['plain']:.2f}x; "
+              f"funnel/baseline: {med['funnel'] / med['baseline']:.2f}x")
 
 
 if __name__ == "__main__":

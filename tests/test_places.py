@@ -176,7 +176,7 @@ def test_diagnosis_learns_the_stand_in_profile_once(sample_ds, monkeypatch):
     learned stand-in profile and one set of prepared leads per diagnosis."""
     calls = []
     fit = HeldOutProfile.fit
-    monkeypatch.setattr(HeldOutProfile, "fit", lambda self, data: calls.append(1) or fit(
-        self, data))
+    monkeypatch.setattr(HeldOutProfile, "fit", lambda self, data, **kw: calls.append(1) or fit(
+        self, data, **kw))
     diagnose_places(sample_ds)
     assert len(calls) == 1

@@ -18,7 +18,6 @@ import polars as pl
 from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.profile.holdout import HeldOutProfile
 from funnel.analyses.profile.prepared import PreparedLeads, prepare_profile
-from funnel.analyses.profile.traits import CHANNEL_PATTERN, PROCESS_PATTERN
 from funnel.analyses.velocity import won_cycle_days, young_expr
 from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.stages import has_qualification, outcome_flags
@@ -335,8 +334,11 @@ def unassigned(d: Context) -> pl.Expr | None:
     owner_null = pl.col("owner").is_null()
     deals = (pl.col("deals").fill_null(0) > 0) if "deals" in d.cols else pl.lit(False)
     if "assigned_at" in d.cols:
-        own = d.leads.filter(~owner_null & ~deals)
-        if own.height and own["assigned_at"].null_count() <= 0.01 * own.height:
+        own = ~owner_null & ~deals
+        n_own, n_undated = d.leads.select(
+            own.sum().alias("n"), (own & pl.col("assigned_at").is_null()).sum().alias("z")
+        ).row(0)
+        if n_own and n_undated <= 0.01 * n_own:
             return owner_null | pl.col("assigned_at").is_null()
     if not bool(d.leads.select(deals.any()).item()):
         return owner_null
@@ -377,10 +379,13 @@ def _learned_stand_in(d: Context, s: Settings):
     if d.leads.height < 4 * s.min_n:
         return None
     try:
-        prof = HeldOutProfile(min_support=s.min_n, name="Learned (held-out check)").fit(
-            d.ds).profile_
+        held = HeldOutProfile(min_support=s.min_n, name="Learned (held-out check)").fit(
+            d.ds, prepared=prepared(d))
     except ValueError:
         return None
+    prof = held.profile_
+    if held.check_ is not None and held.check_.prepared_ is prepared(d):
+        d.fits.setdefault(prof.to_json(), held.check_)  # its fit on these leads, kept
     return prof if prof.criteria else None
 
 
@@ -423,35 +428,6 @@ def owner_stage_counts(d: Context, among: np.ndarray, success: np.ndarray) -> pl
                           "among": among, "k": success & among})
     return frame.filter(pl.col("among") & (pl.col("owner") != NONE_LABEL)).group_by("owner").agg(
         pl.col("k").sum().cast(pl.Int64), pl.len().cast(pl.Int64).alias("n"))
-
-
-def stratum_attributes(d: Context, *, max_levels: int = 30) -> list[tuple[str, pl.Expr]]:
-    """Lead attributes usable as strata, each as a text code expression: categories with
-    at most ``max_levels`` values, numbers in quintiles (missing is its own level);
-    channel and sales-recorded fields are left out.
-
-    Examples
-    --------
-    >>> from funnel.sample import load_sample
-    >>> [name for name, _ in stratum_attributes(Context.prepare(load_sample()))][:2]
-    ['Industry', 'Number of Employees']
-    """
-    out = []
-    for a in d.ds.attributes:
-        if a not in d.cols or PROCESS_PATTERN.search(a) or CHANNEL_PATTERN.search(a):
-            continue
-        col = d.leads[a]
-        if col.null_count() == col.len() or col.n_unique() < 2:
-            continue
-        if col.dtype.is_numeric() and col.n_unique() > max_levels:
-            x = pl.col(a).cast(pl.Float64)
-            code = (((x.rank("min") - 1) * 5 // x.count()).cast(pl.Int64).cast(pl.String))
-        elif col.n_unique() <= max_levels + 1:
-            code = pl.col(a).cast(pl.String)
-        else:
-            continue
-        out.append((a, code.fill_null("(missing)")))
-    return out
 
 
 def with_power(f: Finding, d: Context, s: Settings, *, n1: float, n0: float, p0: float,

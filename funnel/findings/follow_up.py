@@ -48,7 +48,11 @@ def run(d: Context, s: Settings, **_) -> Finding:
     if need or outcome_missing(d):
         return cant_tell("follow_up", need or outcome_missing(d))
     # leads still new at the export may simply not have been worked yet
-    leads = d.leads.with_columns(pl.Series("y", target_flags(d))).filter(settled(d, s))
+    # only the columns the tests read (filtering every lead column is most of the cost)
+    read = ("first_response_at", "created_at", "source", "campaign", "owner", "assigned_at",
+            "deals", "touches")
+    leads = d.leads.select([c for c in read if c in d.cols]).with_columns(
+        pl.Series("y", target_flags(d))).filter(settled(d, s))
     never = pl.col("first_response_at").is_null()
     n_never = int(leads.select(never.sum()).item())
     touched_n = leads.height - n_never

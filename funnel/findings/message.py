@@ -15,11 +15,11 @@ from funnel.findings.base import (
     Settings,
     cant_tell,
     fmt_ratio,
-    stratum_attributes,
     target_flags,
     too_few,
     value_of,
 )
+from funnel.findings.strata import stratum_attributes, stratum_codes
 from funnel.stats.tests import mh_vs_rest
 
 
@@ -39,8 +39,8 @@ def run(d: Context, s: Settings, **_) -> Finding:
     attrs = stratum_attributes(d)
     leads = d.leads.select(pl.col("lost_reason").cast(pl.String).str.strip_chars()
                            .alias("_r"), pl.col(dim).cast(pl.String).fill_null(NONE_LABEL)
-                           .alias("_g"), stage.fill_null(False).alias("_stage"),
-                           *[e.alias(f"_a{i}") for i, (_, e) in enumerate(attrs)])
+                           .alias("_g"), stage.fill_null(False).alias("_stage")
+                           ).hstack(stratum_codes(d))
     given = leads.filter(pl.col("_r").is_not_null() & (pl.col("_r") != ""))
     if given.height < 2 * s.min_n:
         return too_few("message", f"only {given.height:,} leads have a loss or "
@@ -67,13 +67,15 @@ def run(d: Context, s: Settings, **_) -> Finding:
     # a campaign that draws students) is a profile matter, not a message one: it must
     # survive stratifying by each lead attribute in turn.
     explained = []
+    if flagged:  # each stage × attribute stratum once, for every flagged reason
+        given = given.with_columns(
+            pl.concat_str([pl.col("_stage").cast(pl.String), pl.col(f"_a{i}")], separator="|")
+            .alias(f"_st{i}") for i in range(len(attrs)))
     for r, row in list(flagged):
         for i, (name, _) in enumerate(attrs):
-            adj = mh_vs_rest(given.with_columns(
-                (pl.col("_r") == r).alias("_f"),
-                pl.concat_str([pl.col("_stage").cast(pl.String), pl.col(f"_a{i}")],
-                             separator="|").alias("_st")),
-                group=dim, flag="_f", stratum="_st", settings=settings, family=family)
+            adj = mh_vs_rest(given.with_columns((pl.col("_r") == r).alias("_f")),
+                             group=dim, flag="_f", stratum=f"_st{i}", settings=settings,
+                             family=family)
             hit = adj.filter(pl.col(dim) == row[dim])
             if hit.height == 0 or not hit["flagged"].item():
                 explained.append({dim: row[dim], "reason": r, "explained_by": name,

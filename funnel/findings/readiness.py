@@ -20,12 +20,12 @@ from funnel.findings.base import (
     fmt_ratio,
     owner_stage_counts,
     settled_for_outcome,
-    stratum_attributes,
     too_few,
     value_of_wins,
     with_power,
 )
 from funnel.findings.pipeline import early_opportunity_owners
+from funnel.findings.strata import stratum_attributes, stratum_codes
 from funnel.stats.tests import mh_vs_rest, vs_rest
 
 
@@ -52,8 +52,7 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
     frame = d.leads.select(
         pl.col("owner").cast(pl.String).fill_null(NONE_LABEL),
         (pl.col("source").cast(pl.String) if "source" in d.cols else pl.lit(None, pl.String))
-        .fill_null(NONE_LABEL).alias("_src"),
-        *[e.alias(f"_a{i}") for i, (_, e) in enumerate(attrs)]).with_columns(
+        .fill_null(NONE_LABEL).alias("_src")).hstack(stratum_codes(d)).with_columns(
         pl.Series("_f", d.won), pl.Series("_in", among),
         pl.Series("_fit", fit if fit is not None else np.ones(d.leads.height, bool))
         .cast(pl.String)).filter(pl.col("_in") & (pl.col("owner") != NONE_LABEL))

@@ -19,7 +19,6 @@ from funnel.findings.base import (
     outcome_missing,
     profile_fit,
     settled,
-    stratum_attributes,
     target_flags,
     too_few,
     value_of_scenario,
@@ -27,6 +26,7 @@ from funnel.findings.base import (
     with_power,
 )
 from funnel.findings.search import arrival_window
+from funnel.findings.strata import stratum_attributes, stratum_codes
 from funnel.stats.intervals import normal_quantile, rate_ratio
 from funnel.stats.survival import km_medians
 from funnel.stats.tests import mh_risk_ratio
@@ -50,8 +50,7 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
     attrs = stratum_attributes(d)
     frame = d.leads.select(
         pl.col("source").cast(pl.String).fill_null(NONE_LABEL) if "source" in d.cols
-        else pl.lit(NONE_LABEL).alias("source"),
-        *[e.alias(f"_a{i}") for i, (_, e) in enumerate(attrs)]).with_columns(
+        else pl.lit(NONE_LABEL).alias("source")).hstack(stratum_codes(d)).with_columns(
         t["response_hours"].alias("h"), pl.Series("y", target_flags(d)),
         pl.Series("_fit", fit if fit is not None else [True] * d.leads.height))
     # leads of the last days have not had time to qualify after a late first touch

@@ -121,22 +121,24 @@ class Codes:
 
     def __init__(self, series: pl.Series, *, normalise: bool = True):
         kind = field_kind(series.dtype)
-        if kind == "bool":
-            norm = series.cast(pl.String).str.to_lowercase()  # "true"/"false"
-            shown = norm.replace({"true": "yes", "false": "no"})
+        # the distinct raw values first (a few dozen at a million leads), normalised there
+        raw = pl.DataFrame({"r": series.cast(pl.String)})  # yes/no as "true"/"false"
+        dist = raw.group_by("r").agg(pl.len().alias("c")).with_columns(_norm_shown(
+            kind, normalise))
+        spellings = (dist.drop_nulls("k").group_by("k", "s").agg(pl.col("c").sum())
+                     .with_columns(pl.col("c").sum().over("k").alias("n"),
+                                   (pl.col("c") == pl.col("c").max().over("k")).alias("top")))
+        tops = spellings.filter("top")
+        if tops.height != tops["k"].n_unique():  # two spellings equally common: as ever
+            keys = _keys_by_mode(raw["r"], kind, normalise)
         else:
-            text = series.cast(pl.String)
-            norm = text.str.strip_chars().str.to_lowercase() if normalise else text
-            shown = text.str.strip_chars() if normalise else text
-        frame = pl.DataFrame({"k": norm, "s": shown})
-        keys = (frame.drop_nulls("k").group_by("k")
-                .agg(pl.len().alias("n"), pl.col("s").mode().first().alias("s"))
-                .sort(["n", "k"], descending=[True, False]))
+            keys = tops.select("k", "n", "s").sort(["n", "k"], descending=[True, False])
         self.keys: list[str] = keys["k"].to_list()
         self.labels: list[str] = keys["s"].to_list()
-        idx = pl.DataFrame({"k": keys["k"], "i": pl.arange(0, keys.height, eager=True,
-                                                            dtype=pl.Int32)})
-        codes = frame.select("k").join(idx, on="k", how="left", maintain_order="left")["i"]
+        idx = dist.drop_nulls("r").join(
+            keys.select("k", pl.int_range(pl.len(), dtype=pl.Int32).alias("i")), on="k",
+            how="left").select("r", "i")
+        codes = raw.join(idx, on="r", how="left", maintain_order="left")["i"]
         self.codes: np.ndarray = codes.fill_null(len(self.keys)).to_numpy()
         self.counts: np.ndarray = np.bincount(self.codes, minlength=len(self.keys) + 1)
         self.kind = kind
@@ -148,6 +150,27 @@ class Codes:
             if k in wanted:
                 lut[i] = True
         return lut
+
+
+def _norm_shown(kind: str, normalise: bool) -> list[pl.Expr]:
+    """Of a text column ``r``: the key a value is matched by (``k``) and how it is shown
+    (``s``); yes/no as ``yes``/``no``."""
+    r = pl.col("r")
+    if kind == "bool":
+        norm = r.str.to_lowercase()  # "true"/"false"
+        return [norm.alias("k"), norm.replace({"true": "yes", "false": "no"}).alias("s")]
+    if not normalise:
+        return [r.alias("k"), r.alias("s")]
+    return [r.str.strip_chars().str.to_lowercase().alias("k"), r.str.strip_chars().alias("s")]
+
+
+def _keys_by_mode(raw: pl.Series, kind: str, normalise: bool) -> pl.DataFrame:
+    """Keys, counts and shown spelling (the mode) per row: the slow way, kept for the
+    rare column where two spellings of one value are equally common."""
+    frame = pl.DataFrame({"r": raw}).select(_norm_shown(kind, normalise))
+    return (frame.drop_nulls("k").group_by("k")
+            .agg(pl.len().alias("n"), pl.col("s").mode().first().alias("s"))
+            .sort(["n", "k"], descending=[True, False]))
 
 
 @dataclass(eq=False)

@@ -18,7 +18,7 @@ import polars as pl
 from funnel.analyses.profile.criteria import Profile
 from funnel.analyses.profile.fields import Match
 from funnel.analyses.profile.prepared import BREAKDOWNS, PreparedLeads, prepare_profile
-from funnel.analyses.profile.split import judging_rows
+from funnel.analyses.profile.split import learned_split
 from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.schema import Mapping
 from funnel.dataset.tables import Dataset
@@ -123,7 +123,8 @@ class ProfileFit:
         self.unchecked_ = [f"{m.criterion.describe()} — {m.problem}"
                            for m in self.matches_ if not m.checked]
         # a learned profile is judged only on the leads it was not learned from
-        rows = judging_rows(p.leads, profile)
+        split = learned_split(profile)
+        rows = None if split is None else ~p.learning_half(split["seed"])
         judged = np.ones(n, dtype=bool) if rows is None else rows
         self.judged_on_ = None if rows is None else int(rows.sum())
         self.outcomes_ = self._outcomes(inside, judged)

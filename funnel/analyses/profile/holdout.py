@@ -12,6 +12,7 @@ import polars as pl
 
 from funnel.analyses.profile.fit import ProfileFit
 from funnel.analyses.profile.learned import LearnedProfile
+from funnel.analyses.profile.prepared import PreparedLeads
 from funnel.analyses.profile.split import SPLIT_SEED, learning_half, mark_learned
 from funnel.dataset.tables import Dataset
 
@@ -75,10 +76,18 @@ class HeldOutProfile:
         self.seed = seed
         self.name = name
 
-    def fit(self, data: Dataset | pl.DataFrame) -> HeldOutProfile:
-        """Learn on one half of ``data``'s leads and judge on the other; returns ``self``."""
+    def fit(self, data: Dataset | pl.DataFrame, *,
+            prepared: PreparedLeads | None = None) -> HeldOutProfile:
+        """Learn on one half of ``data``'s leads and judge on the other; returns ``self``.
+        ``prepared``: ``data``'s leads already prepared for profile fits
+        (:func:`~funnel.analyses.profile.prepared.prepare_profile`), whose split and coded
+        fields are then reused (ignored when prepared from other leads)."""
         leads = data.leads if isinstance(data, Dataset) else data
-        learn = learning_half(leads, seed=self.seed)
+        mapping = data.mapping if isinstance(data, Dataset) else None
+        if prepared is not None and (prepared.leads is not leads or prepared.mapping != mapping):
+            prepared = None
+        learn = (prepared.learning_half(self.seed) if prepared is not None
+                 else learning_half(leads, seed=self.seed))
         self.n_learn_ = int(learn.sum())
         self.n_judge_ = leads.height - self.n_learn_
         self.learned_ = LearnedProfile(min_support=self.min_support).fit(data, rows=learn)
@@ -88,8 +97,8 @@ class HeldOutProfile:
         self.profile_ = (mark_learned(prof, learned_on=self.n_learn_,
                                       judged_on=self.n_judge_, seed=self.seed)
                          if prof.criteria else prof)
-        mapping = data.mapping if isinstance(data, Dataset) else None
-        self.check_ = (ProfileFit(self.profile_, mapping=mapping).fit(data)
+        self.check_ = (ProfileFit(self.profile_, mapping=mapping).fit(
+            data if prepared is None else prepared)
                        if prof.criteria else None)
         self.rate_ratio_ = (self.check_.rate_ratio_ if self.check_ is not None
                             else (None, None, None))

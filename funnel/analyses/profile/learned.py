@@ -26,6 +26,7 @@ import polars as pl
 
 from funnel.analyses.profile.criteria import Criterion, Profile
 from funnel.analyses.profile.fields import MISSING, bin_labels, field_kind, nice_edges
+from funnel.analyses.profile.tally import Tally, TextCodes
 from funnel.analyses.profile.traits import (
     CANONICAL_ATTRIBUTES,
     PROCESS_PATTERN,
@@ -43,6 +44,36 @@ from funnel.stats.intervals import Z95, prior_strength, shrink_exprs, wilson_exp
 
 def _won(leads: pl.DataFrame) -> pl.Series:
     return leads.with_columns(reached_exprs(leads)["won"].alias("__won"))["__won"]
+
+
+def _text_groups(text: pl.Series, won: pl.Series) -> pl.DataFrame:
+    """Leads (``leads``) and wins (``won``) per value of a text column, values equal but
+    for case counted as one and shown in their commonest spelling (``value``). Counted
+    per distinct spelling first (a few hundred at a million leads), then per value."""
+    frame = pl.DataFrame({"v": text, "w": won}).filter(pl.col("v").is_not_null())
+    spellings = frame.group_by("v").agg(pl.len().alias("c"), pl.col("w").sum().alias("cw"))
+
+    def by_mode() -> pl.DataFrame:  # the mode over the rows
+        return (frame.with_columns(pl.col("v").str.to_lowercase().alias("k")).group_by("k")
+                .agg(pl.len().alias("leads"), pl.col("w").sum().alias("won"),
+                     pl.col("v").mode().first().alias("value")).drop("k"))
+
+    return _value_groups(spellings, by_mode)
+
+
+def _value_groups(spellings: pl.DataFrame, by_mode: Callable[[], pl.DataFrame]
+                  ) -> pl.DataFrame:
+    """Per value (``v`` lower-cased) of the spellings' counts (``v, c, cw``): ``leads,
+    won, value`` (the commonest spelling); ``by_mode()`` when two spellings of one value
+    are equally common."""
+    spellings = spellings.with_columns(pl.col("v").str.to_lowercase().alias("k"))
+    top = pl.col("c") == pl.col("c").max().over("k")
+    if spellings.filter(top).height != spellings["k"].n_unique():
+        return by_mode()
+    return (spellings.group_by("k").agg(pl.col("c").sum().alias("leads"),
+                                        pl.col("cw").sum().alias("won"),
+                                        pl.col("v").filter(top).first().alias("value"))
+            .drop("k"))
 
 
 def _ratio_exprs(k: int, n: int, *, has_outcome: bool = True) -> list[pl.Expr]:
@@ -115,6 +146,28 @@ class LearnedProfile:
         self.bins = bins
         self.include_process_fields = include_process_fields
 
+    # -- the leads and their columns -----------------------------------------------------
+
+    def _rows_of(self, data: Dataset | pl.DataFrame, rows: np.ndarray | None) -> pl.DataFrame:
+        """The leads of ``data`` (``rows`` of them), remembering the whole table so that
+        text columns are coded once for the learning and the judging rows."""
+        full = data.leads if isinstance(data, Dataset) else data
+        if getattr(self, "_codes_of", None) is not full:
+            self._codes_of, self._codes = full, {}
+        self._mask = None if rows is None else np.asarray(rows, dtype=bool)
+        return full if self._mask is None else full.filter(pl.Series(self._mask))
+
+    def _cleaned(self, leads: pl.DataFrame, c: str, won: pl.Series) -> pl.Series | Tally:
+        """Column ``c`` of ``leads`` cleaned (:func:`clean_values`); a text column of a
+        part of the leads as a :class:`~funnel.analyses.profile.tally.Tally` of the
+        whole table's codes (the same counts, without reading the text again)."""
+        if (self._mask is None or field_kind(leads.schema[c]) != "text"
+                or won.null_count()):
+            return clean_values(leads[c])
+        if c not in self._codes:
+            self._codes[c] = TextCodes.of(self._codes_of[c])
+        return self._codes[c].tally(won.to_numpy(), self._mask)
+
     # -- which attributes ---------------------------------------------------------------
 
     def _choose(self, leads: pl.DataFrame, candidates: Sequence[str], explicit: bool,
@@ -125,18 +178,19 @@ class LearnedProfile:
             if c not in leads.columns:
                 out.append({"attribute": c, "reason": "not in the data"})
                 continue
-            s = self._clean.setdefault(c, clean_values(leads[c]))
-            filled = s.len() - s.null_count()
-            kind = field_kind(s.dtype)
+            kind = field_kind(leads.schema[c])  # cleaning keeps the type
             if c in personal and kind != "bool":  # a yes/no column holds no one's data
-                reason = f"personal data ({personal[c]})"
-            elif filled == 0:
+                out.append({"attribute": c, "reason": f"personal data ({personal[c]})"})
+                continue
+            s = self._clean.setdefault(c, self._cleaned(leads, c, won))
+            filled = s.len() - s.null_count()
+            if filled == 0:
                 reason = "empty"
             elif s.n_unique() - (1 if s.null_count() else 0) < 2:
                 reason = "one value only"
             elif kind == "date":
                 reason = "a date (see the time analyses)"
-            elif why := id_reason(s):
+            elif why := (s.id_reason() if isinstance(s, Tally) else id_reason(s)):
                 reason = why
             elif kind == "text" and (d := s.n_unique()) > self.max_distinct and d > 0.2 * filled:
                 reason = f"free text ({d:,} distinct values)"
@@ -144,7 +198,8 @@ class LearnedProfile:
                   and PROCESS_PATTERN.search(c)):
                 reason = "recorded by sales after the handoff (it tells the outcome)"
             elif (not self.include_process_fields and self.has_outcome_
-                  and (why := filled_reason(s, won))):
+                  and (why := (s.filled_reason() if isinstance(s, Tally)
+                               else filled_reason(s, won)))):
                 reason = why
             elif named_for_outcome(c):  # set by or after the outcome: never, even when asked
                 reason = NAMED
@@ -166,9 +221,7 @@ class LearnedProfile:
         mostly for won leads are still left out). ``rows`` (bool per lead): learn from
         these leads only.
         """
-        leads = data.leads if isinstance(data, Dataset) else data
-        if rows is not None:
-            leads = leads.filter(pl.Series(np.asarray(rows, dtype=bool)))
+        leads = self._rows_of(data, rows)
         explicit = attributes is not None
         if attributes is None:
             base = list(data.attributes) if isinstance(data, Dataset) else [
@@ -196,6 +249,11 @@ class LearnedProfile:
         """Leads and wins per value (or bin) of one (cleaned) attribute, with the value's
         bounds; a number's bins are drawn once (``edges_``) and reused by :meth:`judge`."""
         name = s.name
+        if isinstance(s, Tally):  # a text column counted per value (tally.py)
+            g = _value_groups(s.counted, lambda: _text_groups(s.series(), pl.Series(s.won)))
+            return self._finish_groups(g.with_columns(
+                pl.lit(None, pl.Float64).alias("low"), pl.lit(None, pl.Float64).alias("high"),
+                pl.lit(None, pl.Int64).alias("order")), name, "text", s.nulls, s.null_won)
         kind = field_kind(s.dtype)
         if kind == "number":
             x = s.cast(pl.Float64)
@@ -219,18 +277,19 @@ class LearnedProfile:
         else:
             text = (s.cast(pl.String).replace({"true": "yes", "false": "no"})
                     if kind == "bool" else s.cast(pl.String))
-            frame = pl.DataFrame({"v": text, "k": text.str.to_lowercase(), "w": won})
-            g = (frame.filter(pl.col("k").is_not_null()).group_by("k")
-                 .agg(pl.len().alias("leads"), pl.col("w").sum().alias("won"),
-                      pl.col("v").mode().first().alias("value"))
-                 .drop("k")
-                 .with_columns(pl.lit(None, pl.Float64).alias("low"),
-                               pl.lit(None, pl.Float64).alias("high"),
-                               pl.lit(None, pl.Int64).alias("order")))
+            g = _text_groups(text, won).with_columns(
+                pl.lit(None, pl.Float64).alias("low"), pl.lit(None, pl.Float64).alias("high"),
+                pl.lit(None, pl.Int64).alias("order"))
         missing = s.null_count()
+        return self._finish_groups(g, name, kind, missing,
+                                   int(won.filter(s.is_null()).sum()) if missing else 0)
+
+    def _finish_groups(self, g: pl.DataFrame, name: str, kind: str, missing: int,
+                       missing_won: int) -> pl.DataFrame:
+        """The per-value counts ``g`` with the missing row, the attribute and the kind."""
         if missing:
             g = pl.concat([g, pl.DataFrame({
-                "leads": [missing], "won": [int(won.filter(s.is_null()).sum())],
+                "leads": [missing], "won": [missing_won],
                 "low": [None], "high": [None], "value": [MISSING], "order": [None]},
                 schema=g.schema)], how="vertical_relaxed")
         kind_label = {"number": "range", "bool": "yes/no"}.get(kind, "value")
@@ -292,15 +351,14 @@ class LearnedProfile:
         >>> t.select("value", "judged_leads", "judged_won").rows()
         [('blue', 100, 0), ('red', 100, 50)]
         """
-        leads = data.leads if isinstance(data, Dataset) else data
-        if rows is not None:
-            leads = leads.filter(pl.Series(np.asarray(rows, dtype=bool)))
+        leads = self._rows_of(data, rows)
         won = _won(leads)
         k, n = int(won.sum()), leads.height
         has = "outcome" in leads.columns and leads["outcome"].null_count() < n
-        tables = [self._groups(clean_values(leads[c]), won).select("attribute", "kind", "value",
-                                                                  "leads", "won")
-                  for c in self.attributes_ if c in leads.columns]
+        tables = [self._groups(self._cleaned(leads, c, won), won).select(
+            "attribute", "kind", "value", "leads", "won")
+            for c in self.attributes_ if c in leads.columns]
+        self._codes_of, self._codes = None, {}  # judged: the codes are not needed again
         schema = {"attribute": pl.String, "kind": pl.String, "value": pl.String,
                   "leads": pl.Int64, "won": pl.Int64}
         counts = (pl.concat([t.cast(schema) for t in tables]) if tables

@@ -29,6 +29,7 @@ from funnel.analyses.profile.fields import (
     resolve_field,
     with_bounds,
 )
+from funnel.analyses.profile.split import SPLIT_SEED, learning_half
 from funnel.dataset.labels import NONE_LABEL, OTHER, unify_labels
 from funnel.dataset.schema import Mapping
 from funnel.dataset.stages import has_qualification, outcome_flags
@@ -114,6 +115,14 @@ class PreparedLeads:
         self._matches: OrderedDict[Criterion, Match] = OrderedDict()
         self._packs: dict[str, np.ndarray] = {}
         self._dists: OrderedDict[tuple, pl.DataFrame | None] = OrderedDict()
+        self._halves: dict[int, np.ndarray] = {}
+
+    def learning_half(self, seed: int = SPLIT_SEED) -> np.ndarray:
+        """Per lead, in the learning half of the split seeded ``seed``
+        (:func:`~funnel.analyses.profile.split.learning_half`), hashed once per seed."""
+        if seed not in self._halves:
+            self._halves[seed] = learning_half(self.leads, seed=seed)
+        return self._halves[seed]
 
     # -- fields and per-criterion matches ------------------------------------------------
 

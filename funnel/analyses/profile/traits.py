@@ -9,6 +9,7 @@ outcome (recorded at or after the sale). The rules live here, each with its reas
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
@@ -90,23 +91,49 @@ def id_reason(s: pl.Series) -> str | None:
     """
     values = s.drop_nulls()
     n = values.len()
+    kind = field_kind(s.dtype)
+    if kind == "text":
+        return text_id_reason(s.name, n=n, distinct=values.n_unique() if n >= 20 else 0,
+                              id_like=lambda: values.cast(pl.String).str.contains(
+                                  ID_VALUE.pattern).mean())
     if n < 20:
         return None
     distinct = values.n_unique()
-    kind = field_kind(s.dtype)
     integer = kind == "number" and bool((values.cast(pl.Float64) % 1 == 0).all())
-    if distinct >= 0.95 * n and (kind == "text" or integer):
+    if distinct >= 0.95 * n and integer:
         return "an id (a different value on almost every lead)"
-    if kind in ("text", "number") and distinct > 20 and (
-            ID_NAME.search(s.name.strip()) or re.search(r"[a-z](?:Id|ID)$", s.name)):
+    if kind == "number" and distinct > 20 and _id_name(s.name):
         return f"an id (its name says so, {distinct:,} distinct values)"
-    if kind == "text" and distinct >= 0.5 * n and (
-            values.cast(pl.String).str.contains(ID_VALUE.pattern).mean() >= 0.9):
-        return "an id (its values look like generated ids)"
     if integer and distinct >= 0.8 * n:
         step = np.diff(values.cast(pl.Float64).to_numpy())
         if (step >= 0).mean() >= 0.99 or (step <= 0).mean() >= 0.99:
             return "an id (whole numbers rising row by row)"
+    return None
+
+
+def _id_name(name: str) -> bool:
+    return bool(ID_NAME.search(name.strip()) or re.search(r"[a-z](?:Id|ID)$", name))
+
+
+def text_id_reason(name: str, *, n: int, distinct: int, id_like: Callable[[], float]
+                   ) -> str | None:
+    """:func:`id_reason` of a text column from its counts: ``n`` values present,
+    ``distinct`` of them different, ``id_like()`` the share shaped like generated ids
+    (asked only when needed).
+
+    Examples
+    --------
+    >>> text_id_reason("Ref", n=100, distinct=99, id_like=lambda: 0.0)
+    'an id (a different value on almost every lead)'
+    """
+    if n < 20:
+        return None
+    if distinct >= 0.95 * n:
+        return "an id (a different value on almost every lead)"
+    if distinct > 20 and _id_name(name):
+        return f"an id (its name says so, {distinct:,} distinct values)"
+    if distinct >= 0.5 * n and id_like() >= 0.9:
+        return "an id (its values look like generated ids)"
     return None
 
 
@@ -122,11 +149,32 @@ def filled_reason(s: pl.Series, won: pl.Series) -> str | None:
     'filled for 80% of won leads vs 30% of the others (recorded at or after the sale)'
     """
     filled = s.is_not_null()
-    k, n = int(won.sum()), won.len()
+    if won.null_count():  # unknown outcomes are neither won nor not won
+        k, n = int(won.sum()), won.len()
+        if k == 0 or k == n:
+            return None
+        return _filled_text(float(filled.filter(won).mean()),
+                            float(filled.filter(~won).mean()))
+    filled_won = int((filled & won).sum())
+    return filled_share_reason(k=int(won.sum()), n=won.len(), filled_won=filled_won,
+                               filled_other=int(filled.sum()) - filled_won)
+
+
+def filled_share_reason(*, k: int, n: int, filled_won: int, filled_other: int) -> str | None:
+    """:func:`filled_reason` from counts: ``k`` won of ``n`` leads; ``filled_won`` and
+    ``filled_other`` the won and other leads with a value.
+
+    Examples
+    --------
+    >>> filled_share_reason(k=50, n=100, filled_won=40, filled_other=15)
+    'filled for 80% of won leads vs 30% of the others (recorded at or after the sale)'
+    """
     if k == 0 or k == n:
         return None
-    f_won = float(filled.filter(won).mean())
-    f_other = float(filled.filter(~won).mean())
+    return _filled_text(filled_won / k, filled_other / (n - k))
+
+
+def _filled_text(f_won: float, f_other: float) -> str | None:
     if f_won >= FILLED_RATIO * f_other and f_won - f_other >= FILLED_POINTS:
         return (f"filled for {f_won:.0%} of won leads vs {f_other:.0%} of the others "
                 "(recorded at or after the sale)")

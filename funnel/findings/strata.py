@@ -1,0 +1,70 @@
+"""The lead attributes the places stratify on, chosen once per diagnosis, and their
+per-lead codes (speed, readiness and message compare within them)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from funnel.analyses.profile.traits import CHANNEL_PATTERN, PROCESS_PATTERN
+from funnel.findings.base import Context
+
+
+def stratum_attributes(d: Context, *, max_levels: int = 30) -> list[tuple[str, pl.Expr]]:
+    """Lead attributes usable as strata, each as a text code expression: categories with
+    at most ``max_levels`` values, numbers in quintiles (missing is its own level);
+    channel and sales-recorded fields are left out. Chosen once per diagnosis (the
+    places that stratify share the choice, ``d.cache``).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> [name for name, _ in stratum_attributes(Context.prepare(load_sample()))][:2]
+    ['Industry', 'Number of Employees']
+    """
+    key = ("strata", max_levels)
+    if key not in d.cache:
+        d.cache[key] = _stratum_attributes(d, max_levels)
+    return d.cache[key]
+
+
+def _stratum_attributes(d: Context, max_levels: int) -> list[tuple[str, pl.Expr]]:
+    names = [a for a in d.ds.attributes if a in d.cols and not PROCESS_PATTERN.search(a)
+             and not CHANNEL_PATTERN.search(a)]
+    if not names:
+        return []
+    # every count in one pass over the leads (polars runs the columns in parallel)
+    stats = d.leads.select(
+        *[pl.col(a).null_count().alias(f"z{i}") for i, a in enumerate(names)],
+        *[pl.col(a).n_unique().alias(f"u{i}") for i, a in enumerate(names)]).row(0)
+    k = len(names)
+    out = []
+    for i, a in enumerate(names):
+        nulls, distinct = stats[i], stats[k + i]
+        if nulls == d.leads.height or distinct < 2:
+            continue
+        if d.leads.schema[a].is_numeric() and distinct > max_levels:
+            x = pl.col(a).cast(pl.Float64)
+            code = (((x.rank("min") - 1) * 5 // x.count()).cast(pl.Int64).cast(pl.String))
+        elif distinct <= max_levels + 1:
+            code = pl.col(a).cast(pl.String)
+        else:
+            continue
+        out.append((a, code.fill_null("(missing)")))
+    return out
+
+
+def stratum_codes(d: Context) -> pl.DataFrame:
+    """Per lead, the code of each of :func:`stratum_attributes` (column ``_a<i>`` for the
+    i-th), computed once per diagnosis for the places that stratify on them.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> ctx = Context.prepare(load_sample())
+    >>> stratum_codes(ctx).columns[:2], stratum_codes(ctx).height == ctx.leads.height
+    (['_a0', '_a1'], True)
+    """
+    if "stratum_codes" not in d.cache:
+        d.cache["stratum_codes"] = d.leads.select(
+            *[e.alias(f"_a{i}") for i, (_, e) in enumerate(stratum_attributes(d))])
+    return d.cache["stratum_codes"]

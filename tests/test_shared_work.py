@@ -1,0 +1,80 @@
+"""Work the Diagnosis shares across places and passes (issue 14): the same numbers as the
+column-by-column way, computed once."""
+
+import numpy as np
+import polars as pl
+import pytest
+
+from funnel.analyses.profile.fields import Codes
+from funnel.analyses.profile.holdout import HeldOutProfile
+from funnel.analyses.profile.learned import LearnedProfile
+from funnel.analyses.profile.prepared import prepare_profile
+from funnel.analyses.profile.split import learning_half
+from funnel.analyses.profile.tally import TextCodes
+from funnel.analyses.profile.traits import clean_values, filled_reason, id_reason
+from funnel.findings.base import Context
+from funnel.findings.strata import stratum_attributes, stratum_codes
+
+TEXTS = {
+    "placeholders": ["Retail", " retail", "unknown", None, "N/A", "Software"] * 10,
+    "ids": [f"{i:032x}" for i in range(60)],
+    "named by case": ["a", "A", "b", "B ", "b"] * 12,
+    "one value": ["x"] * 30 + [None] * 30,
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEXTS))
+@pytest.mark.parametrize("every", [1, 2, 3])
+def test_tally_answers_as_the_cleaned_column(name, every):
+    s = pl.Series(name, TEXTS[name])
+    rows = np.arange(s.len()) % every == 0
+    won = (np.arange(rows.sum()) % 4 == 0)
+    cleaned = clean_values(s.filter(pl.Series(rows)))
+    t = TextCodes.of(s).tally(won, rows)
+    assert (t.len(), t.null_count(), t.n_unique(), t.id_reason(), t.filled_reason()) == (
+        cleaned.len(), cleaned.null_count(), cleaned.n_unique(), id_reason(cleaned),
+        filled_reason(cleaned, pl.Series(won)))
+
+
+def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.sort(pl.all())
+
+
+def test_learned_profile_on_some_rows_counts_as_on_those_rows_alone():
+    rng = np.random.default_rng(3)
+    n = 3000
+    frame = pl.DataFrame({
+        "lead_id": [str(i) for i in range(n)],
+        "Industry": [["Retail", "retail ", "Software", "unknown", None][i]
+                     for i in rng.integers(0, 5, n)],
+        "Size": rng.integers(1, 500, n).astype(float),
+        "outcome": rng.choice(["won", "lost", "lost"], n)})
+    rows = rng.random(n) < 0.5
+    on_rows = LearnedProfile().fit(frame, rows=rows)
+    alone = LearnedProfile().fit(frame.filter(pl.Series(rows)))
+    assert _sorted(on_rows.values_).equals(_sorted(alone.values_))
+    assert _sorted(on_rows.judge(frame, rows=~rows)).equals(
+        _sorted(alone.judge(frame.filter(pl.Series(~rows)))))
+
+
+def test_codes_with_two_equally_common_spellings_keep_every_lead():
+    c = Codes(pl.Series(["a", "A", "b", None]))
+    assert (c.keys, c.codes.tolist(), c.counts.tolist()) == (["a", "b"], [0, 0, 1, 2], [2, 1, 1])
+
+
+def test_prepared_leads_hash_the_split_once(sample_ds):
+    p = prepare_profile(sample_ds)
+    half = p.learning_half(11)
+    assert p.learning_half(11) is half and (half == learning_half(sample_ds.leads, seed=11)).all()
+
+
+def test_held_out_profile_on_prepared_leads_learns_the_same_profile(sample_ds):
+    alone = HeldOutProfile().fit(sample_ds)
+    shared = HeldOutProfile().fit(sample_ds, prepared=prepare_profile(sample_ds))
+    assert (shared.profile_, shared.rate_ratio_) == (alone.profile_, alone.rate_ratio_)
+
+
+def test_stratum_codes_are_computed_once_per_context(sample_ds):
+    ctx = Context.prepare(sample_ds)
+    codes = stratum_codes(ctx)
+    assert stratum_codes(ctx) is codes and codes.width == len(stratum_attributes(ctx))
