@@ -652,8 +652,9 @@ def _shorthand_encodings(path: Path) -> list[str]:
         if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "encode":
             for kw in node.keywords:
                 values = kw.value.elts if isinstance(kw.value, ast.List) else [kw.value]
-                out += [f"{path.name}:{v.lineno} {kw.arg}={v.value!r}" for v in values
-                        if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+                out += [f"{path.name}:{v.lineno} {kw.arg}={ast.unparse(v)}" for v in values
+                        if isinstance(v, ast.JoinedStr)  # an f-string is a string too
+                        or isinstance(v, ast.Constant) and isinstance(v.value, str)]
     return out
 
 

@@ -267,7 +267,7 @@ def cost_chart(table: pl.DataFrame, *, by: str, metric: str = "cac") -> alt.Char
     return alt.Chart(data).mark_bar(color="#f58518").encode(
         y=alt.Y(f"{by}:N", sort="-x", title=None),
         x=alt.X(f"{metric}:Q", title=names.get(metric, metric)),
-        tooltip=[f"{by}:N", alt.Tooltip(f"{metric}:Q", format=",.0f"),
+        tooltip=[alt.Tooltip(f"{by}:N"), alt.Tooltip(f"{metric}:Q", format=",.0f"),
                  alt.Tooltip("cost:Q", format=",.0f"), alt.Tooltip("leads:Q", format=","),
                  alt.Tooltip("won:Q", format=",")],
     ).properties(width=_WIDTH, height=alt.Step(28),
@@ -300,6 +300,7 @@ def leak_chart(summary: pl.DataFrame, *, flag: str, by: str) -> alt.Chart:
                  alt.Tooltip(f"{flag}_ci_high:Q", format=_PCT)])
     bars = base.mark_bar(color="#e45756").encode(
         x=alt.X(f"{flag}_share:Q", title=f"share {label} (95% CI)", axis=alt.Axis(format="%")))
-    err = base.mark_rule().encode(x=f"{flag}_ci_low:Q", x2=f"{flag}_ci_high:Q")
+    err = base.mark_rule().encode(x=alt.X(f"{flag}_ci_low:Q"),
+                                  x2=alt.X2(f"{flag}_ci_high:Q"))
     return alt.layer(bars, err).properties(width=_WIDTH, height=alt.Step(28),
                                            title=f"Leads {label}, by {by}")

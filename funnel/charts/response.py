@@ -333,7 +333,8 @@ def owner_chart(card: pl.DataFrame, *, target: str = "qualified") -> alt.Chart:
     x = alt.X("median_hours:Q", scale=alt.Scale(type="log"),
               title="median hours to first touch (log)")
     base = alt.Chart(inline(data))
-    err = base.mark_rule(color="#455a64", strokeWidth=2).encode(x=x, y=f"{low}:Q", y2=f"{high}:Q")
+    err = base.mark_rule(color="#455a64", strokeWidth=2).encode(
+        x=x, y=alt.Y(f"{low}:Q"), y2=alt.Y2(f"{high}:Q"))
     dots = base.mark_circle(color=ADJUSTED, opacity=0.8).encode(
         x=x, y=alt.Y(f"{rate}:Q", axis=alt.Axis(format="%"),
                      title=f"{_rate_label(target)}, source mix standardised"),
@@ -346,6 +347,6 @@ def owner_chart(card: pl.DataFrame, *, target: str = "qualified") -> alt.Chart:
                  alt.Tooltip(f"{low}:Q", format=".1%", title="95% CI low"),
                  alt.Tooltip(f"{high}:Q", format=".1%", title="95% CI high")])
     labels = base.mark_text(align="left", dx=8, color="#37474f").encode(
-        x=x, y=f"{rate}:Q", text=alt.Text("owner:N"))
+        x=x, y=alt.Y(f"{rate}:Q"), text=alt.Text("owner:N"))
     return alt.layer(err, dots, labels).properties(
         height=420, title="Owners: speed vs conversion on comparable leads (size = load)")
