@@ -27,6 +27,7 @@ import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -142,7 +143,10 @@ def filter_edit(page: Page, url: str, runs: int) -> list[tuple[float, float]]:
             box.locator("input").click()
             # the first source not yet chosen (Streamlit lists "Select all" first)
             option = page.get_by_role("option").filter(has_not_text="Select all").first
-            option.wait_for()
+            try:
+                option.wait_for(timeout=60_000)
+            except PlaywrightTimeout:
+                raise SystemExit("every source is already chosen: use fewer --runs") from None
             box_ = option.bounding_box()
             spot.update(x=box_["x"] + box_["width"] / 2, y=box_["y"] + box_["height"] / 2)
 
