@@ -21,7 +21,7 @@ require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
 
 st.title("Diagnosis")
 ds = state.current_dataset()
-profile, note = diagnosis.stated_profile()
+profile, note = diagnosis.stated_profile(ds)
 st.caption(f"{ds.leads.height:,} leads from {md_escape(ds.label or 'the sample')}.")
 st.text(state.profile_in_use_line(ds))  # the profile's name is the user's: never Markdown
 st.caption(note)

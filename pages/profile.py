@@ -55,10 +55,12 @@ with right:
     c.metric("Criteria", f"{len(edited.criteria)}",
              help="A lead is in profile when it meets every applied criterion")
     st.markdown(f"**{md_escape(ui.profile_verdict(fit))}**")
-    if not edited.criteria and not shared:
-        st.info("Add criteria on the left (or start from a preset): every lead is in an "
+    if not edited.criteria:  # every lead fits an empty profile: no chart to draw
+        st.info("No criteria in this profile, so it is not used." if shared else
+                "Add criteria on the left (or start from a preset): every lead is in an "
                 "empty profile, so it is not used.")
-    ui.overlap_section(fit, key=f"ov:{slot}")
+    else:
+        ui.overlap_section(fit, key=f"ov:{slot}")
 
 st.header("Sales asks · winners look like · marketing sends")
 ui.learned_section(ds, fit, profiles)

@@ -62,7 +62,7 @@ def test_diagnosis_is_the_default_page(at):
 def test_diagnosis_shows_one_card_per_place(at):
     badges = [m.value for m in at.markdown if "-badge[" in m.value]  # st.badge is markdown
     assert len(badges) == len(PLACES)
-    assert all(any(s in b for s in ("Problem", "No evidence", "Can't tell")) for b in badges)
+    assert all(any(s in b for s in ("Problem", "Clear", "Can't tell")) for b in badges)
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +145,15 @@ def test_diagnosis_what_if_slider_moves_the_scenario(at):
 def test_diagnosis_without_touch_times_says_what_is_missing():
     app = run_on(build_dataset([("leads", read_file(NO_TOUCH, name="l.csv"))]))
     captions = " ".join(c.value for c in app.caption)
-    assert "`first_response_at`" in captions
+    assert "Needs: first sales touch" in captions  # the field in plain words
+
+
+def test_diagnosis_without_attributes_does_not_promise_a_learned_profile():
+    csv = b"lead_id,created_at,outcome\n" + b"".join(
+        f"{i},2024-01-{i % 28 + 1:02d},{'won' if i % 3 else 'lost'}\n".encode() for i in range(200))
+    app = run_on(build_dataset([("leads", read_file(csv, name="l.csv"))]))  # no profile
+    captions = " ".join(c.value for c in app.caption)
+    assert "no attributes" in captions and "learned on half the leads" not in captions
 
 
 def test_diagnosis_lists_opportunities_lacking_qualification_fields(at):

@@ -663,3 +663,26 @@ def test_chart_builders_encode_with_channel_classes():
     string (≈ 4 ms each, tens per page run); ``alt.X("a:Q")`` gives the same spec free."""
     charts = Path(funnel.charts.__file__).parent
     assert [s for p in sorted(charts.glob("*.py")) for s in _shorthand_encodings(p)] == []
+
+
+def test_reasons_chart_gives_no_two_named_reasons_one_colour():
+    many = pl.DataFrame({
+        "stage": ["lead"] * 14, "reason": [f"reason {i:02d}" for i in range(14)],
+        "leads": list(range(14, 0, -1)), "stopped": [105] * 14,
+    }).with_columns((pl.col("leads") / pl.col("stopped")).alias("share"))
+    scale = leakage.reasons_chart(many).to_dict()["encoding"]["color"]["scale"]
+    named = [c for r, c in zip(scale["domain"], scale["range"], strict=True)
+             if r != "other reasons"]
+    assert len(named) == len(set(named)) == 12
+
+
+def test_funnel_by_chart_gives_each_group_its_own_colour_and_other_grey():
+    groups = [f"g{i:02d}" for i in range(11)] + ["(other) 3 groups"]
+    long = pl.DataFrame({
+        "group": groups, "stage": ["won"] * 12, "count": [1] * 12, "leads": [10] * 12,
+        "rate_from_first": [0.1] * 12, "first_ci_low": [0.0] * 12, "first_ci_high": [0.4] * 12})
+    spec = leakage.funnel_by_chart(long, by="source").to_dict()
+    scale = spec["spec"]["encoding"]["color"]["scale"] if "encoding" in spec["spec"] else \
+        spec["spec"]["layer"][0]["encoding"]["color"]["scale"]
+    colours = dict(zip(scale["domain"], scale["range"], strict=True))
+    assert len(set(colours.values())) == 12 and colours["(other) 3 groups"] == leakage.OTHER_COLOUR

@@ -34,13 +34,14 @@ def lead_list(
     when asked for, so a live edit does not wait for lists nobody opened.
     """
     n = leads.height
-    st.markdown(f"**{md_escape(title)}** · {n:,} lead{'s' if n != 1 else ''}"
-                + (f" (first {limit:,} shown)" if n > limit else ""))
+    st.markdown(f"**{md_escape(title)}** · {n:,} lead{'s' if n != 1 else ''}")
     if n == 0:
         st.caption("No leads here.")
         return
     if ask and not st.toggle("Show the leads", key=f"{key}:show", value=False):
         return
+    if n > limit:
+        st.caption(f"The first {limit:,} of {n:,} are listed.")
     shown = leads.head(limit).select([c for c in leads.columns if not c.startswith("__")])
     personal = memo_frame("personal", personal_columns, shown)
     reveal = False

@@ -12,10 +12,16 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
+from funnel.dataset.labels import OTHER
 from funnel.dataset.schema import STAGES
 
 _PCT = ".1%"
 _WIDTH = "container"
+GROUP_COLOURS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b",
+                 "#b279a2", "#ff9da6", "#9d755d", "#1b2a6b", "#8f8f00", "#c51b7d")
+"""One colour per group or reason a chart names (as many as ``funnel_by`` shows by
+default), no two alike and none grey: greys are for "(other)" and the reasons not named."""
+OTHER_COLOUR = "#9e9e9e"
 # bar charts size by row (alt.Step): Streamlit's theme takes its axis padding out of a
 # fixed height, which squeezes a few rows into a sliver
 
@@ -78,9 +84,13 @@ def funnel_by_chart(long: pl.DataFrame, *, by: str) -> alt.Chart:
     data = long.filter(pl.col("stage") != "lead")
     order = [s for s in STAGES if s in data["stage"].to_list()]
     groups = data.unique("group", maintain_order=True)["group"].to_list()
+    named = [g for g in groups if not g.startswith(OTHER)]  # "(other) 10 groups" in grey
+    colours = [GROUP_COLOURS[named.index(g) % len(GROUP_COLOURS)] if g in named
+               else OTHER_COLOUR for g in groups]
     base = alt.Chart().encode(
         x=alt.X("group:N", sort=groups, title=None, axis=alt.Axis(labels=False, ticks=False)),
         color=alt.Color("group:N", sort=groups, title=by,
+                        scale=alt.Scale(domain=groups, range=colours),
                         legend=alt.Legend(orient="bottom", columns=4)),
         tooltip=[alt.Tooltip("group:N", title=by), alt.Tooltip("stage:N"),
                  alt.Tooltip("count:Q", format=","), alt.Tooltip("leads:Q", format=","),
@@ -92,7 +102,9 @@ def funnel_by_chart(long: pl.DataFrame, *, by: str) -> alt.Chart:
         y=alt.Y("rate_from_first:Q", title=None, axis=alt.Axis(format="%")))
     err = base.mark_rule(color="black").encode(
         y=alt.Y("first_ci_low:Q"), y2=alt.Y2("first_ci_high:Q"))
-    return alt.layer(bars, err, data=data).properties(width=95, height=220).facet(
+    # each group's bar stays readable however many groups there are
+    return alt.layer(bars, err, data=data).properties(
+        width=max(95, 14 * len(groups)), height=220).facet(
         column=alt.Column("stage:N", sort=order, title=None),
     ).resolve_scale(y="independent").properties(
         title=f"Share of each {by}'s leads reaching each stage (95% CI)")
@@ -137,9 +149,9 @@ def cohort_chart(trend: pl.DataFrame, *, stage: str) -> alt.Chart:
         width=_WIDTH, height=260, title=f"Reached {stage}, by month of entry")
 
 
-def reasons_chart(reasons: pl.DataFrame, *, top: int = 10) -> alt.Chart:
+def reasons_chart(reasons: pl.DataFrame, *, top: int = len(GROUP_COLOURS)) -> alt.Chart:
     """Where leads stopped and why: stacked bars of stopped leads per stage by reason
-    (the ``top`` reasons by count; the rest as "other reasons").
+    (the ``top`` reasons by count, each in its own colour; the rest as "other reasons").
 
     ``reasons`` is :func:`funnel.analyses.leakage.stop_reasons` without ``by``.
 
@@ -164,9 +176,8 @@ def reasons_chart(reasons: pl.DataFrame, *, top: int = 10) -> alt.Chart:
              "(outcome unknown)": "#bdbdbd", "other reasons": "#6b6b6b"}
     domain = [r for r in keep.to_list() if r not in greys] + [
         r for r in greys if r in set(data["reason"].to_list())]
-    palette = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b",
-               "#b279a2", "#ff9da6", "#9d755d", "#86bcb6", "#8cd17d", "#d37295"]
-    colors = [greys.get(r) or palette[i % len(palette)] for i, r in enumerate(domain)]
+    colors = [greys.get(r) or GROUP_COLOURS[i % len(GROUP_COLOURS)]
+              for i, r in enumerate(domain)]
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("stage:N", sort=order, title="stopped at"),
         x=alt.X("leads:Q", title="leads"),
@@ -249,9 +260,12 @@ def rates_chart(table: pl.DataFrame, *, by: str) -> alt.Chart:
         title=f"Win rate by {by} (red tick: shrunk rate used for ranking)")
 
 
-def cost_chart(table: pl.DataFrame, *, by: str, metric: str = "cac") -> alt.Chart:
+def cost_chart(table: pl.DataFrame, *, by: str, metric: str = "cac",
+               currency: str | None = None) -> alt.Chart:
     """Bars of a cost metric (``cac``, ``cost_per_lead``, ``cost_per_qualified``) per
-    group that has spend. ``table`` is :func:`funnel.analyses.closed_loop.closed_loop`.
+    group that has spend. ``table`` is :func:`funnel.analyses.closed_loop.closed_loop`;
+    ``currency`` (the ISO code the data names, if any) goes in the axis title and on the
+    tooltip's amounts.
 
     Examples
     --------
@@ -264,11 +278,14 @@ def cost_chart(table: pl.DataFrame, *, by: str, metric: str = "cac") -> alt.Char
     data = table.filter(pl.col(metric).is_not_null())
     names = {"cac": "CAC (cost per won lead)", "cost_per_lead": "cost per lead",
              "cost_per_qualified": "cost per qualified lead"}
+    unit = f" ({currency})" if currency else ""
     return alt.Chart(data).mark_bar(color="#f58518").encode(
         y=alt.Y(f"{by}:N", sort="-x", title=None),
-        x=alt.X(f"{metric}:Q", title=names.get(metric, metric)),
-        tooltip=[alt.Tooltip(f"{by}:N"), alt.Tooltip(f"{metric}:Q", format=",.0f"),
-                 alt.Tooltip("cost:Q", format=",.0f"), alt.Tooltip("leads:Q", format=","),
+        x=alt.X(f"{metric}:Q", title=names.get(metric, metric) + unit),
+        tooltip=[alt.Tooltip(f"{by}:N"),
+                 alt.Tooltip(f"{metric}:Q", format=",.0f", title=metric + unit),
+                 alt.Tooltip("cost:Q", format=",.0f", title="cost" + unit),
+                 alt.Tooltip("leads:Q", format=","),
                  alt.Tooltip("won:Q", format=",")],
     ).properties(width=_WIDTH, height=alt.Step(28),
                  title=names.get(metric, metric) + f" by {by}")

@@ -517,7 +517,7 @@ class Place:
         for an SQL date), the one named is the one a *can't tell* asks for.
     chart
         The heading (or tab) of ``page`` whose chart shows this place's evidence; empty
-        when the page shows no chart of it (the card then offers no "See the chart"
+        when the page shows no chart of it (the card then offers no chart link
         link).
     test
         ``test(ctx, settings, **kw) -> Finding`` on a :class:`Context` and

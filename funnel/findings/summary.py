@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from funnel.findings.base import FIELD_WORDS, Finding
 
-STATUS_WORDS = {"problem": "Problem", "no_evidence": "No evidence", "cant_tell": "Can't tell"}
+STATUS_WORDS = {"problem": "Problem", "no_evidence": "Clear", "cant_tell": "Can't tell"}
 """Status -> its word on screen, in the report and in the CLI."""
 STATUS_LEGEND = ("A problem is one the data supports beyond noise (95% intervals, corrected "
                  "for every group searched: reps, sources, campaigns, reasons); clear: tested "

@@ -17,14 +17,14 @@ def test_diagnosis_opens_on_sample_and_follows_a_card_link(page, app_url):
     page.goto(app_url)  # a new user lands on the diagnosis
     expect(page.get_by_role("heading", name="Diagnosis")).to_be_visible()
     speed = page.get_by_test_id("stColumn").filter(
-        has_text="Speed to lead").filter(has_text="See the chart").first
+        has_text="Speed to lead").filter(has_text="Chart: ").first
     expect(speed).to_contain_text("Problem")
     expect(page.get_by_text("Marcus Reed").first).to_be_visible()
     SHOTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1400, "height": 3200})
     settle(page)
     page.screenshot(path=SHOTS / "diagnosis_sample.png")
-    speed.get_by_text("See the chart").click()
+    speed.get_by_text("Chart: ").click()
     expect(page).to_have_url(re.compile(rf"^{re.escape(app_url)}/speed(\?.*)?$"))
     expect(page.get_by_role("heading", name="Speed to lead").first).to_be_visible()
 

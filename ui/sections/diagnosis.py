@@ -8,8 +8,8 @@ from funnel import Dataset
 from funnel.analyses.profile.criteria import Profile
 from funnel.analyses.verdict import lead_flags, pipeline_check, qualification_gaps, score_check
 from funnel.charts.verdict import score_chart
-from funnel.dataset.format import amount_text
-from funnel.findings.base import Context, Finding
+from funnel.dataset.format import amount_text, header
+from funnel.findings.base import Context, Finding, fmt_ratio
 from funnel.findings.registry import (
     CHARTS,
     PAGES,
@@ -45,13 +45,17 @@ _BASE = "diagnosis_base"  # per dataset: the prepared leads and the places no pr
 OTHER_PLACES = tuple(k for k in PLACES if k not in PROFILE_PLACES)
 
 
-def stated_profile() -> tuple[Profile | None, str]:
+def stated_profile(ds: Dataset) -> tuple[Profile | None, str]:
     """The profile in use (:func:`ui.state.profile_in_use`: the Profile page's first
     profile), and a note saying which it is and where it came from; without one, that
     the *profile* card uses one learned on half the leads and checked on the other half
-    and *definition* can't tell."""
+    (when the leads have attributes to learn from) and *definition* can't tell."""
     profile, origin = profile_in_use()
     if profile is None:
+        if not ds.attributes:
+            return None, (f"{origin} These leads have no attributes (industry, size, job "
+                          "title …) to learn one from either, so the lead-profile and "
+                          "profile-definition cards can't tell.")
         return None, (f"{origin} The lead-profile card uses a profile learned on half the "
                       "leads and checked on the other half; the profile-definition card "
                       "can't tell.")
@@ -93,7 +97,10 @@ def _number(f: Finding, *, currency: str | None = None) -> str:
     ev = f.evidence
     parts = []
     if ev.get("effect") is not None and ev.get("ci_low") is not None:
-        parts.append(f"effect {ev['effect']:.2f} (95% CI {ev['ci_low']:.2f}–{ev['ci_high']:.2f})")
+        # as in the headline: one ratio, one interval, one way of writing them
+        parts.append(f"AUC {ev['effect']:.2f} (95% CI {ev['ci_low']:.2f}–{ev['ci_high']:.2f})"
+                     if f.place == "scoring" else
+                     f"effect {fmt_ratio(ev['effect'], ev['ci_low'], ev['ci_high'])}")
     if ev.get("n") is not None:
         parts.append(f"n = {ev['n']:,}")
     for k in ("revenue_at_stake", "qualified_at_stake", "wins_at_stake"):
@@ -119,13 +126,13 @@ def card(f: Finding, *, currency: str | None = None) -> None:
         if numbers:
             st.caption(numbers)
         if f.missing:
-            st.caption("Needs: " + ", ".join(f"`{m}`" for m in f.missing))
+            st.caption("Needs: " + ", ".join(header(m) for m in f.missing))  # plain words
         chart = CHARTS.get(f.place)
         if chart and not (f.status == "cant_tell" and f.missing):  # no data, no chart
             if PAGES[f.place] == "diagnosis":
                 st.caption(f"Chart below, under *{chart}*.")
             else:
-                st.page_link(PAGE_FILES[PAGES[f.place]], label=f"See the chart: {chart}",
+                st.page_link(PAGE_FILES[PAGES[f.place]], label=f"Chart: {chart}",
                              icon=":material/arrow_forward:",
                              query_params={"view": chart} if chart in SPEED_TABS else None)
 

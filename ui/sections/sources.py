@@ -124,8 +124,8 @@ def closed_loop_section(sub, by: str) -> pl.DataFrame:
                           horizontal=True, key=f"leak:cost_metric:{by}",
                           format_func={"cac": "CAC", "cost_per_lead": "Cost per lead",
                                        "cost_per_qualified": "Cost per qualified lead"}.get)
-        exports.chart(charts.cost_chart(table, by=by, metric=metric),
-                        width="stretch")
+        exports.chart(charts.cost_chart(table, by=by, metric=metric, currency=currency),
+                      width="stretch")
     elif sub.spend is None:
         st.caption("Load a spend file on the Data page for cost per lead, CAC and return "
                    "on spend.")
@@ -136,7 +136,7 @@ def closed_loop_section(sub, by: str) -> pl.DataFrame:
                       "return on spend", format="%.2f×")})
     st.caption("rank: by the shrunk win rate (small groups pulled toward the overall rate, "
                "so a group with a handful of leads cannot top the table). qualified = "
-               "reached SQL or later. cost reads None where no spend was matched (it is "
+               "reached SQL or later. cost shows \"None\" where no spend was matched (it is "
                "unknown, not zero). not settled: most of the group's leads are younger than "
                "the data's own time to a win, so its rate will still rise; do not rank it "
                "yet."
