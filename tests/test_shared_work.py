@@ -5,6 +5,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Profile
 from funnel.analyses.profile.fields import Codes
 from funnel.analyses.profile.holdout import HeldOutProfile
 from funnel.analyses.profile.learned import LearnedProfile
@@ -12,8 +13,10 @@ from funnel.analyses.profile.prepared import prepare_profile
 from funnel.analyses.profile.split import learning_half
 from funnel.analyses.profile.tally import TextCodes
 from funnel.analyses.profile.traits import clean_values, filled_reason, id_reason
-from funnel.findings.base import Context
-from funnel.findings.strata import stratum_attributes, stratum_codes
+from funnel.findings.base import Context, Settings
+from funnel.findings.registry import REGISTRY
+from funnel.findings.strata import integer_codes, stratum_attributes, stratum_codes
+from funnel.sample import load_sample
 
 TEXTS = {
     "placeholders": ["Retail", " retail", "unknown", None, "N/A", "Software"] * 10,
@@ -78,3 +81,24 @@ def test_stratum_codes_are_computed_once_per_context(sample_ds):
     ctx = Context.prepare(sample_ds)
     codes = stratum_codes(ctx)
     assert stratum_codes(ctx) is codes and codes.width == len(stratum_attributes(ctx))
+
+
+def test_speed_place_keeps_its_culprit_across_profile_edits():
+    ctx = Context.prepare(load_sample())
+    REGISTRY["speed"].run(ctx, Settings(), profile=SAMPLE_SALES_PROFILE)
+    kept = {k: v for k, v in ctx.cache.items() if isinstance(k, tuple) and k[0] == "speed_culprit"}
+    edited = Profile(SAMPLE_SALES_PROFILE.name, SAMPLE_SALES_PROFILE.criteria[:-1])
+    again = REGISTRY["speed"].run(ctx, Settings(), profile=edited)
+    assert kept and all(ctx.cache[k] is v for k, v in kept.items())
+    fresh = REGISTRY["speed"].run(Context.prepare(load_sample()), Settings(), profile=edited)
+    assert again.evidence == fresh.evidence
+
+
+@pytest.mark.parametrize("values", [["b", "a", "b", None], [3.0, 1.0, 3.0, 2.0],
+                                    [True, False, None, True]])
+def test_integer_codes_keep_the_groups_of_the_values(values):
+    frame = pl.DataFrame({"v": values})
+    coded = integer_codes(frame).with_columns(frame["v"].alias("orig"))
+    assert coded["v"].dtype == pl.UInt32
+    assert coded.group_by("v").agg(pl.col("orig").n_unique())["orig"].max() == 1
+    assert coded["v"].n_unique() == frame["v"].n_unique()

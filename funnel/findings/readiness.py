@@ -25,7 +25,7 @@ from funnel.findings.base import (
     with_power,
 )
 from funnel.findings.pipeline import early_opportunity_owners
-from funnel.findings.strata import stratum_attributes, stratum_codes
+from funnel.findings.strata import source_codes, stratum_attributes, stratum_codes
 from funnel.stats.tests import mh_vs_rest, vs_rest
 
 
@@ -51,8 +51,7 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
     attrs = stratum_attributes(d)
     frame = d.leads.select(
         pl.col("owner").cast(pl.String).fill_null(NONE_LABEL),
-        (pl.col("source").cast(pl.String) if "source" in d.cols else pl.lit(None, pl.String))
-        .fill_null(NONE_LABEL).alias("_src")).hstack(stratum_codes(d)).with_columns(
+        source_codes(d).alias("_src")).hstack(stratum_codes(d)).with_columns(
         pl.Series("_f", d.won), pl.Series("_in", among),
         pl.Series("_fit", fit if fit is not None else np.ones(d.leads.height, bool))
         .cast(pl.String)).filter(pl.col("_in") & (pl.col("owner") != NONE_LABEL))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import polars as pl
 
 from funnel.analyses.speed.clock import BusinessClock
@@ -26,7 +28,7 @@ from funnel.findings.base import (
     with_power,
 )
 from funnel.findings.search import arrival_window
-from funnel.findings.strata import stratum_attributes, stratum_codes
+from funnel.findings.strata import source_codes, stratum_attributes, stratum_codes
 from funnel.stats.intervals import normal_quantile, rate_ratio
 from funnel.stats.survival import km_medians
 from funnel.stats.tests import mh_risk_ratio
@@ -45,12 +47,10 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
     need = [f for f in ("created_at", "first_response_at") if f not in d.cols]
     if need or outcome_missing(d):
         return cant_tell("speed", need or outcome_missing(d))
-    t = response_times(d.leads, now=d.end)
+    t = _waits(d)
     fit = fit_flags(d, s, profile)
     attrs = stratum_attributes(d)
-    frame = d.leads.select(
-        pl.col("source").cast(pl.String).fill_null(NONE_LABEL) if "source" in d.cols
-        else pl.lit(NONE_LABEL).alias("source")).hstack(stratum_codes(d)).with_columns(
+    frame = pl.DataFrame(source_codes(d)).hstack(stratum_codes(d)).with_columns(
         t["response_hours"].alias("h"), pl.Series("y", target_flags(d)),
         pl.Series("_fit", fit if fit is not None else [True] * d.leads.height))
     # leads of the last days have not had time to qualify after a late first touch
@@ -133,7 +133,7 @@ def _problem(d: Context, s: Settings, t: pl.DataFrame, profile, ev: dict, counts
                            + (" and profile fit" if in_profile is not None else "")
                            + f" answered within {fast_h:.3g} h did (the what-if at 100% "
                            "answered fast)")
-    culprit = _speed_culprit(d, t, s)
+    culprit = _speed_culprit(d, t, s)  # no profile in it: once per context and settings
     ev.update({k: v for k, v in culprit.items() if k.startswith("median")})
     who = culprit.get("window_label", "")
     rep = culprit.get("owner_label", "")
@@ -149,11 +149,26 @@ def _problem(d: Context, s: Settings, t: pl.DataFrame, profile, ev: dict, counts
     return Finding("speed", "problem", headline, severity, named, ev)
 
 
+def _waits(d: Context) -> pl.DataFrame:
+    """Each lead's wall-clock wait for a first touch (:func:`response_times`), once per
+    context: a profile edit re-runs this place on the same leads."""
+    if "speed_waits" not in d.cache:
+        d.cache["speed_waits"] = response_times(d.leads, now=d.end)
+    return d.cache["speed_waits"]
+
+
 def _speed_culprit(d: Context, t: pl.DataFrame, s: Settings) -> dict:
     """The arrival window whose leads wait longest for a first touch (wall clock: what
     the lead lives through), and an owner slower than every other rep within each
     arrival window on the business-hours clock (a rep given the night shift is not
-    slower for it)."""
+    slower for it). Neither reads the profile: computed once per context and settings."""
+    key = ("speed_culprit", dataclasses.astuple(s))
+    if key not in d.cache:
+        d.cache[key] = _culprit(d, t, s)
+    return dict(d.cache[key])
+
+
+def _culprit(d: Context, t: pl.DataFrame, s: Settings) -> dict:
     frame = pl.DataFrame({"created_at": d.leads["created_at"], "wait": t["wait_hours"],
                           "touched": t["touched"]}).with_columns(arrival_window())
     med = km_medians(frame, duration="wait", event="touched", by="window")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from funnel.analyses.profile.traits import CHANNEL_PATTERN, PROCESS_PATTERN
+from funnel.dataset.labels import NONE_LABEL
 from funnel.findings.base import Context
 
 
@@ -55,7 +56,8 @@ def _stratum_attributes(d: Context, max_levels: int) -> list[tuple[str, pl.Expr]
 
 def stratum_codes(d: Context) -> pl.DataFrame:
     """Per lead, the code of each of :func:`stratum_attributes` (column ``_a<i>`` for the
-    i-th), computed once per diagnosis for the places that stratify on them.
+    i-th, as :func:`integer_codes`), computed once per diagnosis for the places that
+    stratify on them.
 
     Examples
     --------
@@ -65,6 +67,44 @@ def stratum_codes(d: Context) -> pl.DataFrame:
     (['_a0', '_a1'], True)
     """
     if "stratum_codes" not in d.cache:
-        d.cache["stratum_codes"] = d.leads.select(
-            *[e.alias(f"_a{i}") for i, (_, e) in enumerate(stratum_attributes(d))])
+        d.cache["stratum_codes"] = integer_codes(d.leads.select(
+            *[e.alias(f"_a{i}") for i, (_, e) in enumerate(stratum_attributes(d))]))
     return d.cache["stratum_codes"]
+
+
+def source_codes(d: Context) -> pl.Series:
+    """Per lead, its source as :func:`integer_codes` (a missing source is one more
+    source; a constant without a source column), once per diagnosis: the mix the places
+    that stratify compare within.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> codes = source_codes(Context.prepare(load_sample()))
+    >>> codes.dtype, codes.n_unique()
+    (UInt32, 7)
+    """
+    if "source_codes" not in d.cache:
+        src = (pl.col("source").cast(pl.String).fill_null(NONE_LABEL) if "source" in d.cols
+               else pl.repeat(NONE_LABEL, d.leads.height, dtype=pl.String))
+        d.cache["source_codes"] = integer_codes(
+            d.leads.select(src.alias("source")))["source"]
+    return d.cache["source_codes"]
+
+
+def integer_codes(frame: pl.DataFrame) -> pl.DataFrame:
+    """Each column of ``frame`` as ``UInt32`` codes of its distinct values (in sorted
+    order; a missing value is a value): the same groups as the values, cheaper to group
+    by again and again (each place groups its strata once per attribute).
+
+    Examples
+    --------
+    >>> integer_codes(pl.DataFrame({"a": ["x", "y", "x", None]}))["a"].to_list()
+    [1, 2, 1, 0]
+    """
+    out = []
+    for col in frame.get_columns():
+        seen = col.unique().sort()
+        out.append(col.replace_strict(seen, pl.int_range(0, seen.len(), dtype=pl.UInt32,
+                                                         eager=True)).alias(col.name))
+    return pl.DataFrame(out, schema={c: pl.UInt32 for c in frame.columns})
