@@ -123,13 +123,16 @@ def _text_report(out: dict, cards: list[Finding]) -> str:
     ]
     if out["won"] is not None:
         lines.append(f"Won {out['won']:,} ({out['conversion']:.1%} of leads)")
-    lines.append("Funnel:")
-    for s in out["funnel"]:
-        lines.append(f"  {s['stage']:<12} {s['count']:>9,}  {s['rate_from_previous']:>6.1%} of "
-                     f"previous  {s['rate_from_first']:>6.1%} of leads")
-    lines.append("Sources:")
+    lines.append("Funnel (each rate with its 95% interval):")
+    for i, s in enumerate(out["funnel"]):
+        lines.append(f"  {s['stage']:<12} {s['count']:>9,}" + ("" if i == 0 else (  # all leads
+            f"  {s['rate_from_previous']:>6.1%} of previous "
+            f"({ci_text(s['ci_low'], s['ci_high'])})  {s['rate_from_first']:>6.1%} of leads "
+            f"({ci_text(s['first_ci_low'], s['first_ci_high'])})")))
+    lines.append("Sources (win rate with its 95% interval):")
     for s in out["sources"][:15]:
-        won = "" if s["won"] is None else f"{s['won']:>6,} won {s['rate']:>6.1%}"
+        won = "" if s["won"] is None else (f"{s['won']:>6,} won {s['rate']:>6.1%} "
+                                           f"({ci_text(s['ci_low'], s['ci_high'])})")
         lines.append(f"  {str(s['source'])[:28]:<28} {s['leads']:>8,} leads {won}")
     lines.append(f"Profile: {out['profile_in_use']['note']}")
     if out["profile"] is not None:

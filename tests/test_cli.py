@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from funnel.cli import main
+from funnel.dataset.format import ci_text
 from funnel.findings.registry import PLACES, TITLES, diagnose_places
 from funnel.findings.summary import ranked, verdict_summary
 from funnel.ingest.build import build_dataset
@@ -412,3 +413,12 @@ def test_cli_activities_without_readable_times_exit_2(tmp_path, capsys):
     assert main(["diagnose", "--leads", str(leads), "--activities", str(acts)]) == 2
     err = capsys.readouterr().err
     assert "when each activity happened" in err and "Traceback" not in err
+
+
+def test_main_text_gives_each_source_rate_with_the_json_interval(olist_files, olist_json, capsys):
+    leads, deals = olist_files
+    assert main(["diagnose", "--leads", str(leads), "--deals", str(deals)]) == 0
+    text = capsys.readouterr().out
+    for s in olist_json["sources"][:15]:
+        line = next(x for x in text.splitlines() if x.startswith(f"  {str(s['source'])[:28]} "))
+        assert f"{s['rate']:.1%} ({ci_text(s['ci_low'], s['ci_high'])})" in line
