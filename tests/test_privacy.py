@@ -6,7 +6,14 @@ import polars as pl
 import pytest
 from polars.testing import assert_series_equal
 
-from funnel.dataset.privacy import mask_personal, personal_columns, pseudonym
+from funnel.dataset.privacy import (
+    Scrubber,
+    dataset_scrubber,
+    mask_personal,
+    name_words,
+    personal_columns,
+    pseudonym,
+)
 from funnel.sample.export import load_sample
 
 
@@ -104,3 +111,16 @@ def test_mask_personal_replaces_known_names_inside_free_text():
     assert out["note"].to_list() == ["spoke to [name] [name]",
                                      "met [name] [name] at booth; Raymond too"]
     assert out["owner"].to_list() == ["Dina Ray", "Tom"]
+
+
+def test_scrubber_keeps_a_reps_whole_name_that_shares_a_word_with_a_lead():
+    s = Scrubber(key=b"k", names=["Park", "Zebulon"], keep=["Lena Park"])
+    assert s.text("Lena Park called Zebulon Park") == "Lena Park called [name] [name]"
+    assert s.series(pl.Series(["owner: Lena Park", "Park"])).to_list() == [
+        "owner: Lena Park", "[name]"]
+
+
+def test_report_names_the_sample_rep_whose_surname_a_lead_shares():
+    ds = load_sample()
+    assert "Park" in name_words([ds.leads], [["Last Name"]])  # a lead is a Park too
+    assert dataset_scrubber(ds, key="k").text("owner: Lena Park") == "owner: Lena Park"

@@ -19,7 +19,7 @@ from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
 from funnel.dataset.format import percent
 from funnel.findings.base import Finding
 from funnel.findings.registry import diagnose_places
-from funnel.findings.summary import STATUS_WORDS, verdict_summary
+from funnel.findings.summary import STATUS_WORDS, effect_text, ranked, verdict_summary
 from funnel.ingest.build import build_dataset
 from funnel.ingest.readers import read_file
 from funnel.outputs.contract import diagnose
@@ -224,3 +224,12 @@ def test_report_profile_section_agrees_with_the_cli_json(sample_ds, sections):
     assert section.heading == f"Profile fit: {cli['name']}"
     assert section.paragraphs[0].startswith(
         f"{percent(cli['in_profile_share'])} of {cli['leads']:,} leads meet the profile")
+
+
+def test_report_findings_table_writes_each_effect_as_its_headline_does(sample_ds):
+    cards = diagnose_places(sample_ds, profile=SAMPLE_SALES_PROFILE)
+    sections = report_sections(sample_ds, profile=SAMPLE_SALES_PROFILE, cards=cards)
+    table = next(s.table for s in sections if s.heading.startswith("Findings"))
+    for f, shown in zip(ranked(cards), table["effect (95% CI)"].to_list(), strict=True):
+        assert shown == (effect_text(f) or "–")
+        assert f.place == "scoring" or shown == "–" or shown in f.headline

@@ -21,7 +21,7 @@ import os
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -211,6 +211,9 @@ class Scrubber:
     key: bytes
     names: list[str]
     chunk: int = 500
+    keep: list[str] = field(default_factory=list)
+    """Whole names left as they are inside text (the reps': a rep is named in the
+    findings even when a lead shares one of the rep's names)."""
 
     def __post_init__(self) -> None:
         words = self.names
@@ -218,6 +221,17 @@ class Scrubber:
                  for i in range(0, len(words), self.chunk)]
         self._polars = [r"(?i)\b(?:" + p + r")\b" for p in parts]
         self._python = [re.compile(r"\b(?:" + p + r")\b", re.IGNORECASE) for p in parts]
+        kept = sorted({k for k in self.keep if k and k.strip()}, key=lambda k: (-len(k), k))
+        self._keep = (re.compile(r"\b(" + "|".join(re.escape(k) for k in kept) + r")\b")
+                      if kept else None)
+
+    def _names(self, text: str) -> str:
+        """Known names replaced by ``[name]``, outside the whole names kept."""
+        pieces = self._keep.split(text) if self._keep is not None else [text]
+        for i in range(0, len(pieces), 2):  # odd pieces are the kept names themselves
+            for pattern in self._python:
+                pieces[i] = pattern.sub("[name]", pieces[i])
+        return "".join(pieces)
 
     def _contacts(self, text: str) -> str:
         text = re.sub(_EMAIL, lambda m: pseudonym(m.group(0), kind="email", key=self.key), text)
@@ -230,9 +244,7 @@ class Scrubber:
         if not text:
             return text
         text = self._contacts(text)
-        for pattern in self._python if names else ():
-            text = pattern.sub("[name]", text)
-        return text
+        return self._names(text) if names else text
 
     def series(self, s: pl.Series, *, names: bool = True) -> pl.Series:
         """A text column scrubbed (other types returned unchanged)."""
@@ -245,8 +257,16 @@ class Scrubber:
         if hit.any():
             fixed = {v: self._contacts(v) for v in s.filter(hit).unique().to_list()}
             s = s.replace(fixed)
-        for pattern in self._polars if names else ():
-            s = s.str.replace_all(pattern, "[name]")
+        if not names:
+            return s
+        kept = (s.str.contains(self._keep.pattern).fill_null(False) if self._keep is not None
+                else None)
+        if kept is not None and kept.any():  # values naming a rep: word by word, in Python
+            s = s.replace({v: self._names(v) for v in s.filter(kept).unique().to_list()})
+        for pattern in self._polars:
+            scrubbed = s.str.replace_all(pattern, "[name]")
+            s = scrubbed if kept is None else pl.select(
+                pl.when(kept).then(s).otherwise(scrubbed)).to_series().alias(s.name)
         return s
 
     def frame(self, frame: pl.DataFrame, kinds: dict[str, str]) -> pl.DataFrame:
@@ -339,7 +359,25 @@ def dataset_scrubber(ds: Dataset, *, key: bytes | str | None = None,
     """
     kinds = _table_kinds(ds, extra)
     people = [[c for c, kind in ks.items() if kind == "person"] for ks in kinds]
-    return Scrubber(key=_key(key), names=name_words([getattr(ds, t) for t in TABLES], people))
+    return Scrubber(key=_key(key), names=name_words([getattr(ds, t) for t in TABLES], people),
+                    keep=owner_names(ds))
+
+
+def owner_names(ds: Dataset) -> list[str]:
+    """The reps' names as the owner columns of ``ds`` hold them (kept whole in text).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> "Lena Park" in owner_names(load_sample())
+    True
+    """
+    names: set[str] = set()
+    for t in TABLES:
+        frame = getattr(ds, t)
+        if frame is not None and "owner" in frame.columns:
+            names |= set(frame["owner"].cast(pl.String).drop_nulls().unique().to_list())
+    return sorted(names)
 
 
 def pseudonymise(ds: Dataset, *, key: bytes | str | None = None,

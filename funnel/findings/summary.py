@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from funnel.findings.base import FIELD_WORDS, Finding
+from funnel.findings.base import FIELD_WORDS, Finding, fmt_ratio
 
 STATUS_WORDS = {"problem": "Problem", "no_evidence": "Clear", "cant_tell": "Can't tell"}
 """Status -> its word on screen, in the report and in the CLI."""
@@ -39,6 +39,26 @@ def ranked(cards: Iterable[Finding]) -> list[Finding]:
     ['message', 'routing', 'speed']
     """
     return sorted(cards, key=lambda f: (STATUS_ORDER[f.status], -f.severity))
+
+
+def effect_text(f: Finding) -> str:
+    """A finding's effect with its interval written as its headline writes it: a ratio as
+    ``2.0× (95% CI 1.8–2.1)`` (``1/29×`` below 0.1), the score's AUC as ``AUC 0.54 (95%
+    CI 0.52–0.57)``; empty without an interval. The card, the report and the CLI's
+    findings agree on one form.
+
+    Examples
+    --------
+    >>> effect_text(Finding("speed", "problem", "", evidence={
+    ...     "effect": 0.034, "ci_low": 0.015, "ci_high": 0.077}))
+    '1/29× (95% CI 1/67–1/13)'
+    """
+    ev = f.evidence
+    if ev.get("effect") is None or ev.get("ci_low") is None or ev.get("ci_high") is None:
+        return ""
+    if f.place == "scoring":
+        return f"AUC {ev['effect']:.2f} (95% CI {ev['ci_low']:.2f}–{ev['ci_high']:.2f})"
+    return fmt_ratio(ev["effect"], ev["ci_low"], ev["ci_high"])
 
 
 def plain_headline(f: Finding) -> str:

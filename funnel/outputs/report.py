@@ -42,6 +42,7 @@ from funnel.findings.registry import TITLES, diagnose_places
 from funnel.findings.summary import (
     STATUS_LEGEND,
     STATUS_WORDS,
+    effect_text,
     plain_headline,
     ranked,
     verdict_summary,
@@ -145,9 +146,11 @@ def _sections(ds: Dataset, profile, cards: list[Finding]) -> list[Section]:
         *[f"{i}. {TITLES[f.place]}: {f.headline}" for i, f in enumerate(problems, 1)],
         STATUS_LEGEND,
     ])]
+    shown = findings_table(order).drop("ci_low", "ci_high").with_columns(  # as headlines
+        pl.Series("effect", [effect_text(f) or "–" for f in order]))
     out.append(Section("Findings, place by place",
                        [f"{TITLES[f.place]} — {STATUS_WORDS[f.status]}: {plain_headline(f)}"
-                        for f in order], table=findings_table(order)))
+                        for f in order], table=shown.rename({"effect": "effect (95% CI)"})))
     ft = funnel_table(ds.leads)
     out.append(Section("Where leads leak: the funnel", [
         "Leads reaching each stage; step and cumulative conversion with 95% intervals."],

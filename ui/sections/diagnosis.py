@@ -9,7 +9,7 @@ from funnel.analyses.profile.criteria import Profile
 from funnel.analyses.verdict import lead_flags, pipeline_check, qualification_gaps, score_check
 from funnel.charts.verdict import score_chart
 from funnel.dataset.format import amount_text, header
-from funnel.findings.base import Context, Finding, fmt_ratio
+from funnel.findings.base import Context, Finding
 from funnel.findings.registry import (
     CHARTS,
     PAGES,
@@ -18,7 +18,7 @@ from funnel.findings.registry import (
     TITLES,
     diagnose_places,
 )
-from funnel.findings.summary import STATUS_WORDS, plain_headline, ranked
+from funnel.findings.summary import STATUS_WORDS, effect_text, plain_headline, ranked
 from funnel.outputs.export import to_csv, to_xlsx
 from funnel.outputs.notebook import export_bundle
 from funnel.outputs.report import findings_table, report_html, report_pdf, report_sections
@@ -96,11 +96,9 @@ def computed(ds: Dataset, profile: Profile | None, *, fast_hours: float) -> dict
 def _number(f: Finding, *, currency: str | None = None) -> str:
     ev = f.evidence
     parts = []
-    if ev.get("effect") is not None and ev.get("ci_low") is not None:
-        # as in the headline: one ratio, one interval, one way of writing them
-        parts.append(f"AUC {ev['effect']:.2f} (95% CI {ev['ci_low']:.2f}–{ev['ci_high']:.2f})"
-                     if f.place == "scoring" else
-                     f"effect {fmt_ratio(ev['effect'], ev['ci_low'], ev['ci_high'])}")
+    effect = effect_text(f)  # as in the headline: one ratio, one interval, one form
+    if effect:
+        parts.append(effect if f.place == "scoring" else f"effect {effect}")
     if ev.get("n") is not None:
         parts.append(f"n = {ev['n']:,}")
     for k in ("revenue_at_stake", "qualified_at_stake", "wins_at_stake"):
