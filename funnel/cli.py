@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="response-time target in hours (fills response.within_sla_share)")
     d.add_argument("--sheet", help="workbook sheet to read (name or 0-based index)")
     d.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    d.add_argument("--cache", metavar="DIR",
+                   help="keep the typed export in DIR (Parquet, by the files' content) so "
+                        "the same files open again without parsing; the client's data is "
+                        "kept there unmasked, on this machine (files named with --leads ...)")
     w = sub.add_parser("workspaces", help="list, rename, delete or purge shared workspaces")
     w.add_argument("action", choices=["list", "rename", "delete", "purge"])
     w.add_argument("id", nargs="?", help="workspace id (rename, delete)")
@@ -87,7 +91,11 @@ def _load(args, sheet: str | int | None):
             raise InputError("Give the export files (their roles are guessed), or name the "
                              "leads file with --leads FILE.")
         return load(args.leads, deals=args.deals, activities=args.activities,
-                    spend=args.spend, mapping=args.mapping, sheet=sheet), None
+                    spend=args.spend, mapping=args.mapping, sheet=sheet,
+                    cache=args.cache), None
+    if args.cache:
+        raise InputError("--cache needs the files named by role (--leads FILE, --deals "
+                         "FILE, ...): the roles of unnamed files are guessed by reading them.")
     named = [(role, path) for role in ("leads", "deals", "activities", "spend")
              for path in ([] if getattr(args, role) is None else
                           getattr(args, role) if role == "leads" else [getattr(args, role)])]

@@ -19,7 +19,8 @@ import os
 import polars as pl
 import streamlit as st
 
-from funnel.dataset.privacy import TABLES, personal_columns
+from funnel.dataset.privacy import personal_columns
+from funnel.dataset.store import TABLES
 from funnel.outputs.workspace import WorkspaceNotFound, WorkspaceStore, default_root
 from ui.format import md_escape
 from ui.memo import memo

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 
 from funnel.dataset.schema import normalise_header
+from funnel.dataset.store import TABLES
 from funnel.dataset.tables import Dataset, Health
 
 KEY_ENV = "FUNNEL_MASK_KEY"
@@ -331,10 +332,6 @@ def mask_personal(
     people = [c for c, kind in kinds.items() if kind == "person"]
     words = sorted({*name_words([frame], [people]), *names}, key=lambda w: (-len(w), w))
     return Scrubber(key=k, names=words).frame(frame, kinds)
-
-
-TABLES = ("leads", "deals", "activities", "spend")
-"""The tables of a :class:`~funnel.dataset.tables.Dataset` that :func:`pseudonymise` masks."""
 
 
 def _table_kinds(ds: Dataset, extra: Sequence[str]) -> list[dict[str, str]]:

@@ -27,7 +27,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +35,11 @@ import polars as pl
 
 from funnel.dataset.errors import InputError
 from funnel.dataset.privacy import dataset_scrubber, pseudonymise
-from funnel.dataset.schema import Mapping
-from funnel.dataset.tables import Capability, Dataset, FileReport, Health, Warning_
+from funnel.dataset.store import dataset_meta, read_dataset, write_tables
+from funnel.dataset.tables import Dataset
 
 ROOT_ENV = "FUNNEL_WORKSPACES"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
-TABLES = ("leads", "deals", "activities", "spend")
 KINDS = ("shared", "session")
 """What a workspace is for: a read-only shared link, or a session kept across reloads."""
 _FORMAT = 1
@@ -92,11 +91,6 @@ def default_root() -> Path:
     return Path(os.environ.get(ROOT_ENV, "workspaces"))
 
 
-def _health_to_dict(h: Health) -> dict:
-    return {"files": [asdict(f) for f in h.files], "warnings": [asdict(w) for w in h.warnings],
-            "capabilities": [asdict(c) for c in h.capabilities]}
-
-
 def write_workspace(
     folder: str | Path,
     ds: Dataset,
@@ -124,18 +118,12 @@ def write_workspace(
     folder.mkdir(parents=True)
     name = dataset_scrubber(ds, key=key, extra=extra_personal).text(name.strip()) or ""
     ds = pseudonymise(ds, key=key, extra=extra_personal)
-    for table in TABLES:
-        frame = getattr(ds, table)
-        if frame is not None:
-            frame.write_parquet(folder / f"{table}.parquet")
-    ds.health.rejected.write_parquet(folder / "rejected.parquet")
+    write_tables(folder, ds)
     created = _now()
     meta = {
         "format": _FORMAT, "id": ws_id or secrets.token_urlsafe(16), "kind": kind,
         "name": name.strip() or "Shared analysis", "created_at": created.isoformat(),
-        "expires_at": (created + ttl).isoformat(), "label": ds.label,
-        "leads": ds.leads.height, "attributes": ds.attributes,
-        "mapping": ds.mapping.to_dict(), "health": _health_to_dict(ds.health),
+        "expires_at": (created + ttl).isoformat(), **dataset_meta(ds),
         "profiles": profiles or [], "settings": settings or {},
     }
     (folder / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
@@ -150,26 +138,12 @@ def _usable_leads(leads: pl.DataFrame) -> bool:
 
 
 def _read(folder: Path, meta: dict, info: WorkspaceInfo) -> Workspace:
-    def table(name: str) -> pl.DataFrame | None:
-        path = folder / f"{name}.parquet"
-        return pl.read_parquet(path) if path.exists() else None
-
-    h = meta["health"]
-    rejected = table("rejected")
-    health = Health(
-        files=[FileReport(**f) for f in h["files"]],
-        rejected=rejected if rejected is not None
-        else pl.DataFrame(schema={"file": pl.String, "row": pl.Int64, "reason": pl.String}),
-        warnings=[Warning_(**w) for w in h["warnings"]],
-        capabilities=[Capability(**c) for c in h["capabilities"]],
-    )
-    leads = table("leads")
-    if leads is None or not _usable_leads(leads):
+    try:
+        ds = read_dataset(folder, meta)
+    except FileNotFoundError:
+        raise WorkspaceNotFound("damaged") from None
+    if not _usable_leads(ds.leads):
         raise WorkspaceNotFound("damaged")
-    ds = Dataset(leads=leads, deals=table("deals"), activities=table("activities"),
-                 spend=table("spend"), attributes=list(meta.get("attributes", [])),
-                 mapping=Mapping.from_dict(meta.get("mapping", {})), health=health,
-                 label=meta.get("label", ""))
     return Workspace(info=info, dataset=ds, profiles=list(meta.get("profiles", [])),
                      settings=dict(meta.get("settings", {})))
 
