@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from funnel.dataset.errors import InputError
-from funnel.dataset.format import percent
+from funnel.dataset.format import header, percent
 from funnel.dataset.schema import FIELDS, STAGE_DATES
 from funnel.dataset.tables import Capability, Warning_
 from funnel.ingest.columns import EXAMPLES
@@ -310,7 +310,7 @@ def capabilities(
     dated = [c for c in ("created_at", *STAGE_DATES.values(), "closed_at") if has(c)]
     caps.append(Capability(
         "Velocity (time between stages)", len(dated) >= 2,
-        f"dates for {', '.join(dated)}" if len(dated) >= 2
+        f"dates for {', '.join(header(c) for c in dated)}" if len(dated) >= 2
         else "fewer than two dated stages"))
     caps.append(_cap("Revenue", field_coverage(leads, "amount", among="won",
                                                name="deal amount")) if has("amount")
