@@ -70,7 +70,7 @@ def funnel_section(sub) -> None:
         c.metric(md_escape(str(row["stage"])), f"{row['count']:,}",
                  help=f"{percent(row['rate_from_first'])} of {table['count'][0]:,} {whole} "
                       f"({ci_text(row['first_ci_low'], row['first_ci_high'])})")
-    exports.chart(charts.funnel_chart(table), width="stretch")
+    exports.chart(charts.funnel_parts(table), width="stretch")
     with st.expander("Funnel table"):
         exports.table(table.select(*FUNNEL_COLUMNS), hide_index=True, labels=FUNNEL_LABELS)
 
@@ -116,7 +116,7 @@ def breakdown_section(ds, sub) -> None:
         return
     by = st.selectbox("Split the funnel by", options, key="leak:by")
     long = memo("funnel_by", lambda d, b: funnel_by(d.leads, by=b), sub, by)
-    exports.chart(charts.funnel_by_chart(long, by=by))
+    exports.chart(charts.funnel_by_parts(long, by=by))
     merged = memo("dups", lambda d, b: near_duplicate_labels(d.leads, column=b), sub, by)
     if merged.height:
         st.caption("Labels differing only in case or spacing are counted together: "
@@ -140,7 +140,7 @@ def cohort_section(ds, sub) -> None:
         st.info("No stage or outcome information: no conversion trend.")
         return
     stage = st.selectbox("Stage reached", stages, index=len(stages) - 1, key="leak:cohort")
-    exports.chart(charts.cohort_chart(trend, stage=stage), width="stretch")
+    exports.chart(charts.cohort_parts(trend, stage=stage), width="stretch")
     days = trend.filter(pl.col("stage") == stage)["mature_days"].drop_nulls()
     if days.len():
         st.caption(f"A month is **still maturing** while its youngest leads are under "
@@ -186,7 +186,7 @@ def stops_section(sub) -> None:
     reasons = memo("stops", lambda d, c: stop_reasons(d.leads, categories=dict(c)),
                    sub, frozen)
     if reasons.height:
-        exports.chart(charts.reasons_chart(reasons), width="stretch")
+        exports.chart(charts.reasons_parts(reasons), width="stretch")
     if reasons.height:
         c = st.columns(2)
         stage = c[0].selectbox("Leads that stopped at", reasons["stage"].unique(
@@ -267,7 +267,7 @@ def left_behind_section(ds, sub) -> None:
         summary = memo("leak_by", lambda d, n, k, b: leak_summary(
             d.leads, memo("flags", lambda d2, n2, k2: leak_flags(
                 d2, now=n2, stalled_days=k2), d, n, k), by=b), sub, now, int(days), by)
-        exports.chart(charts.leak_chart(summary, flag=flag, by=by), width="stretch")
+        exports.chart(charts.leak_parts(summary, flag=flag, by=by), width="stretch")
         lead_list(sub.leads.filter(flags[flag].fill_null(False)), key="leak:drill",
                   title=f"Leads {names[flag].lower()}")
 
@@ -287,7 +287,7 @@ def velocity_section(ds, sub) -> None:
     if table.height == 0:
         st.info("Fewer than two dated stages: no time between stages.")
         return
-    exports.chart(charts.velocity_chart(table, by=by), width="stretch")
+    exports.chart(charts.velocity_parts(table, by=by), width="stretch")
     days = {"median_days": "median days", "ci_low": "95% CI low", "ci_high": "95% CI high",
             "moved": "moved on", "open": "still open"}
     exports.table(table, hide_index=True, labels=days)

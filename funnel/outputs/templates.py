@@ -1,0 +1,129 @@
+"""Chart specs for new data without rebuilding the chart: a layout's spec reused.
+
+Building an Altair chart and turning it into its Vega-Lite spec takes 5–35 ms (Altair
+copies every layer each time a layered chart is touched); a page that redraws its charts
+on every filter change pays that for each chart. A chart given as
+:class:`funnel.charts.ChartParts` (its rows, its layout and the layout's options) has the
+same spec for every frame of the same columns and options, but for its rows: the layout is
+built once on no rows, with a marker in place of each list option (orders, colours), and
+each new frame fills in its rows and lists (:func:`parts_spec`). The result is the spec
+:func:`funnel.outputs.export.chart_spec` gives for the built chart (tests check it); a
+layout that does not fit this (several datasets, a marker Altair rewrote) is built in full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+import polars as pl
+
+from funnel.charts import ChartParts
+from funnel.outputs.export import chart_spec
+
+_MARK = "\x00list:"
+
+
+def _is_marked(name: str, value: Any) -> bool:
+    """Whether option ``name`` goes into the template as a marker: a non-empty list of text."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(_frozen(v) for v in value) if isinstance(value, list | tuple) else value
+
+
+def parts_key(parts: ChartParts) -> tuple:
+    """What a chart's template depends on: its layout, its columns and their types, and
+    its options (the list options only by name: their items are filled in per frame).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.funnel import funnel_table
+    >>> from funnel.charts.leakage import funnel_parts
+    >>> leads = load_sample().leads
+    >>> a = funnel_parts(funnel_table(leads))
+    >>> b = funnel_parts(funnel_table(leads.head(100)))
+    >>> parts_key(a) == parts_key(b)
+    True
+    """
+    options = tuple(sorted((k, _MARK if _is_marked(k, v) else _frozen(v))
+                           for k, v in parts.shape.items()))
+    layout = f"{parts.layout.__module__}.{parts.layout.__qualname__}"
+    return layout, tuple((c, str(t)) for c, t in parts.data.schema.items()), options
+
+
+def parts_template(parts: ChartParts) -> dict:
+    """The spec of ``parts``' layout on no rows, each list option a one-item marker
+    (see :func:`parts_spec`).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.funnel import funnel_table
+    >>> from funnel.charts.leakage import funnel_parts
+    >>> t = parts_template(funnel_parts(funnel_table(load_sample().leads)))
+    >>> list(t["datasets"].values())
+    [[]]
+    """
+    shape = {k: [_MARK + k] if _is_marked(k, v) else v for k, v in parts.shape.items()}
+    return chart_spec(parts.layout(parts.data.clear(), **shape), validate=False)
+
+
+def _rows(data: pl.DataFrame) -> tuple[str, list]:
+    """``data``'s dataset as Altair names and writes it into a spec (its own data
+    transformer: dates as text, at most its row limit)."""
+    import altair as alt  # noqa: PLC0415  (lazy: heavy)
+
+    spec = alt.Chart(data).mark_point().to_dict(validate=False)
+    ((name, values),) = spec["datasets"].items()
+    return name, values
+
+
+def _filled(node: Any, lists: dict[str, list], names: dict[str, str]) -> Any:
+    """A fresh copy of the template ``node`` with its markers and dataset name replaced."""
+    if isinstance(node, dict):
+        return {k: (names.get(v, v) if k == "name" and isinstance(v, str)
+                    else _filled(v, lists, names)) for k, v in node.items()}
+    if isinstance(node, list):
+        if len(node) == 1 and isinstance(node[0], str) and node[0].startswith(_MARK):
+            return list(lists[node[0]])
+        return [_filled(v, lists, names) for v in node]
+    if isinstance(node, str) and _MARK in node:
+        raise LookupError(f"a list marker was rewritten by the layout: {node!r}")
+    return node
+
+
+def parts_spec(parts: ChartParts, *, templates: MutableMapping | None = None) -> dict:
+    """The Vega-Lite spec of ``parts``' chart (as :func:`~funnel.outputs.export.chart_spec`
+    gives it, not validated), from its layout's template in ``templates`` (made and stored
+    there when missing; the caller bounds it) with this frame's rows and lists filled in.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.funnel import funnel_table
+    >>> from funnel.charts.leakage import funnel_parts
+    >>> p = funnel_parts(funnel_table(load_sample().leads))
+    >>> parts_spec(p, templates={}) == chart_spec(p.build(), validate=False)
+    True
+    """
+    templates = {} if templates is None else templates
+    key = parts_key(parts)
+    template = templates.get(key)
+    if template is None:
+        template = templates[key] = parts_template(parts)
+    datasets = template.get("datasets") or {}
+    if len(datasets) != 1:
+        return chart_spec(parts.build(), validate=False)
+    (old,) = datasets
+    name, values = _rows(parts.data)
+    lists = {_MARK + k: v for k, v in parts.shape.items() if _is_marked(k, v)}
+    try:
+        spec = _filled({k: v for k, v in template.items() if k != "datasets"}, lists,
+                       {old: name})
+    except LookupError:
+        return chart_spec(parts.build(), validate=False)
+    spec["datasets"] = {name: values}
+    return spec
