@@ -32,7 +32,8 @@ class ChartParts(NamedTuple):
 
     ``layout(data, **shape)`` builds the chart (:meth:`build`); ``shape`` holds what the
     layout needs besides the rows (orders, labels), each a string, a number, ``None`` or
-    a list.
+    a list. The layout draws ``data`` as given, in every layer: rows it needs changed or
+    derived are prepared before (a layout that does not is built in full on each run).
 
     Examples
     --------

@@ -7,8 +7,10 @@ on every filter change pays that for each chart. A chart given as
 same spec for every frame of the same columns and options, but for its rows: the layout is
 built once on no rows, with a marker in place of each list option (orders, colours), and
 each new frame fills in its rows and lists (:func:`parts_spec`). The result is the spec
-:func:`funnel.outputs.export.chart_spec` gives for the built chart (tests check it); a
-layout that does not fit this (several datasets, a marker Altair rewrote) is built in full.
+:func:`funnel.outputs.export.chart_spec` gives for the built chart (tests check it). A
+layout draws its ``data`` as given, in every layer (frames derived from it belong in the
+parts function); one that does not (another dataset, rows it changed) or that rewrites a
+list marker is built in full every time.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from funnel.charts import ChartParts
 from funnel.outputs.export import chart_spec
 
 _MARK = "\x00list:"
+_FULL: dict = {}
+"""Kept in place of a template for a layout that cannot have one (built in full)."""
 
 
 def _is_marked(name: str, value: Any) -> bool:
@@ -54,9 +58,10 @@ def parts_key(parts: ChartParts) -> tuple:
     return layout, tuple((c, str(t)) for c, t in parts.data.schema.items()), options
 
 
-def parts_template(parts: ChartParts) -> dict:
-    """The spec of ``parts``' layout on no rows, each list option a one-item marker
-    (see :func:`parts_spec`).
+def parts_template(parts: ChartParts) -> dict | None:
+    """The spec of ``parts``' layout, each list option a one-item marker, its rows left
+    out (see :func:`parts_spec`); ``None`` when the layout draws other rows than
+    ``parts.data`` (a second dataset, or rows it changed): such a chart is built in full.
 
     Examples
     --------
@@ -64,11 +69,17 @@ def parts_template(parts: ChartParts) -> dict:
     >>> from funnel.analyses.funnel import funnel_table
     >>> from funnel.charts.leakage import funnel_parts
     >>> t = parts_template(funnel_parts(funnel_table(load_sample().leads)))
-    >>> list(t["datasets"].values())
+    >>> t["layer"][0]["encoding"]["y"]["sort"][0].endswith("list:order")
+    True
+    >>> list(t["datasets"].values())  # the rows are filled in per frame
     [[]]
     """
     shape = {k: [_MARK + k] if _is_marked(k, v) else v for k, v in parts.shape.items()}
-    return chart_spec(parts.layout(parts.data.clear(), **shape), validate=False)
+    spec = chart_spec(parts.layout(parts.data, **shape), validate=False)
+    datasets = spec.pop("datasets", None) or {}
+    if list(datasets) != [_rows(parts.data)[0]]:
+        return None
+    return {**spec, "datasets": dict.fromkeys(datasets, [])}
 
 
 def _rows(data: pl.DataFrame) -> tuple[str, list]:
@@ -113,11 +124,10 @@ def parts_spec(parts: ChartParts, *, templates: MutableMapping | None = None) ->
     key = parts_key(parts)
     template = templates.get(key)
     if template is None:
-        template = templates[key] = parts_template(parts)
-    datasets = template.get("datasets") or {}
-    if len(datasets) != 1:
+        template = templates[key] = parts_template(parts) or _FULL
+    if template is _FULL:
         return chart_spec(parts.build(), validate=False)
-    (old,) = datasets
+    (old,) = template["datasets"]
     name, values = _rows(parts.data)
     lists = {_MARK + k: v for k, v in parts.shape.items() if _is_marked(k, v)}
     try:
