@@ -10,12 +10,19 @@ which :func:`with_stage_rank` and :func:`reached_rank` turn into one-pass counts
 
 from __future__ import annotations
 
+import weakref
+
 import polars as pl
 
 from funnel.dataset.schema import STAGE_DATES, STAGES
 
 STAGE_RANK = {s: i for i, s in enumerate(STAGES)}
 """Each stage's index in ``STAGES`` (``lead`` is 0, ``won`` the last)."""
+
+_SHOWN: dict[int, tuple[weakref.ref, tuple[str, ...]]] = {}
+"""The last few lead tables' :func:`funnel_stages` (a page asks for them once per
+analysis of the same table); an entry counts only while its table is alive."""
+_SHOWN_SIZE = 8
 
 
 def stages_present(leads: pl.DataFrame) -> list[str]:
@@ -58,13 +65,20 @@ def funnel_stages(leads: pl.DataFrame) -> list[str]:
     >>> funnel_stages(pl.DataFrame({"stage": ["lead", "won"], "outcome": ["open", "won"]}))
     ['lead', 'won']
     """
+    hit = _SHOWN.get(id(leads))
+    if hit is not None and hit[0]() is leads:
+        return list(hit[1])
     present = stages_present(leads)
     if leads.height == 0:
         return present
     floor = int(leads.select(stage_rank_expr(leads).min()).item())
     first = min(floor, STAGE_RANK["opportunity"])
     shown = [s for s in present if STAGE_RANK[s] >= first]
-    return shown if shown and STAGE_RANK[shown[0]] == first else present
+    out = shown if shown and STAGE_RANK[shown[0]] == first else present
+    if len(_SHOWN) >= _SHOWN_SIZE:
+        _SHOWN.clear()
+    _SHOWN[id(leads)] = (weakref.ref(leads), tuple(out))
+    return out
 
 
 def reached_exprs(leads: pl.DataFrame | pl.LazyFrame) -> dict[str, pl.Expr]:

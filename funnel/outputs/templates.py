@@ -15,6 +15,8 @@ list marker is built in full every time.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -83,13 +85,16 @@ def parts_template(parts: ChartParts) -> dict | None:
 
 
 def _rows(data: pl.DataFrame) -> tuple[str, list]:
-    """``data``'s dataset as Altair names and writes it into a spec (its own data
-    transformer: dates as text, at most its row limit)."""
+    """``data``'s dataset as Altair writes it into a spec: its rows through Altair's data
+    transformer (dates as text, at most its row limit), named by a hash of them as Altair
+    names a dataset (a template checks the name, :func:`parts_template`)."""
     import altair as alt  # noqa: PLC0415  (lazy: heavy)
 
-    spec = alt.Chart(data).mark_point().to_dict(validate=False)
-    ((name, values),) = spec["datasets"].items()
-    return name, values
+    values = alt.data_transformers.get()(data)["values"]
+    if values == [{}]:
+        return "empty", values
+    text = json.dumps(values, sort_keys=True, default=str)
+    return "data-" + hashlib.sha256(text.encode()).hexdigest()[:32], values
 
 
 def _filled(node: Any, lists: dict[str, list], names: dict[str, str]) -> Any:

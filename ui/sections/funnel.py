@@ -229,12 +229,14 @@ def left_behind_section(ds, sub) -> None:
     """Never followed up, stalled and recycled leads: counts, by owner (or source), and
     the leads. A flag the data cannot show reads "—" with why and what would enable it."""
     now = export_end(ds)
-    missing = memo("leak_missing", unavailable_flags, sub)
+    # the recycling rule reads the leads' labels: once per filtered view, for all three uses
+    rule = memo("recycle_rule", lambda d: recycle_rule(d.leads), sub)
+    missing = memo("leak_missing", lambda d: unavailable_flags(d, recycle=rule), sub)
     days = 30
     if "stalled" not in missing:
         days = st.number_input("Stalled after how many days without activity", min_value=1,
                                max_value=3650, value=30, step=1, key="leak:stalled_days")
-    flags = memo("flags", lambda d, n, k: leak_flags(d, now=n, stalled_days=k),
+    flags = memo("flags", lambda d, n, k: leak_flags(d, now=n, stalled_days=k, recycle=rule),
                  sub, now, int(days))
     overall = memo("leak_all", lambda d, n, k: leak_summary(d.leads, flags),
                    sub, now, int(days)).row(0, named=True)
@@ -253,8 +255,7 @@ def left_behind_section(ds, sub) -> None:
             "stalled": f"Stalled: open, nothing happened for {int(days)} days before "
                        f"{now:%Y-%m-%d}." if now else "",
             # the recycling rule quotes the client's column and labels: no Markdown in it
-            "recycled": "Recycled: " + _plain(memo("recycle_rule", lambda d: recycle_rule(
-                d.leads)[1], sub)) + "."}
+            "recycled": "Recycled: " + _plain(rule[1]) + "."}
     st.caption(" ".join(said[f] for f in names if f not in missing) + missing_note(missing, names))
     known = [f for f in names if f not in missing and overall[f] is not None]
     by = ("owner" if "owner" in sub.leads.columns and not owner_caveat(ds) else
@@ -264,9 +265,8 @@ def left_behind_section(ds, sub) -> None:
             owner_split_note(ds)
         flag = st.radio("Show by " + md_escape(by), known, format_func=names.get, horizontal=True,
                         key="leak:flag")
-        summary = memo("leak_by", lambda d, n, k, b: leak_summary(
-            d.leads, memo("flags", lambda d2, n2, k2: leak_flags(
-                d2, now=n2, stalled_days=k2), d, n, k), by=b), sub, now, int(days), by)
+        summary = memo("leak_by", lambda d, n, k, b: leak_summary(d.leads, flags, by=b),
+                       sub, now, int(days), by)
         exports.chart(charts.leak_parts(summary, flag=flag, by=by), width="stretch")
         lead_list(sub.leads.filter(flags[flag].fill_null(False)), key="leak:drill",
                   title=f"Leads {names[flag].lower()}")
