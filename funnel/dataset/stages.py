@@ -19,6 +19,10 @@ from funnel.dataset.schema import STAGE_DATES, STAGES
 STAGE_RANK = {s: i for i, s in enumerate(STAGES)}
 """Each stage's index in ``STAGES`` (``lead`` is 0, ``won`` the last)."""
 
+RANKED = "__stage_rank"
+"""The column :func:`ranked` adds: each lead's :func:`stage_rank_expr`, computed once for
+several analyses of the same leads (internal, like ``__file``)."""
+
 _SHOWN: dict[int, tuple[weakref.ref, tuple[str, ...]]] = {}
 """The last few lead tables' :func:`funnel_stages` (a page asks for them once per
 analysis of the same table); an entry counts only while its table is alive."""
@@ -126,6 +130,8 @@ def stage_rank_expr(leads: pl.DataFrame | pl.LazyFrame) -> pl.Expr:
     [1, 5]
     """
     cols = leads.collect_schema().names()
+    if RANKED in cols:  # computed once already (see ranked)
+        return pl.col(RANKED).alias("_rank")
     parts: list[pl.Expr] = [pl.lit(0, dtype=pl.Int8)]
     for stage, col in STAGE_DATES.items():
         if col in cols:
@@ -137,6 +143,21 @@ def stage_rank_expr(leads: pl.DataFrame | pl.LazyFrame) -> pl.Expr:
         parts.append(pl.when(pl.col("outcome") == "won").then(pl.lit(STAGE_RANK["won"],
                                                                      dtype=pl.Int8)))
     return pl.max_horizontal(parts).alias("_rank")
+
+
+def ranked(leads: pl.DataFrame) -> pl.DataFrame:
+    """``leads`` with each lead's furthest stage rank in :data:`RANKED`, which every
+    function here then reads instead of recomputing it: for a page that runs several
+    analyses of the same leads. Results are the same with or without it.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> leads = load_sample().leads
+    >>> funnel_stages(ranked(leads)) == funnel_stages(leads)
+    True
+    """
+    return leads.with_columns(stage_rank_expr(leads).alias(RANKED))
 
 
 def with_stage_rank(leads: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:

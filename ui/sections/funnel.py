@@ -30,6 +30,7 @@ from funnel.charts import leakage as charts
 from funnel.dataset.format import ci_text, percent
 from funnel.dataset.labels import near_duplicate_labels
 from funnel.dataset.privacy import personal_columns
+from funnel.dataset.stages import RANKED, ranked
 from funnel.ingest.checks import ACTIVITY_EXPORT, OWNERS
 from ui import exports
 from ui.drill import lead_list
@@ -58,9 +59,21 @@ FUNNEL_COLUMNS = ("stage", "count", "previous", "rate_from_previous", "ci_low", 
 FUNNEL_LABELS = {"count": "leads reaching it", "ci_low": "step 95% CI low",
                  "ci_high": "step 95% CI high"}
 
+RANKED_KEY = "leak:ranked"
+RANKED_SIZE = 4
+
+
+def ranked_leads(sub) -> pl.DataFrame:
+    """``sub``'s leads with their furthest stage computed once for the funnel, side by
+    side, cohort and stop analyses (:func:`funnel.dataset.stages.ranked`; the same
+    results, one pass fewer each); for counting only, never shown. The last few are kept,
+    like the filtered views."""
+    return memo("ranked", lambda d: ranked(d.leads), sub, _store=RANKED_KEY, _size=RANKED_SIZE)
+
+
 def funnel_section(sub) -> None:
     """The stage funnel: chart and table with step and cumulative conversion."""
-    table = memo("funnel", lambda d: funnel_table(d.leads), sub)
+    table = memo("funnel", lambda d: funnel_table(ranked_leads(d)), sub)
     first = table["stage"][0]
     if first != "lead":  # an opportunity-only export: every record is at least one
         st.caption(f"Every record here reached {first}: the funnel starts there.")
@@ -115,7 +128,7 @@ def breakdown_section(ds, sub) -> None:
         st.info("No source, campaign, owner or profile attribute to split the funnel by.")
         return
     by = st.selectbox("Split the funnel by", options, key="leak:by")
-    long = memo("funnel_by", lambda d, b: funnel_by(d.leads, by=b), sub, by)
+    long = memo("funnel_by", lambda d, b: funnel_by(ranked_leads(d), by=b), sub, by)
     exports.chart(charts.funnel_by_parts(long, by=by))
     merged = memo("dups", lambda d, b: near_duplicate_labels(d.leads, column=b), sub, by)
     if merged.height:
@@ -134,7 +147,7 @@ def cohort_section(ds, sub) -> None:
         st.info("No creation dates: no trend by month of entry.")
         return
     now = export_end(ds)
-    trend = memo("cohorts", lambda d, n: cohort_trend(d.leads, now=n), sub, now)
+    trend = memo("cohorts", lambda d, n: cohort_trend(ranked_leads(d), now=n), sub, now)
     stages = trend["stage"].unique(maintain_order=True).to_list()
     if not stages:
         st.info("No stage or outcome information: no conversion trend.")
@@ -169,7 +182,7 @@ def reason_editor(sub) -> dict[str, str]:
 
 def stops_section(sub) -> None:
     """Where leads stop and why, with reasons merged by the user, by source or campaign."""
-    exits = memo("exits", lambda d: stage_exits(d.leads), sub)
+    exits = memo("exits", lambda d: stage_exits(ranked_leads(d)), sub)
     shown = exits.drop("lost")
     if not exits["unknown"].sum():
         shown = shown.drop("unknown")
@@ -183,7 +196,7 @@ def stops_section(sub) -> None:
                   else "."))
     cats = reason_editor(sub)
     frozen = tuple(sorted(cats.items()))
-    reasons = memo("stops", lambda d, c: stop_reasons(d.leads, categories=dict(c)),
+    reasons = memo("stops", lambda d, c: stop_reasons(ranked_leads(d), categories=dict(c)),
                    sub, frozen)
     if reasons.height:
         exports.chart(charts.reasons_parts(reasons), width="stretch")
@@ -195,13 +208,14 @@ def stops_section(sub) -> None:
         reason = c[1].selectbox("for the reason", here["reason"].to_list(),
                                 key="leak:stop_reason")
         # not memoised: a list of leads can be large, and this is quick to redo
-        behind = stopped_leads(sub.leads, stage=stage, reason=reason, categories=cats)
+        behind = stopped_leads(ranked_leads(sub), stage=stage, reason=reason,
+                               categories=cats).drop(RANKED)
         lead_list(behind, key="leak:drill_stops", title=f"Stopped at {stage}: {reason}")
     split = [c for c in ("source", "campaign") if c in sub.leads.columns]
     if split:
         by = st.radio("Reasons by", split, horizontal=True, key="leak:reasons_by")
         per = memo("stops_by", lambda d, c, b: stop_reasons(
-            d.leads, categories=dict(c), by=b), sub, frozen, by)
+            ranked_leads(d), categories=dict(c), by=b), sub, frozen, by)
         exports.table(per, hide_index=True, labels={"leads": "leads (this reason)",
                                                     "stopped": "stopped at this stage",
                                                     "share": "share of those stopped"})
