@@ -13,9 +13,13 @@ import pytest
 
 from funnel.analyses.funnel import cohort_trend, funnel_by, funnel_table
 from funnel.analyses.leakage import leak_flags, leak_summary, stop_reasons
+from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+from funnel.analyses.profile.fit import ProfileFit
+from funnel.analyses.profile.holdout import HeldOutProfile
 from funnel.analyses.velocity import velocity_table
 from funnel.charts import ChartParts
 from funnel.charts import leakage as charts
+from funnel.charts import profile as profile_charts
 from funnel.dataset.filters import Filters, apply_filters
 from funnel.dataset.tables import export_end
 from funnel.outputs.export import chart_spec
@@ -34,6 +38,11 @@ def _ds(subset: str):
     """The sample, whole or with one source only."""
     ds = _sample()
     return ds if subset == "all" else apply_filters(ds, Filters(source=(subset,)), related=False)
+
+
+@cache
+def _fit(subset: str) -> ProfileFit:
+    return ProfileFit(SAMPLE_SALES_PROFILE).fit(_ds(subset))
 
 
 def _now():
@@ -55,6 +64,17 @@ PARTS = {
         leak_summary(d.leads, leak_flags(d), by="owner"), flag="stalled", by="owner"),
 }
 
+# the Profile page's charts, per subset (their rows inline in the spec)
+PROFILE_PARTS = {
+    "criteria": lambda s: profile_charts.criteria_parts(_fit(s).criteria_),
+    "win_rates": lambda s: profile_charts.win_rates_parts(_fit(s).outcomes_),
+    "distribution": lambda s: profile_charts.distribution_parts(
+        _fit(s).distribution(0), title=_fit(s).matches_[0].criterion.describe() + s),
+    "distribution_range": lambda s: profile_charts.distribution_parts(
+        _fit(s).distribution(len(_fit(s).matches_) - 1), title=s),
+    "learned": lambda s: profile_charts.learned_parts(HeldOutProfile().fit(_ds(s)).top(15)),
+}
+
 
 def _same(a: dict, b: dict) -> bool:
     """Equal specs (as JSON: a NaN rate equals itself)."""
@@ -69,6 +89,23 @@ def test_parts_spec_equals_the_built_chart_spec(name, subset):
     parts_spec(PARTS[name](_ds("all")), templates=templates)  # template from other rows
     assert _same(parts_spec(parts, templates=templates), chart_spec(parts.build(),
                                                                     validate=False))
+
+
+@pytest.mark.parametrize("subset", ["all", "Referrals"])
+@pytest.mark.parametrize("name", sorted(PROFILE_PARTS))
+def test_profile_parts_spec_equals_the_built_chart_spec(name, subset):
+    parts = PROFILE_PARTS[name](subset)
+    templates: dict = {}
+    parts_spec(PROFILE_PARTS[name]("all"), templates=templates)  # template from other rows
+    assert _same(parts_spec(parts, templates=templates), chart_spec(parts.build(),
+                                                                    validate=False))
+
+
+def test_profile_distribution_title_is_filled_in_not_a_new_template():
+    templates: dict = {}
+    for subset in ("all", "Referrals"):
+        parts_spec(PROFILE_PARTS["distribution"](subset), templates=templates)
+    assert len(templates) == 1
 
 
 def test_parts_spec_makes_one_template_per_layout_and_options():

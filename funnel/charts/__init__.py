@@ -20,9 +20,20 @@ def data(frame: pl.DataFrame) -> alt.Data:
     >>> data(pl.DataFrame({"x": [1]})).to_dict()
     {'values': [{'x': 1}]}
     """
+    return alt.Data(values=rows(frame))
+
+
+def rows(frame: pl.DataFrame) -> list[dict]:
+    """The rows :func:`data` holds: one dict per row, categorical columns as text.
+
+    Examples
+    --------
+    >>> rows(pl.DataFrame({"x": ["a"]}, schema={"x": pl.Categorical}))
+    [{'x': 'a'}]
+    """
     out = frame.with_columns(pl.col(c).cast(pl.String) for c, t in frame.schema.items()
                              if isinstance(t, pl.Enum | pl.Categorical))
-    return alt.Data(values=out.to_dicts())
+    return out.to_dicts()
 
 
 class ChartParts(NamedTuple):
@@ -32,8 +43,9 @@ class ChartParts(NamedTuple):
 
     ``layout(data, **shape)`` builds the chart (:meth:`build`); ``shape`` holds what the
     layout needs besides the rows (orders, labels), each a string, a number, ``None`` or
-    a list. The layout draws ``data`` as given, in every layer: rows it needs changed or
-    derived are prepared before (a layout that does not is built in full on each run).
+    a list. The layout draws ``data`` as given, in every layer (as ``alt.Chart(data)`` or
+    inline, :func:`data`): rows it needs changed or derived are prepared before (a layout
+    that does not is built in full on each run).
 
     Examples
     --------
@@ -46,6 +58,8 @@ class ChartParts(NamedTuple):
     layout: Callable[..., alt.TopLevelMixin]
     data: pl.DataFrame
     shape: dict
+    text: tuple[str, ...] = ()
+    """The ``shape`` options that are only shown as text (a title), never a field name."""
 
     def build(self) -> alt.TopLevelMixin:
         """The chart itself: ``layout(data, **shape)``."""
