@@ -19,10 +19,12 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
+from funnel.charts import ChartParts
 from funnel.dataset.format import column_kinds, currency_of, plain_headers
 from funnel.outputs.export import chart_png, chart_spec, chart_svg, to_csv, to_xlsx
+from funnel.outputs.templates import parts_spec
 from ui import format as ui_format
-from ui.memo import memo
+from ui.memo import memo, session_lru
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -51,9 +53,15 @@ def _auto_key(kind: str) -> str:
     return f"{kind}:{site}:{n}"
 
 
-def _title(c: alt.TopLevelMixin) -> str | None:
-    title = getattr(c, "title", None)
-    title = getattr(title, "text", title)
+CHART_TEMPLATES_KEY = "leak:chart_templates"
+CHART_TEMPLATES_SIZE = 32
+"""Where this session keeps its charts' layouts (:mod:`funnel.outputs.templates`), and
+how many (a page draws a handful; each is a small spec without rows)."""
+
+
+def _title(c: alt.TopLevelMixin | dict) -> str | None:
+    title = c.get("title") if isinstance(c, dict) else getattr(c, "title", None)
+    title = title.get("text") if isinstance(title, dict) else getattr(title, "text", title)
     if isinstance(title, list | tuple):
         title = " ".join(map(str, title))
     return title if isinstance(title, str) else None
@@ -76,26 +84,35 @@ def data_currency(ds) -> str | None:
     return memo("currency", lambda d: currency_of(d.deals, d.leads, d.spend), ds)
 
 
-def chart(c: alt.TopLevelMixin, *, key: str | None = None, name: str | None = None,
-          **kwargs) -> object:
+def chart(c: alt.TopLevelMixin | ChartParts, *, key: str | None = None,
+          name: str | None = None, **kwargs) -> object:
     """``st.altair_chart`` plus small PNG and SVG download buttons under it.
 
     The chart goes to the page as its spec
     (:func:`~funnel.outputs.export.chart_spec`, without Altair's validation on each run).
+    A chart given as :class:`~funnel.charts.ChartParts` is not built at all: its spec is
+    its layout's, kept for this session, with this run's rows filled in
+    (:func:`~funnel.outputs.templates.parts_spec`); the chart itself is built only when
+    a download is clicked.
     ``key`` defaults to one derived from the call site (see :func:`_auto_key`); ``name``
     (the file name) to the chart's title. Extra keyword arguments go to
     ``st.vega_lite_chart`` (e.g. ``width``); its return value is returned.
     """
-    spec = chart_spec(c, validate=False)  # the builders are validated in the tests
+    if isinstance(c, ChartParts):
+        spec = parts_spec(c, templates=session_lru(CHART_TEMPLATES_KEY, CHART_TEMPLATES_SIZE))
+        title, built = _title(spec), c.build
+    else:
+        spec = chart_spec(c, validate=False)  # the builders are validated in the tests
+        title, built = _title(c), lambda: c
     if key is None:
         key = _auto_key("chart")
         out = st.vega_lite_chart(spec, **kwargs)
     else:
         out = st.vega_lite_chart(spec, key=key, **kwargs)
-    name = name or _title(c) or "chart"
+    name = name or title or "chart"
     stem = _slug(name)
-    _buttons(key, [("PNG", lambda: chart_png(c), f"{stem}.png", "image/png"),
-                   ("SVG", lambda: chart_svg(c), f"{stem}.svg", "image/svg+xml")])
+    _buttons(key, [("PNG", lambda: chart_png(built()), f"{stem}.png", "image/png"),
+                   ("SVG", lambda: chart_svg(built()), f"{stem}.svg", "image/svg+xml")])
     return out
 
 

@@ -54,3 +54,33 @@ def memo_frame(name: str, fn: Callable, frame: pl.DataFrame, *args, _size: int =
     while len(store) > _size:
         store.popitem(last=False)
     return value
+
+
+class LRU(OrderedDict):
+    """A dict that keeps its ``size`` most recently used entries (read or written)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get(self, key, default=None):
+        """The value under ``key`` (now the most recently used), or ``default``."""
+        if key not in self:
+            return default
+        self.move_to_end(key)
+        return self[key]
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+def session_lru(key: str, size: int) -> LRU:
+    """This session's bounded store under ``key`` (for helpers that take a mapping to keep
+    what they computed, e.g. :func:`funnel.outputs.templates.parts_spec`)."""
+    store = st.session_state.get(key)
+    if not isinstance(store, LRU):
+        store = st.session_state[key] = LRU(size)
+    return store

@@ -90,9 +90,9 @@ def funnel_by(leads: pl.DataFrame, *, by: str, top: int = 12, merge_case: bool =
     >>> int(t.filter(pl.col("stage") == "lead")["count"].sum())
     30000
     """
+    stages = funnel_stages(leads)  # the labels merged below do not change the stages
     if merge_case and by in ("source", "campaign", "owner"):
         leads = unify_labels(leads, columns=[by])
-    stages = funnel_stages(leads)
     numeric = leads.schema[by].is_numeric() if by in leads.columns else False
     wide = (with_stage_rank(leads)
             .group_by(group_expr(leads, by).alias("group"))

@@ -293,6 +293,7 @@ def with_latest_activity(ds: Dataset) -> Dataset:
 
 def leak_flags(
     ds: Dataset, *, now: dt.datetime | None = None, stalled_days: float = 30,
+    recycle: tuple[pl.Expr | None, str] | None = None,
 ) -> pl.DataFrame:
     """Per lead: never followed up, stalled and recycled flags, and the last activity.
 
@@ -304,6 +305,7 @@ def leak_flags(
       any activity. Null without dated activities (idle time cannot be seen from stage
       dates alone) or without any date; :func:`unavailable_flags` says why.
     * ``recycled``: see :func:`recycle_rule`; null when the data cannot show it.
+      ``recycle`` is that rule when the caller has it already (of these same leads).
 
     Returns ``lead_id, last_activity_at, idle_days, never_touched, stalled, recycled``.
 
@@ -343,7 +345,7 @@ def leak_flags(
         else pl.lit(True)
     idle = ((pl.lit(now) - last_at).dt.total_seconds() / 86400) if now is not None \
         else pl.lit(None, pl.Float64)
-    recycled, _ = recycle_rule(leads)
+    recycled, _ = recycle if recycle is not None else recycle_rule(leads)
     stalled = (open_ & (idle > stalled_days)) if acts and now is not None \
         else pl.lit(None, pl.Boolean)
     out = frame.select(
@@ -363,9 +365,11 @@ def _dated_activities(ds: Dataset) -> bool:
     return acts is not None and "at" in acts.columns and acts["at"].null_count() < acts.height
 
 
-def unavailable_flags(ds: Dataset) -> dict[str, str]:
+def unavailable_flags(ds: Dataset, *, recycle: tuple[pl.Expr | None, str] | None = None
+                      ) -> dict[str, str]:
     """The :func:`leak_flags` this data cannot show, each with why and what would enable
-    it (flags it can show are not listed).
+    it (flags it can show are not listed). ``recycle`` is :func:`recycle_rule` of these
+    leads when the caller has it already.
 
     Examples
     --------
@@ -390,7 +394,7 @@ def unavailable_flags(ds: Dataset) -> dict[str, str]:
                           f"from stage dates alone; load {ACTIVITY_EXPORT}")
     elif export_end(ds) is None:
         out["stalled"] = "no dates in this data: idle time cannot be measured"
-    rule, why = recycle_rule(ds.leads)
+    rule, why = recycle if recycle is not None else recycle_rule(ds.leads)
     if rule is None:
         out["recycled"] = why
     return out

@@ -128,13 +128,14 @@ def velocity_table(
     >>> v["step"].to_list()[:2]
     ['lead → mql', 'mql → sal']
     """
-    steps = step_durations(leads, now=now, by=by, cycle=cycle)
+    # collected once: the counts and the medians both read every lead's steps
+    steps = step_durations(leads, now=now, by=by, cycle=cycle).collect()
     keys = ["step"] + ([by] if by else [])
     counts = steps.group_by(keys).agg(
         pl.len().alias("entered"),
         *[(pl.col("status") == s).sum().cast(pl.Int64).alias(s)
           for s in ("moved", "open", "lost", "bad_dates")],
-    ).collect()
+    )
     timed = steps.filter(pl.col("days").is_not_null())
     med = km_medians(timed, duration="days", event="event", by=keys, alpha=alpha)
     med = not_degenerate(med.select(*keys, pl.col("median").alias("median_days"), "ci_low",
@@ -184,12 +185,12 @@ def sales_cycle(ds: Dataset, *, now: dt.datetime | None = None, by: str | None =
     # reuse the step machinery on a two-stage view: lead → won
     view = leads.select("created_at", "closed_at", "outcome", *([by] if by else []))
     steps = step_durations(view, now=now, by=by, cycle=False).with_columns(
-        pl.lit(CYCLE).alias("step"))
+        pl.lit(CYCLE).alias("step")).collect()  # once, for the counts and the medians
     keys = ["step"] + ([by] if by else [])
     counts = steps.group_by(keys).agg(
         pl.len().cast(pl.Int64).alias("entered"),
         *[(pl.col("status") == s).sum().cast(pl.Int64).alias(s)
-          for s in ("moved", "open", "lost", "bad_dates")]).collect()
+          for s in ("moved", "open", "lost", "bad_dates")])
     med = km_medians(steps.filter(pl.col("days").is_not_null()), duration="days",
                      event="event", by=keys).select(
         *keys, pl.col("median").alias("median_days"), "ci_low", "ci_high")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
+from funnel.charts import ChartParts
 from funnel.dataset.labels import OTHER
 from funnel.dataset.schema import STAGES
 
@@ -47,12 +48,29 @@ def funnel_chart(table: pl.DataFrame) -> alt.Chart:
     >>> funnel_chart(funnel_table(load_sample().leads)).to_dict()["layer"][0]["mark"]["type"]
     'bar'
     """
+    return funnel_parts(table).build()
+
+
+def funnel_parts(table: pl.DataFrame) -> ChartParts:
+    """:func:`funnel_chart` as its data and layout (:class:`funnel.charts.ChartParts`).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.funnel import funnel_table
+    >>> funnel_parts(funnel_table(load_sample().leads)).shape["order"][:2]
+    ['lead', 'mql']
+    """
     _check(table, ["stage", "count", "rate_from_first", "rate_from_previous"])
     data = table.with_columns(
         pl.format("{} · {} of leads", pl.col("count").map_elements(
             lambda v: f"{v:,}", return_dtype=pl.String),
             (pl.col("rate_from_first") * 100).round(1).cast(pl.String) + "%").alias("label"))
     order = [s for s in STAGES if s in table["stage"].to_list()]
+    return ChartParts(_funnel_layout, data, {"order": order})
+
+
+def _funnel_layout(data: pl.DataFrame, *, order: list[str]) -> alt.Chart:
     base = alt.Chart(data).encode(
         y=alt.Y("stage:N", sort=order, title=None),
         tooltip=[alt.Tooltip("stage:N"), alt.Tooltip("count:Q", format=","),
@@ -79,6 +97,19 @@ def funnel_by_chart(long: pl.DataFrame, *, by: str) -> alt.Chart:
     >>> c.to_dict()["facet"]["column"]["field"]
     'stage'
     """
+    return funnel_by_parts(long, by=by).build()
+
+
+def funnel_by_parts(long: pl.DataFrame, *, by: str) -> ChartParts:
+    """:func:`funnel_by_chart` as its data and layout (:class:`funnel.charts.ChartParts`).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.funnel import funnel_by
+    >>> funnel_by_parts(funnel_by(load_sample().leads, by="owner"), by="owner").shape["by"]
+    'owner'
+    """
     _check(long, ["group", "stage", "count", "leads", "rate_from_first", "first_ci_low",
                   "first_ci_high"])
     data = long.filter(pl.col("stage") != "lead")
@@ -87,6 +118,14 @@ def funnel_by_chart(long: pl.DataFrame, *, by: str) -> alt.Chart:
     named = [g for g in groups if not g.startswith(OTHER)]  # "(other) 10 groups" in grey
     colours = [GROUP_COLOURS[named.index(g) % len(GROUP_COLOURS)] if g in named
                else OTHER_COLOUR for g in groups]
+    # each group's bar stays readable however many groups there are
+    return ChartParts(_funnel_by_layout, data, {
+        "by": by, "order": order, "groups": groups, "colours": colours,
+        "width": max(95, 14 * len(groups))})
+
+
+def _funnel_by_layout(data: pl.DataFrame, *, by: str, order: list[str], groups: list[str],
+                      colours: list[str], width: int) -> alt.Chart:
     base = alt.Chart().encode(
         x=alt.X("group:N", sort=groups, title=None, axis=alt.Axis(labels=False, ticks=False)),
         color=alt.Color("group:N", sort=groups, title=by,
@@ -102,9 +141,7 @@ def funnel_by_chart(long: pl.DataFrame, *, by: str) -> alt.Chart:
         y=alt.Y("rate_from_first:Q", title=None, axis=alt.Axis(format="%")))
     err = base.mark_rule(color="black").encode(
         y=alt.Y("first_ci_low:Q"), y2=alt.Y2("first_ci_high:Q"))
-    # each group's bar stays readable however many groups there are
-    return alt.layer(bars, err, data=data).properties(
-        width=max(95, 14 * len(groups)), height=220).facet(
+    return alt.layer(bars, err, data=data).properties(width=width, height=220).facet(
         column=alt.Column("stage:N", sort=order, title=None),
     ).resolve_scale(y="independent").properties(
         title=f"Share of each {by}'s leads reaching each stage (95% CI)")
@@ -124,11 +161,28 @@ def cohort_chart(trend: pl.DataFrame, *, stage: str) -> alt.Chart:
     >>> len(c.to_dict()["layer"])
     3
     """
+    return cohort_parts(trend, stage=stage).build()
+
+
+def cohort_parts(trend: pl.DataFrame, *, stage: str) -> ChartParts:
+    """:func:`cohort_chart` as its data and layout (:class:`funnel.charts.ChartParts`).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.funnel import cohort_trend
+    >>> cohort_parts(cohort_trend(load_sample().leads), stage="won").data["stage"].unique()[0]
+    'won'
+    """
     _check(trend, ["cohort", "stage", "leads", "count", "rate", "ci_low", "ci_high",
                    "maturing"])
     data = trend.filter(pl.col("stage") == stage).with_columns(
         pl.when(pl.col("maturing").fill_null(False)).then(pl.lit("still maturing"))
         .otherwise(pl.lit("mature")).alias("cohort status"))
+    return ChartParts(_cohort_layout, data, {"stage": stage})
+
+
+def _cohort_layout(data: pl.DataFrame, *, stage: str) -> alt.Chart:
     x = alt.X("cohort:T", title="entry month", timeUnit="yearmonth")
     tip = [alt.Tooltip("cohort:T", timeUnit="yearmonth", title="month"),
            alt.Tooltip("leads:Q", format=","), alt.Tooltip("count:Q", format=",",
@@ -162,6 +216,20 @@ def reasons_chart(reasons: pl.DataFrame, *, top: int = len(GROUP_COLOURS)) -> al
     >>> reasons_chart(stop_reasons(load_sample().leads)).to_dict()["mark"]["type"]
     'bar'
     """
+    return reasons_parts(reasons, top=top).build()
+
+
+def reasons_parts(reasons: pl.DataFrame, *, top: int = len(GROUP_COLOURS)) -> ChartParts:
+    """:func:`reasons_chart` as its data and layout (:class:`funnel.charts.ChartParts`).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.leakage import stop_reasons
+    >>> p = reasons_parts(stop_reasons(load_sample().leads))
+    >>> len(p.shape["domain"]) == len(p.shape["colors"])
+    True
+    """
     _check(reasons, ["stage", "reason", "leads", "share"])
     keep = (reasons.group_by("reason").agg(pl.col("leads").sum())
             .sort(["leads", "reason"], descending=[True, False]).head(top)["reason"])
@@ -178,6 +246,12 @@ def reasons_chart(reasons: pl.DataFrame, *, top: int = len(GROUP_COLOURS)) -> al
         r for r in greys if r in set(data["reason"].to_list())]
     colors = [greys.get(r) or GROUP_COLOURS[i % len(GROUP_COLOURS)]
               for i, r in enumerate(domain)]
+    return ChartParts(_reasons_layout, data, {"order": order, "domain": domain,
+                                              "colors": colors})
+
+
+def _reasons_layout(data: pl.DataFrame, *, order: list[str], domain: list[str],
+                    colors: list[str]) -> alt.Chart:
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("stage:N", sort=order, title="stopped at"),
         x=alt.X("leads:Q", title="leads"),
@@ -208,9 +282,28 @@ def velocity_chart(table: pl.DataFrame, *, by: str | None = None) -> alt.Chart:
     >>> len(c.to_dict()["layer"])
     2
     """
+    return velocity_parts(table, by=by).build()
+
+
+def velocity_parts(table: pl.DataFrame, *, by: str | None = None) -> ChartParts:
+    """:func:`velocity_chart` as its data and layout (:class:`funnel.charts.ChartParts`).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.dataset.tables import export_end
+    >>> from funnel.analyses.velocity import velocity_table
+    >>> ds = load_sample()
+    >>> velocity_parts(velocity_table(ds.leads, now=export_end(ds))).shape["steps"][0]
+    'lead → mql'
+    """
     _check(table, ["step", "entered", "moved", "median_days", "ci_low", "ci_high"])
     data = table.filter(pl.col("median_days").is_not_null())
     steps = table["step"].unique(maintain_order=True).to_list()
+    return ChartParts(_velocity_layout, data, {"by": by, "steps": steps})
+
+
+def _velocity_layout(data: pl.DataFrame, *, by: str | None, steps: list[str]) -> alt.Chart:
     tip = ["step:N", alt.Tooltip("median_days:Q", format=".1f", title="median days"),
            alt.Tooltip("ci_low:Q", format=".1f"), alt.Tooltip("ci_high:Q", format=".1f"),
            alt.Tooltip("entered:Q", format=","), alt.Tooltip("moved:Q", format=",")]
@@ -304,9 +397,28 @@ def leak_chart(summary: pl.DataFrame, *, flag: str, by: str) -> alt.Chart:
     >>> len(leak_chart(s, flag="never_touched", by="owner").to_dict()["layer"])
     2
     """
+    return leak_parts(summary, flag=flag, by=by).build()
+
+
+def leak_parts(summary: pl.DataFrame, *, flag: str, by: str) -> ChartParts:
+    """:func:`leak_chart` as its data and layout (:class:`funnel.charts.ChartParts`).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.leakage import leak_flags, leak_summary
+    >>> ds = load_sample()
+    >>> s = leak_summary(ds.leads, leak_flags(ds), by="owner")
+    >>> leak_parts(s, flag="stalled", by="owner").shape
+    {'flag': 'stalled', 'by': 'owner'}
+    """
     _check(summary, ["group", "leads", flag, f"{flag}_share", f"{flag}_ci_low",
                      f"{flag}_ci_high"])
     data = summary.filter(pl.col(flag).is_not_null())
+    return ChartParts(_leak_layout, data, {"flag": flag, "by": by})
+
+
+def _leak_layout(data: pl.DataFrame, *, flag: str, by: str) -> alt.Chart:
     label = flag.replace("_", " ")
     base = alt.Chart(data).encode(
         y=alt.Y("group:N", sort="-x", title=by),

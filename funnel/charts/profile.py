@@ -9,6 +9,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from funnel.charts import ChartParts
 from funnel.charts import data as inline
 
 WANTED = "#2e7d32"
@@ -75,9 +76,27 @@ def overlap_trend(by_month: pl.DataFrame) -> alt.Chart:
 def criteria_chart(criteria: pl.DataFrame) -> alt.Chart:
     """Leads failing each criterion, and failing only it (who would join if it were
     dropped) — which single demand excludes most."""
+    return criteria_parts(criteria).build()
+
+
+def criteria_parts(criteria: pl.DataFrame) -> ChartParts:
+    """:func:`criteria_chart` as its data and layout (:class:`funnel.charts.ChartParts`).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+    >>> from funnel.analyses.profile.fit import ProfileFit
+    >>> fit = ProfileFit(SAMPLE_SALES_PROFILE).fit(load_sample())
+    >>> criteria_parts(fit.criteria_).data.columns
+    ['criterion', 'fails', 'fails_only']
+    """
     data = criteria.filter(pl.col("checked")).select("criterion", "fails", "fails_only")
-    y = alt.Y("criterion:N", title=None, sort=data["criterion"].to_list(),
-              axis=alt.Axis(labelLimit=260))
+    return ChartParts(_criteria_layout, data, {"order": data["criterion"].to_list()})
+
+
+def _criteria_layout(data: pl.DataFrame, *, order: list[str]) -> alt.Chart:
+    y = alt.Y("criterion:N", title=None, sort=order, axis=alt.Axis(labelLimit=260))
     tip = ["criterion:N", alt.Tooltip("fails:Q", format=",", title="fail it"),
            alt.Tooltip("fails_only:Q", format=",", title="fail only it")]
     base = alt.Chart().encode(y=y, tooltip=tip)
@@ -94,11 +113,34 @@ def criteria_chart(criteria: pl.DataFrame) -> alt.Chart:
 def distribution_chart(dist: pl.DataFrame, *, title: str) -> alt.Chart:
     """Sent vs wanted for one attribute: share of leads sent per value (green = the
     profile wants it), with the share of won leads as a dark tick."""
+    return distribution_parts(dist, title=title).build()
+
+
+def distribution_parts(dist: pl.DataFrame, *, title: str) -> ChartParts:
+    """:func:`distribution_chart` as its data and layout (:class:`funnel.charts.ChartParts`;
+    the title is filled in per chart).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+    >>> from funnel.analyses.profile.fit import ProfileFit
+    >>> fit = ProfileFit(SAMPLE_SALES_PROFILE).fit(load_sample())
+    >>> distribution_parts(fit.distribution(0), title="Industry").text
+    ('title',)
+    """
     data = dist.with_columns(
         pl.when(pl.col("wanted").is_null()).then(pl.lit("missing"))
         .when(pl.col("wanted")).then(pl.lit("wanted")).otherwise(pl.lit("not wanted"))
         .alias("status"))
-    y = alt.Y("value:N", sort=data["value"].to_list(), title=None)
+    shape = {"title": title, "order": data["value"].to_list(),
+             "ticks": data["won_share"].null_count() < data.height}
+    return ChartParts(_distribution_layout, data, shape, text=("title",))
+
+
+def _distribution_layout(data: pl.DataFrame, *, title: str, order: list, ticks: bool
+                         ) -> alt.Chart:
+    y = alt.Y("value:N", sort=order, title=None)
     bars = alt.Chart().mark_bar().encode(
         y=y, x=alt.X("share:Q", axis=alt.Axis(format="%"), title="share of leads sent"),
         color=alt.Color("status:N", scale=alt.Scale(
@@ -111,7 +153,7 @@ def distribution_chart(dist: pl.DataFrame, *, title: str) -> alt.Chart:
                  alt.Tooltip("won_share:Q", format=".1%", title="of won leads"),
                  alt.Tooltip("status:N")])
     layers = [bars]
-    if data["won_share"].null_count() < data.height:
+    if ticks:
         layers.append(alt.Chart().mark_tick(color=WON, thickness=3, size=14).encode(
             y=y, x=alt.X("won_share:Q"),
             tooltip=[alt.Tooltip("value:N"),
@@ -123,6 +165,22 @@ def distribution_chart(dist: pl.DataFrame, *, title: str) -> alt.Chart:
 def win_rates_chart(outcomes: pl.DataFrame) -> alt.Chart:
     """Win rate (and qualified rate where stages exist) in vs out of profile, with
     95% intervals and counts."""
+    return win_rates_parts(outcomes).build()
+
+
+def win_rates_parts(outcomes: pl.DataFrame) -> ChartParts:
+    """:func:`win_rates_chart` as its data (one row per group and measure) and layout
+    (:class:`funnel.charts.ChartParts`).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE
+    >>> from funnel.analyses.profile.fit import ProfileFit
+    >>> fit = ProfileFit(SAMPLE_SALES_PROFILE).fit(load_sample())
+    >>> win_rates_parts(fit.outcomes_).data["measure"].unique().sort().to_list()
+    ['qualified (SQL+)', 'won']
+    """
     rows = []
     for r in outcomes.to_dicts():
         if r["win_rate"] is not None:
@@ -133,6 +191,10 @@ def win_rates_chart(outcomes: pl.DataFrame) -> alt.Chart:
             rows.append({"group": r["group"], "measure": "qualified (SQL+)",
                          "rate": r["qualified_rate"], "low": r["q_ci_low"],
                          "high": r["q_ci_high"], "n": r["leads"], "k": r["qualified"]})
+    return ChartParts(_win_rates_layout, pl.DataFrame(rows), {})
+
+
+def _win_rates_layout(data: pl.DataFrame) -> alt.Chart:
     # data once, on the facet: a layer holding its own copy is not split by the facet and
     # would draw both measures, stacked, in every panel
     base = alt.Chart().encode(
@@ -151,7 +213,7 @@ def win_rates_chart(outcomes: pl.DataFrame) -> alt.Chart:
     text = base.mark_text(align="left", dx=4).encode(
         x=alt.X("high:Q"), text=alt.Text("rate:Q", format=".1%"))
     return alt.layer(bars, err, text).properties(height=90, width=190).facet(
-        column=alt.Column("measure:N", title=None), data=alt.Data(values=rows))
+        column=alt.Column("measure:N", title=None), data=inline(data))
 
 
 def learned_chart(values: pl.DataFrame, *, top: int = 15) -> alt.Chart:
@@ -170,6 +232,19 @@ def learned_chart(values: pl.DataFrame, *, top: int = 15) -> alt.Chart:
     >>> chart.to_dict()["title"]["text"]
     'What actually closes'
     """
+    return learned_parts(values, top=top).build()
+
+
+def learned_parts(values: pl.DataFrame, *, top: int = 15) -> ChartParts:
+    """:func:`learned_chart` as its data and layout (:class:`funnel.charts.ChartParts`).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> from funnel.analyses.profile.holdout import HeldOutProfile
+    >>> learned_parts(HeldOutProfile().fit(load_sample()).top(5)).shape["judged"]
+    True
+    """
     judged = "judged_lift" in values.columns
     data = values.head(top).with_columns(
         (pl.col("attribute") + ": " + pl.col("value")).alias("label"))
@@ -183,8 +258,12 @@ def learned_chart(values: pl.DataFrame, *, top: int = 15) -> alt.Chart:
                                  pl.col("lift_high").alias("x_high"),
                                  pl.col("leads").alias("x_n"))
     data = data.filter(pl.col("x").is_not_null() & (pl.col("x") > 0))
-    y = alt.Y("label:N", sort=data["label"].to_list(), title=None,
-              axis=alt.Axis(labelLimit=320))
+    return ChartParts(_learned_layout, data, {"judged": judged,
+                                              "order": data["label"].to_list()})
+
+
+def _learned_layout(data: pl.DataFrame, *, judged: bool, order: list[str]) -> alt.Chart:
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
     where = "on the leads it was not learned from" if judged else "among the leads"
     tip = ["attribute:N", "value:N",
            alt.Tooltip("leads:Q", format=",", title="leads learned from"),

@@ -10,12 +10,23 @@ which :func:`with_stage_rank` and :func:`reached_rank` turn into one-pass counts
 
 from __future__ import annotations
 
+import weakref
+
 import polars as pl
 
 from funnel.dataset.schema import STAGE_DATES, STAGES
 
 STAGE_RANK = {s: i for i, s in enumerate(STAGES)}
 """Each stage's index in ``STAGES`` (``lead`` is 0, ``won`` the last)."""
+
+RANKED = "__stage_rank"
+"""The column :func:`ranked` adds: each lead's :func:`stage_rank_expr`, computed once for
+several analyses of the same leads (internal, like ``__file``)."""
+
+_SHOWN: dict[int, tuple[weakref.ref, tuple[str, ...]]] = {}
+"""The last few lead tables' :func:`funnel_stages` (a page asks for them once per
+analysis of the same table); an entry counts only while its table is alive."""
+_SHOWN_SIZE = 8
 
 
 def stages_present(leads: pl.DataFrame) -> list[str]:
@@ -58,13 +69,20 @@ def funnel_stages(leads: pl.DataFrame) -> list[str]:
     >>> funnel_stages(pl.DataFrame({"stage": ["lead", "won"], "outcome": ["open", "won"]}))
     ['lead', 'won']
     """
+    hit = _SHOWN.get(id(leads))
+    if hit is not None and hit[0]() is leads:
+        return list(hit[1])
     present = stages_present(leads)
     if leads.height == 0:
         return present
     floor = int(leads.select(stage_rank_expr(leads).min()).item())
     first = min(floor, STAGE_RANK["opportunity"])
     shown = [s for s in present if STAGE_RANK[s] >= first]
-    return shown if shown and STAGE_RANK[shown[0]] == first else present
+    out = shown if shown and STAGE_RANK[shown[0]] == first else present
+    if len(_SHOWN) >= _SHOWN_SIZE:
+        _SHOWN.clear()
+    _SHOWN[id(leads)] = (weakref.ref(leads), tuple(out))
+    return out
 
 
 def reached_exprs(leads: pl.DataFrame | pl.LazyFrame) -> dict[str, pl.Expr]:
@@ -112,6 +130,8 @@ def stage_rank_expr(leads: pl.DataFrame | pl.LazyFrame) -> pl.Expr:
     [1, 5]
     """
     cols = leads.collect_schema().names()
+    if RANKED in cols:  # computed once already (see ranked)
+        return pl.col(RANKED).alias("_rank")
     parts: list[pl.Expr] = [pl.lit(0, dtype=pl.Int8)]
     for stage, col in STAGE_DATES.items():
         if col in cols:
@@ -123,6 +143,21 @@ def stage_rank_expr(leads: pl.DataFrame | pl.LazyFrame) -> pl.Expr:
         parts.append(pl.when(pl.col("outcome") == "won").then(pl.lit(STAGE_RANK["won"],
                                                                      dtype=pl.Int8)))
     return pl.max_horizontal(parts).alias("_rank")
+
+
+def ranked(leads: pl.DataFrame) -> pl.DataFrame:
+    """``leads`` with each lead's furthest stage rank in :data:`RANKED`, which every
+    function here then reads instead of recomputing it: for a page that runs several
+    analyses of the same leads. Results are the same with or without it.
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> leads = load_sample().leads
+    >>> funnel_stages(ranked(leads)) == funnel_stages(leads)
+    True
+    """
+    return leads.with_columns(stage_rank_expr(leads).alias(RANKED))
 
 
 def with_stage_rank(leads: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:

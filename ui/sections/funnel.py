@@ -30,6 +30,7 @@ from funnel.charts import leakage as charts
 from funnel.dataset.format import ci_text, percent
 from funnel.dataset.labels import near_duplicate_labels
 from funnel.dataset.privacy import personal_columns
+from funnel.dataset.stages import RANKED, ranked
 from funnel.ingest.checks import ACTIVITY_EXPORT, OWNERS
 from ui import exports
 from ui.drill import lead_list
@@ -58,9 +59,21 @@ FUNNEL_COLUMNS = ("stage", "count", "previous", "rate_from_previous", "ci_low", 
 FUNNEL_LABELS = {"count": "leads reaching it", "ci_low": "step 95% CI low",
                  "ci_high": "step 95% CI high"}
 
+RANKED_KEY = "leak:ranked"
+RANKED_SIZE = 4
+
+
+def ranked_leads(sub) -> pl.DataFrame:
+    """``sub``'s leads with their furthest stage computed once for the funnel, side by
+    side, cohort and stop analyses (:func:`funnel.dataset.stages.ranked`; the same
+    results, one pass fewer each); for counting only, never shown. The last few are kept,
+    like the filtered views."""
+    return memo("ranked", lambda d: ranked(d.leads), sub, _store=RANKED_KEY, _size=RANKED_SIZE)
+
+
 def funnel_section(sub) -> None:
     """The stage funnel: chart and table with step and cumulative conversion."""
-    table = memo("funnel", lambda d: funnel_table(d.leads), sub)
+    table = memo("funnel", lambda d: funnel_table(ranked_leads(d)), sub)
     first = table["stage"][0]
     if first != "lead":  # an opportunity-only export: every record is at least one
         st.caption(f"Every record here reached {first}: the funnel starts there.")
@@ -70,7 +83,7 @@ def funnel_section(sub) -> None:
         c.metric(md_escape(str(row["stage"])), f"{row['count']:,}",
                  help=f"{percent(row['rate_from_first'])} of {table['count'][0]:,} {whole} "
                       f"({ci_text(row['first_ci_low'], row['first_ci_high'])})")
-    exports.chart(charts.funnel_chart(table), width="stretch")
+    exports.chart(charts.funnel_parts(table), width="stretch")
     with st.expander("Funnel table"):
         exports.table(table.select(*FUNNEL_COLUMNS), hide_index=True, labels=FUNNEL_LABELS)
 
@@ -115,8 +128,8 @@ def breakdown_section(ds, sub) -> None:
         st.info("No source, campaign, owner or profile attribute to split the funnel by.")
         return
     by = st.selectbox("Split the funnel by", options, key="leak:by")
-    long = memo("funnel_by", lambda d, b: funnel_by(d.leads, by=b), sub, by)
-    exports.chart(charts.funnel_by_chart(long, by=by))
+    long = memo("funnel_by", lambda d, b: funnel_by(ranked_leads(d), by=b), sub, by)
+    exports.chart(charts.funnel_by_parts(long, by=by))
     merged = memo("dups", lambda d, b: near_duplicate_labels(d.leads, column=b), sub, by)
     if merged.height:
         st.caption("Labels differing only in case or spacing are counted together: "
@@ -134,13 +147,13 @@ def cohort_section(ds, sub) -> None:
         st.info("No creation dates: no trend by month of entry.")
         return
     now = export_end(ds)
-    trend = memo("cohorts", lambda d, n: cohort_trend(d.leads, now=n), sub, now)
+    trend = memo("cohorts", lambda d, n: cohort_trend(ranked_leads(d), now=n), sub, now)
     stages = trend["stage"].unique(maintain_order=True).to_list()
     if not stages:
         st.info("No stage or outcome information: no conversion trend.")
         return
     stage = st.selectbox("Stage reached", stages, index=len(stages) - 1, key="leak:cohort")
-    exports.chart(charts.cohort_chart(trend, stage=stage), width="stretch")
+    exports.chart(charts.cohort_parts(trend, stage=stage), width="stretch")
     days = trend.filter(pl.col("stage") == stage)["mature_days"].drop_nulls()
     if days.len():
         st.caption(f"A month is **still maturing** while its youngest leads are under "
@@ -169,7 +182,7 @@ def reason_editor(sub) -> dict[str, str]:
 
 def stops_section(sub) -> None:
     """Where leads stop and why, with reasons merged by the user, by source or campaign."""
-    exits = memo("exits", lambda d: stage_exits(d.leads), sub)
+    exits = memo("exits", lambda d: stage_exits(ranked_leads(d)), sub)
     shown = exits.drop("lost")
     if not exits["unknown"].sum():
         shown = shown.drop("unknown")
@@ -183,10 +196,10 @@ def stops_section(sub) -> None:
                   else "."))
     cats = reason_editor(sub)
     frozen = tuple(sorted(cats.items()))
-    reasons = memo("stops", lambda d, c: stop_reasons(d.leads, categories=dict(c)),
+    reasons = memo("stops", lambda d, c: stop_reasons(ranked_leads(d), categories=dict(c)),
                    sub, frozen)
     if reasons.height:
-        exports.chart(charts.reasons_chart(reasons), width="stretch")
+        exports.chart(charts.reasons_parts(reasons), width="stretch")
     if reasons.height:
         c = st.columns(2)
         stage = c[0].selectbox("Leads that stopped at", reasons["stage"].unique(
@@ -195,13 +208,14 @@ def stops_section(sub) -> None:
         reason = c[1].selectbox("for the reason", here["reason"].to_list(),
                                 key="leak:stop_reason")
         # not memoised: a list of leads can be large, and this is quick to redo
-        behind = stopped_leads(sub.leads, stage=stage, reason=reason, categories=cats)
+        behind = stopped_leads(ranked_leads(sub), stage=stage, reason=reason,
+                               categories=cats).drop(RANKED)
         lead_list(behind, key="leak:drill_stops", title=f"Stopped at {stage}: {reason}")
     split = [c for c in ("source", "campaign") if c in sub.leads.columns]
     if split:
         by = st.radio("Reasons by", split, horizontal=True, key="leak:reasons_by")
         per = memo("stops_by", lambda d, c, b: stop_reasons(
-            d.leads, categories=dict(c), by=b), sub, frozen, by)
+            ranked_leads(d), categories=dict(c), by=b), sub, frozen, by)
         exports.table(per, hide_index=True, labels={"leads": "leads (this reason)",
                                                     "stopped": "stopped at this stage",
                                                     "share": "share of those stopped"})
@@ -229,12 +243,14 @@ def left_behind_section(ds, sub) -> None:
     """Never followed up, stalled and recycled leads: counts, by owner (or source), and
     the leads. A flag the data cannot show reads "—" with why and what would enable it."""
     now = export_end(ds)
-    missing = memo("leak_missing", unavailable_flags, sub)
+    # the recycling rule reads the leads' labels: once per filtered view, for all three uses
+    rule = memo("recycle_rule", lambda d: recycle_rule(d.leads), sub)
+    missing = memo("leak_missing", lambda d: unavailable_flags(d, recycle=rule), sub)
     days = 30
     if "stalled" not in missing:
         days = st.number_input("Stalled after how many days without activity", min_value=1,
                                max_value=3650, value=30, step=1, key="leak:stalled_days")
-    flags = memo("flags", lambda d, n, k: leak_flags(d, now=n, stalled_days=k),
+    flags = memo("flags", lambda d, n, k: leak_flags(d, now=n, stalled_days=k, recycle=rule),
                  sub, now, int(days))
     overall = memo("leak_all", lambda d, n, k: leak_summary(d.leads, flags),
                    sub, now, int(days)).row(0, named=True)
@@ -253,8 +269,7 @@ def left_behind_section(ds, sub) -> None:
             "stalled": f"Stalled: open, nothing happened for {int(days)} days before "
                        f"{now:%Y-%m-%d}." if now else "",
             # the recycling rule quotes the client's column and labels: no Markdown in it
-            "recycled": "Recycled: " + _plain(memo("recycle_rule", lambda d: recycle_rule(
-                d.leads)[1], sub)) + "."}
+            "recycled": "Recycled: " + _plain(rule[1]) + "."}
     st.caption(" ".join(said[f] for f in names if f not in missing) + missing_note(missing, names))
     known = [f for f in names if f not in missing and overall[f] is not None]
     by = ("owner" if "owner" in sub.leads.columns and not owner_caveat(ds) else
@@ -264,10 +279,9 @@ def left_behind_section(ds, sub) -> None:
             owner_split_note(ds)
         flag = st.radio("Show by " + md_escape(by), known, format_func=names.get, horizontal=True,
                         key="leak:flag")
-        summary = memo("leak_by", lambda d, n, k, b: leak_summary(
-            d.leads, memo("flags", lambda d2, n2, k2: leak_flags(
-                d2, now=n2, stalled_days=k2), d, n, k), by=b), sub, now, int(days), by)
-        exports.chart(charts.leak_chart(summary, flag=flag, by=by), width="stretch")
+        summary = memo("leak_by", lambda d, n, k, b: leak_summary(d.leads, flags, by=b),
+                       sub, now, int(days), by)
+        exports.chart(charts.leak_parts(summary, flag=flag, by=by), width="stretch")
         lead_list(sub.leads.filter(flags[flag].fill_null(False)), key="leak:drill",
                   title=f"Leads {names[flag].lower()}")
 
@@ -287,7 +301,7 @@ def velocity_section(ds, sub) -> None:
     if table.height == 0:
         st.info("Fewer than two dated stages: no time between stages.")
         return
-    exports.chart(charts.velocity_chart(table, by=by), width="stretch")
+    exports.chart(charts.velocity_parts(table, by=by), width="stretch")
     days = {"median_days": "median days", "ci_low": "95% CI low", "ci_high": "95% CI high",
             "moved": "moved on", "open": "still open"}
     exports.table(table, hide_index=True, labels=days)

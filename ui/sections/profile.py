@@ -353,9 +353,9 @@ def headline(name: str, fit: ProfileFit) -> None:
 def overlap_section(fit: ProfileFit, key: str) -> None:
     """Where the overlap comes from: by source/campaign/month/owner, per criterion,
     sent vs wanted per attribute, in vs out win rates, and the leads behind them."""
-    exports.chart(charts.win_rates_chart(fit.outcomes_))
+    exports.chart(charts.win_rates_parts(fit.outcomes_))
     if fit.profile_.criteria and fit.criteria_["checked"].any():
-        exports.chart(charts.criteria_chart(fit.criteria_))
+        exports.chart(charts.criteria_parts(fit.criteria_))
         exports.table(fit.criteria_.select("criterion", "meets", "fails", "missing", "fails_only",
                                           "problem"), hide_index=True)
     dims = [d for d in ("source", "campaign", "month", "owner") if fit.by_[d] is not None]
@@ -373,7 +373,7 @@ def overlap_section(fit: ProfileFit, key: str) -> None:
                          format_func=lambda i: fit.matches_[i].criterion.field)
         if i not in checked:
             i = checked[0]
-        exports.chart(charts.distribution_chart(
+        exports.chart(charts.distribution_parts(
             fit.distribution(i), title=fit.matches_[i].criterion.describe()))
     drill(fit, key, by=d)
 
@@ -421,7 +421,7 @@ def learned_section(ds: Dataset, fit: ProfileFit, profiles: dict[str, Profile]) 
                                  resolve=fit.prepared_.column_for, sends=sends), hide_index=True)
     top = hp.top(15)
     if top.height:
-        exports.chart(charts.learned_chart(top))
+        exports.chart(charts.learned_parts(top))
     else:
         st.info("No attribute value makes a win clearly likelier among the leads learned "
                 f"from (interval above 1 with at least {lp.min_support} leads).")
