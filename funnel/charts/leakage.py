@@ -13,7 +13,6 @@ import altair as alt
 import polars as pl
 
 from funnel.charts import ChartParts
-from funnel.dataset.labels import OTHER
 from funnel.dataset.schema import STAGES
 
 _PCT = ".1%"
@@ -21,8 +20,7 @@ _WIDTH = "container"
 GROUP_COLOURS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b",
                  "#b279a2", "#ff9da6", "#9d755d", "#1b2a6b", "#8f8f00", "#c51b7d")
 """One colour per group or reason a chart names (as many as ``funnel_by`` shows by
-default), no two alike and none grey: greys are for "(other)" and the reasons not named."""
-OTHER_COLOUR = "#9e9e9e"
+default), no two alike and none grey: greys are for the reasons not named."""
 # bar charts size by row (alt.Step): Streamlit's theme takes its axis padding out of a
 # fixed height, which squeezes a few rows into a sliver
 
@@ -115,21 +113,19 @@ def funnel_by_parts(long: pl.DataFrame, *, by: str) -> ChartParts:
     data = long.filter(pl.col("stage") != "lead")
     order = [s for s in STAGES if s in data["stage"].to_list()]
     groups = data.unique("group", maintain_order=True)["group"].to_list()
-    named = [g for g in groups if not g.startswith(OTHER)]  # "(other) 10 groups" in grey
-    colours = [GROUP_COLOURS[named.index(g) % len(GROUP_COLOURS)] if g in named
-               else OTHER_COLOUR for g in groups]
     # each group's bar stays readable however many groups there are
     return ChartParts(_funnel_by_layout, data, {
-        "by": by, "order": order, "groups": groups, "colours": colours,
-        "width": max(95, 14 * len(groups))})
+        "by": by, "order": order, "groups": groups, "width": max(95, 14 * len(groups))})
 
 
 def _funnel_by_layout(data: pl.DataFrame, *, by: str, order: list[str], groups: list[str],
-                      colours: list[str], width: int) -> alt.Chart:
+                      width: int) -> alt.Chart:
+    # one fixed range of distinct colours (funnel_by shows at most as many groups): the
+    # spec stays the same from one filter to the next, so the browser redraws it quickly
     base = alt.Chart().encode(
         x=alt.X("group:N", sort=groups, title=None, axis=alt.Axis(labels=False, ticks=False)),
         color=alt.Color("group:N", sort=groups, title=by,
-                        scale=alt.Scale(domain=groups, range=colours),
+                        scale=alt.Scale(range=list(GROUP_COLOURS)),
                         legend=alt.Legend(orient="bottom", columns=4)),
         tooltip=[alt.Tooltip("group:N", title=by), alt.Tooltip("stage:N"),
                  alt.Tooltip("count:Q", format=","), alt.Tooltip("leads:Q", format=","),
