@@ -14,6 +14,7 @@ freed is counted too (it is the server's all the same). Three children:
 
 - ``parse``: the bytes, then ``funnel.read_file(bytes, name=...)`` — the upload parsing
   issue 15 sets the target for (≤ 2.5× at peak);
+  (in every child the result stays alive until "held" is read: the session keeps it)
 - ``build``: the same, then ``funnel.build_dataset([("leads", raw)])`` as the Data page
   calls it (no ``release``: the app keeps the parsed table for the mapping screen, and
   Streamlit keeps the bytes) — the peak of the whole upload, and what stays held;
@@ -66,13 +67,15 @@ mode, path = sys.argv[1], Path(sys.argv[2])
 before = rss()
 t = time.perf_counter()
 if mode == "cli":
-    rows = funnel.load(path).leads.height
+    ds = funnel.load(path)           # kept alive: "held" counts what a caller keeps
+    rows = ds.leads.height
 else:
     data = path.read_bytes()        # the upload's bytes, as Streamlit holds them
     raw = funnel.read_file(data, name=path.name)
     rows = raw.rows_read
     if mode == "build":
-        rows = funnel.build_dataset([("leads", raw)]).leads.height
+        ds = funnel.build_dataset([("leads", raw)])  # kept, as the session keeps it
+        rows = ds.leads.height
 secs = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(before, peak, rss(), rows, secs)
