@@ -27,16 +27,13 @@ def memo(name: str, fn: Callable, ds, *args, _store: str = MEMO_KEY, _size: int 
     Entries hold the dataset weakly (a result never keeps a filtered dataset alive), and
     an entry whose dataset is gone counts as a miss (the id of a freed object can be
     reused)."""
-    store: OrderedDict = st.session_state.setdefault(_store, OrderedDict())
+    store = session_lru(_store, _size)
     key = (name, id(ds), args, tuple(sorted(kwargs.items())))
     hit = store.get(key)
     if hit is not None and hit[0]() is ds:
-        store.move_to_end(key)
         return hit[1]
     value = fn(ds, *args, **kwargs)
     store[key] = (weakref.ref(ds), value)
-    while len(store) > _size:
-        store.popitem(last=False)
     return value
 
 
@@ -44,15 +41,12 @@ def memo_frame(name: str, fn: Callable, frame: pl.DataFrame, *args, _size: int =
     """``fn(frame, *args)``, computed once per session for a frame of this content (its
     columns and a hash of its rows): for small frames rebuilt on every run (a drill-down's
     rows), where the object is new each time but its content is not."""
-    store: OrderedDict = st.session_state.setdefault(FRAME_MEMO_KEY, OrderedDict())
+    store = session_lru(FRAME_MEMO_KEY, _size)
     digest = (name, tuple(frame.columns), frame.height,
               hash(tuple(frame.hash_rows(seed=0).to_list())), args)
     if digest in store:
-        store.move_to_end(digest)
-        return store[digest]
+        return store.get(digest)
     value = store[digest] = fn(frame, *args)
-    while len(store) > _size:
-        store.popitem(last=False)
     return value
 
 
@@ -78,9 +72,10 @@ class LRU(OrderedDict):
 
 
 def session_lru(key: str, size: int) -> LRU:
-    """This session's bounded store under ``key`` (for helpers that take a mapping to keep
-    what they computed, e.g. :func:`funnel.outputs.templates.parts_spec`)."""
+    """This session's bounded store under ``key``: the memos' own, and for helpers that
+    take a mapping to keep what they computed (:func:`funnel.outputs.templates.parts_spec`)."""
     store = st.session_state.get(key)
     if not isinstance(store, LRU):
         store = st.session_state[key] = LRU(size)
+    store.size = size  # the caller's bound: entries beyond it go at the next write
     return store
