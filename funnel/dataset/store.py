@@ -16,13 +16,19 @@ from pathlib import Path
 import polars as pl
 
 from funnel.dataset.schema import Mapping
-from funnel.dataset.tables import Capability, Dataset, FileReport, Health, Warning_
+from funnel.dataset.tables import (
+    REJECTED_SCHEMA,
+    Capability,
+    Dataset,
+    FileReport,
+    Health,
+    Warning_,
+)
 
 TABLES = ("leads", "deals", "activities", "spend")
 """The tables of a :class:`~funnel.dataset.tables.Dataset`, each one Parquet file."""
 REJECTED = "rejected"
 """The file stem of the rejected rows."""
-_REJECTS = {"file": pl.String, "row": pl.Int64, "reason": pl.String}
 
 
 def dataset_meta(ds: Dataset) -> dict:
@@ -78,7 +84,7 @@ def read_dataset(folder: str | Path, meta: dict) -> Dataset:
     rejected = table(REJECTED)
     health = Health(
         files=[FileReport(**f) for f in h["files"]],
-        rejected=rejected if rejected is not None else pl.DataFrame(schema=_REJECTS),
+        rejected=rejected if rejected is not None else pl.DataFrame(schema=REJECTED_SCHEMA),
         warnings=[Warning_(**w) for w in h["warnings"]],
         capabilities=[Capability(**c) for c in h["capabilities"]],
     )

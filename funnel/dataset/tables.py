@@ -79,6 +79,10 @@ class Capability:
         self.available = self.status != "unavailable"
 
 
+REJECTED_SCHEMA = {"file": pl.String, "row": pl.Int64, "reason": pl.String}
+"""The columns of :attr:`Health.rejected`: each rejected row's file, row and reason."""
+
+
 @dataclass
 class Health:
     """The data-health report: row accounting, rejections, warnings, capabilities."""

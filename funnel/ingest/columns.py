@@ -17,7 +17,7 @@ import polars as pl
 
 from funnel.dataset.errors import InputError
 from funnel.dataset.schema import FIELDS
-from funnel.dataset.tables import Warning_
+from funnel.dataset.tables import REJECTED_SCHEMA, Warning_
 from funnel.ingest.mapping import map_values, stage_endings
 from funnel.ingest.parsing import (
     SAMPLE_SIZE,
@@ -46,7 +46,6 @@ EXAMPLES = 3
 """How many example values a warning quotes."""
 
 _LOST = "__lost:"  # prefix of the per-column "had text, read nothing" checks
-_REJECTS = {"file": pl.String, "row": pl.Int64, "reason": pl.String}
 
 
 @dataclass
@@ -90,7 +89,7 @@ def reject(
 
 def empty_rejects() -> pl.DataFrame:
     """An empty ``file, row, reason`` table."""
-    return pl.DataFrame(schema=_REJECTS)
+    return pl.DataFrame(schema=REJECTED_SCHEMA)
 
 
 def reader_rejects(raw: RawTable) -> pl.DataFrame:
@@ -98,7 +97,7 @@ def reader_rejects(raw: RawTable) -> pl.DataFrame:
     return pl.DataFrame(
         {"file": [r.file for r in raw.rejected], "row": [r.row for r in raw.rejected],
          "reason": [r.reason for r in raw.rejected]},
-        schema=_REJECTS)
+        schema=REJECTED_SCHEMA)
 
 
 def extra_name(column: str, role: str) -> str:
