@@ -148,6 +148,8 @@ def filter_edit(page: Page, url: str, runs: int) -> list[tuple[float, float]]:
             except PlaywrightTimeout:
                 raise SystemExit("every source is already chosen: use fewer --runs") from None
             box_ = option.bounding_box()
+            if box_ is None:  # no option left to add (only a "no results" line)
+                raise SystemExit("every source is already chosen: use fewer --runs")
             spot.update(x=box_["x"] + box_["width"] / 2, y=box_["y"] + box_["height"] / 2)
 
         def click():  # a plain mouse click where the option is: no locator work timed

@@ -1,11 +1,11 @@
-"""Funnel & leakage: the funnel, side by side, by cohort; where and why leads stop;
-leads left behind; velocity; deals by owner. Filters in the sidebar apply to every view."""
+"""Funnel & leakage: the funnel, then one view at a time (where and why leads stop, side
+by side, by cohort, leads left behind, velocity). Filters in the sidebar apply to all."""
 
 import streamlit as st
 
 from ui.frame import require_frame
 from ui.sections import funnel as ui
-from ui.state import current_dataset
+from ui.state import current_dataset, keep_widget_values
 from ui.widgets.filters import filtered_view
 
 require_frame()  # run inside app.py even on a fresh server (see ui/frame.py)
@@ -23,21 +23,20 @@ def main() -> None:
     st.header("The funnel")
     ui.funnel_section(sub)
 
-    st.header("Side by side")
-    ui.breakdown_section(ds, sub)
-
-    st.header("By month of entry")
-    ui.cohort_section(ds, sub)
-
-    st.header("Where and why leads stop")
-    ui.stops_section(sub)
-
-    st.header("Leads left behind")
-    ui.left_behind_section(ds, sub)
-
-    st.header("Velocity")
-    ui.velocity_section(ds, sub)
-    ui.deals_section(ds, sub)  # deal-level: every deal kept, with or without its lead
+    # stateful tabs: only the open view is computed and drawn, so a filter change redraws
+    # the funnel and that view (``?view=`` keeps it in links); closed views keep choices
+    keep_widget_values(ui.VIEW_WIDGETS)
+    bodies = (lambda: ui.stops_section(sub),
+              lambda: ui.breakdown_section(ds, sub),
+              lambda: ui.cohort_section(ds, sub),
+              lambda: ui.left_behind_section(ds, sub),
+              lambda: (ui.velocity_section(ds, sub),
+                       ui.deals_section(ds, sub)))  # deal-level: every deal kept
+    tabs = st.tabs(ui.VIEWS, key="view", bind="query-params")
+    for tab, body in zip(tabs, bodies, strict=True):
+        if tab.open is not False:
+            with tab:
+                body()
 
 
 main()

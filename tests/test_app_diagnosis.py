@@ -15,6 +15,7 @@ from funnel.findings.summary import verdict_summary
 from funnel.ingest.build import build_dataset
 from funnel.ingest.readers import read_file
 from ui.sections.diagnosis import PAGE_FILES
+from ui.sections.funnel import VIEWS as FUNNEL_VIEWS
 from ui.sections.speed import TABS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,10 +87,18 @@ def test_diagnosis_speed_card_opens_the_conversion_tab(at):
     assert link.proto.query_string == "view=Conversion+by+speed"
 
 
+@pytest.mark.parametrize(("place", "query"), [
+    ("follow_up", "view=Leads+left+behind"), ("message", "view=Where+and+why+leads+stop")])
+def test_diagnosis_funnel_card_opens_its_view(at, place, query):
+    (link,) = cards_of(at)[place][1]
+    assert (link.proto.page, link.proto.query_string) == ("funnel", query)
+
+
 def test_card_chart_names_a_heading_or_tab_of_its_page():
+    tabs = {"speed": TABS, "funnel": FUNNEL_VIEWS}
     for place, chart in CHARTS.items():
         page = PAGES[place]
-        assert chart in TABS if page == "speed" else chart in (
+        assert chart in tabs[page] if page in tabs else chart in (
             ROOT / PAGE_FILES[page]).read_text(encoding="utf-8")
 
 

@@ -13,13 +13,17 @@ from streamlit.testing.v1 import AppTest
 import funnel
 from funnel.dataset.format import header
 from tests.test_closed_loop import MESSY_LEADS, MESSY_SPEND
+from ui.sections.funnel import VIEWS
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 CAC = header("cac")
 
 
-def _open(page: str, *, dataset=None, lead: str | None = None) -> AppTest:
+def _open(page: str, *, dataset=None, lead: str | None = None,
+          view: str | None = None) -> AppTest:
+    """``page`` run on ``dataset`` (the sample by default); ``view``: the Funnel page's
+    open tab (``?view=``, as in a link)."""
     at = AppTest.from_file(APP, default_timeout=180)
     if dataset is not None:
         at.session_state["dataset"] = dataset
@@ -27,6 +31,8 @@ def _open(page: str, *, dataset=None, lead: str | None = None) -> AppTest:
     at.switch_page(page)
     if lead is not None:
         at.query_params["lead"] = lead
+    if view is not None:
+        at.query_params["view"] = view
     at.run()
     assert not at.exception, at.exception
     return at
@@ -46,14 +52,44 @@ def test_app_leakage_funnel_page_shows_sample_funnel(sample):
     m = _metrics(at)
     assert m["lead"] == f"{sample.leads.height:,}"
     assert m["won"] == f"{int((sample.leads['outcome'] == 'won').sum()):,}"
-    assert m["Recycled to marketing"] == "3,983"
-    assert [h.value for h in at.header] == [
-        "The funnel", "Side by side", "By month of entry", "Where and why leads stop",
-        "Leads left behind", "Velocity"]
+    assert [h.value for h in at.header] == ["The funnel"]
+    assert [t.label for t in at.tabs] == list(VIEWS)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_app_leakage_funnel_page_draws_only_the_open_view(view):
+    at = _open("pages/funnel.py", view=view)
+    drawn = [t.label for t in at.tabs if len(t.children)]
+    assert drawn == [view]
+
+
+def test_app_leakage_left_behind_view_counts_recycled_leads():
+    at = _open("pages/funnel.py", view="Leads left behind")
+    assert _metrics(at)["Recycled to marketing"] == "3,983"
+
+
+def test_app_leakage_view_choice_kept_while_its_tab_is_closed():
+    at = _open("pages/funnel.py", view="Side by side")
+    at.selectbox(key="leak:by").set_value("campaign").run()
+    at.query_params["view"] = "Velocity"
+    at.run()
+    assert not at.tabs[1].children  # Side by side is closed: its box is not drawn
+    at.query_params["view"] = "Side by side"
+    at.run()
+    assert at.selectbox(key="leak:by").value == "campaign"
+
+
+def test_app_leakage_funnel_table_drawn_only_when_opened():
+    at = _open("pages/funnel.py")
+    assert not any("step 95% CI low" in d.value.columns for d in at.dataframe)
+    at.session_state["leak:funnel_table"] = True  # the fold opened (it reruns the page)
+    at.run()
+    table = next(d.value for d in at.dataframe if "step 95% CI low" in d.value.columns)
+    assert int(table["leads reaching it"].iloc[0]) == 30_000
 
 
 def test_app_leakage_source_filter_applies_to_every_view(sample):
-    at = _open("pages/funnel.py")
+    at = _open("pages/funnel.py", view="Leads left behind")
     at.multiselect(key="source").set_value(["Referrals"]).run()
     assert not at.exception, at.exception
     n = sample.leads.filter(pl.col("source") == "Referrals").height
@@ -74,7 +110,7 @@ def test_app_leakage_filter_survives_page_change():
 
 
 def test_app_leakage_stalled_days_is_settable(sample):
-    at = _open("pages/funnel.py")
+    at = _open("pages/funnel.py", view="Leads left behind")
     before = _metrics(at)["Stalled > 30 days"]
     at.number_input(key="leak:stalled_days").set_value(180).run()
     after = _metrics(at)["Stalled > 180 days"]
@@ -147,7 +183,7 @@ def test_app_leakage_sources_says_which_labels_were_merged(xed_dataset):
 
 
 def test_app_leakage_pages_work_without_dates(xed_dataset):
-    at = _open("pages/funnel.py", dataset=xed_dataset)
+    at = _open("pages/funnel.py", dataset=xed_dataset, view="By month of entry")
     assert any("No creation dates" in i.value for i in at.info)
     assert _metrics(at)["lead"] == f"{xed_dataset.leads.height:,}"
 
@@ -159,7 +195,7 @@ NO_ACTIVITY_LEADS = ("lead_id,created_at,outcome\n"
 
 def test_app_leakage_funnel_without_activities_shows_no_stalled_count(write_file):
     ds = funnel.load(write_file("leads.csv", NO_ACTIVITY_LEADS))
-    at = _open("pages/funnel.py", dataset=ds)
+    at = _open("pages/funnel.py", dataset=ds, view="Leads left behind")
     m = _metrics(at)
     assert (m["Never followed up"], m["Stalled"]) == ("—", "—")
     assert not any(label.startswith("Stalled >") for label in m)
@@ -168,7 +204,7 @@ def test_app_leakage_funnel_without_activities_shows_no_stalled_count(write_file
 
 
 def test_app_leakage_olist_is_not_split_by_owner(olist_dataset):
-    at = _open("pages/funnel.py", dataset=olist_dataset)
+    at = _open("pages/funnel.py", dataset=olist_dataset, view="Side by side")
     assert "owner" not in at.selectbox(key="leak:by").options
     assert any(c.value.startswith("Not split by owner: owner known for 842 of 8,000 leads "
                                   "(10.5%), all of them won") for c in at.caption)

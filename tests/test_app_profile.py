@@ -146,9 +146,17 @@ def test_profile_page_learned_preset_once_edited_is_judged_on_every_lead():
 def test_profile_page_learned_section_is_measured_on_the_other_half():
     at = _open()
     assert any("every ratio below is measured on the other" in c.value for c in at.caption)
+    at.session_state["prof:all_values"] = True  # "All values, …" unfolded: its tables drawn
+    at.run()
     lift, leads = header("judged_lift"), header("judged_leads")  # as the table shows them
     table = next(d.value for d in at.dataframe if lift in d.value.columns)
     assert (table[leads] > 0).all() and "(missing)" not in set(table[header("value")])
+
+
+def test_profile_page_all_values_drawn_only_when_unfolded():
+    at = _open()
+    lift = header("judged_lift")
+    assert not any(lift in d.value.columns for d in at.dataframe)
 
 
 def test_profile_page_loads_a_profile_file_into_the_marketing_slot():
@@ -221,6 +229,8 @@ def test_profile_page_on_x_education_offers_no_id_and_learns_no_outcome_field(xe
     p = at.session_state["profiles"]["Sales: closable lead"]
     assert p.criteria and not {c.field for c in p.criteria} & {
         "Lead Profile", "Lead Quality", "Tags", "source", "Lead Origin", "Lead Number"}
+    at.session_state["prof:all_values"] = True  # the fields left out, unfolded
+    at.run()
     left_out = next(d.value for d in at.dataframe if "reason" in d.value.columns)
     reason = dict(zip(left_out["attribute"], left_out["reason"], strict=True))
     assert reason["Lead Profile"].startswith("filled for")

@@ -121,6 +121,17 @@ def can_reveal_personal() -> bool:
     return not is_shared_view() and not is_restored()
 
 
+def keep_widget_values(keys: tuple[str, ...]) -> None:
+    """Keep the values of these widgets while they are not drawn (in a closed tab of a
+    page whose tabs draw only the open one): Streamlit forgets a widget's value after a
+    run that did not draw it, unless its key is written back, as its widget-behaviour
+    guide advises. Only value widgets (select boxes, radios, numbers, toggles): a data
+    editor's or a table selection's state cannot be written."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def _never() -> bool:
     return False
 

@@ -29,6 +29,15 @@ def test_diagnosis_opens_on_sample_and_follows_a_card_link(page, app_url):
     expect(page.get_by_role("heading", name="Speed to lead").first).to_be_visible()
 
 
+def test_diagnosis_card_link_opens_the_funnel_view_it_names(page, app_url):
+    page.set_default_timeout(90_000)
+    page.goto(app_url)
+    page.get_by_role("link", name="Chart: Leads left behind").click()
+    expect(page).to_have_url(re.compile(r"/funnel\?view=Leads\+left\+behind$"))
+    expect(page.get_by_role("tab", name="Leads left behind", selected=True)).to_be_visible()
+    expect(page.get_by_text("Leads never followed up").first).to_be_visible()  # its view
+
+
 def test_diagnosis_chart_downloads_as_png_and_report_as_html(page, app_url, tmp_path):
     page.set_default_timeout(90_000)
     page.goto(app_url)

@@ -76,6 +76,7 @@ def test_funnel_page_stage_counts_equal_core(page, app_url, core):
     for row in core["funnel"]:
         assert _metric(page, row["stage"]) == f"{row['count']:,}", row["stage"]
     never = round((1 - core["response"]["contacted_share"]) * core["rows"]["leads"])
+    _open(page, f"{app_url}/funnel?view=Leads+left+behind", "Funnel & leakage")  # its tab
     assert _metric(page, "Never followed up") == f"{never:,}"  # the Speed page's share
 
 

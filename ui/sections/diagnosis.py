@@ -24,6 +24,7 @@ from funnel.outputs.notebook import export_bundle
 from funnel.outputs.report import findings_table, report_html, report_pdf, report_sections
 from ui import exports
 from ui.memo import memo
+from ui.sections.funnel import VIEWS as FUNNEL_VIEWS
 from ui.sections.speed import TABS as SPEED_TABS
 from ui.session import mask_key
 from ui.state import (
@@ -132,7 +133,8 @@ def card(f: Finding, *, currency: str | None = None) -> None:
             else:
                 st.page_link(PAGE_FILES[PAGES[f.place]], label=f"Chart: {chart}",
                              icon=":material/arrow_forward:",
-                             query_params={"view": chart} if chart in SPEED_TABS else None)
+                             query_params={"view": chart}
+                             if chart in SPEED_TABS + FUNNEL_VIEWS else None)
 
 
 def cards(findings: list[Finding], *, per_row: int = 3,

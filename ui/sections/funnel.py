@@ -37,6 +37,7 @@ from ui.drill import lead_list
 from ui.format import md_escape
 from ui.memo import memo
 from ui.widgets.filters import export_end
+from ui.widgets.layout import folded
 
 # ---------------------------------------------------------------------------------------
 # per-session memo
@@ -51,6 +52,16 @@ from ui.widgets.filters import export_end
 # ---------------------------------------------------------------------------------------
 # funnel page sections
 # ---------------------------------------------------------------------------------------
+
+VIEWS = ("Where and why leads stop", "Side by side", "By month of entry", "Leads left behind",
+         "Velocity")
+"""The page's views below the funnel, one tab each: only the open one is computed and
+drawn, so a filter change redraws the funnel and one view (``?view=`` names it in links;
+the Diagnosis cards' "Chart:" links open theirs)."""
+
+VIEW_WIDGETS = ("leak:by", "leak:cohort", "leak:stop_stage", "leak:stop_reason",
+                "leak:reasons_by", "leak:stalled_days", "leak:flag", "leak:vel_by")
+"""The views' choices kept while their tab is closed (:func:`ui.state.keep_widget_values`)."""
 
 FUNNEL_COLUMNS = ("stage", "count", "previous", "rate_from_previous", "ci_low", "ci_high",
                   "rate_from_first", "first_ci_low", "first_ci_high")
@@ -84,8 +95,10 @@ def funnel_section(sub) -> None:
                  help=f"{percent(row['rate_from_first'])} of {table['count'][0]:,} {whole} "
                       f"({ci_text(row['first_ci_low'], row['first_ci_high'])})")
     exports.chart(charts.funnel_parts(table), width="stretch")
-    with st.expander("Funnel table"):
-        exports.table(table.select(*FUNNEL_COLUMNS), hide_index=True, labels=FUNNEL_LABELS)
+    with folded("Funnel table", key="leak:funnel_table") as shown:
+        if shown:
+            exports.table(table.select(*FUNNEL_COLUMNS), hide_index=True,
+                          labels=FUNNEL_LABELS)
 
 
 def _plain(text: str) -> str:
@@ -136,9 +149,10 @@ def breakdown_section(ds, sub) -> None:
                    + ", ".join(md_escape(f"{r['label']!r} → {r['merged_into']!r}")
                                + f" ({r['leads']:,})"
                                for r in merged.iter_rows(named=True)))
-    with st.expander(f"Funnel by {md_escape(by)}: table"):
-        exports.table(long.select("group", "leads", *FUNNEL_COLUMNS), hide_index=True,
-                      labels={**FUNNEL_LABELS, "group": by})
+    with folded(f"Funnel by {md_escape(by)}: table", key="leak:by_table") as shown:
+        if shown:
+            exports.table(long.select("group", "leads", *FUNNEL_COLUMNS), hide_index=True,
+                          labels={**FUNNEL_LABELS, "group": by})
 
 
 def cohort_section(ds, sub) -> None:
@@ -167,7 +181,9 @@ def reason_editor(sub) -> dict[str, str]:
     if labels.height == 0:
         return {}
     saved: dict = st.session_state.setdefault("leak:categories", {})
-    with st.expander("Group loss reasons into categories"):
+    with folded("Group loss reasons into categories", key="leak:categories_open") as shown:
+        if not shown:  # the categories typed so far still apply
+            return reason_categories(labels["reason"].to_list(), edits=saved)
         st.caption("Type a category next to the reasons to merge (e.g. 'Price too high' and "
                    "'No budget' → 'Money'); empty keeps the reason as it is.")
         frame = labels.with_columns(pl.col("reason").replace_strict(

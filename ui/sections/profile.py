@@ -40,6 +40,7 @@ from ui.state import (
     profile_fit,
     store_profiles,
 )
+from ui.widgets.layout import folded
 
 _GENERATIONS = itertools.count()
 _CANONICAL = ("source", "campaign", "score")
@@ -425,9 +426,10 @@ def learned_section(ds: Dataset, fit: ProfileFit, profiles: dict[str, Profile]) 
     else:
         st.info("No attribute value makes a win clearly likelier among the leads learned "
                 f"from (interval above 1 with at least {lp.min_support} leads).")
-    with st.expander("All values, and the fields left out"):
-        exports.table(hp.values_.drop("order"), hide_index=True)
-        exports.table(lp.excluded_, hide_index=True)
-        if left := left_out_fields(ds):  # set by or after the outcome: never a trait
-            st.caption(md_escape("Left out, set by or after the outcome: " + "; ".join(
-                f"{f} ({why})" for f, why in left)))
+    with folded("All values, and the fields left out", key="prof:all_values") as shown:
+        if shown:
+            exports.table(hp.values_.drop("order"), hide_index=True)
+            exports.table(lp.excluded_, hide_index=True)
+            if left := left_out_fields(ds):  # set by or after the outcome: never a trait
+                st.caption(md_escape("Left out, set by or after the outcome: " + "; ".join(
+                    f"{f} ({why})" for f, why in left)))
