@@ -203,6 +203,13 @@ def test_app_leakage_funnel_without_activities_shows_no_stalled_count(write_file
                "export" in c.value for c in at.caption)
 
 
+def test_app_leakage_velocity_without_any_median_says_so_instead_of_an_empty_chart(
+        olist_dataset):
+    at = _open("pages/funnel.py", dataset=olist_dataset, view="Velocity")
+    assert any(i.value.startswith("No median time between stages yet") for i in at.info)
+    assert not at.get("vega_lite_chart")[1:]  # only the funnel's chart
+
+
 def test_app_leakage_olist_is_not_split_by_owner(olist_dataset):
     at = _open("pages/funnel.py", dataset=olist_dataset, view="Side by side")
     assert "owner" not in at.selectbox(key="leak:by").options
@@ -300,3 +307,17 @@ def test_app_leakage_sources_table_shows_rates_as_percents_and_amounts_in_usd():
     assert formats["win rate"] == formats["win rate 95% CI low"] == "percent"
     assert formats["revenue"] == formats[CAC] == "dollar"  # the sample's deals are in USD
     assert formats["leads"] == "localized"
+
+
+def test_app_leakage_tiny_interval_bound_is_not_shown_as_zero(olist_dataset):
+    at = _open("pages/funnel.py", dataset=olist_dataset)  # no lead stopped: 0 of 8,000
+    exits = next(d for d in at.dataframe if "stop rate" in list(d.value.columns))
+    high = "stop rate 95% CI high"
+    step = json.loads(exits.proto.columns)[high]["type_config"]["step"]
+    assert step == 1e-4 and 0 < exits.value[high].iloc[0] <= 0.0005  # reads 0.05%, not 0.0%
+
+
+def test_app_leakage_no_stopped_lead_says_so_instead_of_empty_reasons(olist_dataset):
+    at = _open("pages/funnel.py", dataset=olist_dataset)
+    assert any(i.value.startswith("No lead stopped (lost) in this view") for i in at.info)
+    assert not [d for d in at.dataframe if "leads (this reason)" in list(d.value.columns)]

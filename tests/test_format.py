@@ -18,8 +18,10 @@ from funnel.dataset.format import (
     header,
     interval_pairs,
     percent,
+    percent_decimals,
     plain_headers,
     readable_table,
+    rounded_to_shown,
     share_text,
     whole_counts,
 )
@@ -239,3 +241,15 @@ def test_whole_counts_rounds_expected_counts_only():
     t = pl.DataFrame({"expected": [4266.7709], "median_hours": [1.26], "leads": [3]})
     out = whole_counts(t)
     assert out.rows() == [(4267, 1.26, 3)] and out.schema["expected"] == pl.Int64
+
+
+@pytest.mark.parametrize(("values", "digits"), [
+    ([0.25, 0.5, None], 3), ([0.0, 0.0], 3), ([0.0, 0.00048], 4), ([0.1, 0.00004], 5),
+    ([0.000001], 5)])
+def test_percent_decimals_never_show_a_nonzero_share_as_zero(values, digits):
+    assert percent_decimals(pl.Series(values, dtype=pl.Float64)) == digits
+
+
+def test_rounded_to_shown_keeps_a_tiny_interval_bound_above_zero():
+    t = pl.DataFrame({"stop_rate": [0.0], "ci_high": [0.00048]})
+    assert rounded_to_shown(t).row(0) == (0.0, 0.0005)

@@ -20,6 +20,7 @@ from funnel.dataset.format import (
     SHOWN_DECIMALS,
     column_kinds,
     money_decimals,
+    percent_decimals,
     plain_headers,
     rounded_to_shown,
 )
@@ -70,8 +71,9 @@ def _number(kind: str, values: pl.Series, currency: str | None) -> dict:
     if kind == "money":
         step = 10 ** -money_decimals(values)
         return {"format": _ST_CURRENCY.get(currency or "", "localized"), "step": step}
-    step = round(10 ** -SHOWN_DECIMALS.get(kind, 1), 3)
-    return {"format": "percent" if kind == "percent" else "localized", "step": step}
+    if kind == "percent":  # a share's decimals: 0.1%, more for a tiny non-zero share
+        return {"format": "percent", "step": 10.0 ** -percent_decimals(values)}
+    return {"format": "localized", "step": round(10 ** -SHOWN_DECIMALS.get(kind, 1), 3)}
 
 
 def shown_table(frame: pl.DataFrame, *, kinds: Mapping[str, str] | None = None,

@@ -518,10 +518,31 @@ def money_decimals(values: pl.Series) -> int:
     return 2 if big is not None and big < 100 else 0
 
 
+def percent_decimals(values: pl.Series) -> int:
+    """Decimals of the share a percent column shows: 3 (a percent's one decimal, 0.1%),
+    more (up to 5: 0.001%) when a non-zero share would read 0.0%, as :func:`percent`
+    does for one number (an interval's upper bound of 0.05% over 8,000 leads is not 0).
+
+    Examples
+    --------
+    >>> percent_decimals(pl.Series([0.25, 0.0])), percent_decimals(pl.Series([0.0, 0.00048]))
+    (3, 4)
+    >>> percent_decimals(pl.Series([0.000004, None]))
+    5
+    """
+    shares = values.drop_nulls().abs()
+    small = shares.filter(shares > 0).min()
+    for digits in (3, 4):
+        if small is None or round(small, digits) > 0:
+            return digits
+    return 5
+
+
 def rounded_to_shown(frame: pl.DataFrame, *, kinds: Mapping[str, str] | None = None
                      ) -> pl.DataFrame:
     """``frame`` with each number column rounded to the decimals its kind shows
-    (:data:`SHOWN_DECIMALS`, :func:`money_decimals`), counts as whole numbers
+    (:data:`SHOWN_DECIMALS`, :func:`money_decimals`, :func:`percent_decimals`), counts as
+    whole numbers
     (:func:`whole_counts`): what a table on screen holds, so a viewer that cuts digits
     instead of rounding them shows the right ones.
 
@@ -537,6 +558,7 @@ def rounded_to_shown(frame: pl.DataFrame, *, kinds: Mapping[str, str] | None = N
         if not t.is_float():
             continue
         digits = (money_decimals(frame[c]) if kind[c] == "money"
+                  else percent_decimals(frame[c]) if kind[c] == "percent"
                   else SHOWN_DECIMALS.get(kind[c]))
         if digits is not None:
             fix.append(pl.col(c).round(digits))

@@ -214,19 +214,19 @@ def stops_section(sub) -> None:
     frozen = tuple(sorted(cats.items()))
     reasons = memo("stops", lambda d, c: stop_reasons(ranked_leads(d), categories=dict(c)),
                    sub, frozen)
-    if reasons.height:
-        exports.chart(charts.reasons_parts(reasons), width="stretch")
-    if reasons.height:
-        c = st.columns(2)
-        stage = c[0].selectbox("Leads that stopped at", reasons["stage"].unique(
-            maintain_order=True).to_list(), key="leak:stop_stage")
-        here = reasons.filter(pl.col("stage") == stage)
-        reason = c[1].selectbox("for the reason", here["reason"].to_list(),
-                                key="leak:stop_reason")
-        # not memoised: a list of leads can be large, and this is quick to redo
-        behind = stopped_leads(ranked_leads(sub), stage=stage, reason=reason,
-                               categories=cats).drop(RANKED)
-        lead_list(behind, key="leak:drill_stops", title=f"Stopped at {stage}: {reason}")
+    if not reasons.height:  # nothing lost here: no reasons, no empty chart or table
+        st.info("No lead stopped (lost) in this view, so there are no reasons to show.")
+        return
+    exports.chart(charts.reasons_parts(reasons), width="stretch")
+    c = st.columns(2)
+    stage = c[0].selectbox("Leads that stopped at", reasons["stage"].unique(
+        maintain_order=True).to_list(), key="leak:stop_stage")
+    here = reasons.filter(pl.col("stage") == stage)
+    reason = c[1].selectbox("for the reason", here["reason"].to_list(), key="leak:stop_reason")
+    # not memoised: a list of leads can be large, and this is quick to redo
+    behind = stopped_leads(ranked_leads(sub), stage=stage, reason=reason,
+                           categories=cats).drop(RANKED)
+    lead_list(behind, key="leak:drill_stops", title=f"Stopped at {stage}: {reason}")
     split = [c for c in ("source", "campaign") if c in sub.leads.columns]
     if split:
         by = st.radio("Reasons by", split, horizontal=True, key="leak:reasons_by")
@@ -302,6 +302,11 @@ def left_behind_section(ds, sub) -> None:
                   title=f"Leads {names[flag].lower()}")
 
 
+NO_MEDIAN = ("No median time between stages yet: at every step fewer than half of the "
+             "leads still in the race had moved on by the export's end (open leads are "
+             "censored there), so no median can be claimed. The counts are in the table.")
+
+
 def velocity_section(ds, sub) -> None:
     """Median time between stages and the sales cycle, open leads censored."""
     now = export_end(ds)
@@ -317,7 +322,10 @@ def velocity_section(ds, sub) -> None:
     if table.height == 0:
         st.info("Fewer than two dated stages: no time between stages.")
         return
-    exports.chart(charts.velocity_parts(table, by=by), width="stretch")
+    if table["median_days"].is_not_null().any():
+        exports.chart(charts.velocity_parts(table, by=by), width="stretch")
+    else:  # an empty chart would look broken: say why there is nothing to draw
+        st.info(NO_MEDIAN, icon=":material/hourglass_empty:")
     days = {"median_days": "median days", "ci_low": "95% CI low", "ci_high": "95% CI high",
             "moved": "moved on", "open": "still open"}
     exports.table(table, hide_index=True, labels=days)
