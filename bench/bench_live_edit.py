@@ -1,5 +1,6 @@
 """The live edit as the room sees it: from a click in Chromium to the page's numbers changed
-and Streamlit idle again, for a profile edit and a sidebar filter, at 30k and 1M leads.
+and Streamlit idle again, for a profile edit and a sidebar filter (on the Funnel and the
+Sources pages), at 30k and 1M leads.
 
     python bench/bench_live_edit.py                 # the bundled sample (30,000 leads)
     python bench/bench_live_edit.py --leads 1000000 # the same story at 1M (generated once)
@@ -17,6 +18,7 @@ Medians over ``--runs`` clicks after one warm-up click each.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import socket
 import statistics
@@ -74,12 +76,21 @@ def _idle(page: Page, timeout: float = 600) -> None:
 
 
 # The watched number: the value of the first metric in the main area whose label holds the
-# given text (the Profile page's "Leads in profile", the funnel's first stage count).
+# given text (the Profile page's "Leads in profile", the funnel's first stage count); on a
+# page without such a metric, the first caption holding it (the Sources page's filter line,
+# "1,775 of 30,000 leads · …").
 WATCH = """(label) => {
-  const m = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stMetric"]')]
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (!main) return null;
+  const m = [...main.querySelectorAll('[data-testid="stMetric"]')]
     .find(e => e.innerText.includes(label));
-  const v = m && m.querySelector('[data-testid="stMetricValue"]');
-  return v ? v.innerText : null;
+  if (m) {
+    const v = m.querySelector('[data-testid="stMetricValue"]');
+    return v ? v.innerText : null;
+  }
+  const c = [...main.querySelectorAll('[data-testid="stCaptionContainer"]')]
+    .find(e => e.innerText.includes(label));
+  return c ? c.innerText : null;
 }"""
 
 
@@ -129,13 +140,19 @@ def profile_edit(page: Page, url: str, runs: int) -> list[tuple[float, float]]:
     return out[1:]
 
 
-def filter_edit(page: Page, url: str, runs: int) -> list[tuple[float, float]]:
-    """Each click: one more source in the sidebar filter (a view not seen before)."""
-    page.goto(f"{url}/funnel")
-    page.get_by_text("The funnel").first.wait_for(timeout=600_000)
+SOURCES_NUMBER = "leads ·"
+
+
+def filter_edit(page: Page, url: str, runs: int, *, path: str = "funnel",
+                label: str = FUNNEL_NUMBER, title: str = "The funnel"
+                ) -> list[tuple[float, float]]:
+    """Each click: one more source in the sidebar filter (a view not seen before), on the
+    page at ``path`` (whose ``title`` shows it has drawn; ``label`` is its watched number)."""
+    page.goto(f"{url}/{path}")
+    page.get_by_text(title).first.wait_for(timeout=600_000)
     _idle(page)
     source = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").nth(0)
-    page.wait_for_function(f"() => ({WATCH})('{FUNNEL_NUMBER}') !== null")
+    page.wait_for_function(f"() => ({WATCH})('{label}') !== null")
     out = []
     spot: dict[str, float] = {}
     for _ in range(runs + 1):
@@ -155,7 +172,7 @@ def filter_edit(page: Page, url: str, runs: int) -> list[tuple[float, float]]:
         def click():  # a plain mouse click where the option is: no locator work timed
             page.mouse.click(spot["x"], spot["y"])
 
-        out.append(_time_click(page, click, FUNNEL_NUMBER, prepare=open_list))
+        out.append(_time_click(page, click, label, prepare=open_list))
         page.keyboard.press("Escape")
     return out[1:]
 
@@ -183,7 +200,10 @@ def main() -> int:
             page.get_by_text("Diagnosis").first.wait_for()
             _idle(page)
             print(f"{args.leads:,} leads · first page ready in {time.perf_counter() - t:.1f} s")
-            for name, fn in (("profile edit", profile_edit), ("sidebar filter", filter_edit)):
+            sources = functools.partial(filter_edit, path="sources", label=SOURCES_NUMBER,
+                                        title="Sources & cost")
+            for name, fn in (("profile edit", profile_edit), ("sidebar filter", filter_edit),
+                             ("filter, Sources", sources)):
                 times = fn(page, url, args.runs)
                 first = statistics.median(a for a, _ in times)
                 done = statistics.median(b for _, b in times)

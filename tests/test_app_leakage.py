@@ -321,3 +321,13 @@ def test_app_leakage_no_stopped_lead_says_so_instead_of_empty_reasons(olist_data
     at = _open("pages/funnel.py", dataset=olist_dataset)
     assert any(i.value.startswith("No lead stopped (lost) in this view") for i in at.info)
     assert not [d for d in at.dataframe if "leads (this reason)" in list(d.value.columns)]
+
+
+def test_app_leakage_reasons_by_source_table_drawn_when_unfolded(sample):
+    at = _open("pages/funnel.py")
+    assert not [d for d in at.dataframe if "leads (this reason)" in list(d.value.columns)]
+    at.session_state["leak:reasons_by_open"] = True
+    at.run()
+    per = next(d.value for d in at.dataframe if "leads (this reason)" in list(d.value.columns))
+    stopped = sample.leads.filter(pl.col("outcome") == "lost").height
+    assert int(per["leads (this reason)"].sum()) == stopped  # every lead that stopped

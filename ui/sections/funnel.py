@@ -228,7 +228,11 @@ def stops_section(sub) -> None:
                            categories=cats).drop(RANKED)
     lead_list(behind, key="leak:drill_stops", title=f"Stopped at {stage}: {reason}")
     split = [c for c in ("source", "campaign") if c in sub.leads.columns]
-    if split:
+    if not split:
+        return
+    with folded(f"Reasons by {' or '.join(split)}: table", key="leak:reasons_by_open") as shown:
+        if not shown:  # a long table (stage × group × reason): drawn when unfolded
+            return
         by = st.radio("Reasons by", split, horizontal=True, key="leak:reasons_by")
         per = memo("stops_by", lambda d, c, b: stop_reasons(
             ranked_leads(d), categories=dict(c), by=b), sub, frozen, by)
