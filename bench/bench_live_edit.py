@@ -76,21 +76,22 @@ def _idle(page: Page, timeout: float = 600) -> None:
 
 
 # The watched number: the value of the first metric in the main area whose label holds the
-# given text (the Profile page's "Leads in profile", the funnel's first stage count); on a
-# page without such a metric, the first caption holding it (the Sources page's filter line,
-# "1,775 of 30,000 leads · …").
+# given text (the Profile page's "Leads in profile", the funnel's first stage count); a
+# label "caption:TEXT" watches the first caption holding TEXT instead (the Sources page,
+# without metrics: its filter line "1,775 of 30,000 leads · …").
 WATCH = """(label) => {
   const main = document.querySelector('[data-testid="stMain"]');
   if (!main) return null;
+  if (label.startsWith('caption:')) {
+    const text = label.slice(8);
+    const c = [...main.querySelectorAll('[data-testid="stCaptionContainer"]')]
+      .find(e => e.innerText.includes(text));
+    return c ? c.innerText : null;
+  }
   const m = [...main.querySelectorAll('[data-testid="stMetric"]')]
     .find(e => e.innerText.includes(label));
-  if (m) {
-    const v = m.querySelector('[data-testid="stMetricValue"]');
-    return v ? v.innerText : null;
-  }
-  const c = [...main.querySelectorAll('[data-testid="stCaptionContainer"]')]
-    .find(e => e.innerText.includes(label));
-  return c ? c.innerText : null;
+  const v = m && m.querySelector('[data-testid="stMetricValue"]');
+  return v ? v.innerText : null;
 }"""
 
 
@@ -140,7 +141,7 @@ def profile_edit(page: Page, url: str, runs: int) -> list[tuple[float, float]]:
     return out[1:]
 
 
-SOURCES_NUMBER = "leads ·"
+SOURCES_NUMBER = "caption:leads ·"
 
 
 def filter_edit(page: Page, url: str, runs: int, *, path: str = "funnel",
