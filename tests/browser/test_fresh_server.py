@@ -63,3 +63,11 @@ def test_fresh_server_home_page_link_keeps_the_workspace(page, fresh_app_url, tm
     expect(page).to_have_url(f"{fresh_app_url}/?ws={ws_id}")  # the home page lives at "/"
     expect(page.get_by_role("heading", level=1, name=MENU[0], exact=True)).to_be_visible()
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Shared analysis")
+
+
+def test_fresh_server_first_visit_opens_the_funnel_view_in_the_link(page, fresh_app_url):
+    page.set_default_timeout(90_000)
+    page.goto(f"{fresh_app_url}/funnel?view=Velocity")
+    expect(page.get_by_role("tab", name="Velocity", selected=True)).to_be_visible()
+    expect(page.get_by_text("Velocity by").first).to_be_visible()  # the view's own content
+    expect(page).to_have_url(re.compile(r"/funnel\?view=Velocity$"))
