@@ -331,3 +331,10 @@ def test_app_leakage_reasons_by_source_table_drawn_when_unfolded(sample):
     per = next(d.value for d in at.dataframe if "leads (this reason)" in list(d.value.columns))
     stopped = sample.leads.filter(pl.col("outcome") == "lost").height
     assert int(per["leads (this reason)"].sum()) == stopped  # every lead that stopped
+
+
+def test_app_leakage_missing_median_reads_as_a_dash(olist_dataset):
+    at = _open("pages/funnel.py", dataset=olist_dataset, view="Velocity")
+    steps = next(d for d in at.dataframe if "median days" in list(d.value.columns))
+    assert steps.value["median days"].isna().all()  # no step reached its median
+    assert steps.proto.placeholder == "—"

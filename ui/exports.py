@@ -20,7 +20,7 @@ import polars as pl
 import streamlit as st
 
 from funnel.charts import ChartParts
-from funnel.dataset.format import column_kinds, currency_of, plain_headers
+from funnel.dataset.format import MISSING_TEXT, column_kinds, currency_of, plain_headers
 from funnel.outputs.export import chart_png, chart_spec, chart_svg, to_csv, to_xlsx
 from funnel.outputs.templates import parts_spec
 from ui import format as ui_format
@@ -132,9 +132,10 @@ def table(frame: pl.DataFrame, *, key: str | None = None, name: str | None = Non
     """``st.dataframe`` plus CSV and Excel downloads (formula injection neutralised).
 
     Columns are shown under plain-language headers (``labels`` overrides per column),
-    counts as whole numbers, each number by its kind (``kinds`` overrides per column;
-    amounts in ``currency``); ``column_config`` (keyed by the original names) adds to
-    or replaces that. Downloads hold the same headers and the unrounded numbers.
+    missing values as "—" (:data:`~funnel.dataset.format.MISSING_TEXT`), counts as whole
+    numbers, each number by its kind (``kinds`` overrides per column; amounts in
+    ``currency``); ``column_config`` (keyed by the original names) adds to or replaces
+    that. Downloads hold the same headers and the unrounded numbers.
 
     ``key`` defaults to one derived from the call site (see :func:`_auto_key`)."""
     view, names = ui_format.shown_table(frame, kinds=kinds, labels=labels)
@@ -144,6 +145,7 @@ def table(frame: pl.DataFrame, *, key: str | None = None, name: str | None = Non
         # a wide table scrolls sideways: its first column (the row's name) stays in view
         config.setdefault(names[first], st.column_config.Column(names[first], pinned=True))
     config.update({names.get(c, c): v for c, v in (column_config or {}).items()})
+    kwargs.setdefault("placeholder", MISSING_TEXT)  # a missing value reads "—", not "None"
     if key is None:
         key = _auto_key("table")
         out = st.dataframe(view, column_config=config, **kwargs)
