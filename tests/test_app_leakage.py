@@ -338,3 +338,16 @@ def test_app_leakage_missing_median_reads_as_a_dash(olist_dataset):
     steps = next(d for d in at.dataframe if "median days" in list(d.value.columns))
     assert steps.value["median days"].isna().all()  # no step reached its median
     assert steps.proto.placeholder == "—"
+
+
+def test_app_leakage_category_editor_unfolded_shows_the_saved_categories():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["leak:categories"] = {"Price too high": "Money"}
+    at.session_state["leak:categories_open"] = True
+    at.run()
+    at.switch_page("pages/funnel.py").run()
+    assert not at.exception, at.exception
+    editor = next(d.value for d in at.dataframe if d.proto.editing_mode != 0)
+    said = dict(zip(editor["reason"], editor["category"], strict=True))
+    assert said["Price too high"] == "Money" and said["No budget"] == ""
+    assert at.session_state["leak:categories"] == {"Price too high": "Money"}

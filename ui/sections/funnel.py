@@ -175,6 +175,19 @@ def cohort_section(ds, sub) -> None:
                    "within that time, so a recent month's low rate is not a failure yet.")
 
 
+def _edit_categories(labels: pl.DataFrame, saved: dict) -> None:
+    """The editor of the categories: ``saved`` (raw → category) holds what was typed."""
+    st.caption("Type a category next to the reasons to merge (e.g. 'Price too high' and "
+               "'No budget' → 'Money'); empty keeps the reason as it is.")
+    frame = labels.with_columns(pl.col("reason").replace_strict(
+        saved, default="", return_dtype=pl.String).alias("category"))
+    edited = st.data_editor(frame, hide_index=True, key="leak:cat_editor",
+                            disabled=["reason", "leads"])
+    rows = edited.to_dicts() if hasattr(edited, "to_dicts") else edited.to_dict("records")
+    saved.clear()
+    saved.update({r["reason"]: r["category"] for r in rows if (r["category"] or "").strip()})
+
+
 def reason_editor(sub) -> dict[str, str]:
     """Let the user merge loss reasons into categories; returns raw → category."""
     labels = memo("reasons", lambda d: reason_labels(d.leads), sub)
@@ -182,17 +195,8 @@ def reason_editor(sub) -> dict[str, str]:
         return {}
     saved: dict = st.session_state.setdefault("leak:categories", {})
     with folded("Group loss reasons into categories", key="leak:categories_open") as shown:
-        if not shown:  # the categories typed so far still apply
-            return reason_categories(labels["reason"].to_list(), edits=saved)
-        st.caption("Type a category next to the reasons to merge (e.g. 'Price too high' and "
-                   "'No budget' → 'Money'); empty keeps the reason as it is.")
-        frame = labels.with_columns(pl.col("reason").replace_strict(
-            saved, default="", return_dtype=pl.String).alias("category"))
-        edited = st.data_editor(frame, hide_index=True, key="leak:cat_editor",
-                                disabled=["reason", "leads"])
-        rows = edited.to_dicts() if hasattr(edited, "to_dicts") else edited.to_dict("records")
-        saved.clear()
-        saved.update({r["reason"]: r["category"] for r in rows if (r["category"] or "").strip()})
+        if shown:  # folded, the categories typed so far still apply
+            _edit_categories(labels, saved)
     return reason_categories(labels["reason"].to_list(), edits=saved)
 
 
