@@ -3,7 +3,7 @@
 import streamlit as st
 
 from funnel import FIELDS
-from funnel.dataset.format import header
+from funnel.dataset.format import MISSING_TEXT, header
 from funnel.dataset.privacy import mask_personal, personal_columns
 from funnel.ingest.readers import ROW
 from funnel.ingest.stagelists import STAGE_LIST_LINE
@@ -80,4 +80,4 @@ if not personal or not state.can_reveal_personal() or not st.toggle(
     table = mask_personal(table, columns=personal)
 # the canonical fields under plain-language names; the client's own columns as they are
 st.dataframe(table.rename({c: header(c) for c in [*canon, ROW] if header(c) not in table.columns}),
-             hide_index=True)
+             hide_index=True, placeholder=MISSING_TEXT)

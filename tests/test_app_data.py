@@ -70,6 +70,13 @@ def test_data_page_ragged_rows_are_listed_with_reasons():
     assert shown is not None
 
 
+def test_data_page_every_grid_shows_a_missing_value_as_a_dash():
+    csv = b"lead_id,created_at,source,Industry\n1,2024-01-02,Ads,\n2,2024-01-03\n3,,Ads,Retail\n"
+    at = _upload(_open(), [("leads.csv", csv)])
+    assert len(at.dataframe) >= 5  # files, rejected rows and reasons, capabilities, leads
+    assert {d.proto.placeholder for d in at.dataframe} == {"—"}
+
+
 def test_data_page_clear_returns_to_sample():
     csv = b"lead_id,created_at,outcome\n1,2024-01-02,won\n2,2024-01-03,lost\n"
     at = _upload(_open(), [("leads.csv", csv)])

@@ -154,6 +154,13 @@ def test_app_leakage_trace_from_query_param_masks_personal_fields(sample):
     assert email != real and "@" not in email
 
 
+def test_app_leakage_trace_grids_show_a_missing_value_as_a_dash(sample):
+    lead = sample.leads.filter(pl.col("outcome") == "won")["lead_id"][0]
+    at = _open("pages/trace.py", lead=lead)
+    assert len(at.dataframe) == 2  # the events and all fields of the lead
+    assert {d.proto.placeholder for d in at.dataframe} == {"—"}
+
+
 def test_app_leakage_trace_unknown_lead_is_one_sentence():
     at = _open("pages/trace.py", lead="no-such-lead")
     assert [e.value for e in at.error] == ["No lead has the id 'no-such-lead'."]

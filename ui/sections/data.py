@@ -10,6 +10,7 @@ import streamlit as st
 
 import funnel
 from funnel import Dataset, InputError, Mapping, RawTable
+from funnel.dataset.format import MISSING_TEXT
 from funnel.dataset.schema import FIELDS
 from funnel.ingest.build import stage_list_totals
 from funnel.ingest.explain import explain_columns
@@ -182,7 +183,7 @@ def explain_panel(tables: list[RawTable], ds: Dataset, mapping: Mapping) -> None
                     + (f": {md_escape(f.model)}" if f.model else ""))
         st.dataframe(pl.DataFrame(rows, schema={"field": pl.String, "column": pl.String,
                                                 "how": pl.String, "why": pl.String}),
-                     hide_index=True, column_config={
+                     hide_index=True, placeholder=MISSING_TEXT, column_config={
                          "why": st.column_config.TextColumn(width="large")})
         if f.link:
             st.caption(md_escape(f.link))
@@ -265,7 +266,8 @@ def health_panel(ds: Dataset) -> None:
                            "rows read": f.rows_read, "rows kept": f.rows_kept,
                            "rows rejected": f.rows_rejected, "notes": " ".join(f.notes)}
                           for f in h.files])
-    st.dataframe(files, hide_index=True, column_config=column_config(files, renamed=False))
+    st.dataframe(files, hide_index=True, placeholder=MISSING_TEXT,
+                 column_config=column_config(files, renamed=False))
     for line in model_lines(ds):  # the CRM model recognised, and the link used
         st.caption(md_escape(line))
     for w in h.warnings:
@@ -273,17 +275,18 @@ def health_panel(ds: Dataset) -> None:
     if h.rows_rejected:
         with st.expander(f"Rejected rows ({h.rows_rejected:,}) and why", expanded=True):
             reasons = h.rejected.group_by("reason").len("rows").sort("rows", descending=True)
-            st.dataframe(reasons.head(50), hide_index=True,
+            st.dataframe(reasons.head(50), hide_index=True, placeholder=MISSING_TEXT,
                          column_config=column_config(reasons, renamed=False))
             # row numbers are line numbers in the file: no thousands separators
-            st.dataframe(h.rejected.head(1000), hide_index=True, column_config={
+            st.dataframe(h.rejected.head(1000), hide_index=True, placeholder=MISSING_TEXT,
+                         column_config={
                 "row": st.column_config.NumberColumn("row in file", format="%d")})
             if not is_shared_view():  # row-level: never for a viewer of a shared link
                 st.download_button("Download all rejected rows (CSV)",
                                    lambda: to_csv(h.rejected),  # on click; formulas neutralised
                                    "rejected_rows.csv", "text/csv")
     st.markdown("**What this data can show**")
-    st.dataframe(capability_table(h.capabilities), hide_index=True,
+    st.dataframe(capability_table(h.capabilities), hide_index=True, placeholder=MISSING_TEXT,
                  column_config={"can show": st.column_config.TextColumn(width="small"),
                                 "because": st.column_config.TextColumn(width="large")})
     st.caption("✓ available · partial: only for the leads that have the field, or the field "

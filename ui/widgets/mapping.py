@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from funnel import FIELDS, Mapping, RawTable, map_values
+from funnel.dataset.format import MISSING_TEXT
 from funnel.dataset.schema import OUTCOMES, REQUIRED, STAGES
 from funnel.ingest.mapping import NO_MEANING
 from funnel.ingest.readers_base import as_text
@@ -30,6 +31,7 @@ def mapping_editor(role: str, table: RawTable, current: dict[str, str], *, key: 
             for f in FIELDS[role]]
     edited = st.data_editor(
         pl.DataFrame(rows), hide_index=True, key=key, disabled=["field", "required", "examples"],
+        placeholder=MISSING_TEXT,
         column_config={"column": st.column_config.SelectboxColumn(options=options, required=True)},
     )
     return {r["field"]: ("" if r["column"] == NOT_IN_EXPORT else r["column"])
