@@ -44,6 +44,17 @@ def test_learned_rates_and_lift_match_hand_computation():
     assert red["shrunk_lift"] == pytest.approx(4.52)
 
 
+def test_learned_values_do_not_depend_on_the_order_of_the_rows():
+    # two pairs of tied values: equal counts, so equal rates, lifts and shrunk lifts
+    frame = _frame({"red": (40, 12), "teal": (40, 12), "blue": (60, 6), "gold": (60, 6),
+                    "gray": (80, 8)})
+    first = LearnedProfile(min_support=1).fit(frame, attributes=["Color"]).values_
+    for seed in range(5):
+        shuffled = frame.sample(fraction=1.0, shuffle=True, seed=seed)
+        again = LearnedProfile(min_support=1).fit(shuffled, attributes=["Color"]).values_
+        assert again.equals(first)
+
+
 def test_learned_interval_agrees_with_stats_rate_ratio():
     lp = LearnedProfile(min_support=1).fit(_frame({"a": (30, 0), "b": (70, 9)}),
                                             attributes=["Color"])

@@ -11,6 +11,7 @@ from polars.testing import assert_frame_equal
 from funnel.dataset.errors import InputError
 from funnel.dataset.schema import Mapping
 from funnel.dataset.tables import Capability
+from funnel.ingest import columns
 from funnel.ingest.build import build_dataset, load
 from funnel.ingest.checks import FOLLOW_UP, OWNERS, capabilities, field_coverage
 from funnel.ingest.readers import ROW, read_file
@@ -650,6 +651,19 @@ def test_build_dataset_keeps_attribute_as_text_when_later_rows_are_not_numbers(
     ds = load_texts("lead_id,created_at,size\nL1,2024-01-01,10\nL2,2024-01-02,20\n"
                     "L3,2024-01-03,large\n")
     assert ds.leads["size"].to_list() == ["10", "20", "large"]
+
+
+def test_build_dataset_parses_each_typed_column_once(load_texts, monkeypatch):
+    """The typing query reads each date and number once, though its reading is used in
+    the typed column, its plausibility check and its lost-value count."""
+    queries = []
+    collect = columns.collect_aligned
+    monkeypatch.setattr(columns, "collect_aligned", lambda q: queries.append(q) or collect(q))
+    load_texts("lead_id,created_at,mql_at,amount,size\nL1,2024-01-01,2024-01-02,"
+               "\"$1,200\",10\nL2,2024-01-02,,5,20\n")
+    plan = queries[0].explain()
+    # two dates (created_at, mql_at); two numbers (amount, size) each cast once
+    assert (plan.count("strptime"), plan.count("cast(Float64).alias(")) == (2, 2)
 
 
 def test_build_dataset_reads_a_german_semicolon_export(tmp_path):

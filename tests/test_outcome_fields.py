@@ -32,6 +32,26 @@ def test_outcome_reason_leaves_out_a_field_that_separates_won_from_the_rest():
     assert outcome_reason(leads, "Flag").startswith("on its own it tells won from not-won")
 
 
+def test_outcome_reason_keeps_a_field_filled_for_one_unconverted_lead_far_down():
+    n = 3_000  # the one unconverted lead with a value sits past the first rows looked at
+    tier = ["Gold"] * 12 + [None] * (n - 12)
+    tier[2_500] = "Silver"
+    leads = pl.DataFrame({"outcome": ["won"] * 12 + ["open"] * (n - 12), "Account Tier": tier})
+    assert outcome_reason(leads, "Account Tier") is None
+
+
+@pytest.mark.parametrize("values", [[1.0] * 6 + [0.0] * 14, [True] * 6 + [False] * 14])
+def test_outcome_reason_leaves_out_a_number_or_flag_that_separates(values):
+    leads = pl.DataFrame({"outcome": OUTCOMES, "Score Band": values})
+    assert outcome_reason(leads, "Score Band").startswith("on its own it tells won")
+
+
+def test_outcome_reason_keeps_a_near_unique_field():
+    leads = pl.DataFrame({"outcome": OUTCOMES * 50,
+                          "Email": [f"p{i}@x.example" for i in range(1_000)]})
+    assert outcome_reason(leads, "Email") is None
+
+
 def test_outcome_reason_keeps_a_lead_attribute():
     leads = pl.DataFrame({"outcome": OUTCOMES, "Industry": ["Retail", "Food"] * 10})
     assert outcome_reason(leads, "Industry") is None

@@ -46,6 +46,8 @@ EXAMPLES = 3
 """How many example values a warning quotes."""
 
 _LOST = "__lost:"  # prefix of the per-column "had text, read nothing" checks
+_CLEAN = "__clean:"  # prefix of a typed column's cleaned text, computed once per query
+_READ = "__read:"  # prefix of a typed column's reading, computed once per query
 
 
 @dataclass
@@ -60,12 +62,16 @@ class Typed:
 
 class _Decision(NamedTuple):
     """How one mapped column is read: the typing expression, the cleaned text it reads
-    from, a label of the decision for messages, and broader expressions to retry."""
+    from, a label of the decision for messages, and broader expressions to retry.
+
+    ``staged``: the expression of the cleaned text when ``out``, ``clean`` and ``broader``
+    read it as the column ``_CLEAN + name`` (computed once, see :func:`_typing_query`)."""
 
     out: pl.Expr
     clean: pl.Expr
     label: str = ""
     broader: list[pl.Expr] = []
+    staged: pl.Expr | None = None
 
 
 # --- rejected rows ------------------------------------------------------------------
@@ -128,25 +134,26 @@ def type_table(
     notes: list[str] = []
     sample = raw.text(SAMPLE_SIZE)
     exprs: list[pl.Expr] = []
-    checks: list[pl.Expr] = []
+    checked: dict[str, _Decision] = {}  # typed columns whose lost values are counted
     how: dict[str, str] = {}
     # broader expressions to try when a decision made on the first rows loses values
-    retry: dict[str, list[tuple[pl.Expr, pl.Expr]]] = {}
+    retry: dict[str, _Retry] = {}
     for f, col in colmap.items():
         d = _field_expr(raw, sample, f, col, fields[f], values, day_first=day_first,
                         required=required, warnings=warnings, notes=notes)
-        exprs.append(d.out.alias(f))
         if fields[f] in ("datetime", "month", "number"):  # text cannot fail to read
-            checks.append(_lost(d.clean, d.out).alias(_LOST + f))
-        retry[f] = [(e, _lost(d.clean, e)) for e in d.broader]
+            checked[f] = d
+            exprs.append(pl.col(_READ + f).alias(f))
+        else:
+            exprs.append(d.out.alias(f))
+        retry[f] = _Retry(d.staged, [(e, _lost(d.clean, e)) for e in d.broader])
         how[f] = d.label
     if "stage" in colmap and "outcome" not in colmap and "outcome" in fields:
         exprs += _outcome_from_stage(raw, colmap["stage"])
-    _extra_exprs(raw, sample, role, colmap, exprs=exprs, checks=checks, retry=retry,
+    _extra_exprs(raw, sample, role, colmap, exprs=exprs, checked=checked, retry=retry,
                  renames=renames or {}, values=values)
-    typed = collect_aligned(raw.frame.lazy().select(
-        *exprs, *checks, pl.lit(raw.name).alias(FILE), pl.col(ROW)))
-    lost_counts = typed.select(pl.col(f"^{_LOST}.*$").sum()).row(0, named=True) if checks else {}
+    typed = collect_aligned(_typing_query(raw, exprs, checked))
+    lost_counts = typed.select(pl.col(f"^{_LOST}.*$").sum()).row(0, named=True) if checked else {}
     typed = _retry_broader(raw, typed, retry, lost_counts)
     warnings += _unreadable_warnings(raw, typed, colmap, required, lost_counts)
     rejects: list[pl.DataFrame] = []
@@ -155,6 +162,33 @@ def type_table(
         rejects.append(_required_reasons(raw, typed, colmap, required, how, bad))
         typed = typed.filter(~bad)
     return Typed(typed.drop(pl.col(f"^{_LOST}.*$")), rejects, warnings, notes)
+
+
+class _Retry(NamedTuple):
+    """Broader readings of one column, ``(reading, lost check)`` in order, and the
+    expression of the cleaned text they read as ``_CLEAN + name`` (``None``: none)."""
+
+    staged: pl.Expr | None
+    candidates: list[tuple[pl.Expr, pl.Expr]]
+
+
+def _with_staged(frame: pl.LazyFrame, staged: dict[str, pl.Expr | None]) -> pl.LazyFrame:
+    """``frame`` with each name's cleaned text added as ``_CLEAN + name``."""
+    cleaned = [e.alias(_CLEAN + n) for n, e in staged.items() if e is not None]
+    return frame.with_columns(cleaned) if cleaned else frame
+
+
+def _typing_query(raw: RawTable, exprs: list[pl.Expr],
+                  checked: dict[str, _Decision]) -> pl.LazyFrame:
+    """The one query typing a file, in three steps so that nothing is computed twice:
+    each checked column's cleaned text (``_CLEAN + name``), then its reading
+    (``_READ + name``), then the typed columns and, per checked column, whether a value
+    with text read nothing (``_LOST + name``). (Polars does not share a parse between
+    the places an expression repeats it when it sits under a ``when``.)"""
+    staged = _with_staged(raw.frame.lazy(), {n: d.staged for n, d in checked.items()})
+    read = staged.with_columns([d.out.alias(_READ + n) for n, d in checked.items()])
+    checks = [_lost(d.clean, pl.col(_READ + n)).alias(_LOST + n) for n, d in checked.items()]
+    return read.select(*exprs, *checks, pl.lit(raw.name).alias(FILE), pl.col(ROW))
 
 
 def collect_aligned(query: pl.LazyFrame) -> pl.DataFrame:
@@ -213,7 +247,7 @@ def _outcome_from_stage(raw: RawTable, column: str) -> list[pl.Expr]:
 
 def _extra_exprs(
     raw: RawTable, sample: pl.DataFrame, role: str, colmap: dict[str, str], *,
-    exprs: list[pl.Expr], checks: list[pl.Expr], retry: dict[str, list[tuple[pl.Expr, pl.Expr]]],
+    exprs: list[pl.Expr], checked: dict[str, _Decision], retry: dict[str, _Retry],
     renames: dict[str, str], values: dict[str, dict[str, str]],
 ) -> None:
     """Add the unmapped columns: typed profile attributes in a lead file (with their
@@ -230,26 +264,32 @@ def _extra_exprs(
             src = src.replace(list(over), list(over.values()))
         seen = null_placeholders(sample.select(src.alias(c)).to_series())
         out, kind = attribute_expr(seen, src, decimal_comma=raw.delimiter == ";")
-        exprs.append(out.alias(name))
-        if kind != "text":
-            clean = placeholder_expr(src)
-            checks.append(_lost(clean, out).alias(_LOST + name))
-            broader = attribute_fallbacks(seen, src, decimal_comma=raw.delimiter == ";")
-            retry[name] = [(e, _lost(clean, e))
-                           for e in (broader if kind == "number" else broader[1:])]
+        if kind == "text":
+            exprs.append(out.alias(name))
+            continue
+        # read from its cleaned text, computed once (see _typing_query)
+        staged, ref = placeholder_expr(src, strip=needs_strip(seen)), pl.col(_CLEAN + name)
+        out, _ = attribute_expr(seen, ref, decimal_comma=raw.delimiter == ";", cleaned=True)
+        clean = placeholder_expr(src)
+        checked[name] = _Decision(out, clean, staged=staged)
+        exprs.append(pl.col(_READ + name).alias(name))
+        broader = attribute_fallbacks(seen, ref, decimal_comma=raw.delimiter == ";",
+                                      cleaned=True)
+        retry[name] = _Retry(staged, [(e, _lost(clean, e))
+                                      for e in (broader if kind == "number" else broader[1:])])
 
 
 def _retry_broader(
-    raw: RawTable, typed: pl.DataFrame, retry: dict[str, list[tuple[pl.Expr, pl.Expr]]],
-    lost_counts: dict[str, int],
+    raw: RawTable, typed: pl.DataFrame, retry: dict[str, _Retry], lost_counts: dict[str, int],
 ) -> pl.DataFrame:
     """Re-read, in order, the columns that lost values with their broader readings,
     keeping a broader reading only when it reads more (``lost_counts`` is updated)."""
-    for name, candidates in retry.items():
+    for name, (staged, candidates) in retry.items():
         for out, check in candidates:
             if not lost_counts.get(_LOST + name):
                 break
-            redo = raw.frame.select(out.alias(name), check.alias(_LOST + name))
+            redo = _with_staged(raw.frame.lazy(), {name: staged}).select(
+                out.alias(name), check.alias(_LOST + name)).collect()
             lost = int(redo[_LOST + name].sum())
             if lost < lost_counts[_LOST + name]:
                 typed = typed.with_columns(redo)
@@ -331,15 +371,17 @@ def _field_expr(
     seen = null_placeholders(sample[col])
     if kind in ("id", "text"):
         return _Decision(clean, clean)
+    ref = pl.col(_CLEAN + f)  # the cleaned text, computed once (see _typing_query)
     if kind in ("datetime", "month"):
-        return _date_field(raw, seen, clean, f, col, kind, day_first=day_first,
-                           required=required, warnings=warnings, notes=notes)
+        return _date_field(raw, seen, ref, f, col, kind, day_first=day_first,
+                           required=required, warnings=warnings, notes=notes
+                           )._replace(staged=clean)
     if kind == "number":
         present = seen.drop_nulls()
         dec = detect_decimal_comma(present, default=raw.delimiter == ";")
-        return _Decision(number_expr(clean, decimal_comma=dec, fit=present,
+        return _Decision(number_expr(ref, decimal_comma=dec, fit=present,
                                      plain=is_plain_number(present, decimal_comma=dec)),
-                         clean, "", [number_expr(clean, decimal_comma=dec)])
+                         ref, "", [number_expr(ref, decimal_comma=dec)], clean)
     return _label_field(raw, f, col, kind, values, warnings=warnings)
 
 

@@ -511,14 +511,16 @@ def null_placeholders(values: pl.Series) -> pl.Series:
 
 
 def attribute_expr(
-    sample: pl.Series, col: pl.Expr, *, decimal_comma: bool = False
+    sample: pl.Series, col: pl.Expr, *, decimal_comma: bool = False, cleaned: bool = False
 ) -> tuple[pl.Expr, str]:
     """Decide from sampled (placeholder-free) values how to type an attribute column.
 
     Returns the expression and its kind, ``"bool"``, ``"number"`` or ``"text"``. The
     caller checks a typed result on the whole column (see :func:`infer_attribute`).
+    ``cleaned``: ``col`` already has its placeholders out and is trimmed as the sample
+    asks (``placeholder_expr(col, strip=needs_strip(sample))``).
     """
-    clean = placeholder_expr(col, strip=needs_strip(sample))
+    clean = col if cleaned else placeholder_expr(col, strip=needs_strip(sample))
     present = sample.drop_nulls()
     if present.len() == 0:
         return clean, "text"
@@ -534,11 +536,12 @@ def attribute_expr(
 
 
 def attribute_fallbacks(
-    sample: pl.Series, col: pl.Expr, *, decimal_comma: bool = False
+    sample: pl.Series, col: pl.Expr, *, decimal_comma: bool = False, cleaned: bool = False
 ) -> list[pl.Expr]:
     """Broader expressions to try, in order, when an attribute's typed expression loses
-    values on the whole column: full number cleaning, then plain text."""
-    clean = placeholder_expr(col, strip=needs_strip(sample))
+    values on the whole column: full number cleaning, then plain text (``cleaned`` as in
+    :func:`attribute_expr`)."""
+    clean = col if cleaned else placeholder_expr(col, strip=needs_strip(sample))
     present = sample.drop_nulls()
     dec = detect_decimal_comma(present, default=decimal_comma) if present.len() else False
     return [number_expr(clean, decimal_comma=dec), clean]

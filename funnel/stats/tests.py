@@ -116,8 +116,8 @@ def mh_vs_rest(frame: pl.DataFrame, *, group: str, flag: str, stratum: str,
         (pl.col("c") * pl.col("n1") / pl.col("N")).sum().alias("S"),
         ((pl.col("n1") * pl.col("n0") * (pl.col("a") + pl.col("c"))
           - pl.col("a") * pl.col("c") * pl.col("N")) / pl.col("N") ** 2).sum().alias("V"))
-    sizes = frame.group_by(group).agg(pl.col(flag).sum().cast(pl.Int64).alias("k"),
-                                      pl.len().cast(pl.Int64).alias("n"))
+    sizes = per.group_by(group).agg(pl.col("a").sum().cast(pl.Int64).alias("k"),
+                                    pl.col("n1").sum().cast(pl.Int64).alias("n"))
     total_k, total_n = int(sizes["k"].sum()), int(sizes["n"].sum())
     out = (sizes.join(g, on=group, how="left")
            .filter((pl.col("n") >= settings.min_n) & (total_n - pl.col("n") >= settings.min_n)

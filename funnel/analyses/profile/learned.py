@@ -307,7 +307,10 @@ class LearnedProfile:
         frames = []
         self.prior_n_ = {}
         for a, t in zip(self.attributes_, tables, strict=True):
-            t = t.select(cols).cast(schema)
+            # counted by group-bys, whose row order varies from run to run: put the values
+            # in one order before anything is summed or ranked, so that the same data
+            # always give the same list (ties and floating-point sums included)
+            t = t.select(cols).cast(schema).sort("order", "value", nulls_last=True)
             g = t.filter(pl.col("kind") != "missing")
             prior = (self.prior_n if self.prior_n is not None
                      else prior_strength(g["won"], g["leads"]) if g.height else 10_000.0)
@@ -325,7 +328,7 @@ class LearnedProfile:
             pl.when(pl.col("lift").is_not_null() & (pl.col("rate_without") > 0))
             .then(pl.col("shrunk_rate") / pl.col("rate_without")).alias("shrunk_lift"))
         return out.sort(["support_ok", "shrunk_lift", "leads"], descending=[True, True, True],
-                        nulls_last=True).select(
+                        nulls_last=True, maintain_order=True).select(
             "attribute", "kind", "value", "low", "high", "leads", "won", "rate", "ci_low",
             "ci_high", "rate_without", "lift", "lift_low", "lift_high", "shrunk_rate",
             "shrunk_lift", "support_ok", "order")
