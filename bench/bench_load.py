@@ -4,8 +4,9 @@ Run by hand (not in CI)::
 
     python bench/bench_load.py [--leads 1000000] [--repeat 3]
 
-Generates the sample at the given size into ``bench/out/`` (1,000,000 leads give about
-3,000,000 activities and 100,000 deals), then times, each in a fresh process:
+Generates the sample at the given size into ``bench/out/`` when missing, in a process of
+its own (1,000,000 leads give about 3,000,000 activities and 100,000 deals), then times,
+each in a fresh process:
 
 * ``plain``: ``polars.read_csv`` of the three files (default inference);
 * ``funnel``: ``funnel diagnose --json`` on the same files (read, map, type, validate,
@@ -32,25 +33,9 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from funnel.sample.export import write_sample
-
-OUT = Path(__file__).resolve().parent / "out"
-ROLES = {"leads": "contacts.csv", "deals": "deals.csv", "activities": "activities.csv"}
-
-
-def _run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes) of one child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss * 1024
-
+from _data import csv_files, run_child  # bench/_data.py (the scripts run from bench/)
 
 REOPEN = """
 import sys, time
@@ -91,13 +76,8 @@ def main() -> None:
                     help="also time opening the same files again from the typed cache")
     args = ap.parse_args()
 
-    folder = OUT / f"n{args.leads}"
-    files = {role: folder / name for role, name in ROLES.items()}
-    if args.regenerate or not all(p.exists() for p in files.values()):
-
-        t = time.perf_counter()
-        write_sample(folder, n_leads=args.leads)
-        print(f"generated in {time.perf_counter() - t:.1f}s")
+    files = csv_files(args.leads, regenerate=args.regenerate)
+    folder = files["leads"].parent
     sizes = {r: p.stat().st_size for r, p in files.items()}
     total = sum(sizes.values())
     rows = {}
@@ -124,10 +104,10 @@ def main() -> None:
         subprocess.run(reopen, check=True)  # fills the cache
         results["reopen"], results["plain_in"] = [], []
     for _ in range(args.repeat):  # interleaved, so drift hits all alike
-        results["plain"].append(_run(plain))
-        results["funnel"].append(_run(ours))
+        results["plain"].append(run_child(plain))
+        results["funnel"].append(run_child(ours))
         if base_env is not None:
-            results["baseline"].append(_run(ours, env=base_env))
+            results["baseline"].append(run_child(ours, env=base_env))
         if reopen is not None:
             results["reopen"].append(_timed_child(reopen))
             results["plain_in"].append(_timed_child(plain_in))

@@ -17,28 +17,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.bench_load import OUT, ROLES, _run  # noqa: E402
-
-
-def files_for(n_leads: int) -> dict[str, Path]:
-    """The three CSVs of ``n_leads`` leads, written once."""
-    folder = OUT / f"n{n_leads}"
-    files = {role: folder / name for role, name in ROLES.items()}
-    if not all(p.exists() for p in files.values()):
-        # in its own process: a child's peak RSS starts from its parent's (fork), so this
-        # process stays small for the timed ones
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import sys\nfrom funnel.sample.export import "
-                        "write_sample\nwrite_sample(sys.argv[1], n_leads=int(sys.argv[2]))",
-                        str(folder), str(n_leads)], check=True)
-        print(f"generated {n_leads:,} leads in {time.perf_counter() - t:.0f} s", flush=True)
-    return files
+from _data import csv_files, run_child  # bench/_data.py (the scripts run from bench/)
 
 
 def commands(files: dict[str, Path]) -> dict[str, list[str]]:
@@ -58,13 +40,13 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
     sizes = sorted(args.leads)
-    files = {n: files_for(n) for n in sizes}
+    files = {n: csv_files(n) for n in sizes}
     csv_bytes = {n: sum(p.stat().st_size for p in f.values()) for n, f in files.items()}
     runs: dict[tuple[int, str], list[tuple[float, int]]] = {}
     for _ in range(args.repeat):  # interleaved: drift on a shared machine hits all sizes
         for n in sizes:
             for name, cmd in commands(files[n]).items():
-                runs.setdefault((n, name), []).append(_run(cmd))
+                runs.setdefault((n, name), []).append(run_child(cmd))
                 t, m = runs[(n, name)][-1]
                 print(f"{n:>12,} {name:>6}: {t:.1f} s, peak {m / 1e9:.2f} GB", flush=True)
 
