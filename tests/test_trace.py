@@ -76,3 +76,11 @@ def test_lead_profile_lists_fields_without_internal_columns():
     p = lead_profile(_ds(leads=LEADS), "L1")
     assert "__row" not in p["field"].to_list()
     assert dict(zip(p["field"], p["value"], strict=True))["amount"] == "5,000"
+
+
+def test_lead_profile_gives_a_field_the_lead_lacks_as_missing():
+    leads = pl.DataFrame({"lead_id": ["L1"], "owner": [None], "Employees": [None]},
+                         schema={"lead_id": pl.String, "owner": pl.String, "Employees": pl.Float64})
+    p = lead_profile(_ds(leads=leads), "L1")
+    shown = dict(zip(p["field"], p["value"], strict=True))
+    assert (shown["owner"], shown["Employees"]) == (None, None)  # the grid shows "—"

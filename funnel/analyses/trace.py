@@ -119,7 +119,8 @@ def lead_trace(ds: Dataset, lead_id: str) -> pl.DataFrame:
 
 
 def lead_profile(ds: Dataset, lead_id: str) -> pl.DataFrame:
-    """The lead's own fields as ``field, value`` rows (canonical fields, then attributes).
+    """The lead's own fields as ``field, value`` rows (canonical fields, then attributes);
+    a field the lead does not have is a missing value, not an empty text.
 
     Internal columns (``__file``, ``__row``) are left out; mask personal values before
     showing (:func:`funnel.dataset.privacy.mask_personal` on the lead's row).
@@ -137,4 +138,5 @@ def lead_profile(ds: Dataset, lead_id: str) -> pl.DataFrame:
     row = rows.row(0, named=True)
     return pl.DataFrame(
         {"field": [k for k in row if not k.startswith("__")],
-         "value": [_txt(v) for k, v in row.items() if not k.startswith("__")]})
+         "value": [None if v is None else _txt(v) for k, v in row.items()
+                   if not k.startswith("__")]}, schema={"field": pl.String, "value": pl.String})
