@@ -55,6 +55,14 @@ def test_learned_values_do_not_depend_on_the_order_of_the_rows():
         assert again.equals(first)
 
 
+def test_learned_value_with_two_equally_common_spellings_is_always_shown_the_same():
+    frame = _frame({"ACME": (20, 10), "Acme": (20, 10), "blue": (60, 6)})
+    for seed in range(5):
+        shuffled = frame.sample(fraction=1.0, shuffle=True, seed=seed)
+        values = LearnedProfile(min_support=1).fit(shuffled, attributes=["Color"]).values_
+        assert "ACME" in values["value"].to_list()  # the first of the tied spellings
+
+
 def test_learned_interval_agrees_with_stats_rate_ratio():
     lp = LearnedProfile(min_support=1).fit(_frame({"a": (30, 0), "b": (70, 9)}),
                                             attributes=["Color"])

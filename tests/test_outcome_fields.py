@@ -32,12 +32,28 @@ def test_outcome_reason_leaves_out_a_field_that_separates_won_from_the_rest():
     assert outcome_reason(leads, "Flag").startswith("on its own it tells won from not-won")
 
 
-def test_outcome_reason_keeps_a_field_filled_for_one_unconverted_lead_far_down():
+def test_outcome_reason_sees_a_field_filled_for_one_unconverted_lead_far_down():
     n = 3_000  # the one unconverted lead with a value sits past the first rows looked at
-    tier = ["Gold"] * 12 + [None] * (n - 12)
+    tier = ["Gold"] * 12 + [""] * (n - 12)  # blanks: empty, but not missing values
     tier[2_500] = "Silver"
     leads = pl.DataFrame({"outcome": ["won"] * 12 + ["open"] * (n - 12), "Account Tier": tier})
-    assert outcome_reason(leads, "Account Tier") is None
+    assert outcome_reason(leads, "Account Tier") != (
+        "empty for every lead that has not converted (filled at conversion)")
+
+
+def test_outcome_reason_reads_zero_and_minus_zero_as_one_value():
+    leads = pl.DataFrame({"outcome": ["won"] * 6 + ["lost"] * 10,
+                          "Discount": [0.0] * 3 + [-0.0] * 3 + [1.0] * 10})  # "-0", "(0)"
+    assert outcome_reason(leads, "Discount").startswith("on its own it tells won")
+
+
+def test_outcome_reason_flags_a_separating_field_with_many_distinct_values():
+    # 180 values of 5 leads (90 all won, 90 all lost) and 100 of one lead: 28% distinct,
+    # just under the most a field can have and still separate (30%)
+    values = [f"v{i}" for i in range(180) for _ in range(5)] + [f"s{i}" for i in range(100)]
+    outcome = ["won"] * 450 + ["lost"] * 450 + ["won", "lost"] * 50
+    leads = pl.DataFrame({"outcome": outcome, "Segment": values})
+    assert outcome_reason(leads, "Segment").startswith("on its own it tells won")
 
 
 @pytest.mark.parametrize("values", [[1.0] * 6 + [0.0] * 14, [True] * 6 + [False] * 14])

@@ -64,8 +64,9 @@ class _Decision(NamedTuple):
     """How one mapped column is read: the typing expression, the cleaned text it reads
     from, a label of the decision for messages, and broader expressions to retry.
 
-    ``staged``: the expression of the cleaned text when ``out``, ``clean`` and ``broader``
-    read it as the column ``_CLEAN + name`` (computed once, see :func:`_typing_query`)."""
+    ``staged``: the expression of the cleaned text when ``out`` and ``broader`` read it as
+    the column ``_CLEAN + name`` (computed once, see :func:`_typing_query`); ``clean`` is
+    then that column too, except for an attribute, whose check trims as before."""
 
     out: pl.Expr
     clean: pl.Expr
@@ -371,11 +372,10 @@ def _field_expr(
     seen = null_placeholders(sample[col])
     if kind in ("id", "text"):
         return _Decision(clean, clean)
-    ref = pl.col(_CLEAN + f)  # the cleaned text, computed once (see _typing_query)
     if kind in ("datetime", "month"):
-        return _date_field(raw, seen, ref, f, col, kind, day_first=day_first,
-                           required=required, warnings=warnings, notes=notes
-                           )._replace(staged=clean)
+        return _date_field(raw, seen, clean, f, col, kind, day_first=day_first,
+                           required=required, warnings=warnings, notes=notes)
+    ref = pl.col(_CLEAN + f)  # the cleaned text, computed once (see _typing_query)
     if kind == "number":
         present = seen.drop_nulls()
         dec = detect_decimal_comma(present, default=raw.delimiter == ";")
@@ -390,14 +390,16 @@ def _date_field(
     day_first: bool, required: set[str], warnings: list[Warning_], notes: list[str],
 ) -> _Decision:
     """A date (or month) column: the format of its first values, with the time made
-    optional and the other day/month order as broader readings."""
+    optional and the other day/month order as broader readings, read from the cleaned
+    text ``clean`` computed once (``_CLEAN + f``)."""
     style = detect_date_style(seen, day_first=day_first)
-    probe = clean
+    ref = pl.col(_CLEAN + f)
+    probe = ref
     if style is None and kind == "month":
         for prefix, suffix in (("", "-01"), ("1 ", "")):
             style = detect_date_style(prefix + seen + suffix, day_first=day_first)
             if style is not None:
-                probe = pl.lit(prefix) + clean + pl.lit(suffix)
+                probe = pl.lit(prefix) + ref + pl.lit(suffix)
                 break
     if style is None:
         present = seen.drop_nulls()
@@ -421,7 +423,7 @@ def _date_field(
     if kind == "month":
         out, broader = out.dt.truncate("1mo"), [b.dt.truncate("1mo") for b in broader]
     notes.append(f"{col!r} read as {f} ({style.label}).")
-    return _Decision(out, clean, f" ({style.label})", broader)
+    return _Decision(out, ref, f" ({style.label})", broader, clean)
 
 
 def _label_field(

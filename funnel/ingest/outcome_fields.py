@@ -41,6 +41,8 @@ MIN_UNCONVERTED = 20
 """A field empty for every lead that has not converted says the outcome only when at
 least this many have not (and ``MIN_GROUP`` converted leads have it)."""
 
+_FIRST = 1_000  # values trimmed and looked at before the whole column
+
 _NOT_ATTRIBUTES = set(FIELDS["leads"]) | {"outcome", "closed_at", "deals", "touches",
                                          "close_forecast"}
 
@@ -111,9 +113,6 @@ def _filled_at_conversion(s: pl.Series, conv: pl.Series) -> bool:
     if _filled(before.head(_FIRST)).any() or _filled(before).any():
         return False
     return int(_filled(s.filter(conv)).sum()) >= MIN_GROUP
-
-
-_FIRST = 1_000  # values looked at before the whole column
 
 
 def _separates(s: pl.Series, won: pl.Series) -> str | None:

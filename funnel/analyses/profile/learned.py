@@ -56,7 +56,7 @@ def _text_groups(text: pl.Series, won: pl.Series) -> pl.DataFrame:
     def by_mode() -> pl.DataFrame:  # the mode over the rows
         return (frame.with_columns(pl.col("v").str.to_lowercase().alias("k")).group_by("k")
                 .agg(pl.len().alias("leads"), pl.col("w").sum().alias("won"),
-                     pl.col("v").mode().first().alias("value")).drop("k"))
+                     pl.col("v").mode().sort().first().alias("value")).drop("k"))
 
     return _value_groups(spellings, by_mode)
 
