@@ -465,3 +465,20 @@ def test_read_file_writes_zoned_parquet_timestamps_in_utc_and_flattens_lists(tmp
         pl.col("created_at").dt.replace_time_zone("UTC").dt.convert_time_zone("America/New_York")
     ).write_parquet(path)
     assert read_file(path).frame.drop(ROW).row(0) == ("a", "2024-01-01 10:00:00", "x, y")
+
+
+def _internal_named(fmt: str) -> bytes:
+    frame = pl.DataFrame({"lead_id": ["L1", "L2"], "__row": ["a", "b"], "__notes": ["x", "y"]})
+    out = io.BytesIO()
+    {"csv": frame.write_csv, "xlsx": frame.write_excel, "parquet": frame.write_parquet}[fmt](out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_read_file_keeps_a_column_named_like_the_apps_own_under_another_name(write_file, fmt):
+    table = read_file(write_file(f"leads.{fmt}", _internal_named(fmt)))
+    assert table.frame["row"].to_list() == ["a", "b"]  # the export's, not the row numbers
+    assert table.frame["notes"].to_list() == ["x", "y"]  # not hidden as an internal column
+    assert table.frame[ROW].to_list() == ([1, 2] if fmt == "parquet" else [2, 3])
+    said = " ".join(w.message for w in table.warnings)
+    assert "column 2 is named '__row', a name the app keeps for its own columns" in said

@@ -5,8 +5,9 @@ real header, and some repeat a column name or leave one blank. The header is the
 row, within the first :data:`LOOK_ROWS`, that has the file's usual number of fields
 and looks like names, after rows that look like titles (at most one or two cells
 filled); a repeated name gets a number (``source (2)``), a blank one its position
-(``column 5``). Each change is returned as a sentence for a warning, never done
-silently.
+(``column 5``), and a name the app keeps for its own columns (two leading underscores,
+as ``__row``) loses its underscores. Each change is returned as a sentence for a
+warning, never done silently.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ export is not a lead list, and reading it costs minutes)."""
 
 LOOK_ROWS = 30
 """How far down the header is looked for."""
+
+INTERNAL = "__"
+"""How the app's own columns start (the row number ``__row``, the file ``__file``, the
+steps of typing): never a name an export's column keeps."""
 
 
 @dataclass
@@ -138,7 +143,33 @@ def distinct_names(fields: list[str]) -> tuple[list[str], list[str]]:
             new = raw
         taken.add(new)
         names.append(new)
-    return names, said
+    kept, renamed = internal_free(names, taken=taken)
+    return kept, said + renamed
+
+
+def internal_free(names: list[str], *, taken: set[str] | None = None
+                  ) -> tuple[list[str], list[str]]:
+    """``names`` with each one that starts like the app's own columns (:data:`INTERNAL`)
+    read without its leading underscores (kept distinct from ``taken`` and the others),
+    and a sentence per change.
+
+    Examples
+    --------
+    >>> internal_free(["id", "__row", "row"])
+    (['id', 'row 2', 'row'], ["column 2 is named '__row', a name the app keeps for its own \
+columns; it is read as 'row 2'."])
+    """
+    taken = set(names) | (taken or set())
+    out, said = [], []
+    for pos, name in enumerate(names, start=1):
+        if name.startswith(INTERNAL):
+            new = _free(name.lstrip("_").strip() or f"column {pos}", taken)
+            said.append(f"column {pos} is named {name!r}, a name the app keeps for its own "
+                        f"columns; it is read as {new!r}.")
+            taken.add(new)
+            name = new
+        out.append(name)
+    return out, said
 
 
 def _free(name: str, taken: set[str]) -> str:

@@ -26,7 +26,14 @@ import polars as pl
 
 from funnel.dataset.errors import InputError, StopCheck, stop_if
 from funnel.dataset.tables import Warning_
-from funnel.ingest.headers import LOOK_ROWS, MAX_COLUMNS, Header, find_header, header_of
+from funnel.ingest.headers import (
+    LOOK_ROWS,
+    MAX_COLUMNS,
+    Header,
+    find_header,
+    header_of,
+    internal_free,
+)
 from funnel.ingest.readers_base import ROW, Rejection, as_text
 from funnel.ingest.readers_csv import has_nul, nul_rows, read_csv_rows, utf8_copy
 from funnel.ingest.salvage import NOT_TEXT
@@ -231,6 +238,17 @@ def _header_warnings(name: str, header: Header) -> list[Warning_]:
     return out
 
 
+def _internal_free(frame: pl.DataFrame, name: str) -> tuple[pl.DataFrame, list[Warning_]]:
+    """``frame`` with no column named like the app's own (``__row``, ...): such a column
+    is read without its leading underscores, with a warning
+    (:func:`funnel.ingest.headers.internal_free`)."""
+    names, said = internal_free(frame.columns)
+    if not said:
+        return frame, []
+    return (frame.rename(dict(zip(frame.columns, names, strict=True))),
+            [Warning_("header_names", f"{name}: " + " ".join(said), len(said))])
+
+
 def _delimiter_name(d: str) -> str:
     return {";": "semicolons", "\t": "tabs", "|": "pipes", ",": "commas"}[d]
 
@@ -303,7 +321,7 @@ def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None,
         raise InputError(f"{name}: sheet {sheet_name!r} could not be read ({exc}).") from exc
     if frame.height == 0:
         raise InputError(f"{name}: sheet {sheet_name!r} has a header row but no data rows.")
-    frame = _text_frame(frame)
+    frame, renamed = _internal_free(_text_frame(frame), name)
     first = 2 + (header.skip_lines if header else 0)
     frame = frame.with_columns(pl.int_range(first, frame.height + first, dtype=pl.Int64)
                                .alias(ROW))
@@ -320,7 +338,8 @@ def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None,
         sheets=names,
         sheet=sheet_name,
         # the names are the sheet's own (as without titles): only the titles are said
-        warnings=_header_warnings(name, replace(header, renamed=[])) if header else [],
+        warnings=(_header_warnings(name, replace(header, renamed=[])) if header else [])
+        + renamed,
     )
 
 
@@ -336,8 +355,10 @@ def _read_parquet(source: Path | bytes, *, name: str) -> RawTable:
     except Exception as exc:
         raise InputError(f"{name} holds a column of a type that cannot be read as text; "
                          "export it with plain text and number columns.") from exc
+    frame, warnings = _internal_free(frame, name)
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW))
-    return RawTable(name=name, format="parquet", frame=frame, rows_read=frame.height)
+    return RawTable(name=name, format="parquet", frame=frame, rows_read=frame.height,
+                    warnings=warnings)
 
 
 def read_file(
