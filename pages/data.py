@@ -3,12 +3,12 @@
 import streamlit as st
 
 from funnel import FIELDS
-from funnel.dataset.format import MISSING_TEXT, header
+from funnel.dataset.format import header
 from funnel.dataset.privacy import mask_personal, personal_columns
 from funnel.ingest.readers import ROW
 from funnel.ingest.stagelists import STAGE_LIST_LINE
 from ui import state
-from ui.format import md_escape
+from ui.format import grid, md_escape
 from ui.frame import require_frame
 from ui.sections import data as upload
 
@@ -79,5 +79,5 @@ if not personal or not state.can_reveal_personal() or not st.toggle(
         help="Names, e-mails and phone numbers are masked by default."):
     table = mask_personal(table, columns=personal)
 # the canonical fields under plain-language names; the client's own columns as they are
-st.dataframe(table.rename({c: header(c) for c in [*canon, ROW] if header(c) not in table.columns}),
-             hide_index=True, placeholder=MISSING_TEXT)
+grid(table.rename({c: header(c) for c in [*canon, ROW] if header(c) not in table.columns}),
+     hide_index=True)

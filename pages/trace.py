@@ -7,9 +7,10 @@ import streamlit as st
 
 from funnel.analyses.trace import lead_profile, lead_trace
 from funnel.dataset.errors import InputError
-from funnel.dataset.format import MISSING_TEXT, header
+from funnel.dataset.format import header
 from funnel.dataset.privacy import mask_personal, name_words, personal_columns
 from funnel.dataset.schema import FIELDS
+from ui.format import grid
 from ui.frame import require_frame
 from ui.state import can_reveal_personal, current_dataset
 
@@ -64,14 +65,13 @@ def main() -> None:
     c[0].metric("Lead", lead_id)
     c[1].metric("Outcome", (row["outcome"][0] if "outcome" in row.columns else None) or "unknown")
     c[2].metric("Events", f"{events.height:,}")
-    st.dataframe(events, hide_index=True, placeholder=MISSING_TEXT, column_config={
+    grid(events, hide_index=True, column_config={
         "at": st.column_config.DatetimeColumn("when", format="YYYY-MM-DD HH:mm")})
     with st.expander("All fields of this lead"):
         fields = lead_profile(dataclasses.replace(ds, leads=row), lead_id)
         # canonical fields under plain-language names; the client's own columns as they are
         plain = {c: header(c) for c in FIELDS["leads"]}
-        st.dataframe(fields.with_columns(pl.col("field").replace(plain)), hide_index=True,
-                     placeholder=MISSING_TEXT)
+        grid(fields.with_columns(pl.col("field").replace(plain)), hide_index=True)
 
 
 main()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from funnel.dataset.format import MISSING_TEXT, header
+from funnel.dataset.format import header
 from funnel.dataset.privacy import mask_personal, personal_columns
 from funnel.dataset.schema import FIELDS
-from ui.format import md_escape
+from ui.format import grid, md_escape
 from ui.memo import memo_frame
 from ui.state import can_reveal_personal
 
@@ -55,9 +55,8 @@ def lead_list(
     # canonical fields under plain-language headers; the client's own columns as they are
     labels = {c: st.column_config.Column(header(c)) for c in shown.columns
               if c in FIELDS["leads"] and header(c) not in shown.columns}
-    event = st.dataframe(shown, key=f"{key}:table", hide_index=True, column_order=order,
-                         placeholder=MISSING_TEXT,
-                         column_config=labels, on_select="rerun", selection_mode="single-row")
+    event = grid(shown, key=f"{key}:table", hide_index=True, column_order=order,
+                 column_config=labels, on_select="rerun", selection_mode="single-row")
     rows = event.selection.rows if event is not None else []
     if rows and "lead_id" in shown.columns:
         lead_id = str(shown["lead_id"][rows[0]])

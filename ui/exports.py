@@ -20,7 +20,7 @@ import polars as pl
 import streamlit as st
 
 from funnel.charts import ChartParts
-from funnel.dataset.format import MISSING_TEXT, column_kinds, currency_of, plain_headers
+from funnel.dataset.format import column_kinds, currency_of, plain_headers
 from funnel.outputs.export import chart_png, chart_spec, chart_svg, to_csv, to_xlsx
 from funnel.outputs.templates import parts_spec
 from ui import format as ui_format
@@ -145,12 +145,11 @@ def table(frame: pl.DataFrame, *, key: str | None = None, name: str | None = Non
         # a wide table scrolls sideways: its first column (the row's name) stays in view
         config.setdefault(names[first], st.column_config.Column(names[first], pinned=True))
     config.update({names.get(c, c): v for c, v in (column_config or {}).items()})
-    kwargs.setdefault("placeholder", MISSING_TEXT)  # a missing value reads "—", not "None"
     if key is None:
         key = _auto_key("table")
-        out = st.dataframe(view, column_config=config, **kwargs)
+        out = ui_format.grid(view, column_config=config, **kwargs)
     else:
-        out = st.dataframe(view, key=key, column_config=config, **kwargs)
+        out = ui_format.grid(view, key=key, column_config=config, **kwargs)
     stem = _slug(name or key.split(":")[0] + "-" + "-".join(frame.columns[:2]))
     full, excel = download_frame(frame, kinds=kinds, labels=labels)
     _buttons(key, [("CSV", lambda: to_csv(full), f"{stem}.csv", "text/csv"),

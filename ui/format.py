@@ -17,6 +17,7 @@ import polars as pl
 import streamlit as st
 
 from funnel.dataset.format import (
+    MISSING_TEXT,
     SHOWN_DECIMALS,
     column_kinds,
     money_decimals,
@@ -58,6 +59,13 @@ def md_escape(text: object) -> str:
 # Streamlit's predefined formats for the currencies it knows; others are plain numbers
 # with the code in the header.
 _ST_CURRENCY = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}
+
+
+def grid(data, **kwargs):
+    """``st.dataframe(data, **kwargs)`` with a missing value shown as "—"
+    (:data:`~funnel.dataset.format.MISSING_TEXT`), not "None": every table of the app,
+    raw rows and results alike; returns what ``st.dataframe`` returns (its selection)."""
+    return st.dataframe(data, placeholder=MISSING_TEXT, **kwargs)
 
 
 def _number(kind: str, values: pl.Series, currency: str | None) -> dict:

@@ -264,13 +264,12 @@ def _extra_exprs(
             over = values[name]
             src = src.replace(list(over), list(over.values()))
         seen = null_placeholders(sample.select(src.alias(c)).to_series())
-        out, kind = attribute_expr(seen, src, decimal_comma=raw.delimiter == ";")
-        if kind == "text":
-            exprs.append(out.alias(name))
-            continue
-        # read from its cleaned text, computed once (see _typing_query)
+        # a typed attribute reads its cleaned text, computed once (see _typing_query)
         staged, ref = placeholder_expr(src, strip=needs_strip(seen)), pl.col(_CLEAN + name)
-        out, _ = attribute_expr(seen, ref, decimal_comma=raw.delimiter == ";", cleaned=True)
+        out, kind = attribute_expr(seen, ref, decimal_comma=raw.delimiter == ";", cleaned=True)
+        if kind == "text":  # the cleaned text itself, nothing to stage
+            exprs.append(staged.alias(name))
+            continue
         clean = placeholder_expr(src)
         checked[name] = _Decision(out, clean, staged=staged)
         exprs.append(pl.col(_READ + name).alias(name))

@@ -65,8 +65,13 @@ def running_app(workspaces: Path):
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
                     if r.status == 200:
                         break
-            except OSError:
-                time.sleep(0.3)
+            except OSError:  # not listening yet: wait on the server process between polls
+                try:
+                    proc.wait(timeout=0.3)  # returns at once if the server has exited
+                except subprocess.TimeoutExpired:
+                    continue
+                raise RuntimeError("streamlit exited before it answered; see "
+                                   "tests/browser/.streamlit-*.log") from None
         else:
             raise RuntimeError("streamlit did not start; see tests/browser/.streamlit-*.log")
         yield url

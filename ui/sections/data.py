@@ -10,14 +10,13 @@ import streamlit as st
 
 import funnel
 from funnel import Dataset, InputError, Mapping, RawTable
-from funnel.dataset.format import MISSING_TEXT
 from funnel.dataset.schema import FIELDS
 from funnel.ingest.build import stage_list_totals
 from funnel.ingest.explain import explain_columns
 from funnel.ingest.models import model_lines
 from funnel.outputs.export import to_csv
 from ui import state
-from ui.format import column_config, md_escape
+from ui.format import column_config, grid, md_escape
 from ui.memo import memo
 from ui.state import forget_other_uploads, is_shared_view, parse_upload
 from ui.widgets import mapping as editors
@@ -181,10 +180,9 @@ def explain_panel(tables: list[RawTable], ds: Dataset, mapping: Mapping) -> None
     for (f, _), rows in zip(files, explained, strict=True):
         st.markdown(f"**{md_escape(f.name)}** ({ROLE_LABELS[f.role].lower()})"
                     + (f": {md_escape(f.model)}" if f.model else ""))
-        st.dataframe(pl.DataFrame(rows, schema={"field": pl.String, "column": pl.String,
-                                                "how": pl.String, "why": pl.String}),
-                     hide_index=True, placeholder=MISSING_TEXT, column_config={
-                         "why": st.column_config.TextColumn(width="large")})
+        grid(pl.DataFrame(rows, schema={"field": pl.String, "column": pl.String,
+                                        "how": pl.String, "why": pl.String}),
+             hide_index=True, column_config={"why": st.column_config.TextColumn(width="large")})
         if f.link:
             st.caption(md_escape(f.link))
 
@@ -266,8 +264,7 @@ def health_panel(ds: Dataset) -> None:
                            "rows read": f.rows_read, "rows kept": f.rows_kept,
                            "rows rejected": f.rows_rejected, "notes": " ".join(f.notes)}
                           for f in h.files])
-    st.dataframe(files, hide_index=True, placeholder=MISSING_TEXT,
-                 column_config=column_config(files, renamed=False))
+    grid(files, hide_index=True, column_config=column_config(files, renamed=False))
     for line in model_lines(ds):  # the CRM model recognised, and the link used
         st.caption(md_escape(line))
     for w in h.warnings:
@@ -275,20 +272,19 @@ def health_panel(ds: Dataset) -> None:
     if h.rows_rejected:
         with st.expander(f"Rejected rows ({h.rows_rejected:,}) and why", expanded=True):
             reasons = h.rejected.group_by("reason").len("rows").sort("rows", descending=True)
-            st.dataframe(reasons.head(50), hide_index=True, placeholder=MISSING_TEXT,
-                         column_config=column_config(reasons, renamed=False))
+            grid(reasons.head(50), hide_index=True,
+                 column_config=column_config(reasons, renamed=False))
             # row numbers are line numbers in the file: no thousands separators
-            st.dataframe(h.rejected.head(1000), hide_index=True, placeholder=MISSING_TEXT,
-                         column_config={
+            grid(h.rejected.head(1000), hide_index=True, column_config={
                 "row": st.column_config.NumberColumn("row in file", format="%d")})
             if not is_shared_view():  # row-level: never for a viewer of a shared link
                 st.download_button("Download all rejected rows (CSV)",
                                    lambda: to_csv(h.rejected),  # on click; formulas neutralised
                                    "rejected_rows.csv", "text/csv")
     st.markdown("**What this data can show**")
-    st.dataframe(capability_table(h.capabilities), hide_index=True, placeholder=MISSING_TEXT,
-                 column_config={"can show": st.column_config.TextColumn(width="small"),
-                                "because": st.column_config.TextColumn(width="large")})
+    grid(capability_table(h.capabilities), hide_index=True,
+         column_config={"can show": st.column_config.TextColumn(width="small"),
+                        "because": st.column_config.TextColumn(width="large")})
     st.caption("✓ available · partial: only for the leads that have the field, or the field "
                "is recorded mostly for one outcome (then a split by it cannot explain who "
                "wins) · ✗ unavailable")
