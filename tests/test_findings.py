@@ -107,6 +107,16 @@ OWNERS = ("Ann", "Bob", "Cem", "Dee", "Eve")
 # --- statistics against references -----------------------------------------------------
 
 
+def test_mh_risk_ratio_does_not_depend_on_the_order_of_the_strata():
+    rng = np.random.default_rng(7)  # strata as a group-by gives them, in any order
+    n1, n0 = rng.integers(20, 500, 300), rng.integers(20, 500, 300)
+    s = pl.DataFrame({"a": rng.integers(0, 20, 300), "n1": n1,
+                      "c": rng.integers(0, 20, 300), "n0": n0})
+    first = mh_risk_ratio(s)
+    for seed in range(5):
+        assert mh_risk_ratio(s.sample(fraction=1.0, shuffle=True, seed=seed)) == first
+
+
 def test_mh_risk_ratio_matches_hand_computation():
     s = pl.DataFrame({"a": [30, 8], "n1": [100, 40], "c": [10, 5], "n0": [80, 60]})
     big_n = [180, 100]

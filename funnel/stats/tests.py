@@ -164,9 +164,11 @@ def mh_risk_ratio(strata: pl.DataFrame, *, z: float | None = None
     if a.sum() == 0 or c.sum() == 0:  # no events in one arm: Haldane's 0.5 in every cell
         a, c, n1, n0 = a + 0.5, c + 0.5, n1 + 1, n0 + 1
         big_n = n1 + n0
-    r = float((a * n0 / big_n).sum())
-    q = float((c * n1 / big_n).sum())
-    var = float(((n1 * n0 * (a + c) - a * c * big_n) / big_n**2).sum()) / (r * q)
+    # exactly rounded sums (math.fsum): the strata come from a group-by, whose row order
+    # varies between runs, and a plain sum's last digits would vary with it
+    r = math.fsum(a * n0 / big_n)
+    q = math.fsum(c * n1 / big_n)
+    var = math.fsum((n1 * n0 * (a + c) - a * c * big_n) / big_n**2) / (r * q)
     ratio = r / q
     se = math.sqrt(max(var, 0.0))
     return ratio, ratio * math.exp(-z * se), ratio * math.exp(z * se)
