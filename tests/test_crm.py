@@ -94,6 +94,17 @@ def test_load_never_reads_salesforce_converted_as_won(write_file):
     assert ds.leads["outcome"].to_list() == ["open", "lost", "open"]
 
 
+def test_load_says_a_salesforce_leads_report_alone_cannot_show_wins(write_file):
+    ds = load(write_file("leads.csv", SF_LEADS), now=NOW)
+    w = next(w for w in ds.health.warnings if w.code == "wins_on_opportunities")
+    assert (w.count, "Load the opportunities report" in w.message) == (1, True)
+
+
+def test_load_gives_no_wins_warning_with_the_opportunities_loaded(write_file):
+    ds = load(write_file("leads.csv", SF_LEADS), deals=write_file("opps.csv", SF_OPPS), now=NOW)
+    assert "wins_on_opportunities" not in {w.code for w in ds.health.warnings}
+
+
 @pytest.mark.parametrize(("won", "closed", "outcome"), [
     ("true", "true", "won"), ("false", "true", "lost"), ("false", "false", "open"),
 ])

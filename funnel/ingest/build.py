@@ -40,7 +40,7 @@ from funnel.ingest.crm import file_model
 from funnel.ingest.linking import lead_outcomes, link_activities, link_deals
 from funnel.ingest.lookups import LOOKUP, LOOKUP_OBJECTS, join_lookup
 from funnel.ingest.mapping import auto_map, guess_role
-from funnel.ingest.models import apply_model, model_hints
+from funnel.ingest.models import apply_model, converted_leads, model_hints, wins_elsewhere
 from funnel.ingest.outcome_fields import outcome_fields
 from funnel.ingest.readers import ROW, RawTable, read_file
 from funnel.ingest.stagelists import read_stage_list, stage_list_set, stage_totals
@@ -122,6 +122,7 @@ class _Files:
     warnings: list[Warning_] = field(default_factory=list)
     attributes: list[str] = field(default_factory=list)  # unmapped lead columns
     lookups: list[tuple[RawTable, str, str]] = field(default_factory=list)  # (table, object, text)
+    converted: dict[str, int] = field(default_factory=dict)  # Salesforce leads reports
 
 
 @dataclass
@@ -182,6 +183,8 @@ def _type_file(
                    else None,
                    day_first=bool(day_first if day_first is not None else raw.delimiter == ";"))
     t.frame = apply_model(model, t.frame, role, warnings=t.warnings)
+    if role == "leads" and (n := converted_leads(model, raw.frame)):
+        files.converted[raw.name] = n
     if not files.mapping.for_role(role):
         files.mapping.for_role(role).update(colmap)
         if role == "leads":
@@ -281,6 +284,8 @@ def _check(files: _Files, linked: _Linked, *, now: dt.datetime, label: str) -> D
         rep.rows_rejected = n_rej
         rep.rows_kept = rep.rows_read - n_rej
     warnings = files.warnings
+    if linked.deals is None:  # a converted lead's win lives on its opportunity
+        warnings += [wins_elsewhere(name, n) for name, n in files.converted.items()]
     warnings += check_usable(linked.leads, rejected, leads_file=files.names["leads"][0],
                              outcome_info=linked.outcome_info)
     warnings += lead_warnings(linked.leads, now=now, outcome_info=linked.outcome_info)

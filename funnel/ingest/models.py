@@ -19,6 +19,9 @@ from funnel.ingest.crm import FileModel
 
 _STATUS = ("lead status", "status")
 _OPP_IDS = ("opportunity id", "opportunityid", "opp id", "deal id", "dealid")
+_CONVERTED_FLAG = ("converted", "is converted", "isconverted")
+_CONVERTED_OPP = ("converted opportunity id", "convertedopportunityid")
+_TRUE = ["true", "1", "yes", "y", "x", "wahr", "vrai", "sim", "sí", "si"]
 
 
 def _column(frame: pl.DataFrame, names: tuple[str, ...]) -> str | None:
@@ -97,6 +100,53 @@ def apply_model(
             [c for c in ("opportunity_at", "created_at") if c in frame.columns])
             .alias("opportunity_at"))
     return frame
+
+
+def converted_leads(model: FileModel | None, frame: pl.DataFrame) -> int:
+    """How many leads of a Salesforce leads report were converted (its *Converted* flag,
+    a *Converted Opportunity ID*, or a *Closed - Converted* status); 0 for other files.
+
+    Examples
+    --------
+    >>> from funnel.ingest.crm import FileModel
+    >>> m = FileModel("salesforce", "lead", "Salesforce leads report")
+    >>> f = pl.DataFrame({"Lead Status": ["Closed - Converted", "Closed - Not Converted",
+    ...                                   "Qualified"], "Converted": ["false", "false", "TRUE"]})
+    >>> converted_leads(m, f)
+    2
+    """
+    if model is None or model.crm != "salesforce" or model.object != "lead":
+        return 0
+    text = {c: pl.col(c).cast(pl.String).str.strip_chars().str.to_lowercase()
+            for c in frame.columns}
+    said = []
+    if flag := _column(frame, _CONVERTED_FLAG):
+        said.append(text[flag].is_in(_TRUE))
+    if opp := _column(frame, _CONVERTED_OPP):
+        said.append(text[opp].is_not_null() & (text[opp] != ""))
+    if status := _column(frame, _STATUS):
+        said.append(text[status].str.contains("converted")
+                    & ~text[status].str.contains("not converted|unconverted"))
+    if not said:
+        return 0
+    return int(frame.select(pl.any_horizontal(said).fill_null(False).sum()).item())
+
+
+def wins_elsewhere(name: str, converted: int) -> Warning_:
+    """The warning for a Salesforce leads report loaded without its opportunities: no
+    lead can show as won, since a converted lead's win or loss is on its opportunity.
+
+    Examples
+    --------
+    >>> wins_elsewhere("leads.csv", 80).count
+    80
+    """
+    return Warning_(
+        "wins_on_opportunities",
+        f"{name} is a Salesforce leads report: a converted lead's win or loss is recorded on "
+        f"its opportunity, not on the lead, so no lead shows as won here and the "
+        f"{converted:,} converted lead{'s count' if converted != 1 else ' counts'} as open. "
+        "Load the opportunities report with it to see which were won.", converted)
 
 
 def model_lines(ds: Dataset) -> list[str]:

@@ -26,6 +26,7 @@ import polars as pl
 
 from funnel.dataset.errors import InputError, StopCheck, stop_if
 from funnel.dataset.tables import Warning_
+from funnel.ingest.footer import trim_footer
 from funnel.ingest.headers import (
     LOOK_ROWS,
     MAX_COLUMNS,
@@ -325,6 +326,8 @@ def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None,
     first = 2 + (header.skip_lines if header else 0)
     frame = frame.with_columns(pl.int_range(first, frame.height + first, dtype=pl.Int64)
                                .alias(ROW))
+    rows_read = frame.height
+    frame, footer = trim_footer(frame, name)
     others = [n for n in names if n != sheet_name]
     notes = [f"Sheet {sheet_name!r} read."] + (
         [f"Other sheets: {', '.join(others)}."] if others else []
@@ -333,7 +336,8 @@ def _read_excel(source: Path | bytes, *, name: str, sheet: str | int | None,
         name=name,
         format="excel",
         frame=frame,
-        rows_read=frame.height,
+        rows_read=rows_read,
+        rejected=footer,
         notes=notes,
         sheets=names,
         sheet=sheet_name,

@@ -6,7 +6,8 @@ is about twice as fast as converting DuckDB's result. If DuckDB refuses the file
 quote never closed, a line over 10 MB) or the two disagree on the number of rows (a
 bare carriage return DuckDB takes for a line end), the file is read line by line
 (:func:`funnel.ingest.salvage.salvage_csv`), rejecting only the lines that cannot be
-read.
+read. A report's footer below the records (a Salesforce report's totals and copyright
+lines) is rejected with a reason that says so (:mod:`funnel.ingest.footer`).
 
 Memory, for an upload of N bytes already held in memory: the check runs first, with a
 bounded read buffer, and its connection is closed (freeing its memory) before polars
@@ -28,6 +29,7 @@ import duckdb
 import polars as pl
 
 from funnel.dataset.errors import InputError, StopCheck, stop_if
+from funnel.ingest.footer import relabel_footer
 from funnel.ingest.readers_base import ROW, Rejection, compact_schema
 from funnel.ingest.salvage import NOT_TEXT, NUL_BYTE, TOO_LONG, UNCLOSED, ragged_reason, salvage_csv
 
@@ -73,27 +75,30 @@ def _duck_error(exc: Exception, *, path: Path, name: str) -> InputError:
     return InputError(f"{name} could not be read as CSV: {why}.")
 
 
-def _rejections(con: duckdb.DuckDBPyConnection, name: str, skip: int = 0) -> list[Rejection]:
+def _rejections(con: duckdb.DuckDBPyConnection, name: str, skip: int = 0,
+                ) -> tuple[list[Rejection], dict[int, str]]:
+    """DuckDB's rejected rows, and the text of each (to tell a report's footer)."""
     errors = con.execute(
-        "SELECT line, min(error_type) AS error_type, min(error_message) AS error_message "
-        "FROM reject_errors GROUP BY line ORDER BY line"
+        "SELECT line, min(error_type) AS error_type, min(error_message) AS error_message, "
+        "min(csv_line) AS text FROM reject_errors GROUP BY line ORDER BY line"
     ).fetchall()
-    return [Rejection(name, int(line) + skip, _duck_reason(et, msg))
-            for line, et, msg in errors]
+    return ([Rejection(name, int(line) + skip, _duck_reason(et, msg))
+             for line, et, msg, _ in errors],
+            {int(line) + skip: text or "" for line, _, _, text in errors})
 
 
 def _check_rows(path: Path, *, name: str, delimiter: str, skip: int,
-                ) -> tuple[int | None, list[Rejection]]:
-    """DuckDB's count of the rows it keeps and its rejections (``None`` when it refuses
-    the file); its memory is freed before this returns."""
+                ) -> tuple[int | None, list[Rejection], dict[int, str]]:
+    """DuckDB's count of the rows it keeps, its rejections (``None`` and none when it
+    refuses the file) and their texts; its memory is freed before this returns."""
     con = duckdb.connect()
     try:
         try:
             kept = con.execute(f"SELECT count(*) FROM read_csv(?, {_CSV_OPTIONS}, skip = ?)",
                                [str(path), delimiter, skip]).fetchall()[0][0]
         except duckdb.Error:
-            return None, []
-        return kept, _rejections(con, name, skip)
+            return None, [], {}
+        return kept, *_rejections(con, name, skip)
     except duckdb.Error as exc:
         raise _duck_error(exc, path=path, name=name) from exc
     finally:
@@ -184,13 +189,16 @@ def read_csv_rows(
     ([2, 4], [3], 3)
     """
     stop_if(should_stop, f"checking the rows of {name}")
-    kept, rejected = _check_rows(path, name=name, delimiter=delimiter, skip=skip)
+    kept, rejected, lines = _check_rows(path, name=name, delimiter=delimiter, skip=skip)
     frame = None
     if kept is not None:
         stop_if(should_stop, f"reading the rows of {name}")
         fast = _polars_rows(path if data is None else data, delimiter=delimiter, skip=skip)
         frame = _agree(fast, kept, rejected)
         del fast
+    if frame is not None and rejected:
+        last = frame[ROW].max() if frame.height else 1
+        rejected = relabel_footer(rejected, lines, last_kept=int(last), delimiter=delimiter)
     if frame is None:
         stop_if(should_stop, f"reading {name} line by line")
         frame, rejected = _salvage(path, name=name, delimiter=delimiter, skip=skip)
