@@ -22,6 +22,7 @@ from funnel.dataset.errors import InputError
 from funnel.dataset.labels import match_label
 from funnel.dataset.schema import Mapping
 from funnel.dataset.tables import Dataset, Health
+from funnel.ingest.footer import TOTALS
 
 
 def _ds(leads: pl.DataFrame, spend: pl.DataFrame | None = None) -> Dataset:
@@ -207,3 +208,24 @@ def test_closed_loop_messy_spend_file_gives_cac_per_source(write_file):
     # nothing dropped: matched + unmatched spend is the file's total
     assert t["cost"].sum() + m.filter(pl.col("matched").is_null())["cost"].sum() == \
         pytest.approx(1234.56 + 765.44 + 2000 + 99.5 + 10)
+
+
+@pytest.mark.parametrize("label", ["Total", "Grand Total", "Total: Account", "Summe"])
+def test_load_rejects_a_spend_files_totals_row_instead_of_counting_it_twice(write_file, label):
+    spend = MESSY_SPEND + f"2025-12;{label};€ 4.109,50\n"
+    ds = funnel.load(write_file("leads.csv", MESSY_LEADS), spend=write_file("spend.csv", spend))
+    assert (ds.spend["cost"].sum(), ds.health.rejected["reason"].to_list()) == (
+        pytest.approx(4109.5), [TOTALS])
+
+
+def test_load_keeps_a_campaign_whose_name_only_starts_like_total(write_file):
+    spend = MESSY_SPEND + "2025-12;Total Rewards promo;€ 5,00\n"
+    ds = funnel.load(write_file("leads.csv", MESSY_LEADS), spend=write_file("spend.csv", spend))
+    assert (ds.spend.height, ds.health.rows_rejected) == (6, 0)
+
+
+def test_load_rejects_a_deals_files_totals_row(write_file):
+    deals = "Deal ID,Lead ID,Amount,Stage\nD1,1,100,Closed Won\nD2,2,50,Closed Won\nTotal,,150,\n"
+    ds = funnel.load(write_file("leads.csv", MESSY_LEADS), deals=write_file("deals.csv", deals))
+    assert (ds.deals["deal_id"].to_list(), ds.health.rejected["reason"].to_list()) == (
+        ["D1", "D2"], [TOTALS])

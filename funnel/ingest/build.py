@@ -34,9 +34,11 @@ from funnel.ingest.columns import (
     empty_rejects,
     extra_name,
     reader_rejects,
+    reject,
     type_table,
 )
 from funnel.ingest.crm import file_model
+from funnel.ingest.footer import TOTALS, totals_rows
 from funnel.ingest.linking import lead_outcomes, link_activities, link_deals
 from funnel.ingest.lookups import LOOKUP, LOOKUP_OBJECTS, join_lookup
 from funnel.ingest.mapping import auto_map, guess_role
@@ -183,6 +185,9 @@ def _type_file(
                    else None,
                    day_first=bool(day_first if day_first is not None else raw.delimiter == ";"))
     t.frame = apply_model(model, t.frame, role, warnings=t.warnings)
+    if (total := totals_rows(t.frame, role)) is not None:  # counted twice if kept
+        t.rejects.append(reject(t.frame, total, TOTALS))
+        t.frame = t.frame.filter(~total)
     if role == "leads" and (n := converted_leads(model, raw.frame)):
         files.converted[raw.name] = n
     if not files.mapping.for_role(role):
