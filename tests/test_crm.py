@@ -94,6 +94,47 @@ def test_load_never_reads_salesforce_converted_as_won(write_file):
     assert ds.leads["outcome"].to_list() == ["open", "lost", "open"]
 
 
+HS_CONTACTS = ("Record ID,Create Date,Lifecycle Stage,Email\n"
+               "101,2025-01-02,Lead,ann@x.example\n102,2025-01-03,Lead,Bo@Y.example\n"
+               "103,2025-01-04,Lead,cy@z.example\n")
+PD_DEALS = ("Deal - ID,Deal - Title,Deal - Status,Deal - Value,Person - Email\n"
+            "7,Ann's deal,won,100,ANN@x.example\n8,Bo's deal,lost,50, bo@y.example\n"
+            "9,Dee's deal,open,10,dee@w.example\n")
+
+
+def test_load_links_deals_of_another_crm_by_the_persons_email(write_file):
+    ds = load(write_file("contacts.csv", HS_CONTACTS), deals=write_file("deals.csv", PD_DEALS),
+              now=NOW)
+    assert (ds.deals.select("deal_id", "lead_id").rows(), ds.leads["outcome"].to_list()) == (
+        [("7", "101"), ("8", "102"), ("9", None)], ["won", "lost", "open"])
+
+
+def test_load_keeps_the_id_link_when_it_links_as_many_deals_as_the_email(write_file):
+    deals = ("Deal - ID,Deal - Status,Deal - Person ID,Person - Email\n"
+             "7,won,102,ann@x.example\n8,lost,101,bo@y.example\n")
+    ds = load(write_file("contacts.csv", HS_CONTACTS), deals=write_file("deals.csv", deals),
+              now=NOW)
+    assert ds.deals.select("deal_id", "lead_id").rows() == [("7", "102"), ("8", "101")]
+
+
+PD_ACTS = ("Activity - Type,Activity - Due date,Person - Email\n"
+           "call,2025-01-02 12:00,ANN@x.example\ncall,2025-01-05 09:00,bo@y.example\n"
+           "email,2025-01-06 09:00,dee@w.example\n")
+
+
+def test_load_links_activities_that_name_their_person_by_email(write_file):
+    ds = load(write_file("contacts.csv", HS_CONTACTS), activities=write_file("a.csv", PD_ACTS),
+              now=NOW)
+    assert (ds.leads["touches"].to_list(), ds.activities.height) == ([1, 1, 0], 2)
+
+
+def test_load_rejects_an_activity_whose_email_no_lead_has(write_file):
+    ds = load(write_file("contacts.csv", HS_CONTACTS), activities=write_file("a.csv", PD_ACTS),
+              now=NOW)
+    assert ds.health.rejected.select("row", "reason").rows() == [
+        (4, "no lead has the activity's e-mail (Person - Email)")]
+
+
 def test_load_says_a_salesforce_leads_report_alone_cannot_show_wins(write_file):
     ds = load(write_file("leads.csv", SF_LEADS), now=NOW)
     w = next(w for w in ds.health.warnings if w.code == "wins_on_opportunities")

@@ -262,7 +262,7 @@ def _link(files: _Files, leads: pl.DataFrame) -> _Linked:
     if files.typed["activities"]:
         activities, leads = link_activities(_concat(files.typed["activities"]), leads,
                                             files=files.names["activities"],
-                                            rejects=files.rejects)
+                                            rejects=files.rejects, warnings=files.warnings)
     spend = None
     if files.typed["spend"]:
         spend = _concat(files.typed["spend"])

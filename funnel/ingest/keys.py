@@ -7,7 +7,10 @@ is tried; the link is the column whose values match the other table's ids (compa
 :func:`funnel.ingest.crm.id_key`: 15- and 18-character Salesforce ids, case and spaces
 folded). A header alone never decides: a ``Contact ID`` of Salesforce contacts (003…)
 does not link to lead ids (00Q…), and when nothing matches the message says what the
-columns hold.
+columns hold. When the deals come from another system than the leads (marketing in
+HubSpot, sales in Pipedrive), the person's e-mail is often the only key both share: a
+deals column whose values are e-mail addresses is also compared with each leads column
+whose values are (case and spaces folded), and kept when it links more deals.
 """
 
 from __future__ import annotations
@@ -20,6 +23,13 @@ from funnel.dataset.format import percent
 from funnel.dataset.schema import normalise_header
 from funnel.dataset.tables import Dataset
 from funnel.ingest.crm import association_ids, id_key, id_kinds
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+"""An e-mail address, as a column's values are recognised by."""
+
+EMAIL_SHARE = 0.8
+"""Least share of a column's first filled values that are e-mail addresses for it to be
+compared as e-mails."""
 
 _DEAL_SIDE_WORDS = ("contact", "lead", "person", "associated", "prospect", "customer", "mql")
 _LEAD_SIDE_WORDS = ("opportunity", "deal")
@@ -108,7 +118,84 @@ def find_link(
             if matched and (best is None or matched > best.matched):
                 best = Link(side, col, header, matched, k["_k"].n_unique(),
                             pairs.select("deal_id", "lead_id").unique(maintain_order=True))
+    for col, other in _email_pairs(deals, leads):
+        k = _email_keys(deals, "deal_id", col).rename({"_id": "deal_id"})
+        pairs = k.join(_email_keys(leads, "lead_id", other).rename({"_id": "lead_id"})
+                       .drop("_v"), on="_k", how="inner")
+        matched = pairs["_k"].n_unique()
+        header = headers.get(col, col)
+        seen.append(f"the deals' {header} values are e-mail addresses "
+                    f"({matched:,} found in the leads' {other})")
+        if matched and (best is None or matched > best.matched):
+            best = Link("deals", col, f"{header} (the leads' {other})", matched,
+                        k["_k"].n_unique(),
+                        pairs.select("deal_id", "lead_id").unique(maintain_order=True))
     return best, seen
+
+
+def email_columns(frame: pl.DataFrame, *, rows: int = 500) -> list[str]:
+    """The text columns of ``frame`` whose first ``rows`` filled values are mostly
+    (:data:`EMAIL_SHARE`) e-mail addresses.
+
+    Examples
+    --------
+    >>> email_columns(pl.DataFrame({"Person - Email": ["a@x.example", None, "B@y.example"],
+    ...                             "name": ["Ann", "Bo", "Cy"]}))
+    ['Person - Email']
+    """
+    out = []
+    for c, t in frame.schema.items():
+        if c.startswith("__") or not (t == pl.String or isinstance(t, pl.Categorical)):
+            continue
+        v = frame[c].drop_nulls().head(rows).cast(pl.String).str.strip_chars()
+        if v.len() and v.str.contains(EMAIL_PATTERN).mean() >= EMAIL_SHARE:
+            out.append(c)
+    return out
+
+
+def email_lead_ids(frame: pl.DataFrame, leads: pl.DataFrame,
+                   ) -> tuple[pl.Series, str, str] | None:
+    """Per row of ``frame`` (activities that name their person by e-mail), the id of the
+    lead with that e-mail (null when none has it; the first lead when several do), with
+    the two columns compared: the pair of e-mail columns that finds the most rows' lead;
+    ``None`` when no pair finds any.
+
+    Examples
+    --------
+    >>> leads = pl.DataFrame({"lead_id": ["1", "2"], "Email": ["a@x.example", "b@x.example"]})
+    >>> acts = pl.DataFrame({"Person - Email": ["B@x.example", "c@x.example"]})
+    >>> ids, col, other = email_lead_ids(acts, leads)
+    >>> ids.to_list(), col, other
+    (['2', None], 'Person - Email', 'Email')
+    """
+    best: tuple[int, pl.Series, str, str] | None = None
+    for other in email_columns(leads.drop("lead_id")):
+        keys = (leads.select(_email_key(other), pl.col("lead_id")).drop_nulls()
+                .unique("_k", keep="first", maintain_order=True))
+        for col in email_columns(frame):
+            ids = frame.select(_email_key(col)).join(
+                keys, on="_k", how="left", maintain_order="left")["lead_id"]
+            n = int(ids.is_not_null().sum())
+            if n and (best is None or n > best[0]):
+                best = (n, ids, col, other)
+    return None if best is None else best[1:]
+
+
+def _email_key(col: str) -> pl.Expr:
+    return pl.col(col).cast(pl.String).str.strip_chars().str.to_lowercase().alias("_k")
+
+
+def _email_pairs(deals: pl.DataFrame, leads: pl.DataFrame) -> list[tuple[str, str]]:
+    """Each deals column of e-mails with each leads column of e-mails."""
+    theirs = email_columns(leads) if "deal_id" in deals.columns else []
+    return [(d, e) for d in email_columns(deals) for e in theirs] if theirs else []
+
+
+def _email_keys(frame: pl.DataFrame, id_col: str, col: str) -> pl.DataFrame:
+    """``id_col`` and the e-mail its row's ``col`` holds, as a key (trimmed, lower case)."""
+    values = frame[col].cast(pl.String)
+    out = pl.DataFrame({"_id": frame[id_col], "_v": values}).drop_nulls()
+    return out.with_columns(pl.col("_v").str.strip_chars().str.to_lowercase().alias("_k"))
 
 
 def _holds(keys: pl.DataFrame) -> str:

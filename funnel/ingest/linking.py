@@ -17,7 +17,7 @@ from funnel.dataset.errors import InputError
 from funnel.dataset.schema import normalise_header
 from funnel.dataset.tables import Warning_
 from funnel.ingest.columns import FILE, reject
-from funnel.ingest.keys import Link, find_link, no_link_text
+from funnel.ingest.keys import Link, email_columns, email_lead_ids, find_link, no_link_text
 from funnel.ingest.parsing import bool_expr
 from funnel.ingest.readers import ROW
 
@@ -158,6 +158,30 @@ def without_forecast(frame: pl.DataFrame) -> pl.DataFrame:
         pl.when(is_open).then(None).otherwise(pl.col("closed_at")).alias("closed_at"))
 
 
+def _by_email(activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str],
+              rejects: list[pl.DataFrame], warnings: list[Warning_]) -> pl.DataFrame:
+    """The activities with their lead found by e-mail when they name it so (see
+    :func:`link_activities`); those whose e-mail no lead has are rejected."""
+    if "lead_id" in activities.columns and not (
+            email_columns(activities.select("lead_id"))
+            and not email_columns(leads.select("lead_id"))):
+        return activities
+    found = email_lead_ids(activities, leads)
+    if found is None:
+        return activities
+    ids, col, other = found
+    activities = activities.with_columns(ids.alias("lead_id"))
+    orphan = activities["lead_id"].is_null()
+    if orphan.any():
+        rejects.append(reject(activities, orphan, "no lead has the activity's e-mail "
+                              f"({col})"))
+        activities = activities.filter(~orphan)
+    warnings.append(Warning_(
+        "activities_by_email", f"{', '.join(files)}: activities linked to the leads by "
+        f"e-mail (the activities' {col}, the leads' {other}).", activities.height, "info"))
+    return activities
+
+
 def _ensure(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """``frame`` with every column of ``schema`` it lacks, empty."""
     missing = [pl.lit(None, dtype=t).alias(c) for c, t in schema.items() if c not in frame.columns]
@@ -245,13 +269,17 @@ def _per_lead(deals: pl.DataFrame) -> pl.DataFrame:
 
 def link_activities(
     activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str],
-    rejects: list[pl.DataFrame],
+    rejects: list[pl.DataFrame], warnings: list[Warning_] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The activities of known leads, and the leads with ``first_response_at`` (the
     earliest activity, else their own) and ``touches`` (how many activities).
 
-    Activities of leads not among ``leads`` are added to ``rejects``.
+    Activities of leads not among ``leads`` are added to ``rejects``. Activities that
+    name their person by e-mail (no lead id column, or one holding e-mails while the
+    leads' ids are not) are linked by the leads' e-mails, with a note in ``warnings``.
     """
+    activities = _by_email(activities, leads, files=files, rejects=rejects,
+                           warnings=warnings if warnings is not None else [])
     for need, what in (("lead_id", "which lead each activity belongs to"),
                        ("at", "when each activity happened (a date/time column)")):
         if need not in activities.columns:
