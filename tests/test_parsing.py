@@ -70,6 +70,14 @@ DATE_CASES = [
     pytest.param(["04-Mar-2024", "25-Dec-2024"], [D(2024, 3, 4), D(2024, 12, 25)],
                  id="day-month-abbrev-dash"),
     pytest.param(["45000", "45321.5"], [D(2023, 3, 15), D(2024, 1, 30, 12)], id="excel-serial"),
+    # ICU locale formats (Salesforce since Winter '20): a comma before the time, and
+    # (CLDR 42+) a narrow no-break space before AM/PM
+    pytest.param(["1/6/2025, 9:12 AM", "12/25/2024, 2:40 PM"],
+                 [D(2025, 1, 6, 9, 12), D(2024, 12, 25, 14, 40)], id="icu-us-comma"),
+    pytest.param(["06.01.2025, 09:12", "25.12.2024, 14:40"],
+                 [D(2025, 1, 6, 9, 12), D(2024, 12, 25, 14, 40)], id="icu-de-comma"),
+    pytest.param(["Jan 6, 2025, 9:12\u202fAM", "Dec 25, 2024, 2:40\u202fPM"],
+                 [D(2025, 1, 6, 9, 12), D(2024, 12, 25, 14, 40)], id="icu-medium-narrow-space"),
     pytest.param(["2024-01-05", None, "", "  "], [D(2024, 1, 5), None, None, None],
                  id="blanks-stay-missing"),
     pytest.param([" 2024-01-05 ", "2024-01-06"], [D(2024, 1, 5), D(2024, 1, 6)], id="padded"),

@@ -48,7 +48,8 @@ def _sample(values: pl.Series, n: int = SAMPLE_SIZE) -> pl.Series:
 # exact forms first: on a tie (no fractional seconds or zones in the column) the plain
 # format wins, and chrono parses it two to three times faster
 _TIME_ISO = ["%H:%M:%S", "%H:%M:%S%.f", "%H:%M:%S%#z", "%H:%M:%S%.f%#z", "%H:%M", "%H:%M%#z"]
-_TIME_12H = ["%I:%M:%S %p", "%I:%M %p"]
+# ICU (Salesforce since Winter '20, CLDR 42+) writes a narrow no-break space before AM/PM
+_TIME_12H = ["%I:%M:%S %p", "%I:%M %p", "%I:%M:%S\u202f%p", "%I:%M\u202f%p"]
 _TIME_24H = ["%H:%M:%S", "%H:%M"]
 
 
@@ -87,12 +88,13 @@ def _candidates() -> list[DateStyle]:
     out: list[DateStyle] = []
     for d in ("%Y-%m-%d", "%Y/%m/%d"):
         out += [DateStyle("iso", f) for f in _with_times(d, ("T", " "), _TIME_ISO)]
+    # ICU locale formats put a comma between the date and the time ("1/6/2025, 9:12 AM")
     for d in ("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y"):
-        out += [DateStyle("us", f) for f in _with_times(d, (" ",), _TIME_12H + _TIME_24H)]
+        out += [DateStyle("us", f) for f in _with_times(d, (" ", ", "), _TIME_12H + _TIME_24H)]
     for d in ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y"):
-        out += [DateStyle("eu", f) for f in _with_times(d, (" ",), _TIME_24H + _TIME_12H)]
+        out += [DateStyle("eu", f) for f in _with_times(d, (" ", ", "), _TIME_24H + _TIME_12H)]
     for d in ("%b %d, %Y", "%d %b %Y", "%d-%b-%Y", "%B %d, %Y", "%d %B %Y"):
-        out += [DateStyle("text", f) for f in _with_times(d, (" ",), _TIME_12H + _TIME_24H)]
+        out += [DateStyle("text", f) for f in _with_times(d, (" ", ", "), _TIME_12H + _TIME_24H)]
     return out
 
 
