@@ -104,8 +104,9 @@ def currency_of(*frames: pl.DataFrame | None) -> str | None:
 
     Looks at every column whose name holds "currency" (``Deal - Currency``,
     ``currency_code``…) in ``frames`` (``None`` skipped): when all their values are one
-    ISO code (``USD``) or one symbol (``$`` → ``USD``), that is the currency. No such
-    column, or several currencies, gives ``None``: amounts are then shown without a
+    ISO code (``USD``) or one symbol (``$`` → ``USD``), that is the currency; a column of
+    the converted amount's currency (``Amount (converted) Currency``) decides alone. No
+    such column, or several currencies, gives ``None``: amounts are then shown without a
     symbol.
 
     Examples
@@ -116,6 +117,7 @@ def currency_of(*frames: pl.DataFrame | None) -> str | None:
     (None, None)
     """
     seen: set[str] = set()
+    converted: set[str] = set()  # a converted amount's currency (one for every deal)
     for frame in frames:
         if frame is None:
             continue
@@ -123,7 +125,9 @@ def currency_of(*frames: pl.DataFrame | None) -> str | None:
             if "currency" not in name.lower() or dtype not in (pl.String, pl.Categorical):
                 continue
             values = frame[name].cast(pl.String).drop_nulls().str.strip_chars().unique()
-            seen.update(v.upper() if v.isascii() else v for v in values.to_list() if v)
+            found = {v.upper() if v.isascii() else v for v in values.to_list() if v}
+            (converted if "converted" in name.lower() else seen).update(found)
+    seen = converted or seen
     if len(seen) != 1:
         return None
     code = _SYMBOL_CODES.get(next(iter(seen)), next(iter(seen)))

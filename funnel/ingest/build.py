@@ -38,6 +38,7 @@ from funnel.ingest.columns import (
     type_table,
 )
 from funnel.ingest.crm import file_model
+from funnel.ingest.currency import converted_amount, mixed_currencies, row_currencies
 from funnel.ingest.footer import TOTALS, totals_rows
 from funnel.ingest.linking import lead_outcomes, link_activities, link_deals
 from funnel.ingest.lookups import LOOKUP, LOOKUP_OBJECTS, join_lookup
@@ -176,7 +177,11 @@ def _type_file(
             f"{', '.join(map(repr, absent))}."
         )
     model = file_model(raw.frame, raw.name)
-    colmap = auto_map(raw.frame, role, fixed=model_hints(model, raw.frame, role, fixed))
+    hints = model_hints(model, raw.frame, role, fixed)
+    conv = converted_amount(raw.frame) if "amount" in FIELDS[role] else None
+    if conv and "amount" not in hints:  # one currency, not each deal's own
+        hints["amount"] = conv
+    colmap = auto_map(raw.frame, role, fixed=hints)
     required = [f for f in REQUIRED[role] if f in colmap]
     if model is not None and model.crm == "opportunities":
         required = [f for f in required if f != "created_at"]  # not engaged yet: kept
@@ -201,6 +206,10 @@ def _type_file(
                              and (named.get(c) or extra_name(c, role)) not in files.attributes]
     files.typed[role].append(t.frame)
     files.warnings += unused_field_warnings(raw, role, colmap)
+    cur = row_currencies(raw.frame) if "amount" in colmap and colmap["amount"] != conv else []
+    if len(cur) > 1:  # summed as they are: say so
+        files.warnings.append(mixed_currencies(raw.name, colmap["amount"], cur,
+                                               int(t.frame["amount"].is_not_null().sum())))
     if release:
         raw.frame = raw.frame.clear()
     files.rejects += t.rejects
