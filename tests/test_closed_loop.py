@@ -210,7 +210,7 @@ def test_closed_loop_messy_spend_file_gives_cac_per_source(write_file):
         pytest.approx(1234.56 + 765.44 + 2000 + 99.5 + 10)
 
 
-@pytest.mark.parametrize("label", ["Total", "Grand Total", "Total: Account", "Summe"])
+@pytest.mark.parametrize("label", ["Total", "Grand Total", "Total: Account", "Summe", "Subtotal"])
 def test_load_rejects_a_spend_files_totals_row_instead_of_counting_it_twice(write_file, label):
     spend = MESSY_SPEND + f"2025-12;{label};€ 4.109,50\n"
     ds = funnel.load(write_file("leads.csv", MESSY_LEADS), spend=write_file("spend.csv", spend))

@@ -135,6 +135,15 @@ def test_load_rejects_an_activity_whose_email_no_lead_has(write_file):
         (4, "no lead has the activity's e-mail (Person - Email)")]
 
 
+def test_load_keeps_a_customer_won_when_its_only_deal_in_the_export_is_lost(write_file):
+    contacts = HS_CONTACTS.replace("101,2025-01-02,Lead", "101,2025-01-02,Customer")
+    deals = "Deal - ID,Deal - Status,Person - Email\n7,lost,ann@x.example\n"
+    ds = load(write_file("contacts.csv", contacts), deals=write_file("deals.csv", deals),
+              now=NOW)
+    w = next(w for w in ds.health.warnings if w.code == "won_without_won_deal")
+    assert (ds.leads["outcome"].to_list()[0], w.count) == ("won", 1)
+
+
 def test_load_says_a_salesforce_leads_report_alone_cannot_show_wins(write_file):
     ds = load(write_file("leads.csv", SF_LEADS), now=NOW)
     w = next(w for w in ds.health.warnings if w.code == "wins_on_opportunities")

@@ -285,6 +285,7 @@ OUTCOME_LABELS = [
     ("Yes", "won"), ("closedwon", "won"), ("Closed Lost", "lost"), ("Lost", "lost"),
     ("false", "lost"), ("0", "lost"), ("No", "lost"), ("Disqualified", "lost"),
     ("Open", "open"), ("In Progress", "open"), ("Working - Contacted", "open"),
+    ("Closed lost (Renewals)", "lost"), ("Closed Won (Sales Pipeline)", "won"),
 ]
 
 
@@ -299,7 +300,8 @@ def test_map_values_maps_outcome_label(raw, canonical):
     [("Subscriber", "lead"), ("Lead", "lead"), ("Marketing Qualified Lead", "mql"),
      ("marketingqualifiedlead", "mql"), ("Sales Accepted", "sal"),
      ("Sales Qualified Lead", "sql"), ("Opportunity", "opportunity"),
-     ("Proposal/Price Quote", "opportunity"), ("Closed Won", "won"), ("Customer", "won")],
+     ("Proposal/Price Quote", "opportunity"), ("Closed Won", "won"), ("Customer", "won"),
+     ("IN_PROGRESS", "sal"), ("OPEN_DEAL", "opportunity")],
 )
 def test_map_values_maps_stage_label(raw, canonical):
     mapped, _ = map_values(pl.Series([raw]), "stage")

@@ -266,7 +266,7 @@ def _link(files: _Files, leads: pl.DataFrame) -> _Linked:
                                            headers=headers, warnings=files.warnings)
         next(r for r in files.reports if r.role == "deals").link = text
         outcome_info = True
-    leads = lead_outcomes(leads, per_lead)
+    leads = lead_outcomes(leads, per_lead, warnings=files.warnings)
     activities = None
     if files.typed["activities"]:
         activities, leads = link_activities(_concat(files.typed["activities"]), leads,

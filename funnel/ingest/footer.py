@@ -33,10 +33,12 @@ TOTALS = "a totals row (the sum of other rows), not a record of its own"
 """The reason given for a totals row of a spend or deals file."""
 
 TOTAL_LABEL = re.compile(
-    r"^\s*(grand\s+)?(totals?|sum|summe|gesamt(summe)?|total\s+g[eé]n[eé]ral|totale)"
+    r"^\s*(grand\s+)?(sub-?\s?totals?|totals?|sum|summe|zwischensumme|gesamt(summe)?"
+    r"|total\s+g[eé]n[eé]ral|totale)"
     r"\s*(:.*|\(.*\))?\s*$", re.IGNORECASE)
-"""A label that names a totals row: *Total*, *Totals*, *Grand Total*, *Total: Search*,
-*Total (USD)*, *Sum*, *Summe*, *Gesamt*, *Total général*, *Totale*."""
+"""A label that names a totals row: *Total*, *Totals*, *Grand Total*, *Subtotal*,
+*Total: Search*, *Total (USD)*, *Sum*, *Summe*, *Zwischensumme*, *Gesamt*, *Total général*,
+*Totale*."""
 
 _LABELS = {"spend": ("source", "campaign"), "deals": ("deal_id",)}
 

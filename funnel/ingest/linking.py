@@ -188,10 +188,13 @@ def _ensure(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame
     return frame.with_columns(missing) if missing else frame
 
 
-def lead_outcomes(leads: pl.DataFrame, deals: pl.DataFrame | None) -> pl.DataFrame:
+def lead_outcomes(leads: pl.DataFrame, deals: pl.DataFrame | None, *,
+                  warnings: list[Warning_] | None = None) -> pl.DataFrame:
     """Each lead's outcome: from its deals when it has any (won if any is won, open if
     any is open, else lost); otherwise its own outcome, or lost when it has a loss
-    reason, or open."""
+    reason, or open. A lead the leads file marks won (a won stage such as HubSpot's
+    *Customer*, or a won date) stays won whatever its deals say, as the funnel counts
+    it; how many such leads none of whose deals is won is said in ``warnings``."""
     dtt = pl.Datetime("us")
     leads = _ensure(leads, {
         "outcome": pl.String, "won_at": dtt, "lost_at": dtt, "stage": pl.String,
@@ -212,9 +215,20 @@ def lead_outcomes(leads: pl.DataFrame, deals: pl.DataFrame | None) -> pl.DataFra
     leads = leads.join(_per_lead(deals), on="lead_id", how="left", maintain_order="left")
     has_deal = pl.col("deals").fill_null(0) > 0
     # A lead with deals takes its outcome from them (a Salesforce "converted" lead whose
-    # opportunity was lost is lost); without deals, its own outcome or loss reason.
+    # opportunity was lost is lost); without deals, its own outcome or loss reason. A
+    # lead its own file says was won stays won (its won deal may be in another pipeline).
+    own_won = (pl.col("outcome") == "won").fill_null(False)
+    if warnings is not None:
+        n = int(leads.select((own_won & has_deal & ~pl.col("_any_won").fill_null(False))
+                             .sum()).item())
+        if n:
+            warnings.append(Warning_(
+                "won_without_won_deal", f"{n:,} lead{'s are' if n > 1 else ' is'} marked won "
+                "in the leads file (a won stage or date) while none of their deals is won: "
+                "they count as won (their won deal may be in a pipeline or period not "
+                "exported).", n, "info"))
     from_deals = (
-        pl.when(pl.col("_any_won")).then(pl.lit("won"))
+        pl.when(pl.col("_any_won") | own_won).then(pl.lit("won"))
         .when(pl.col("_any_open")).then(pl.lit("open"))
         .otherwise(pl.lit("lost"))
     )

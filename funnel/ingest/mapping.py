@@ -378,7 +378,8 @@ _STAGE_WORDS = {
              "open not contacted", "contact", "new lead"],
     "mql": ["mql", "marketing qualified lead", "marketingqualifiedlead", "marketing qualified"],
     "sal": ["sal", "sales accepted lead", "sales accepted", "accepted", "working",
-            "working contacted", "contacted", "attempted to contact", "connected"],
+            "working contacted", "contacted", "attempted to contact", "connected",
+            "in progress"],  # HubSpot lead status IN_PROGRESS: being worked
     "sql": ["sql", "sales qualified lead", "salesqualifiedlead", "sales qualified", "qualified",
             "qualification", "qualified to buy", "appointment scheduled"],
     "opportunity": ["opportunity", "opp", "proposal", "negotiation", "demo", "demo scheduled",
@@ -386,10 +387,11 @@ _STAGE_WORDS = {
                     "perception analysis", "value proposition", "id decision makers",
                     "needs analysis", "presentation scheduled", "decision maker bought in",
                     "contract sent", "closed lost", "closedlost", "lost", "prospecting",
-                    "engaging"],
+                    "engaging", "open deal"],  # HubSpot lead status OPEN_DEAL
     "won": ["won", "closed won", "closedwon", "customer", "evangelist", "closed converted"],
 }
 _NO_STAGE = {"other", "unknown", "unqualified", "disqualified"}
+_PIPELINE_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
 
 
 def _word_table(words: dict[str, list[str]]) -> dict[str, str]:
@@ -459,6 +461,8 @@ def map_values(
     >>> s, unknown = map_values(pl.Series(["Closed Won", "0", "Maybe"]), "outcome")
     >>> s.to_list(), unknown
     (['won', 'lost', None], {'Maybe': 1})
+    >>> map_values(pl.Series(["Closed won (Sales Pipeline)"]), "stage")[0].to_list()
+    ['won']
     """
     table = OUTCOME_VALUES if kind == "outcome" else STAGE_VALUES
     allowed = OUTCOMES if kind == "outcome" else STAGES
@@ -476,6 +480,9 @@ def map_values(
             continue
         norm = normalise_header(raw)
         hit = table.get(norm) or table.get(norm.replace(" ", ""))
+        if hit is None and (bare := _PIPELINE_SUFFIX.sub("", raw)) != raw:
+            # a label with its pipeline in parentheses, "Closed won (Sales Pipeline)"
+            hit = table.get(normalise_header(bare))
         if hit is None and kind == "stage" and (
                 norm in _NO_STAGE or stage_endings([raw])):
             answered.add(raw)  # says how it ended, not how far it got
