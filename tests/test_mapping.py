@@ -395,3 +395,22 @@ def test_mapping_load_names_malformed_file_in_one_line(tmp_path, text, says):
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
     with pytest.raises(InputError, match=r"^The mapping file bad\.mapping\.json\b[^\n]*\.$"):
         Mapping.load(path)
+
+
+MARKETO = pl.DataFrame({"Id": ["1", "2", "3"], "Created At": ["2025-01-02"] * 3,
+                        "Lead Status": ["Open", "Unqualified", "Converted"],
+                        "Person Score": ["10", "55", "80"]})
+
+
+def test_auto_map_reads_a_lead_status_as_the_outcome_when_nothing_else_says_it():
+    assert auto_map(MARKETO, "leads")["outcome"] == "Lead Status"
+
+
+def test_auto_map_keeps_a_lead_status_out_of_the_outcome_beside_a_stage():
+    f = MARKETO.with_columns(pl.lit("Lead").alias("Lifecycle Stage"))
+    assert (auto_map(f, "leads").get("outcome"), auto_map(f, "leads")["stage"]) == (
+        None, "Lifecycle Stage")
+
+
+def test_auto_map_reads_a_person_score_as_the_score():
+    assert auto_map(MARKETO, "leads")["score"] == "Person Score"

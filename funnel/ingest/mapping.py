@@ -155,6 +155,7 @@ _SYNONYMS: dict[str, list[str]] = {
     "score": [
         "score", "lead score", "hubspot score", "hubspotscore", "lead scoring",
         "marketing score", "mql score", "engagement score", "lead rating score",
+        "person score", "behavior score", "behaviour score", "pardot score",
     ],
     "at": [
         "at", "date", "activity date", "done time", "marked as done time", "completed at",
@@ -316,8 +317,24 @@ def auto_map(
             continue
         chosen[f] = col
         taken.add(col)
+    if role == "leads" and not {"outcome", "stage"} & (chosen.keys() | blocked):
+        status = _status_outcome(frame, taken)
+        if status:
+            chosen["outcome"] = status
     order = list(fields)
     return dict(sorted(chosen.items(), key=lambda kv: order.index(kv[0])))
+
+
+def _status_outcome(frame: pl.DataFrame, taken: set[str]) -> str | None:
+    """A leads file with neither outcome nor stage: its status column (Marketo's, Pardot's
+    or Zoho's *Lead Status*: Open, Contacted, Qualified, Unqualified…) when its labels
+    read as outcomes."""
+    for col in frame.columns:
+        if (col not in taken and not col.startswith("__")
+                and "status" in normalise_header(col).split()
+                and _values_fit(frame[col], "outcome")):
+            return col
+    return None
 
 
 def guess_role(frame: pl.DataFrame, name: str = "") -> str:
