@@ -150,6 +150,11 @@ def test_load_says_a_salesforce_leads_report_alone_cannot_show_wins(write_file):
     assert (w.count, "Load the opportunities report" in w.message) == (1, True)
 
 
+def test_load_marks_the_win_rate_unavailable_for_a_salesforce_leads_report_alone(write_file):
+    ds = load(write_file("leads.csv", SF_LEADS), now=NOW)
+    assert ds.health.capability("Win rate and conversion").status == "unavailable"
+
+
 def test_load_gives_no_wins_warning_with_the_opportunities_loaded(write_file):
     ds = load(write_file("leads.csv", SF_LEADS), deals=write_file("opps.csv", SF_OPPS), now=NOW)
     assert "wins_on_opportunities" not in {w.code for w in ds.health.warnings}

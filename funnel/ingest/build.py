@@ -21,7 +21,7 @@ import polars as pl
 
 from funnel.dataset.errors import InputError, StopCheck, stop_if
 from funnel.dataset.schema import FIELDS, REQUIRED, ROLES, Mapping
-from funnel.dataset.tables import Dataset, FileReport, Health, Warning_
+from funnel.dataset.tables import Capability, Dataset, FileReport, Health, Warning_
 from funnel.ingest.cache import TypedCache, export_key
 from funnel.ingest.checks import (
     capabilities,
@@ -43,7 +43,13 @@ from funnel.ingest.footer import TOTALS, totals_rows
 from funnel.ingest.linking import lead_outcomes, link_activities, link_deals
 from funnel.ingest.lookups import LOOKUP, LOOKUP_OBJECTS, join_lookup
 from funnel.ingest.mapping import auto_map, guess_role
-from funnel.ingest.models import apply_model, converted_leads, model_hints, wins_elsewhere
+from funnel.ingest.models import (
+    WINS_ELSEWHERE,
+    apply_model,
+    converted_leads,
+    model_hints,
+    wins_elsewhere,
+)
 from funnel.ingest.outcome_fields import outcome_fields
 from funnel.ingest.readers import ROW, RawTable, read_file
 from funnel.ingest.stagelists import read_stage_list, stage_list_set, stage_totals
@@ -309,6 +315,9 @@ def _check(files: _Files, linked: _Linked, *, now: dt.datetime, label: str) -> D
     attributes = [a for a in files.attributes if a not in leaked]
     caps = capabilities(leads, deals=linked.deals, activities=linked.activities,
                         spend=linked.spend, attributes=attributes)
+    if linked.deals is None and files.converted:  # no lead can be won: say so
+        caps = [Capability(c.analysis, False, WINS_ELSEWHERE)
+                if c.analysis == "Win rate and conversion" else c for c in caps]
     health = Health(files.reports, rejected.sort("file", "row"), warnings, caps)
     return Dataset(leads, linked.deals, linked.activities, linked.spend, attributes,
                    files.mapping, health, label)

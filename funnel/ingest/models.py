@@ -23,6 +23,10 @@ _CONVERTED_FLAG = ("converted", "is converted", "isconverted")
 _CONVERTED_OPP = ("converted opportunity id", "convertedopportunityid")
 _TRUE = ["true", "1", "yes", "y", "x", "wahr", "vrai", "sim", "sí", "si"]
 
+WINS_ELSEWHERE = ("not from a Salesforce leads report alone: a converted lead's win is on its "
+                  "opportunity (load the opportunities report)")
+"""Why the win rate is unavailable for a Salesforce leads report without opportunities."""
+
 
 def _column(frame: pl.DataFrame, names: tuple[str, ...]) -> str | None:
     for want in names:
