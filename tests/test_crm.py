@@ -236,6 +236,14 @@ def test_load_replaces_owner_ids_with_user_names(write_file):
     assert ds.leads["owner"].to_list() == ["Ana Silva", "Ben Ode"]
 
 
+@pytest.mark.parametrize("text", [
+    PD_ACTS, "Email,Activity Date,Activity Type\nann@x.example,2025-01-02 12:00,Call\n"],
+    ids=["pipedrive", "generic"])
+def test_guess_roles_reads_activities_that_name_their_person_by_email(write_file, text):
+    tables = [read_file(write_file("c.csv", HS_CONTACTS)), read_file(write_file("a.csv", text))]
+    assert guess_roles(tables) == ["leads", "activities"]
+
+
 def test_guess_roles_reads_a_companies_export_as_a_lookup(write_file):
     companies = "Record ID,Company name,Industry,Create Date\n7001,Acme,Retail,2024-01-01\n"
     assert guess_roles([read_file(write_file("companies.csv", companies))]) == ["lookup"]

@@ -372,9 +372,11 @@ def load(
 
 
 def _first_guesses(tables: Sequence[RawTable]) -> list[str]:
-    """Each file's role on its own: a lookup by its model, else by headers and name."""
+    """Each file's role on its own: a lookup or activities by its model, else by headers
+    and name."""
     models = [file_model(t.frame, t.name) for t in tables]
     return [LOOKUP if m is not None and m.object in LOOKUP_OBJECTS
+            else "activities" if m is not None and m.object == "activity"
             else guess_role(t.frame, t.name) for t, m in zip(tables, models, strict=True)]
 
 

@@ -21,6 +21,7 @@ from funnel.dataset.schema import (
     STAGES,
     normalise_header,
 )
+from funnel.ingest.keys import email_columns
 from funnel.ingest.parsing import (
     detect_date_style,
     detect_decimal_comma,
@@ -358,8 +359,9 @@ def guess_role(frame: pl.DataFrame, name: str = "") -> str:
                            for c in frame.columns)
             score += 3.0 if prefixed > len(frame.columns) / 2 else 0.0
             score -= 3.0 if "deal_id" not in found and "won_at" not in found else 0.0
-        if role == "activities":
-            score -= 4.0 if "at" not in found or "lead_id" not in found else 0.0
+        if role == "activities":  # a person's e-mail links an activity as well as an id
+            linked = "lead_id" in found or bool(email_columns(frame.head(200)))
+            score -= 4.0 if "at" not in found or not linked else 0.0
             score += 1.0 if "kind" in found else 0.0
         if role == "spend":
             score -= 10.0 if "cost" not in found else 0.0
