@@ -109,6 +109,15 @@ def test_load_links_deals_of_another_crm_by_the_persons_email(write_file):
         [("7", "101"), ("8", "102"), ("9", None)], ["won", "lost", "open"])
 
 
+def test_load_links_deals_by_the_emails_in_their_association_cells(write_file):
+    deals = ("Record ID,Deal Name,Deal Stage,Associated Contact\n"
+             "7,Ann's deal,Closed Won,Ann (ANN@x.example)\n8,Bo's deal,Closed Lost,"
+             "\"Bo (bo@y.example);Dee (dee@w.example)\"\n")
+    ds = load(write_file("contacts.csv", HS_CONTACTS), deals=write_file("deals.csv", deals),
+              now=NOW)
+    assert ds.leads["outcome"].to_list() == ["won", "lost", "open"]
+
+
 def test_load_keeps_the_id_link_when_it_links_as_many_deals_as_the_email(write_file):
     deals = ("Deal - ID,Deal - Status,Deal - Person ID,Person - Email\n"
              "7,won,102,ann@x.example\n8,lost,101,bo@y.example\n")

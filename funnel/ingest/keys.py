@@ -119,7 +119,7 @@ def find_link(
                 best = Link(side, col, header, matched, k["_k"].n_unique(),
                             pairs.select("deal_id", "lead_id").unique(maintain_order=True))
     for col, other in _email_pairs(deals, leads):
-        k = _email_keys(deals, "deal_id", col).rename({"_id": "deal_id"})
+        k = _email_keys(deals, "deal_id", col, cells=True).rename({"_id": "deal_id"})
         pairs = k.join(_email_keys(leads, "lead_id", other).rename({"_id": "lead_id"})
                        .drop("_v"), on="_k", how="inner")
         matched = pairs["_k"].n_unique()
@@ -186,15 +186,26 @@ def _email_key(col: str) -> pl.Expr:
 
 
 def _email_pairs(deals: pl.DataFrame, leads: pl.DataFrame) -> list[tuple[str, str]]:
-    """Each deals column of e-mails with each leads column of e-mails."""
+    """Each deals column of e-mails (also in association cells, ``Jane (jane@x.com)``)
+    with each leads column of e-mails."""
     theirs = email_columns(leads) if "deal_id" in deals.columns else []
-    return [(d, e) for d in email_columns(deals) for e in theirs] if theirs else []
+    if not theirs:
+        return []
+    cells = [c for c, t in deals.schema.items() if not c.startswith("__")
+             and (t == pl.String or isinstance(t, pl.Categorical))
+             and email_columns(pl.DataFrame({c: association_ids(
+                 deals[c].drop_nulls().head(500)).explode()}))]
+    return [(d, e) for d in cells for e in theirs]
 
 
-def _email_keys(frame: pl.DataFrame, id_col: str, col: str) -> pl.DataFrame:
-    """``id_col`` and the e-mail its row's ``col`` holds, as a key (trimmed, lower case)."""
+def _email_keys(frame: pl.DataFrame, id_col: str, col: str, *,
+                cells: bool = False) -> pl.DataFrame:
+    """``id_col`` and each e-mail its row's ``col`` holds (``cells``: association cells,
+    several a cell), as keys (trimmed, lower case)."""
     values = frame[col].cast(pl.String)
-    out = pl.DataFrame({"_id": frame[id_col], "_v": values}).drop_nulls()
+    out = pl.DataFrame({"_id": frame[id_col], "_v": association_ids(values) if cells
+                        else values})
+    out = (out.explode("_v") if cells else out).drop_nulls()
     return out.with_columns(pl.col("_v").str.strip_chars().str.to_lowercase().alias("_k"))
 
 
