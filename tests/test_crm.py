@@ -109,6 +109,16 @@ def test_load_links_deals_of_another_crm_by_the_persons_email(write_file):
         [("7", "101"), ("8", "102"), ("9", None)], ["won", "lost", "open"])
 
 
+def test_load_links_salesforce_opportunities_through_the_converted_contact(write_file):
+    leads = ("Lead ID,Created Date,Lead Status,Converted Contact ID\n"
+             "00Q5g00000AbC1x,2025-01-02,Closed - Converted,0035g00000Cc1Dd\n"
+             "00Q5g00000AbC2Y,2025-01-03,Working - Contacted,\n")
+    opps = ("Opportunity ID,Contact ID,Stage,Won,Closed\n"
+            "0065g00000Kk1Ab,0035g00000Cc1DdAAJ,Closed Won,true,true\n")
+    ds = load(write_file("leads.csv", leads), deals=write_file("opps.csv", opps), now=NOW)
+    assert ds.leads["outcome"].to_list() == ["won", "open"]
+
+
 def test_load_links_deals_by_the_emails_in_their_association_cells(write_file):
     deals = ("Record ID,Deal Name,Deal Stage,Associated Contact\n"
              "7,Ann's deal,Closed Won,Ann (ANN@x.example)\n8,Bo's deal,Closed Lost,"

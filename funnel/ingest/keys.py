@@ -33,6 +33,7 @@ compared as e-mails."""
 
 _DEAL_SIDE_WORDS = ("contact", "lead", "person", "associated", "prospect", "customer", "mql")
 _LEAD_SIDE_WORDS = ("opportunity", "deal")
+_SHARED_WORDS = ("contact", "person")  # a lead's own person, as the deals may name it
 
 
 @dataclass
@@ -118,6 +119,15 @@ def find_link(
             if matched and (best is None or matched > best.matched):
                 best = Link(side, col, header, matched, k["_k"].n_unique(),
                             pairs.select("deal_id", "lead_id").unique(maintain_order=True))
+    for col, other, pairs, k in _shared_key_pairs(deals, leads):
+        header = headers.get(col, col)
+        seen.append(f"the deals' {header} values are found in the leads' {other} "
+                    f"({pairs['_k'].n_unique():,})")
+        matched = pairs["_k"].n_unique()
+        if matched and (best is None or matched > best.matched):
+            best = Link("deals", col, f"{header} (the leads' {other})", matched,
+                        k["_k"].n_unique(),
+                        pairs.select("deal_id", "lead_id").unique(maintain_order=True))
     for col, other in _email_pairs(deals, leads):
         k = _email_keys(deals, "deal_id", col, cells=True).rename({"_id": "deal_id"})
         pairs = k.join(_email_keys(leads, "lead_id", other).rename({"_id": "lead_id"})
@@ -183,6 +193,26 @@ def email_lead_ids(frame: pl.DataFrame, leads: pl.DataFrame,
 
 def _email_key(col: str) -> pl.Expr:
     return pl.col(col).cast(pl.String).str.strip_chars().str.to_lowercase().alias("_k")
+
+
+def _shared_key_pairs(deals: pl.DataFrame, leads: pl.DataFrame):
+    """Links through a person both tables name: a deals column of contact or person ids
+    whose values a leads column of such ids holds (Salesforce: the opportunity's
+    ``Contact ID`` is the lead's ``Converted Contact ID``). Yields ``(deals column, leads
+    column, pairs, the deals column's keys)`` for each pair of columns that shares values."""
+    if "deal_id" not in deals.columns:
+        return
+    theirs = [c for c in _candidates(leads, "lead_id", _SHARED_WORDS) if c != "lead_id"]
+    if not theirs:
+        return
+    mine = _candidates(deals, "lead_id", _DEAL_SIDE_WORDS)
+    for other in theirs:
+        lk = _keys(leads, "lead_id", other, cells=False).rename({"_id": "lead_id"}).drop("_v")
+        for col in mine:
+            k = _keys(deals, "deal_id", col, cells=True).rename({"_id": "deal_id"})
+            pairs = k.join(lk, on="_k", how="inner")
+            if pairs.height:
+                yield col, other, pairs, k
 
 
 def _email_pairs(deals: pl.DataFrame, leads: pl.DataFrame) -> list[tuple[str, str]]:
