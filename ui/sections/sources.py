@@ -9,7 +9,7 @@ import streamlit as st
 from funnel.analyses.closed_loop import UNMATCHED, closed_loop, compare_groups, spend_matching
 from funnel.analyses.period import period_funnel
 from funnel.charts import leakage as charts
-from funnel.dataset.format import amount_text, rounded_to_shown
+from funnel.dataset.format import MISSING_TEXT, amount_text, rounded_to_shown
 from funnel.dataset.labels import NONE_LABEL, label_key
 from funnel.ingest.stagelists import PERIOD_NOTE, STAGE_LIST_NOTE
 from ui import exports
@@ -136,8 +136,8 @@ def closed_loop_section(sub, by: str) -> pl.DataFrame:
                       "return on spend", format="%.2f×")})
     st.caption("rank: by the shrunk win rate (small groups pulled toward the overall rate, "
                "so a group with a handful of leads cannot top the table). qualified = "
-               "reached SQL or later. cost shows \"None\" where no spend was matched (it is "
-               "unknown, not zero). not settled: most of the group's leads are younger than "
+               f"reached SQL or later. cost shows {MISSING_TEXT} where no spend was matched (it "
+               "is unknown, not zero). not settled: most of the group's leads are younger than "
                "the data's own time to a win, so its rate will still rise; do not rank it "
                "yet."
                + ("" if currency else " Amounts are in the currency of the export (it names "
