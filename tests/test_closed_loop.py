@@ -229,3 +229,10 @@ def test_load_rejects_a_deals_files_totals_row(write_file):
     ds = funnel.load(write_file("leads.csv", MESSY_LEADS), deals=write_file("deals.csv", deals))
     assert (ds.deals["deal_id"].to_list(), ds.health.rejected["reason"].to_list()) == (
         ["D1", "D2"], [TOTALS])
+
+
+def test_load_rejects_a_subtotal_row_under_a_source(write_file):
+    spend = ("Month;Channel;Campaign;Spend\n2025-11;Google;brand;€ 10,00\n"
+             "2025-11;Google;generic;€ 5,00\n2025-11;Google;Subtotal;€ 15,00\n")
+    ds = funnel.load(write_file("leads.csv", MESSY_LEADS), spend=write_file("spend.csv", spend))
+    assert ds.spend["cost"].sum() == pytest.approx(15.0)

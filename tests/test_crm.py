@@ -119,6 +119,34 @@ def test_load_links_salesforce_opportunities_through_the_converted_contact(write
     assert ds.leads["outcome"].to_list() == ["won", "open"]
 
 
+def test_load_never_links_through_a_count_that_mentions_contacts(write_file):
+    contacts = HS_CONTACTS.replace("Email\n", "Email,Number of times contacted\n").replace(
+        ".example\n", ".example,1\n")
+    deals = "Deal - ID,Deal - Status,Deal - Person ID\n7,won,1\n8,lost,1\n"
+    ds = load(write_file("contacts.csv", contacts), deals=write_file("deals.csv", deals),
+              now=NOW)
+    assert ds.deals["lead_id"].to_list() == [None, None]
+
+
+def test_load_never_links_deals_by_their_owners_email(write_file):
+    contacts = HS_CONTACTS.replace("Email\n", "Email,Lead Owner Email\n").replace(
+        ".example\n", ".example,rep@us.example\n")
+    deals = "Deal - ID,Deal - Status,Deal - Person ID,Owner Email\n7,won,99,rep@us.example\n"
+    ds = load(write_file("contacts.csv", contacts), deals=write_file("deals.csv", deals),
+              now=NOW)
+    assert ds.deals["lead_id"].to_list() == [None]
+
+
+def test_load_links_activities_by_the_persons_email_not_the_users(write_file):
+    contacts = HS_CONTACTS.replace("Email\n", "Email,Owner Email\n").replace(
+        ".example\n", ".example,rep@us.example\n")
+    acts = ("Activity - Type,Activity - Due date,Person - ID,User email,Person - Email\n"
+            "call,2025-01-05 09:00,77,rep@us.example,bo@y.example\n")
+    ds = load(write_file("contacts.csv", contacts), activities=write_file("a.csv", acts),
+              now=NOW)
+    assert ds.leads["touches"].to_list() == [0, 1, 0]
+
+
 def test_load_links_deals_by_the_emails_in_their_association_cells(write_file):
     deals = ("Record ID,Deal Name,Deal Stage,Associated Contact\n"
              "7,Ann's deal,Closed Won,Ann (ANN@x.example)\n8,Bo's deal,Closed Lost,"
@@ -163,6 +191,22 @@ def test_load_keeps_a_customer_won_when_its_only_deal_in_the_export_is_lost(writ
     assert (ds.leads["outcome"].to_list()[0], w.count) == ("won", 1)
 
 
+def test_load_leaves_the_amount_unknown_for_a_customer_without_a_won_deal(write_file):
+    contacts = HS_CONTACTS.replace("101,2025-01-02,Lead", "101,2025-01-02,Customer")
+    deals = ("Deal - ID,Deal - Status,Deal - Value,Person - Email\n7,lost,500,ann@x.example\n"
+             "8,won,300,bo@y.example\n")
+    ds = load(write_file("contacts.csv", contacts), deals=write_file("deals.csv", deals),
+              now=NOW)
+    assert ds.leads["amount"].to_list()[:2] == [None, 300.0]
+
+
+def test_load_lets_a_lost_deal_decide_over_a_converted_status(write_file):
+    leads = "Id,Created At,Lead Status,Email\n1,2025-01-02,Converted,ann@x.example\n"
+    deals = "Deal - ID,Deal - Status,Person - Email\n7,lost,ann@x.example\n"
+    ds = load(write_file("leads.csv", leads), deals=write_file("deals.csv", deals), now=NOW)
+    assert ds.leads["outcome"].to_list() == ["lost"]
+
+
 def test_load_says_a_salesforce_leads_report_alone_cannot_show_wins(write_file):
     ds = load(write_file("leads.csv", SF_LEADS), now=NOW)
     w = next(w for w in ds.health.warnings if w.code == "wins_on_opportunities")
@@ -175,8 +219,11 @@ def test_load_marks_the_win_rate_unavailable_for_a_salesforce_leads_report_alone
 
 
 def test_load_gives_no_wins_warning_with_the_opportunities_loaded(write_file):
-    ds = load(write_file("leads.csv", SF_LEADS), deals=write_file("opps.csv", SF_OPPS), now=NOW)
-    assert "wins_on_opportunities" not in {w.code for w in ds.health.warnings}
+    leads = SF_LEADS.replace("Converted\n", "Converted,Converted Opportunity ID\n").replace(
+        "true\n", "true,0065g00000Kk1Ab\n").replace("false\n", "false,\n")
+    ds = load(write_file("leads.csv", leads), deals=write_file("opps.csv", SF_OPPS), now=NOW)
+    assert ("wins_on_opportunities" in {w.code for w in ds.health.warnings},
+            ds.deals["lead_id"].to_list()) == (False, ["00Q5g00000AbC1x"])
 
 
 @pytest.mark.parametrize(("won", "closed", "outcome"), [

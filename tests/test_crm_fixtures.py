@@ -11,12 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from funnel.analyses.profile.learned import LearnedProfile
 from funnel.dataset.schema import normalise_header
 from funnel.findings.registry import findings
-from funnel.ingest.build import build_dataset, guess_files, guess_roles
+from funnel.ingest.build import build_dataset, guess_files, guess_roles, load
 from funnel.ingest.outcome_fields import OUTCOME_NAME, left_out_fields
 from funnel.ingest.readers import read_file
 
@@ -173,3 +174,15 @@ def test_guess_roles_keeps_only_the_lead_list_of_a_stage_list_export():
                      "Funnel 2025 - Leads.csv": "leads", "Funnel 2025 - MQLs.csv": "ignore",
                      "Funnel 2025 - Pipeline Opportunities.csv": "ignore",
                      "Funnel 2025 - Spend by channel.csv": "spend"}
+
+
+def test_salesforce_leads_link_through_the_converted_contact_as_through_the_opportunity(
+        tmp_path):
+    folder = CRM / "salesforce_csv"
+    leads = pl.read_csv(folder / "leads_report.csv", infer_schema=False)
+    bare = tmp_path / "leads_report.csv"
+    leads.drop("Converted Opportunity ID").write_csv(bare)
+    opps = folder / "opportunities_report.csv"
+    by_opp = load(folder / "leads_report.csv", deals=opps, now=NOW)
+    by_contact = load(bare, deals=opps, now=NOW)
+    assert by_contact.leads["outcome"].to_list() == by_opp.leads["outcome"].to_list()

@@ -50,3 +50,13 @@ def test_load_gives_no_currency_warning_for_one_currency(write_file, currency):
     opps = _without_converted(OPPS).replace("EUR", currency).replace("JPY", currency)
     ds = _load(write_file, opps)
     assert "mixed_currencies" not in {w.code for w in ds.health.warnings}
+
+
+def test_load_reads_the_converted_amount_not_a_weighted_one_before_it(write_file):
+    opps = OPPS.replace("Amount (converted)\n", "Amount (converted),Weighted amount in company "
+                        "currency\n").replace("1100\n", "1100,5\n").replace(
+        "1000\n", "1000,5\n").replace("680\n", "680,5\n")
+    opps = opps.replace("Amount Currency,Amount,", "Weighted amount in company currency,"
+                        "Amount Currency,Amount,", 0)
+    ds = _load(write_file, opps)
+    assert ds.mapping.deals["amount"] == "Amount (converted)"

@@ -414,3 +414,13 @@ def test_auto_map_keeps_a_lead_status_out_of_the_outcome_beside_a_stage():
 
 def test_auto_map_reads_a_person_score_as_the_score():
     assert auto_map(MARKETO, "leads")["score"] == "Person Score"
+
+
+def test_auto_map_takes_no_status_whose_values_are_not_outcomes():
+    f = MARKETO.with_columns(pl.Series("Email Status", ["Valid", "Bounced", "Valid"]))
+    assert auto_map(f.select("Id", "Created At", "Email Status"), "leads").get("outcome") is None
+
+
+def test_auto_map_takes_the_lead_status_before_another_status():
+    f = MARKETO.select(pl.Series("Email Status", ["Open", "Open", "Open"]), pl.all())
+    assert auto_map(f, "leads")["outcome"] == "Lead Status"

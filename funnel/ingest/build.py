@@ -24,6 +24,7 @@ from funnel.dataset.schema import FIELDS, REQUIRED, ROLES, Mapping
 from funnel.dataset.tables import Capability, Dataset, FileReport, Health, Warning_
 from funnel.ingest.cache import TypedCache, export_key
 from funnel.ingest.checks import (
+    WIN_RATE,
     capabilities,
     check_usable,
     lead_warnings,
@@ -316,8 +317,8 @@ def _check(files: _Files, linked: _Linked, *, now: dt.datetime, label: str) -> D
     caps = capabilities(leads, deals=linked.deals, activities=linked.activities,
                         spend=linked.spend, attributes=attributes)
     if linked.deals is None and files.converted:  # no lead can be won: say so
-        caps = [Capability(c.analysis, False, WINS_ELSEWHERE)
-                if c.analysis == "Win rate and conversion" else c for c in caps]
+        caps = [Capability(c.analysis, False, WINS_ELSEWHERE) if c.analysis == WIN_RATE
+                else c for c in caps]
     health = Health(files.reports, rejected.sort("file", "row"), warnings, caps)
     return Dataset(leads, linked.deals, linked.activities, linked.spend, attributes,
                    files.mapping, health, label)

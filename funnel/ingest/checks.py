@@ -158,6 +158,7 @@ share of the other leads with it differ by at least :data:`OUTCOME_GAP` and one 
 least :data:`OUTCOME_RATIO` times the other (or zero)."""
 
 OWNERS = "Owners and routing"
+WIN_RATE = "Win rate and conversion"
 FOLLOW_UP = "Follow-up and touches"
 ACTIVITY_EXPORT = "the CRM's activity export (calls, emails, meetings, one dated row each)"
 """The file that enables follow-up, touches and stalled leads, as the app names it."""
@@ -292,9 +293,9 @@ def capabilities(
             "only lead → won: no stage dates or stage column" if has("outcome")
             else "no stage, stage dates or outcome")))
     outcome = field_coverage(leads, "outcome")
-    caps.append(_cap("Win rate and conversion", outcome, note="" if outcome.status !=
+    caps.append(_cap(WIN_RATE, outcome, note="" if outcome.status !=
                      "partial" else "; the others count as not won") if has("outcome")
-                else Capability("Win rate and conversion", False,
+                else Capability(WIN_RATE, False,
                                 "no outcome, deal or won column"))
     speed = has("first_response_at") and has("created_at")
     caps.append(Capability(

@@ -21,6 +21,8 @@ CONVERTED_WORDS = ("converted", "company currency", "home currency", "default cu
 """Words of a header naming an amount converted to the company's one currency."""
 
 _SYMBOLS = frozenset("$€£¥₹₩₽₺₪฿₫₱")
+_OTHER_AMOUNTS = {"weighted", "closed", "forecast", "expected", "projected", "recurring",
+                  "annual", "total", "discount", "probability"}
 _SHARE = 0.8  # least share of a column's first values that are currency codes
 
 
@@ -41,22 +43,26 @@ def is_code_column(values: pl.Series, *, rows: int = 200) -> bool:
 
 
 def converted_amount(frame: pl.DataFrame) -> str | None:
-    """The column holding the amount converted to the company's currency, if any.
+    """The column holding the deal amount converted to the company's currency, if any:
+    an *amount* or *value* header with converted wording (not a weighted, closed,
+    forecast or expected amount), holding values; the plainest such header first.
 
     Examples
     --------
-    >>> f = pl.DataFrame({"Amount": ["10"], "Amount (converted) Currency": ["USD"],
-    ...                   "Amount (converted)": ["11"]})
+    >>> f = pl.DataFrame({"Amount": ["10"], "Weighted amount in company currency": ["2"],
+    ...                   "Amount (converted) Currency": ["USD"], "Amount (converted)": ["11"]})
     >>> converted_amount(f)
     'Amount (converted)'
     """
+    found = []
     for c in frame.columns:
-        h = normalise_header(c)
-        words = h.split()
+        words = normalise_header(c).split()
+        h = " ".join(words)
         if (("amount" in words or "value" in words) and any(w in h for w in CONVERTED_WORDS)
-                and not is_code_column(frame[c])):
-            return c
-    return None
+                and not _OTHER_AMOUNTS & set(words) and not is_code_column(frame[c])
+                and frame[c].null_count() < frame.height):
+            found.append((len(words), c))
+    return min(found)[1] if found else None
 
 
 def row_currencies(frame: pl.DataFrame) -> list[str]:

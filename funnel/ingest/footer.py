@@ -33,12 +33,13 @@ TOTALS = "a totals row (the sum of other rows), not a record of its own"
 """The reason given for a totals row of a spend or deals file."""
 
 TOTAL_LABEL = re.compile(
-    r"^\s*(grand\s+)?(sub-?\s?totals?|totals?|sum|summe|zwischensumme|gesamt(summe)?"
+    r"^\s*(grand\s+)?(sub-?\s?totals?|totals?|sum|summe|zwischensumme"
+    r"|gesamt(summe|ergebnis)?"
     r"|total\s+g[eé]n[eé]ral|totale)"
     r"\s*(:.*|\(.*\))?\s*$", re.IGNORECASE)
 """A label that names a totals row: *Total*, *Totals*, *Grand Total*, *Subtotal*,
-*Total: Search*, *Total (USD)*, *Sum*, *Summe*, *Zwischensumme*, *Gesamt*, *Total général*,
-*Totale*."""
+*Total: Search*, *Total (USD)*, *Sum*, *Summe*, *Zwischensumme*, *Gesamt*, *Gesamtergebnis*
+(a German Excel pivot), *Total général*, *Totale*."""
 
 _LABELS = {"spend": ("source", "campaign"), "deals": ("deal_id",)}
 
@@ -106,7 +107,8 @@ def relabel_footer(rejected: list[Rejection], lines: dict[int, str], *, last_kep
                    delimiter: str) -> list[Rejection]:
     """CSV rows rejected for their number of fields, with the reason :data:`FOOTER` when
     they are the report's footer: every rejected row after ``last_kept`` (the last kept
-    row's number), ``lines`` holding each rejected row's text.
+    row's number), ``lines`` holding the text of the last rejected rows (a row without
+    its text there is not taken for a footer).
 
     Examples
     --------
@@ -114,7 +116,7 @@ def relabel_footer(rejected: list[Rejection], lines: dict[int, str], *, last_kep
     >>> relabel_footer(r, {5: '"Grand Totals (3 records)"'}, last_kept=4, delimiter=",")[0].reason
     "part of the report's footer (totals, copyright, who ran it), not a record"
     """
-    tail = {r.row: one_cell(lines.get(r.row, ""), delimiter)
+    tail = {r.row: one_cell(lines[r.row], delimiter) if r.row in lines else None
             for r in sorted(rejected, key=lambda r: r.row or 0)
             if r.row is not None and r.row > last_kept}
     footer = footer_rows(tail)
@@ -158,13 +160,14 @@ def trim_footer(frame: pl.DataFrame, name: str) -> tuple[pl.DataFrame, list[Reje
 
 
 def totals_rows(frame: pl.DataFrame, role: str) -> pl.Series | None:
-    """Per row of a typed spend or deals file, whether it is a totals row: its label (a
-    spend row's source, else its campaign; a deal's id) reads like *Total*
+    """Per row of a typed spend or deals file, whether it is a totals row: one of its
+    labels (a spend row's source or campaign; a deal's id) reads like *Total*
     (:data:`TOTAL_LABEL`); ``None`` when no row is.
 
     Examples
     --------
-    >>> f = pl.DataFrame({"source": ["Ads", "Total", None], "campaign": [None, None, "Sum"]})
+    >>> f = pl.DataFrame({"source": ["Ads", "Total", "Google"],
+    ...                   "campaign": [None, None, "Subtotal"]})
     >>> totals_rows(f, "spend").to_list()
     [False, True, True]
     >>> totals_rows(f.head(1), "spend") is None
@@ -173,7 +176,7 @@ def totals_rows(frame: pl.DataFrame, role: str) -> pl.Series | None:
     cols = [c for c in _LABELS.get(role, ()) if c in frame.columns]
     if not cols or frame.height == 0:
         return None
-    label = pl.coalesce([pl.col(c).cast(pl.String) for c in cols])
-    bad = frame.select(label.str.contains("(?i)" + TOTAL_LABEL.pattern)
-                       .fill_null(False).alias("t"))["t"]
+    bad = frame.select(pl.any_horizontal([
+        pl.col(c).cast(pl.String).str.contains("(?i)" + TOTAL_LABEL.pattern).fill_null(False)
+        for c in cols]).alias("t"))["t"]
     return bad if bad.any() else None

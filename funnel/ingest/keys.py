@@ -10,7 +10,9 @@ does not link to lead ids (00Q…), and when nothing matches the message says wh
 columns hold. When the deals come from another system than the leads (marketing in
 HubSpot, sales in Pipedrive), the person's e-mail is often the only key both share: a
 deals column whose values are e-mail addresses is also compared with each leads column
-whose values are (case and spaces folded), and kept when it links more deals.
+whose values are each lead's own (case and spaces folded; not an owner's), and kept when
+it matches more; so is a deals column of contact ids whose values a leads column of its
+person's ids holds (Salesforce's ``Converted Contact ID``).
 """
 
 from __future__ import annotations
@@ -119,25 +121,12 @@ def find_link(
             if matched and (best is None or matched > best.matched):
                 best = Link(side, col, header, matched, k["_k"].n_unique(),
                             pairs.select("deal_id", "lead_id").unique(maintain_order=True))
-    for col, other, pairs, k in _shared_key_pairs(deals, leads):
-        header = headers.get(col, col)
-        seen.append(f"the deals' {header} values are found in the leads' {other} "
-                    f"({pairs['_k'].n_unique():,})")
+    # through the lead's own person (a shared id, an e-mail): only when it links more
+    for col, other, pairs, k in [*_shared_key_pairs(deals, leads, headers),
+                                 *_email_links(deals, leads, headers)]:
         matched = pairs["_k"].n_unique()
         if matched and (best is None or matched > best.matched):
-            best = Link("deals", col, f"{header} (the leads' {other})", matched,
-                        k["_k"].n_unique(),
-                        pairs.select("deal_id", "lead_id").unique(maintain_order=True))
-    for col, other in _email_pairs(deals, leads):
-        k = _email_keys(deals, "deal_id", col, cells=True).rename({"_id": "deal_id"})
-        pairs = k.join(_email_keys(leads, "lead_id", other).rename({"_id": "lead_id"})
-                       .drop("_v"), on="_k", how="inner")
-        matched = pairs["_k"].n_unique()
-        header = headers.get(col, col)
-        seen.append(f"the deals' {header} values are e-mail addresses "
-                    f"({matched:,} found in the leads' {other})")
-        if matched and (best is None or matched > best.matched):
-            best = Link("deals", col, f"{header} (the leads' {other})", matched,
+            best = Link("deals", col, f"{headers.get(col, col)} (the leads' {other})", matched,
                         k["_k"].n_unique(),
                         pairs.select("deal_id", "lead_id").unique(maintain_order=True))
     return best, seen
@@ -166,9 +155,10 @@ def email_columns(frame: pl.DataFrame, *, rows: int = 500) -> list[str]:
 def email_lead_ids(frame: pl.DataFrame, leads: pl.DataFrame,
                    ) -> tuple[pl.Series, str, str] | None:
     """Per row of ``frame`` (activities that name their person by e-mail), the id of the
-    lead with that e-mail (null when none has it; the first lead when several do), with
-    the two columns compared: the pair of e-mail columns that finds the most rows' lead;
-    ``None`` when no pair finds any.
+    lead with that e-mail (null when none has it), with the two columns compared: the
+    pair that finds the most rows' lead, among the leads' columns of their own e-mails
+    (:func:`person_keys`) and the activities' e-mail columns that do not name an owner or
+    user; ``None`` when no pair finds any.
 
     Examples
     --------
@@ -179,10 +169,13 @@ def email_lead_ids(frame: pl.DataFrame, leads: pl.DataFrame,
     (['2', None], 'Person - Email', 'Email')
     """
     best: tuple[int, pl.Series, str, str] | None = None
+    mine = [c for c in email_columns(frame) if not names_someone_else(c)]
     for other in email_columns(leads.drop("lead_id")):
-        keys = (leads.select(_email_key(other), pl.col("lead_id")).drop_nulls()
-                .unique("_k", keep="first", maintain_order=True))
-        for col in email_columns(frame):
+        keys = person_keys(leads, other, email=True)
+        if keys is None:
+            continue
+        keys = keys.unique("_k", keep="first", maintain_order=True)  # one lead a row
+        for col in mine:
             ids = frame.select(_email_key(col)).join(
                 keys, on="_k", how="left", maintain_order="left")["lead_id"]
             n = int(ids.is_not_null().sum())
@@ -195,19 +188,72 @@ def _email_key(col: str) -> pl.Expr:
     return pl.col(col).cast(pl.String).str.strip_chars().str.to_lowercase().alias("_k")
 
 
-def _shared_key_pairs(deals: pl.DataFrame, leads: pl.DataFrame):
-    """Links through a person both tables name: a deals column of contact or person ids
-    whose values a leads column of such ids holds (Salesforce: the opportunity's
-    ``Contact ID`` is the lead's ``Converted Contact ID``). Yields ``(deals column, leads
-    column, pairs, the deals column's keys)`` for each pair of columns that shares values."""
+_SOMEONE_ELSE = {"owner", "user", "rep", "assigned", "assignee", "manager", "creator",
+                 "created", "modified", "sales", "agent", "sender", "from"}
+"""Words of a header naming someone other than the lead (its owner, a user)."""
+
+PERSON_KEY_SHARE = 0.9
+"""Least share of distinct values among a leads column's filled e-mails for it to name
+each lead's own person (an owner's e-mail repeats)."""
+PERSON_ID_SHARE = 0.5
+"""The same for a column of person ids (two duplicate leads converted into one contact
+share its id; a count or a flag repeats far more)."""
+
+
+def names_someone_else(header: str) -> bool:
+    """Whether a header names someone other than the lead (owner, user, rep…).
+
+    Examples
+    --------
+    >>> names_someone_else("Lead Owner Email"), names_someone_else("Person - Email")
+    (True, False)
+    """
+    return bool(_SOMEONE_ELSE & set(normalise_header(header).split()))
+
+
+def person_keys(leads: pl.DataFrame, col: str, *, email: bool) -> pl.DataFrame | None:
+    """``lead_id`` and ``_k``, each lead's own person as ``col`` names it (an e-mail, or an
+    id compared as :func:`~funnel.ingest.crm.id_key`); ``None`` when the header names
+    someone else or the keys repeat (:data:`PERSON_KEY_SHARE`, :data:`PERSON_ID_SHARE`).
+
+    Examples
+    --------
+    >>> leads = pl.DataFrame({"lead_id": ["1", "2", "3"],
+    ...                       "Owner Email": ["r@x.example"] * 3, "Email": ["a@x.example",
+    ...                       "b@x.example", None]})
+    >>> person_keys(leads, "Owner Email", email=True) is None
+    True
+    >>> person_keys(leads, "Email", email=True)["lead_id"].to_list()
+    ['1', '2']
+    """
+    if names_someone_else(col):
+        return None
+    keys = (leads.select(pl.col("lead_id"), _email_key(col)) if email
+            else _keys(leads, "lead_id", col, cells=False).rename({"_id": "lead_id"})
+            .select("lead_id", "_k")).drop_nulls()
+    keys = keys.filter(pl.col("_k") != "")
+    share = PERSON_KEY_SHARE if email else PERSON_ID_SHARE
+    if keys.height == 0 or keys["_k"].n_unique() < share * keys.height:
+        return None
+    return keys
+
+
+def _shared_key_pairs(deals: pl.DataFrame, leads: pl.DataFrame, headers: dict[str, str]):
+    """Links through a person both tables name by id: a deals column of contact or person
+    ids whose values a leads column of its own person's ids holds (Salesforce: the
+    opportunity's ``Contact ID`` is the lead's ``Converted Contact ID``). Only columns
+    whose header says id; yields ``(deals column, leads column, pairs, deal keys)``."""
     if "deal_id" not in deals.columns:
         return
-    theirs = [c for c in _candidates(leads, "lead_id", _SHARED_WORDS) if c != "lead_id"]
-    if not theirs:
-        return
-    mine = _candidates(deals, "lead_id", _DEAL_SIDE_WORDS)
+    theirs = [c for c in _candidates(leads, "lead_id", _SHARED_WORDS)
+              if c != "lead_id" and "id" in normalise_header(c).split()]
+    mine = [c for c in _candidates(deals, "lead_id", _DEAL_SIDE_WORDS)
+            if "id" in normalise_header(headers.get(c, c)).split()
+            and not names_someone_else(headers.get(c, c))]
     for other in theirs:
-        lk = _keys(leads, "lead_id", other, cells=False).rename({"_id": "lead_id"}).drop("_v")
+        lk = person_keys(leads, other, email=False)
+        if lk is None:
+            continue
         for col in mine:
             k = _keys(deals, "deal_id", col, cells=True).rename({"_id": "deal_id"})
             pairs = k.join(lk, on="_k", how="inner")
@@ -215,17 +261,27 @@ def _shared_key_pairs(deals: pl.DataFrame, leads: pl.DataFrame):
                 yield col, other, pairs, k
 
 
-def _email_pairs(deals: pl.DataFrame, leads: pl.DataFrame) -> list[tuple[str, str]]:
-    """Each deals column of e-mails (also in association cells, ``Jane (jane@x.com)``)
-    with each leads column of e-mails."""
-    theirs = email_columns(leads) if "deal_id" in deals.columns else []
+def _email_links(deals: pl.DataFrame, leads: pl.DataFrame, headers: dict[str, str]):
+    """Links by the person's e-mail: each deals column of e-mails (also inside association
+    cells, ``Jane (jane@x.com)``) not naming an owner or user, with each leads column of
+    its own person's e-mail; yields ``(deals column, leads column, pairs, deal keys)``."""
+    if "deal_id" not in deals.columns:
+        return
+    theirs = [(c, k) for c in email_columns(leads)
+              if (k := person_keys(leads, c, email=True)) is not None]
     if not theirs:
-        return []
-    cells = [c for c, t in deals.schema.items() if not c.startswith("__")
-             and (t == pl.String or isinstance(t, pl.Categorical))
-             and email_columns(pl.DataFrame({c: association_ids(
-                 deals[c].drop_nulls().head(500)).explode()}))]
-    return [(d, e) for d in cells for e in theirs]
+        return
+    for col, t in deals.schema.items():
+        if (col.startswith("__") or not (t == pl.String or isinstance(t, pl.Categorical))
+                or names_someone_else(headers.get(col, col))
+                or not email_columns(pl.DataFrame({col: association_ids(
+                    deals[col].drop_nulls().head(500)).explode()}))):
+            continue
+        k = _email_keys(deals, "deal_id", col, cells=True).rename({"_id": "deal_id"})
+        for other, lk in theirs:
+            pairs = k.join(lk, on="_k", how="inner")
+            if pairs.height:
+                yield col, other, pairs, k
 
 
 def _email_keys(frame: pl.DataFrame, id_col: str, col: str, *,
@@ -245,6 +301,8 @@ def _holds(keys: pl.DataFrame) -> str:
     if not kinds:
         return "are empty"
     top = next(iter(kinds))
+    if top == "other" and email_columns(keys.select("_v")):  # never quote someone's e-mail
+        return "are e-mail addresses"
     if top == "other":
         ex = keys["_v"].unique(maintain_order=True).head(2).to_list()
         return f"are such as {', '.join(map(repr, ex))}"

@@ -17,7 +17,7 @@ from funnel.dataset.errors import InputError
 from funnel.dataset.schema import normalise_header
 from funnel.dataset.tables import Warning_
 from funnel.ingest.columns import FILE, reject
-from funnel.ingest.keys import Link, email_columns, email_lead_ids, find_link, no_link_text
+from funnel.ingest.keys import Link, email_lead_ids, find_link, no_link_text
 from funnel.ingest.parsing import bool_expr
 from funnel.ingest.readers import ROW
 
@@ -158,18 +158,25 @@ def without_forecast(frame: pl.DataFrame) -> pl.DataFrame:
         pl.when(is_open).then(None).otherwise(pl.col("closed_at")).alias("closed_at"))
 
 
+_PROBE = 2_000  # activities whose link is tried before choosing it
+
+
 def _by_email(activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str],
               rejects: list[pl.DataFrame], warnings: list[Warning_]) -> pl.DataFrame:
     """The activities with their lead found by e-mail when they name it so (see
     :func:`link_activities`); those whose e-mail no lead has are rejected."""
-    if "lead_id" in activities.columns and not (
-            email_columns(activities.select("lead_id"))
-            and not email_columns(leads.select("lead_id"))):
-        return activities
+    known = 0
+    if "lead_id" in activities.columns:
+        head = activities["lead_id"].drop_nulls().head(_PROBE)
+        known = int(head.is_in(leads["lead_id"].implode()).sum())
+        if known >= 0.5 * head.len():  # the lead ids link them
+            return activities
     found = email_lead_ids(activities, leads)
     if found is None:
         return activities
     ids, col, other = found
+    if int(ids.head(_PROBE).is_not_null().sum()) <= known:
+        return activities
     activities = activities.with_columns(ids.alias("lead_id"))
     orphan = activities["lead_id"].is_null()
     if orphan.any():
@@ -192,9 +199,10 @@ def lead_outcomes(leads: pl.DataFrame, deals: pl.DataFrame | None, *,
                   warnings: list[Warning_] | None = None) -> pl.DataFrame:
     """Each lead's outcome: from its deals when it has any (won if any is won, open if
     any is open, else lost); otherwise its own outcome, or lost when it has a loss
-    reason, or open. A lead the leads file marks won (a won stage such as HubSpot's
-    *Customer*, or a won date) stays won whatever its deals say, as the funnel counts
-    it; how many such leads none of whose deals is won is said in ``warnings``."""
+    reason, or open. A lead whose stage in the leads file is won (HubSpot's *Customer*)
+    or that has a won date stays won whatever its deals say, as the funnel counts it
+    (its amount then stays unknown); how many such leads none of whose deals is won is
+    said in ``warnings``. An outcome column (a status) does not override lost deals."""
     dtt = pl.Datetime("us")
     leads = _ensure(leads, {
         "outcome": pl.String, "won_at": dtt, "lost_at": dtt, "stage": pl.String,
@@ -217,14 +225,14 @@ def lead_outcomes(leads: pl.DataFrame, deals: pl.DataFrame | None, *,
     # A lead with deals takes its outcome from them (a Salesforce "converted" lead whose
     # opportunity was lost is lost); without deals, its own outcome or loss reason. A
     # lead its own file says was won stays won (its won deal may be in another pipeline).
-    own_won = (pl.col("outcome") == "won").fill_null(False)
+    own_won = ((pl.col("stage") == "won") | pl.col("won_at").is_not_null()).fill_null(False)
     if warnings is not None:
         n = int(leads.select((own_won & has_deal & ~pl.col("_any_won").fill_null(False))
                              .sum()).item())
         if n:
             warnings.append(Warning_(
-                "won_without_won_deal", f"{n:,} lead{'s are' if n > 1 else ' is'} marked won "
-                "in the leads file (a won stage or date) while none of their deals is won: "
+                "won_without_won_deal", f"{n:,} lead{'s are' if n > 1 else ' is'} won by "
+                "their stage or won date in the leads file while none of their deals is won: "
                 "they count as won (their won deal may be in a pipeline or period not "
                 "exported).", n, "info"))
     from_deals = (
@@ -246,7 +254,8 @@ def lead_outcomes(leads: pl.DataFrame, deals: pl.DataFrame | None, *,
         ).alias("closed_at"),
         pl.coalesce(
             "amount",
-            pl.when(pl.col("outcome") == "won").then("_won_amount").otherwise("_all_amount"),
+            pl.when(pl.col("outcome") == "won").then(pl.when("_any_won").then("_won_amount"))
+            .otherwise("_all_amount"),
         ).alias("amount") if "amount" in deals.columns else pl.col("amount"),
         pl.coalesce("lost_reason", "_deal_reason").alias("lost_reason"),
         pl.coalesce("opportunity_at", "_first_deal").alias("opportunity_at"),
@@ -289,8 +298,9 @@ def link_activities(
     earliest activity, else their own) and ``touches`` (how many activities).
 
     Activities of leads not among ``leads`` are added to ``rejects``. Activities that
-    name their person by e-mail (no lead id column, or one holding e-mails while the
-    leads' ids are not) are linked by the leads' e-mails, with a note in ``warnings``.
+    name their person by e-mail (no lead id column, or one that links fewer than half of
+    the first activities when their e-mail links more, as when they come from another
+    CRM) are linked by the leads' e-mails, with a note in ``warnings``.
     """
     activities = _by_email(activities, leads, files=files, rejects=rejects,
                            warnings=warnings if warnings is not None else [])

@@ -326,14 +326,22 @@ def auto_map(
     return dict(sorted(chosen.items(), key=lambda kv: order.index(kv[0])))
 
 
+STATUS_OUTCOME_SHARE = 0.8
+"""Least share of a status column's (first) values that must read as outcomes for it to
+be taken as the outcome of a leads file that has no other."""
+
+
 def _status_outcome(frame: pl.DataFrame, taken: set[str]) -> str | None:
     """A leads file with neither outcome nor stage: its status column (Marketo's, Pardot's
-    or Zoho's *Lead Status*: Open, Contacted, Qualified, Unqualified…) when its labels
-    read as outcomes."""
-    for col in frame.columns:
-        if (col not in taken and not col.startswith("__")
-                and "status" in normalise_header(col).split()
-                and _values_fit(frame[col], "outcome")):
+    or Zoho's *Lead Status*: Open, Contacted, Qualified, Unqualified…) when most of its
+    values (:data:`STATUS_OUTCOME_SHARE`) read as outcomes; a *lead status* first."""
+    cols = [c for c in frame.columns if c not in taken and not c.startswith("__")
+            and "status" in normalise_header(c).split()]
+    cols.sort(key=lambda c: normalise_header(c) != "lead status")
+    for col in cols:
+        values = frame[col].head(2_000).drop_nulls()
+        mapped, _ = map_values(values, "outcome")
+        if values.len() and mapped.is_not_null().mean() >= STATUS_OUTCOME_SHARE:
             return col
     return None
 

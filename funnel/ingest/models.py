@@ -16,12 +16,13 @@ import polars as pl
 from funnel.dataset.schema import normalise_header
 from funnel.dataset.tables import Dataset, Warning_
 from funnel.ingest.crm import FileModel
+from funnel.ingest.parsing import TRUE_WORDS
 
 _STATUS = ("lead status", "status")
 _OPP_IDS = ("opportunity id", "opportunityid", "opp id", "deal id", "dealid")
 _CONVERTED_FLAG = ("converted", "is converted", "isconverted")
 _CONVERTED_OPP = ("converted opportunity id", "convertedopportunityid")
-_TRUE = ["true", "1", "yes", "y", "x", "wahr", "vrai", "sim", "sí", "si"]
+_TRUE = sorted(TRUE_WORDS)
 
 WINS_ELSEWHERE = ("not from a Salesforce leads report alone: a converted lead's win is on its "
                   "opportunity (load the opportunities report)")

@@ -235,7 +235,7 @@ def _detect_sample(
     families: set[str] = set()
     for v in sample[:200]:
         families |= _family(v)
-    styles = [st for st in DATE_CANDIDATES if st.kind in families]
+    styles = _written_like(sample, [st for st in DATE_CANDIDATES if st.kind in families])
     if "excel" in families:
         styles.append(_EXCEL)
     if not styles:
@@ -251,6 +251,16 @@ def _detect_sample(
         eu = tied[kinds.index("eu")]
         return (eu if day_first else us), (us, eu)
     return tied[0], None
+
+
+def _written_like(sample: tuple[str, ...], styles: list[DateStyle]) -> list[DateStyle]:
+    """``styles`` without the ICU forms (a comma before the time, a narrow no-break space
+    before AM/PM) when no sampled value is written so: fewer formats to try."""
+    if not any(re.search(r"\d, \d", v) for v in sample):
+        styles = [st for st in styles if not re.search(r"[Yy], ", st.format or "")]
+    if not any("\u202f" in v for v in sample):
+        styles = [st for st in styles if "\u202f" not in (st.format or "")]
+    return styles
 
 
 def _reads(sample: tuple[str, ...], style: DateStyle) -> int:
@@ -272,7 +282,7 @@ def _mixed_style(sample: tuple[str, ...], day_first: bool) -> DateStyle | None:
     families: set[str] = set()
     for v in sample:
         families |= _family(v)
-    styles = [st for st in DATE_CANDIDATES if st.kind in families]
+    styles = _written_like(sample, [st for st in DATE_CANDIDATES if st.kind in families])
     if day_first:
         styles.sort(key=lambda st: st.kind != "eu")
     if "excel" in families:

@@ -29,12 +29,13 @@ import duckdb
 import polars as pl
 
 from funnel.dataset.errors import InputError, StopCheck, stop_if
-from funnel.ingest.footer import relabel_footer
+from funnel.ingest.footer import TAIL_ROWS, relabel_footer
 from funnel.ingest.readers_base import ROW, Rejection, compact_schema
 from funnel.ingest.salvage import NOT_TEXT, NUL_BYTE, TOO_LONG, UNCLOSED, ragged_reason, salvage_csv
 
 _PIECE = 1 << 20  # bytes converted or scanned at a time
 _SAMPLE_BYTES = 2 << 20  # the head of the file the compact columns are decided on
+_FOOTER_TEXT = 2_000  # characters of a rejected line's text kept to tell a footer
 
 _CHECK_BUFFER = 16 << 20
 """DuckDB's CSV read buffer, in bytes (above the 10 MB line limit, as DuckDB requires).
@@ -77,14 +78,19 @@ def _duck_error(exc: Exception, *, path: Path, name: str) -> InputError:
 
 def _rejections(con: duckdb.DuckDBPyConnection, name: str, skip: int = 0,
                 ) -> tuple[list[Rejection], dict[int, str]]:
-    """DuckDB's rejected rows, and the text of each (to tell a report's footer)."""
+    """DuckDB's rejected rows, and the text of the last :data:`TAIL_ROWS` of them (to
+    tell a report's footer)."""
     errors = con.execute(
-        "SELECT line, min(error_type) AS error_type, min(error_message) AS error_message, "
-        "min(csv_line) AS text FROM reject_errors GROUP BY line ORDER BY line"
+        "SELECT line, min(error_type) AS error_type, min(error_message) AS error_message "
+        "FROM reject_errors GROUP BY line ORDER BY line"
     ).fetchall()
+    # the text of the last few only, cut short: enough to tell a footer (footer.py)
+    tail = con.execute(
+        f"SELECT line, left(min(csv_line), {_FOOTER_TEXT}) FROM reject_errors GROUP BY line "
+        f"ORDER BY line DESC LIMIT {TAIL_ROWS}").fetchall()
     return ([Rejection(name, int(line) + skip, _duck_reason(et, msg))
-             for line, et, msg, _ in errors],
-            {int(line) + skip: text or "" for line, _, _, text in errors})
+             for line, et, msg in errors],
+            {int(line) + skip: text or "" for line, text in tail})
 
 
 def _check_rows(path: Path, *, name: str, delimiter: str, skip: int,
