@@ -286,6 +286,9 @@ OUTCOME_LABELS = [
     ("false", "lost"), ("0", "lost"), ("No", "lost"), ("Disqualified", "lost"),
     ("Open", "open"), ("In Progress", "open"), ("Working - Contacted", "open"),
     ("Closed lost (Renewals)", "lost"), ("Closed Won (Sales Pipeline)", "won"),
+    ("Junk Lead", "lost"), ("Lost Lead", "lost"), ("Not Qualified", "lost"),
+    ("Not Contacted", "open"), ("Pre-Qualified", "open"), ("Contact in Future", "open"),
+    ("Prospect", "open"), ("Recycled", "open"),
 ]
 
 

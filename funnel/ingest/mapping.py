@@ -390,19 +390,22 @@ _OUTCOME_WORDS = {
         "lost", "closed lost", "lose", "loss", "false", "0", "no", "n", "not converted",
         "closed not converted", "disqualified", "unqualified", "rejected", "dead", "junk",
         "closedlost", "churned", "bad fit",
+        "junk lead", "lost lead", "not qualified",  # Zoho CRM's lead statuses
         "verloren", "abgesagt", "perdu", "perdue", "perdido", "perdida", "nein",
     ],
     "open": [
         "open", "in progress", "pending", "working", "working contacted", "open not contacted",
         "new", "active", "nurture", "nurturing", "contacted", "attempted to contact",
         "connected", "open deal", "qualified", "ongoing",
+        "not contacted", "pre qualified", "contact in future",  # Zoho CRM's lead statuses
+        "prospect", "recycled",  # Pardot's
         "offen", "in bearbeitung", "ouvert", "en cours", "abierto", "abierta", "aberto",
         "em aberto",
     ],
 }
 _STAGE_WORDS = {
     "lead": ["lead", "new", "subscriber", "raw", "inquiry", "enquiry", "prospect", "visitor",
-             "open not contacted", "contact", "new lead"],
+             "open not contacted", "contact", "new lead", "not contacted"],
     "mql": ["mql", "marketing qualified lead", "marketingqualifiedlead", "marketing qualified"],
     "sal": ["sal", "sales accepted lead", "sales accepted", "accepted", "working",
             "working contacted", "contacted", "attempted to contact", "connected",
