@@ -72,6 +72,8 @@ DATE_CASES = [
     pytest.param(["45000", "45321.5"], [D(2023, 3, 15), D(2024, 1, 30, 12)], id="excel-serial"),
     # ICU locale formats (Salesforce since Winter '20): a comma before the time, and
     # (CLDR 42+) a narrow no-break space before AM/PM
+    pytest.param(["2024-03-04 10:00:00 UTC", "2024-12-25 09:30:15 UTC"],
+                 [D(2024, 3, 4, 10), D(2024, 12, 25, 9, 30, 15)], id="iso-utc-word"),
     pytest.param(["1/6/2025, 9:12 AM", "12/25/2024, 2:40 PM"],
                  [D(2025, 1, 6, 9, 12), D(2024, 12, 25, 14, 40)], id="icu-us-comma"),
     pytest.param(["06.01.2025, 09:12", "25.12.2024, 14:40"],

@@ -47,7 +47,8 @@ def _sample(values: pl.Series, n: int = SAMPLE_SIZE) -> pl.Series:
 
 # exact forms first: on a tie (no fractional seconds or zones in the column) the plain
 # format wins, and chrono parses it two to three times faster
-_TIME_ISO = ["%H:%M:%S", "%H:%M:%S%.f", "%H:%M:%S%#z", "%H:%M:%S%.f%#z", "%H:%M", "%H:%M%#z"]
+_TIME_ISO = ["%H:%M:%S", "%H:%M:%S%.f", "%H:%M:%S%#z", "%H:%M:%S%.f%#z", "%H:%M", "%H:%M%#z",
+             "%H:%M:%S UTC", "%H:%M:%S%.f UTC"]  # a zone written as a word: UTC is UTC
 # ICU (Salesforce since Winter '20, CLDR 42+) writes a narrow no-break space before AM/PM
 _TIME_12H = ["%I:%M:%S %p", "%I:%M %p", "%I:%M:%S\u202f%p", "%I:%M\u202f%p"]
 _TIME_24H = ["%H:%M:%S", "%H:%M"]
