@@ -20,6 +20,7 @@ from funnel.ingest.crm import (
     salesforce_kind,
 )
 from funnel.ingest.keys import find_link, link_summary
+from funnel.ingest.models import DELETED
 from funnel.ingest.readers import read_file
 
 NOW = dt.datetime(2025, 12, 31)
@@ -205,6 +206,23 @@ def test_load_lets_a_lost_deal_decide_over_a_converted_status(write_file):
     deals = "Deal - ID,Deal - Status,Person - Email\n7,lost,ann@x.example\n"
     ds = load(write_file("leads.csv", leads), deals=write_file("deals.csv", deals), now=NOW)
     assert ds.leads["outcome"].to_list() == ["lost"]
+
+
+def test_load_rejects_a_deleted_pipedrive_deal_without_an_unknown_label_warning(write_file):
+    deals = PD_DEALS.replace("9,Dee's deal,open", "9,Dee's deal,deleted")
+    ds = load(write_file("contacts.csv", HS_CONTACTS), deals=write_file("deals.csv", deals),
+              now=NOW)
+    assert (ds.deals["deal_id"].to_list(), ds.health.rejected["reason"].to_list(),
+            "unknown_outcome" in {w.code for w in ds.health.warnings}) == (
+        ["7", "8"], [DELETED], False)
+
+
+def test_load_rejects_salesforce_records_from_the_recycle_bin(write_file):
+    leads = ("Id,CreatedDate,Status,IsDeleted\n00Q5g00000AbC1x,2025-01-02,Open,false\n"
+             "00Q5g00000AbC2Y,2025-01-03,Open,true\n00Q5g00000aBc3Z,2025-01-04,Open,false\n")
+    ds = load(write_file("leads.csv", leads), now=NOW)
+    assert (ds.leads.height, ds.health.rejected.select("row", "reason").rows()) == (
+        2, [(3, DELETED)])
 
 
 def test_load_says_a_salesforce_leads_report_alone_cannot_show_wins(write_file):

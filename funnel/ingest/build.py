@@ -45,9 +45,11 @@ from funnel.ingest.linking import lead_outcomes, link_activities, link_deals
 from funnel.ingest.lookups import LOOKUP, LOOKUP_OBJECTS, join_lookup
 from funnel.ingest.mapping import auto_map, guess_role
 from funnel.ingest.models import (
+    DELETED,
     WINS_ELSEWHERE,
     apply_model,
     converted_leads,
+    deleted_rows,
     model_hints,
     wins_elsewhere,
 )
@@ -197,6 +199,10 @@ def _type_file(
                    else None,
                    day_first=bool(day_first if day_first is not None else raw.delimiter == ";"))
     t.frame = apply_model(model, t.frame, role, warnings=t.warnings)
+    if (gone := deleted_rows(raw.frame, colmap)) is not None:  # the recycle bin
+        dead = t.frame[ROW].is_in(gone.implode())
+        t.rejects.append(reject(t.frame, dead, DELETED))
+        t.frame = t.frame.filter(~dead)
     if (total := totals_rows(t.frame, role)) is not None:  # counted twice if kept
         t.rejects.append(reject(t.frame, total, TOTALS))
         t.frame = t.frame.filter(~total)

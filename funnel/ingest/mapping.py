@@ -420,7 +420,8 @@ _STAGE_WORDS = {
                     "engaging", "open deal"],  # HubSpot lead status OPEN_DEAL
     "won": ["won", "closed won", "closedwon", "customer", "evangelist", "closed converted"],
 }
-_NO_STAGE = {"other", "unknown", "unqualified", "disqualified"}
+_NO_STAGE = {"other", "unknown", "unqualified", "disqualified",
+             "deleted"}  # a deleted record is rejected as such (models.deleted_rows)
 _PIPELINE_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
 
 

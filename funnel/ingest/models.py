@@ -137,6 +137,39 @@ def converted_leads(model: FileModel | None, frame: pl.DataFrame) -> int:
     return int(frame.select(pl.any_horizontal(said).fill_null(False).sum()).item())
 
 
+_DELETED_FLAG = ("is deleted", "isdeleted", "deleted")
+DELETED = "a deleted record (the CRM's recycle bin), not a live one"
+"""The reason given for a row the CRM marks deleted."""
+
+
+def deleted_rows(frame: pl.DataFrame, colmap: dict[str, str]) -> pl.Series | None:
+    """The row numbers (``__row``) of the records a file marks deleted: a Salesforce
+    ``IsDeleted`` flag (an *Export All* includes the recycle bin), or a Pipedrive deal
+    whose status is *deleted*; ``None`` when there are none.
+
+    Examples
+    --------
+    >>> f = pl.DataFrame({"Deal - Status": ["won", "Deleted"], "__row": [2, 3]})
+    >>> deleted_rows(f, {"outcome": "Deal - Status"}).to_list()
+    [3]
+    """
+    said = []
+    if flag := _column(frame, _DELETED_FLAG):
+        said.append(pl.col(flag).cast(pl.String).str.strip_chars().str.to_lowercase()
+                    .is_in(_TRUE))
+    for field in ("outcome", "stage"):
+        col = colmap.get(field)
+        labels = frame[col].unique().cast(pl.String) if col in frame.columns else None
+        if labels is not None and (labels.str.strip_chars().str.to_lowercase()
+                                   == "deleted").any():  # labels first: cheap
+            said.append(pl.col(col).cast(pl.String).str.strip_chars().str.to_lowercase()
+                        == "deleted")
+    if not said:
+        return None
+    rows = frame.filter(pl.any_horizontal(said).fill_null(False))["__row"]
+    return rows if rows.len() else None
+
+
 def wins_elsewhere(name: str, converted: int) -> Warning_:
     """The warning for a Salesforce leads report loaded without its opportunities: no
     lead can show as won, since a converted lead's win or loss is on its opportunity.
