@@ -304,7 +304,9 @@ def test_map_values_maps_outcome_label(raw, canonical):
      ("marketingqualifiedlead", "mql"), ("Sales Accepted", "sal"),
      ("Sales Qualified Lead", "sql"), ("Opportunity", "opportunity"),
      ("Proposal/Price Quote", "opportunity"), ("Closed Won", "won"), ("Customer", "won"),
-     ("IN_PROGRESS", "sal"), ("OPEN_DEAL", "opportunity")],
+     ("IN_PROGRESS", "sal"), ("OPEN_DEAL", "opportunity"),
+     ("Marketingqualifizierter Lead", "mql"), ("Lead qualifié pour la vente", "sql"),
+     ("Oportunidad", "opportunity"), ("Kunde", "won"), ("Cliente", "won")],
 )
 def test_map_values_maps_stage_label(raw, canonical):
     mapped, _ = map_values(pl.Series([raw]), "stage")

@@ -384,6 +384,7 @@ _OUTCOME_WORDS = {
     "won": [
         "won", "closed won", "win", "true", "1", "yes", "y", "converted", "closed converted",
         "customer", "success", "successful", "signed", "sold", "deal won", "closedwon",
+        "kunde", "client", "cliente",
         "gewonnen", "gagne", "ganado", "ganada", "ganho", "ganha", "ja",
     ],
     "lost": [
@@ -405,22 +406,31 @@ _OUTCOME_WORDS = {
 }
 _STAGE_WORDS = {
     "lead": ["lead", "new", "subscriber", "raw", "inquiry", "enquiry", "prospect", "visitor",
-             "open not contacted", "contact", "new lead", "not contacted"],
-    "mql": ["mql", "marketing qualified lead", "marketingqualifiedlead", "marketing qualified"],
+             "open not contacted", "contact", "new lead", "not contacted",
+             # HubSpot's lifecycle stages in German, French, Spanish and Portuguese
+             "abonnent", "abonne", "suscriptor", "assinante"],
+    "mql": ["mql", "marketing qualified lead", "marketingqualifiedlead", "marketing qualified",
+            "marketingqualifizierter lead", "lead qualifie marketing",
+            "lead calificado para marketing", "lead qualificado para marketing"],
     "sal": ["sal", "sales accepted lead", "sales accepted", "accepted", "working",
             "working contacted", "contacted", "attempted to contact", "connected",
             "in progress"],  # HubSpot lead status IN_PROGRESS: being worked
     "sql": ["sql", "sales qualified lead", "salesqualifiedlead", "sales qualified", "qualified",
-            "qualification", "qualified to buy", "appointment scheduled"],
-    "opportunity": ["opportunity", "opp", "proposal", "negotiation", "demo", "demo scheduled",
+            "qualification", "qualified to buy", "appointment scheduled",
+            "vertriebsqualifizierter lead", "lead qualifie pour la vente",
+            "lead calificado para ventas", "lead qualificado para vendas"],
+    "opportunity": ["opportunity", "opp", "opportunite", "oportunidad", "oportunidade",
+                    "proposal", "negotiation", "demo", "demo scheduled",
                     "proposal made", "proposal price quote", "negotiation review",
                     "perception analysis", "value proposition", "id decision makers",
                     "needs analysis", "presentation scheduled", "decision maker bought in",
                     "contract sent", "closed lost", "closedlost", "lost", "prospecting",
                     "engaging", "open deal"],  # HubSpot lead status OPEN_DEAL
-    "won": ["won", "closed won", "closedwon", "customer", "evangelist", "closed converted"],
+    "won": ["won", "closed won", "closedwon", "customer", "evangelist", "closed converted",
+            "kunde", "client", "cliente", "evangeliste", "promotor", "evangelista"],
 }
-_NO_STAGE = {"other", "unknown", "unqualified", "disqualified",
+_NO_STAGE = {"other", "andere", "autre", "otro", "outro", "unknown", "unqualified",
+             "disqualified",
              "deleted"}  # a deleted record is rejected as such (models.deleted_rows)
 _PIPELINE_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
 
