@@ -183,6 +183,17 @@ def test_build_dataset_warns_of_duplicate_ids(load_texts):
     assert (warning.count, ds.leads.height) == (2, 5)
 
 
+@pytest.mark.parametrize(("ids", "rounded"), [(("5.12346E+10", "5.12346E+10"), True),
+                                               (("L1", "L1"), False)])
+def test_build_dataset_says_when_shared_ids_were_rounded_by_a_spreadsheet(load_texts, ids,
+                                                                          rounded):
+    leads = "lead_id,created_at,source\n" + "".join(f"{i},2024-01-0{n + 1},Ads\n"
+                                                   for n, i in enumerate(ids))
+    ds = load_texts(leads)
+    warning = next(w for w in ds.health.warnings if w.code == "duplicate_ids")
+    assert ("rounded by a spreadsheet" in warning.message) == rounded
+
+
 def test_build_dataset_warns_of_first_response_before_creation(load_texts):
     ds = load_texts(activities="lead_id,at\nL1,2023-12-31 09:00\nL2,2024-01-02 10:00\n")
     warning = next(w for w in ds.health.warnings if w.code == "response_before_created")

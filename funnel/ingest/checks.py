@@ -112,9 +112,10 @@ def lead_warnings(
     dup = leads.filter(pl.col("lead_id").is_duplicated())
     if dup.height:
         ids = dup["lead_id"].unique().head(EXAMPLES).to_list()
+        rounded = dup["lead_id"].cast(pl.String).str.contains(SCIENTIFIC).mean() >= 0.5
         out.append(Warning_("duplicate_ids", f"{dup.height:,} leads share an id with another lead "
                             f"(e.g. {', '.join(map(repr, ids))}); they are kept and counted "
-                            "separately.", dup.height))
+                            "separately." + (ROUNDED_IDS if rounded else ""), dup.height))
     cols = leads.columns
     if "first_response_at" in cols and "created_at" in cols:
         n = leads.filter(pl.col("first_response_at") < pl.col("created_at")).height
@@ -156,6 +157,12 @@ OUTCOME_RATIO = 2.0
 """Coverage depends on the outcome when the share of won leads with the field and the
 share of the other leads with it differ by at least :data:`OUTCOME_GAP` and one is at
 least :data:`OUTCOME_RATIO` times the other (or zero)."""
+
+SCIENTIFIC = r"^\d\.\d+E\+\d+$"
+"""An id a spreadsheet rounded into scientific notation (``5.12346E+10``)."""
+ROUNDED_IDS = (" These ids were rounded by a spreadsheet (scientific notation), so leads that "
+               "share one cannot be told apart and deals or activities cannot link to them: "
+               "export the file again without opening and saving it in Excel.")
 
 OWNERS = "Owners and routing"
 WIN_RATE = "Win rate and conversion"
