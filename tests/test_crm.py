@@ -231,6 +231,13 @@ def test_load_says_a_salesforce_leads_report_alone_cannot_show_wins(write_file):
     assert (w.count, "Load the opportunities report" in w.message) == (1, True)
 
 
+def test_load_counts_only_kept_leads_among_the_converted(write_file):
+    leads = SF_LEADS.replace("Converted\n", "Converted,IsDeleted\n").replace(
+        "true\n", "true,true\n").replace("false\n", "false,false\n")
+    ds = load(write_file("leads.csv", leads), now=NOW)
+    assert "wins_on_opportunities" not in {w.code for w in ds.health.warnings}
+
+
 def test_load_marks_the_win_rate_unavailable_for_a_salesforce_leads_report_alone(write_file):
     ds = load(write_file("leads.csv", SF_LEADS), now=NOW)
     assert ds.health.capability("Win rate and conversion").status == "unavailable"

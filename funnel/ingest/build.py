@@ -206,7 +206,7 @@ def _type_file(
     if (total := totals_rows(t.frame, role)) is not None:  # counted twice if kept
         t.rejects.append(reject(t.frame, total, TOTALS))
         t.frame = t.frame.filter(~total)
-    if role == "leads" and (n := converted_leads(model, raw.frame)):
+    if role == "leads" and (n := converted_leads(model, _kept(raw.frame, t.frame))):
         files.converted[raw.name] = n
     if not files.mapping.for_role(role):
         files.mapping.for_role(role).update(colmap)
@@ -230,6 +230,13 @@ def _type_file(
     files.reports.append(FileReport(raw.name, role, raw.format, raw.rows_read, 0, 0, colmap,
                                     raw.notes + t.notes, model.text if model else ""))
     files.rejects.append(reader_rejects(raw))
+
+
+def _kept(raw: pl.DataFrame, typed: pl.DataFrame) -> pl.DataFrame:
+    """The rows of a file's text that typing kept (all of them when none was rejected)."""
+    if raw.height == typed.height:
+        return raw
+    return raw.filter(pl.col(ROW).is_in(typed[ROW].implode()))
 
 
 def _concat(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
