@@ -103,9 +103,16 @@ PD_DEALS = ("Deal - ID,Deal - Title,Deal - Status,Deal - Value,Person - Email\n"
             "9,Dee's deal,open,10,dee@w.example\n")
 
 
+def _contacts(write_file, *, contacts: str = HS_CONTACTS, deals: str | None = None,
+              activities: str | None = None):
+    """HubSpot contacts loaded with another CRM's deals and/or activities."""
+    return load(write_file("contacts.csv", contacts),
+                deals=write_file("deals.csv", deals) if deals else None,
+                activities=write_file("a.csv", activities) if activities else None, now=NOW)
+
+
 def test_load_links_deals_of_another_crm_by_the_persons_email(write_file):
-    ds = load(write_file("contacts.csv", HS_CONTACTS), deals=write_file("deals.csv", PD_DEALS),
-              now=NOW)
+    ds = _contacts(write_file, deals=PD_DEALS)
     assert (ds.deals.select("deal_id", "lead_id").rows(), ds.leads["outcome"].to_list()) == (
         [("7", "101"), ("8", "102"), ("9", None)], ["won", "lost", "open"])
 
@@ -124,8 +131,7 @@ def test_load_never_links_through_a_count_that_mentions_contacts(write_file):
     contacts = HS_CONTACTS.replace("Email\n", "Email,Number of times contacted\n").replace(
         ".example\n", ".example,1\n")
     deals = "Deal - ID,Deal - Status,Deal - Person ID\n7,won,1\n8,lost,1\n"
-    ds = load(write_file("contacts.csv", contacts), deals=write_file("deals.csv", deals),
-              now=NOW)
+    ds = _contacts(write_file, contacts=contacts, deals=deals)
     assert ds.deals["lead_id"].to_list() == [None, None]
 
 
@@ -133,8 +139,7 @@ def test_load_never_links_deals_by_their_owners_email(write_file):
     contacts = HS_CONTACTS.replace("Email\n", "Email,Lead Owner Email\n").replace(
         ".example\n", ".example,rep@us.example\n")
     deals = "Deal - ID,Deal - Status,Deal - Person ID,Owner Email\n7,won,99,rep@us.example\n"
-    ds = load(write_file("contacts.csv", contacts), deals=write_file("deals.csv", deals),
-              now=NOW)
+    ds = _contacts(write_file, contacts=contacts, deals=deals)
     assert ds.deals["lead_id"].to_list() == [None]
 
 
@@ -143,8 +148,7 @@ def test_load_links_activities_by_the_persons_email_not_the_users(write_file):
         ".example\n", ".example,rep@us.example\n")
     acts = ("Activity - Type,Activity - Due date,Person - ID,User email,Person - Email\n"
             "call,2025-01-05 09:00,77,rep@us.example,bo@y.example\n")
-    ds = load(write_file("contacts.csv", contacts), activities=write_file("a.csv", acts),
-              now=NOW)
+    ds = _contacts(write_file, contacts=contacts, activities=acts)
     assert ds.leads["touches"].to_list() == [0, 1, 0]
 
 
@@ -152,16 +156,14 @@ def test_load_links_deals_by_the_emails_in_their_association_cells(write_file):
     deals = ("Record ID,Deal Name,Deal Stage,Associated Contact\n"
              "7,Ann's deal,Closed Won,Ann (ANN@x.example)\n8,Bo's deal,Closed Lost,"
              "\"Bo (bo@y.example);Dee (dee@w.example)\"\n")
-    ds = load(write_file("contacts.csv", HS_CONTACTS), deals=write_file("deals.csv", deals),
-              now=NOW)
+    ds = _contacts(write_file, deals=deals)
     assert ds.leads["outcome"].to_list() == ["won", "lost", "open"]
 
 
 def test_load_keeps_the_id_link_when_it_links_as_many_deals_as_the_email(write_file):
     deals = ("Deal - ID,Deal - Status,Deal - Person ID,Person - Email\n"
              "7,won,102,ann@x.example\n8,lost,101,bo@y.example\n")
-    ds = load(write_file("contacts.csv", HS_CONTACTS), deals=write_file("deals.csv", deals),
-              now=NOW)
+    ds = _contacts(write_file, deals=deals)
     assert ds.deals.select("deal_id", "lead_id").rows() == [("7", "102"), ("8", "101")]
 
 
@@ -171,14 +173,12 @@ PD_ACTS = ("Activity - Type,Activity - Due date,Person - Email\n"
 
 
 def test_load_links_activities_that_name_their_person_by_email(write_file):
-    ds = load(write_file("contacts.csv", HS_CONTACTS), activities=write_file("a.csv", PD_ACTS),
-              now=NOW)
+    ds = _contacts(write_file, activities=PD_ACTS)
     assert (ds.leads["touches"].to_list(), ds.activities.height) == ([1, 1, 0], 2)
 
 
 def test_load_rejects_an_activity_whose_email_no_lead_has(write_file):
-    ds = load(write_file("contacts.csv", HS_CONTACTS), activities=write_file("a.csv", PD_ACTS),
-              now=NOW)
+    ds = _contacts(write_file, activities=PD_ACTS)
     assert ds.health.rejected.select("row", "reason").rows() == [
         (4, "no lead has the activity's e-mail (Person - Email)")]
 
@@ -186,8 +186,7 @@ def test_load_rejects_an_activity_whose_email_no_lead_has(write_file):
 def test_load_keeps_a_customer_won_when_its_only_deal_in_the_export_is_lost(write_file):
     contacts = HS_CONTACTS.replace("101,2025-01-02,Lead", "101,2025-01-02,Customer")
     deals = "Deal - ID,Deal - Status,Person - Email\n7,lost,ann@x.example\n"
-    ds = load(write_file("contacts.csv", contacts), deals=write_file("deals.csv", deals),
-              now=NOW)
+    ds = _contacts(write_file, contacts=contacts, deals=deals)
     w = next(w for w in ds.health.warnings if w.code == "won_without_won_deal")
     assert (ds.leads["outcome"].to_list()[0], w.count) == ("won", 1)
 
@@ -196,8 +195,7 @@ def test_load_leaves_the_amount_unknown_for_a_customer_without_a_won_deal(write_
     contacts = HS_CONTACTS.replace("101,2025-01-02,Lead", "101,2025-01-02,Customer")
     deals = ("Deal - ID,Deal - Status,Deal - Value,Person - Email\n7,lost,500,ann@x.example\n"
              "8,won,300,bo@y.example\n")
-    ds = load(write_file("contacts.csv", contacts), deals=write_file("deals.csv", deals),
-              now=NOW)
+    ds = _contacts(write_file, contacts=contacts, deals=deals)
     assert ds.leads["amount"].to_list()[:2] == [None, 300.0]
 
 
@@ -210,8 +208,7 @@ def test_load_lets_a_lost_deal_decide_over_a_converted_status(write_file):
 
 def test_load_rejects_a_deleted_pipedrive_deal_without_an_unknown_label_warning(write_file):
     deals = PD_DEALS.replace("9,Dee's deal,open", "9,Dee's deal,deleted")
-    ds = load(write_file("contacts.csv", HS_CONTACTS), deals=write_file("deals.csv", deals),
-              now=NOW)
+    ds = _contacts(write_file, deals=deals)
     assert (ds.deals["deal_id"].to_list(), ds.health.rejected["reason"].to_list(),
             "unknown_outcome" in {w.code for w in ds.health.warnings}) == (
         ["7", "8"], [DELETED], False)

@@ -21,10 +21,9 @@ import polars as pl
 
 from funnel.dataset.errors import InputError, StopCheck, stop_if
 from funnel.dataset.schema import FIELDS, REQUIRED, ROLES, Mapping
-from funnel.dataset.tables import Capability, Dataset, FileReport, Health, Warning_
+from funnel.dataset.tables import Dataset, FileReport, Health, Warning_
 from funnel.ingest.cache import TypedCache, export_key
 from funnel.ingest.checks import (
-    WIN_RATE,
     capabilities,
     check_usable,
     lead_warnings,
@@ -318,8 +317,10 @@ def _check(files: _Files, linked: _Linked, *, now: dt.datetime, label: str) -> D
         rep.rows_rejected = n_rej
         rep.rows_kept = rep.rows_read - n_rej
     warnings = files.warnings
-    if linked.deals is None:  # a converted lead's win lives on its opportunity
-        warnings += [wins_elsewhere(name, n) for name, n in files.converted.items()]
+    # a converted lead's win lives on its opportunity: none can show as won without them
+    wins_unknown = linked.deals is None and bool(files.converted)
+    warnings += [wins_elsewhere(name, n) for name, n in files.converted.items()
+                 if wins_unknown]
     warnings += check_usable(linked.leads, rejected, leads_file=files.names["leads"][0],
                              outcome_info=linked.outcome_info)
     warnings += lead_warnings(linked.leads, now=now, outcome_info=linked.outcome_info)
@@ -328,10 +329,8 @@ def _check(files: _Files, linked: _Linked, *, now: dt.datetime, label: str) -> D
     leaked = {f for f, _ in outcome_fields(leads, files.attributes)}
     attributes = [a for a in files.attributes if a not in leaked]
     caps = capabilities(leads, deals=linked.deals, activities=linked.activities,
-                        spend=linked.spend, attributes=attributes)
-    if linked.deals is None and files.converted:  # no lead can be won: say so
-        caps = [Capability(c.analysis, False, WINS_ELSEWHERE) if c.analysis == WIN_RATE
-                else c for c in caps]
+                        spend=linked.spend, attributes=attributes,
+                        wins_unknown=WINS_ELSEWHERE if wins_unknown else None)
     health = Health(files.reports, rejected.sort("file", "row"), warnings, caps)
     return Dataset(leads, linked.deals, linked.activities, linked.spend, attributes,
                    files.mapping, health, label)

@@ -267,13 +267,15 @@ def _cap(analysis: str, cov: Coverage, *, note: str = "") -> Capability:
 
 def capabilities(
     leads: pl.DataFrame, *, deals: pl.DataFrame | None, activities: pl.DataFrame | None,
-    spend: pl.DataFrame | None, attributes: list[str],
+    spend: pl.DataFrame | None, attributes: list[str], wins_unknown: str | None = None,
 ) -> list[Capability]:
     """Whether each analysis can run on these tables, partly or fully, and why (not).
 
     Analyses resting on one field (outcome, creation date, amount, owner, loss reason,
     score) take its :func:`field_coverage`; follow-up needs activities (with dates for
-    stalled leads).
+    stalled leads). ``wins_unknown``: why no lead can show as won in these files (a
+    Salesforce leads report without its opportunities), which makes the win rate
+    unavailable.
 
     Examples
     --------
@@ -300,10 +302,10 @@ def capabilities(
             "only lead → won: no stage dates or stage column" if has("outcome")
             else "no stage, stage dates or outcome")))
     outcome = field_coverage(leads, "outcome")
-    caps.append(_cap(WIN_RATE, outcome, note="" if outcome.status !=
-                     "partial" else "; the others count as not won") if has("outcome")
-                else Capability(WIN_RATE, False,
-                                "no outcome, deal or won column"))
+    caps.append(Capability(WIN_RATE, False, wins_unknown) if wins_unknown
+                else _cap(WIN_RATE, outcome, note="" if outcome.status !=
+                          "partial" else "; the others count as not won") if has("outcome")
+                else Capability(WIN_RATE, False, "no outcome, deal or won column"))
     speed = has("first_response_at") and has("created_at")
     caps.append(Capability(
         "Response time (speed to lead)", speed,

@@ -25,6 +25,7 @@ from funnel.dataset.format import percent
 from funnel.dataset.schema import normalise_header
 from funnel.dataset.tables import Dataset
 from funnel.ingest.crm import association_ids, id_key, id_kinds
+from funnel.ingest.readers_base import is_text
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 """An e-mail address, as a column's values are recognised by."""
@@ -73,14 +74,17 @@ def _candidates(frame: pl.DataFrame, own: str, words: tuple[str, ...]) -> list[s
     return out
 
 
-def _keys(frame: pl.DataFrame, id_col: str, col: str, *, cells: bool) -> pl.DataFrame:
+def _keys(frame: pl.DataFrame, id_col: str, col: str, *, cells: bool,
+          email: bool = False) -> pl.DataFrame:
     """``id_col`` and each key its row's ``col`` holds (an association cell may hold
-    several)."""
+    several): an id as :func:`~funnel.ingest.crm.id_key`, an e-mail (``email``) trimmed
+    and in lower case."""
     values = frame[col].cast(pl.String)
     out = pl.DataFrame({"_id": frame[id_col], "_v": association_ids(values) if cells
                         else values})
     out = (out.explode("_v") if cells else out).drop_nulls()
-    return out.with_columns(id_key(out["_v"]).alias("_k"))
+    return out.with_columns(_email_key(pl.col("_v")) if email
+                            else id_key(out["_v"]).alias("_k"))
 
 
 def find_link(
@@ -144,7 +148,7 @@ def email_columns(frame: pl.DataFrame, *, rows: int = 500) -> list[str]:
     """
     out = []
     for c, t in frame.schema.items():
-        if c.startswith("__") or not (t == pl.String or isinstance(t, pl.Categorical)):
+        if c.startswith("__") or not is_text(t):
             continue
         v = frame[c].drop_nulls().head(rows).cast(pl.String).str.strip_chars()
         if v.len() and v.str.contains(EMAIL_PATTERN).mean() >= EMAIL_SHARE:
@@ -184,8 +188,10 @@ def email_lead_ids(frame: pl.DataFrame, leads: pl.DataFrame,
     return None if best is None else best[1:]
 
 
-def _email_key(col: str) -> pl.Expr:
-    return pl.col(col).cast(pl.String).str.strip_chars().str.to_lowercase().alias("_k")
+def _email_key(col: str | pl.Expr) -> pl.Expr:
+    """An e-mail as a key: trimmed, lower case."""
+    expr = pl.col(col) if isinstance(col, str) else col
+    return expr.cast(pl.String).str.strip_chars().str.to_lowercase().alias("_k")
 
 
 _SOMEONE_ELSE = {"owner", "user", "rep", "assigned", "assignee", "manager", "creator",
@@ -228,10 +234,8 @@ def person_keys(leads: pl.DataFrame, col: str, *, email: bool) -> pl.DataFrame |
     """
     if names_someone_else(col):
         return None
-    keys = (leads.select(pl.col("lead_id"), _email_key(col)) if email
-            else _keys(leads, "lead_id", col, cells=False).rename({"_id": "lead_id"})
-            .select("lead_id", "_k")).drop_nulls()
-    keys = keys.filter(pl.col("_k") != "")
+    keys = (_keys(leads, "lead_id", col, cells=False, email=email).rename({"_id": "lead_id"})
+            .select("lead_id", "_k").filter(pl.col("_k") != ""))
     share = PERSON_KEY_SHARE if email else PERSON_ID_SHARE
     if keys.height == 0 or keys["_k"].n_unique() < share * keys.height:
         return None
@@ -272,27 +276,15 @@ def _email_links(deals: pl.DataFrame, leads: pl.DataFrame, headers: dict[str, st
     if not theirs:
         return
     for col, t in deals.schema.items():
-        if (col.startswith("__") or not (t == pl.String or isinstance(t, pl.Categorical))
-                or names_someone_else(headers.get(col, col))
+        if (col.startswith("__") or not is_text(t) or names_someone_else(headers.get(col, col))
                 or not email_columns(pl.DataFrame({col: association_ids(
                     deals[col].drop_nulls().head(500)).explode()}))):
             continue
-        k = _email_keys(deals, "deal_id", col, cells=True).rename({"_id": "deal_id"})
+        k = _keys(deals, "deal_id", col, cells=True, email=True).rename({"_id": "deal_id"})
         for other, lk in theirs:
             pairs = k.join(lk, on="_k", how="inner")
             if pairs.height:
                 yield col, other, pairs, k
-
-
-def _email_keys(frame: pl.DataFrame, id_col: str, col: str, *,
-                cells: bool = False) -> pl.DataFrame:
-    """``id_col`` and each e-mail its row's ``col`` holds (``cells``: association cells,
-    several a cell), as keys (trimmed, lower case)."""
-    values = frame[col].cast(pl.String)
-    out = pl.DataFrame({"_id": frame[id_col], "_v": association_ids(values) if cells
-                        else values})
-    out = (out.explode("_v") if cells else out).drop_nulls()
-    return out.with_columns(pl.col("_v").str.strip_chars().str.to_lowercase().alias("_k"))
 
 
 def _holds(keys: pl.DataFrame) -> str:

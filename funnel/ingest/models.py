@@ -16,17 +16,26 @@ import polars as pl
 from funnel.dataset.schema import normalise_header
 from funnel.dataset.tables import Dataset, Warning_
 from funnel.ingest.crm import FileModel
-from funnel.ingest.parsing import TRUE_WORDS
+from funnel.ingest.parsing import bool_expr
 
 _STATUS = ("lead status", "status")
 _OPP_IDS = ("opportunity id", "opportunityid", "opp id", "deal id", "dealid")
 _CONVERTED_FLAG = ("converted", "is converted", "isconverted")
 _CONVERTED_OPP = ("converted opportunity id", "convertedopportunityid")
-_TRUE = sorted(TRUE_WORDS)
 
 WINS_ELSEWHERE = ("not from a Salesforce leads report alone: a converted lead's win is on its "
                   "opportunity (load the opportunities report)")
 """Why the win rate is unavailable for a Salesforce leads report without opportunities."""
+
+
+def _folded(col: str) -> pl.Expr:
+    """A column's text trimmed and in lower case, to compare with a label."""
+    return pl.col(col).cast(pl.String).str.strip_chars().str.to_lowercase()
+
+
+def _truthy(col: str) -> pl.Expr:
+    """True where a yes/no column says yes (:func:`~funnel.ingest.parsing.bool_expr`)."""
+    return bool_expr(pl.col(col).cast(pl.String)).fill_null(False)
 
 
 def _column(frame: pl.DataFrame, names: tuple[str, ...]) -> str | None:
@@ -122,16 +131,14 @@ def converted_leads(model: FileModel | None, frame: pl.DataFrame) -> int:
     """
     if model is None or model.crm != "salesforce" or model.object != "lead":
         return 0
-    text = {c: pl.col(c).cast(pl.String).str.strip_chars().str.to_lowercase()
-            for c in frame.columns}
     said = []
     if flag := _column(frame, _CONVERTED_FLAG):
-        said.append(text[flag].is_in(_TRUE))
+        said.append(_truthy(flag))
     if opp := _column(frame, _CONVERTED_OPP):
-        said.append(text[opp].is_not_null() & (text[opp] != ""))
+        said.append(_folded(opp).is_not_null() & (_folded(opp) != ""))
     if status := _column(frame, _STATUS):
-        said.append(text[status].str.contains("converted")
-                    & ~text[status].str.contains("not converted|unconverted"))
+        said.append(_folded(status).str.contains("converted")
+                    & ~_folded(status).str.contains("not converted|unconverted"))
     if not said:
         return 0
     return int(frame.select(pl.any_horizontal(said).fill_null(False).sum()).item())
@@ -155,15 +162,14 @@ def deleted_rows(frame: pl.DataFrame, colmap: dict[str, str]) -> pl.Series | Non
     """
     said = []
     if flag := _column(frame, _DELETED_FLAG):
-        said.append(pl.col(flag).cast(pl.String).str.strip_chars().str.to_lowercase()
-                    .is_in(_TRUE))
+        said.append(_truthy(flag))
     for field in ("outcome", "stage"):
         col = colmap.get(field)
-        labels = frame[col].unique().cast(pl.String) if col in frame.columns else None
-        if labels is not None and (labels.str.strip_chars().str.to_lowercase()
-                                   == "deleted").any():  # labels first: cheap
-            said.append(pl.col(col).cast(pl.String).str.strip_chars().str.to_lowercase()
-                        == "deleted")
+        if col not in frame.columns:
+            continue
+        labels = frame[col].unique().to_frame()  # the distinct labels first: cheap
+        if labels.select(_folded(col) == "deleted").to_series().any():
+            said.append(_folded(col) == "deleted")
     if not said:
         return None
     rows = frame.filter(pl.any_horizontal(said).fill_null(False))["__row"]

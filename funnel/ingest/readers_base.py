@@ -39,6 +39,18 @@ class Rejection:
 Text = TypeVar("Text", pl.Series, pl.DataFrame, pl.LazyFrame)
 
 
+def is_text(dtype: pl.DataType) -> bool:
+    """Whether a column of ``dtype`` holds text (``String``, or kept compactly as
+    ``Categorical``).
+
+    Examples
+    --------
+    >>> is_text(pl.String), is_text(pl.Categorical()), is_text(pl.Int64)
+    (True, True, False)
+    """
+    return dtype == pl.String or isinstance(dtype, pl.Categorical)
+
+
 def as_text(values: Text) -> Text:
     """``values`` with its compactly kept text (``Categorical``) as ``String``; anything
     else unchanged.

@@ -30,7 +30,7 @@ import polars as pl
 
 from funnel.dataset.errors import InputError, StopCheck, stop_if
 from funnel.ingest.footer import TAIL_ROWS, relabel_footer
-from funnel.ingest.readers_base import ROW, Rejection, compact_schema
+from funnel.ingest.readers_base import ROW, Rejection, compact_schema, is_text
 from funnel.ingest.salvage import NOT_TEXT, NUL_BYTE, TOO_LONG, UNCLOSED, ragged_reason, salvage_csv
 
 _PIECE = 1 << 20  # bytes converted or scanned at a time
@@ -242,7 +242,7 @@ def nul_rows(frame: pl.DataFrame, name: str) -> tuple[pl.DataFrame, list[Rejecti
     (['1'], [3])
     """
     texts = [c for c, t in frame.schema.items()
-             if c != ROW and (t == pl.String or isinstance(t, pl.Categorical))]
+             if c != ROW and is_text(t)]
     if not texts:
         return frame, []
     nul = pl.any_horizontal([pl.col(c).cast(pl.String).str.contains("\x00", literal=True)
