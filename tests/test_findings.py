@@ -171,6 +171,26 @@ def test_mh_vs_rest_pools_each_group_against_the_rest_like_mh_risk_ratio():
     assert got.row(0) == pytest.approx(mh_risk_ratio(strata))
 
 
+def test_mh_vs_rest_equals_mh_risk_ratio_bit_for_bit_over_shuffled_strata():
+    # 60 strata, rows shuffled: the same bits as the per-stratum table, every time
+    rng = np.random.default_rng(8)
+    rows = []
+    for st in range(60):
+        for g, n in (("a", int(rng.integers(20, 90))), ("b", int(rng.integers(20, 90)))):
+            k = int(rng.integers(1, n))
+            rows += [(g, st, True)] * k + [(g, st, False)] * (n - k)
+    frame = pl.DataFrame(rows, schema=["g", "st", "f"], orient="row")
+    per = frame.group_by("g", "st").agg(pl.col("f").sum().alias("k"), pl.len().alias("n"))
+    a = per.filter(pl.col("g") == "a").sort("st")
+    b = per.filter(pl.col("g") == "b").sort("st")
+    strata = pl.DataFrame({"a": a["k"], "n1": a["n"], "c": b["k"], "n0": b["n"]})
+    for seed in range(3):
+        got = mh_vs_rest(frame.sample(fraction=1.0, shuffle=True, seed=seed), group="g",
+                         flag="f", stratum="st", settings=Settings(alpha=0.05, min_n=1),
+                         family=1).filter(pl.col("g") == "a")
+        assert got.select("ratio", "ci_low", "ci_high").row(0) == mh_risk_ratio(strata)
+
+
 def test_auc_interval_auc_is_mann_whitney_u_over_pairs():
     rng = np.random.default_rng(3)
     y = rng.random(400) < 0.3

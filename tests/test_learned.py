@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zlib
 
 import numpy as np
 import polars as pl
@@ -12,7 +13,12 @@ from funnel.analyses.profile.criteria import Criterion, Profile
 from funnel.analyses.profile.fit import ProfileFit, profile_verdict
 from funnel.analyses.profile.holdout import HeldOutProfile
 from funnel.analyses.profile.learned import LearnedProfile, compare_stated
-from funnel.analyses.profile.split import learned_note, learned_split, learning_half
+from funnel.analyses.profile.split import (
+    crc32_each,
+    learned_note,
+    learned_split,
+    learning_half,
+)
 from funnel.sample.export import load_sample
 from funnel.stats.intervals import Z95, rate_ratio, wilson
 
@@ -254,6 +260,44 @@ def test_learning_half_keeps_each_lead_in_its_half_whatever_the_filter():
     some = leads.filter(pl.col("x") % 3 == 0)
     assert (learning_half(some) == half[np.arange(0, 2000, 3)]).all()
     assert 0.45 < half.mean() < 0.55
+
+
+@pytest.mark.parametrize("texts", [
+    [""], ["L1", "L22", ""], ["Zoë", "€", "😀x", "ünïcödé"], ["x" * 300, "y", "z" * 17],
+    [str(i) for i in range(1000)],
+])
+@pytest.mark.parametrize("seed", [0, 11, 2**32 - 1])
+def test_crc32_each_equals_zlib_per_text(texts, seed):
+    got = crc32_each(pl.Series(texts), seed=seed)
+    assert got.dtype == np.uint32
+    assert got.tolist() == [zlib.crc32(t.encode(), seed) for t in texts]
+
+
+def test_crc32_each_reads_a_slice_of_a_longer_column():
+    texts = [f"lead-{i}" * (i % 4) for i in range(100)]
+    got = crc32_each(pl.Series(texts).slice(37, 20), seed=11)
+    assert got.tolist() == [zlib.crc32(t.encode(), 11) for t in texts[37:57]]
+
+
+def test_crc32_each_reads_a_column_in_several_chunks():
+    parts = [pl.Series(["ab", "c"]), pl.Series(["dé", ""])]
+    got = crc32_each(pl.concat(parts, rechunk=False), seed=3)
+    assert got.tolist() == [zlib.crc32(t.encode(), 3) for t in ["ab", "c", "dé", ""]]
+
+
+def test_crc32_each_of_no_texts_is_empty():
+    assert crc32_each(pl.Series([], dtype=pl.String), seed=11).tolist() == []
+
+
+def test_learning_half_is_the_hash_it_always_was():
+    ids = [f"00Q{i:012d}" for i in range(500)]
+    h = np.array([zlib.crc32(k.encode(), 11) for k in ids], dtype=np.uint32)
+    h ^= h >> np.uint32(16)
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    assert (learning_half(pl.DataFrame({"lead_id": ids})) == ((h >> np.uint32(31)) == 0)).all()
 
 
 def _chance_frame() -> pl.DataFrame:

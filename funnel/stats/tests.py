@@ -111,11 +111,12 @@ def mh_vs_rest(frame: pl.DataFrame, *, group: str, flag: str, stratum: str,
           for x in ("a", "c")],
         *[pl.when(pl.col("_z")).then(pl.col(x) + 1).otherwise(pl.col(x)).alias(x)
           for x in ("n1", "n0")]).with_columns((pl.col("n1") + pl.col("n0")).alias("N"))
-    g = t.group_by(group).agg(
-        (pl.col("a") * pl.col("n0") / pl.col("N")).sum().alias("R"),
-        (pl.col("c") * pl.col("n1") / pl.col("N")).sum().alias("S"),
+    terms = t.select(
+        group, (pl.col("a") * pl.col("n0") / pl.col("N")).alias("R"),
+        (pl.col("c") * pl.col("n1") / pl.col("N")).alias("S"),
         ((pl.col("n1") * pl.col("n0") * (pl.col("a") + pl.col("c"))
-          - pl.col("a") * pl.col("c") * pl.col("N")) / pl.col("N") ** 2).sum().alias("V"))
+          - pl.col("a") * pl.col("c") * pl.col("N")) / pl.col("N") ** 2).alias("V"))
+    g = _exact_sums(terms, by=group, columns=("R", "S", "V"))
     sizes = per.group_by(group).agg(pl.col("a").sum().cast(pl.Int64).alias("k"),
                                     pl.col("n1").sum().cast(pl.Int64).alias("n"))
     total_k, total_n = int(sizes["k"].sum()), int(sizes["n"].sum())
@@ -136,6 +137,17 @@ def mh_vs_rest(frame: pl.DataFrame, *, group: str, flag: str, stratum: str,
     out = out.with_columns(flagged.alias("flagged"))
     return out.select(group, "k", "n", "rate", "rest_k", "rest_n", "rest_rate", "ratio",
                       "ci_low", "ci_high", "flagged").sort("ratio", descending=higher)
+
+
+def _exact_sums(frame: pl.DataFrame, *, by: str, columns: tuple[str, ...]) -> pl.DataFrame:
+    """Per value of ``by``, each of ``columns`` summed exactly rounded (``math.fsum``): a
+    polars group-by sums its rows in an order that varies between runs, and the last
+    digits of a ratio would vary with it (a few hundred group × stratum rows here)."""
+    parts = frame.partition_by(by, as_dict=True, maintain_order=True)
+    rows = [{by: key[0], **{c: math.fsum(part[c].to_list()) for c in columns}}
+            for key, part in parts.items()]
+    return pl.DataFrame(rows, schema={by: frame.schema[by],
+                                      **{c: pl.Float64 for c in columns}})
 
 
 def mh_risk_ratio(strata: pl.DataFrame, *, z: float | None = None
