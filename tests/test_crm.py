@@ -335,3 +335,92 @@ def test_guess_roles_reads_activities_that_name_their_person_by_email(write_file
 def test_guess_roles_reads_a_companies_export_as_a_lookup(write_file):
     companies = "Record ID,Company name,Industry,Create Date\n7001,Acme,Retail,2024-01-01\n"
     assert guess_roles([read_file(write_file("companies.csv", companies))]) == ["lookup"]
+
+
+# -- Salesforce tasks and events (the weekly Data Export, API names) -----------------------
+
+SF_API_LEADS = (
+    "Id,CreatedDate,Status,IsConverted,ConvertedContactId\n"
+    "00Q5g00000AbC1x,2025-01-02T09:00:00.000Z,Closed - Converted,true,0035g00000Cc1Dd\n"
+    "00Q5g00000AbC2Y,2025-01-03T10:00:00.000Z,Working - Contacted,false,\n"
+    "00Q5g00000aBc3Z,2025-01-04T11:00:00.000Z,Open - Not Contacted,false,\n")
+SF_TASKS = (
+    "Id,WhoId,Subject,ActivityDate,Status,TaskSubtype,OwnerId,CompletedDateTime\n"
+    # the converted lead's call, moved by the conversion to its contact (18-character id)
+    "00T1,0035g00000Cc1DdAAJ,Call,2025-01-02,Completed,Call,0051,2025-01-02T09:30:00.000Z\n"
+    "00T2,00Q5g00000AbC2Y,Email,2025-01-03,Completed,Email,0051,2025-01-03T14:00:00.000Z\n"
+    "00T3,00Q5g00000aBc3Z,Call back,2025-01-09,Not Started,Task,0051,\n")
+SF_EVENTS = ("Id,WhoId,Subject,ActivityDateTime,EventSubtype,OwnerId\n"
+             "00U1,00Q5g00000aBc3Z,Demo,2025-01-06T15:00:00.000Z,Event,0051\n")
+
+
+def _sf_api(write_file, tasks: str = SF_TASKS):
+    return build_dataset([("leads", read_file(write_file("Lead.csv", SF_API_LEADS))),
+                          ("activities", read_file(write_file("Task.csv", tasks))),
+                          ("activities", read_file(write_file("Event.csv", SF_EVENTS)))],
+                         now=NOW)
+
+
+def test_guess_roles_reads_salesforce_tasks_as_activities_not_leads(write_file):
+    tables = [read_file(write_file("Lead.csv", SF_API_LEADS)),
+              read_file(write_file("Task.csv", SF_TASKS)),
+              read_file(write_file("Event.csv", SF_EVENTS))]
+    assert guess_roles(tables) == ["leads", "activities", "activities"]
+
+
+def test_load_links_a_converted_leads_tasks_through_its_contact(write_file):
+    ds = _sf_api(write_file)
+    w = next(w for w in ds.health.warnings if w.code == "activities_by_contact")
+    assert (ds.leads["touches"].to_list(), w.count) == ([1, 1, 1], 1)
+
+
+def test_load_takes_a_salesforce_tasks_completion_time_not_its_due_date(write_file):
+    ds = _sf_api(write_file)
+    assert ds.leads["first_response_at"].to_list() == [
+        dt.datetime(2025, 1, 2, 9, 30), dt.datetime(2025, 1, 3, 14), dt.datetime(2025, 1, 6, 15)]
+
+
+def test_load_leaves_a_contact_shared_by_two_converted_leads_unlinked(write_file):
+    leads = SF_API_LEADS.replace("false,\n00Q5g00000aBc3Z", "true,0035g00000Cc1Dd\n00Q5g00000aBc3Z")
+    ds = build_dataset([("leads", read_file(write_file("Lead.csv", leads))),
+                        ("activities", read_file(write_file("Task.csv", SF_TASKS)))], now=NOW)
+    assert (ds.leads["touches"].to_list(), ds.health.rejected["reason"].to_list()[0]) == (
+        [0, 1, 0], "the activity's lead 0035g00000Cc1DdAAJ is not among the leads")
+
+
+@pytest.mark.parametrize(("header", "done", "not_done"), [
+    ("Status", "Completed", "Not Started"),           # Salesforce Task
+    ("IsClosed", "true", "false"),                      # Salesforce Task
+    ("Activity - Done", "Done", "To do"),               # Pipedrive
+    ("Task Status", "COMPLETED", "NOT_STARTED"),        # HubSpot
+])
+def test_load_rejects_activities_not_done_yet(write_file, header, done, not_done):
+    acts = (f"Activity - Type,Activity - Due date,Person - Email,{header}\n"
+            f"call,2025-01-02 12:00,ann@x.example,{done}\n"
+            f"call,2025-01-09 09:00,bo@y.example,{not_done}\n")
+    ds = _contacts(write_file, activities=acts)
+    assert (ds.leads["touches"].to_list(), ds.health.rejected.select("row", "reason").rows()) == (
+        [1, 0, 0], [(3, f"not done yet ({header}: {not_done}): a planned activity is not a touch")])
+
+
+def test_load_keeps_activities_whose_status_is_not_a_done_flag(write_file):
+    acts = ("Activity - Type,Activity - Due date,Person - Email,Status\n"
+            "call,2025-01-02 12:00,ann@x.example,Left voicemail\n"
+            "call,2025-01-05 09:00,bo@y.example,No answer\n")
+    ds = _contacts(write_file, activities=acts)
+    assert ds.leads["touches"].to_list() == [1, 1, 0]
+
+
+def test_load_warns_when_first_responses_are_known_to_the_day_only(write_file):
+    tasks = "\n".join(
+        [SF_TASKS.splitlines()[0].replace(",CompletedDateTime", "")]
+        + [f"00T{i},00Q5g00000AbC2Y,Call,2025-01-{i + 3:02d},Completed,Call,0051"
+           for i in range(12)]) + "\n"
+    leads = SF_API_LEADS + "".join(
+        f"00Q5g0000{i:06d},2025-01-03T10:00:00.000Z,Open,false,\n" for i in range(11))
+    tasks += "".join(f"00X{i},00Q5g0000{i:06d},Call,2025-01-04,Completed,Call,0051\n"
+                     for i in range(11))
+    ds = build_dataset([("leads", read_file(write_file("Lead.csv", leads))),
+                        ("activities", read_file(write_file("Task.csv", tasks)))], now=NOW)
+    w = next(w for w in ds.health.warnings if w.code == "responses_by_day")
+    assert (w.count, "known to the day only" in w.message) == (12, True)

@@ -136,7 +136,8 @@ def _first_worker(d: Context) -> pl.Series | None:
         return None
     first = (acts.select("lead_id", "at", "owner")
              .filter(pl.col("owner").is_not_null() & pl.col("at").is_not_null())
-             .sort("at").group_by("lead_id").agg(pl.col("owner").cast(pl.String).first()
+             .sort("at", maintain_order=True)  # same-time activities: the earlier row
+             .group_by("lead_id").agg(pl.col("owner").cast(pl.String).first()
                                                  .alias("_by")))
     return (d.leads.select(pl.col("lead_id")).join(first, on="lead_id", how="left",
                                                    maintain_order="left")["_by"])

@@ -123,6 +123,8 @@ def lead_warnings(
             out.append(Warning_(
                 "response_before_created",
                 f"{_leads(n)} {_have(n)} a first response before {_they(n)} created.", n))
+        if by_day := _responses_by_day(leads):
+            out.append(by_day)
     if "closed_at" in cols and "created_at" in cols:
         n = leads.filter((pl.col("outcome") == "won")
                          & (pl.col("closed_at") < pl.col("created_at"))).height
@@ -188,6 +190,26 @@ class Coverage:
     status: str
     outcome_dependent: bool
     text: str
+
+
+def _responses_by_day(leads: pl.DataFrame) -> Warning_ | None:
+    """A warning when every first response is a date without a time of day (midnight;
+    Salesforce's Task ``ActivityDate``, a due date) while the leads' creation times have
+    one: response times are then known to the day only."""
+    midnight = (pl.col("first_response_at").dt.time() == dt.time(0))
+    stats = leads.select(
+        pl.col("first_response_at").is_not_null().sum().alias("n"),
+        (midnight & pl.col("first_response_at").is_not_null()).sum().alias("m"),
+        (pl.col("created_at").dt.time() != dt.time(0)).sum().alias("timed")).row(0)
+    n, m, timed = stats
+    if n < 10 or m < n or timed < 0.5 * leads.height:
+        return None
+    return Warning_(
+        "responses_by_day", f"The first responses of {_leads(n)} carry a date but no time of "
+        "day, so response times are known to the day only: a lead answered later on the day "
+        "it arrived counts as answered at once, and the hour buckets (under 1 h, 1–4 h) are "
+        "not measured. Map a column with the time of each activity (Salesforce: "
+        "CompletedDateTime or CreatedDate) if the export has one.", n)
 
 
 def _by_outcome(leads: pl.DataFrame, field: str) -> tuple[bool, str]:

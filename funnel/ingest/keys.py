@@ -242,6 +242,26 @@ def person_keys(leads: pl.DataFrame, col: str, *, email: bool) -> pl.DataFrame |
     return keys
 
 
+def person_id_keys(leads: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
+    """Each leads column of its own person's ids (a header naming a contact or person
+    and saying id, whose values do not repeat much: Salesforce's ``Converted Contact
+    ID``), with its :func:`person_keys`.
+
+    Examples
+    --------
+    >>> leads = pl.DataFrame({"lead_id": ["00Q1", "00Q2"], "Converted Contact ID": ["0031", None]})
+    >>> [(c, k.rows()) for c, k in person_id_keys(leads)]
+    [('Converted Contact ID', [('00Q1', '0031')])]
+    """
+    out = []
+    for col in _candidates(leads, "lead_id", _SHARED_WORDS):
+        if col != "lead_id" and "id" in normalise_header(col).split():
+            keys = person_keys(leads, col, email=False)
+            if keys is not None:
+                out.append((col, keys))
+    return out
+
+
 def _shared_key_pairs(deals: pl.DataFrame, leads: pl.DataFrame, headers: dict[str, str]):
     """Links through a person both tables name by id: a deals column of contact or person
     ids whose values a leads column of its own person's ids holds (Salesforce: the
@@ -249,15 +269,10 @@ def _shared_key_pairs(deals: pl.DataFrame, leads: pl.DataFrame, headers: dict[st
     whose header says id; yields ``(deals column, leads column, pairs, deal keys)``."""
     if "deal_id" not in deals.columns:
         return
-    theirs = [c for c in _candidates(leads, "lead_id", _SHARED_WORDS)
-              if c != "lead_id" and "id" in normalise_header(c).split()]
     mine = [c for c in _candidates(deals, "lead_id", _DEAL_SIDE_WORDS)
             if "id" in normalise_header(headers.get(c, c)).split()
             and not names_someone_else(headers.get(c, c))]
-    for other in theirs:
-        lk = person_keys(leads, other, email=False)
-        if lk is None:
-            continue
+    for other, lk in person_id_keys(leads):
         for col in mine:
             k = _keys(deals, "deal_id", col, cells=True).rename({"_id": "deal_id"})
             pairs = k.join(lk, on="_k", how="inner")

@@ -17,7 +17,8 @@ from funnel.dataset.errors import InputError
 from funnel.dataset.schema import normalise_header
 from funnel.dataset.tables import Warning_
 from funnel.ingest.columns import FILE, reject
-from funnel.ingest.keys import Link, email_lead_ids, find_link, no_link_text
+from funnel.ingest.crm import id_key
+from funnel.ingest.keys import Link, email_lead_ids, find_link, no_link_text, person_id_keys
 from funnel.ingest.parsing import bool_expr
 from funnel.ingest.readers import ROW
 
@@ -189,6 +190,94 @@ def _by_email(activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str]
     return activities
 
 
+DONE_HEADERS = frozenset({
+    "done", "is done", "status", "task status", "activity status", "is closed", "closed",
+    "completed", "is completed", "hs task status"})
+"""Headers (normalised, a CRM prefix such as ``Activity -`` dropped) of an activity's
+done flag or status: Pipedrive's *Done*, Salesforce's Task *Status* and *IsClosed*,
+HubSpot's *Task status*."""
+NOT_DONE_WORDS = frozenset({
+    "not started", "deferred", "to do", "todo", "not done", "false", "0", "no", "planned",
+    "scheduled", "open", "offen", "a faire", "pendiente"})
+"""Values of such a column saying the activity has not happened yet."""
+DONE_WORDS = frozenset({
+    "done", "completed", "complete", "true", "1", "yes", "closed", "finished", "held",
+    "in progress", "waiting on someone else", "waiting", "erledigt", "termine",
+    "completado", "concluido"})
+"""Values saying it has (or is under way: a task in progress has been started)."""
+DONE_SHARE = 0.9
+"""Least share of a column's filled values that must be done or not-done words for it
+to be read as the activities' done flag."""
+
+
+def _status_word(col: str) -> pl.Expr:
+    return (pl.col(col).cast(pl.String).str.strip_chars().str.to_lowercase()
+            .str.replace_all(r"[_\s]+", " ").str.replace_all("[éè]", "e"))
+
+
+def _not_done(activities: pl.DataFrame, *, rejects: list[pl.DataFrame]) -> pl.DataFrame:
+    """The activities without those not done yet: a planned call or an open task is not a
+    touch, and counting it would hide a lead nobody answered. Read from the first column
+    named like a done flag or status (:data:`DONE_HEADERS`) whose values
+    are mostly done or not-done words; its not-done rows are rejected with the value."""
+    for col in activities.columns:
+        if col.startswith("__") or _plain(col) not in DONE_HEADERS:
+            continue
+        words = activities.select(_status_word(col).alias("w"))["w"]
+        filled = words.drop_nulls()
+        known = filled.is_in(list(DONE_WORDS | NOT_DONE_WORDS))
+        if not filled.len() or known.mean() < DONE_SHARE:
+            continue
+        bad = words.is_in(list(NOT_DONE_WORDS)).fill_null(False)
+        if bad.any():
+            rejects.append(reject(activities, bad, pl.lit(f"not done yet ({col}: ")
+                                  + pl.col(col).cast(pl.String)
+                                  + pl.lit("): a planned activity is not a touch")))
+            activities = activities.filter(~bad)
+        return activities
+    return activities
+
+
+def _plain(header: str) -> str:
+    """A header normalised without its CRM prefix (``Activity - Done`` → ``done``)."""
+    h = normalise_header(header)
+    for prefix in ("activity ", "task ", "event "):
+        if h.startswith(prefix) and h[len(prefix):] in DONE_HEADERS:
+            return h[len(prefix):]
+    return h
+
+
+def _through_contacts(activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str],
+                      warnings: list[Warning_]) -> pl.DataFrame:
+    """The activities naming a lead's own contact instead of the lead linked to that
+    lead (see :func:`link_activities`): Salesforce moves a converted lead's tasks and
+    events to the contact it became (``WhoId`` = the lead's ``ConvertedContactId``).
+    A contact several leads were converted into links none of them (left as it was)."""
+    if "lead_id" not in activities.columns:
+        return activities
+    unknown = activities.select(~pl.col("lead_id").is_in(leads["lead_id"].implode())
+                                & pl.col("lead_id").is_not_null())["lead_id"]
+    if not unknown.any():
+        return activities
+    keys = id_key(activities["lead_id"].filter(unknown)).unique()
+    for col, lk in person_id_keys(leads):
+        one = lk.filter(pl.len().over("_k") == 1)  # a contact of one lead only
+        if not keys.is_in(one["_k"].implode()).any():
+            continue
+        via = (activities.select(id_key(activities["lead_id"]).alias("_k"))
+               .join(one.rename({"lead_id": "_via"}), on="_k", how="left",
+                     maintain_order="left")["_via"])
+        moved = unknown & via.is_not_null()
+        warnings.append(Warning_(
+            "activities_by_contact", f"{', '.join(files)}: {int(moved.sum()):,} activities "
+            f"name the contact a lead was converted into; linked to that lead through the "
+            f"leads' {col} (Salesforce moves a converted lead's activities to its contact).",
+            int(moved.sum()), "info"))
+        return activities.with_columns(
+            pl.when(pl.Series(moved)).then(via).otherwise(pl.col("lead_id")).alias("lead_id"))
+    return activities
+
+
 def _ensure(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """``frame`` with every column of ``schema`` it lacks, empty."""
     missing = [pl.lit(None, dtype=t).alias(c) for c, t in schema.items() if c not in frame.columns]
@@ -300,10 +389,16 @@ def link_activities(
     Activities of leads not among ``leads`` are added to ``rejects``. Activities that
     name their person by e-mail (no lead id column, or one that links fewer than half of
     the first activities when their e-mail links more, as when they come from another
-    CRM) are linked by the leads' e-mails, with a note in ``warnings``.
+    CRM) are linked by the leads' e-mails, with a note in ``warnings``; so are those
+    naming the contact a lead was converted into (the leads' ``Converted Contact ID``).
+    Activities not done yet (a done flag or status saying so) are rejected: a planned
+    call is not a touch.
     """
+    warnings = warnings if warnings is not None else []
+    activities = _not_done(activities, rejects=rejects)
     activities = _by_email(activities, leads, files=files, rejects=rejects,
-                           warnings=warnings if warnings is not None else [])
+                           warnings=warnings)
+    activities = _through_contacts(activities, leads, files=files, warnings=warnings)
     for need, what in (("lead_id", "which lead each activity belongs to"),
                        ("at", "when each activity happened (a date/time column)")):
         if need not in activities.columns:

@@ -41,6 +41,7 @@ _SYNONYMS: dict[str, list[str]] = {
         "lead id", "contact id", "prospect id", "person id", "mql id", "lead number id",
         "leadid", "contactid", "vid", "hubspot contact id", "hubspot id", "lead guid",
         "customer id", "inquiry id", "enquiry id", "lead key",
+        "who id",  # Salesforce Task and Event: the lead or contact the activity is with
     ],
     "deal_id": [
         "deal nr", "verkaufschance id", "opportunite id", "id oportunidad", "id oportunidade",
@@ -159,7 +160,11 @@ _SYNONYMS: dict[str, list[str]] = {
         "person score", "behavior score", "behaviour score", "pardot score",
     ],
     "at": [
-        "at", "date", "activity date", "done time", "marked as done time", "completed at",
+        "at",
+        # Salesforce Task (when it was done) and Event (when it starts), before the
+        # Task's ActivityDate, which is a date without a time (its due date)
+        "completed date time", "activity date time", "start date time",
+        "date", "activity date", "done time", "marked as done time", "completed at",
         "completed date", "timestamp", "activity time", "time", "due date", "created at",
         "create date", "occurred at", "activity timestamp", "call date", "email date",
         "engagement date", "hs timestamp", "start time", "date time",
@@ -167,6 +172,7 @@ _SYNONYMS: dict[str, list[str]] = {
     "kind": [
         "kind", "type", "activity type", "engagement type", "task type", "channel",
         "touch type", "activity", "subtype",
+        "task subtype", "event subtype",  # Salesforce: Call, Email, Task; Event
     ],
     "month": ["month", "period", "date", "week", "day", "billing month", "spend month"],
     "cost": [
