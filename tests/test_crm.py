@@ -388,11 +388,47 @@ def test_load_leaves_a_contact_shared_by_two_converted_leads_unlinked(write_file
         [0, 1, 0], "the activity's lead 0035g00000Cc1DdAAJ is not among the leads")
 
 
+def test_load_rejects_a_salesforce_task_not_started_as_not_done(write_file):
+    ds = _sf_api(write_file)
+    assert ds.health.rejected.select("file", "row", "reason").rows() == [
+        ("Task.csv", 4, "not done yet (Status: Not Started): a planned activity is not a touch")]
+
+
+def test_load_keeps_a_salesforce_task_without_completion_time_by_its_date(write_file):
+    tasks = SF_TASKS.replace("2025-01-03T14:00:00.000Z", "")  # an older task: date only
+    ds = _sf_api(write_file, tasks=tasks)
+    assert (ds.leads["first_response_at"][1], ds.health.rejected.height) == (
+        dt.datetime(2025, 1, 3), 1)
+
+
+def test_load_reads_a_salesforce_tasks_subtype_as_its_kind_not_its_empty_type(write_file):
+    tasks = SF_TASKS.replace("Status,", "Type,Status,").replace(",Completed,", ",,Completed,")
+    tasks = tasks.replace(",Not Started,", ",,Not Started,")
+    ds = _sf_api(write_file, tasks=tasks)
+    assert sorted(ds.activities["kind"].to_list()) == ["Call", "Email", "Event"]
+
+
+def test_load_links_a_task_naming_its_lead_by_the_18_character_id(write_file):
+    tasks = SF_TASKS.replace("00T2,00Q5g00000AbC2Y,", "00T2,00Q5g00000AbC2YEAV,")
+    ds = _sf_api(write_file, tasks=tasks)
+    w = next(w for w in ds.health.warnings if w.code == "activities_by_id_form")
+    assert (ds.leads["touches"].to_list(), w.count) == ([1, 1, 1], 1)
+
+
+def test_load_links_a_converted_contact_of_a_lead_listed_twice(write_file):
+    first = SF_API_LEADS.splitlines()[1]
+    leads = SF_API_LEADS + first + "\n"
+    ds = build_dataset([("leads", read_file(write_file("Lead.csv", leads))),
+                        ("activities", read_file(write_file("Task.csv", SF_TASKS)))], now=NOW)
+    assert ds.leads["touches"].to_list() == [1, 1, 0, 1]
+
+
 @pytest.mark.parametrize(("header", "done", "not_done"), [
     ("Status", "Completed", "Not Started"),           # Salesforce Task
     ("IsClosed", "true", "false"),                      # Salesforce Task
     ("Activity - Done", "Done", "To do"),               # Pipedrive
     ("Task Status", "COMPLETED", "NOT_STARTED"),        # HubSpot
+    ("Statut", "Terminé", "À faire"),                   # a French export
 ])
 def test_load_rejects_activities_not_done_yet(write_file, header, done, not_done):
     acts = (f"Activity - Type,Activity - Due date,Person - Email,{header}\n"
@@ -403,10 +439,14 @@ def test_load_rejects_activities_not_done_yet(write_file, header, done, not_done
         [1, 0, 0], [(3, f"not done yet ({header}: {not_done}): a planned activity is not a touch")])
 
 
-def test_load_keeps_activities_whose_status_is_not_a_done_flag(write_file):
+@pytest.mark.parametrize(("first", "second"), [
+    ("Left voicemail", "No answer"),   # a call's outcome
+    ("Open", "Click"),                 # an e-mail's events: "Open" is no to-do
+])
+def test_load_keeps_activities_whose_status_is_not_a_done_flag(write_file, first, second):
     acts = ("Activity - Type,Activity - Due date,Person - Email,Status\n"
-            "call,2025-01-02 12:00,ann@x.example,Left voicemail\n"
-            "call,2025-01-05 09:00,bo@y.example,No answer\n")
+            f"call,2025-01-02 12:00,ann@x.example,{first}\n"
+            f"call,2025-01-05 09:00,bo@y.example,{second}\n")
     ds = _contacts(write_file, activities=acts)
     assert ds.leads["touches"].to_list() == [1, 1, 0]
 
@@ -424,3 +464,40 @@ def test_load_warns_when_first_responses_are_known_to_the_day_only(write_file):
                         ("activities", read_file(write_file("Task.csv", tasks)))], now=NOW)
     w = next(w for w in ds.health.warnings if w.code == "responses_by_day")
     assert (w.count, "known to the day only" in w.message) == (12, True)
+
+
+def test_load_warns_of_responses_by_day_despite_one_timed_response(write_file):
+    leads = SF_API_LEADS + "".join(
+        f"00Q5g0000{i:06d},2025-01-03T10:00:00.000Z,Open,false,\n" for i in range(11))
+    tasks = ("Id,WhoId,Subject,ActivityDate,Status\n"
+             + "".join(f"00X{i},00Q5g0000{i:06d},Call,2025-01-04,Completed\n" for i in range(11)))
+    ds = build_dataset([("leads", read_file(write_file("Lead.csv", leads))),
+                        ("activities", read_file(write_file("Task.csv", tasks))),
+                        ("activities", read_file(write_file("Event.csv", SF_EVENTS)))], now=NOW)
+    w = next(w for w in ds.health.warnings if w.code == "responses_by_day")
+    assert w.message.startswith("The first responses of 11 of 12 leads")
+
+
+HS_CALLS = ("Record ID,Activity date,Call outcome,Activity assigned to,Associated Contact IDs\n"
+            "9001,2025-01-02 12:00,Connected,Ann Lee,101\n"
+            "9002,2025-01-05 09:00,No answer,Ann Lee,102;103\n")
+
+
+def test_guess_roles_reads_a_hubspot_calls_export_as_activities(write_file):
+    tables = [read_file(write_file("contacts.csv", HS_CONTACTS)),
+              read_file(write_file("calls.csv", HS_CALLS))]
+    assert (guess_roles(tables), file_model(tables[1].frame).text) == (
+        ["leads", "activities"], "HubSpot activities export")
+
+
+def test_load_counts_a_call_with_two_contacts_as_a_touch_of_each(write_file):
+    ds = _contacts(write_file, activities=HS_CALLS)
+    w = next(w for w in ds.health.warnings if w.code == "activities_for_several")
+    assert (ds.leads["touches"].to_list(), w.count) == ([1, 1, 1], 1)
+
+
+def test_load_reads_association_cells_naming_the_contact_by_name_and_id(write_file):
+    calls = HS_CALLS.replace("Associated Contact IDs", "Associated Contact").replace(
+        ",101\n", ",Ann (101)\n").replace(",102;103\n", ",Bo (102)\n")
+    ds = _contacts(write_file, activities=calls)
+    assert ds.leads["touches"].to_list() == [1, 1, 0]

@@ -285,6 +285,19 @@ def test_crc32_each_reads_a_column_in_several_chunks():
     assert got.tolist() == [zlib.crc32(t.encode(), 3) for t in ["ab", "c", "dé", ""]]
 
 
+def test_crc32_each_reads_arrow_string_views(monkeypatch):
+    texts = ["L-1", "Zoë", ""]
+    newest = pl.Series.to_arrow
+
+    def as_views(self, *args, **kwargs):
+        return newest(self, compat_level=pl.CompatLevel.newest())
+
+    monkeypatch.setattr(pl.Series, "to_arrow", as_views)
+    assert str(pl.Series(texts).to_arrow().type) == "string_view"
+    assert crc32_each(pl.Series(texts), seed=7).tolist() == [
+        zlib.crc32(t.encode(), 7) for t in texts]
+
+
 def test_crc32_each_of_no_texts_is_empty():
     assert crc32_each(pl.Series([], dtype=pl.String), seed=11).tolist() == []
 

@@ -46,6 +46,7 @@ from funnel.ingest.mapping import auto_map, guess_role
 from funnel.ingest.models import (
     DELETED,
     WINS_ELSEWHERE,
+    activity_time,
     apply_model,
     converted_leads,
     deleted_rows,
@@ -177,6 +178,9 @@ def _type_file(
     if role not in ROLES:
         raise InputError(f"Unknown file role {role!r}; use one of {', '.join(ROLES)}.")
     files.names[role].append(raw.name)
+    when = None
+    if role == "activities":  # Salesforce: when it was done, else when it was due
+        raw.frame, when = activity_time(raw.frame)
     fixed = mapping.for_role(role)
     absent = [c for c in fixed.values() if c and c not in raw.columns]
     if absent:
@@ -186,6 +190,8 @@ def _type_file(
         )
     model = file_model(raw.frame, raw.name)
     hints = model_hints(model, raw.frame, role, fixed)
+    if when and "at" not in fixed:
+        hints["at"] = when
     conv = converted_amount(raw.frame) if "amount" in FIELDS[role] else None
     if conv and "amount" not in hints:  # one currency, not each deal's own
         hints["amount"] = conv

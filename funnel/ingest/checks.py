@@ -192,8 +192,12 @@ class Coverage:
     text: str
 
 
+BY_DAY_SHARE = 0.9
+"""Least share of first responses at midnight for the ``responses_by_day`` warning."""
+
+
 def _responses_by_day(leads: pl.DataFrame) -> Warning_ | None:
-    """A warning when every first response is a date without a time of day (midnight;
+    """A warning when (nearly) every first response is a date without a time of day (midnight;
     Salesforce's Task ``ActivityDate``, a due date) while the leads' creation times have
     one: response times are then known to the day only."""
     midnight = (pl.col("first_response_at").dt.time() == dt.time(0))
@@ -202,14 +206,15 @@ def _responses_by_day(leads: pl.DataFrame) -> Warning_ | None:
         (midnight & pl.col("first_response_at").is_not_null()).sum().alias("m"),
         (pl.col("created_at").dt.time() != dt.time(0)).sum().alias("timed")).row(0)
     n, m, timed = stats
-    if n < 10 or m < n or timed < 0.5 * leads.height:
+    if n < 10 or m < BY_DAY_SHARE * n or timed < 0.5 * leads.height:
         return None
     return Warning_(
-        "responses_by_day", f"The first responses of {_leads(n)} carry a date but no time of "
-        "day, so response times are known to the day only: a lead answered later on the day "
-        "it arrived counts as answered at once, and the hour buckets (under 1 h, 1–4 h) are "
-        "not measured. Map a column with the time of each activity (Salesforce: "
-        "CompletedDateTime or CreatedDate) if the export has one.", n)
+        "responses_by_day", f"The first responses of {m:,} of {_leads(n)} carry a date but no "
+        "time of day, so their response times are known to the day only: a lead answered "
+        "later on the day it arrived counts as answered at once (or, before the hour it "
+        "arrived, as answered before it was created), and the hour buckets (under 1 h, "
+        "1–4 h) are not measured. Map a column with the time of each activity (Salesforce: "
+        "CompletedDateTime) if the export has one.", m)
 
 
 def _by_outcome(leads: pl.DataFrame, field: str) -> tuple[bool, str]:

@@ -27,13 +27,14 @@ from funnel.ingest.readers_base import as_text
 
 SALESFORCE_PREFIXES = {
     "00Q": "lead", "003": "contact", "001": "account", "006": "opportunity", "005": "user",
-    "701": "campaign", "00G": "queue", "012": "record type",
+    "701": "campaign", "00G": "queue", "012": "record type", "00T": "task", "00U": "event",
 }
 """The key prefixes of the standard Salesforce objects a funnel export carries."""
 
 _SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _SF_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[A-Z0-5]{3})?$")
-_SF_PATTERN = r"^(?:00Q|003|001|006|005|701|00G|012)[a-zA-Z0-9]{12}(?:[a-zA-Z0-5]{3})?$"
+_SF_PATTERN = (r"^(?:" + "|".join(SALESFORCE_PREFIXES)
+               + r")[a-zA-Z0-9]{12}(?:[a-zA-Z0-5]{3})?$")
 
 
 def salesforce_id18(value: str) -> str:
@@ -228,6 +229,8 @@ def file_model(frame: pl.DataFrame, name: str = "") -> FileModel | None:
            or first_ids.get("account id") or first_ids.get("user id"))
     if own in ("account", "user"):
         return FileModel("salesforce", own, f"Salesforce {own}s report")
+    if own in ("task", "event"):
+        return FileModel("salesforce", "activity", f"Salesforce {own}s export")
     if own == "lead" or headers & _SF_LEAD_HEADERS and "lead" in " ".join(headers):
         return FileModel("salesforce", "lead", "Salesforce leads report")
     if own == "opportunity" or (headers & _SF_OPP_HEADERS and "opportunity id" in headers):
@@ -241,6 +244,8 @@ def file_model(frame: pl.DataFrame, name: str = "") -> FileModel | None:
                "organization": "company", "lead": "lead"}.get(top)
         if obj:
             return FileModel("pipedrive", obj, _PIPEDRIVE_TEXT[obj])
+    if "record id" in headers and "activity date" in headers:  # calls, e-mails, meetings
+        return FileModel("hubspot", "activity", "HubSpot activities export")
     if "record id" in headers and len(headers & _HS_HEADERS) >= 2:
         if "deal stage" in headers or "deal name" in headers:
             return FileModel("hubspot", "deal", "HubSpot deals export")

@@ -17,10 +17,11 @@ from funnel.dataset.errors import InputError
 from funnel.dataset.schema import normalise_header
 from funnel.dataset.tables import Warning_
 from funnel.ingest.columns import FILE, reject
-from funnel.ingest.crm import id_key
+from funnel.ingest.crm import association_ids, id_key
 from funnel.ingest.keys import Link, email_lead_ids, find_link, no_link_text, person_id_keys
 from funnel.ingest.parsing import bool_expr
 from funnel.ingest.readers import ROW
+from funnel.ingest.readers_base import is_text
 
 
 def link_deals(
@@ -192,13 +193,13 @@ def _by_email(activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str]
 
 DONE_HEADERS = frozenset({
     "done", "is done", "status", "task status", "activity status", "is closed", "closed",
-    "completed", "is completed", "hs task status"})
+    "completed", "is completed", "hs task status", "statut", "estado", "erledigt"})
 """Headers (normalised, a CRM prefix such as ``Activity -`` dropped) of an activity's
 done flag or status: Pipedrive's *Done*, Salesforce's Task *Status* and *IsClosed*,
 HubSpot's *Task status*."""
 NOT_DONE_WORDS = frozenset({
     "not started", "deferred", "to do", "todo", "not done", "false", "0", "no", "planned",
-    "scheduled", "open", "offen", "a faire", "pendiente"})
+    "scheduled", "a faire", "pendiente"})
 """Values of such a column saying the activity has not happened yet."""
 DONE_WORDS = frozenset({
     "done", "completed", "complete", "true", "1", "yes", "closed", "finished", "held",
@@ -211,8 +212,10 @@ to be read as the activities' done flag."""
 
 
 def _status_word(col: str) -> pl.Expr:
-    return (pl.col(col).cast(pl.String).str.strip_chars().str.to_lowercase()
-            .str.replace_all(r"[_\s]+", " ").str.replace_all("[éè]", "e"))
+    """A status value folded as a header is (accents dropped, lower case, ``_`` as a
+    space): ``NOT_STARTED`` → ``not started``, ``À faire`` → ``a faire``."""
+    return (pl.col(col).cast(pl.String).str.normalize("NFKD").str.replace_all(r"\p{M}", "")
+            .str.strip_chars().str.to_lowercase().str.replace_all(r"[_\s]+", " "))
 
 
 def _not_done(activities: pl.DataFrame, *, rejects: list[pl.DataFrame]) -> pl.DataFrame:
@@ -226,7 +229,9 @@ def _not_done(activities: pl.DataFrame, *, rejects: list[pl.DataFrame]) -> pl.Da
         words = activities.select(_status_word(col).alias("w"))["w"]
         filled = words.drop_nulls()
         known = filled.is_in(list(DONE_WORDS | NOT_DONE_WORDS))
-        if not filled.len() or known.mean() < DONE_SHARE:
+        if not filled.len() or known.mean() < DONE_SHARE or not (
+                filled.is_in(list(DONE_WORDS)).any()
+                and filled.is_in(list(NOT_DONE_WORDS)).any()):  # a flag says both
             continue
         bad = words.is_in(list(NOT_DONE_WORDS)).fill_null(False)
         if bad.any():
@@ -247,35 +252,71 @@ def _plain(header: str) -> str:
     return h
 
 
-def _through_contacts(activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str],
-                      warnings: list[Warning_]) -> pl.DataFrame:
-    """The activities naming a lead's own contact instead of the lead linked to that
-    lead (see :func:`link_activities`): Salesforce moves a converted lead's tasks and
-    events to the contact it became (``WhoId`` = the lead's ``ConvertedContactId``).
-    A contact several leads were converted into links none of them (left as it was)."""
+_CELL = r"\([^()]+\)|[;|]"  # an association cell: "Jane Doe (101)", "101;102"
+
+
+def _association_cells(activities: pl.DataFrame, *, files: list[str],
+                       warnings: list[Warning_]) -> pl.DataFrame:
+    """Activities whose lead column holds association cells (HubSpot's *Associated
+    Contact* = ``Jane Doe (101)``, *Associated Contact IDs* = ``101;102``) with one row
+    per lead named: a call with two contacts touches both (an ``activities_for_several``
+    note counts them). Other lead columns are left as they are."""
+    if "lead_id" not in activities.columns or not is_text(activities.schema["lead_id"]):
+        return activities
+    head = activities["lead_id"].drop_nulls().head(_PROBE)
+    if not head.str.contains(_CELL).any():
+        return activities
+    ids = association_ids(activities["lead_id"])
+    several = int((ids.list.len() > 1).sum())
+    if several:
+        warnings.append(Warning_(
+            "activities_for_several", f"{', '.join(files)}: {several:,} activities name "
+            "several contacts; each of their leads counts the touch.", several, "info"))
+    return activities.with_columns(ids.alias("lead_id")).explode("lead_id")
+
+
+def _by_id_key(activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str],
+               warnings: list[Warning_]) -> pl.DataFrame:
+    """The activities whose lead id is not among the leads as written, linked by the id
+    compared as :func:`~funnel.ingest.crm.id_key` (a Salesforce id in its other form,
+    15 or 18 characters, another case), else as the contact a lead was converted into:
+    Salesforce moves a converted lead's tasks and events to its contact (``WhoId`` = the
+    lead's ``ConvertedContactId``). A key several leads share links none of them (the
+    activity stays without a lead). Only the distinct unknown ids are keyed."""
     if "lead_id" not in activities.columns:
         return activities
-    unknown = activities.select(~pl.col("lead_id").is_in(leads["lead_id"].implode())
-                                & pl.col("lead_id").is_not_null())["lead_id"]
+    ids = activities["lead_id"]
+    unknown = ids.is_not_null() & ~ids.is_in(leads["lead_id"].implode())
     if not unknown.any():
         return activities
-    keys = id_key(activities["lead_id"].filter(unknown)).unique()
-    for col, lk in person_id_keys(leads):
-        one = lk.filter(pl.len().over("_k") == 1)  # a contact of one lead only
-        if not keys.is_in(one["_k"].implode()).any():
+    raw = ids.filter(unknown).unique()
+    table = pl.DataFrame({"_raw": raw, "_k": id_key(raw)})
+    lookups: list[tuple[str | None, pl.DataFrame]] = []
+    if (table["_k"] != table["_raw"]).any():  # ids that another form could match
+        lookups.append((None, pl.DataFrame({"lead_id": leads["lead_id"],
+                                            "_k": id_key(leads["lead_id"])}).drop_nulls()))
+    lookups += person_id_keys(leads)
+    found: list[pl.DataFrame] = []
+    for col, keys in lookups:
+        one = keys.unique().filter(pl.len().over("_k") == 1)  # the key of one lead only
+        hit = table.join(one, on="_k", how="inner").select("_raw", pl.col("lead_id").alias("_via"))
+        table = table.filter(~pl.col("_raw").is_in(hit["_raw"].implode()))
+        if not hit.height:
             continue
-        via = (activities.select(id_key(activities["lead_id"]).alias("_k"))
-               .join(one.rename({"lead_id": "_via"}), on="_k", how="left",
-                     maintain_order="left")["_via"])
-        moved = unknown & via.is_not_null()
-        warnings.append(Warning_(
-            "activities_by_contact", f"{', '.join(files)}: {int(moved.sum()):,} activities "
-            f"name the contact a lead was converted into; linked to that lead through the "
-            f"leads' {col} (Salesforce moves a converted lead's activities to its contact).",
-            int(moved.sum()), "info"))
-        return activities.with_columns(
-            pl.when(pl.Series(moved)).then(via).otherwise(pl.col("lead_id")).alias("lead_id"))
-    return activities
+        found.append(hit)
+        n = int(ids.is_in(hit["_raw"].implode()).sum())
+        how = ("by their lead's id written in another form (a Salesforce id of 15 or 18 "
+               "characters, another case)" if col is None else
+               f"by the contact a lead was converted into (the leads' {col}: Salesforce "
+               "moves a converted lead's activities to its contact)")
+        warnings.append(Warning_("activities_by_contact" if col else "activities_by_id_form",
+                                 f"{', '.join(files)}: {n:,} activities linked {how}.", n, "info"))
+    if not found:
+        return activities
+    via = (activities.select("lead_id").join(pl.concat(found), left_on="lead_id",
+                                            right_on="_raw", how="left",
+                                            maintain_order="left")["_via"])
+    return activities.with_columns(pl.coalesce(via, pl.col("lead_id")).alias("lead_id"))
 
 
 def _ensure(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -396,9 +437,10 @@ def link_activities(
     """
     warnings = warnings if warnings is not None else []
     activities = _not_done(activities, rejects=rejects)
+    activities = _association_cells(activities, files=files, warnings=warnings)
     activities = _by_email(activities, leads, files=files, rejects=rejects,
                            warnings=warnings)
-    activities = _through_contacts(activities, leads, files=files, warnings=warnings)
+    activities = _by_id_key(activities, leads, files=files, warnings=warnings)
     for need, what in (("lead_id", "which lead each activity belongs to"),
                        ("at", "when each activity happened (a date/time column)")):
         if need not in activities.columns:

@@ -42,6 +42,8 @@ _SYNONYMS: dict[str, list[str]] = {
         "leadid", "contactid", "vid", "hubspot contact id", "hubspot id", "lead guid",
         "customer id", "inquiry id", "enquiry id", "lead key",
         "who id",  # Salesforce Task and Event: the lead or contact the activity is with
+        # HubSpot activity exports (calls, e-mails, meetings): association cells
+        "associated contact ids", "associated contact id", "associated contact",
     ],
     "deal_id": [
         "deal nr", "verkaufschance id", "opportunite id", "id oportunidad", "id oportunidade",
@@ -170,9 +172,11 @@ _SYNONYMS: dict[str, list[str]] = {
         "engagement date", "hs timestamp", "start time", "date time",
     ],
     "kind": [
-        "kind", "type", "activity type", "engagement type", "task type", "channel",
+        "kind",
+        "task subtype", "event subtype",  # Salesforce (Call, Email, Task; Event): before
+        # its Type, often left empty
+        "type", "activity type", "engagement type", "task type", "channel",
         "touch type", "activity", "subtype",
-        "task subtype", "event subtype",  # Salesforce: Call, Email, Task; Event
     ],
     "month": ["month", "period", "date", "week", "day", "billing month", "spend month"],
     "cost": [

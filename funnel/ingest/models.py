@@ -16,7 +16,14 @@ import polars as pl
 from funnel.dataset.schema import normalise_header
 from funnel.dataset.tables import Dataset, Warning_
 from funnel.ingest.crm import FileModel
-from funnel.ingest.parsing import bool_expr
+from funnel.ingest.parsing import (
+    SAMPLE_SIZE,
+    bool_expr,
+    detect_date_style,
+    null_placeholders,
+    parse_dates,
+)
+from funnel.ingest.readers_base import as_text
 
 _STATUS = ("lead status", "status")
 _OPP_IDS = ("opportunity id", "opportunityid", "opp id", "deal id", "dealid")
@@ -44,6 +51,46 @@ def _column(frame: pl.DataFrame, names: tuple[str, ...]) -> str | None:
             if normalise_header(c) == want:
                 return c
     return None
+
+
+_ACTIVITY_TIMES = ("completed date time", "activity date time", "start date time",
+                   "activity date")
+
+
+def activity_time(frame: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+    """A Salesforce task or event export with its time of each activity in one column:
+    the task's ``CompletedDateTime``, else the event's ``ActivityDateTime`` or
+    ``StartDateTime``, else ``ActivityDate`` (a date without a time: an older task, an
+    all-day event, a task not done yet), so that no activity is lost for an empty
+    first choice. Each column is read with its own date format and the result written
+    as ``YYYY-MM-DD HH:MM:SS``. ``frame`` and ``None`` when fewer than two of these
+    columns are there (or read as dates).
+
+    Examples
+    --------
+    >>> f = pl.DataFrame({"CompletedDateTime": ["2025-01-02T09:30:00.000Z", ""],
+    ...                   "ActivityDate": ["2025-01-02", "2025-01-05"]})
+    >>> out, name = activity_time(f)
+    >>> name
+    'Activity time (CompletedDateTime, else ActivityDate)'
+    >>> out[name].to_list()
+    ['2025-01-02 09:30:00', '2025-01-05 00:00:00']
+    """
+    cols, read = [], []
+    for want in _ACTIVITY_TIMES:
+        for c in frame.columns:
+            if normalise_header(c) != want:
+                continue
+            text = null_placeholders(as_text(frame[c]))
+            style = detect_date_style(text.drop_nulls().head(SAMPLE_SIZE))
+            if style is not None:
+                cols.append(c)
+                read.append(parse_dates(text, style))
+    if len(cols) < 2:
+        return frame, None
+    name = f"Activity time ({', else '.join(cols)})"
+    when = pl.DataFrame(read).select(pl.coalesce(pl.all()).dt.strftime("%Y-%m-%d %H:%M:%S"))
+    return frame.with_columns(when.to_series().alias(name)), name
 
 
 def model_hints(

@@ -91,8 +91,9 @@ def crc32_each(texts: pl.Series, *, seed: int = 0) -> np.ndarray:
     ...     zlib.crc32(t.encode(), 11) for t in texts]
     True
     """
-    arr = texts.cast(pl.String).to_arrow()
-    arr = arr.combine_chunks() if hasattr(arr, "combine_chunks") else arr
+    arr = texts.cast(pl.String).to_arrow()  # one array (polars joins the chunks)
+    if str(arr.type) != "large_string":  # the buffers read below are large_string's
+        arr = arr.cast("large_string")  # (a string_view export, say)
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[
         arr.offset:arr.offset + len(arr) + 1]
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if len(arr) else np.zeros(
