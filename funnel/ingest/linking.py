@@ -275,21 +275,15 @@ def _association_cells(activities: pl.DataFrame, *, files: list[str],
     return activities.with_columns(ids.alias("lead_id")).explode("lead_id")
 
 
-def _by_id_key(activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str],
-               warnings: list[Warning_]) -> pl.DataFrame:
+def _by_id_key(activities: pl.DataFrame, leads: pl.DataFrame, raw: pl.Series, *,
+               files: list[str], warnings: list[Warning_]) -> pl.DataFrame:
     """The activities whose lead id is not among the leads as written, linked by the id
     compared as :func:`~funnel.ingest.crm.id_key` (a Salesforce id in its other form,
     15 or 18 characters, another case), else as the contact a lead was converted into:
     Salesforce moves a converted lead's tasks and events to its contact (``WhoId`` = the
     lead's ``ConvertedContactId``). A key several leads share links none of them (the
-    activity stays without a lead). Only the distinct unknown ids are keyed."""
-    if "lead_id" not in activities.columns:
-        return activities
+    activity stays without a lead). ``raw``: the distinct unknown ids, the ones keyed."""
     ids = activities["lead_id"]
-    unknown = ids.is_not_null() & ~ids.is_in(leads["lead_id"].implode())
-    if not unknown.any():
-        return activities
-    raw = ids.filter(unknown).unique()
     table = pl.DataFrame({"_raw": raw, "_k": id_key(raw)})
     lookups: list[tuple[str | None, pl.DataFrame]] = []
     if (table["_k"] != table["_raw"]).any():  # ids that another form could match
@@ -420,6 +414,12 @@ def _per_lead(deals: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _first_touch(activities: pl.DataFrame) -> pl.DataFrame:
+    """Per lead id of the activities: the first activity's time and how many."""
+    return activities.group_by("lead_id").agg(
+        pl.col("at").min().alias("_first"), pl.len().alias("touches"))
+
+
 def link_activities(
     activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str],
     rejects: list[pl.DataFrame], warnings: list[Warning_] | None = None,
@@ -440,17 +440,20 @@ def link_activities(
     activities = _association_cells(activities, files=files, warnings=warnings)
     activities = _by_email(activities, leads, files=files, rejects=rejects,
                            warnings=warnings)
-    activities = _by_id_key(activities, leads, files=files, warnings=warnings)
     for need, what in (("lead_id", "which lead each activity belongs to"),
                        ("at", "when each activity happened (a date/time column)")):
         if need not in activities.columns:
             raise InputError(
                 f"{', '.join(files)}: no readable column says {what}; "
                 "map it in the mapping screen or leave the activities out.")
-    first = activities.group_by("lead_id").agg(
-        pl.col("at").min().alias("_first"), pl.len().alias("touches"))
+    first = _first_touch(activities)
     # orphans are looked up among the distinct lead ids, not every activity
     unknown = first.filter(~pl.col("lead_id").is_in(leads["lead_id"].implode()))["lead_id"]
+    if unknown.drop_nulls().len():  # another form of the id, the converted contact
+        activities = _by_id_key(activities, leads, unknown.drop_nulls(), files=files,
+                                warnings=warnings)
+        first = _first_touch(activities)
+        unknown = first.filter(~pl.col("lead_id").is_in(leads["lead_id"].implode()))["lead_id"]
     if unknown.len():
         orphan = activities["lead_id"].is_in(unknown.implode())
         rejects.append(reject(activities, orphan, pl.lit("the activity's lead ")
