@@ -193,14 +193,16 @@ def _by_email(activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str]
 
 DONE_HEADERS = frozenset({
     "done", "is done", "status", "task status", "activity status", "is closed", "closed",
-    "completed", "is completed", "hs task status", "statut", "estado", "erledigt"})
+    "completed", "is completed", "hs task status", "statut", "estado", "erledigt",
+    "call status", "meeting status", "event status"})
 """Headers (normalised, a CRM prefix such as ``Activity -`` dropped) of an activity's
 done flag or status: Pipedrive's *Done*, Salesforce's Task *Status* and *IsClosed*,
 HubSpot's *Task status*."""
 NOT_DONE_WORDS = frozenset({
     "not started", "deferred", "to do", "todo", "not done", "false", "0", "no", "planned",
-    "scheduled", "a faire", "pendiente"})
-"""Values of such a column saying the activity has not happened yet."""
+    "scheduled", "overdue", "cancelled", "canceled", "a faire", "pendiente"})
+"""Values of such a column saying the activity has not happened (yet): Zoho's call
+status *Scheduled*, *Overdue*, *Cancelled* among them."""
 DONE_WORDS = frozenset({
     "done", "completed", "complete", "true", "1", "yes", "closed", "finished", "held",
     "in progress", "waiting on someone else", "waiting", "erledigt", "termine",
