@@ -502,3 +502,12 @@ def test_load_reads_association_cells_naming_the_contact_by_name_and_id(write_fi
         ",101\n", ",Ann (101)\n").replace(",102;103\n", ",Bo (102)\n")
     ds = _contacts(write_file, activities=calls)
     assert ds.leads["touches"].to_list() == [1, 1, 0]
+
+
+def test_load_names_the_association_column_that_held_the_activities_emails(write_file):
+    calls = HS_CALLS.replace("Associated Contact IDs", "Associated Contact").replace(
+        ",101\n", ",Ann (ann@x.example)\n").replace(",102;103\n", ",Bo (bo@y.example)\n")
+    ds = _contacts(write_file, activities=calls)
+    w = next(w for w in ds.health.warnings if w.code == "activities_by_email")
+    assert (ds.leads["touches"].to_list(), "the activities' Associated Contact," in w.message) == (
+        [1, 1, 0], True)

@@ -296,7 +296,9 @@ def _link(files: _Files, leads: pl.DataFrame) -> _Linked:
     if files.typed["activities"]:
         activities, leads = link_activities(_concat(files.typed["activities"]), leads,
                                             files=files.names["activities"],
-                                            rejects=files.rejects, warnings=files.warnings)
+                                            rejects=files.rejects, warnings=files.warnings,
+                                            lead_header=files.mapping.activities.get(
+                                                "lead_id") or "lead id")
     spend = None
     if files.typed["spend"]:
         spend = _concat(files.typed["spend"])

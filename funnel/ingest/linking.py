@@ -164,9 +164,11 @@ _PROBE = 2_000  # activities whose link is tried before choosing it
 
 
 def _by_email(activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str],
-              rejects: list[pl.DataFrame], warnings: list[Warning_]) -> pl.DataFrame:
+              rejects: list[pl.DataFrame], warnings: list[Warning_],
+              lead_header: str) -> pl.DataFrame:
     """The activities with their lead found by e-mail when they name it so (see
-    :func:`link_activities`); those whose e-mail no lead has are rejected."""
+    :func:`link_activities`); those whose e-mail no lead has are rejected. The lead
+    column, when it holds the e-mails, is named ``lead_header`` in the messages."""
     known = 0
     if "lead_id" in activities.columns:
         head = activities["lead_id"].drop_nulls().head(_PROBE)
@@ -177,6 +179,7 @@ def _by_email(activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str]
     if found is None:
         return activities
     ids, col, other = found
+    col = lead_header if col == "lead_id" else col
     if int(ids.head(_PROBE).is_not_null().sum()) <= known:
         return activities
     activities = activities.with_columns(ids.alias("lead_id"))
@@ -425,6 +428,7 @@ def _first_touch(activities: pl.DataFrame) -> pl.DataFrame:
 def link_activities(
     activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str],
     rejects: list[pl.DataFrame], warnings: list[Warning_] | None = None,
+    lead_header: str = "lead id",
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The activities of known leads, and the leads with ``first_response_at`` (the
     earliest activity, else their own) and ``touches`` (how many activities).
@@ -435,13 +439,14 @@ def link_activities(
     CRM) are linked by the leads' e-mails, with a note in ``warnings``; so are those
     naming the contact a lead was converted into (the leads' ``Converted Contact ID``).
     Activities not done yet (a done flag or status saying so) are rejected: a planned
-    call is not a touch.
+    call is not a touch. ``lead_header``: the export's name of the lead column, for
+    the messages.
     """
     warnings = warnings if warnings is not None else []
     activities = _not_done(activities, rejects=rejects)
     activities = _association_cells(activities, files=files, warnings=warnings)
     activities = _by_email(activities, leads, files=files, rejects=rejects,
-                           warnings=warnings)
+                           warnings=warnings, lead_header=lead_header)
     for need, what in (("lead_id", "which lead each activity belongs to"),
                        ("at", "when each activity happened (a date/time column)")):
         if need not in activities.columns:
