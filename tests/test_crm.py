@@ -479,6 +479,22 @@ def test_load_warns_of_responses_by_day_despite_one_timed_response(write_file):
     assert w.message.startswith("The first responses of 11 of 12 leads")
 
 
+def test_load_warns_when_creation_dates_carry_no_time_of_day(write_file):
+    leads = "Lead ID,Create Date\n" + "".join(
+        f"00Q5g0000{i:06d},1/{i + 2}/2025\n" for i in range(12))
+    tasks = "Id,WhoId,CompletedDateTime\n" + "".join(
+        f"00X{i},00Q5g0000{i:06d},2025-01-{i + 2:02d}T15:30:00.000Z\n" for i in range(12))
+    ds = build_dataset([("leads", read_file(write_file("report.csv", leads))),
+                        ("activities", read_file(write_file("Task.csv", tasks)))], now=NOW)
+    w = next(w for w in ds.health.warnings if w.code == "responses_by_day")
+    assert (w.count, "measured from midnight" in w.message) == (12, True)
+
+
+def test_load_gives_no_by_day_warning_when_both_times_are_known(write_file):
+    ds = _sf_api(write_file)
+    assert "responses_by_day" not in {w.code for w in ds.health.warnings}
+
+
 HS_CALLS = ("Record ID,Activity date,Call outcome,Activity assigned to,Associated Contact IDs\n"
             "9001,2025-01-02 12:00,Connected,Ann Lee,101\n"
             "9002,2025-01-05 09:00,No answer,Ann Lee,102;103\n")

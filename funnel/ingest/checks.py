@@ -197,24 +197,37 @@ BY_DAY_SHARE = 0.9
 
 
 def _responses_by_day(leads: pl.DataFrame) -> Warning_ | None:
-    """A warning when (nearly) every first response is a date without a time of day (midnight;
-    Salesforce's Task ``ActivityDate``, a due date) while the leads' creation times have
-    one: response times are then known to the day only."""
-    midnight = (pl.col("first_response_at").dt.time() == dt.time(0))
-    stats = leads.select(
-        pl.col("first_response_at").is_not_null().sum().alias("n"),
-        (midnight & pl.col("first_response_at").is_not_null()).sum().alias("m"),
-        (pl.col("created_at").dt.time() != dt.time(0)).sum().alias("timed")).row(0)
-    n, m, timed = stats
-    if n < 10 or m < BY_DAY_SHARE * n or timed < 0.5 * leads.height:
+    """A warning when (nearly) every first response, or every creation time, is a date
+    without a time of day (midnight: Salesforce's Task ``ActivityDate``, a report's
+    *Create Date*) while the other has one: response times are then known to the day
+    only."""
+    at_midnight = [(pl.col(c).dt.time() == dt.time(0)) & pl.col(c).is_not_null()
+                   for c in ("first_response_at", "created_at")]
+    both = pl.col("first_response_at").is_not_null() & pl.col("created_at").is_not_null()
+    n, m_resp, m_made = leads.select(
+        both.sum().alias("n"), (at_midnight[0] & both).sum().alias("resp"),
+        (at_midnight[1] & both).sum().alias("made")).row(0)
+    if n < 10:
+        return None
+    later = ("; a lead answered later on the day it arrived counts as answered at once "
+             "(or, before the hour it arrived, as answered before it was created)")
+    if m_resp >= BY_DAY_SHARE * n and m_made < 0.5 * n:
+        what, count, fix = (f"The first responses of {m_resp:,} of {_leads(n)} carry a date "
+                            "but no time of day", m_resp, "a column with the time of each "
+                            "activity (Salesforce: CompletedDateTime)")
+    elif m_made >= BY_DAY_SHARE * n and m_resp < 0.5 * n:
+        what, count, fix = (f"The creation dates of {m_made:,} of {_leads(n)} with a first "
+                            "response carry no time of day", m_made,
+                            "a creation column with its time (Salesforce: Created Date, "
+                            "shown with its time in the report)")
+        later = ("; each is measured from midnight of the day the lead arrived, so up to a "
+                 "day too long")
+    else:
         return None
     return Warning_(
-        "responses_by_day", f"The first responses of {m:,} of {_leads(n)} carry a date but no "
-        "time of day, so their response times are known to the day only: a lead answered "
-        "later on the day it arrived counts as answered at once (or, before the hour it "
-        "arrived, as answered before it was created), and the hour buckets (under 1 h, "
-        "1–4 h) are not measured. Map a column with the time of each activity (Salesforce: "
-        "CompletedDateTime) if the export has one.", m)
+        "responses_by_day", f"{what}, so their response times are known to the day only"
+        f"{later}, and the hour buckets (under 1 h, 1–4 h) are not measured. Map {fix} if "
+        "the export has one.", count)
 
 
 def _by_outcome(leads: pl.DataFrame, field: str) -> tuple[bool, str]:
