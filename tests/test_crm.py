@@ -527,3 +527,15 @@ def test_load_names_the_association_column_that_held_the_activities_emails(write
     w = next(w for w in ds.health.warnings if w.code == "activities_by_email")
     assert (ds.leads["touches"].to_list(), "the activities' Associated Contact," in w.message) == (
         [1, 1, 0], True)
+
+
+MARKETO_ACTS = ("Activity ID,Lead ID,Activity Date,Activity Type\n"
+                "1,101,2025-01-02 00:05,Send Email\n2,101,2025-01-02 00:06,Email Delivered\n"
+                "3,102,2025-01-03 00:10,Open Email\n4,102,2025-01-04 09:00,Sales Call Logged\n")
+
+
+def test_load_rejects_marketing_steps_as_no_sales_touch(write_file):
+    ds = _contacts(write_file, activities=MARKETO_ACTS)
+    assert (ds.leads["touches"].to_list(), ds.health.rejected["reason"].to_list()) == (
+        [0, 1, 0], [f"a marketing or system activity ({k}), not a sales touch"
+                    for k in ("Send Email", "Email Delivered", "Open Email")])

@@ -216,6 +216,37 @@ DONE_SHARE = 0.9
 to be read as the activities' done flag."""
 
 
+MARKETING_KINDS = frozenset({
+    "visit webpage", "visit web page", "fill out form", "click link", "send email",
+    "email delivered", "email bounced", "email bounced soft", "unsubscribe email",
+    "open email", "click email", "new lead", "change data value", "change score",
+    "add to list", "remove from list", "change status in progression", "interesting moment",
+    "sync lead to sfdc", "sync lead to salesforce", "change segment", "change owner",
+    "convert lead", "merge leads", "request campaign", "add to nurture",
+    "change nurture track", "change nurture cadence", "change revenue stage", "send alert",
+    "change program status", "change lead partition", "add to opportunity",
+    "marketing email", "form submission", "page view"})
+"""Activity types (folded as :func:`_status_word`) that are the lead's own behaviour or
+a marketing system's step, not a sales touch: Marketo's default activity types (its
+activity log export), HubSpot's marketing e-mails and form submissions."""
+
+
+def _marketing(activities: pl.DataFrame, *, rejects: list[pl.DataFrame]) -> pl.DataFrame:
+    """The activities without those whose kind is a marketing or system step
+    (:data:`MARKETING_KINDS`): an e-mail the nurture program sent or a page the lead
+    visited would otherwise count as the lead answered by sales."""
+    if "kind" not in activities.columns:
+        return activities
+    bad = activities.select(_status_word("kind").is_in(list(MARKETING_KINDS))
+                            .fill_null(False))["kind"]
+    if bad.any():
+        rejects.append(reject(activities, bad, pl.lit("a marketing or system activity (")
+                              + pl.col("kind").cast(pl.String)
+                              + pl.lit("), not a sales touch")))
+        activities = activities.filter(~bad)
+    return activities
+
+
 def _status_word(col: str) -> pl.Expr:
     """A status value folded as a header is (accents dropped, lower case, ``_`` as a
     space): ``NOT_STARTED`` → ``not started``, ``À faire`` → ``a faire``."""
@@ -439,11 +470,13 @@ def link_activities(
     CRM) are linked by the leads' e-mails, with a note in ``warnings``; so are those
     naming the contact a lead was converted into (the leads' ``Converted Contact ID``).
     Activities not done yet (a done flag or status saying so) are rejected: a planned
-    call is not a touch. ``lead_header``: the export's name of the lead column, for
-    the messages.
+    call is not a touch, nor is a marketing or system step (Marketo's *Open Email*,
+    *Visit Webpage*, *Change Score*…; :data:`MARKETING_KINDS`). ``lead_header``: the
+    export's name of the lead column, for the messages.
     """
     warnings = warnings if warnings is not None else []
     activities = _not_done(activities, rejects=rejects)
+    activities = _marketing(activities, rejects=rejects)
     activities = _association_cells(activities, files=files, warnings=warnings)
     activities = _by_email(activities, leads, files=files, rejects=rejects,
                            warnings=warnings, lead_header=lead_header)
