@@ -430,6 +430,7 @@ def test_load_links_a_converted_contact_of_a_lead_listed_twice(write_file):
     ("Task Status", "COMPLETED", "NOT_STARTED"),        # HubSpot
     ("Statut", "Terminé", "À faire"),                   # a French export
     ("Call Status", "Completed", "Overdue"),            # Zoho CRM calls
+    ("Outgoing Call Status", "Completed", "Cancelled"),  # Zoho CRM's field label
 ])
 def test_load_rejects_activities_not_done_yet(write_file, header, done, not_done):
     acts = (f"Activity - Type,Activity - Due date,Person - Email,{header}\n"
@@ -490,9 +491,25 @@ def test_load_warns_when_creation_dates_carry_no_time_of_day(write_file):
     assert (w.count, "measured from midnight" in w.message) == (12, True)
 
 
+def _by_day_case(write_file, created: str, done: str):
+    """Twelve leads created on ``created`` (a day pattern) and touched on ``done``."""
+    leads = "Lead ID,Create Date\n" + "".join(
+        f"00Q5g0000{i:06d},{created.format(d=i + 2)}\n" for i in range(12))
+    tasks = "Id,WhoId,CompletedDateTime\n" + "".join(
+        f"00X{i},00Q5g0000{i:06d},{done.format(d=i + 2)}\n" for i in range(12))
+    return build_dataset([("leads", read_file(write_file("report.csv", leads))),
+                          ("activities", read_file(write_file("Task.csv", tasks)))], now=NOW)
+
+
 def test_load_gives_no_by_day_warning_when_both_times_are_known(write_file):
-    ds = _sf_api(write_file)
+    ds = _by_day_case(write_file, "2025-01-{d:02d} 09:10", "2025-01-{d:02d}T15:30:00.000Z")
     assert "responses_by_day" not in {w.code for w in ds.health.warnings}
+
+
+def test_load_warns_when_both_times_are_dates_only(write_file):
+    ds = _by_day_case(write_file, "1/{d}/2025", "2025-01-{d:02d}")
+    w = next(w for w in ds.health.warnings if w.code == "responses_by_day")
+    assert w.message.startswith("The creation dates and first responses of 12 of 12 leads")
 
 
 HS_CALLS = ("Record ID,Activity date,Call outcome,Activity assigned to,Associated Contact IDs\n"
@@ -532,6 +549,13 @@ def test_load_names_the_association_column_that_held_the_activities_emails(write
 MARKETO_ACTS = ("Activity ID,Lead ID,Activity Date,Activity Type\n"
                 "1,101,2025-01-02 00:05,Send Email\n2,101,2025-01-02 00:06,Email Delivered\n"
                 "3,102,2025-01-03 00:10,Open Email\n4,102,2025-01-04 09:00,Sales Call Logged\n")
+
+
+def test_load_keeps_a_sales_teams_own_send_email_activity(write_file):
+    acts = ("Activity ID,Lead ID,Activity Date,Activity Type\n"
+            "1,101,2025-01-02 10:05,Send Email\n2,102,2025-01-03 11:00,Call\n")
+    ds = _contacts(write_file, activities=acts)
+    assert (ds.leads["touches"].to_list(), ds.health.rejected.height) == ([1, 1, 0], 0)
 
 
 def test_load_rejects_marketing_steps_as_no_sales_touch(write_file):

@@ -222,6 +222,11 @@ def _responses_by_day(leads: pl.DataFrame) -> Warning_ | None:
                             "shown with its time in the report)")
         later = ("; each is measured from midnight of the day the lead arrived, so up to a "
                  "day too long")
+    elif m_resp >= BY_DAY_SHARE * n and m_made >= BY_DAY_SHARE * n:
+        what, count, fix = (f"The creation dates and first responses of {m_resp:,} of "
+                            f"{_leads(n)} carry no time of day", m_resp,
+                            "columns with their times")
+        later = ("; a lead answered on the day it arrived counts as answered at once")
     else:
         return None
     return Warning_(

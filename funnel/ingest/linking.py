@@ -197,7 +197,7 @@ def _by_email(activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str]
 DONE_HEADERS = frozenset({
     "done", "is done", "status", "task status", "activity status", "is closed", "closed",
     "completed", "is completed", "hs task status", "statut", "estado", "erledigt",
-    "call status", "meeting status", "event status"})
+    "call status", "outgoing call status", "meeting status", "event status"})
 """Headers (normalised, a CRM prefix such as ``Activity -`` dropped) of an activity's
 done flag or status: Pipedrive's *Done*, Salesforce's Task *Status* and *IsClosed*,
 HubSpot's *Task status*."""
@@ -229,6 +229,10 @@ MARKETING_KINDS = frozenset({
 """Activity types (folded as :func:`_status_word`) that are the lead's own behaviour or
 a marketing system's step, not a sales touch: Marketo's default activity types (its
 activity log export), HubSpot's marketing e-mails and form submissions."""
+_SALES_NAMES_TOO = frozenset({"send email", "new lead", "change owner", "convert lead",
+                              "add to list", "remove from list", "send alert"})
+"""Of :data:`MARKETING_KINDS`, names a sales team may give its own activities: read as
+marketing steps only in a file that also holds a type no sales team uses."""
 
 
 def _marketing(activities: pl.DataFrame, *, rejects: list[pl.DataFrame]) -> pl.DataFrame:
@@ -237,8 +241,10 @@ def _marketing(activities: pl.DataFrame, *, rejects: list[pl.DataFrame]) -> pl.D
     visited would otherwise count as the lead answered by sales."""
     if "kind" not in activities.columns:
         return activities
-    bad = activities.select(_status_word("kind").is_in(list(MARKETING_KINDS))
-                            .fill_null(False))["kind"]
+    kinds = activities.select(_status_word("kind"))["kind"]
+    if not kinds.is_in(list(MARKETING_KINDS - _SALES_NAMES_TOO)).any():
+        return activities  # a sales team's own "Send Email" is a touch
+    bad = kinds.is_in(list(MARKETING_KINDS)).fill_null(False)
     if bad.any():
         rejects.append(reject(activities, bad, pl.lit("a marketing or system activity (")
                               + pl.col("kind").cast(pl.String)
@@ -490,10 +496,12 @@ def link_activities(
     # orphans are looked up among the distinct lead ids, not every activity
     unknown = first.filter(~pl.col("lead_id").is_in(leads["lead_id"].implode()))["lead_id"]
     if unknown.drop_nulls().len():  # another form of the id, the converted contact
-        activities = _by_id_key(activities, leads, unknown.drop_nulls(), files=files,
-                                warnings=warnings)
-        first = _first_touch(activities)
-        unknown = first.filter(~pl.col("lead_id").is_in(leads["lead_id"].implode()))["lead_id"]
+        linked = _by_id_key(activities, leads, unknown.drop_nulls(), files=files,
+                            warnings=warnings)
+        if linked is not activities:
+            activities, first = linked, _first_touch(linked)
+            unknown = first.filter(~pl.col("lead_id").is_in(leads["lead_id"].implode())
+                                   )["lead_id"]
     if unknown.len():
         orphan = activities["lead_id"].is_in(unknown.implode())
         rejects.append(reject(activities, orphan, pl.lit("the activity's lead ")
