@@ -563,3 +563,15 @@ def test_load_rejects_marketing_steps_as_no_sales_touch(write_file):
     assert (ds.leads["touches"].to_list(), ds.health.rejected["reason"].to_list()) == (
         [0, 1, 0], [f"a marketing or system activity ({k}), not a sales touch"
                     for k in ("Send Email", "Email Delivered", "Open Email")])
+
+
+def test_load_links_deals_through_a_contacts_association_cell_of_several_deals(write_file):
+    contacts = HS_CONTACTS.replace("Email\n", "Email,Associated Deal IDs\n").replace(
+        "ann@x.example\n", "ann@x.example,9001;9002\n").replace(
+        "Bo@Y.example\n", "Bo@Y.example,9003\n").replace("cy@z.example\n", "cy@z.example,\n")
+    deals = ("Record ID,Deal Name,Deal Stage\n9001,A1,Closed Won\n9002,A2,Closed Lost\n"
+             "9003,B1,Closed Lost\n")
+    ds = _contacts(write_file, contacts=contacts, deals=deals)
+    assert (sorted(ds.deals.select("deal_id", "lead_id").rows()),
+            ds.leads["outcome"].to_list()) == (
+        [("9001", "101"), ("9002", "101"), ("9003", "102")], ["won", "lost", "open"])

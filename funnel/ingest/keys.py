@@ -30,6 +30,8 @@ from funnel.ingest.readers_base import is_text
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 """An e-mail address, as a column's values are recognised by."""
 
+ASSOCIATION_CELL = r"\([^()]+\)|[;|]"
+"""A cell naming one or more records: ``Jane Doe (101)``, ``101;102``, ``101|102``."""
 EMAIL_SHARE = 0.8
 """Least share of a column's first filled values that are e-mail addresses for it to be
 compared as e-mails."""
@@ -87,6 +89,19 @@ def _keys(frame: pl.DataFrame, id_col: str, col: str, *, cells: bool,
                             else id_key(out["_v"]).alias("_k"))
 
 
+def has_cells(values: pl.Series) -> bool:
+    """Whether a column's first filled values are association cells
+    (:data:`ASSOCIATION_CELL`; HubSpot's *Associated Deal IDs* = ``9001;9002``).
+
+    Examples
+    --------
+    >>> has_cells(pl.Series(["9001;9002", None])), has_cells(pl.Series(["9001"]))
+    (True, False)
+    """
+    head = values.drop_nulls().head(2_000).cast(pl.String)
+    return bool(head.str.contains(ASSOCIATION_CELL).any())
+
+
 def find_link(
     deals: pl.DataFrame, leads: pl.DataFrame, *, headers: dict[str, str],
 ) -> tuple[Link | None, list[str]]:
@@ -116,7 +131,8 @@ def find_link(
                 k = _keys(deals, "deal_id", col, cells=True).rename({"_id": "deal_id"})
                 pairs = k.join(lead_keys.drop("_v"), on="_k", how="inner")
             else:
-                k = _keys(leads, "lead_id", col, cells=False).rename({"_id": "lead_id"})
+                k = _keys(leads, "lead_id", col, cells=has_cells(leads[col])
+                          ).rename({"_id": "lead_id"})
                 pairs = k.join(deal_keys.drop("_v"), on="_k", how="inner")
             matched = pairs["_k"].n_unique()
             header = headers.get(col, col)

@@ -18,7 +18,14 @@ from funnel.dataset.schema import normalise_header
 from funnel.dataset.tables import Warning_
 from funnel.ingest.columns import FILE, reject
 from funnel.ingest.crm import association_ids, id_key
-from funnel.ingest.keys import Link, email_lead_ids, find_link, no_link_text, person_id_keys
+from funnel.ingest.keys import (
+    Link,
+    email_lead_ids,
+    find_link,
+    has_cells,
+    no_link_text,
+    person_id_keys,
+)
 from funnel.ingest.parsing import bool_expr
 from funnel.ingest.readers import ROW
 from funnel.ingest.readers_base import is_text
@@ -294,9 +301,6 @@ def _plain(header: str) -> str:
     return h
 
 
-_CELL = r"\([^()]+\)|[;|]"  # an association cell: "Jane Doe (101)", "101;102"
-
-
 def _association_cells(activities: pl.DataFrame, *, files: list[str],
                        warnings: list[Warning_]) -> pl.DataFrame:
     """Activities whose lead column holds association cells (HubSpot's *Associated
@@ -305,8 +309,7 @@ def _association_cells(activities: pl.DataFrame, *, files: list[str],
     note counts them). Other lead columns are left as they are."""
     if "lead_id" not in activities.columns or not is_text(activities.schema["lead_id"]):
         return activities
-    head = activities["lead_id"].drop_nulls().head(_PROBE)
-    if not head.str.contains(_CELL).any():
+    if not has_cells(activities["lead_id"]):
         return activities
     ids = association_ids(activities["lead_id"])
     several = int((ids.list.len() > 1).sum())
