@@ -431,6 +431,7 @@ def test_load_links_a_converted_contact_of_a_lead_listed_twice(write_file):
     ("Statut", "Terminé", "À faire"),                   # a French export
     ("Call Status", "Completed", "Overdue"),            # Zoho CRM calls
     ("Outgoing Call Status", "Completed", "Cancelled"),  # Zoho CRM's field label
+    ("Meeting outcome", "No show", "Rescheduled"),      # HubSpot meetings
 ])
 def test_load_rejects_activities_not_done_yet(write_file, header, done, not_done):
     acts = (f"Activity - Type,Activity - Due date,Person - Email,{header}\n"

@@ -204,20 +204,22 @@ def _by_email(activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str]
 DONE_HEADERS = frozenset({
     "done", "is done", "status", "task status", "activity status", "is closed", "closed",
     "completed", "is completed", "hs task status", "statut", "estado", "erledigt",
-    "call status", "outgoing call status", "meeting status", "event status"})
+    "call status", "outgoing call status", "meeting status", "event status",
+    "meeting outcome"})
 """Headers (normalised, a CRM prefix such as ``Activity -`` dropped) of an activity's
 done flag or status: Pipedrive's *Done*, Salesforce's Task *Status* and *IsClosed*,
 HubSpot's *Task status*."""
 NOT_DONE_WORDS = frozenset({
     "not started", "deferred", "to do", "todo", "not done", "false", "0", "no", "planned",
-    "scheduled", "overdue", "cancelled", "canceled", "a faire", "pendiente"})
+    "scheduled", "overdue", "cancelled", "canceled", "rescheduled", "a faire", "pendiente"})
 """Values of such a column saying the activity has not happened (yet): Zoho's call
 status *Scheduled*, *Overdue*, *Cancelled* among them."""
 DONE_WORDS = frozenset({
     "done", "completed", "complete", "true", "1", "yes", "closed", "finished", "held",
     "in progress", "waiting on someone else", "waiting", "erledigt", "termine",
-    "completado", "concluido"})
-"""Values saying it has (or is under way: a task in progress has been started)."""
+    "completado", "concluido", "no show"})
+"""Values saying it has (or is under way: a task in progress has been started; a meeting
+the lead did not show up to was still the rep's touch)."""
 DONE_SHARE = 0.9
 """Least share of a column's filled values that must be done or not-done words for it
 to be read as the activities' done flag."""
