@@ -235,7 +235,7 @@ MARKETING_KINDS = frozenset({
     "change nurture track", "change nurture cadence", "change revenue stage", "send alert",
     "change program status", "change lead partition", "add to opportunity",
     "marketing email", "form submission", "page view"})
-"""Activity types (folded as :func:`_status_word`) that are the lead's own behaviour or
+"""Activity types (folded as :func:`_word_counts` does) that are the lead's own behaviour or
 a marketing system's step, not a sales touch: Marketo's default activity types (its
 activity log export), HubSpot's marketing e-mails and form submissions."""
 _SALES_NAMES_TOO = frozenset({"send email", "new lead", "change owner", "convert lead",
@@ -250,47 +250,58 @@ def _marketing(activities: pl.DataFrame, *, rejects: list[pl.DataFrame]) -> pl.D
     visited would otherwise count as the lead answered by sales."""
     if "kind" not in activities.columns:
         return activities
-    kinds = activities.select(_status_word("kind"))["kind"]
-    if not kinds.is_in(list(MARKETING_KINDS - _SALES_NAMES_TOO)).any():
+    words = _word_counts(activities, "kind")
+    if not words["w"].is_in(list(MARKETING_KINDS - _SALES_NAMES_TOO)).any():
         return activities  # a sales team's own "Send Email" is a touch
-    bad = kinds.is_in(list(MARKETING_KINDS)).fill_null(False)
-    if bad.any():
-        rejects.append(reject(activities, bad, pl.lit("a marketing or system activity (")
-                              + pl.col("kind").cast(pl.String)
-                              + pl.lit("), not a sales touch")))
-        activities = activities.filter(~bad)
-    return activities
+    return _reject_values(activities, "kind", words.filter(
+        pl.col("w").is_in(list(MARKETING_KINDS)))["v"], rejects=rejects,
+        reason=(pl.lit("a marketing or system activity (") + pl.col("kind").cast(pl.String)
+                + pl.lit("), not a sales touch")))
 
 
-def _status_word(col: str) -> pl.Expr:
-    """A status value folded as a header is (accents dropped, lower case, ``_`` as a
-    space): ``NOT_STARTED`` → ``not started``, ``À faire`` → ``a faire``."""
-    return (pl.col(col).cast(pl.String).str.normalize("NFKD").str.replace_all(r"\p{M}", "")
-            .str.strip_chars().str.to_lowercase().str.replace_all(r"[_\s]+", " "))
+def _word_counts(activities: pl.DataFrame, col: str) -> pl.DataFrame:
+    """Per distinct value ``v`` of ``col`` (nulls left out): its rows ``n`` and the word
+    it folds to ``w`` (accents dropped, lower case, ``_`` as a space: ``NOT_STARTED`` →
+    ``not started``, ``À faire`` → ``a faire``), folded once per distinct value."""
+    v = pl.col("v").cast(pl.String)
+    return (activities.select(pl.col(col).alias("v")).drop_nulls().group_by("v")
+            .agg(pl.len().alias("n"))
+            .with_columns(v.str.normalize("NFKD").str.replace_all(r"\p{M}", "")
+                          .str.strip_chars().str.to_lowercase()
+                          .str.replace_all(r"[_\s]+", " ").alias("w")))
+
+
+def _reject_values(activities: pl.DataFrame, col: str, values: pl.Series, *,
+                   rejects: list[pl.DataFrame], reason: pl.Expr) -> pl.DataFrame:
+    """``activities`` without the rows whose ``col`` is one of ``values``, rejected with
+    ``reason``."""
+    if not values.len():
+        return activities
+    bad = activities[col].is_in(values.implode()).fill_null(False)
+    rejects.append(reject(activities, bad, reason))
+    return activities.filter(~bad)
 
 
 def _not_done(activities: pl.DataFrame, *, rejects: list[pl.DataFrame]) -> pl.DataFrame:
     """The activities without those not done yet: a planned call or an open task is not a
     touch, and counting it would hide a lead nobody answered. Read from the first column
-    named like a done flag or status (:data:`DONE_HEADERS`) whose values
-    are mostly done or not-done words; its not-done rows are rejected with the value."""
+    named like a done flag or status (:data:`DONE_HEADERS`) whose values are mostly done
+    or not-done words, both present; its not-done rows are rejected with the value."""
     for col in activities.columns:
         if col.startswith("__") or _plain(col) not in DONE_HEADERS:
             continue
-        words = activities.select(_status_word(col).alias("w"))["w"]
-        filled = words.drop_nulls()
-        known = filled.is_in(list(DONE_WORDS | NOT_DONE_WORDS))
-        if not filled.len() or known.mean() < DONE_SHARE or not (
-                filled.is_in(list(DONE_WORDS)).any()
-                and filled.is_in(list(NOT_DONE_WORDS)).any()):  # a flag says both
-            continue
-        bad = words.is_in(list(NOT_DONE_WORDS)).fill_null(False)
-        if bad.any():
-            rejects.append(reject(activities, bad, pl.lit(f"not done yet ({col}: ")
-                                  + pl.col(col).cast(pl.String)
-                                  + pl.lit("): a planned activity is not a touch")))
-            activities = activities.filter(~bad)
-        return activities
+        words = _word_counts(activities, col)
+        done, not_done = pl.col("w").is_in(list(DONE_WORDS)), pl.col("w").is_in(
+            list(NOT_DONE_WORDS))
+        filled, n_done, n_not = words.select(
+            pl.col("n").sum().alias("filled"), pl.col("n").filter(done).sum().alias("done"),
+            pl.col("n").filter(not_done).sum().alias("not_done")).row(0)
+        if not filled or n_done + n_not < DONE_SHARE * filled or not (n_done and n_not):
+            continue  # not a done flag (a flag says both)
+        return _reject_values(activities, col, words.filter(not_done)["v"], rejects=rejects,
+                              reason=(pl.lit(f"not done yet ({col}: ")
+                                      + pl.col(col).cast(pl.String)
+                                      + pl.lit("): a planned activity is not a touch")))
     return activities
 
 
