@@ -49,9 +49,11 @@ def _t(x: dt.datetime) -> str:
     return x.strftime("%Y-%m-%d %H:%M")
 
 
-def make_dataset(rows: list[dict], *, activities: bool = True, drop: tuple[str, ...] = ()):
+def make_dataset(rows: list[dict], *, activities: bool = True, drop: tuple[str, ...] = (),
+                 touch_dates: bool = False):
     """Leads (one every 7 minutes from a Monday 9:00) and their activities, read and
-    built like uploaded CSV files. Columns with no value at all are left out."""
+    built like uploaded CSV files. Columns with no value at all are left out;
+    ``touch_dates``: the activities carry their date only, without a time of day."""
     lines, acts = [], []
     for i, r in enumerate(rows):
         created = D0 + dt.timedelta(minutes=7 * i)
@@ -81,7 +83,7 @@ def make_dataset(rows: list[dict], *, activities: bool = True, drop: tuple[str, 
             worker = r.get("worker", owner) or ""
             for k in range(r.get("touches", 1)):
                 at = created + dt.timedelta(hours=resp, days=k)
-                acts.append(f"L{i},{_t(at)},call,{worker}")
+                acts.append(f"L{i},{at.date() if touch_dates else _t(at)},call,{worker}")
     cols = [c for c in LEAD_COLS if c not in drop and any(v[c] for v in lines)]
     text = ",".join(cols) + "\n" + "\n".join(",".join(v[c] for c in cols) for v in lines)
     tables = [("leads", read_file((text + "\n").encode(), name="leads.csv"))]
@@ -288,6 +290,15 @@ def test_speed_compares_quartiles_when_no_lead_waits_a_day():
     f = card(make_dataset(rows), "speed")
     assert (f.status, f.evidence["windows"]) == ("problem", "quartiles")
     assert 2 <= f.evidence["fast_hours"] < f.evidence["slow_hours"] <= 9
+
+
+def test_speed_compares_days_when_touches_carry_no_time_of_day():
+    rows = (split(300, 120, {"response_h": 0.5, "sql": True}, {"response_h": 0.5})
+            + split(300, 15, {"response_h": 100.0, "sql": True}, {"response_h": 100.0}))
+    f = card(make_dataset(rows, touch_dates=True), "speed")
+    assert (f.status, f.evidence["windows"], f.evidence["fast_hours"],
+            f.evidence["slow_hours"]) == ("problem", "days", 24.0, 72.0)
+    assert f.headline.startswith("Leads answered within 24 h")
 
 
 def test_speed_is_quiet_when_response_time_does_not_matter():

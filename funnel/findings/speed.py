@@ -29,6 +29,7 @@ from funnel.findings.base import (
 )
 from funnel.findings.search import arrival_window
 from funnel.findings.strata import source_codes, stratum_attributes, stratum_codes
+from funnel.ingest.checks import responses_by_day
 from funnel.stats.intervals import normal_quantile, rate_ratio
 from funnel.stats.survival import km_medians
 from funnel.stats.tests import mh_risk_ratio
@@ -42,7 +43,8 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
     ratios is the one judged (one test) → the arrival window that waits ≥ 2× longer (KM
     medians), or an owner whose leads wait > 2× longer than every other rep's *within
     each arrival window, on the business-hours clock*; leads of the last ``settle_days``
-    left out (no time yet to qualify).
+    left out (no time yet to qualify). Response times known to the day only (dates
+    without a time of day) compare within a day vs after three days.
     """
     need = [f for f in ("created_at", "first_response_at") if f not in d.cols]
     if need or outcome_missing(d):
@@ -62,12 +64,13 @@ def run(d: Context, s: Settings, *, profile=None, **_) -> Finding:
             pl.col("y").filter(fast).sum().alias("a"), fast.sum().alias("n1"),
             pl.col("y").filter(slow).sum().alias("c"), slow.sum().alias("n0"))
 
-    fast_h, slow_h = s.fast_hours, s.slow_hours
+    fast_h, slow_h, windows = s.fast_hours, s.slow_hours, "fixed"
+    if _by_day(d):  # response times known to the day only: an hour window means nothing
+        fast_h, slow_h, windows = max(fast_h, 24.0), max(slow_h, 72.0), "days"
     fast = pl.col("h") < fast_h
     slow = pl.col("h") >= slow_h
     st = strata(fast, slow, ["source"])
     n_fast, n_slow = int(st["n1"].sum()), int(st["n0"].sum())
-    windows = "fixed"
     if (n_fast < s.min_n or n_slow < s.min_n) and touched.height >= 4 * s.min_n:
         # answers all fast (or all slow) here: compare the fastest and slowest quarters
         q1, q3 = (float(touched["h"].quantile(q)) for q in (0.25, 0.75))
@@ -147,6 +150,14 @@ def _problem(d: Context, s: Settings, t: pl.DataFrame, profile, ev: dict, counts
     if not named:  # no window or rep stands out: the delay is everywhere
         named = {"window": "all arrival times"}
     return Finding("speed", "problem", headline, severity, named, ev)
+
+
+def _by_day(d: Context) -> bool:
+    """Whether the leads' response times are known to the day only
+    (:func:`~funnel.ingest.checks.responses_by_day`), once per context."""
+    if "by_day" not in d.cache:
+        d.cache["by_day"] = responses_by_day(d.leads) is not None
+    return d.cache["by_day"]
 
 
 def _waits(d: Context) -> pl.DataFrame:

@@ -123,7 +123,7 @@ def lead_warnings(
             out.append(Warning_(
                 "response_before_created",
                 f"{_leads(n)} {_have(n)} a first response before {_they(n)} created.", n))
-        if by_day := _responses_by_day(leads):
+        if by_day := responses_by_day(leads):
             out.append(by_day)
     if "closed_at" in cols and "created_at" in cols:
         n = leads.filter((pl.col("outcome") == "won")
@@ -196,11 +196,18 @@ BY_DAY_SHARE = 0.9
 """Least share of first responses at midnight for the ``responses_by_day`` warning."""
 
 
-def _responses_by_day(leads: pl.DataFrame) -> Warning_ | None:
+def responses_by_day(leads: pl.DataFrame) -> Warning_ | None:
     """A warning when (nearly) every first response, or every creation time, is a date
     without a time of day (midnight: Salesforce's Task ``ActivityDate``, a report's
     *Create Date*) while the other has one: response times are then known to the day
-    only."""
+    only (the *speed* place then compares days, not hours).
+
+    Examples
+    --------
+    >>> from funnel.sample import load_sample
+    >>> responses_by_day(load_sample().leads) is None  # the sample's times have hours
+    True
+    """
     at_midnight = [(pl.col(c).dt.time() == dt.time(0)) & pl.col(c).is_not_null()
                    for c in ("first_response_at", "created_at")]
     both = pl.col("first_response_at").is_not_null() & pl.col("created_at").is_not_null()
