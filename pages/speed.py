@@ -50,6 +50,7 @@ def main() -> None:
                f"leads not yet due) · never touched: {never:,} of {n:,}, 95% CI "
                f"{share_text(wilson(never, n)[0])}–{share_text(wilson(never, n)[1])} "
                f"· clock: {summary['clock']}")
+    ui.by_day_note(ds)
 
     # stateful tabs: only the open one is computed and drawn (``?view=`` keeps it in links)
     tabs = st.tabs(ui.TABS, key="view", bind="query-params")

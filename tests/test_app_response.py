@@ -11,6 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from funnel.analyses.profile.criteria import Criterion, Profile
 from funnel.dataset.tables import Dataset
+from funnel.ingest.build import build_dataset
+from funnel.ingest.readers import read_file
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -158,3 +160,21 @@ def test_app_response_ignores_a_marketing_profile_when_sales_has_none():
                         Profile("Marketing: stated ICP", SOFTWARE))
     assert at.main.text[0].value == "No profile in use"
     assert not any("fit to the profile" in c.value for c in at.caption)
+
+
+def test_app_response_says_when_touches_are_known_to_the_day_only(tmp_path):
+    leads = "Lead ID,Created Date\n" + "".join(
+        f"L{i},2025-01-{i % 20 + 2:02d} 10:{i % 60:02d}\n" for i in range(40))
+    acts = "Lead ID,Activity Date,Type\n" + "".join(
+        f"L{i},2025-01-{i % 20 + 3:02d},Call\n" for i in range(40))
+    (tmp_path / "l.csv").write_text(leads)
+    (tmp_path / "a.csv").write_text(acts)
+    ds = build_dataset([("leads", read_file(tmp_path / "l.csv")),
+                        ("activities", read_file(tmp_path / "a.csv"))],
+                       now=dt.datetime(2025, 3, 1))
+    at = _open(ds)
+    assert any("known to the day only" in w.value for w in at.warning)
+
+
+def test_app_response_sample_gives_no_day_only_warning():
+    assert not any("known to the day only" in w.value for w in _open().warning)

@@ -67,6 +67,13 @@ def no_touch_times_message(ds: Dataset) -> str:
             "date column on the Data page.")
 
 
+def by_day_note(ds: Dataset) -> None:
+    """The ``responses_by_day`` warning, on the page whose hour buckets it concerns."""
+    for w in ds.health.warnings:
+        if w.code == "responses_by_day":
+            st.warning(w.message, icon=":material/calendar_today:")
+
+
 def sla_input() -> float:
     """The SLA in hours: a number input, seeded from ``?sla=`` and written back to it."""
     default = 1.0
