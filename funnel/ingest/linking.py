@@ -28,7 +28,6 @@ from funnel.ingest.keys import (
 )
 from funnel.ingest.parsing import bool_expr
 from funnel.ingest.readers import ROW
-from funnel.ingest.readers_base import is_text
 
 
 def link_deals(
@@ -261,14 +260,12 @@ def _marketing(activities: pl.DataFrame, *, rejects: list[pl.DataFrame]) -> pl.D
 
 def _word_counts(activities: pl.DataFrame, col: str) -> pl.DataFrame:
     """Per distinct value ``v`` of ``col`` (nulls left out): its rows ``n`` and the word
-    it folds to ``w`` (accents dropped, lower case, ``_`` as a space: ``NOT_STARTED`` →
-    ``not started``, ``À faire`` → ``a faire``), folded once per distinct value."""
-    v = pl.col("v").cast(pl.String)
-    return (activities.select(pl.col(col).alias("v")).drop_nulls().group_by("v")
-            .agg(pl.len().alias("n"))
-            .with_columns(v.str.normalize("NFKD").str.replace_all(r"\p{M}", "")
-                          .str.strip_chars().str.to_lowercase()
-                          .str.replace_all(r"[_\s]+", " ").alias("w")))
+    it folds to ``w``, as a header is (:func:`~funnel.dataset.schema.normalise_header`:
+    ``NOT_STARTED`` → ``not started``, ``À faire`` → ``a faire``), once per value."""
+    counts = (activities.select(pl.col(col).cast(pl.String).alias("v")).drop_nulls()
+              .group_by("v").agg(pl.len().alias("n")))
+    return counts.with_columns(pl.Series("w", [normalise_header(v) for v in counts["v"]],
+                                         dtype=pl.String))
 
 
 def _reject_values(activities: pl.DataFrame, col: str, values: pl.Series, *,
@@ -320,9 +317,7 @@ def _association_cells(activities: pl.DataFrame, *, files: list[str],
     Contact* = ``Jane Doe (101)``, *Associated Contact IDs* = ``101;102``) with one row
     per lead named: a call with two contacts touches both (an ``activities_for_several``
     note counts them). Other lead columns are left as they are."""
-    if "lead_id" not in activities.columns or not is_text(activities.schema["lead_id"]):
-        return activities
-    if not has_cells(activities["lead_id"]):
+    if "lead_id" not in activities.columns or not has_cells(activities["lead_id"]):
         return activities
     ids = association_ids(activities["lead_id"])
     several = int((ids.list.len() > 1).sum())

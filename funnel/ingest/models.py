@@ -76,16 +76,17 @@ def activity_time(frame: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
     >>> out[name].to_list()
     ['2025-01-02 09:30:00', '2025-01-05 00:00:00']
     """
+    named = [c for want in _ACTIVITY_TIMES for c in frame.columns
+             if normalise_header(c) == want]
+    if len(named) < 2:  # one time column (HubSpot's, Pipedrive's): read it as it is
+        return frame, None
     cols, read = [], []
-    for want in _ACTIVITY_TIMES:
-        for c in frame.columns:
-            if normalise_header(c) != want:
-                continue
-            text = null_placeholders(as_text(frame[c]))
-            style = detect_date_style(text.drop_nulls().head(SAMPLE_SIZE))
-            if style is not None:
-                cols.append(c)
-                read.append(parse_dates(text, style))
+    for c in named:
+        text = null_placeholders(as_text(frame[c]))
+        style = detect_date_style(text.drop_nulls().head(SAMPLE_SIZE))
+        if style is not None:
+            cols.append(c)
+            read.append(parse_dates(text, style))
     if len(cols) < 2:
         return frame, None
     name = f"Activity time ({', else '.join(cols)})"
