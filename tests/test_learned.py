@@ -107,6 +107,14 @@ def test_learned_missing_values_listed_but_never_in_the_profile():
     ("Lead Number", [float(i) for i in range(200)], "an id"),
     ("Const", ["a"] * 200, "one value only"),
     ("Lead Status", ["Open", "Closed"] * 100, "after the handoff"),
+    # sales activity counts, also written as one word (Salesforce's API names)
+    ("Number of times contacted", ["1", "2"] * 100, "after the handoff"),
+    ("Number of Sales Activities", ["3", "4"] * 100, "after the handoff"),
+    ("LastActivityDate", ["x", "y"] * 100, "after the handoff"),
+    # a date left as text (an unmapped update time) is not a trait
+    ("Update time", ["2024-06-30 00:00:00", "2024-05-01 10:00:00"] * 100, "a date"),
+    ("Expected close", ["30.06.2024", "01.05.2024"] * 100, "a date"),
+    ("Contact person", ["Ana Lima", "Jo Park"] * 100, "personal data"),
 ])
 def test_learned_excludes_columns_with_a_reason(column, values, reason):
     frame = pl.DataFrame({column: values, "outcome": ["won", "lost"] * 100})

@@ -14,7 +14,7 @@ from funnel.dataset.schema import Mapping
 from funnel.dataset.tables import Capability
 from funnel.ingest import columns
 from funnel.ingest.build import build_dataset, load
-from funnel.ingest.checks import FOLLOW_UP, OWNERS, capabilities, field_coverage
+from funnel.ingest.checks import FOLLOW_UP, OWNERS, capabilities, field_coverage, lead_warnings
 from funnel.ingest.readers import ROW, read_file
 
 NOW = dt.datetime(2025, 1, 1)
@@ -737,3 +737,11 @@ def test_build_dataset_keeps_an_attribute_as_text_when_stacked_files_disagree(tm
     (tmp_path / "b.csv").write_text("lead_id,created_at,budget\nC,2024-01-03,5000\n")
     ds = load([tmp_path / "a.csv", tmp_path / "b.csv"])
     assert ds.leads["budget"].to_list() == ["true", "false", "5000.0"]
+
+
+def test_lead_warnings_missing_ids_are_not_shared_ids():
+    leads = pl.DataFrame({"lead_id": [None, None, "a"], "outcome": ["open"] * 3},
+                         schema={"lead_id": pl.String, "outcome": pl.String})
+    codes = [w.code for w in lead_warnings(leads, now=dt.datetime(2025, 1, 1),
+                                           outcome_info=True)]
+    assert "duplicate_ids" not in codes

@@ -15,6 +15,11 @@ OUTCOMES = ["won"] * 6 + ["lost"] * 6 + ["open"] * 8
     "Converted", "Converted Opportunity ID", "# Converted Opportunities", "Conversion Rate",
     "Lead Status", "Status at conversion", "Opportunity Stage", "Probability (%)",
     "Record Type ID", "IsConverted", "Forecast Category",
+    # a lead's deal counts and sums (HubSpot, Pipedrive), how and when it closed
+    "Number of Associated Deals", "Recent Deal Amount", "First Deal Created Date",
+    "Total Revenue", "Days To Close", "Became a Customer Date", "Person - Open deals",
+    "Person - Closed deals", "Deal - Weighted value", "Deal - Deal closed on",
+    "Expected Revenue",
 ])
 def test_outcome_reason_leaves_out_fields_named_for_the_outcome(name):
     leads = pl.DataFrame({"outcome": OUTCOMES, name: ["a", "b"] * 10})
@@ -78,3 +83,28 @@ def test_learned_profile_never_learns_an_outcome_field_even_when_asked():
                           "Industry": ["Retail", "Food"] * 50})
     lp = LearnedProfile(min_support=1).fit(leads, attributes=["Conversion Rate", "Industry"])
     assert lp.attributes_ == ["Industry"]
+
+
+@pytest.mark.parametrize("name", ["Annual Revenue", "Number of Employees",
+                                  "Expected deal size", "Budget confirmed"])
+def test_outcome_reason_keeps_firmographics_named_like_deal_fields(name):
+    leads = pl.DataFrame({"outcome": OUTCOMES, name: ["a", "b"] * 10})
+    assert outcome_reason(leads, name) is None
+
+
+def test_outcome_reason_leaves_out_a_field_that_separates_converted_from_the_rest():
+    # a rating set to "Hot" when the lead converts: every converted lead has it, won or
+    # lost, and no other lead does
+    deals = [1] * 12 + [0] * 28
+    leads = pl.DataFrame({"outcome": ["won"] * 6 + ["lost"] * 6 + ["open"] * 28,
+                          "deals": deals, "Rating": ["Hot" if d else "Warm" for d in deals]})
+    assert outcome_reason(leads, "Rating").startswith(
+        "on its own it tells converted from not-converted")
+
+
+def test_outcome_reason_keeps_a_field_that_converted_leads_share_with_others():
+    deals = [1] * 12 + [0] * 28
+    rating = ["Hot"] * 12 + ["Hot"] * 10 + ["Warm"] * 18  # a pre-sale rating
+    leads = pl.DataFrame({"outcome": ["won"] * 6 + ["lost"] * 6 + ["open"] * 28,
+                          "deals": deals, "Rating": rating})
+    assert outcome_reason(leads, "Rating") is None

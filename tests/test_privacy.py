@@ -22,6 +22,8 @@ from funnel.sample.export import load_sample
     ("Contact Name", "person"), ("Nachname", "person"), ("Email", "email"),
     ("E-mail Address", "email"), ("Phone Number", "phone"), ("Mobile", "phone"),
     ("Téléphone", "phone"), ("Street Address", "address"),
+    ("Deal - Contact person", "person"), ("Deal - Person", "person"),
+    ("Primary Contact", "person"),
 ])
 def test_personal_columns_by_header(header, kind):
     frame = pl.DataFrame({header: ["x"]})
@@ -29,7 +31,8 @@ def test_personal_columns_by_header(header, kind):
 
 
 @pytest.mark.parametrize("header", ["Company Name", "Campaign Name", "Industry", "Lead Number",
-                                    "Deal - Title", "owner", "source"])
+                                    "Deal - Title", "owner", "source", "Persona",
+                                    "Deal - Person ID"])
 def test_personal_columns_leave_business_fields(header):
     assert personal_columns(pl.DataFrame({header: ["Acme"]})) == {}
 
@@ -124,3 +127,18 @@ def test_report_names_the_sample_rep_whose_surname_a_lead_shares():
     ds = load_sample()
     assert "Park" in name_words([ds.leads], [["Last Name"]])  # a lead is a Park too
     assert dataset_scrubber(ds, key="k").text("owner: Lena Park") == "owner: Lena Park"
+
+
+@pytest.mark.parametrize("values", [["30.06.2024", "01.05.2024"], ["2024-06-30 10:11:12"],
+                                    ["6/30/2024, 10:11 AM"], ["2024-06-30T10:11:12+02:00"]])
+def test_personal_columns_dates_are_not_phones(values):
+    assert personal_columns(pl.DataFrame({"Expected close": values})) == {}
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("Called on 30.06.2024 10:00", True), ("Meeting 2024-06-30 10:11", True),
+    ("due 6/30/2024 3pm", True), ("ring 06.12.34.56.78 now", False),
+    ("call 555-123-4567", False),
+])
+def test_scrubber_keeps_dates_and_replaces_phones_in_text(text, kept):
+    assert (Scrubber(key=b"k", names=[]).text(text) == text) is kept

@@ -37,6 +37,13 @@ _EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
 _PHONE = r"(?:\+\d[\d\s().\-]{6,20}\d|\(?\d{2,5}\)?[\s.\-]\d[\d\s.\-]{4,16}\d)"
 _PHONE_DIGITS = (7, 15)
 _BARE_PHONE = r"\b\d{10,15}\b"  # in free text, a bare run of phone length is a phone too
+# a date (30.06.2024, 2024-06-30 10:11, 6/30/2024) has a phone's digits and separators:
+# a whole value written so, or a match that starts with one, is a date, not a phone
+# (a French phone 06.12.34.56.78 goes on after its third group)
+_DATE_VALUE = (r"^\d{1,4}(?:\.\d{1,2}\.|/\d{1,2}/|-\d{1,2}-)\d{2,4}"
+               r"(?:[ T,]+\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:[AaPp][Mm])?)?"
+               r"(?:Z|[+-]\d{2}:?\d{2})?$")
+_DATE_START = re.compile(r"^\d{1,4}(?:\.\d{1,2}\.|/\d{1,2}/|-\d{1,2}-)\d{2,4}(?![./\-]?\d)")
 
 _NAME_HEADERS = {
     "name", "first name", "last name", "full name", "firstname", "lastname", "fullname",
@@ -44,7 +51,8 @@ _NAME_HEADERS = {
     "surname", "family name", "vorname", "nachname", "nom", "prenom", "nombre", "apellido",
     "apellidos", "nome", "sobrenome",
 }
-_NAME_WORDS = ("first name", "last name", "full name", "contact name", "person name")
+_NAME_WORDS = ("first name", "last name", "full name", "contact name", "person name",
+               "contact person", "primary contact")
 _EMAIL_WORDS = ("email", "e mail", "mail", "courriel", "correo")
 _PHONE_WORDS = ("phone", "mobile", "telephone", "tel", "telefon", "telefone", "telefono",
                 "cell", "fax", "whatsapp")
@@ -66,7 +74,8 @@ def _key(key: bytes | str | None) -> bytes:
 def _kind_by_header(column: str) -> str | None:
     h = normalise_header(column)
     words = set(h.split())
-    if h in _NAME_HEADERS or any(w in h for w in _NAME_WORDS):
+    # "Deal - Person" (Pipedrive writes the object before the field): a person's name
+    if h in _NAME_HEADERS or any(w in h for w in _NAME_WORDS) or h.endswith(" person"):
         return "person"
     if any(w in words or w in h.replace(" ", "") for w in ("email", "mail", "courriel",
                                                            "correo")) or "e mail" in h:
@@ -78,12 +87,15 @@ def _kind_by_header(column: str) -> str | None:
     return None
 
 
-def _share(values: pl.Series, pattern: str) -> float:
+def _share(values: pl.Series, pattern: str, *, unless: str | None = None) -> float:
     sample = values.drop_nulls().head(_SAMPLE).cast(pl.String).str.strip_chars()
     sample = sample.filter(sample != "")
     if sample.len() == 0:
         return 0.0
-    return float(sample.str.contains(f"^{pattern}$").mean())
+    hits = sample.str.contains(f"^{pattern}$")
+    if unless is not None:
+        hits = hits & ~sample.str.contains(unless)
+    return float(hits.mean())
 
 
 def _kind_by_content(values: pl.Series) -> str | None:
@@ -91,7 +103,7 @@ def _kind_by_content(values: pl.Series) -> str | None:
         return None
     if _share(values, _EMAIL) >= 0.5:
         return "email"
-    if _share(values, _PHONE) >= 0.5:
+    if _share(values, _PHONE, unless=_DATE_VALUE) >= 0.5:
         return "phone"
     return None
 
@@ -168,6 +180,8 @@ def _mask_series(s: pl.Series, kind: str, key: bytes) -> pl.Series:
 def _phone_or_keep(match: str, key: bytes) -> str:
     digits = sum(ch.isdigit() for ch in match)
     lo, hi = _PHONE_DIGITS
+    if _DATE_START.match(match):  # "on 30.06.2024 10:00": a date
+        return match
     return pseudonym(match, kind="phone", key=key) if lo <= digits <= hi else match
 
 

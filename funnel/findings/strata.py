@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from funnel.analyses.profile.traits import CHANNEL_PATTERN, PROCESS_PATTERN
+from funnel.analyses.profile.traits import CHANNEL_PATTERN, is_process_field
 from funnel.dataset.labels import NONE_LABEL
 from funnel.findings.base import Context
 
@@ -29,7 +29,7 @@ def stratum_attributes(d: Context, *, max_levels: int = 30) -> list[tuple[str, p
 
 
 def _stratum_attributes(d: Context, max_levels: int) -> list[tuple[str, pl.Expr]]:
-    names = [a for a in d.ds.attributes if a in d.cols and not PROCESS_PATTERN.search(a)
+    names = [a for a in d.ds.attributes if a in d.cols and not is_process_field(a)
              and not CHANNEL_PATTERN.search(a)]
     if not names:
         return []

@@ -109,10 +109,10 @@ def lead_warnings(
     """Warnings about kept leads: shared ids, a first response or a win before the lead
     was created, dates after ``now`` (plus a day), and leads without an outcome."""
     out: list[Warning_] = []
-    dup = leads.filter(pl.col("lead_id").is_duplicated())
+    dup = leads.filter(pl.col("lead_id").is_duplicated() & pl.col("lead_id").is_not_null())
     if dup.height:
         ids = dup["lead_id"].unique().head(EXAMPLES).to_list()
-        rounded = dup["lead_id"].cast(pl.String).str.contains(SCIENTIFIC).mean() >= 0.5
+        rounded = (dup["lead_id"].cast(pl.String).str.contains(SCIENTIFIC).mean() or 0) >= 0.5
         out.append(Warning_("duplicate_ids", f"{dup.height:,} leads share an id with another lead "
                             f"(e.g. {', '.join(map(repr, ids))}); they are kept and counted "
                             "separately." + (ROUNDED_IDS if rounded else ""), dup.height))

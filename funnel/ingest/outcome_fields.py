@@ -9,7 +9,8 @@ reason (:func:`outcome_reason`):
 * by name (:data:`OUTCOME_NAME`);
 * empty for every lead that has not converted (no deal, no opportunity, not won) and
   filled for some that have;
-* on its own, separating won from not-won almost perfectly (:data:`SEPARATES`).
+* on its own, separating won from not-won, or converted from not-converted, almost
+  perfectly (:data:`SEPARATES`).
 
 :func:`left_out_fields` lists, for a loaded dataset, the fields left out and why (the
 Profile page shows them).
@@ -27,9 +28,19 @@ from funnel.dataset.tables import Dataset
 OUTCOME_NAME = re.compile(
     r"^(?:is )?convert(?:ed|ion)\b|\bconverted\b|\bconversion rate\b|\bstatus\b|\bstage\b"
     r"|\bprobability\b|\brecord type\b|\bforecast\b|^(?:is )?(?:won|closed)$|\bwon\b"
-    r"|\bclosed (?:won|lost)\b", re.IGNORECASE)
+    r"|\bclosed (?:won|lost)\b"
+    # counts and sums of a lead's deals (HubSpot, Pipedrive): written when a deal is made
+    r"|\b(?:open|closed|lost) deals?\b|\bnumber of (?:associated )?deals\b"
+    r"|\bassociated deals?\b|\b(?:recent|first|last) deal\b|\btotal revenue\b"
+    r"|\bweighted (?:value|amount)\b|\bexpected revenue\b"
+    # when or how fast it closed (HubSpot's Days To Close; Pipedrive's Deal closed on)
+    r"|\bdays to close\b|\bclosed? on\b|\bbecame a customer\b", re.IGNORECASE)
 """Header words (as :func:`funnel.dataset.schema.normalise_header` writes them) of a
-field set by or after the outcome."""
+field set by or after the outcome: a status or stage, a probability or forecast, a won
+or closed flag, a lead's deal counts and revenue (HubSpot's *Number of Associated
+Deals*, *Recent Deal Amount*, *Total Revenue*; Pipedrive's *Open deals*, *Closed
+deals*), a weighted value (amount × the stage's probability), when or how fast it
+closed."""
 
 SEPARATES = 0.95
 """A field whose values, each read as the commoner outcome of its leads, tell at least
@@ -92,9 +103,13 @@ def outcome_reason(leads: pl.DataFrame, column: str) -> str | None:
     if named_for_outcome(column):
         return NAMED
     s = leads[column]
-    if _filled_at_conversion(s, _converted(leads)):
+    won, conv = _won(leads), _converted(leads)
+    if _filled_at_conversion(s, conv):
         return "empty for every lead that has not converted (filled at conversion)"
-    return _separates(s, _won(leads))
+    # a field set when the lead converts (a rating turned "Hot") tells converted leads
+    # from the others, won or not
+    return _separates(s, won) or (_separates(s, conv, what="converted")
+                                  if not conv.equals(won) else None)
 
 
 def _filled(s: pl.Series) -> pl.Series:
@@ -115,7 +130,9 @@ def _filled_at_conversion(s: pl.Series, conv: pl.Series) -> bool:
     return int(_filled(s.filter(conv)).sum()) >= MIN_GROUP
 
 
-def _separates(s: pl.Series, won: pl.Series) -> str | None:
+def _separates(s: pl.Series, won: pl.Series, *, what: str = "won") -> str | None:
+    """Why ``s`` on its own tells the ``won`` leads (or the leads that are ``what``) from
+    the others (:data:`SEPARATES`), or ``None``."""
     k, n = int(won.sum()), won.len()
     if k < MIN_GROUP or n - k < MIN_GROUP or s.null_count() > 0.5 * n:
         return None
@@ -143,8 +160,8 @@ def _separates(s: pl.Series, won: pl.Series) -> str | None:
         return None
     worst = min(won_right / won_all, other_right / other_all)
     if worst >= SEPARATES:
-        return (f"on its own it tells won from not-won ({won_right / won_all:.0%} of won leads, "
-                f"{other_right / other_all:.0%} of the others)")
+        return (f"on its own it tells {what} from not-{what} ({won_right / won_all:.0%} of "
+                f"{what} leads, {other_right / other_all:.0%} of the others)")
     return None
 
 

@@ -29,11 +29,12 @@ from funnel.analyses.profile.fields import MISSING, bin_labels, field_kind, nice
 from funnel.analyses.profile.tally import Tally, TextCodes
 from funnel.analyses.profile.traits import (
     CANONICAL_ATTRIBUTES,
-    PROCESS_PATTERN,
     clean_values,
     filled_reason,
     id_reason,
     is_channel_field,
+    is_process_field,
+    written_as_dates,
 )
 from funnel.dataset.privacy import personal_columns
 from funnel.dataset.stages import reached_exprs
@@ -188,14 +189,14 @@ class LearnedProfile:
                 reason = "empty"
             elif s.n_unique() - (1 if s.null_count() else 0) < 2:
                 reason = "one value only"
-            elif kind == "date":
+            elif kind == "date" or (kind == "text" and written_as_dates(leads[c])):
                 reason = "a date (see the time analyses)"
             elif why := (s.id_reason() if isinstance(s, Tally) else id_reason(s)):
                 reason = why
             elif kind == "text" and (d := s.n_unique()) > self.max_distinct and d > 0.2 * filled:
                 reason = f"free text ({d:,} distinct values)"
             elif (not explicit and not self.include_process_fields
-                  and PROCESS_PATTERN.search(c)):
+                  and is_process_field(c)):
                 reason = "recorded by sales after the handoff (it tells the outcome)"
             elif (not self.include_process_fields and self.has_outcome_
                   and (why := (s.filled_reason() if isinstance(s, Tally)

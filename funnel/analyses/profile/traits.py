@@ -15,15 +15,20 @@ import numpy as np
 import polars as pl
 
 from funnel.analyses.profile.fields import field_kind
-from funnel.ingest.parsing import PLACEHOLDERS
+from funnel.dataset.schema import normalise_header
+from funnel.ingest.parsing import PLACEHOLDERS, detect_date_style, parse_dates
 
 CANONICAL_ATTRIBUTES = ("source", "campaign")
 """Canonical fields treated as lead attributes (besides the export's own attributes)."""
 
 PROCESS_PATTERN = re.compile(
-    r"\b(status|stage|tags?|reason|quality|activity|notable|owner|disqualif\w*|lost|won)\b",
+    r"\b(status|stage|tags?|reason|quality|activit(?:y|ies)|notable|owner|disqualif\w*|lost"
+    r"|won|contacted|engagements?)\b",
     re.IGNORECASE)
-"""Field names that look like something sales records after the handoff."""
+"""Field names (as :func:`funnel.dataset.schema.normalise_header` writes them) that look
+like something sales records after the handoff: a status, an activity count (HubSpot's
+*Number of Sales Activities*, *Number of times contacted*, *Last Engagement Date*;
+Salesforce's ``LastActivityDate``)."""
 
 CHANNEL_PATTERN = re.compile(r"\b(origin|source|campaign|utm|channel|medium|hear)\b",
                              re.IGNORECASE)
@@ -62,6 +67,20 @@ def is_channel_field(name: str) -> bool:
     return name in CANONICAL_ATTRIBUTES or bool(CHANNEL_PATTERN.search(name))
 
 
+def is_process_field(name: str) -> bool:
+    """Whether a field's name says sales recorded it after the handoff
+    (:data:`PROCESS_PATTERN`, matched on the header's words, so ``LastActivityDate``
+    counts as *Last Activity Date*).
+
+    Examples
+    --------
+    >>> [is_process_field(c) for c in ("LastActivityDate", "Number of times contacted",
+    ...                                "Industry")]
+    [True, True, False]
+    """
+    return bool(PROCESS_PATTERN.search(normalise_header(name)))
+
+
 def clean_values(s: pl.Series) -> pl.Series:
     """A text column trimmed, with the texts that mean "no value" (:data:`MISSING_TEXTS`)
     made missing; other columns as they are.
@@ -75,6 +94,33 @@ def clean_values(s: pl.Series) -> pl.Series:
         return s
     text = s.cast(pl.String).str.strip_chars()
     return text.set(text.str.to_lowercase().is_in(list(MISSING_TEXTS)).fill_null(False), None)
+
+
+DATES_SHARE = 0.9
+"""A text column whose first values read as dates at least this often is a date."""
+
+
+def written_as_dates(s: pl.Series, *, n: int = 200) -> bool:
+    """Whether a text column holds dates written as text (an export's *Update time* or
+    *Last stage change* left unmapped): at least :data:`DATES_SHARE` of its first ``n``
+    values read as dates in one format.
+
+    Examples
+    --------
+    >>> written_as_dates(pl.Series(["2024-06-30 00:00:00", "2024-05-01 10:00:00"]))
+    True
+    >>> written_as_dates(pl.Series(["Retail", "2024-05-01"]))
+    False
+    """
+    if s.dtype != pl.String:
+        return False
+    sample = s.drop_nulls().str.strip_chars()
+    sample = sample.filter(sample != "").head(n)
+    # a date holds a digit: a column of words is not one (and is not parsed)
+    if sample.len() == 0 or sample.str.contains(r"\d").mean() < DATES_SHARE:
+        return False
+    style = detect_date_style(sample)
+    return style is not None and parse_dates(sample, style).is_not_null().mean() >= DATES_SHARE
 
 
 def id_reason(s: pl.Series) -> str | None:
