@@ -576,3 +576,40 @@ def test_load_links_deals_through_a_contacts_association_cell_of_several_deals(w
     assert (sorted(ds.deals.select("deal_id", "lead_id").rows()),
             ds.leads["outcome"].to_list()) == (
         [("9001", "101"), ("9002", "101"), ("9003", "102")], ["won", "lost", "open"])
+
+
+SF_API_OPPS = (  # Data Loader's Opportunity.csv: the converted lead's opportunity and two more
+    "Id,Name,StageName,Amount,CloseDate,IsClosed,IsWon,CreatedDate\n"
+    "0065g00000Xy1Ab,Acme,Closed Won,900,2025-02-01,true,true,2025-01-10T09:00:00.000Z\n"
+    "0065g00000Xy2Cd,Beta,Closed Lost,500,2025-02-02,true,false,2025-01-11T09:00:00.000Z\n"
+    "0065g00000Xy3Ef,Gamma,Negotiation/Review,700,2026-03-01,false,false,"
+    "2025-01-12T09:00:00.000Z\n")
+SF_REPORT_OPPS = (  # the same as a report: labels, and 0/1 flags
+    "Opportunity ID,Opportunity Name,Stage,Amount,Close Date,Created Date,Won,Closed\n"
+    "0065g00000Xy1Ab,Acme,Closed Won,$900.00,2/1/2025,1/10/2025,1,1\n"
+    "0065g00000Xy2Cd,Beta,Closed Lost,$500.00,2/2/2025,1/11/2025,0,1\n"
+    "0065g00000Xy3Ef,Gamma,Negotiation/Review,$700.00,3/1/2026,1/12/2025,0,0\n")
+PIPEDRIVE_DEALS = (  # a deals export: each deal names its person
+    "Deal - ID,Deal - Title,Deal - Status,Deal - Value,Deal - Deal created,Person - ID\n"
+    "501,Acme deal,won,900,2025-01-10 09:00:00,1001\n"
+    "502,Beta deal,lost,500,2025-01-11 09:00:00,1001\n"
+    "503,Gamma deal,open,700,2025-01-12 09:00:00,1002\n")
+
+
+def test_guess_roles_reads_salesforce_opportunities_beside_leads_as_deals(write_file):
+    tables = [read_file(write_file("Lead.csv", SF_API_LEADS)),
+              read_file(write_file("Opportunity.csv", SF_API_OPPS))]
+    assert guess_roles(tables) == ["leads", "deals"]
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("Opportunity.csv", SF_API_OPPS), ("opportunities_report.csv", SF_REPORT_OPPS),
+    ("deals-export.csv", PIPEDRIVE_DEALS)])
+def test_a_deals_export_alone_is_one_record_per_deal(write_file, name, text):
+    table = read_file(write_file(name, text))
+    assert guess_roles([table]) == ["leads"]
+    ds = build_dataset([("leads", table)], now=NOW)
+    # won, closed without winning (lost), still open: the won flag read with the closed one
+    assert (ds.leads.height, ds.leads["outcome"].to_list()) == (3, ["won", "lost", "open"])
+    assert ds.leads["lead_id"].n_unique() == 3
+    assert ds.health.files[0].model.startswith("opportunities export")

@@ -37,7 +37,7 @@ from funnel.ingest.columns import (
     reject,
     type_table,
 )
-from funnel.ingest.crm import file_model
+from funnel.ingest.crm import DEAL_OBJECTS, file_model
 from funnel.ingest.currency import converted_amount, mixed_currencies, row_currencies
 from funnel.ingest.footer import TOTALS, totals_rows
 from funnel.ingest.linking import lead_outcomes, link_activities, link_deals
@@ -51,6 +51,7 @@ from funnel.ingest.models import (
     converted_leads,
     deleted_rows,
     model_hints,
+    per_deal_records,
     wins_elsewhere,
 )
 from funnel.ingest.outcome_fields import outcome_fields
@@ -188,7 +189,7 @@ def _type_file(
             f"{raw.name}: the mapping names columns the file does not have: "
             f"{', '.join(map(repr, absent))}."
         )
-    model = file_model(raw.frame, raw.name)
+    model = per_deal_records(file_model(raw.frame, raw.name), role)
     hints = model_hints(model, raw.frame, role, fixed)
     if when and "at" not in fixed:
         hints["at"] = when
@@ -398,6 +399,7 @@ def _first_guesses(tables: Sequence[RawTable]) -> list[str]:
     models = [file_model(t.frame, t.name) for t in tables]
     return [LOOKUP if m is not None and m.object in LOOKUP_OBJECTS
             else "activities" if m is not None and m.object == "activity"
+            else "deals" if m is not None and m.object in DEAL_OBJECTS
             else guess_role(t.frame, t.name) for t, m in zip(tables, models, strict=True)]
 
 
@@ -453,7 +455,7 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
                 for i, r in enumerate(roles)]
     if "leads" not in roles:  # one row per opportunity: those are the funnel's records
         models = [file_model(t.frame, t.name) for t in tables]
-        roles = ["leads" if m is not None and m.crm == "opportunities" else r
+        roles = ["leads" if m is not None and m.object in DEAL_OBJECTS else r
                  for r, m in zip(roles, models, strict=True)]
     if roles.count("leads") > 1:
         ids = {}

@@ -183,6 +183,10 @@ class FileModel:
     text: str
 
 
+DEAL_OBJECTS = ("opportunity", "deal")
+"""The :attr:`FileModel.object` of a file with one row per deal or opportunity
+(Salesforce opportunities, HubSpot and Pipedrive deals)."""
+
 _SF_LEAD_HEADERS = {"converted opportunity id", "convertedopportunityid", "is converted",
                     "isconverted", "converted contact id", "converted account id"}
 _SF_OPP_HEADERS = {"is won", "iswon", "is closed", "isclosed", "forecast category", "won", "closed",

@@ -136,10 +136,17 @@ def closed_flag(frame: pl.DataFrame) -> pl.Expr | None:
     >>> f = pl.DataFrame({"Closed": ["TRUE", "false", None]})
     >>> f.select(closed_flag(f)).to_series().to_list()
     [True, False, None]
+    >>> f = pl.DataFrame({"Is Closed": [1.0, 0.0, None]})
+    >>> f.select(closed_flag(f)).to_series().to_list()
+    [True, False, None]
     """
     for c in frame.columns:
-        if normalise_header(c) in CLOSED_FLAGS and frame.schema[c] in (pl.String, pl.Boolean):
+        if normalise_header(c) not in CLOSED_FLAGS:
+            continue
+        if frame.schema[c] in (pl.String, pl.Boolean):
             return bool_expr(pl.col(c).cast(pl.String))
+        if frame.schema[c].is_numeric():  # a report's 0/1, typed as a number on a lead file
+            return pl.col(c) != 0
     return None
 
 

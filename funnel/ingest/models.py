@@ -15,7 +15,8 @@ import polars as pl
 
 from funnel.dataset.schema import normalise_header
 from funnel.dataset.tables import Dataset, Warning_
-from funnel.ingest.crm import FileModel
+from funnel.ingest.crm import DEAL_OBJECTS, FileModel
+from funnel.ingest.linking import closed_flag
 from funnel.ingest.parsing import (
     SAMPLE_SIZE,
     bool_expr,
@@ -101,7 +102,8 @@ def model_hints(
 
     Examples
     --------
-    >>> from funnel.ingest.crm import FileModel
+    >>> from funnel.ingest.crm import DEAL_OBJECTS, FileModel
+from funnel.ingest.linking import closed_flag
     >>> m = FileModel("salesforce", "lead", "Salesforce leads report")
     >>> f = pl.DataFrame({"Lead ID": ["x"], "Converted": ["TRUE"], "Lead Status": ["Open"]})
     >>> model_hints(m, f, "leads", {})
@@ -112,12 +114,30 @@ def model_hints(
         return out
     if model.crm == "salesforce" and model.object == "lead" and "outcome" not in out:
         out["outcome"] = _column(frame, _STATUS) or ""  # never "Converted"
-    if model.crm == "opportunities":
-        col = _column(frame, _OPP_IDS)
+    if model.crm == "opportunities":  # a Salesforce export's Id, HubSpot's Record ID
+        col = _column(frame, _OPP_IDS) or _column(frame, ("id", "record id"))
         if col and "lead_id" not in out:
             out["lead_id"] = col
             out.setdefault("deal_id", "")
     return out
+
+
+def per_deal_records(model: FileModel | None, role: str) -> FileModel | None:
+    """``model``, or, for a deals export read as the leads (no leads file: each deal is a
+    record of the funnel), the opportunities model its rows then follow.
+
+    Examples
+    --------
+    >>> m = FileModel("salesforce", "opportunity", "Salesforce opportunities report")
+    >>> per_deal_records(m, "leads").crm, per_deal_records(m, "deals").crm
+    ('opportunities', 'salesforce')
+    """
+    if (model is None or role != "leads" or model.object not in DEAL_OBJECTS
+            or model.crm == "opportunities"):
+        return model
+    return FileModel("opportunities", "opportunity",
+                     f"opportunities export ({model.text}): one row per opportunity, the "
+                     "funnel starts at opportunity")
 
 
 def apply_model(
@@ -128,7 +148,8 @@ def apply_model(
 
     Examples
     --------
-    >>> from funnel.ingest.crm import FileModel
+    >>> from funnel.ingest.crm import DEAL_OBJECTS, FileModel
+from funnel.ingest.linking import closed_flag
     >>> m = FileModel("salesforce", "lead", "Salesforce leads report")
     >>> f = pl.DataFrame({"lead_id": ["a", "b"], "outcome": ["won", "lost"]})
     >>> apply_model(m, f, "leads", warnings=[])["outcome"].to_list()
@@ -136,7 +157,7 @@ def apply_model(
     """
     if model is None or role != "leads":
         return frame
-    if model.crm == "salesforce" and "outcome" in frame.columns:
+    if model.crm == "salesforce" and model.object == "lead" and "outcome" in frame.columns:
         return frame.with_columns(
             pl.when(pl.col("outcome") == "won").then(pl.lit("open")).otherwise(pl.col("outcome"))
             .alias("outcome"))
@@ -146,10 +167,15 @@ def apply_model(
     won = (stage == "won") | (pl.col("outcome") == "won" if "outcome" in frame.columns
                               else pl.lit(False))
     outcome = pl.col("outcome") if "outcome" in frame.columns else pl.lit(None, pl.String)
+    outcome = pl.coalesce(outcome, pl.lit("open"))  # in progress: open
+    if (flag := closed_flag(frame)) is not None:  # a won flag read with its closed flag
+        outcome = (pl.when(won.fill_null(False)).then(pl.lit("won"))
+                   .when(flag).then(pl.lit("lost")).when(~flag).then(pl.lit("open"))
+                   .otherwise(outcome))
     frame = frame.with_columns(
         pl.when(won.fill_null(False)).then(pl.lit("won")).otherwise(pl.lit("opportunity"))
         .alias("stage"),
-        pl.coalesce(outcome, pl.lit("open")).alias("outcome"))  # in progress: open
+        outcome.alias("outcome"))
     if "created_at" in frame.columns:
         n = frame["created_at"].null_count()
         if n:
@@ -170,7 +196,8 @@ def converted_leads(model: FileModel | None, frame: pl.DataFrame) -> int:
 
     Examples
     --------
-    >>> from funnel.ingest.crm import FileModel
+    >>> from funnel.ingest.crm import DEAL_OBJECTS, FileModel
+from funnel.ingest.linking import closed_flag
     >>> m = FileModel("salesforce", "lead", "Salesforce leads report")
     >>> f = pl.DataFrame({"Lead Status": ["Closed - Converted", "Closed - Not Converted",
     ...                                   "Qualified"], "Converted": ["false", "false", "TRUE"]})
