@@ -306,7 +306,14 @@ def test_map_values_maps_outcome_label(raw, canonical):
      ("Proposal/Price Quote", "opportunity"), ("Closed Won", "won"), ("Customer", "won"),
      ("IN_PROGRESS", "sal"), ("OPEN_DEAL", "opportunity"),
      ("Marketingqualifizierter Lead", "mql"), ("Lead qualifié pour la vente", "sql"),
-     ("Oportunidad", "opportunity"), ("Kunde", "won"), ("Cliente", "won")],
+     ("Oportunidad", "opportunity"), ("Kunde", "won"), ("Cliente", "won"),
+     # HubSpot's default deal stages as their internal values
+     ("appointmentscheduled", "sql"), ("qualifiedtobuy", "sql"),
+     ("presentationscheduled", "opportunity"), ("decisionmakerboughtin", "opportunity"),
+     ("contractsent", "opportunity"),
+     # Pipedrive's default pipeline
+     ("Contact Made", "sal"), ("Needs Defined", "opportunity"),
+     ("Negotiations Started", "opportunity")],
 )
 def test_map_values_maps_stage_label(raw, canonical):
     mapped, _ = map_values(pl.Series([raw]), "stage")

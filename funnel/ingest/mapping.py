@@ -424,7 +424,8 @@ _STAGE_WORDS = {
             "lead calificado para marketing", "lead qualificado para marketing"],
     "sal": ["sal", "sales accepted lead", "sales accepted", "accepted", "working",
             "working contacted", "contacted", "attempted to contact", "connected",
-            "in progress"],  # HubSpot lead status IN_PROGRESS: being worked
+            "in progress",  # HubSpot lead status IN_PROGRESS: being worked
+            "contact made"],  # Pipedrive's default pipeline
     "sql": ["sql", "sales qualified lead", "salesqualifiedlead", "sales qualified", "qualified",
             "qualification", "qualified to buy", "appointment scheduled",
             "vertriebsqualifizierter lead", "lead qualifie pour la vente",
@@ -435,7 +436,8 @@ _STAGE_WORDS = {
                     "perception analysis", "value proposition", "id decision makers",
                     "needs analysis", "presentation scheduled", "decision maker bought in",
                     "contract sent", "closed lost", "closedlost", "lost", "prospecting",
-                    "engaging", "open deal"],  # HubSpot lead status OPEN_DEAL
+                    "engaging", "open deal",  # HubSpot lead status OPEN_DEAL
+                    "needs defined", "negotiations started"],  # Pipedrive's default pipeline
     "won": ["won", "closed won", "closedwon", "customer", "evangelist", "closed converted",
             "kunde", "client", "cliente", "evangeliste", "promotor", "evangelista"],
 }
@@ -449,8 +451,15 @@ def _word_table(words: dict[str, list[str]]) -> dict[str, str]:
     return {normalise_header(w): canon for canon, ws in words.items() for w in ws}
 
 
+def _squashed(table: dict[str, str]) -> dict[str, str]:
+    """``table`` keyed by its labels without spaces, as HubSpot's internal values write
+    them (``qualifiedtobuy``, ``appointmentscheduled``)."""
+    return {k.replace(" ", ""): v for k, v in table.items()}
+
+
 OUTCOME_VALUES = _word_table(_OUTCOME_WORDS)
 STAGE_VALUES = _word_table(_STAGE_WORDS)
+_SQUASHED = {"outcome": _squashed(OUTCOME_VALUES), "stage": _squashed(STAGE_VALUES)}
 
 NO_MEANING = "none"
 """The answer, in a mapping file's ``values`` (or the mapping screen), that a label says
@@ -473,7 +482,7 @@ def stage_endings(labels: list[str]) -> dict[str, str]:
     out = {}
     for raw in labels:
         norm = normalise_header(raw)
-        hit = OUTCOME_VALUES.get(norm) or OUTCOME_VALUES.get(norm.replace(" ", ""))
+        hit = OUTCOME_VALUES.get(norm) or _SQUASHED["outcome"].get(norm.replace(" ", ""))
         if hit in ("won", "lost") and norm not in _FLAGS:
             out[raw] = hit
     return out
@@ -514,8 +523,11 @@ def map_values(
     (['won', 'lost', None], {'Maybe': 1})
     >>> map_values(pl.Series(["Closed won (Sales Pipeline)"]), "stage")[0].to_list()
     ['won']
+    >>> map_values(pl.Series(["qualifiedtobuy", "contractsent"]), "stage")[0].to_list()
+    ['sql', 'opportunity']
     """
     table = OUTCOME_VALUES if kind == "outcome" else STAGE_VALUES
+    squashed = _SQUASHED["outcome" if kind == "outcome" else "stage"]
     allowed = OUTCOMES if kind == "outcome" else STAGES
     clean = null_placeholders(as_text(values))
     distinct = clean.drop_nulls().unique()
@@ -530,7 +542,7 @@ def map_values(
             answered.add(raw)
             continue
         norm = normalise_header(raw)
-        hit = table.get(norm) or table.get(norm.replace(" ", ""))
+        hit = table.get(norm) or squashed.get(norm.replace(" ", ""))
         if hit is None and (bare := _PIPELINE_SUFFIX.sub("", raw)) != raw:
             # a label with its pipeline in parentheses, "Closed won (Sales Pipeline)"
             hit = table.get(normalise_header(bare))
