@@ -62,6 +62,7 @@ _SYNONYMS: dict[str, list[str]] = {
         "createddate", "created time", "lead creation date", "became a lead date", "engage date",
         "lead created date",
         "hs lifecyclestage lead date", "first conversion date", "timestamp",
+        "person created", "contact created",  # Pipedrive's "Person - Person created"
     ],
     "source": [
         "quelle", "lead quelle", "leadquelle", "herkunft", "kanal", "origine", "source du lead",
