@@ -123,6 +123,18 @@ def test_app_leakage_sources_page_compares_with_interval():
     assert text and "95% CI" in text[0]
 
 
+def test_app_leakage_sources_says_where_a_campaign_only_spend_file_went(tmp_path):
+    (tmp_path / "leads.csv").write_text(MESSY_LEADS)
+    (tmp_path / "spend.csv").write_text(  # an ad platform's report: campaigns, no channel
+        "Reporting starts,Campaign name,Amount spent (EUR)\n"
+        "2025-11-01,Lookalike,1000.50\n2025-12-01,Retargeting,99.50\n")
+    ds = funnel.load(tmp_path / "leads.csv", spend=tmp_path / "spend.csv")
+    at = _open("pages/sources.py", dataset=ds)
+    said = [i.value for i in at.info if "spend file has no source column" in i.value]
+    # these leads have no campaign, so there is no other loop to point to
+    assert said and "1,100" in said[0] and "closed loop by" not in said[0]
+
+
 def test_app_leakage_sources_messy_spend_shows_matching_and_cac(tmp_path):
     (tmp_path / "leads.csv").write_text(MESSY_LEADS)
     (tmp_path / "spend.csv").write_text(MESSY_SPEND)

@@ -132,6 +132,14 @@ def test_sources_summary_contract_keys_and_unmatched_row():
     assert rows[0]["spend_labels"] == ["Web"]
 
 
+def test_sources_summary_lists_spend_without_a_source_column_as_unmatched():
+    spend = pl.DataFrame({"campaign": ["Lookalike", "Retargeting", "Lookalike"],
+                          "month": [dt.datetime(2025, 1, 1)] * 3, "cost": [10.0, 7.0, 3.0]})
+    rows = sources_summary(_ds(LEADS, spend))
+    assert (rows[-1]["source"], rows[-1]["cost"], rows[-1]["spend_labels"]) == (
+        UNMATCHED, 20.0, ["Lookalike", "Retargeting"])
+
+
 def test_funnel_summary_contract_keys_and_exits():
     rows = funnel_summary(_ds(LEADS))
     assert [r["stage"] for r in rows] == ["lead", "sql", "won"]

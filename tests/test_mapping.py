@@ -265,6 +265,11 @@ def test_guess_roles_keeps_single_lead_file(xed_file):
         ({"Month": "2024-01", "Channel": "Ads", "Spend": "$10"}, "export.csv", "spend"),
         ({"id": "1", "created": DATE}, "hubspot-contacts.csv", "leads"),
         ({"id": "1", "created": DATE}, "opportunities.csv", "deals"),
+        # ad platforms' reports: a currency or time zone after the header
+        ({"Reporting starts": "2024-01-01", "Campaign name": "Lookalike",
+          "Amount spent (EUR)": "1487.70"}, "Meta-Ads-Campaigns.csv", "spend"),
+        ({"Start Date (in UTC)": "1/1/2024", "Campaign Name": "ABM", "Total Spent": "84.89",
+          "Currency": "EUR"}, "campaign_performance_report.csv", "spend"),
     ],
 )
 def test_guess_role_names_role(columns, name, role):

@@ -211,7 +211,9 @@ def sources_summary(ds: Dataset) -> list[dict]:
     contract says, plus ``ci_low, ci_high, qualified, qualified_rate, shrunk_rate, rank,
     avg_deal, cost_per_lead, cost_per_qualified, roas`` and ``spend_labels`` (the spend
     file's channel names matched to this source). Unmatched spend is listed as one
-    extra object with ``source: "(not matched)"`` and ``leads: 0``.
+    extra object with ``source: "(not matched)"`` and ``leads: 0``; so is all the spend
+    of a file without a source column (an ad platform's campaign report), its
+    ``spend_labels`` then being the campaigns.
 
     Examples
     --------
@@ -234,6 +236,15 @@ def sources_summary(ds: Dataset) -> list[dict]:
         out.append({"source": UNMATCHED, "leads": 0, "won": 0, "rate": None,
                     "revenue": None, "cost": float(lost["cost"].sum()), "cac": None,
                     "spend_labels": lost["spend_label"].to_list()})
+    elif (spend := ds.spend) is not None and "source" not in spend.columns and (
+            "cost" in spend.columns and spend.schema["cost"].is_numeric()):
+        # a spend file by campaign only (an ad platform's report): its cost is not
+        # attributed to a source, and said so rather than dropped
+        labels = (spend["campaign"].drop_nulls().unique().sort().to_list()
+                  if "campaign" in spend.columns else [])
+        out.append({"source": UNMATCHED, "leads": 0, "won": 0, "rate": None,
+                    "revenue": None, "cost": float(spend["cost"].sum()), "cac": None,
+                    "spend_labels": labels})
     return out
 
 

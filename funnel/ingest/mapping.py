@@ -179,10 +179,12 @@ _SYNONYMS: dict[str, list[str]] = {
         "type", "activity type", "engagement type", "task type", "channel",
         "touch type", "activity", "subtype",
     ],
-    "month": ["month", "period", "date", "week", "day", "billing month", "spend month"],
+    "month": ["month", "period", "date", "week", "day", "billing month", "spend month",
+              "reporting starts", "start date", "reporting start", "week start"],
     "cost": [
         "cost", "spend", "amount spent", "spent", "budget spent", "ad spend", "media spend",
         "cost usd", "spend usd", "total cost", "amount", "investment", "costs",
+        "total spent", "amount spent", "spend amount",  # LinkedIn, Meta (with a currency)
     ],
 }
 
@@ -201,14 +203,22 @@ _ROLE_WORDS = {
 }
 
 
+_UNIT_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
+"""A unit or currency after a header, as ad platforms write *Amount spent (EUR)* and
+*Start Date (in UTC)*."""
+
+
 def _forms(header: str) -> list[str]:
-    """The header's normalised forms: whole, and without a CRM entity prefix."""
+    """The header's normalised forms: whole, without a CRM entity prefix, and without a
+    unit in parentheses after it."""
     whole = normalise_header(header)
     out = [whole, whole.replace(" ", "")]
     m = _CRM_PREFIX.match(str(header))
     if m:
         rest = normalise_header(str(header)[m.end():])
         out += [rest, rest.replace(" ", ""), f"{normalise_header(m.group(1))} {rest}"]
+    if (bare := _UNIT_SUFFIX.sub("", str(header))) != str(header) and bare.strip():
+        out += [normalise_header(bare)]
     return out
 
 

@@ -18,12 +18,28 @@ from ui.format import column_config, md_escape
 from ui.memo import memo
 
 
+def _spend_elsewhere(sub, by: str, *, currency: str | None) -> None:
+    """Say so when the spend file has a cost but no ``by`` column (an ad platform's
+    campaign report read by source): its cost is in none of the costs shown."""
+    spend = sub.spend
+    if spend is None or by in spend.columns or "cost" not in spend.columns \
+            or not spend.schema["cost"].is_numeric():
+        return
+    cost = amount_text(spend["cost"].sum(), money=True, currency=currency).replace("$", r"\$")
+    other = [c for c in ("source", "campaign")
+             if c != by and c in spend.columns and c in sub.leads.columns]
+    st.info(f"The spend file has no {by} column: its {cost} is in no cost by {by} below"
+            + (f"; choose the closed loop by {other[0]} to see it." if other else "."),
+            icon=":material/info:")
+
+
 def spend_editor(sub, by: str, *, currency: str | None = None) -> dict[str, str | None]:
     """Show how spend labels were matched and let the user correct the matching."""
     overrides: dict = st.session_state.setdefault(f"leak:spend_overrides:{by}", {})
     match = memo("match", lambda d, b, o: spend_matching(d, by=b, overrides=dict(o)),
                  sub, by, tuple(sorted(overrides.items())))
     if match.height == 0:
+        _spend_elsewhere(sub, by, currency=currency)
         return overrides
     labels = sorted(sub.leads[by].drop_nulls().unique().to_list()) if by in sub.leads.columns \
         else []
