@@ -613,3 +613,24 @@ def test_a_deals_export_alone_is_one_record_per_deal(write_file, name, text):
     assert (ds.leads.height, ds.leads["outcome"].to_list()) == (3, ["won", "lost", "open"])
     assert ds.leads["lead_id"].n_unique() == 3
     assert ds.health.files[0].model.startswith("opportunities export")
+
+
+PIPEDRIVE_PERSONS = ("Person - ID,Person - Name,Person - Person created\n"
+                     "1001,Ana,2025-01-01 09:00:00\n1002,Bo,2025-01-01 09:00:00\n")
+PIPEDRIVE_ACTIVITIES = (  # the third call was logged on Bo's deal only; the last on nothing
+    "Activity - Type,Activity - Done,Activity - Marked as done time,Person - ID,Deal - ID\n"
+    "Call,Done,2025-01-01 10:00:00,1001,\n"
+    "Call,Done,2025-01-01 12:00:00,1001,501\n"
+    "Call,Done,2025-01-01 11:00:00,,503\n"
+    "Call,Done,2025-01-01 13:00:00,,\n")
+
+
+def test_load_links_an_activity_logged_on_a_deal_to_the_deals_lead(write_file):
+    ds = load(write_file("people.csv", PIPEDRIVE_PERSONS),
+              deals=write_file("deals.csv", PIPEDRIVE_DEALS),
+              activities=write_file("activities.csv", PIPEDRIVE_ACTIVITIES), now=NOW)
+    first = dict(zip(ds.leads["lead_id"], ds.leads["first_response_at"], strict=True))
+    assert first == {"1001": dt.datetime(2025, 1, 1, 10), "1002": dt.datetime(2025, 1, 1, 11)}
+    assert "activities_by_deal" in [w.code for w in ds.health.warnings]
+    rejected = ds.health.rejected.filter(pl.col("file") == "activities.csv")
+    assert rejected.select("row", "reason").rows() == [(5, "lead_id is empty")]

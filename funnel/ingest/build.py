@@ -40,7 +40,7 @@ from funnel.ingest.columns import (
 from funnel.ingest.crm import DEAL_OBJECTS, file_model
 from funnel.ingest.currency import converted_amount, mixed_currencies, row_currencies
 from funnel.ingest.footer import TOTALS, totals_rows
-from funnel.ingest.linking import lead_outcomes, link_activities, link_deals
+from funnel.ingest.linking import deal_column, lead_outcomes, link_activities, link_deals
 from funnel.ingest.lookups import LOOKUP, LOOKUP_OBJECTS, join_lookup
 from funnel.ingest.mapping import auto_map, guess_role
 from funnel.ingest.models import (
@@ -200,6 +200,9 @@ def _type_file(
     required = [f for f in REQUIRED[role] if f in colmap]
     if model is not None and model.crm == "opportunities":
         required = [f for f in required if f != "created_at"]  # not engaged yet: kept
+    if role == "activities" and deal_column(raw.frame, besides=colmap.get("lead_id")):
+        # one logged on a deal only: linked through the deal's lead once deals are linked
+        required = [f for f in required if f != "lead_id"]
     t = type_table(raw, role, colmap, mapping.values, required=required,
                    renames={c: a for a, c in mapping.attributes.items()} if role == "leads"
                    else None,
@@ -299,7 +302,7 @@ def _link(files: _Files, leads: pl.DataFrame) -> _Linked:
                                             files=files.names["activities"],
                                             rejects=files.rejects, warnings=files.warnings,
                                             lead_header=files.mapping.activities.get(
-                                                "lead_id") or "lead id")
+                                                "lead_id") or "lead id", deals=deals)
     spend = None
     if files.typed["spend"]:
         spend = _concat(files.typed["spend"])

@@ -480,10 +480,63 @@ def _first_touch(activities: pl.DataFrame) -> pl.DataFrame:
         pl.col("at").min().alias("_first"), pl.len().alias("touches"))
 
 
+DEAL_HEADERS = ("deal id", "opportunity id", "what id", "related to id")
+"""Headers of an activity's deal (Pipedrive's *Deal - ID*, Salesforce's ``WhatId``)."""
+
+
+def deal_column(frame: pl.DataFrame, *, besides: str | None = None) -> str | None:
+    """The activities' column naming the deal each was logged on (:data:`DEAL_HEADERS`),
+    other than ``besides`` (the lead column), or ``None``.
+
+    Examples
+    --------
+    >>> deal_column(pl.DataFrame({"Person - ID": ["1"], "Deal - ID": ["7"]}))
+    'Deal - ID'
+    """
+    return next((c for c in frame.columns
+                 if c != besides and normalise_header(c) in DEAL_HEADERS), None)
+
+
+def _by_deal(activities: pl.DataFrame, deals: pl.DataFrame | None, *,
+             rejects: list[pl.DataFrame], warnings: list[Warning_],
+             lead_header: str) -> pl.DataFrame:
+    """Activities without a lead that name a deal take the deal's lead (a call logged on
+    the deal only); those still without a lead are rejected, as typing rejects a
+    missing required field."""
+    if "lead_id" not in activities.columns:
+        return activities
+    empty = activities["lead_id"].is_null()
+    if not empty.any():
+        return activities
+    col = deal_column(activities)
+    if col is not None and deals is not None and "lead_id" in deals.columns:
+        # a deal several leads converted into says no one lead: left out
+        one = (deals.drop_nulls("lead_id").group_by("deal_id")
+               .agg(pl.col("lead_id").unique().alias("_via"))
+               .filter(pl.col("_via").list.len() == 1)
+               .select(pl.col("deal_id").alias("_deal"), pl.col("_via").list.first()))
+        activities = (activities
+                      .with_columns(pl.col(col).cast(pl.String).str.strip_chars().alias("_deal"))
+                      .join(one, on="_deal", how="left", maintain_order="left")
+                      .with_columns(pl.coalesce("lead_id", "_via").alias("lead_id"))
+                      .drop("_deal", "_via"))
+        n = int(empty.sum()) - activities["lead_id"].null_count()
+        if n:
+            warnings.append(Warning_(
+                "activities_by_deal", f"{n:,} activit{'ies have' if n > 1 else 'y has'} no "
+                f"{lead_header} but name{'' if n > 1 else 's'} a deal ({col}): linked to "
+                "the deal's lead.", n, "info"))
+    empty = activities["lead_id"].is_null()
+    if empty.any():
+        rejects.append(reject(activities, empty, "lead_id is empty"))
+        activities = activities.filter(~empty)
+    return activities
+
+
 def link_activities(
     activities: pl.DataFrame, leads: pl.DataFrame, *, files: list[str],
     rejects: list[pl.DataFrame], warnings: list[Warning_] | None = None,
-    lead_header: str = "lead id",
+    lead_header: str = "lead id", deals: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The activities of known leads, and the leads with ``first_response_at`` (the
     earliest activity, else their own) and ``touches`` (how many activities).
@@ -495,8 +548,9 @@ def link_activities(
     naming the contact a lead was converted into (the leads' ``Converted Contact ID``).
     Activities not done yet (a done flag or status saying so) are rejected: a planned
     call is not a touch, nor is a marketing or system step (Marketo's *Open Email*,
-    *Visit Webpage*, *Change Score*…; :data:`MARKETING_KINDS`). ``lead_header``: the
-    export's name of the lead column, for the messages.
+    *Visit Webpage*, *Change Score*…; :data:`MARKETING_KINDS`). An activity without a
+    lead that names a deal (:func:`deal_column`) takes the lead of that deal among
+    ``deals``. ``lead_header``: the export's name of the lead column, for the messages.
     """
     warnings = warnings if warnings is not None else []
     activities = _not_done(activities, rejects=rejects)
@@ -504,6 +558,8 @@ def link_activities(
     activities = _association_cells(activities, files=files, warnings=warnings)
     activities = _by_email(activities, leads, files=files, rejects=rejects,
                            warnings=warnings, lead_header=lead_header)
+    activities = _by_deal(activities, deals, rejects=rejects, warnings=warnings,
+                          lead_header=lead_header)
     for need, what in (("lead_id", "which lead each activity belongs to"),
                        ("at", "when each activity happened (a date/time column)")):
         if need not in activities.columns:
