@@ -10,8 +10,9 @@ import polars as pl
 import pytest
 
 from funnel.dataset.tables import export_end
-from funnel.ingest.build import build_dataset, guess_roles, load
+from funnel.ingest.build import build_dataset, guess_files, guess_roles, load
 from funnel.ingest.crm import (
+    CAMPAIGN_MEMBERS,
     association_ids,
     file_model,
     id_key,
@@ -634,3 +635,22 @@ def test_load_links_an_activity_logged_on_a_deal_to_the_deals_lead(write_file):
     assert "activities_by_deal" in [w.code for w in ds.health.warnings]
     rejected = ds.health.rejected.filter(pl.col("file") == "activities.csv")
     assert rejected.select("row", "reason").rows() == [(5, "lead_id is empty")]
+
+
+@pytest.mark.parametrize("text", [
+    # Data Loader: the Id column holds campaign member ids (00v), LeadId the leads'
+    "Id,CampaignId,LeadId,ContactId,Status,HasResponded\n"
+    "00v5g0000FrdlyGAQQ,7015g000000AbeFAAS,00Q5g00000AbC1x,,Responded,true\n"
+    "00v5g0000CTopkfAQB,7015g000000AbcDAAS,00Q5g00000AbC2Y,,Sent,false\n",
+    # a campaign members report
+    "Campaign Name,Lead ID,Contact ID,Member Status,First Responded Date\n"
+    "Webinar,00Q5g00000AbC1x,,Responded,2025-01-05\n"
+    "Newsletter,00Q5g00000AbC2Y,,Sent,\n"])
+def test_guess_roles_leaves_out_salesforce_campaign_members(write_file, text):
+    tables = [read_file(write_file("Lead.csv", SF_API_LEADS)),
+              read_file(write_file("CampaignMember.csv", text))]
+    assert guess_roles(tables) == ["leads", "ignore"]
+    assert file_model(tables[1].frame).object == "campaign member"
+    said = guess_files([write_file("Lead.csv", SF_API_LEADS),
+                        write_file("CampaignMember.csv", text)])[1]
+    assert (said.role, said.line) == (None, f"CampaignMember.csv: left out ({CAMPAIGN_MEMBERS})")

@@ -401,6 +401,7 @@ def _first_guesses(tables: Sequence[RawTable]) -> list[str]:
     and name."""
     models = [file_model(t.frame, t.name) for t in tables]
     return [LOOKUP if m is not None and m.object in LOOKUP_OBJECTS
+            else "ignore" if m is not None and m.object == "campaign member"
             else "activities" if m is not None and m.object == "activity"
             else "deals" if m is not None and m.object in DEAL_OBJECTS
             else guess_role(t.frame, t.name) for t, m in zip(tables, models, strict=True)]
@@ -524,7 +525,7 @@ def guess_files(
         role, model, stage = next(roles), next(found), next(stages)
         said = f" ({model.text})" if model else f" (stage list: {stage})" if stage else ""
         role = None if role == "ignore" else role
-        shown = role or f"counted as the {stage} stage list"
-        said = "" if role is None else said
+        shown = role or (f"counted as the {stage} stage list" if stage else "left out")
+        said = "" if role is None and stage else said
         out.append(GuessedFile(path, table, role, f"{table.name}: {shown}{said}", stage))
     return out

@@ -28,6 +28,7 @@ from funnel.ingest.readers_base import as_text
 SALESFORCE_PREFIXES = {
     "00Q": "lead", "003": "contact", "001": "account", "006": "opportunity", "005": "user",
     "701": "campaign", "00G": "queue", "012": "record type", "00T": "task", "00U": "event",
+    "00v": "campaign member",
 }
 """The key prefixes of the standard Salesforce objects a funnel export carries."""
 
@@ -183,6 +184,12 @@ class FileModel:
     text: str
 
 
+CAMPAIGN_MEMBERS = ("Salesforce campaign members export: one row per lead and campaign, "
+                    "not leads; each lead's own source and campaign are used")
+"""What a Salesforce campaign members export is said to be, and why it is left out."""
+_CAMPAIGN_MEMBER_HEADERS = {"has responded", "hasresponded", "first responded date",
+                            "firstrespondeddate", "member status", "responded"}
+
 DEAL_OBJECTS = ("opportunity", "deal")
 """The :attr:`FileModel.object` of a file with one row per deal or opportunity
 (Salesforce opportunities, HubSpot and Pipedrive deals)."""
@@ -229,6 +236,11 @@ def file_model(frame: pl.DataFrame, name: str = "") -> FileModel | None:
             kind = _ids_of(frame, c)
             if kind:
                 first_ids.setdefault(h, kind)
+    if first_ids.get("id") == "campaign member" or (
+            headers & _CAMPAIGN_MEMBER_HEADERS and headers & {"campaign", "campaign name",
+                                                              "campaign id"}
+            and headers & {"lead id", "contact id", "leadid", "contactid"}):
+        return FileModel("salesforce", "campaign member", CAMPAIGN_MEMBERS)
     own = (first_ids.get("lead id") or first_ids.get("id") or first_ids.get("opportunity id")
            or first_ids.get("account id") or first_ids.get("user id"))
     if own in ("account", "user"):
