@@ -102,8 +102,7 @@ def model_hints(
 
     Examples
     --------
-    >>> from funnel.ingest.crm import DEAL_OBJECTS, FileModel
-from funnel.ingest.linking import closed_flag
+    >>> from funnel.ingest.crm import FileModel
     >>> m = FileModel("salesforce", "lead", "Salesforce leads report")
     >>> f = pl.DataFrame({"Lead ID": ["x"], "Converted": ["TRUE"], "Lead Status": ["Open"]})
     >>> model_hints(m, f, "leads", {})
@@ -148,8 +147,7 @@ def apply_model(
 
     Examples
     --------
-    >>> from funnel.ingest.crm import DEAL_OBJECTS, FileModel
-from funnel.ingest.linking import closed_flag
+    >>> from funnel.ingest.crm import FileModel
     >>> m = FileModel("salesforce", "lead", "Salesforce leads report")
     >>> f = pl.DataFrame({"lead_id": ["a", "b"], "outcome": ["won", "lost"]})
     >>> apply_model(m, f, "leads", warnings=[])["outcome"].to_list()
@@ -196,8 +194,7 @@ def converted_leads(model: FileModel | None, frame: pl.DataFrame) -> int:
 
     Examples
     --------
-    >>> from funnel.ingest.crm import DEAL_OBJECTS, FileModel
-from funnel.ingest.linking import closed_flag
+    >>> from funnel.ingest.crm import FileModel
     >>> m = FileModel("salesforce", "lead", "Salesforce leads report")
     >>> f = pl.DataFrame({"Lead Status": ["Closed - Converted", "Closed - Not Converted",
     ...                                   "Qualified"], "Converted": ["false", "false", "TRUE"]})
