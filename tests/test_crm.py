@@ -654,3 +654,28 @@ def test_guess_roles_leaves_out_salesforce_campaign_members(write_file, text):
     said = guess_files([write_file("Lead.csv", SF_API_LEADS),
                         write_file("CampaignMember.csv", text)])[1]
     assert (said.role, said.line) == (None, f"CampaignMember.csv: left out ({CAMPAIGN_MEMBERS})")
+
+
+PARDOT = (  # synced with the first lead, with the converted lead's contact, and with nothing
+    "Id,Email,Score,Grade,CRM Lead FID,CRM Contact FID,Created Date\n"
+    "41,a@x.example,120,A,00Q5g00000AbC2Y,,2025-01-01\n"
+    "42,b@x.example,35,C,,0035g00000Cc1Dd,2025-01-01\n"
+    "43,c@x.example,5,D,,,2025-01-01\n")
+
+
+def test_guess_roles_joins_pardot_prospects_to_salesforce_leads(write_file):
+    leads = read_file(write_file("Lead.csv", SF_API_LEADS))
+    prospects = read_file(write_file("prospects.csv", PARDOT))
+    assert guess_roles([leads, prospects]) == ["leads", "lookup"]
+    assert guess_roles([prospects]) == ["leads"]  # on its own, the prospects are the leads
+
+
+def test_load_adds_pardot_score_and_grade_to_the_leads_they_are_synced_with(write_file):
+    ds = build_dataset([("leads", read_file(write_file("Lead.csv", SF_API_LEADS))),
+                        ("lookup", read_file(write_file("prospects.csv", PARDOT)))], now=NOW)
+    got = ds.leads.sort("lead_id").select("score", "Grade").rows()
+    # by the lead id, and by the contact the first lead was converted into
+    assert (ds.leads.height, got) == (3, [(35.0, "C"), (120.0, "A"), (None, None)])
+    link = next(f.link for f in ds.health.files if f.name == "prospects.csv")
+    assert "joined to 2 of 3 leads" in link and "1 prospect is in no Salesforce lead" in link
+    assert "Email" not in ds.leads.columns  # personal fields are not joined

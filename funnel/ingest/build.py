@@ -440,7 +440,8 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
     are ``"ignore"`` (they are counted, not stacked); an opportunity-only export (one row
     per opportunity) holds the funnel's records, so it is the leads when no file is; when
     several files look like leads, the one whose ids are contained in another's becomes
-    deals.
+    deals; an Account Engagement (Pardot) prospects export next to Salesforce leads is a
+    lookup (its prospects are those leads: their score and grade join them).
 
     Examples
     --------
@@ -450,6 +451,11 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
     ['leads', 'deals', 'activities', 'spend']
     """
     roles = _first_guesses(tables)
+    models = [file_model(t.frame, t.name) for t in tables]
+    if any(m is not None and m.crm == "salesforce" and m.object in ("lead", "contact")
+           for m in models):  # Pardot's prospects are those leads: their fields join them
+        roles = [LOOKUP if m is not None and m.object == "prospect" else r
+                 for r, m in zip(roles, models, strict=True)]
     narrow = [len(t.columns) < 2 for t in tables]  # a README among the exports
     if any(r == "leads" and not n for r, n in zip(roles, narrow, strict=True)):
         roles = ["ignore" if n else r for r, n in zip(roles, narrow, strict=True)]
@@ -458,7 +464,6 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
         return [("leads" if lists[i] == "lead" else "ignore") if i in lists else r
                 for i, r in enumerate(roles)]
     if "leads" not in roles:  # one row per opportunity: those are the funnel's records
-        models = [file_model(t.frame, t.name) for t in tables]
         roles = ["leads" if m is not None and m.object in DEAL_OBJECTS else r
                  for r, m in zip(roles, models, strict=True)]
     if roles.count("leads") > 1:

@@ -190,6 +190,11 @@ CAMPAIGN_MEMBERS = ("Salesforce campaign members export: one row per lead and ca
 _CAMPAIGN_MEMBER_HEADERS = {"has responded", "hasresponded", "first responded date",
                             "firstrespondeddate", "member status", "responded"}
 
+PARDOT_LINKS = {"crm lead fid", "crm contact fid"}
+"""The headers of an Account Engagement (Pardot) prospects export naming the Salesforce
+lead or contact each prospect is synced with."""
+PARDOT_TEXT = "Account Engagement (Pardot) prospects export"
+
 DEAL_OBJECTS = ("opportunity", "deal")
 """The :attr:`FileModel.object` of a file with one row per deal or opportunity
 (Salesforce opportunities, HubSpot and Pipedrive deals)."""
@@ -241,6 +246,8 @@ def file_model(frame: pl.DataFrame, name: str = "") -> FileModel | None:
                                                               "campaign id"}
             and headers & {"lead id", "contact id", "leadid", "contactid"}):
         return FileModel("salesforce", "campaign member", CAMPAIGN_MEMBERS)
+    if headers & PARDOT_LINKS:  # Account Engagement: a prospect names its Salesforce record
+        return FileModel("pardot", "prospect", PARDOT_TEXT)
     own = (first_ids.get("lead id") or first_ids.get("id") or first_ids.get("opportunity id")
            or first_ids.get("account id") or first_ids.get("user id"))
     if own in ("account", "user"):

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from funnel.dataset.privacy import personal_columns
 from funnel.dataset.schema import FIELDS, normalise_header
-from funnel.ingest.crm import id_key
+from funnel.ingest.crm import PARDOT_LINKS, id_key
 from funnel.ingest.parsing import infer_attribute
 from funnel.ingest.readers import RawTable
 
@@ -50,18 +51,91 @@ def _id_column(raw: RawTable) -> str | None:
     return next((c for c in raw.columns if normalise_header(c).endswith(" id")), None)
 
 
-def _best_column(leads: pl.DataFrame, keys: pl.Series) -> tuple[str | None, int]:
-    """The lead column whose values match most of the lookup's ids."""
+def _best_column(leads: pl.DataFrame, keys: pl.Series, *,
+                 with_id: bool = False) -> tuple[str | None, int]:
+    """The lead column whose values match most of the lookup's ids (``lead_id`` too
+    when ``with_id``)."""
     wanted = keys.drop_nulls().unique().implode()
     best, hits = None, 0
     for c, dtype in leads.schema.items():
-        if c.startswith("__") or c == "lead_id" or dtype not in (pl.String, pl.Float64,
-                                                                 pl.Int64):
+        if c.startswith("__") or (c == "lead_id" and not with_id) or dtype not in (
+                pl.String, pl.Float64, pl.Int64):
             continue
         n = int(id_key(leads[c]).is_in(wanted).sum())
         if n > hits:
             best, hits = c, n
     return best, hits
+
+
+def _prospect_fields(raw: RawTable, links: list[str], taken: set[str],
+                     present: set[str]) -> dict[str, str]:
+    """A prospects export's columns to join, with their names among the leads: not its
+    ids, links, dates or personal fields; its *Score* is the leads' ``score`` when they
+    have none (the marketing score the diagnosis compares with the outcome)."""
+    personal = personal_columns(raw.frame.select([c for c in raw.columns
+                                                  if not c.startswith("__")]))
+    out = {}
+    for c in raw.columns:
+        h = normalise_header(c)
+        if (c.startswith("__") or c in links or c in personal
+                or h in ("id", "prospect id", "assigned user", "assigned to", "owner")
+                or any(w in h for w in ("date", "time", " id", " fid"))):
+            continue
+        out[c] = "score" if h == "score" and "score" not in present else (
+            c if c not in taken else f"{c} (prospect)")
+    return out
+
+
+def _join_prospects(leads: pl.DataFrame, raw: RawTable, *, text: str,
+                    ) -> tuple[pl.DataFrame, Joined]:
+    """An Account Engagement (Pardot) prospects export joined to the Salesforce leads it
+    is synced with: each prospect's *CRM Lead FID* matched against the leads' ids, its
+    *CRM Contact FID* against the lead column holding contacts (a converted lead's
+    ``ConvertedContactId``). Prospects without a Salesforce lead here are Pardot's only
+    (never handed to sales) and are counted, not added."""
+    links = [c for c in raw.columns if normalise_header(c) in PARDOT_LINKS]
+    taken = set(leads.columns) | set(FIELDS["leads"])
+    names = _prospect_fields(raw, links, taken, set(leads.columns))
+    table = raw.text()
+    matched = pl.Series([False] * table.height)
+    out = leads.with_columns(pl.lit(None, pl.UInt32).alias("__p"))
+    used = []
+    for link in links:
+        keys = id_key(table[link])
+        column, hits = _best_column(leads, keys, with_id=True)
+        if column is None:
+            continue
+        found = keys.is_in(id_key(leads[column]).implode()).fill_null(False)
+        matched = matched | found
+        rows = (pl.DataFrame({"__k": keys, "__r": pl.int_range(0, table.height, eager=True,
+                                                                 dtype=pl.UInt32)})
+                .drop_nulls("__k").unique("__k", keep="first", maintain_order=True))
+        out = (out.with_columns(id_key(leads[column]).alias("__k"))
+               .join(rows, on="__k", how="left", maintain_order="left")
+               .with_columns(pl.coalesce("__p", "__r").alias("__p")).drop("__k", "__r"))
+        used.append(f"{column} ({link})")
+    joined = int(out["__p"].is_not_null().sum())
+    if not joined:
+        return leads, Joined(None, 0, [], f"{raw.name}: {text}; none of its prospects is "
+                             "among the leads, so it is not joined.")
+    fields = table.select([pl.col(c).alias(n) for c, n in names.items()]).with_row_index("__p")
+    typed = fields.with_columns([infer_attribute(fields[n]).alias(n) for n in names.values()])
+    out = out.join(typed.cast({"__p": pl.UInt32}), on="__p", how="left",
+                   maintain_order="left").drop("__p")
+    synced = table.select(pl.any_horizontal(
+        pl.col(c).cast(pl.String).str.strip_chars().ne("").fill_null(False) for c in links)
+    ).to_series()
+    added = list(names.values())
+    said = (f"{raw.name}: {text}, joined to {joined:,} of {leads.height:,} leads by "
+            f"{' and '.join(used)}: adds {', '.join(added)}")
+    if n := int((~synced).sum()):  # never synced: marketing's own, not sales leads
+        said += (f"; {n:,} prospect{'s are' if n > 1 else ' is'} in no Salesforce lead or "
+                 "contact (marketing's only): not added as leads")
+    if n := int((synced & ~matched).sum()):
+        said += (f"; {n:,} name{'' if n > 1 else 's'} a Salesforce record not among these "
+                 "leads")
+    return out, Joined(used[0].split(" (")[0], joined, [a for a in added if a != "score"],
+                       said + ".")
 
 
 def join_lookup(
@@ -79,6 +153,8 @@ def join_lookup(
     >>> out["Industry"].to_list(), j.attributes
     (['Retail', None], ['Industry'])
     """
+    if obj == "prospect":
+        return _join_prospects(leads, raw, text=text)
     id_col = _id_column(raw)
     if id_col is None:
         return leads, Joined(None, 0, [], f"{raw.name}: {text}, but no id column to join.")
