@@ -22,7 +22,7 @@ def _metric(page, label: str):
     return card.first.get_by_test_id("stMetricValue")
 
 
-@pytest.mark.parametrize("case", ["salesforce_xlsx", "hubspot_companies"])
+@pytest.mark.parametrize("case", ["salesforce_xlsx", "hubspot_companies", "salesforce_api"])
 def test_crm_upload_counts_model_and_link_in_chromium(app_page, case):
     want = EXPECTED[case]
     page = app_page
