@@ -170,3 +170,11 @@ def test_data_page_says_which_crm_model_and_link_it_used():
     captions = " ".join(c.value for c in at.caption)
     assert ("Salesforce opportunities report" in captions,
             "Converted Opportunity ID" in captions) == (True, True)
+
+
+def test_data_page_says_why_a_campaign_members_file_is_left_out():
+    crm = ROOT / "tests" / "fixtures" / "crm" / "salesforce_api"
+    at = _upload(_open(), [(n, (crm / n).read_bytes()) for n in ("Lead.csv", "CampaignMember.csv")])
+    assert [s.value for s in at.selectbox][:2] == ["leads", "ignore"]
+    assert any("campaign members export" in c.value for c in at.caption)
+    assert _metric(at, "Leads") == "12"

@@ -12,6 +12,7 @@ import funnel
 from funnel import Dataset, InputError, Mapping, RawTable
 from funnel.dataset.schema import FIELDS
 from funnel.ingest.build import stage_list_totals
+from funnel.ingest.crm import file_model
 from funnel.ingest.explain import explain_columns
 from funnel.ingest.models import model_lines
 from funnel.outputs.export import to_csv
@@ -66,13 +67,16 @@ def choose_roles(tables: list[RawTable]) -> list[str]:
     idents = [_ident(t) for t in tables]
     memo = st.session_state.get("role_guesses")
     if not memo or memo[0] != idents:  # guess once per set of files, not every rerun
-        memo = (idents, funnel.guess_roles(tables))
+        memo = (idents, funnel.guess_roles(tables),
+                [file_model(t.frame, t.name) for t in tables])
         st.session_state["role_guesses"] = memo
-    guesses = memo[1]
+    guesses, models = memo[1], memo[2]
     roles = []
     for i, (t, guess) in enumerate(zip(tables, guesses, strict=True)):
         c = st.columns([3, 2, 2])
         c[0].markdown(f"**{md_escape(t.name)}** · {t.format} · {t.rows_read:,} rows")
+        if guess == "ignore" and models[i] is not None:  # why it is left out
+            c[0].caption(md_escape(models[i].text))
         roles.append(c[1].selectbox("holds", list(ROLE_LABELS), list(ROLE_LABELS).index(guess),
                                     format_func=ROLE_LABELS.get, key=f"role:{i}:{t.name}",
                                     label_visibility="collapsed"))
