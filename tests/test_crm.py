@@ -642,9 +642,10 @@ def test_load_links_an_activity_logged_on_a_deal_to_the_deals_lead(write_file):
     "Id,CampaignId,LeadId,ContactId,Status,HasResponded\n"
     "00v5g0000FrdlyGAQQ,7015g000000AbeFAAS,00Q5g00000AbC1x,,Responded,true\n"
     "00v5g0000CTopkfAQB,7015g000000AbcDAAS,00Q5g00000AbC2Y,,Sent,false\n",
-    # a campaign members report
+    # a campaign members report: a lead in two campaigns
     "Campaign Name,Lead ID,Contact ID,Member Status,First Responded Date\n"
     "Webinar,00Q5g00000AbC1x,,Responded,2025-01-05\n"
+    "Newsletter,00Q5g00000AbC1x,,Sent,\n"
     "Newsletter,00Q5g00000AbC2Y,,Sent,\n"])
 def test_guess_roles_leaves_out_salesforce_campaign_members(write_file, text):
     tables = [read_file(write_file("Lead.csv", SF_API_LEADS)),
@@ -679,3 +680,23 @@ def test_load_adds_pardot_score_and_grade_to_the_leads_they_are_synced_with(writ
     link = next(f.link for f in ds.health.files if f.name == "prospects.csv")
     assert "joined to 2 of 3 leads" in link and "1 prospect is in no Salesforce lead" in link
     assert "Email" not in ds.leads.columns  # personal fields are not joined
+
+
+def test_guess_roles_keeps_a_leads_file_with_a_campaign_and_a_responded_column(write_file):
+    text = ("Lead ID,Created,Campaign,Responded,Status\n"
+            "00Q5g00000AbC1x,2025-01-02,Webinar,Yes,Open\n"
+            "00Q5g00000AbC2Y,2025-01-03,Newsletter,No,Open\n")
+    assert guess_roles([read_file(write_file("leads.csv", text))]) == ["leads"]
+
+
+def test_load_links_a_task_on_an_opportunity_by_either_id_form(write_file):
+    opp = "0065g00000Xy1Ab"  # the report's 15 characters; the task's WhatId has 18
+    leads = ("Lead ID,Created Date,Converted Opportunity ID\n"
+             f"00Q5g00000AbC1x,2025-01-02 09:00,{opp}\n00Q5g00000AbC2Y,2025-01-03 09:00,\n")
+    opps = f"Opportunity ID,Stage,Created Date\n{opp},Closed Won,2025-01-05\n"
+    tasks = ("Id,WhoId,WhatId,Status,CompletedDateTime\n"
+             f"00T5g00000Tk1Ab,,{salesforce_id18(opp)},Completed,2025-01-02T15:00:00.000Z\n")
+    ds = load(write_file("leads.csv", leads), deals=write_file("opps.csv", opps),
+              activities=write_file("Task.csv", tasks), now=NOW)
+    first = dict(zip(ds.leads["lead_id"], ds.leads["first_response_at"], strict=True))
+    assert first == {"00Q5g00000AbC1x": dt.datetime(2025, 1, 2, 15), "00Q5g00000AbC2Y": None}

@@ -19,6 +19,7 @@ from funnel.analyses.profile.split import (
     learned_split,
     learning_half,
 )
+from funnel.analyses.profile.traits import is_process_field
 from funnel.sample.export import load_sample
 from funnel.stats.intervals import Z95, rate_ratio, wilson
 
@@ -381,3 +382,12 @@ def test_compare_stated_lists_only_winners_that_hold_up_on_the_other_half():
     t = compare_stated(frame, [], h.learned_)
     row = t.filter(pl.col("attribute") == "Colour").row(0, named=True)
     assert row["winners look like"] == "no value holds up on the leads it was not learned from"
+
+
+@pytest.mark.parametrize(("name", "process"), [
+    ("Number of times contacted", True), ("Last Contacted", True),
+    ("Last Engagement Date", True), ("LastActivityDate", True),
+    ("How would you like to be contacted", False), ("Engagement model", False),
+    ("Industry", False)])
+def test_is_process_field_reads_sales_activity_names_only(name, process):
+    assert is_process_field(name) is process

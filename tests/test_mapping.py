@@ -9,7 +9,7 @@ from polars.testing import assert_series_equal
 from funnel.dataset.errors import InputError
 from funnel.dataset.schema import Mapping, normalise_header
 from funnel.ingest.build import guess_roles
-from funnel.ingest.mapping import auto_map, guess_role, map_values
+from funnel.ingest.mapping import auto_map, guess_role, header_score, map_values
 from funnel.ingest.readers import read_file
 
 DATE = "2024-01-02 10:00"
@@ -317,7 +317,7 @@ def test_map_values_maps_outcome_label(raw, canonical):
      ("presentationscheduled", "opportunity"), ("decisionmakerboughtin", "opportunity"),
      ("contractsent", "opportunity"),
      # Pipedrive's default pipeline
-     ("Contact Made", "sal"), ("Needs Defined", "opportunity"),
+     ("Contact Made", "opportunity"), ("Needs Defined", "opportunity"),
      ("Negotiations Started", "opportunity")],
 )
 def test_map_values_maps_stage_label(raw, canonical):
@@ -441,3 +441,10 @@ def test_auto_map_takes_no_status_whose_values_are_not_outcomes():
 def test_auto_map_takes_the_lead_status_before_another_status():
     f = MARKETO.select(pl.Series("Email Status", ["Open", "Open", "Open"]), pl.all())
     assert auto_map(f, "leads")["outcome"] == "Lead Status"
+
+
+@pytest.mark.parametrize(("header", "field", "role", "matched"), [
+    ("Amount spent (EUR)", "cost", "spend", True), ("Start Date (in UTC)", "month", "spend", True),
+    ("Status (old)", "outcome", "leads", False), ("Owner (previous)", "owner", "leads", False)])
+def test_header_score_reads_a_currency_or_time_zone_suffix_only(header, field, role, matched):
+    assert (header_score(header, field, role) > 0.5) is matched

@@ -38,12 +38,15 @@ _PHONE = r"(?:\+\d[\d\s().\-]{6,20}\d|\(?\d{2,5}\)?[\s.\-]\d[\d\s.\-]{4,16}\d)"
 _PHONE_DIGITS = (7, 15)
 _BARE_PHONE = r"\b\d{10,15}\b"  # in free text, a bare run of phone length is a phone too
 # a date (30.06.2024, 2024-06-30 10:11, 6/30/2024) has a phone's digits and separators:
-# a whole value written so, or a match that starts with one, is a date, not a phone
-# (a French phone 06.12.34.56.78 goes on after its third group)
-_DATE_VALUE = (r"^\d{1,4}(?:\.\d{1,2}\.|/\d{1,2}/|-\d{1,2}-)\d{2,4}"
+# a whole value written so, or a match that starts with one, is a date, not a phone.
+# Only a plausible date: a year of 19xx/20xx first, or a day and month then a year (a
+# phone 0711-12-3456, or a French 06.12.34.56.78 going on after its third group, is not)
+_DATE_VALUE = (r"^(?:(?:19|20)\d{2}(?:-\d{1,2}-|/\d{1,2}/|\.\d{1,2}\.)\d{1,2}"
+               r"|\d{1,2}(?:\.\d{1,2}\.|/\d{1,2}/|-\d{1,2}-)(?:19|20)?\d{2})"
                r"(?:[ T,]+\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:[AaPp][Mm])?)?"
                r"(?:Z|[+-]\d{2}:?\d{2})?$")
-_DATE_START = re.compile(r"^\d{1,4}(?:\.\d{1,2}\.|/\d{1,2}/|-\d{1,2}-)\d{2,4}(?![./\-]?\d)")
+_DATE_START = re.compile(r"^(?:(?:19|20)\d{2}([./-])\d{1,2}\1\d{1,2}"
+                         r"|\d{1,2}([./-])\d{1,2}\2(?:19|20)?\d{2})(?![./\-]?\d)")
 
 _NAME_HEADERS = {
     "name", "first name", "last name", "full name", "firstname", "lastname", "fullname",
@@ -51,8 +54,9 @@ _NAME_HEADERS = {
     "surname", "family name", "vorname", "nachname", "nom", "prenom", "nombre", "apellido",
     "apellidos", "nome", "sobrenome",
 }
-_NAME_WORDS = ("first name", "last name", "full name", "contact name", "person name",
-               "contact person", "primary contact")
+_NAME_WORDS = ("first name", "last name", "full name", "contact name", "person name")
+# a whole header, or its end after a CRM object ("Deal - Contact person", "Deal - Person")
+_NAME_ENDS = ("contact person", "primary contact", "deal person", "activity person")
 _EMAIL_WORDS = ("email", "e mail", "mail", "courriel", "correo")
 _PHONE_WORDS = ("phone", "mobile", "telephone", "tel", "telefon", "telefone", "telefono",
                 "cell", "fax", "whatsapp")
@@ -74,8 +78,8 @@ def _key(key: bytes | str | None) -> bytes:
 def _kind_by_header(column: str) -> str | None:
     h = normalise_header(column)
     words = set(h.split())
-    # "Deal - Person" (Pipedrive writes the object before the field): a person's name
-    if h in _NAME_HEADERS or any(w in h for w in _NAME_WORDS) or h.endswith(" person"):
+    if h in _NAME_HEADERS or any(w in h for w in _NAME_WORDS) or any(
+            h == w or h.endswith(" " + w) for w in _NAME_ENDS):
         return "person"
     if any(w in words or w in h.replace(" ", "") for w in ("email", "mail", "courriel",
                                                            "correo")) or "e mail" in h:
@@ -180,8 +184,11 @@ def _mask_series(s: pl.Series, kind: str, key: bytes) -> pl.Series:
 def _phone_or_keep(match: str, key: bytes) -> str:
     digits = sum(ch.isdigit() for ch in match)
     lo, hi = _PHONE_DIGITS
-    if _DATE_START.match(match):  # "on 30.06.2024 10:00": a date
-        return match
+    if date := _DATE_START.match(match):  # "on 30.06.2024 10:00": a date; what follows
+        rest = match[date.end():]            # it ("30.06.24 555-1234") may be a phone
+        core = rest.lstrip(" .-/,")
+        return match[:date.end()] + rest[:len(rest) - len(core)] + (
+            _phone_or_keep(core, key) if core else "")
     return pseudonym(match, kind="phone", key=key) if lo <= digits <= hi else match
 
 

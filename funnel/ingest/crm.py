@@ -195,6 +195,20 @@ PARDOT_LINKS = {"crm lead fid", "crm contact fid"}
 lead or contact each prospect is synced with."""
 PARDOT_TEXT = "Account Engagement (Pardot) prospects export"
 
+def _campaign_member_report(frame: pl.DataFrame, headers: set[str]) -> bool:
+    """A campaign members report: a campaign, a response column and Salesforce lead ids
+    that repeat (a lead in several campaigns); a leads file with a *Responded* column
+    has one row per lead."""
+    if not (headers & _CAMPAIGN_MEMBER_HEADERS
+            and headers & {"campaign", "campaign name", "campaign id"}):
+        return False
+    for c in frame.columns:
+        if normalise_header(c) in ("lead id", "leadid") and _ids_of(frame, c) == "lead":
+            ids = frame[c].drop_nulls()
+            return ids.n_unique() < ids.len()
+    return False
+
+
 DEAL_OBJECTS = ("opportunity", "deal")
 """The :attr:`FileModel.object` of a file with one row per deal or opportunity
 (Salesforce opportunities, HubSpot and Pipedrive deals)."""
@@ -241,10 +255,7 @@ def file_model(frame: pl.DataFrame, name: str = "") -> FileModel | None:
             kind = _ids_of(frame, c)
             if kind:
                 first_ids.setdefault(h, kind)
-    if first_ids.get("id") == "campaign member" or (
-            headers & _CAMPAIGN_MEMBER_HEADERS and headers & {"campaign", "campaign name",
-                                                              "campaign id"}
-            and headers & {"lead id", "contact id", "leadid", "contactid"}):
+    if first_ids.get("id") == "campaign member" or _campaign_member_report(frame, headers):
         return FileModel("salesforce", "campaign member", CAMPAIGN_MEMBERS)
     if headers & PARDOT_LINKS:  # Account Engagement: a prospect names its Salesforce record
         return FileModel("pardot", "prospect", PARDOT_TEXT)

@@ -511,12 +511,14 @@ def _by_deal(activities: pl.DataFrame, deals: pl.DataFrame | None, *,
     col = deal_column(activities)
     if col is not None and deals is not None and "lead_id" in deals.columns:
         # a deal several leads converted into says no one lead: left out
-        one = (deals.drop_nulls("lead_id").group_by("deal_id")
-               .agg(pl.col("lead_id").unique().alias("_via"))
+        # keyed as ids are everywhere (a Salesforce id in its 15 or 18 characters)
+        one = (deals.drop_nulls("lead_id")
+               .with_columns(id_key(deals.drop_nulls("lead_id")["deal_id"]).alias("_deal"))
+               .group_by("_deal").agg(pl.col("lead_id").unique().alias("_via"))
                .filter(pl.col("_via").list.len() == 1)
-               .select(pl.col("deal_id").alias("_deal"), pl.col("_via").list.first()))
+               .select("_deal", pl.col("_via").list.first()))
         activities = (activities
-                      .with_columns(pl.col(col).cast(pl.String).str.strip_chars().alias("_deal"))
+                      .with_columns(id_key(activities[col]).alias("_deal"))
                       .join(one, on="_deal", how="left", maintain_order="left")
                       .with_columns(pl.coalesce("lead_id", "_via").alias("lead_id"))
                       .drop("_deal", "_via"))

@@ -184,7 +184,7 @@ _SYNONYMS: dict[str, list[str]] = {
     "cost": [
         "cost", "spend", "amount spent", "spent", "budget spent", "ad spend", "media spend",
         "cost usd", "spend usd", "total cost", "amount", "investment", "costs",
-        "total spent", "amount spent", "spend amount",  # LinkedIn, Meta (with a currency)
+        "total spent", "spend amount",  # LinkedIn; Meta's "amount spent" with a currency
     ],
 }
 
@@ -203,9 +203,10 @@ _ROLE_WORDS = {
 }
 
 
-_UNIT_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
-"""A unit or currency after a header, as ad platforms write *Amount spent (EUR)* and
-*Start Date (in UTC)*."""
+_UNIT_SUFFIX = re.compile(r"\s*\((?:[A-Z]{3}|[$€£¥₹%]|in\s+[\w ]+)\)\s*$")
+"""A currency or time zone after a header, as ad platforms write *Amount spent (EUR)*
+and *Start Date (in UTC)* (not any words in parentheses: *Status (old)* stays as it
+is)."""
 
 
 def _forms(header: str) -> list[str]:
@@ -435,8 +436,7 @@ _STAGE_WORDS = {
             "lead calificado para marketing", "lead qualificado para marketing"],
     "sal": ["sal", "sales accepted lead", "sales accepted", "accepted", "working",
             "working contacted", "contacted", "attempted to contact", "connected",
-            "in progress",  # HubSpot lead status IN_PROGRESS: being worked
-            "contact made"],  # Pipedrive's default pipeline
+            "in progress"],  # HubSpot lead status IN_PROGRESS: being worked
     "sql": ["sql", "sales qualified lead", "salesqualifiedlead", "sales qualified", "qualified",
             "qualification", "qualified to buy", "appointment scheduled",
             "vertriebsqualifizierter lead", "lead qualifie pour la vente",
@@ -448,7 +448,8 @@ _STAGE_WORDS = {
                     "needs analysis", "presentation scheduled", "decision maker bought in",
                     "contract sent", "closed lost", "closedlost", "lost", "prospecting",
                     "engaging", "open deal",  # HubSpot lead status OPEN_DEAL
-                    "needs defined", "negotiations started"],  # Pipedrive's default pipeline
+                    # Pipedrive's default pipeline, after its first stage Qualified
+                    "contact made", "needs defined", "negotiations started"],
     "won": ["won", "closed won", "closedwon", "customer", "evangelist", "closed converted",
             "kunde", "client", "cliente", "evangeliste", "promotor", "evangelista"],
 }

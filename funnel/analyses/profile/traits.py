@@ -23,7 +23,8 @@ CANONICAL_ATTRIBUTES = ("source", "campaign")
 
 PROCESS_PATTERN = re.compile(
     r"\b(status|stage|tags?|reason|quality|activit(?:y|ies)|notable|owner|disqualif\w*|lost"
-    r"|won|contacted|engagements?)\b",
+    r"|won|(?:times|last) contacted|contacted (?:date|on|at)|last engagement"
+    r"|(?:number of|count of) engagements)\b",
     re.IGNORECASE)
 """Field names (as :func:`funnel.dataset.schema.normalise_header` writes them) that look
 like something sales records after the handoff: a status, an activity count (HubSpot's
@@ -114,7 +115,8 @@ def written_as_dates(s: pl.Series, *, n: int = 200) -> bool:
     """
     if s.dtype != pl.String:
         return False
-    sample = s.drop_nulls().str.strip_chars()
+    head = s.head(50 * n).drop_nulls()  # a slice first: never the whole column's text
+    sample = (head if head.len() >= n else s.drop_nulls()).head(5 * n).str.strip_chars()
     sample = sample.filter(sample != "").head(n)
     # a date holds a digit: a column of words is not one (and is not parsed)
     if sample.len() == 0 or sample.str.contains(r"\d").mean() < DATES_SHARE:
