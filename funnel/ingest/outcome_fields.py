@@ -100,16 +100,24 @@ def outcome_reason(leads: pl.DataFrame, column: str) -> str | None:
     >>> outcome_reason(leads, "Region")
     'on its own it tells won from not-won (100% of won leads, 100% of the others)'
     """
+    return _reason(leads, column, _targets(leads))
+
+
+def _targets(leads: pl.DataFrame) -> dict[str, pl.Series]:
+    """What a field may tell: the won leads, and the converted ones when they differ (a
+    field set when the lead converts, a rating turned "Hot", tells those, won or not)."""
+    won, conv = _won(leads), _converted(leads)
+    return {"won": won} if conv.equals(won) else {"won": won, "converted": conv}
+
+
+def _reason(leads: pl.DataFrame, column: str, targets: dict[str, pl.Series]) -> str | None:
+    """:func:`outcome_reason` with the leads' :func:`_targets` computed once."""
     if named_for_outcome(column):
         return NAMED
     s = leads[column]
-    won, conv = _won(leads), _converted(leads)
-    if _filled_at_conversion(s, conv):
+    if _filled_at_conversion(s, targets.get("converted", targets["won"])):
         return "empty for every lead that has not converted (filled at conversion)"
-    # a field set when the lead converts (a rating turned "Hot") tells converted leads
-    # from the others, won or not
-    return _separates(s, won) or (_separates(s, conv, what="converted")
-                                  if not conv.equals(won) else None)
+    return _separates(s, targets)
 
 
 def _filled(s: pl.Series) -> pl.Series:
@@ -130,38 +138,40 @@ def _filled_at_conversion(s: pl.Series, conv: pl.Series) -> bool:
     return int(_filled(s.filter(conv)).sum()) >= MIN_GROUP
 
 
-def _separates(s: pl.Series, won: pl.Series, *, what: str = "won") -> str | None:
-    """Why ``s`` on its own tells the ``won`` leads (or the leads that are ``what``) from
-    the others (:data:`SEPARATES`), or ``None``."""
-    k, n = int(won.sum()), won.len()
-    if k < MIN_GROUP or n - k < MIN_GROUP or s.null_count() > 0.5 * n:
+def _separates(s: pl.Series, targets: dict[str, pl.Series]) -> str | None:
+    """Why ``s`` on its own tells the leads of one of ``targets`` (``{"won": …}``, in
+    order) from the others (:data:`SEPARATES`), or ``None``; one group-by for all."""
+    n, nulls = s.len(), s.null_count()
+    usable = {what: t for what, t in targets.items()
+              if MIN_GROUP <= int(t.sum()) <= n - MIN_GROUP}
+    if not usable or nulls > 0.5 * n:
         return None
     # values of MIN_GROUP leads or more hold 90% of the values only when there are at
     # most 30% as many distinct values as values; a near-unique field (an e-mail, a
     # phone) is told apart by an estimate of the distinct count (HyperLogLog, off by a
     # few percent at most), with a wide margin
-    if s.approx_n_unique() > 0.5 * (n - s.null_count()):
+    if s.approx_n_unique() > 0.5 * (n - nulls):
         return None
-    groups = (pl.DataFrame({"v": s, "w": won}).drop_nulls("v")
-              .group_by("v").agg(pl.len().alias("n"), pl.col("w").sum().alias("k")))
+    names = [f"k{i}" for i in range(len(usable))]
+    groups = (pl.DataFrame({"v": s, **dict(zip(names, usable.values(), strict=True))})
+              .drop_nulls("v").group_by("v")
+              .agg(pl.len().alias("n"), *[pl.col(k).sum() for k in names]))
     big = groups.filter(pl.col("n") >= MIN_GROUP)
     covered = int(big["n"].sum())
-    if big.height < 2 or covered < 0.9 * (n - s.null_count()):
+    if big.height < 2 or covered < 0.9 * (n - nulls):
         return None
-    # each value read as the outcome most of its leads had: how many of the won and of
-    # the other leads does that tell right?
-    says_won = pl.col("k") > pl.col("n") - pl.col("k")
-    other = pl.col("n") - pl.col("k")
-    won_right, won_all, other_right, other_all = big.select(
-        pl.col("k").filter(says_won).sum().alias("a"), pl.col("k").sum().alias("b"),
-        other.filter(~says_won).sum().alias("c"), other.sum().alias("d"),
-    ).row(0)
-    if not won_all or not other_all:
-        return None
-    worst = min(won_right / won_all, other_right / other_all)
-    if worst >= SEPARATES:
-        return (f"on its own it tells {what} from not-{what} ({won_right / won_all:.0%} of "
-                f"{what} leads, {other_right / other_all:.0%} of the others)")
+    for what, k in zip(usable, names, strict=True):
+        # each value read as the outcome most of its leads had: how many of the leads
+        # that are ``what`` and of the others does that tell right?
+        says = pl.col(k) > pl.col("n") - pl.col(k)
+        other = pl.col("n") - pl.col(k)
+        right, all_, other_right, other_all = big.select(
+            pl.col(k).filter(says).sum().alias("a"), pl.col(k).sum().alias("b"),
+            other.filter(~says).sum().alias("c"), other.sum().alias("d"),
+        ).row(0)
+        if all_ and other_all and min(right / all_, other_right / other_all) >= SEPARATES:
+            return (f"on its own it tells {what} from not-{what} ({right / all_:.0%} of "
+                    f"{what} leads, {other_right / other_all:.0%} of the others)")
     return None
 
 
@@ -175,9 +185,10 @@ def outcome_fields(leads: pl.DataFrame, columns: list[str]) -> list[tuple[str, s
     >>> outcome_fields(leads, ["Converted", "Industry"])
     [('Converted', 'set at or after conversion (its name says so)')]
     """
+    targets = _targets(leads)
     out = []
     for c in columns:
-        if c in leads.columns and (why := outcome_reason(leads, c)):
+        if c in leads.columns and (why := _reason(leads, c, targets)):
             out.append((c, why))
     return out
 
