@@ -700,3 +700,12 @@ def test_load_links_a_task_on_an_opportunity_by_either_id_form(write_file):
               activities=write_file("Task.csv", tasks), now=NOW)
     first = dict(zip(ds.leads["lead_id"], ds.leads["first_response_at"], strict=True))
     assert first == {"00Q5g00000AbC1x": dt.datetime(2025, 1, 2, 15), "00Q5g00000AbC2Y": None}
+
+
+def test_load_rejects_a_pipedrive_to_do_as_not_done_not_as_timeless(write_file):
+    acts = ("Activity - Type,Activity - Done,Activity - Marked as done time,Person - ID\n"
+            "Call,Done,2025-01-01 10:00:00,1001\nCall,To do,,1002\n")
+    ds = load(write_file("people.csv", PIPEDRIVE_PERSONS),
+              activities=write_file("activities.csv", acts), now=NOW)
+    assert ds.health.rejected.select("row", "reason").rows() == [
+        (3, "not done yet (Activity - Done: To do): a planned activity is not a touch")]

@@ -40,7 +40,13 @@ from funnel.ingest.columns import (
 from funnel.ingest.crm import DEAL_OBJECTS, file_model
 from funnel.ingest.currency import converted_amount, mixed_currencies, row_currencies
 from funnel.ingest.footer import TOTALS, totals_rows
-from funnel.ingest.linking import deal_column, lead_outcomes, link_activities, link_deals
+from funnel.ingest.linking import (
+    deal_column,
+    drop_not_done,
+    lead_outcomes,
+    link_activities,
+    link_deals,
+)
 from funnel.ingest.lookups import LOOKUP, LOOKUP_OBJECTS, join_lookup
 from funnel.ingest.mapping import auto_map, guess_role
 from funnel.ingest.models import (
@@ -182,6 +188,7 @@ def _type_file(
     when = None
     if role == "activities":  # Salesforce: when it was done, else when it was due
         raw.frame, when = activity_time(raw.frame)
+        raw = _done_only(files, raw)
     fixed = mapping.for_role(role)
     absent = [c for c in fixed.values() if c and c not in raw.columns]
     if absent:
@@ -239,6 +246,19 @@ def _type_file(
     files.reports.append(FileReport(raw.name, role, raw.format, raw.rows_read, 0, 0, colmap,
                                     raw.notes + t.notes, model.text if model else ""))
     files.rejects.append(reader_rejects(raw))
+
+
+def _done_only(files: _Files, raw: RawTable) -> RawTable:
+    """An activities file without its activities not done yet, rejected with that reason
+    before typing (:func:`funnel.ingest.linking.drop_not_done`): a to-do has no done
+    time, and would otherwise be rejected as without one."""
+    rejects: list[pl.DataFrame] = []
+    kept = drop_not_done(raw.frame.with_columns(pl.lit(raw.name).alias(FILE)),
+                         rejects=rejects)
+    if not rejects:
+        return raw
+    files.rejects += rejects
+    return replace(raw, frame=kept.drop(FILE))
 
 
 def _kept(raw: pl.DataFrame, typed: pl.DataFrame) -> pl.DataFrame:

@@ -286,11 +286,21 @@ def _reject_values(activities: pl.DataFrame, col: str, values: pl.Series, *,
     return activities.filter(~bad)
 
 
-def _not_done(activities: pl.DataFrame, *, rejects: list[pl.DataFrame]) -> pl.DataFrame:
+def drop_not_done(activities: pl.DataFrame, *, rejects: list[pl.DataFrame]) -> pl.DataFrame:
     """The activities without those not done yet: a planned call or an open task is not a
     touch, and counting it would hide a lead nobody answered. Read from the first column
     named like a done flag or status (:data:`DONE_HEADERS`) whose values are mostly done
-    or not-done words, both present; its not-done rows are rejected with the value."""
+    or not-done words, both present; its not-done rows are rejected with the value
+    (``activities`` holds the file and row columns the rejects name).
+
+    Examples
+    --------
+    >>> f = pl.DataFrame({"Activity - Done": ["Done", "To do"], "__file": ["a.csv"] * 2,
+    ...                   "__row": [2, 3]})
+    >>> rejects = []
+    >>> drop_not_done(f, rejects=rejects).height, rejects[0]["row"].to_list()
+    (1, [3])
+    """
     for col in activities.columns:
         if col.startswith("__") or _plain(col) not in DONE_HEADERS:
             continue
@@ -548,14 +558,14 @@ def link_activities(
     the first activities when their e-mail links more, as when they come from another
     CRM) are linked by the leads' e-mails, with a note in ``warnings``; so are those
     naming the contact a lead was converted into (the leads' ``Converted Contact ID``).
-    Activities not done yet (a done flag or status saying so) are rejected: a planned
-    call is not a touch, nor is a marketing or system step (Marketo's *Open Email*,
+    Activities not done yet were rejected when their file was typed
+    (:func:`drop_not_done`): a planned call is not a touch, nor is a marketing or system
+    step (Marketo's *Open Email*,
     *Visit Webpage*, *Change Score*…; :data:`MARKETING_KINDS`). An activity without a
     lead that names a deal (:func:`deal_column`) takes the lead of that deal among
     ``deals``. ``lead_header``: the export's name of the lead column, for the messages.
     """
     warnings = warnings if warnings is not None else []
-    activities = _not_done(activities, rejects=rejects)
     activities = _marketing(activities, rejects=rejects)
     activities = _association_cells(activities, files=files, warnings=warnings)
     activities = _by_email(activities, leads, files=files, rejects=rejects,
