@@ -709,3 +709,25 @@ def test_load_rejects_a_pipedrive_to_do_as_not_done_not_as_timeless(write_file):
               activities=write_file("activities.csv", acts), now=NOW)
     assert ds.health.rejected.select("row", "reason").rows() == [
         (3, "not done yet (Activity - Done: To do): a planned activity is not a touch")]
+
+
+META_LEADS = ("id,created_time,email,campaign_name,platform\n"
+              "l:101,2025-01-02T09:00:00+0000,ana@x.example,Spring,fb\n"
+              "l:102,2025-01-03T09:00:00+0000,bo@x.example,Spring,ig\n"
+              + "".join(f"l:{i},2025-01-03T09:00:00+0000,p{i}@x.example,Spring,fb\n"
+                        for i in range(110, 128)))
+LINKEDIN_LEADS = ("First Name,Email Address,Submitted At,Campaign Name\n"  # no id column
+                  "Cy,cy@x.example,2025-01-04 09:00,Webinar\n"
+                  "Bo,BO@x.example ,2025-01-05 09:00,Webinar\n")
+DEALS_BY_EMAIL = ("Deal - ID,Deal - Status,Deal - Deal created,Person - Email\n"
+                  "1,won,2025-02-01 09:00,cy@x.example\n2,lost,2025-02-01 09:00,ana@x.example\n")
+
+
+def test_load_stacks_lead_files_with_and_without_ids_and_links_both_by_email(write_file):
+    ds = load([write_file("meta.csv", META_LEADS), write_file("linkedin.csv", LINKEDIN_LEADS)],
+              deals=write_file("deals.csv", DEALS_BY_EMAIL), now=NOW)
+    assert ds.leads["lead_id"].null_count() == 0 and ds.leads["lead_id"].n_unique() == 22
+    won = ds.leads.filter(pl.col("outcome") == "won")["lead_id"].to_list()
+    assert won == ["linkedin.csv:2"]  # Cy, whose only id is the file and row
+    codes = {w.code: w.count for w in ds.health.warnings}
+    assert codes["row_ids"] == 2 and codes["people_in_several_files"] == 1  # Bo, twice

@@ -260,6 +260,9 @@ ATTRIBUTE_CASES = [
     pytest.param(["555-0123", "555-0199"], pl.String, None, id="phone-dash"),
     pytest.param(["(555) 123-4567"], pl.String, None, id="phone-parentheses"),
     pytest.param(["00123", "04567"], pl.String, None, id="zip-leading-zero"),
+    # ids past a float's exact digits (Zoho record ids, Meta's ad ids): two would be one
+    pytest.param(["4876876000001023001", "4876876000001023002"], pl.String, None,
+                 id="long-digit-ids"),
     pytest.param(["Yes", "No", None, "Select"], pl.Boolean, [True, False, None, None],
                  id="yes-no"),
     pytest.param(["true", "FALSE"], pl.Boolean, [True, False], id="true-false"),

@@ -40,6 +40,7 @@ from funnel.ingest.columns import (
 from funnel.ingest.crm import DEAL_OBJECTS, file_model
 from funnel.ingest.currency import converted_amount, mixed_currencies, row_currencies
 from funnel.ingest.footer import TOTALS, totals_rows
+from funnel.ingest.keys import email_columns, names_someone_else
 from funnel.ingest.linking import (
     deal_column,
     drop_not_done,
@@ -286,8 +287,25 @@ def _concat(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
 
 def _stack_leads(files: _Files) -> pl.DataFrame:
     """Step 2: one lead table from every leads file; without an id column, each lead
-    is identified by its row (and file, when there are several)."""
-    leads = _concat(files.typed["leads"])
+    is identified by its row (and file, when there are several: also when only some
+    files have an id column). Several files' own e-mail columns are one column, so
+    that deals and activities naming a person by e-mail find the leads of every file;
+    a person in several files (one e-mail) is said in a warning."""
+    typed = files.typed["leads"]
+    if len(typed) > 1:
+        typed = _one_email_column(typed)
+        named = [f for f in typed if "lead_id" in f.columns]
+        if named and len(named) < len(typed):  # one file's ids, another's rows
+            typed = [f if "lead_id" in f.columns else f.with_columns(
+                (pl.col(FILE) + ":" + pl.col(ROW).cast(pl.String)).alias("lead_id"))
+                for f in typed]
+            n = sum(f.height for f in typed) - sum(f.height for f in named)
+            files.warnings.append(Warning_(
+                "row_ids", f"{n:,} leads come from files without an id column: each is "
+                "identified by its file and row number.", n, "info"))
+    leads = _concat(typed)
+    if (twice := _people_in_several_files(leads)) is not None:
+        files.warnings.append(twice)
     for raw, obj, text in files.lookups:
         leads, joined = join_lookup(leads, raw, obj=obj, text=text)
         files.attributes += [a for a in joined.attributes if a not in files.attributes]
@@ -300,6 +318,35 @@ def _stack_leads(files: _Files) -> pl.DataFrame:
             "row_ids", "No id column among the leads: each lead is identified by its row "
             "number in the file.", leads.height, "info"))
     return leads
+
+
+def _one_email_column(typed: list[pl.DataFrame]) -> list[pl.DataFrame]:
+    """Leads files whose own e-mail columns (Meta's ``email``, LinkedIn's *Email
+    Address*) are renamed to the first file's, unless a file already has that name."""
+    own = [next((c for c in email_columns(f) if not names_someone_else(c)), None)
+           for f in typed]
+    first = next((c for c in own if c is not None), None)
+    if first is None:
+        return typed
+    return [f.rename({c: first}) if c not in (None, first) and first not in f.columns else f
+            for f, c in zip(typed, own, strict=True)]
+
+
+def _people_in_several_files(leads: pl.DataFrame) -> Warning_ | None:
+    """A warning when one e-mail is a lead in several leads files (a person who filled in
+    two forms), or ``None``."""
+    cols = [c for c in email_columns(leads) if not names_someone_else(c)]
+    if not cols or leads[FILE].n_unique() < 2:
+        return None
+    key = pl.col(cols[0]).cast(pl.String).str.strip_chars().str.to_lowercase()
+    n = (leads.select(key.alias("k"), FILE).filter(pl.col("k") != "").drop_nulls()
+         .group_by("k").agg(pl.col(FILE).n_unique().alias("files"))
+         .filter(pl.col("files") > 1).height)
+    if not n:
+        return None
+    return Warning_("people_in_several_files",
+                    f"{n:,} people (one e-mail) are leads in several of the leads files; each "
+                    "file's row counts as a lead.", n)
 
 
 def _link(files: _Files, leads: pl.DataFrame) -> _Linked:

@@ -338,9 +338,11 @@ _NUMBER_SHAPE = (
     r"(?:[.,]\d+)?\s*(?:[\$€£%]|USD|EUR|GBP)?\)?$"
 )
 
-_CODE_SHAPE = r"^0\d|^\+\s*\d[\d\s]{6,}$"
-"""Digits that are a code, not a quantity: a leading zero (``00123``, ``0049…``) or a
-plus sign before a long run of digits (``+4915112345678``); such columns stay text."""
+_CODE_SHAPE = r"^0\d|^\+\s*\d[\d\s]{6,}$|^\s*\d{16,}\s*$"
+"""Digits that are a code, not a quantity: a leading zero (``00123``, ``0049…``), a
+plus sign before a long run of digits (``+4915112345678``), or 16 digits and more (a
+Zoho record id, Meta's ``ad_id``: beyond what a float holds exactly, two ids would read
+as one number); such columns stay text."""
 
 
 def detect_decimal_comma(values: pl.Series, *, default: bool = False) -> bool:
