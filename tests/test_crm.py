@@ -731,3 +731,59 @@ def test_load_stacks_lead_files_with_and_without_ids_and_links_both_by_email(wri
     assert won == ["linkedin.csv:2"]  # Cy, whose only id is the file and row
     codes = {w.code: w.count for w in ds.health.warnings}
     assert codes["row_ids"] == 2 and codes["people_in_several_files"] == 1  # Bo, twice
+
+
+ZOHO_LEADS = (  # converted leads keep their Converted Deal id (here without zcrm_)
+    "Record Id,Lead Owner,Lead Source,Lead Status,Converted,Converted Deal,Created Time\n"
+    "zcrm_4876876000000123001,Jon,Web,Contacted,true,4876876000001023001,2024-06-01 09:00:00\n"
+    "zcrm_4876876000000123002,Jon,Web,Contacted,true,4876876000001023002,2024-06-02 09:00:00\n"
+    "zcrm_4876876000000123003,Ann,Chat,Junk Lead,false,,2024-06-03 09:00:00\n"
+    "zcrm_4876876000000123004,Ann,Chat,Contacted,false,,2024-06-04 09:00:00\n")
+ZOHO_DEALS = (
+    "Record Id,Deal Owner,Deal Name,Amount,Stage,Closing Date,Created Time\n"
+    "zcrm_4876876000001023001,Jon,A,100,Closed Won,2024-07-01,2024-06-10 09:00:00\n"
+    "zcrm_4876876000001023002,Jon,B,200,Closed-Lost to Competition,2024-07-02,"
+    "2024-06-11 09:00:00\n")
+ZOHO_CALLS = ("Record Id,Call Type,Call Start Time,Call Status,Who Id,Created Time\n"
+              "zcrm_1,Outbound,2024-06-01 10:30:00,Completed,zcrm_4876876000000123001,"
+              "2024-06-01 10:30:00\n"
+              "zcrm_2,Outbound,2024-06-05 10:30:00,Scheduled,zcrm_4876876000000123004,"
+              "2024-06-01 10:30:00\n")
+
+
+def test_guess_files_reads_a_zoho_export_by_its_model(write_file):
+    paths = [write_file("Leads.csv", ZOHO_LEADS), write_file("Deals.csv", ZOHO_DEALS),
+             write_file("Calls.csv", ZOHO_CALLS)]
+    assert [g.role for g in guess_files(paths)] == ["leads", "deals", "activities"]
+    ds = build_dataset([(g.role, g.table) for g in guess_files(paths)], now=NOW)
+    # Converted is not won: the won deal wins, the lost one loses, Junk Lead is lost
+    assert ds.leads.sort("lead_id")["outcome"].to_list() == ["won", "lost", "lost", "open"]
+    first = ds.leads.sort("lead_id")["first_response_at"].to_list()
+    assert first == [dt.datetime(2024, 6, 1, 10, 30), None, None, None]  # Scheduled: no touch
+
+
+DYNAMICS_LEADS = ("Name,Topic,Status,Status Reason,Lead Source,Created On\n"
+                  "Eva Costa,Order,Qualified,Qualified,Web,3/20/2024 10:42 PM\n"
+                  "Ines Jovanovic,Info,Disqualified,Cannot Contact,Web,3/21/2024 9:00 AM\n"
+                  "Hugo Petrov,Order,Open,New,Trade Show,3/22/2024 9:00 AM\n")
+DYNAMICS_OPPS = ("Topic,Originating Lead,Status,Status Reason,Est. Revenue,Actual Revenue,"
+                 "Actual Close Date,Created On\n"
+                 'Costa order,Eva Costa,Won,Won,"$25,000.00","$24,000.00",5/10/2024,'
+                 "3/26/2024 6:09 AM\n")
+DYNAMICS_CALLS = ("Activity Type,Subject,Regarding,Activity Status,Actual End,Due Date,Created On\n"
+                  "Phone Call,Call,Eva Costa,Completed,3/21/2024 8:00 AM,3/20/2024 11:00 PM,"
+                  "3/20/2024 10:50 PM\n"
+                  "Phone Call,Call,Hugo Petrov,Open,,3/22/2024 10:00 AM,3/22/2024 9:10 AM\n")
+
+
+def test_guess_files_reads_a_dynamics_export_by_its_model(write_file):
+    paths = [write_file("Leads.csv", DYNAMICS_LEADS),
+             write_file("Opportunities.csv", DYNAMICS_OPPS),
+             write_file("Phone Calls.csv", DYNAMICS_CALLS)]
+    guessed = guess_files(paths)  # not a stage-list export: linked by Originating Lead
+    assert [g.role for g in guessed] == ["leads", "deals", "activities"]
+    ds = build_dataset([(g.role, g.table) for g in guessed], now=NOW)
+    leads = ds.leads.sort("lead_id")
+    assert leads["outcome"].to_list() == ["won", "open", "lost"]  # Qualified is not won
+    assert leads["first_response_at"].to_list() == [dt.datetime(2024, 3, 21, 8), None, None]
+    assert ds.deals["amount"].to_list() == [24_000.0]

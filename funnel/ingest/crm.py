@@ -105,7 +105,7 @@ def salesforce_kind(value: str | None) -> str | None:
 def id_key_expr(col: pl.Expr) -> pl.Expr:
     """An expression turning ids into comparable keys (see :func:`id_key`), vectorised:
     a 15-character Salesforce id gets its checksum computed column-wise."""
-    v = col.cast(pl.String).str.strip_chars()
+    v = col.cast(pl.String).str.strip_chars().str.strip_prefix("zcrm_")  # Zoho's record ids
     sf = v.str.contains(_SF_PATTERN)
     suffix = []
     for group in range(3):
@@ -209,6 +209,42 @@ def _campaign_member_report(frame: pl.DataFrame, headers: set[str]) -> bool:
     return False
 
 
+def _zoho(headers: set[str]) -> FileModel | None:
+    """A Zoho CRM module export: *Record Id* with *Created Time* (HubSpot writes *Record
+    ID* with *Create Date*), the module told by its own fields."""
+    if "record id" not in headers or not headers & {"created time", "modified time"}:
+        return None
+    if headers & {"call start time", "call type", "call status"}:
+        return FileModel("zoho", "activity", "Zoho CRM calls export")
+    if headers & {"deal name", "closing date", "deal owner"}:
+        return FileModel("zoho", "deal", "Zoho CRM deals export")
+    if headers & {"lead status", "lead owner"}:
+        return FileModel("zoho", "lead", "Zoho CRM leads export")
+    if "contact owner" in headers:
+        return FileModel("zoho", "contact", "Zoho CRM contacts export")
+    return None
+
+
+def _dynamics(headers: set[str]) -> FileModel | None:
+    """A Dynamics 365 Sales view exported to Excel or CSV: its *(Do Not Modify)* columns,
+    or *Created On* with *Status Reason*, *Regarding*, *Originating Lead* or *Topic*,
+    the entity told by its own fields."""
+    hidden = {h.removeprefix("do not modify ") for h in headers
+              if h.startswith("do not modify ")}
+    if not hidden and not ("created on" in headers and headers & {
+            "status reason", "regarding", "originating lead", "topic"}):
+        return None
+    if hidden & {"phone call", "activity", "task", "appointment", "email"} or (
+            headers & {"regarding", "actual end", "activity type"}):
+        return FileModel("dynamics", "activity", "Dynamics 365 activities export")
+    if "opportunity" in hidden or headers & {"originating lead", "est revenue",
+                                            "actual revenue", "est close date"}:
+        return FileModel("dynamics", "opportunity", "Dynamics 365 opportunities export")
+    if "lead" in hidden or headers & {"topic", "purchase timeframe", "lead source"}:
+        return FileModel("dynamics", "lead", "Dynamics 365 leads export")
+    return None
+
+
 DEAL_OBJECTS = ("opportunity", "deal")
 """The :attr:`FileModel.object` of a file with one row per deal or opportunity
 (Salesforce opportunities, HubSpot and Pipedrive deals)."""
@@ -259,6 +295,10 @@ def file_model(frame: pl.DataFrame, name: str = "") -> FileModel | None:
         return FileModel("salesforce", "campaign member", CAMPAIGN_MEMBERS)
     if headers & PARDOT_LINKS:  # Account Engagement: a prospect names its Salesforce record
         return FileModel("pardot", "prospect", PARDOT_TEXT)
+    if (zoho := _zoho(headers)) is not None:
+        return zoho
+    if (dynamics := _dynamics(headers)) is not None:
+        return dynamics
     own = (first_ids.get("lead id") or first_ids.get("id") or first_ids.get("opportunity id")
            or first_ids.get("account id") or first_ids.get("user id"))
     if own in ("account", "user"):

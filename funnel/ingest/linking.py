@@ -217,7 +217,8 @@ done flag or status: Pipedrive's *Done*, Salesforce's Task *Status* and *IsClose
 HubSpot's *Task status*."""
 NOT_DONE_WORDS = frozenset({
     "not started", "deferred", "to do", "todo", "not done", "false", "0", "no", "planned",
-    "scheduled", "overdue", "cancelled", "canceled", "rescheduled", "a faire", "pendiente"})
+    "scheduled", "overdue", "cancelled", "canceled", "rescheduled", "a faire", "pendiente",
+    "open"})  # Dynamics 365's Activity Status beside Completed
 """Values of such a column saying the activity has not happened (yet): Zoho's call
 status *Scheduled*, *Overdue*, *Cancelled* among them."""
 DONE_WORDS = frozenset({

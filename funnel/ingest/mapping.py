@@ -136,6 +136,7 @@ _SYNONYMS: dict[str, list[str]] = {
         "data de fechamento",
         "closed at", "close date", "closedate", "closed date", "date closed", "close time",
         "closed on", "decision date",
+        "actual close date", "closing date",  # Dynamics 365, Zoho CRM
     ],
     "won_at": [
         "won at", "won date", "won time", "date won", "became a customer date",
@@ -148,6 +149,7 @@ _SYNONYMS: dict[str, list[str]] = {
         "amount", "value", "deal value", "deal amount", "opportunity amount", "revenue",
         "contract value", "acv", "arr", "mrr", "deal size", "amount in company currency",
         "hs closed amount", "total value", "booking amount", "won amount", "close value",
+        "actual revenue", "est revenue", "estimated revenue",  # Dynamics 365
     ],
     "lost_reason": [
         "verlustgrund", "absagegrund", "grund", "motif de perte", "motif", "motivo de perdida",
@@ -167,6 +169,7 @@ _SYNONYMS: dict[str, list[str]] = {
         # Salesforce Task (when it was done) and Event (when it starts), before the
         # Task's ActivityDate, which is a date without a time (its due date)
         "completed date time", "activity date time", "start date time",
+        "actual end", "call start time",  # Dynamics 365's activities, Zoho's calls
         "date", "activity date", "done time", "marked as done time", "completed at",
         "completed date", "timestamp", "activity time", "time", "due date", "created at",
         "create date", "occurred at", "activity timestamp", "call date", "email date",
@@ -414,6 +417,7 @@ _OUTCOME_WORDS = {
         "closed not converted", "disqualified", "unqualified", "rejected", "dead", "junk",
         "closedlost", "churned", "bad fit",
         "junk lead", "lost lead", "not qualified",  # Zoho CRM's lead statuses
+        "closed lost to competition",  # Zoho CRM's deal stage
         "verloren", "abgesagt", "perdu", "perdue", "perdido", "perdida", "nein",
     ],
     "open": [
@@ -445,6 +449,7 @@ _STAGE_WORDS = {
                     "proposal", "negotiation", "demo", "demo scheduled",
                     "proposal made", "proposal price quote", "negotiation review",
                     "perception analysis", "value proposition", "id decision makers",
+                    "identify decision makers",
                     "needs analysis", "presentation scheduled", "decision maker bought in",
                     "contract sent", "closed lost", "closedlost", "lost", "prospecting",
                     "engaging", "open deal",  # HubSpot lead status OPEN_DEAL

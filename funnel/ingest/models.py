@@ -95,6 +95,32 @@ def activity_time(frame: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
     return frame.with_columns(when.to_series().alias(name)), name
 
 
+CONVERTING = {("salesforce", "lead"), ("zoho", "lead")}
+"""The ``(crm, object)`` of a leads export whose *Converted* flag says the lead became a
+contact and a deal, not that it was won (its outcome is read from its status)."""
+
+_DYNAMICS_HINTS = {
+    # a lead is named by its Name (the opportunity's Originating Lead and the activity's
+    # Regarding show it); an opportunity and an activity by their hidden ids
+    ("lead", "leads"): {"lead_id": ("name", "full name")},
+    ("opportunity", "deals"): {"lead_id": ("originating lead",),
+                               "deal_id": ("do not modify opportunity",)},
+    ("activity", "activities"): {"lead_id": ("regarding",), "at": ("actual end",),
+                                 "kind": ("activity type",)},
+}
+
+
+def converts(model: FileModel | None) -> bool:
+    """Whether ``model`` is a leads export whose conversion is not a win (:data:`CONVERTING`).
+
+    Examples
+    --------
+    >>> converts(FileModel("zoho", "lead", "Zoho CRM leads export"))
+    True
+    """
+    return model is not None and (model.crm, model.object) in CONVERTING
+
+
 def model_hints(
     model: FileModel | None, frame: pl.DataFrame, role: str, fixed: dict[str, str],
 ) -> dict[str, str]:
@@ -109,9 +135,15 @@ def model_hints(
     {'outcome': 'Lead Status'}
     """
     out = dict(fixed)
-    if model is None or role != "leads":
+    if model is None:
         return out
-    if model.crm == "salesforce" and model.object == "lead" and "outcome" not in out:
+    if model.crm == "dynamics":  # records named by their lookups' display names
+        for field, names in _DYNAMICS_HINTS.get((model.object, role), {}).items():
+            if field not in out and (col := _column(frame, names)):
+                out[field] = col
+    if role != "leads":
+        return out
+    if converts(model) and "outcome" not in out:
         out["outcome"] = _column(frame, _STATUS) or ""  # never "Converted"
     if model.crm == "opportunities":  # a Salesforce export's Id, HubSpot's Record ID
         col = _column(frame, _OPP_IDS) or _column(frame, ("id", "record id"))
@@ -155,7 +187,7 @@ def apply_model(
     """
     if model is None or role != "leads":
         return frame
-    if model.crm == "salesforce" and model.object == "lead" and "outcome" in frame.columns:
+    if converts(model) and "outcome" in frame.columns:
         return frame.with_columns(
             pl.when(pl.col("outcome") == "won").then(pl.lit("open")).otherwise(pl.col("outcome"))
             .alias("outcome"))
