@@ -21,7 +21,7 @@ from funnel.ingest.crm import (
     salesforce_kind,
 )
 from funnel.ingest.keys import find_link, link_summary
-from funnel.ingest.models import DELETED
+from funnel.ingest.models import DELETED, TEST_LEAD
 from funnel.ingest.readers import read_file
 
 NOW = dt.datetime(2025, 12, 31)
@@ -787,3 +787,32 @@ def test_guess_files_reads_a_dynamics_export_by_its_model(write_file):
     assert leads["outcome"].to_list() == ["won", "open", "lost"]  # Qualified is not won
     assert leads["first_response_at"].to_list() == [dt.datetime(2024, 3, 21, 8), None, None]
     assert ds.deals["amount"].to_list() == [24_000.0]
+
+
+META_DOWNLOAD = (
+    "id,created_time,ad_id,adset_id,campaign_id,campaign_name,form_id,is_organic,platform,"
+    "email\n"
+    "l:1,2025-01-02T09:00:00+0000,23850000000000001,23851,23852,Spring,888,false,fb,a@x.example\n"
+    "l:2,2025-01-02T10:00:00+0000,23850000000000002,23851,23852,Spring,888,false,ig,b@x.example\n"
+    "l:3,2025-01-02T11:00:00+0000,23850000000000001,23851,23852,Spring,888,false,fb,"
+    "<test lead: dummy data for email>\n")
+
+
+def test_load_reads_a_meta_lead_ads_download(write_file):
+    ds = load(write_file("leads.csv", META_DOWNLOAD), now=NOW)
+    assert ds.leads.sort("lead_id")["source"].to_list() == ["fb", "ig"]  # the ad's platform
+    assert ds.health.rejected.select("row", "reason").rows() == [(4, TEST_LEAD)]
+    assert ds.leads["ad_id"].dtype == pl.String  # 17 digits: an id, not a number
+
+
+MARKETO_PEOPLE = ("Id,Created At,Email Address,Lead Status,SFDC Type,Acquisition Program\n"
+                  '1,"Mar 20, 2024 10:29 PM",a@x.example,Converted,Contact,Webinar\n'
+                  '2,"Mar 21, 2024 10:29 PM",b@x.example,Disqualified,Lead,Webinar\n'
+                  '3,"Mar 22, 2024 10:29 PM",c@x.example,Working,Lead,Tradeshow\n')
+
+
+def test_load_reads_a_marketo_converted_lead_as_open_not_won(write_file):
+    ds = load(write_file("people.csv", MARKETO_PEOPLE), now=NOW)
+    assert ds.leads.sort("lead_id")["outcome"].to_list() == ["open", "lost", "open"]
+    assert "wins_on_opportunities" in {w.code for w in ds.health.warnings}
+    assert "SFDC Type" not in ds.attributes  # Contact once converted: set by the outcome

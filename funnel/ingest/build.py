@@ -52,11 +52,13 @@ from funnel.ingest.lookups import LOOKUP, LOOKUP_OBJECTS, join_lookup
 from funnel.ingest.mapping import auto_map, guess_role
 from funnel.ingest.models import (
     DELETED,
+    TEST_LEAD,
     WINS_ELSEWHERE,
     activity_time,
     apply_model,
     converted_leads,
     deleted_rows,
+    meta_test_rows,
     model_hints,
     per_deal_records,
     wins_elsewhere,
@@ -142,7 +144,7 @@ class _Files:
     warnings: list[Warning_] = field(default_factory=list)
     attributes: list[str] = field(default_factory=list)  # unmapped lead columns
     lookups: list[tuple[RawTable, str, str]] = field(default_factory=list)  # (table, object, text)
-    converted: dict[str, int] = field(default_factory=dict)  # Salesforce leads reports
+    converted: dict[str, tuple[int, str]] = field(default_factory=dict)  # (n, model's text)
 
 
 @dataclass
@@ -216,15 +218,17 @@ def _type_file(
                    else None,
                    day_first=bool(day_first if day_first is not None else raw.delimiter == ";"))
     t.frame = apply_model(model, t.frame, role, warnings=t.warnings)
-    if (gone := deleted_rows(raw.frame, colmap)) is not None:  # the recycle bin
-        dead = t.frame[ROW].is_in(gone.implode())
-        t.rejects.append(reject(t.frame, dead, DELETED))
-        t.frame = t.frame.filter(~dead)
+    for gone, why in ((deleted_rows(raw.frame, colmap), DELETED),  # the recycle bin
+                      (meta_test_rows(model, raw.frame), TEST_LEAD)):
+        if gone is not None:
+            dead = t.frame[ROW].is_in(gone.implode())
+            t.rejects.append(reject(t.frame, dead, why))
+            t.frame = t.frame.filter(~dead)
     if (total := totals_rows(t.frame, role)) is not None:  # counted twice if kept
         t.rejects.append(reject(t.frame, total, TOTALS))
         t.frame = t.frame.filter(~total)
     if role == "leads" and (n := converted_leads(model, _kept(raw.frame, t.frame))):
-        files.converted[raw.name] = n
+        files.converted[raw.name] = (n, model.text)
     if not files.mapping.for_role(role):
         files.mapping.for_role(role).update(colmap)
         if role == "leads":
@@ -398,7 +402,7 @@ def _check(files: _Files, linked: _Linked, *, now: dt.datetime, label: str) -> D
     warnings = files.warnings
     # a converted lead's win lives on its opportunity: none can show as won without them
     wins_unknown = linked.deals is None and bool(files.converted)
-    warnings += [wins_elsewhere(name, n) for name, n in files.converted.items()
+    warnings += [wins_elsewhere(name, n, what=what) for name, (n, what) in files.converted.items()
                  if wins_unknown]
     warnings += check_usable(linked.leads, rejected, leads_file=files.names["leads"][0],
                              outcome_info=linked.outcome_info)

@@ -209,6 +209,13 @@ def _campaign_member_report(frame: pl.DataFrame, headers: set[str]) -> bool:
     return False
 
 
+_META_HEADERS = {"ad id", "adset id", "adset name", "form id", "form name", "is organic"}
+"""Headers of a Meta (Facebook, Instagram) Lead Ads download."""
+_MARKETO_HEADERS = {"sfdc type", "acquisition program", "person status", "behavior score",
+                    "demographic score", "acquisition program success"}
+"""Headers of a Marketo people (lead database) export."""
+
+
 def _zoho(headers: set[str]) -> FileModel | None:
     """A Zoho CRM module export: *Record Id* with *Created Time* (HubSpot writes *Record
     ID* with *Create Date*), the module told by its own fields."""
@@ -295,6 +302,10 @@ def file_model(frame: pl.DataFrame, name: str = "") -> FileModel | None:
         return FileModel("salesforce", "campaign member", CAMPAIGN_MEMBERS)
     if headers & PARDOT_LINKS:  # Account Engagement: a prospect names its Salesforce record
         return FileModel("pardot", "prospect", PARDOT_TEXT)
+    if len(headers & _META_HEADERS) >= 3:
+        return FileModel("meta", "lead", "Meta Lead Ads export")
+    if len(headers & _MARKETO_HEADERS) >= 2 and "activity type" not in headers:
+        return FileModel("marketo", "lead", "Marketo people export")
     if (zoho := _zoho(headers)) is not None:
         return zoho
     if (dynamics := _dynamics(headers)) is not None:

@@ -31,9 +31,10 @@ _OPP_IDS = ("opportunity id", "opportunityid", "opp id", "deal id", "dealid")
 _CONVERTED_FLAG = ("converted", "is converted", "isconverted")
 _CONVERTED_OPP = ("converted opportunity id", "convertedopportunityid")
 
-WINS_ELSEWHERE = ("not from a Salesforce leads report alone: a converted lead's win is on its "
-                  "opportunity (load the opportunities report)")
-"""Why the win rate is unavailable for a Salesforce leads report without opportunities."""
+WINS_ELSEWHERE = ("not from a leads export alone whose converted leads win on their "
+                  "opportunity (load the opportunities or deals export)")
+"""Why the win rate is unavailable for a Salesforce, Zoho or Marketo leads export without
+its opportunities or deals."""
 
 
 def _folded(col: str) -> pl.Expr:
@@ -95,7 +96,7 @@ def activity_time(frame: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
     return frame.with_columns(when.to_series().alias(name)), name
 
 
-CONVERTING = {("salesforce", "lead"), ("zoho", "lead")}
+CONVERTING = {("salesforce", "lead"), ("zoho", "lead"), ("marketo", "lead")}
 """The ``(crm, object)`` of a leads export whose *Converted* flag says the lead became a
 contact and a deal, not that it was won (its outcome is read from its status)."""
 
@@ -143,6 +144,8 @@ def model_hints(
                 out[field] = col
     if role != "leads":
         return out
+    if model.crm == "meta" and "source" not in out and (col := _column(frame, ("platform",))):
+        out["source"] = col  # the ad's platform: Facebook, Instagram, Messenger
     if converts(model) and "outcome" not in out:
         out["outcome"] = _column(frame, _STATUS) or ""  # never "Converted"
     if model.crm == "opportunities":  # a Salesforce export's Id, HubSpot's Record ID
@@ -233,7 +236,7 @@ def converted_leads(model: FileModel | None, frame: pl.DataFrame) -> int:
     >>> converted_leads(m, f)
     2
     """
-    if model is None or model.crm != "salesforce" or model.object != "lead":
+    if not converts(model):
         return 0
     said = []
     if flag := _column(frame, _CONVERTED_FLAG):
@@ -246,6 +249,31 @@ def converted_leads(model: FileModel | None, frame: pl.DataFrame) -> int:
     if not said:
         return 0
     return int(frame.select(pl.any_horizontal(said).fill_null(False).sum()).item())
+
+
+TEST_LEAD = "a test lead (Meta's Lead Ads Testing Tool), not a person"
+"""The reason given for a test submission in a Meta Lead Ads download."""
+
+
+def meta_test_rows(model: FileModel | None, frame: pl.DataFrame) -> pl.Series | None:
+    """The row numbers (``__row``) of a Meta Lead Ads download's test submissions (their
+    answers read ``<test lead: dummy data for …>``); ``None`` when there are none.
+
+    Examples
+    --------
+    >>> m = FileModel("meta", "lead", "Meta Lead Ads export")
+    >>> f = pl.DataFrame({"email": ["<test lead: dummy data for email>", "a@x.example"],
+    ...                   "__row": [2, 3]})
+    >>> meta_test_rows(m, f).to_list()
+    [2]
+    """
+    if model is None or model.crm != "meta":
+        return None
+    text = [c for c, t in frame.schema.items() if not c.startswith("__")
+            and t in (pl.String, pl.Categorical)]
+    said = [pl.col(c).cast(pl.String).str.starts_with("<test lead") for c in text]
+    rows = frame.filter(pl.any_horizontal(said).fill_null(False))["__row"] if said else None
+    return rows if rows is not None and rows.len() else None
 
 
 _DELETED_FLAG = ("is deleted", "isdeleted", "deleted")
@@ -280,9 +308,11 @@ def deleted_rows(frame: pl.DataFrame, colmap: dict[str, str]) -> pl.Series | Non
     return rows if rows.len() else None
 
 
-def wins_elsewhere(name: str, converted: int) -> Warning_:
-    """The warning for a Salesforce leads report loaded without its opportunities: no
-    lead can show as won, since a converted lead's win or loss is on its opportunity.
+def wins_elsewhere(name: str, converted: int, *,
+                   what: str = "Salesforce leads report") -> Warning_:
+    """The warning for a leads export whose conversion is not a win (:func:`converts`,
+    ``what`` it is) loaded without its opportunities: no lead can show as won, since a
+    converted lead's win or loss is on its opportunity.
 
     Examples
     --------
@@ -291,8 +321,8 @@ def wins_elsewhere(name: str, converted: int) -> Warning_:
     """
     return Warning_(
         "wins_on_opportunities",
-        f"{name} is a Salesforce leads report: a converted lead's win or loss is recorded on "
-        f"its opportunity, not on the lead, so no lead shows as won here and the "
+        f"{name} is a {what}: a converted lead's win or loss is recorded on its "
+        f"opportunity, not on the lead, so no lead shows as won here and the "
         f"{converted:,} converted lead{'s count' if converted != 1 else ' counts'} as open. "
         "Load the opportunities report with it to see which were won.", converted)
 

@@ -34,7 +34,9 @@ OUTCOME_NAME = re.compile(
     r"|\bassociated deals?\b|\b(?:recent|first|last) deal\b|\btotal revenue\b"
     r"|\bweighted (?:value|amount)\b|\bexpected revenue\b"
     # when or how fast it closed (HubSpot's Days To Close; Pipedrive's Deal closed on)
-    r"|\bdays to close\b|\bclosed? on\b|\bbecame a customer\b", re.IGNORECASE)
+    r"|\bdays to close\b|\bclosed? on\b|\bbecame a customer\b"
+    # Marketo's SFDC Type: Lead until Salesforce converts it into a Contact
+    r"|\bsfdc type\b", re.IGNORECASE)
 """Header words (as :func:`funnel.dataset.schema.normalise_header` writes them) of a
 field set by or after the outcome: a status or stage, a probability or forecast, a won
 or closed flag, a lead's deal counts and revenue (HubSpot's *Number of Associated
