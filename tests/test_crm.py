@@ -784,9 +784,21 @@ def test_guess_files_reads_a_dynamics_export_by_its_model(write_file):
     assert [g.role for g in guessed] == ["leads", "deals", "activities"]
     ds = build_dataset([(g.role, g.table) for g in guessed], now=NOW)
     leads = ds.leads.sort("lead_id")
-    assert leads["outcome"].to_list() == ["won", "open", "lost"]  # Qualified is not won
+    assert leads["outcome"].to_list() == ["won", "lost", "open"]  # Qualified is not won
     assert leads["first_response_at"].to_list() == [dt.datetime(2024, 3, 21, 8), None, None]
     assert ds.deals["amount"].to_list() == [24_000.0]
+    # linked by the lead's name, then identified by file and row: a name is never an id
+    assert leads["lead_id"].to_list() == ["Leads.csv:2", "Leads.csv:3", "Leads.csv:4"]
+    assert ds.deals["lead_id"].to_list() == ["Leads.csv:2"]
+    assert leads["Name"].to_list() == ["Eva Costa", "Ines Jovanovic", "Hugo Petrov"]
+
+
+def test_load_keeps_an_own_id_column_in_a_file_named_like_a_dynamics_view(write_file):
+    leads = ("Lead ID,Name,Topic,Created On,Status Reason\n"
+             "L1,John Smith,Order,3/20/2024 10:42 PM,New\n"
+             "L2,John Smith,Info,3/21/2024 9:00 AM,New\n")
+    ds = load(write_file("leads.csv", leads), now=NOW)
+    assert ds.leads["lead_id"].to_list() == ["L1", "L2"]
 
 
 META_DOWNLOAD = (
@@ -816,3 +828,31 @@ def test_load_reads_a_marketo_converted_lead_as_open_not_won(write_file):
     assert ds.leads.sort("lead_id")["outcome"].to_list() == ["open", "lost", "open"]
     assert "wins_on_opportunities" in {w.code for w in ds.health.warnings}
     assert "SFDC Type" not in ds.attributes  # Contact once converted: set by the outcome
+
+
+def test_load_links_by_email_people_who_are_leads_in_two_files(write_file):
+    # a quarter of the people filled in both forms: their e-mail repeats across the files,
+    # never within one, and still links each deal
+    meta = "id,created_time,email\n" + "".join(
+        f"m{i},2025-01-02T09:00:00+0000,p{i}@x.example\n" for i in range(40))
+    linkedin = "First Name,Email Address,Submitted At\n" + "".join(
+        f"P{i},p{i}@x.example,2025-01-03 09:00\n" for i in range(30, 70))
+    deals = "Deal - ID,Deal - Status,Person - Email\n" + "".join(
+        f"{i},won,p{i}@x.example\n" for i in (1, 50, 60))
+    ds = load([write_file("meta.csv", meta), write_file("linkedin.csv", linkedin)],
+              deals=write_file("deals.csv", deals), now=NOW)
+    assert ds.deals["lead_id"].null_count() == 0
+    assert {w.code: w.count for w in ds.health.warnings}["people_in_several_files"] == 10
+    assert "Email Address" not in ds.attributes  # one e-mail column now: "email"
+
+
+@pytest.mark.parametrize(("header", "touches"), [("Activity Status", 1), ("Status", 2)])
+def test_load_reads_open_as_not_done_under_an_activity_status_only(write_file, header,
+                                                                   touches):
+    acts = (f"Regarding,Activity Type,Actual End,{header},Created On\n"
+            "Ana,Phone Call,3/21/2024 8:00 AM,Completed,3/21/2024 8:00 AM\n"
+            "Ana,Phone Call,3/21/2024 9:00 AM,Open,3/21/2024 9:00 AM\n")
+    leads = "Lead ID,Email,Created\nAna,a@x.example,2024-03-20 08:00\n"
+    ds = load(write_file("leads.csv", leads), activities=write_file("calls.csv", acts),
+              mapping=None, now=NOW)
+    assert ds.leads["touches"].to_list() == [touches]

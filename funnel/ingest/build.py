@@ -128,6 +128,8 @@ def build_dataset(
     leads = _stack_leads(files)
     stop_if(should_stop, "linking deals and activities to the leads")
     linked = _link(files, leads)
+    if files.name_ids:
+        linked = _ids_for_names(linked, files.name_ids)
     stop_if(should_stop, "checking the leads")
     return _check(files, linked, now=now, label=label)
 
@@ -145,6 +147,7 @@ class _Files:
     attributes: list[str] = field(default_factory=list)  # unmapped lead columns
     lookups: list[tuple[RawTable, str, str]] = field(default_factory=list)  # (table, object, text)
     converted: dict[str, tuple[int, str]] = field(default_factory=dict)  # (n, model's text)
+    name_ids: str = ""  # the leads' column of names linked on (Dynamics 365), else ""
 
 
 @dataclass
@@ -203,6 +206,9 @@ def _type_file(
     hints = model_hints(model, raw.frame, role, fixed)
     if when and "at" not in fixed:
         hints["at"] = when
+    if (role == "leads" and model is not None and model.crm == "dynamics"
+            and "lead_id" not in fixed and hints.get("lead_id")):
+        files.name_ids = hints["lead_id"]  # names link the records, ids replace them after
     conv = converted_amount(raw.frame) if "amount" in FIELDS[role] else None
     if conv and "amount" not in hints:  # one currency, not each deal's own
         hints["amount"] = conv
@@ -297,7 +303,8 @@ def _stack_leads(files: _Files) -> pl.DataFrame:
     a person in several files (one e-mail) is said in a warning."""
     typed = files.typed["leads"]
     if len(typed) > 1:
-        typed = _one_email_column(typed)
+        typed, renamed = _one_email_column(typed)
+        files.attributes = list(dict.fromkeys(renamed.get(a, a) for a in files.attributes))
         named = [f for f in typed if "lead_id" in f.columns]
         if named and len(named) < len(typed):  # one file's ids, another's rows
             typed = [f if "lead_id" in f.columns else f.with_columns(
@@ -324,16 +331,39 @@ def _stack_leads(files: _Files) -> pl.DataFrame:
     return leads
 
 
-def _one_email_column(typed: list[pl.DataFrame]) -> list[pl.DataFrame]:
+def _ids_for_names(linked: _Linked, column: str) -> _Linked:
+    """The linked tables with each lead's id, a person's name (a Dynamics 365 lead is named
+    by its Name where opportunities and activities refer to it), replaced by its file and
+    row: a name is personal data, and an id is never masked. The name stays in
+    ``column``, with the other personal fields."""
+    new = pl.col(FILE) + ":" + pl.col(ROW).cast(pl.String)
+    keyed = (linked.leads.select(pl.col("lead_id").alias("_old"), new.alias("_new"))
+             .unique("_old", keep="first", maintain_order=True))
+
+    def swap(frame: pl.DataFrame | None) -> pl.DataFrame | None:
+        if frame is None or "lead_id" not in frame.columns:
+            return frame
+        return (frame.join(keyed, left_on="lead_id", right_on="_old", how="left",
+                           maintain_order="left")
+                .with_columns(pl.col("_new").alias("lead_id")).drop("_new"))
+
+    leads = linked.leads.with_columns(pl.col("lead_id").alias(column), new.alias("lead_id"))
+    return replace(linked, leads=leads, deals=swap(linked.deals),
+                   activities=swap(linked.activities))
+
+
+def _one_email_column(typed: list[pl.DataFrame],
+                      ) -> tuple[list[pl.DataFrame], dict[str, str]]:
     """Leads files whose own e-mail columns (Meta's ``email``, LinkedIn's *Email
-    Address*) are renamed to the first file's, unless a file already has that name."""
+    Address*) are renamed to the first file's, unless a file already has that name; and
+    the names renamed (old → new)."""
     own = [next((c for c in email_columns(f) if not names_someone_else(c)), None)
            for f in typed]
     first = next((c for c in own if c is not None), None)
-    if first is None:
-        return typed
-    return [f.rename({c: first}) if c not in (None, first) and first not in f.columns else f
-            for f, c in zip(typed, own, strict=True)]
+    renamed = {c: first for f, c in zip(typed, own, strict=True)
+               if c not in (None, first) and first not in f.columns}
+    return [f.rename({c: first}) if c in renamed and first not in f.columns else f
+            for f, c in zip(typed, own, strict=True)], renamed
 
 
 def _people_in_several_files(leads: pl.DataFrame) -> Warning_ | None:

@@ -37,10 +37,7 @@ from funnel.ingest.parsing import (
 )
 from funnel.ingest.placeholders import placeholder_note
 from funnel.ingest.readers import ROW, RawTable
-from funnel.ingest.readers_base import as_text
-
-FILE = "__file"
-"""Name of the column holding each typed row's file name (next to its row number, ``ROW``)."""
+from funnel.ingest.readers_base import FILE, as_text
 
 EXAMPLES = 3
 """How many example values a warning quotes."""

@@ -234,12 +234,12 @@ def _zoho(headers: set[str]) -> FileModel | None:
 
 def _dynamics(headers: set[str]) -> FileModel | None:
     """A Dynamics 365 Sales view exported to Excel or CSV: its *(Do Not Modify)* columns,
-    or *Created On* with *Status Reason*, *Regarding*, *Originating Lead* or *Topic*,
-    the entity told by its own fields."""
+    or *Created On* with *Status Reason*, *Regarding* or *Originating Lead*, the entity
+    told by its own fields."""
     hidden = {h.removeprefix("do not modify ") for h in headers
               if h.startswith("do not modify ")}
     if not hidden and not ("created on" in headers and headers & {
-            "status reason", "regarding", "originating lead", "topic"}):
+            "status reason", "regarding", "originating lead"}):
         return None
     if hidden & {"phone call", "activity", "task", "appointment", "email"} or (
             headers & {"regarding", "actual end", "activity type"}):
@@ -302,10 +302,6 @@ def file_model(frame: pl.DataFrame, name: str = "") -> FileModel | None:
         return FileModel("salesforce", "campaign member", CAMPAIGN_MEMBERS)
     if headers & PARDOT_LINKS:  # Account Engagement: a prospect names its Salesforce record
         return FileModel("pardot", "prospect", PARDOT_TEXT)
-    if len(headers & _META_HEADERS) >= 3:
-        return FileModel("meta", "lead", "Meta Lead Ads export")
-    if len(headers & _MARKETO_HEADERS) >= 2 and "activity type" not in headers:
-        return FileModel("marketo", "lead", "Marketo people export")
     if (zoho := _zoho(headers)) is not None:
         return zoho
     if (dynamics := _dynamics(headers)) is not None:
@@ -322,6 +318,12 @@ def file_model(frame: pl.DataFrame, name: str = "") -> FileModel | None:
         return FileModel("salesforce", "opportunity", "Salesforce opportunities report")
     if own == "contact":
         return FileModel("salesforce", "contact", "Salesforce contacts report")
+    # marketing-ops lead exports, after Salesforce's (whose reports may carry Marketo's
+    # synced scores)
+    if len(headers & _META_HEADERS) >= 3 and headers & {"form id", "is organic"}:
+        return FileModel("meta", "lead", "Meta Lead Ads export")
+    if len(headers & _MARKETO_HEADERS) >= 2 and "activity type" not in headers:
+        return FileModel("marketo", "lead", "Marketo people export")
     prefixes = [normalise_header(c).split(" ")[0] for c in frame.columns if " - " in c]
     if prefixes and len(prefixes) >= 0.6 * len(headers):
         top = max(set(prefixes), key=prefixes.count)

@@ -25,7 +25,7 @@ from funnel.dataset.format import percent
 from funnel.dataset.schema import normalise_header
 from funnel.dataset.tables import Dataset
 from funnel.ingest.crm import association_ids, id_key, id_kinds
-from funnel.ingest.readers_base import is_text
+from funnel.ingest.readers_base import FILE, is_text
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 """An e-mail address, as a column's values are recognised by."""
@@ -253,9 +253,18 @@ def person_keys(leads: pl.DataFrame, col: str, *, email: bool) -> pl.DataFrame |
     keys = (_keys(leads, "lead_id", col, cells=False, email=email).rename({"_id": "lead_id"})
             .select("lead_id", "_k").filter(pl.col("_k") != ""))
     share = PERSON_KEY_SHARE if email else PERSON_ID_SHARE
-    if keys.height == 0 or keys["_k"].n_unique() < share * keys.height:
+    if keys.height == 0 or _distinct(leads, keys) < share * keys.height:
         return None
     return keys
+
+
+def _distinct(leads: pl.DataFrame, keys: pl.DataFrame) -> int:
+    """How many distinct keys, counted within each leads file (a person who is a lead in
+    two stacked files repeats across them, not within one)."""
+    if FILE not in leads.columns or leads[FILE].n_unique() < 2:
+        return keys["_k"].n_unique()
+    files = leads.select("lead_id", FILE).unique("lead_id", keep="first")
+    return keys.join(files, on="lead_id", how="left").select(FILE, "_k").unique().height
 
 
 def person_id_keys(leads: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:

@@ -217,10 +217,12 @@ done flag or status: Pipedrive's *Done*, Salesforce's Task *Status* and *IsClose
 HubSpot's *Task status*."""
 NOT_DONE_WORDS = frozenset({
     "not started", "deferred", "to do", "todo", "not done", "false", "0", "no", "planned",
-    "scheduled", "overdue", "cancelled", "canceled", "rescheduled", "a faire", "pendiente",
-    "open"})  # Dynamics 365's Activity Status beside Completed
+    "scheduled", "overdue", "cancelled", "canceled", "rescheduled", "a faire", "pendiente"})
 """Values of such a column saying the activity has not happened (yet): Zoho's call
 status *Scheduled*, *Overdue*, *Cancelled* among them."""
+NOT_DONE_BY_HEADER = {"activity status": frozenset({"open"})}
+"""Words that say not done only under one header: Dynamics 365's *Activity Status* Open
+(beside Completed); a *Status* of Open may be the lead's or the ticket's state."""
 DONE_WORDS = frozenset({
     "done", "completed", "complete", "true", "1", "yes", "closed", "finished", "held",
     "in progress", "waiting on someone else", "waiting", "erledigt", "termine",
@@ -306,8 +308,9 @@ def drop_not_done(activities: pl.DataFrame, *, rejects: list[pl.DataFrame]) -> p
         if col.startswith("__") or _plain(col) not in DONE_HEADERS:
             continue
         words = _word_counts(activities, col)
+        not_words = NOT_DONE_WORDS | NOT_DONE_BY_HEADER.get(normalise_header(col), frozenset())
         done, not_done = pl.col("w").is_in(list(DONE_WORDS)), pl.col("w").is_in(
-            list(NOT_DONE_WORDS))
+            list(not_words))
         filled, n_done, n_not = words.select(
             pl.col("n").sum().alias("filled"), pl.col("n").filter(done).sum().alias("done"),
             pl.col("n").filter(not_done).sum().alias("not_done")).row(0)

@@ -111,6 +111,9 @@ _DYNAMICS_HINTS = {
 }
 
 
+_OWN_IDS = ("lead id", "leadid", "id", "lead number")
+
+
 def converts(model: FileModel | None) -> bool:
     """Whether ``model`` is a leads export whose conversion is not a win (:data:`CONVERTING`).
 
@@ -140,6 +143,8 @@ def model_hints(
         return out
     if model.crm == "dynamics":  # records named by their lookups' display names
         for field, names in _DYNAMICS_HINTS.get((model.object, role), {}).items():
+            if field == "lead_id" and role == "leads" and _column(frame, _OWN_IDS):
+                continue  # a view with its own id column keeps it
             if field not in out and (col := _column(frame, names)):
                 out[field] = col
     if role != "leads":

@@ -19,6 +19,8 @@ import polars as pl
 
 ROW = "__row"
 """Name of the column holding each kept row's number in its file."""
+FILE = "__file"
+"""Name of the column holding each typed row's file name (next to its row number, ``ROW``)."""
 
 COMPACT_MIN_ROWS = 1_000
 """Smallest sample on which columns are kept compactly (a smaller file costs little)."""
