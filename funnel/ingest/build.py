@@ -378,9 +378,10 @@ def _people_in_several_files(leads: pl.DataFrame) -> Warning_ | None:
          .filter(pl.col("files") > 1).height)
     if not n:
         return None
+    who = ("1 person (one e-mail) is a lead" if n == 1
+           else f"{n:,} people (one e-mail each) are leads")
     return Warning_("people_in_several_files",
-                    f"{n:,} people (one e-mail) are leads in several of the leads files; each "
-                    "file's row counts as a lead.", n)
+                    f"{who} in several of the leads files; each file's row counts as a lead.", n)
 
 
 def _link(files: _Files, leads: pl.DataFrame) -> _Linked:
