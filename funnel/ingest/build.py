@@ -40,14 +40,7 @@ from funnel.ingest.columns import (
 from funnel.ingest.crm import DEAL_OBJECTS, file_model
 from funnel.ingest.currency import converted_amount, mixed_currencies, row_currencies
 from funnel.ingest.footer import TOTALS, totals_rows
-from funnel.ingest.keys import email_columns, names_someone_else
-from funnel.ingest.linking import (
-    deal_column,
-    drop_not_done,
-    lead_outcomes,
-    link_activities,
-    link_deals,
-)
+from funnel.ingest.linking import deal_column, lead_outcomes, link_activities, link_deals
 from funnel.ingest.lookups import LOOKUP, LOOKUP_OBJECTS, join_lookup
 from funnel.ingest.mapping import auto_map, guess_role
 from funnel.ingest.models import (
@@ -65,7 +58,9 @@ from funnel.ingest.models import (
 )
 from funnel.ingest.outcome_fields import outcome_fields
 from funnel.ingest.readers import ROW, RawTable, read_file
+from funnel.ingest.stacking import ids_for_names, one_email_column, people_in_several_files
 from funnel.ingest.stagelists import read_stage_list, stage_list_set, stage_totals
+from funnel.ingest.touches import drop_not_done
 
 
 def build_dataset(
@@ -129,7 +124,9 @@ def build_dataset(
     stop_if(should_stop, "linking deals and activities to the leads")
     linked = _link(files, leads)
     if files.name_ids:
-        linked = _ids_for_names(linked, files.name_ids)
+        leads, deals, activities = ids_for_names(linked.leads, linked.deals,
+                                                 linked.activities, files.name_ids)
+        linked = replace(linked, leads=leads, deals=deals, activities=activities)
     stop_if(should_stop, "checking the leads")
     return _check(files, linked, now=now, label=label)
 
@@ -261,7 +258,7 @@ def _type_file(
 
 def _done_only(files: _Files, raw: RawTable) -> RawTable:
     """An activities file without its activities not done yet, rejected with that reason
-    before typing (:func:`funnel.ingest.linking.drop_not_done`): a to-do has no done
+    before typing (:func:`funnel.ingest.touches.drop_not_done`): a to-do has no done
     time, and would otherwise be rejected as without one."""
     rejects: list[pl.DataFrame] = []
     kept = drop_not_done(raw.frame.with_columns(pl.lit(raw.name).alias(FILE)),
@@ -303,7 +300,7 @@ def _stack_leads(files: _Files) -> pl.DataFrame:
     a person in several files (one e-mail) is said in a warning."""
     typed = files.typed["leads"]
     if len(typed) > 1:
-        typed, renamed = _one_email_column(typed)
+        typed, renamed = one_email_column(typed)
         files.attributes = list(dict.fromkeys(renamed.get(a, a) for a in files.attributes))
         named = [f for f in typed if "lead_id" in f.columns]
         if named and len(named) < len(typed):  # one file's ids, another's rows
@@ -315,7 +312,7 @@ def _stack_leads(files: _Files) -> pl.DataFrame:
                 "row_ids", f"{n:,} leads come from files without an id column: each is "
                 "identified by its file and row number.", n, "info"))
     leads = _concat(typed)
-    if (twice := _people_in_several_files(leads)) is not None:
+    if (twice := people_in_several_files(leads)) is not None:
         files.warnings.append(twice)
     for raw, obj, text in files.lookups:
         leads, joined = join_lookup(leads, raw, obj=obj, text=text)
@@ -329,59 +326,6 @@ def _stack_leads(files: _Files) -> pl.DataFrame:
             "row_ids", "No id column among the leads: each lead is identified by its row "
             "number in the file.", leads.height, "info"))
     return leads
-
-
-def _ids_for_names(linked: _Linked, column: str) -> _Linked:
-    """The linked tables with each lead's id, a person's name (a Dynamics 365 lead is named
-    by its Name where opportunities and activities refer to it), replaced by its file and
-    row: a name is personal data, and an id is never masked. The name stays in
-    ``column``, with the other personal fields."""
-    new = pl.col(FILE) + ":" + pl.col(ROW).cast(pl.String)
-    keyed = (linked.leads.select(pl.col("lead_id").alias("_old"), new.alias("_new"))
-             .unique("_old", keep="first", maintain_order=True))
-
-    def swap(frame: pl.DataFrame | None) -> pl.DataFrame | None:
-        if frame is None or "lead_id" not in frame.columns:
-            return frame
-        return (frame.join(keyed, left_on="lead_id", right_on="_old", how="left",
-                           maintain_order="left")
-                .with_columns(pl.col("_new").alias("lead_id")).drop("_new"))
-
-    leads = linked.leads.with_columns(pl.col("lead_id").alias(column), new.alias("lead_id"))
-    return replace(linked, leads=leads, deals=swap(linked.deals),
-                   activities=swap(linked.activities))
-
-
-def _one_email_column(typed: list[pl.DataFrame],
-                      ) -> tuple[list[pl.DataFrame], dict[str, str]]:
-    """Leads files whose own e-mail columns (Meta's ``email``, LinkedIn's *Email
-    Address*) are renamed to the first file's, unless a file already has that name; and
-    the names renamed (old → new)."""
-    own = [next((c for c in email_columns(f) if not names_someone_else(c)), None)
-           for f in typed]
-    first = next((c for c in own if c is not None), None)
-    renamed = {c: first for f, c in zip(typed, own, strict=True)
-               if c not in (None, first) and first not in f.columns}
-    return [f.rename({c: first}) if c in renamed and first not in f.columns else f
-            for f, c in zip(typed, own, strict=True)], renamed
-
-
-def _people_in_several_files(leads: pl.DataFrame) -> Warning_ | None:
-    """A warning when one e-mail is a lead in several leads files (a person who filled in
-    two forms), or ``None``."""
-    cols = [c for c in email_columns(leads) if not names_someone_else(c)]
-    if not cols or leads[FILE].n_unique() < 2:
-        return None
-    key = pl.col(cols[0]).cast(pl.String).str.strip_chars().str.to_lowercase()
-    n = (leads.select(key.alias("k"), FILE).filter(pl.col("k") != "").drop_nulls()
-         .group_by("k").agg(pl.col(FILE).n_unique().alias("files"))
-         .filter(pl.col("files") > 1).height)
-    if not n:
-        return None
-    who = ("1 person (one e-mail) is a lead" if n == 1
-           else f"{n:,} people (one e-mail each) are leads")
-    return Warning_("people_in_several_files",
-                    f"{who} in several of the leads files; each file's row counts as a lead.", n)
 
 
 def _link(files: _Files, leads: pl.DataFrame) -> _Linked:
