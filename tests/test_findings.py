@@ -17,8 +17,9 @@ import funnel.sample
 from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Criterion, Profile
 from funnel.analyses.profile.fit import ProfileFit, profile_verdict
 from funnel.analyses.profile.holdout import HeldOutProfile
-from funnel.findings.base import Finding, Settings, fmt_ratio
+from funnel.findings.base import Context, Finding, Settings, fmt_ratio
 from funnel.findings.registry import PLACES, TITLES, diagnose_places, findings
+from funnel.findings.strata import stratum_attributes
 from funnel.ingest.build import build_dataset
 from funnel.ingest.readers import read_file
 from funnel.sample.export import load_sample
@@ -917,3 +918,14 @@ def test_diagnose_real_exports_run_every_check_without_error(request, fixture):
 def test_diagnose_bundled_sample_cards_serialise_to_json(bundled_cards):
     out = json.loads(json.dumps([f.to_dict() for f in bundled_cards.values()]))
     assert [d["place"] for d in out] == list(PLACES)
+
+
+def test_stratum_attributes_leave_out_names_that_repeat(tmp_path):
+    # a small export: 3 first names over 60 leads, few enough levels to stratify on
+    rows = "".join(f"{i},2025-01-{1 + i % 28:02d},{['Ann', 'Bo', 'Cy'][i % 3]},"
+                   f"{['Retail', 'Food'][i % 2]},{'won' if i % 5 == 0 else 'lost'}\n"
+                   for i in range(60))
+    (tmp_path / "leads.csv").write_text("lead_id,created_at,First Name,Industry,outcome\n"
+                                        + rows)
+    ctx = Context.prepare(build_dataset([("leads", read_file(tmp_path / "leads.csv"))]))
+    assert [name for name, _ in stratum_attributes(ctx)] == ["Industry"]

@@ -7,6 +7,7 @@ import polars as pl
 
 from funnel.analyses.profile.traits import CHANNEL_PATTERN, is_process_field
 from funnel.dataset.labels import NONE_LABEL
+from funnel.dataset.privacy import personal_columns
 from funnel.findings.base import Context
 
 
@@ -31,6 +32,10 @@ def stratum_attributes(d: Context, *, max_levels: int = 30) -> list[tuple[str, p
 def _stratum_attributes(d: Context, max_levels: int) -> list[tuple[str, pl.Expr]]:
     names = [a for a in d.ds.attributes if a in d.cols and not is_process_field(a)
              and not CHANNEL_PATTERN.search(a)]
+    # a name, e-mail or phone is no one's kind of lead (a few first names repeat in a
+    # small export; they are never a stratum)
+    personal = personal_columns(d.leads.select(names)) if names else {}
+    names = [a for a in names if a not in personal]
     if not names:
         return []
     # every count in one pass over the leads (polars runs the columns in parallel)
