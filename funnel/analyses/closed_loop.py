@@ -233,19 +233,19 @@ def sources_summary(ds: Dataset) -> list[dict]:
         out.append(r)
     lost = match.filter(pl.col("matched").is_null())
     if lost.height:
-        out.append({"source": UNMATCHED, "leads": 0, "won": 0, "rate": None,
-                    "revenue": None, "cost": float(lost["cost"].sum()), "cac": None,
-                    "spend_labels": lost["spend_label"].to_list()})
+        unmatched = float(lost["cost"].sum()), lost["spend_label"].to_list()
     elif (spend := ds.spend) is not None and "source" not in spend.columns and (
             "cost" in spend.columns and spend.schema["cost"].is_numeric()):
         # a spend file by campaign only (an ad platform's report): its cost is not
         # attributed to a source, and said so rather than dropped
-        labels = (spend["campaign"].drop_nulls().unique().sort().to_list()
-                  if "campaign" in spend.columns else [])
-        out.append({"source": UNMATCHED, "leads": 0, "won": 0, "rate": None,
-                    "revenue": None, "cost": float(spend["cost"].sum()), "cac": None,
-                    "spend_labels": labels})
-    return out
+        unmatched = float(spend["cost"].sum()), (
+            spend["campaign"].drop_nulls().unique().sort().to_list()
+            if "campaign" in spend.columns else [])
+    else:
+        return out
+    cost, labels = unmatched
+    return [*out, {"source": UNMATCHED, "leads": 0, "won": 0, "rate": None, "revenue": None,
+                   "cost": cost, "cac": None, "spend_labels": labels}]
 
 
 def funnel_summary(ds: Dataset) -> list[dict]:

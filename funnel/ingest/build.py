@@ -37,7 +37,7 @@ from funnel.ingest.columns import (
     reject,
     type_table,
 )
-from funnel.ingest.crm import DEAL_OBJECTS, file_model
+from funnel.ingest.crm import DEAL_OBJECTS, FileModel, file_model
 from funnel.ingest.currency import converted_amount, mixed_currencies, row_currencies
 from funnel.ingest.footer import TOTALS, totals_rows
 from funnel.ingest.linking import deal_column, lead_outcomes, link_activities, link_deals
@@ -58,6 +58,7 @@ from funnel.ingest.models import (
 )
 from funnel.ingest.outcome_fields import outcome_fields
 from funnel.ingest.readers import ROW, RawTable, read_file
+from funnel.ingest.readers_base import file_row_ids
 from funnel.ingest.stacking import ids_for_names, one_email_column, people_in_several_files
 from funnel.ingest.stagelists import read_stage_list, stage_list_set, stage_totals
 from funnel.ingest.touches import drop_not_done
@@ -305,7 +306,7 @@ def _stack_leads(files: _Files) -> pl.DataFrame:
         named = [f for f in typed if "lead_id" in f.columns]
         if named and len(named) < len(typed):  # one file's ids, another's rows
             typed = [f if "lead_id" in f.columns else f.with_columns(
-                (pl.col(FILE) + ":" + pl.col(ROW).cast(pl.String)).alias("lead_id"))
+                file_row_ids().alias("lead_id"))
                 for f in typed]
             n = sum(f.height for f in typed) - sum(f.height for f in named)
             files.warnings.append(Warning_(
@@ -320,7 +321,7 @@ def _stack_leads(files: _Files) -> pl.DataFrame:
         next(r for r in files.reports if r.name == raw.name).link = joined.text
     if "lead_id" not in leads.columns:
         leads = leads.with_columns(
-            (pl.col(FILE) + ":" + pl.col(ROW).cast(pl.String)).alias("lead_id")
+            file_row_ids().alias("lead_id")
             if len(files.typed["leads"]) > 1 else pl.col(ROW).cast(pl.String).alias("lead_id"))
         files.warnings.append(Warning_(
             "row_ids", "No id column among the leads: each lead is identified by its row "
@@ -442,10 +443,14 @@ def load(
     return ds
 
 
-def _first_guesses(tables: Sequence[RawTable]) -> list[str]:
+def _models(tables: Sequence[RawTable]) -> list[FileModel | None]:
+    """Each file's CRM model (:func:`~funnel.ingest.crm.file_model`), read once."""
+    return [file_model(t.frame, t.name) for t in tables]
+
+
+def _first_guesses(tables: Sequence[RawTable], models: list[FileModel | None]) -> list[str]:
     """Each file's role on its own: a lookup or activities by its model, else by headers
     and name."""
-    models = [file_model(t.frame, t.name) for t in tables]
     return [LOOKUP if m is not None and m.object in LOOKUP_OBJECTS
             else "ignore" if m is not None and m.object == "campaign member"
             else "activities" if m is not None and m.object == "activity"
@@ -453,11 +458,11 @@ def _first_guesses(tables: Sequence[RawTable]) -> list[str]:
             else guess_role(t.frame, t.name) for t, m in zip(tables, models, strict=True)]
 
 
-def _stage_lists(tables: Sequence[RawTable], roles: list[str]) -> dict[int, str]:
+def _stage_lists(tables: Sequence[RawTable], roles: list[str],
+                 models: list[FileModel | None]) -> dict[int, str]:
     """The stage lists among the files: only files no CRM model claims (a Salesforce
     leads and opportunities pair is linked, not counted)."""
-    free = [r if file_model(t.frame, t.name) is None else None
-            for t, r in zip(tables, roles, strict=True)]
+    free = [r if m is None else None for r, m in zip(roles, models, strict=True)]
     return stage_list_set([t.name for t in tables], free)
 
 
@@ -472,7 +477,8 @@ def stage_list_totals(tables: Sequence[RawTable]) -> dict | None:
     >>> stage_list_totals([read_file(SAMPLE_DIR / f) for f in SAMPLE_FILES.values()]) is None
     True
     """
-    lists = _stage_lists(tables, _first_guesses(tables))
+    models = _models(tables)
+    lists = _stage_lists(tables, _first_guesses(tables, models), models)
     if not lists:
         return None
     return stage_totals([read_stage_list(tables[i], s) for i, s in sorted(lists.items())])
@@ -496,8 +502,12 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
     >>> guess_roles(files)
     ['leads', 'deals', 'activities', 'spend']
     """
-    roles = _first_guesses(tables)
-    models = [file_model(t.frame, t.name) for t in tables]
+    return _guess_roles(tables, _models(tables))
+
+
+def _guess_roles(tables: Sequence[RawTable], models: list[FileModel | None]) -> list[str]:
+    """:func:`guess_roles` with the files' models read."""
+    roles = _first_guesses(tables, models)
     if any(m is not None and m.crm == "salesforce" and m.object in ("lead", "contact")
            for m in models):  # Pardot's prospects are those leads: their fields join them
         roles = [LOOKUP if m is not None and m.object == "prospect" else r
@@ -505,7 +515,7 @@ def guess_roles(tables: Sequence[RawTable]) -> list[str]:
     narrow = [len(t.columns) < 2 for t in tables]  # a README among the exports
     if any(r == "leads" and not n for r, n in zip(roles, narrow, strict=True)):
         roles = ["ignore" if n else r for r, n in zip(roles, narrow, strict=True)]
-    lists = _stage_lists(tables, roles)
+    lists = _stage_lists(tables, roles, models)
     if lists:  # one file per stage, no common id: the lead list is the leads
         return [("leads" if lists[i] == "lead" else "ignore") if i in lists else r
                 for i, r in enumerate(roles)]
@@ -563,9 +573,9 @@ def guess_files(
             continue
         read.append((str(p), table, ""))
     tables = [t for _, t, _ in read if t is not None]
-    guessed = guess_roles(tables)
-    models = [file_model(t.frame, t.name) for t in tables]
-    lists = _stage_lists(tables, _first_guesses(tables))
+    models = _models(tables)
+    guessed = _guess_roles(tables, models)
+    lists = _stage_lists(tables, _first_guesses(tables, models), models)
     stages = iter([lists.get(i) for i in range(len(tables))])
     roles, found = iter(guessed), iter(models)
     out = []

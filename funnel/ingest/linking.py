@@ -28,6 +28,7 @@ from funnel.ingest.keys import (
 )
 from funnel.ingest.parsing import bool_expr
 from funnel.ingest.readers import ROW
+from funnel.ingest.readers_base import file_row_ids
 from funnel.ingest.touches import drop_marketing
 
 
@@ -48,7 +49,7 @@ def link_deals(
     """
     if "deal_id" not in deals.columns:
         deals = deals.with_columns(
-            (pl.col(FILE) + ":" + pl.col(ROW).cast(pl.String)).alias("deal_id"))
+            file_row_ids().alias("deal_id"))
         warnings.append(Warning_("row_ids_deals", "No id column among the deals: each deal "
                                  "is identified by its file and row.", deals.height, "info"))
     link, seen = find_link(deals, leads, headers=headers)
@@ -402,8 +403,8 @@ def _by_deal(activities: pl.DataFrame, deals: pl.DataFrame | None, *,
     if col is not None and deals is not None and "lead_id" in deals.columns:
         # a deal several leads converted into says no one lead: left out
         # keyed as ids are everywhere (a Salesforce id in its 15 or 18 characters)
-        one = (deals.drop_nulls("lead_id")
-               .with_columns(id_key(deals.drop_nulls("lead_id")["deal_id"]).alias("_deal"))
+        with_lead = deals.drop_nulls("lead_id")
+        one = (with_lead.with_columns(id_key(with_lead["deal_id"]).alias("_deal"))
                .group_by("_deal").agg(pl.col("lead_id").unique().alias("_via"))
                .filter(pl.col("_via").list.len() == 1)
                .select("_deal", pl.col("_via").list.first()))

@@ -22,6 +22,17 @@ ROW = "__row"
 FILE = "__file"
 """Name of the column holding each typed row's file name (next to its row number, ``ROW``)."""
 
+
+def file_row_ids() -> pl.Expr:
+    """Each row's ``file:row``: the id of a record whose export has none.
+
+    Examples
+    --------
+    >>> pl.DataFrame({FILE: ["a.csv"], ROW: [2]}).select(file_row_ids()).item()
+    'a.csv:2'
+    """
+    return pl.col(FILE) + ":" + pl.col(ROW).cast(pl.String)
+
 COMPACT_MIN_ROWS = 1_000
 """Smallest sample on which columns are kept compactly (a smaller file costs little)."""
 

@@ -12,7 +12,7 @@ import polars as pl
 
 from funnel.dataset.tables import Warning_
 from funnel.ingest.keys import email_columns, names_someone_else
-from funnel.ingest.readers_base import FILE, ROW
+from funnel.ingest.readers_base import FILE, file_row_ids
 
 
 def one_email_column(typed: list[pl.DataFrame],
@@ -81,7 +81,7 @@ def ids_for_names(
     >>> out[0]["lead_id"].to_list(), out[1]["lead_id"].to_list(), out[0]["Name"].to_list()
     (['l.csv:2'], ['l.csv:2', None], ['Eva Costa'])
     """
-    new = pl.col(FILE) + ":" + pl.col(ROW).cast(pl.String)
+    new = file_row_ids()
     keyed = (leads.select(pl.col("lead_id").alias("_old"), new.alias("_new"))
              .unique("_old", keep="first", maintain_order=True))
 
