@@ -1,23 +1,23 @@
 """Peak memory of an upload: a generated CSV of a given size, read and built the way the app
 reads and builds an upload.
 
-Run by hand: ``python bench/bench_upload_memory.py [MB]`` (default 300). The generated
-file goes to ``bench/out/`` and is never committed.
+Run by hand: ``python bench/bench_upload_memory.py [MB]`` (default 300), or ``--file CSV``
+to measure an export of your own. The generated file goes to ``bench/out/`` and is never
+committed.
 
-What is counted: the server's memory per upload. Streamlit keeps an uploaded file's
-bytes in memory for as long as the file sits in the uploader (its ``UploadedFile`` is a
-``BytesIO`` over them, and ``getvalue()``, which ``ui.state.parse_upload`` reads, hands
-over those very bytes, not a copy), so the bytes are counted: each figure is the peak
-resident memory of a child process above what it held after its imports and before the
-bytes arrived, as a multiple of the file size. Memory the allocator keeps after it is
-freed is counted too (it is the server's all the same). Three children:
+What is counted: the server's memory per upload, each figure the peak resident memory of
+a child process above what it held after its imports and before the bytes arrived, as a
+multiple of the file size. Memory the allocator keeps after it is freed is counted too (it
+is the server's all the same); each child imports ``ui`` first, as ``app.py`` does, so
+it runs with the allocator setting of the app's server, and "held" is read a second and
+a half after the work, as a server idles between a user's clicks. Three children:
 
 - ``parse``: the bytes, then ``funnel.read_file(bytes, name=...)`` — the upload parsing
   issue 15 sets the target for (≤ 2.5× at peak);
-  (in every child the result stays alive until "held" is read: the session keeps it)
-- ``build``: the same, then ``funnel.build_dataset([("leads", raw)])`` as the Data page
-  calls it (no ``release``: the app keeps the parsed table for the mapping screen, and
-  Streamlit keeps the bytes) — the peak of the whole upload, and what stays held;
+- ``upload``: the whole upload as the Data page does it: the bytes, ``read_file``, then
+  the bytes let go (``ui.state.release_upload``: Streamlit's copy and ours), then
+  ``funnel.build_dataset([("leads", raw)])``. The parsed table is kept (the mapping
+  screen re-types it), as is the dataset;
 - ``cli``: ``funnel.load(path)``, the command line reading the file from disk (it frees
   each file's text once typed).
 """
@@ -32,7 +32,8 @@ from pathlib import Path
 
 import polars as pl
 
-OUT = Path(__file__).resolve().parent / "out"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
 
 
 def make_csv(mb: int) -> Path:
@@ -56,8 +57,9 @@ def make_csv(mb: int) -> Path:
 
 
 CHILD = """
-import resource, sys, time
+import gc, resource, sys, time
 from pathlib import Path
+import ui  # first, as app.py: the allocator setting of the app's server
 import funnel
 def rss():
     for line in open("/proc/self/status"):
@@ -73,17 +75,20 @@ else:
     data = path.read_bytes()        # the upload's bytes, as Streamlit holds them
     raw = funnel.read_file(data, name=path.name)
     rows = raw.rows_read
-    if mode == "build":
+    if mode == "upload":
+        del data                    # let go once parsed (ui.state.release_upload)
+        gc.collect()
         ds = funnel.build_dataset([("leads", raw)])  # kept, as the session keeps it
         rows = ds.leads.height
 secs = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+time.sleep(1.5)
 print(before, peak, rss(), rows, secs)
 """
 
 MODES = {
     "parse": "parse (the upload's bytes + read_file)",
-    "build": "upload (+ build_dataset, as the Data page)",
+    "upload": "upload (bytes let go, build_dataset: Data page)",
     "cli": "CLI (funnel.load from disk)",
 }
 
@@ -92,7 +97,7 @@ def measure(mode: str, path: Path) -> tuple[float, float, int, float]:
     """Peak and held memory above the child's start as multiples of the file size; rows;
     seconds."""
     out = subprocess.run([sys.executable, "-c", CHILD, mode, str(path)], capture_output=True,
-                         text=True, check=True).stdout.strip().splitlines()[-1].split()
+                         text=True, check=True, cwd=ROOT).stdout.strip().splitlines()[-1].split()
     before, peak, held, rows, secs = (int(out[0]), int(out[1]), int(out[2]), int(out[3]),
                                       float(out[4]))
     size = path.stat().st_size
@@ -103,16 +108,18 @@ def main() -> None:
     """Generate the file, measure each mode, print."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("mb", nargs="?", type=int, default=300, help="file size in MB")
+    ap.add_argument("--file", type=Path,
+                    help="measure this CSV (e.g. bench/out/big/contacts.csv) instead")
     ap.add_argument("--modes", default=",".join(MODES),
                     help=f"comma-separated, of {', '.join(MODES)}")
     args = ap.parse_args()
     t = time.perf_counter()
-    path = make_csv(args.mb)
+    path = args.file or make_csv(args.mb)
     size = path.stat().st_size
     print(f"{path.name}: {size / 1e6:,.0f} MB (generated in {time.perf_counter() - t:.1f}s)")
     for mode in args.modes.split(","):
         peak, held, rows, secs = measure(mode, path)
-        target = " (target <= 2.5x)" if mode == "parse" else ""
+        target = " (target <= 2.5x)" if mode in ("parse", "upload") else ""
         print(f"{MODES[mode]:<44} {rows:,} rows in {secs:5.1f}s: peak {peak:.2f}x the file"
               f"{target}, {held:.2f}x held at the end")
 

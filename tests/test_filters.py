@@ -17,7 +17,7 @@ from funnel.dataset.filters import (
     spend_note,
 )
 from funnel.dataset.schema import Mapping
-from funnel.dataset.tables import Dataset, Health
+from funnel.dataset.tables import Dataset, Health, has_duplicates
 
 LEADS = pl.DataFrame({
     "lead_id": ["a", "b", "c", "d"],
@@ -124,3 +124,18 @@ def test_apply_filters_related_false_keeps_only_leads():
     out = apply_filters(_ds(), Filters(owner=("ann",)), related=False)
     assert out.leads["lead_id"].to_list() == ["a", "c"]
     assert out.activities is None and out.deals is None
+
+
+@pytest.mark.parametrize(("values", "want"), [
+    (["a", "b", None, None], False),
+    (["a", "b", "a"], True),
+    ([1, 2, 3], False),
+    ([7, 7], True),
+    ([], False),
+])
+def test_has_duplicates_ignores_empty_values(values, want):
+    assert has_duplicates(pl.Series(values)) is want
+
+
+def test_has_duplicates_reads_a_compact_column():
+    assert has_duplicates(pl.Series(["x", "y", "x"], dtype=pl.Categorical)) is True

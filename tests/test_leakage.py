@@ -107,6 +107,12 @@ def test_near_duplicate_labels_lists_case_variants_only():
     assert_frame_equal(got, want)
 
 
+def test_near_duplicate_labels_reads_a_compact_column():
+    got = near_duplicate_labels(FUNNEL.with_columns(pl.col("source").cast(pl.Categorical)),
+                                column="source")
+    assert got.rows() == [("Google", "Google", 1), ("google", "Google", 1)]
+
+
 @pytest.mark.parametrize(("labels", "want"), [
     (["Google", "google", "google"], ["google", "google", "google"]),
     (["Paid  Search", "paid search", "Paid  Search"], ["Paid  Search"] * 3),
@@ -219,6 +225,14 @@ def test_recycle_rule_reads_status_labels():
     expr, said = recycle_rule(leads)
     assert leads.select(expr)[:, 0].to_list() == [True, True, False]
     assert "'Bad Timing'" in said and "'Nurture'" in said
+
+
+def test_recycle_rule_reads_a_compact_status_column():
+    leads = pl.DataFrame({"lead_id": ["a", "b", "c"],
+                          "Lead Status": pl.Series(["Bad Timing", "Nurture", "Connected"],
+                                                   dtype=pl.Categorical)})
+    expr, _ = recycle_rule(leads)
+    assert leads.select(expr)[:, 0].to_list() == [True, True, False]
 
 
 def test_recycle_rule_reads_stage_going_backwards():

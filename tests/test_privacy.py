@@ -30,6 +30,15 @@ def test_personal_columns_by_header(header, kind):
     assert personal_columns(frame) == {header: kind}
 
 
+@pytest.mark.parametrize(("values", "kind"), [
+    (["ana@acme.example", "bo@acme.example"] * 3, "email"),
+    (["+1 555 0112 2952", "+44 20 7946 0958"] * 3, "phone"),
+])
+def test_personal_columns_by_content_of_a_compact_column(values, kind):
+    frame = pl.DataFrame({"reached at": pl.Series(values, dtype=pl.Categorical)})
+    assert personal_columns(frame) == {"reached at": kind}
+
+
 @pytest.mark.parametrize("header", ["Company Name", "Campaign Name", "Industry", "Lead Number",
                                     "Deal - Title", "owner", "source", "Persona",
                                     "Deal - Person ID", "Primary Contact Method",

@@ -1,10 +1,11 @@
-"""Reading an upload with bounded memory: compact text columns, the row check before the
-read, and the conversion to UTF-8 a piece at a time, each giving the same result as the
-plain reading (issue 15, item 6)."""
+"""Reading an upload with bounded memory: compact text columns (read, and kept in the
+typed leads' text attributes), the row check before the read, and the conversion to UTF-8
+a piece at a time, each giving the same result as the plain reading (issue 15, item 6)."""
 
 from __future__ import annotations
 
 import codecs
+import json
 from pathlib import Path
 
 import polars as pl
@@ -12,9 +13,10 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import funnel
+from funnel.cli import main
 from funnel.ingest import readers_base, readers_csv
 from funnel.ingest.readers import read_file
-from funnel.ingest.readers_base import as_text, compact_schema
+from funnel.ingest.readers_base import FILE, as_text, compact_schema
 from funnel.sample import SAMPLE_DIR
 from tests.badfiles import CASES
 
@@ -22,10 +24,11 @@ CSV_CASES = [c for c in CASES if not c.says and c.name.endswith((".csv", ".tsv",
 
 
 def _rows(n: int) -> bytes:
-    """``n`` leads: unique ids, a time to the minute, three sources, a free-text note."""
-    lines = ["lead_id,created_at,source,note"] + [
+    """``n`` leads: unique ids, a time to the minute, three sources, two countries, a
+    free-text note."""
+    lines = ["lead_id,created_at,source,country,note"] + [
         f"L{i},2024-01-01 {i // 60 % 24:02d}:{i % 60:02d},{('Web', 'Ads', 'Fair')[i % 3]},"
-        f"note {i}"
+        f"{('Chile', 'Peru')[i % 2]},note {i}"
         for i in range(n)]
     return ("\n".join(lines) + "\n").encode()
 
@@ -48,7 +51,8 @@ def _utf8(tmp: str) -> str:
 def test_read_file_keeps_few_distinct_values_compactly():
     t = read_file(_rows(3_000), name="leads.csv")
     kinds = {c: isinstance(t.frame.schema[c], pl.Categorical) for c in t.columns}
-    assert kinds == {"lead_id": False, "created_at": False, "source": True, "note": False}
+    assert kinds == {"lead_id": False, "created_at": False, "source": True, "country": True,
+                     "note": False}
 
 
 def test_raw_table_column_and_text_give_strings():
@@ -91,7 +95,7 @@ def test_load_compact_gives_the_same_dataset(tmp_path, monkeypatch, case):
     plain = funnel.load(path)
     _compact(monkeypatch, True)
     compact = funnel.load(path)
-    assert_frame_equal(compact.leads, plain.leads)
+    assert_frame_equal(as_text(compact.leads), as_text(plain.leads))
     assert ([w.message for w in compact.health.warnings]
             == [w.message for w in plain.health.warnings])
 
@@ -100,14 +104,35 @@ def test_load_of_the_sample_is_the_same_compact_or_plain(monkeypatch):
     compact = funnel.load(SAMPLE_DIR / "contacts.csv", deals=SAMPLE_DIR / "deals.csv")
     _compact(monkeypatch, False)
     plain = funnel.load(SAMPLE_DIR / "contacts.csv", deals=SAMPLE_DIR / "deals.csv")
-    assert_frame_equal(compact.leads, plain.leads)
-    assert_frame_equal(compact.deals, plain.deals)
+    assert_frame_equal(as_text(compact.leads), as_text(plain.leads))
+    assert_frame_equal(as_text(compact.deals), as_text(plain.deals))
     assert compact.attributes == plain.attributes
 
 
-def test_typed_leads_hold_no_categorical_column():
+def test_diagnosis_of_the_sample_is_the_same_compact_or_plain(monkeypatch, capsys):
+    files = [str(p) for p in sorted(SAMPLE_DIR.glob("*.csv"))]
+    assert main(["diagnose", *files, "--json"]) == 0
+    compact = json.loads(capsys.readouterr().out)
+    _compact(monkeypatch, False)
+    assert main(["diagnose", *files, "--json"]) == 0
+    assert compact == json.loads(capsys.readouterr().out)
+
+
+def test_typed_leads_keep_compact_attributes_compact_and_fields_as_text():
     ds = funnel.build_dataset([("leads", read_file(_rows(3_000), name="leads.csv"))])
-    assert [c for c, t in ds.leads.schema.items() if isinstance(t, pl.Categorical)] == []
+    kinds = {c: "compact" if isinstance(t, pl.Categorical) else str(t)
+             for c, t in ds.leads.schema.items() if c in ("source", "country", "note", FILE)}
+    assert kinds == {"source": "String", "country": "compact", "note": "String",
+                     FILE: "compact"}
+
+
+def test_two_compact_lead_files_stack_into_one_table():
+    ds = funnel.build_dataset([("leads", read_file(_rows(3_000), name="a.csv")),
+                               ("leads", read_file(_rows(2_000), name="b.csv"))])
+    counts = {c: ds.leads[c].cast(pl.String).value_counts().sort(c).rows()
+              for c in ("country", FILE)}
+    assert (ds.leads.height, counts["country"], counts[FILE]) == (
+        5_000, [("Chile", 2_500), ("Peru", 2_500)], [("a.csv", 3_000), ("b.csv", 2_000)])
 
 
 @pytest.mark.parametrize(("encoding", "city"), [("shift_jis", "東京"), ("utf-16", "東京 Москва"),

@@ -12,6 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from funnel.findings.registry import diagnose_places
+from funnel.ingest.readers_base import as_text
 from funnel.sample.export import SAMPLE_FILES, load_sample, main, sample_dataset, write_sample
 from funnel.sample.life import generate_sample
 from funnel.sample.world import PROBLEMS
@@ -891,7 +892,8 @@ def test_sample_dataset_equals_loading_the_written_files(tmp_path):
     from_disk = load_sample(tmp_path)
     in_memory = sample_dataset(n_leads=2_000, seed=3)
     for name in ("leads", "deals", "activities", "spend"):
-        assert_frame_equal(getattr(in_memory, name), getattr(from_disk, name))
+        # each build names its own categories: compared as text
+        assert_frame_equal(as_text(getattr(in_memory, name)), as_text(getattr(from_disk, name)))
     assert in_memory.attributes == from_disk.attributes
     assert in_memory.mapping == from_disk.mapping
     assert in_memory.label == from_disk.label

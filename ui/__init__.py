@@ -3,4 +3,20 @@ memo), ``format``, ``exports``, ``drill``, ``share`` and ``frame``; ``widgets/``
 mapping editors) and ``sections/`` (one module per page).
 
 Only this package and ``pages/`` import streamlit; the analysis lives in ``funnel``.
+
+Importing it first (``app.py`` does) sets how polars' allocator (jemalloc) gives memory
+back to the system in the server process: :data:`ALLOCATOR`, unless the environment sets
+:data:`ALLOCATOR_VAR` already. Polars' own setting keeps freed pages for good, so the memory
+of an upload's parsing and typing stayed the server's after the work; with a background
+thread that returns pages unused for a second, it goes back to the system within seconds
+at no measurable cost in speed (``bench/bench_upload_memory.py``).
 """
+
+import os
+
+ALLOCATOR_VAR = "_RJEM_MALLOC_CONF"
+"""The environment variable polars' jemalloc reads its options from, when first loaded."""
+ALLOCATOR = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0"
+"""Freed pages go back to the system after a second unused (jemalloc's options)."""
+
+os.environ.setdefault(ALLOCATOR_VAR, ALLOCATOR)

@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-import polars as pl
 import streamlit as st
 
 from funnel.dataset.privacy import personal_columns
+from funnel.dataset.schema import is_text
 from funnel.dataset.store import TABLES
 from funnel.outputs.workspace import WorkspaceNotFound, WorkspaceStore, default_root
 from ui.format import md_escape
@@ -225,7 +225,7 @@ def _columns_to_offer(ds) -> tuple[list[str], list[str]]:
         detected += [c for c in found if c not in detected]
         others += [c for c, t in frame.schema.items() if c not in found and c not in others
                    and not c.startswith("__") and c not in ("lead_id", "deal_id")
-                   and t == pl.String]
+                   and is_text(t)]
     return detected, [c for c in others if c not in detected]
 
 

@@ -3,7 +3,8 @@ browser reload does not lose an upload, in its pseudonymised copy: :mod:`ui.sess
 
 The bundled sample is not client data, so it is built once per server
 (``st.cache_resource``) and shared read-only. Uploaded files are parsed once per
-session and kept as parsed tables; their bytes are not kept by us.
+session and kept as parsed tables; once a file is parsed its bytes are let go, by us and
+by Streamlit (:func:`release_upload`).
 
 The profiles of the Profile page live here too (``st.session_state["profiles"]``), and
 :func:`profile_in_use` is the one answer to "which profile does the app use": the first
@@ -25,7 +26,9 @@ from contextlib import contextmanager
 
 import streamlit as st
 from streamlit import runtime
+from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.uploaded_file_manager import UploadedFileRec
 
 import funnel
 from funnel import Cancelled, Dataset, InputError, RawTable
@@ -179,6 +182,10 @@ def parse_upload(file, *, sheet: str | int | None = None) -> tuple[tuple, RawTab
     """
     cache: dict = st.session_state.setdefault("parsed", {})
     key = (file.file_id, sheet)  # one id per upload: no need to hash the bytes each rerun
+    released: set = st.session_state.setdefault("released_uploads", set())
+    if key not in cache and file.file_id in released:  # its parsed table was dropped since
+        return key, (f"{file.name}: read earlier and no longer held; remove it from the "
+                     "uploader and drop it again.")
     if key not in cache:
         with stopped_if_gone() as should_stop:
             try:
@@ -188,7 +195,41 @@ def parse_upload(file, *, sheet: str | int | None = None) -> tuple[tuple, RawTab
             except InputError as exc:
                 parsed = str(exc)
             cache[key] = parsed
+        ctx = get_script_run_ctx(suppress_warning=True) if runtime.exists() else None
+        if ctx is not None and (isinstance(parsed, str) or len(parsed.sheets) <= 1):
+            release_upload(file, manager=ctx.uploaded_file_mgr, session_id=ctx.session_id)
+            released.add(file.file_id)
     return key, cache[key]
+
+
+def release_upload(file, *, manager: object, session_id: str) -> None:
+    """Let go of an upload's bytes once it is parsed: Streamlit would otherwise hold them
+    (its memory manager, and the ``UploadedFile`` over them) for as long as the file sits
+    in the uploader, the file's size again beside the parsed table.
+
+    The manager's record keeps the file's id, name and type with no bytes, so the
+    uploader still lists the file, its removal still works, and reruns find its parsed
+    table by id; Streamlit's own chat input drops an upload's record from the same
+    manager once read. Only the in-memory manager, the one ``streamlit run`` uses, is
+    touched. A file with other sheets to read keeps its bytes (not called for it).
+
+    Examples
+    --------
+    >>> from streamlit.runtime.uploaded_file_manager import UploadedFile
+    >>> from streamlit.proto.Common_pb2 import FileURLs
+    >>> manager = MemoryUploadedFileManager("/upload")
+    >>> rec = UploadedFileRec("f1", "leads.csv", "text/csv", b"lead_id\\nL1\\n")
+    >>> manager.add_file("s1", rec)
+    >>> file = UploadedFile(rec, FileURLs())
+    >>> release_upload(file, manager=manager, session_id="s1")
+    >>> kept = manager.get_files("s1", ["f1"])[0]
+    >>> kept.name, kept.data, file.closed
+    ('leads.csv', b'', True)
+    """
+    if not isinstance(manager, MemoryUploadedFileManager):
+        return
+    manager.add_file(session_id, UploadedFileRec(file.file_id, file.name, file.type, b""))
+    file.close()  # the BytesIO's own reference to the bytes
 
 
 def forget_other_uploads(keep: set[tuple]) -> None:

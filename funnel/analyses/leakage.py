@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from funnel.dataset.labels import group_expr
-from funnel.dataset.schema import STAGE_DATES, STAGES
+from funnel.dataset.schema import STAGE_DATES, STAGES, is_text
 from funnel.dataset.stages import STAGE_RANK, funnel_stages, furthest_stage_expr, with_stage_rank
 from funnel.dataset.tables import (
     Dataset,
@@ -238,8 +238,8 @@ def recycle_rule(leads: pl.DataFrame) -> tuple[pl.Expr | None, str]:
     said: list[str] = []
     pat = re.compile(RECYCLE_PATTERN)
     for c, t in leads.schema.items():
-        if t == pl.String and "status" in c.lower() and c not in ("outcome", "stage"):
-            labels = [v for v in leads[c].drop_nulls().unique().sort().to_list()
+        if is_text(t) and "status" in c.lower() and c not in ("outcome", "stage"):
+            labels = [v for v in leads[c].cast(pl.String).drop_nulls().unique().sort().to_list()
                       if pat.search(v)]
             if labels:
                 parts.append(pl.col(c).is_in(labels).fill_null(False))

@@ -16,7 +16,7 @@ import polars as pl
 
 from funnel.dataset.errors import InputError
 from funnel.dataset.labels import NONE_LABEL, match_label
-from funnel.dataset.tables import Dataset
+from funnel.dataset.tables import Dataset, has_duplicates
 
 """How a missing source, owner or campaign is offered in a filter."""
 
@@ -191,7 +191,7 @@ def lead_index(ds: Dataset) -> LeadIndex | None:
     >>> ix.activities.len() == load_sample().activities.height
     True
     """
-    if ds.leads["lead_id"].is_duplicated().any():
+    if has_duplicates(ds.leads["lead_id"]):
         return None
     rows = ds.leads.select("lead_id", pl.int_range(pl.len(), dtype=pl.UInt32).alias("_r"))
 

@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from funnel.dataset.schema import is_text
+
 MISSING_TEXT = "—"
 """What a missing number reads as on screen."""
 
@@ -122,7 +124,7 @@ def currency_of(*frames: pl.DataFrame | None) -> str | None:
         if frame is None:
             continue
         for name, dtype in frame.schema.items():
-            if "currency" not in name.lower() or dtype not in (pl.String, pl.Categorical):
+            if "currency" not in name.lower() or not is_text(dtype):
                 continue
             values = frame[name].cast(pl.String).drop_nulls().str.strip_chars().unique()
             found = {v.upper() if v.isascii() else v for v in values.to_list() if v}

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from funnel.dataset.schema import is_text
+
 OTHER = "(other)"
 """The label of the group gathering every label not shown on its own."""
 
@@ -40,9 +42,9 @@ def near_duplicate_labels(leads: pl.DataFrame, *, column: str) -> pl.DataFrame:
     [('Google', 'Google', 2), ('google', 'Google', 1)]
     """
     schema = {"label": pl.String, "merged_into": pl.String, "leads": pl.UInt32}
-    if column not in leads.columns or leads.schema[column] != pl.String:
+    if column not in leads.columns or not is_text(leads.schema[column]):
         return pl.DataFrame(schema=schema)
-    counts = (leads.lazy().select(pl.col(column).alias("label")).drop_nulls()
+    counts = (leads.lazy().select(pl.col(column).cast(pl.String).alias("label")).drop_nulls()
               .group_by("label").agg(pl.len().alias("leads"))
               .with_columns(label_key(pl.col("label")).alias("_k")))
     groups = (counts.sort(["leads", "label"], descending=[True, False])

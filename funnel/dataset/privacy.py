@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from funnel.dataset.schema import normalise_header
+from funnel.dataset.schema import is_text, normalise_header
 from funnel.dataset.store import TABLES
 from funnel.dataset.tables import Dataset, Health
 
@@ -103,7 +103,7 @@ def _share(values: pl.Series, pattern: str, *, unless: str | None = None) -> flo
 
 
 def _kind_by_content(values: pl.Series) -> str | None:
-    if values.dtype != pl.String:
+    if not is_text(values.dtype):  # _share reads a sample as text
         return None
     if _share(values, _EMAIL) >= 0.5:
         return "email"
@@ -120,9 +120,10 @@ def _yes_no(values: pl.Series) -> bool:
     """A yes/no column holds no one's data, whatever its header says."""
     if values.dtype == pl.Boolean:
         return True
-    if values.dtype != pl.String:
+    if not is_text(values.dtype):
         return False
-    seen = values.drop_nulls().head(_SAMPLE).str.strip_chars().str.to_lowercase().unique()
+    seen = (values.drop_nulls().head(_SAMPLE).cast(pl.String)
+            .str.strip_chars().str.to_lowercase().unique())
     return 0 < seen.len() <= 2 and set(seen.to_list()) <= _FLAGS
 
 
@@ -270,7 +271,7 @@ class Scrubber:
 
     def series(self, s: pl.Series, *, names: bool = True) -> pl.Series:
         """A text column scrubbed (other types returned unchanged)."""
-        if s.dtype in (pl.Categorical, pl.Enum):
+        if isinstance(s.dtype, pl.Categorical | pl.Enum):
             s = s.cast(pl.String)
         if s.dtype != pl.String or s.null_count() == s.len():
             return s

@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
+
 from funnel.dataset.errors import InputError
 
 ROLES = ("leads", "deals", "activities", "spend")
@@ -179,3 +181,15 @@ class Mapping:
     def save(self, path: str | Path) -> None:
         """Write a ``*.mapping.json`` file."""
         Path(path).write_text(self.to_json(), encoding="utf-8")
+
+
+def is_text(dtype: pl.DataType) -> bool:
+    """Whether a column of ``dtype`` holds text (``String``, or kept compactly as
+    ``Categorical``).
+
+    Examples
+    --------
+    >>> is_text(pl.String), is_text(pl.Categorical()), is_text(pl.Int64)
+    (True, True, False)
+    """
+    return dtype == pl.String or isinstance(dtype, pl.Categorical)

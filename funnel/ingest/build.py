@@ -58,7 +58,7 @@ from funnel.ingest.models import (
 )
 from funnel.ingest.outcome_fields import outcome_fields
 from funnel.ingest.readers import ROW, RawTable, read_file
-from funnel.ingest.readers_base import file_row_ids
+from funnel.ingest.readers_base import compact_dtype, file_row_ids
 from funnel.ingest.stacking import ids_for_names, one_email_column, people_in_several_files
 from funnel.ingest.stagelists import read_stage_list, stage_list_set, stage_totals
 from funnel.ingest.touches import drop_not_done
@@ -146,6 +146,8 @@ class _Files:
     lookups: list[tuple[RawTable, str, str]] = field(default_factory=list)  # (table, object, text)
     converted: dict[str, tuple[int, str]] = field(default_factory=dict)  # (n, model's text)
     name_ids: str = ""  # the leads' column of names linked on (Dynamics 365), else ""
+    # compact text of the typed tables, one per build so that stacked files concatenate
+    compact: pl.DataType = field(default_factory=compact_dtype)
 
 
 @dataclass
@@ -220,7 +222,8 @@ def _type_file(
     t = type_table(raw, role, colmap, mapping.values, required=required,
                    renames={c: a for a, c in mapping.attributes.items()} if role == "leads"
                    else None,
-                   day_first=bool(day_first if day_first is not None else raw.delimiter == ";"))
+                   day_first=bool(day_first if day_first is not None else raw.delimiter == ";"),
+                   compact=files.compact)
     t.frame = apply_model(model, t.frame, role, warnings=t.warnings)
     for gone, why in ((deleted_rows(raw.frame, colmap), DELETED),  # the recycle bin
                       (meta_test_rows(model, raw.frame), TEST_LEAD)):

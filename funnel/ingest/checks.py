@@ -22,7 +22,7 @@ import polars as pl
 from funnel.dataset.errors import InputError
 from funnel.dataset.format import header, percent
 from funnel.dataset.schema import FIELDS, STAGE_DATES
-from funnel.dataset.tables import Capability, Warning_
+from funnel.dataset.tables import Capability, Warning_, has_duplicates
 from funnel.ingest.columns import EXAMPLES
 from funnel.ingest.parsing import (
     detect_date_style,
@@ -109,7 +109,8 @@ def lead_warnings(
     """Warnings about kept leads: shared ids, a first response or a win before the lead
     was created, dates after ``now`` (plus a day), and leads without an outcome."""
     out: list[Warning_] = []
-    dup = leads.filter(pl.col("lead_id").is_duplicated() & pl.col("lead_id").is_not_null())
+    dup = (leads.filter(pl.col("lead_id").is_duplicated() & pl.col("lead_id").is_not_null())
+           if has_duplicates(leads["lead_id"]) else leads.clear())
     if dup.height:
         ids = dup["lead_id"].unique().head(EXAMPLES).to_list()
         rounded = (dup["lead_id"].cast(pl.String).str.contains(SCIENTIFIC).mean() or 0) >= 0.5
@@ -265,6 +266,18 @@ def _by_outcome(leads: pl.DataFrame, field: str) -> tuple[bool, str]:
                   f"others ({ko:,} of {no:,})")
 
 
+def _counted(leads: pl.DataFrame, field: str, among: str | None) -> tuple[int, int]:
+    """The leads (the ``among`` ones, when given) and those of them with ``field``,
+    counted without copying the rows."""
+    if among is None or "outcome" not in leads.columns:
+        n = leads.height
+        return n, (n - leads[field].null_count() if field in leads.columns else 0)
+    these = (pl.col("outcome") == among).fill_null(False)
+    known = these & pl.col(field).is_not_null() if field in leads.columns else pl.lit(False)
+    n, k = leads.select(these.sum(), known.sum().alias("k")).row(0)
+    return int(n), int(k)
+
+
 def field_coverage(
     leads: pl.DataFrame, field: str, *, among: str | None = None, name: str | None = None,
 ) -> Coverage:
@@ -287,11 +300,8 @@ def field_coverage(
     'owner known for all 4 leads'
     """
     name = name or field
-    frame = leads if among is None or "outcome" not in leads.columns \
-        else leads.filter(pl.col("outcome") == among)
     noun = "leads" if among is None else f"{among} leads"
-    n = frame.height
-    k = n - frame[field].null_count() if field in frame.columns else 0
+    n, k = _counted(leads, field, among)
     if field not in leads.columns:
         return Coverage(field, name, 0, n, "unavailable", False, f"no {name} column")
     if not k:

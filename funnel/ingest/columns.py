@@ -117,6 +117,7 @@ def extra_name(column: str, role: str) -> str:
 def type_table(
     raw: RawTable, role: str, colmap: dict[str, str], values: dict[str, dict[str, str]],
     *, required: Iterable[str], day_first: bool, renames: dict[str, str] | None = None,
+    compact: pl.DataType | None = None,
 ) -> Typed:
     """Rename mapped columns to canonical names and type them, all in one query.
 
@@ -125,6 +126,10 @@ def type_table(
     lead file become typed profile attributes (``renames``: ``{column: attribute}``
     named in the mapping file, whose labels ``values`` may map); of other files they
     stay text.
+
+    ``compact`` (a ``Categorical``): the dtype of the file column and of the text
+    attributes the reader kept compactly, four bytes a row rather than sixteen
+    (``String``); the canonical fields are ``String`` always.
     """
     fields = FIELDS[role]
     required = set(required)
@@ -149,8 +154,8 @@ def type_table(
     if "stage" in colmap and "outcome" not in colmap and "outcome" in fields:
         exprs += _outcome_from_stage(raw, colmap["stage"])
     _extra_exprs(raw, sample, role, colmap, exprs=exprs, checked=checked, retry=retry,
-                 renames=renames or {}, values=values)
-    typed = collect_aligned(_typing_query(raw, exprs, checked))
+                 renames=renames or {}, values=values, compact=compact)
+    typed = collect_aligned(_typing_query(raw, exprs, checked, compact=compact))
     lost_counts = typed.select(pl.col(f"^{_LOST}.*$").sum()).row(0, named=True) if checked else {}
     typed = _retry_broader(raw, typed, retry, lost_counts)
     warnings += _unreadable_warnings(raw, typed, colmap, required, lost_counts)
@@ -176,8 +181,8 @@ def _with_staged(frame: pl.LazyFrame, staged: dict[str, pl.Expr | None]) -> pl.L
     return frame.with_columns(cleaned) if cleaned else frame
 
 
-def _typing_query(raw: RawTable, exprs: list[pl.Expr],
-                  checked: dict[str, _Decision]) -> pl.LazyFrame:
+def _typing_query(raw: RawTable, exprs: list[pl.Expr], checked: dict[str, _Decision], *,
+                  compact: pl.DataType | None) -> pl.LazyFrame:
     """The one query typing a file, in three steps so that nothing is computed twice:
     each checked column's cleaned text (``_CLEAN + name``), then its reading
     (``_READ + name``), then the typed columns and, per checked column, whether a value
@@ -186,7 +191,8 @@ def _typing_query(raw: RawTable, exprs: list[pl.Expr],
     staged = _with_staged(raw.frame.lazy(), {n: d.staged for n, d in checked.items()})
     read = staged.with_columns([d.out.alias(_READ + n) for n, d in checked.items()])
     checks = [_lost(d.clean, pl.col(_READ + n)).alias(_LOST + n) for n, d in checked.items()]
-    return read.select(*exprs, *checks, pl.lit(raw.name).alias(FILE), pl.col(ROW))
+    name = pl.lit(raw.name, dtype=compact or pl.String)
+    return read.select(*exprs, *checks, name.alias(FILE), pl.col(ROW))
 
 
 def collect_aligned(query: pl.LazyFrame) -> pl.DataFrame:
@@ -246,11 +252,11 @@ def _outcome_from_stage(raw: RawTable, column: str) -> list[pl.Expr]:
 def _extra_exprs(
     raw: RawTable, sample: pl.DataFrame, role: str, colmap: dict[str, str], *,
     exprs: list[pl.Expr], checked: dict[str, _Decision], retry: dict[str, _Retry],
-    renames: dict[str, str], values: dict[str, dict[str, str]],
+    renames: dict[str, str], values: dict[str, dict[str, str]], compact: pl.DataType | None,
 ) -> None:
     """Add the unmapped columns: typed profile attributes in a lead file (with their
-    checks and broader readings; named and relabelled as the mapping file says), text as
-    it is in other files."""
+    checks and broader readings; named and relabelled as the mapping file says; text the
+    reader kept compactly stays compact, as ``compact``), text as it is in other files."""
     for c in [c for c in raw.columns if c not in colmap.values()]:
         name = renames.get(c) or extra_name(c, role)
         if role != "leads":
@@ -265,7 +271,8 @@ def _extra_exprs(
         staged, ref = placeholder_expr(src, strip=needs_strip(seen)), pl.col(_CLEAN + name)
         out, kind = attribute_expr(seen, ref, decimal_comma=raw.delimiter == ";", cleaned=True)
         if kind == "text":  # the cleaned text itself, nothing to stage
-            exprs.append(staged.alias(name))
+            kept = compact is not None and isinstance(raw.frame.schema[c], pl.Categorical)
+            exprs.append((staged.cast(compact) if kept else staged).alias(name))
             continue
         clean = placeholder_expr(src)
         checked[name] = _Decision(out, clean, staged=staged)

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import polars as pl
 
 from funnel.dataset.format import percent
-from funnel.dataset.schema import normalise_header
+from funnel.dataset.schema import is_text, normalise_header
 from funnel.dataset.tables import Dataset
 from funnel.ingest.crm import association_ids, id_key, id_kinds
-from funnel.ingest.readers_base import FILE, is_text
+from funnel.ingest.readers_base import FILE
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 """An e-mail address, as a column's values are recognised by."""
@@ -71,7 +71,8 @@ def _candidates(frame: pl.DataFrame, own: str, words: tuple[str, ...]) -> list[s
         if c == own or c.startswith("__"):
             continue
         h = normalise_header(c)
-        if any(w in h for w in words) and frame.schema[c] in (pl.String, pl.Int64, pl.Float64):
+        if any(w in h for w in words) and (is_text(frame.schema[c])
+                                          or frame.schema[c] in (pl.Int64, pl.Float64)):
             out.append(c)
     return out
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from funnel.dataset.schema import normalise_header
+from funnel.dataset.schema import is_text, normalise_header
 from funnel.dataset.tables import Dataset, Warning_
 from funnel.ingest.crm import DEAL_OBJECTS, FileModel
 from funnel.ingest.linking import closed_flag
@@ -275,7 +275,7 @@ def meta_test_rows(model: FileModel | None, frame: pl.DataFrame) -> pl.Series | 
     if model is None or model.crm != "meta":
         return None
     text = [c for c, t in frame.schema.items() if not c.startswith("__")
-            and t in (pl.String, pl.Categorical)]
+            and is_text(t)]
     said = [pl.col(c).cast(pl.String).str.starts_with("<test lead") for c in text]
     rows = frame.filter(pl.any_horizontal(said).fill_null(False))["__row"] if said else None
     return rows if rows is not None and rows.len() else None

@@ -52,18 +52,6 @@ class Rejection:
 Text = TypeVar("Text", pl.Series, pl.DataFrame, pl.LazyFrame)
 
 
-def is_text(dtype: pl.DataType) -> bool:
-    """Whether a column of ``dtype`` holds text (``String``, or kept compactly as
-    ``Categorical``).
-
-    Examples
-    --------
-    >>> is_text(pl.String), is_text(pl.Categorical()), is_text(pl.Int64)
-    (True, True, False)
-    """
-    return dtype == pl.String or isinstance(dtype, pl.Categorical)
-
-
 def as_text(values: Text) -> Text:
     """``values`` with its compactly kept text (``Categorical``) as ``String``; anything
     else unchanged.
@@ -111,5 +99,17 @@ def compact_schema(
     low = [c for c in texts if distinct[c] <= share * sample.height]
     if not low:
         return {}
-    dtype = pl.Categorical(pl.Categories(f"funnel-{uuid.uuid4().hex}"))
-    return dict.fromkeys(low, dtype)
+    return dict.fromkeys(low, compact_dtype())
+
+
+def compact_dtype() -> pl.DataType:
+    """A ``Categorical`` of its own: named afresh on each call, so that no other table's
+    strings are mixed into its categories.
+
+    Examples
+    --------
+    >>> compact_dtype() == compact_dtype()
+    False
+    """
+    return pl.Categorical(pl.Categories(f"funnel-{uuid.uuid4().hex}"))
+

@@ -29,8 +29,9 @@ import duckdb
 import polars as pl
 
 from funnel.dataset.errors import InputError, StopCheck, stop_if
+from funnel.dataset.schema import is_text
 from funnel.ingest.footer import TAIL_ROWS, relabel_footer
-from funnel.ingest.readers_base import ROW, Rejection, compact_schema, is_text
+from funnel.ingest.readers_base import ROW, Rejection, compact_schema
 from funnel.ingest.salvage import NOT_TEXT, NUL_BYTE, TOO_LONG, UNCLOSED, ragged_reason, salvage_csv
 
 _PIECE = 1 << 20  # bytes converted or scanned at a time

@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from funnel.analyses.profile.fields import field_kind
-from funnel.dataset.schema import normalise_header
+from funnel.dataset.schema import is_text, normalise_header
 from funnel.ingest.parsing import PLACEHOLDERS, detect_date_style, parse_dates
 
 CANONICAL_ATTRIBUTES = ("source", "campaign")
@@ -113,10 +113,11 @@ def written_as_dates(s: pl.Series, *, n: int = 200) -> bool:
     >>> written_as_dates(pl.Series(["Retail", "2024-05-01"]))
     False
     """
-    if s.dtype != pl.String:
+    if not is_text(s.dtype):
         return False
     head = s.head(50 * n).drop_nulls()  # a slice first: never the whole column's text
-    sample = (head if head.len() >= n else s.drop_nulls()).head(5 * n).str.strip_chars()
+    sample = (head if head.len() >= n else s.drop_nulls()).head(5 * n)
+    sample = sample.cast(pl.String).str.strip_chars()
     sample = sample.filter(sample != "").head(n)
     # a date holds a digit: a column of words is not one (and is not parsed)
     if sample.len() == 0 or sample.str.contains(r"\d").mean() < DATES_SHARE:
