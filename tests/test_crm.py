@@ -316,6 +316,20 @@ def test_load_joins_a_companies_lookup_as_lead_attributes(write_file):
         ["Retail", None], True)
 
 
+def test_load_joins_a_lookup_by_a_compact_lead_column(write_file):
+    # 2,000 contacts of four companies: the reader keeps the company ids compactly
+    contacts = "Record ID,Create Date,Associated Company IDs\n" + "".join(
+        f"{100 + i},2025-01-02,CO-{7001 + i % 4}\n" for i in range(2_000))
+    companies = "Record ID,Company name,Industry\n" + "".join(
+        f"CO-{7001 + i},Co {i},{('Retail', 'Energy')[i % 2]}\n" for i in range(4))
+    raw = read_file(write_file("c.csv", contacts))
+    ds = build_dataset([("leads", raw), ("lookup", read_file(write_file("co.csv", companies)))],
+                       now=NOW)
+    assert (isinstance(raw.frame.schema["Associated Company IDs"], pl.Categorical),
+            ds.leads["Industry"].cast(pl.String).value_counts().sort("Industry").rows()) == (
+        True, [("Energy", 1_000), ("Retail", 1_000)])
+
+
 def test_load_replaces_owner_ids_with_user_names(write_file):
     leads = ("Lead ID,Created Date,Lead Owner ID\n00Q5g00000AbC1x,2025-01-02,0055g00000Uu1Vv\n"
              "00Q5g00000AbC2Y,2025-01-03,0055g00000Uu2Ww\n")

@@ -32,6 +32,15 @@ def test_outcome_reason_leaves_out_a_field_empty_until_conversion():
     assert outcome_reason(leads, "Account Tier").startswith("empty for every lead")
 
 
+@pytest.mark.parametrize("dtype", [pl.String, pl.Categorical])
+def test_outcome_reason_reads_blank_text_as_empty_until_conversion(dtype):
+    # a text attribute kept compactly (Categorical) holds its blanks as they were read
+    leads = pl.DataFrame({"outcome": OUTCOMES * 3, "deals": ([1] * 12 + [0] * 8) * 3,
+                          "Contract": pl.Series((["C-1", "C-2"] * 6 + [" "] * 8) * 3,
+                                                dtype=dtype)})
+    assert outcome_reason(leads, "Contract").startswith("empty for every lead")
+
+
 def test_outcome_reason_leaves_out_a_field_that_separates_won_from_the_rest():
     leads = pl.DataFrame({"outcome": OUTCOMES, "Flag": ["x"] * 6 + ["y"] * 14})
     assert outcome_reason(leads, "Flag").startswith("on its own it tells won from not-won")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import polars as pl
 
 from funnel.dataset.errors import InputError
-from funnel.dataset.schema import normalise_header
+from funnel.dataset.schema import is_text, normalise_header
 from funnel.dataset.tables import Warning_
 from funnel.ingest.columns import FILE, reject
 from funnel.ingest.crm import association_ids, id_key
@@ -145,7 +145,7 @@ def closed_flag(frame: pl.DataFrame) -> pl.Expr | None:
     for c in frame.columns:
         if normalise_header(c) not in CLOSED_FLAGS:
             continue
-        if frame.schema[c] in (pl.String, pl.Boolean):
+        if is_text(frame.schema[c]) or frame.schema[c] == pl.Boolean:
             return bool_expr(pl.col(c).cast(pl.String))
         if frame.schema[c].is_numeric():  # a report's 0/1, typed as a number on a lead file
             return pl.col(c) != 0

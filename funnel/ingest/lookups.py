@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from funnel.dataset.privacy import personal_columns
-from funnel.dataset.schema import FIELDS, normalise_header
+from funnel.dataset.schema import FIELDS, is_text, normalise_header
 from funnel.ingest.crm import PARDOT_LINKS, id_key
 from funnel.ingest.parsing import infer_attribute
 from funnel.ingest.readers import RawTable
@@ -58,8 +58,8 @@ def _best_column(leads: pl.DataFrame, keys: pl.Series, *,
     wanted = keys.drop_nulls().unique().implode()
     best, hits = None, 0
     for c, dtype in leads.schema.items():
-        if c.startswith("__") or (c == "lead_id" and not with_id) or dtype not in (
-                pl.String, pl.Float64, pl.Int64):
+        if c.startswith("__") or (c == "lead_id" and not with_id) or not (
+                is_text(dtype) or dtype in (pl.Float64, pl.Int64)):
             continue
         n = int(id_key(leads[c]).is_in(wanted).sum())
         if n > hits:

@@ -22,7 +22,7 @@ import re
 
 import polars as pl
 
-from funnel.dataset.schema import FIELDS, normalise_header
+from funnel.dataset.schema import FIELDS, is_text, normalise_header
 from funnel.dataset.tables import Dataset
 
 OUTCOME_NAME = re.compile(
@@ -124,7 +124,7 @@ def _reason(leads: pl.DataFrame, column: str, targets: dict[str, pl.Series]) -> 
 
 def _filled(s: pl.Series) -> pl.Series:
     """True where the field has a value (text: not blank)."""
-    return s.is_not_null() & (s.str.strip_chars() != "") if s.dtype == pl.String \
+    return s.is_not_null() & (s.cast(pl.String).str.strip_chars() != "") if is_text(s.dtype) \
         else s.is_not_null()
 
 

@@ -73,11 +73,12 @@ def as_text(values: Text) -> Text:
 
 
 def compact_schema(
-    sample: pl.DataFrame, *, min_rows: int | None = None, share: float = COMPACT_SHARE,
+    sample: pl.DataFrame, *, min_rows: int | None = None, share: float | None = None,
 ) -> dict[str, pl.DataType]:
     """The text columns of ``sample`` (a file's first rows, read as text) to keep
     compactly: those with at most ``share`` distinct values per row, when the sample has
-    at least ``min_rows`` rows (default :data:`COMPACT_MIN_ROWS`). Each call gets its own
+    at least ``min_rows`` rows (defaults :data:`COMPACT_SHARE`, :data:`COMPACT_MIN_ROWS`,
+    read at the call). Each call gets its own
     categories, freed with the frame read (never a process-wide string cache that only
     grows).
 
@@ -90,6 +91,7 @@ def compact_schema(
     {}
     """
     min_rows = COMPACT_MIN_ROWS if min_rows is None else min_rows
+    share = COMPACT_SHARE if share is None else share
     if sample.height < max(min_rows, 1):
         return {}
     texts = [c for c, t in sample.schema.items() if t == pl.String]
