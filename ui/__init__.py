@@ -6,10 +6,10 @@ Only this package and ``pages/`` import streamlit; the analysis lives in ``funne
 
 Importing it first (``app.py`` does) sets how polars' allocator (jemalloc) gives memory
 back to the system in the server process: :data:`ALLOCATOR`, unless the environment sets
-:data:`ALLOCATOR_VAR` already. Polars' own setting keeps freed pages for good, so the memory
-of an upload's parsing and typing stayed the server's after the work; with a background
-thread that returns pages unused for a second, it goes back to the system within seconds
-at no measurable cost in speed (``bench/bench_upload_memory.py``).
+:data:`ALLOCATOR_VAR` already. A background thread returns pages unused for a second, so
+the memory of an upload's parsing and typing goes back to the system within seconds of
+the work, and an upload's peak was lower by about a third of the file's size in the
+measured runs (``bench/bench_upload_memory.py``).
 """
 
 import os

@@ -139,6 +139,12 @@ def _never() -> bool:
     return False
 
 
+def _script_run():
+    """This script run's context (its session id, Streamlit's upload manager), or
+    ``None`` outside a server."""
+    return get_script_run_ctx(suppress_warning=True) if runtime.exists() else None
+
+
 def session_gone() -> StopCheck:
     """The core's ``should_stop`` for this script run: whether the browser session it
     runs for has gone (its tab closed, its connection lost).
@@ -151,7 +157,7 @@ def session_gone() -> StopCheck:
     never says gone; under AppTest the runtime is a mock that always says active. The
     check is a dictionary lookup, safe on any thread.
     """
-    ctx = get_script_run_ctx(suppress_warning=True) if runtime.exists() else None
+    ctx = _script_run()
     if ctx is None:
         return _never
     server, session_id = runtime.get_instance(), ctx.session_id
@@ -195,7 +201,7 @@ def parse_upload(file, *, sheet: str | int | None = None) -> tuple[tuple, RawTab
             except InputError as exc:
                 parsed = str(exc)
             cache[key] = parsed
-        ctx = get_script_run_ctx(suppress_warning=True) if runtime.exists() else None
+        ctx = _script_run()
         if ctx is not None and (isinstance(parsed, str) or len(parsed.sheets) <= 1):
             release_upload(file, manager=ctx.uploaded_file_mgr, session_id=ctx.session_id)
             released.add(file.file_id)

@@ -33,6 +33,7 @@ def file_row_ids() -> pl.Expr:
     """
     return pl.col(FILE) + ":" + pl.col(ROW).cast(pl.String)
 
+
 COMPACT_MIN_ROWS = 1_000
 """Smallest sample on which columns are kept compactly (a smaller file costs little)."""
 
