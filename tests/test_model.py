@@ -666,14 +666,14 @@ def test_build_dataset_keeps_attribute_as_text_when_later_rows_are_not_numbers(
 
 
 def test_build_dataset_parses_each_typed_column_once(load_texts, monkeypatch):
-    """The typing query reads each date and number once, though its reading is used in
+    """The typing queries read each date and number once, though its reading is used in
     the typed column, its plausibility check and its lost-value count."""
     queries = []
     collect = columns.collect_aligned
     monkeypatch.setattr(columns, "collect_aligned", lambda q: queries.append(q) or collect(q))
     load_texts("lead_id,created_at,mql_at,amount,size\nL1,2024-01-01,2024-01-02,"
                "\"$1,200\",10\nL2,2024-01-02,,5,20\n")
-    plan = queries[0].explain()
+    plan = "\n".join(q.explain() for q in queries)
     # two dates (created_at, mql_at) each parsed once; two numbers (amount, size) each cast
     # once (the query's other casts are of an empty value, null.cast(...))
     numbers = re.findall(r"(?<!null)\.cast\(Float64\)", plan)

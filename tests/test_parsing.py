@@ -17,6 +17,8 @@ from funnel.ingest.parsing import (
     parse_booleans,
     parse_dates,
     parse_numbers,
+    placeholder_expr,
+    reads_as_is,
 )
 
 D = dt.datetime
@@ -249,6 +251,19 @@ def test_null_placeholders_makes_placeholder_missing(value):
 )
 def test_null_placeholders_keeps_real_answers_trimmed(value, kept):
     assert null_placeholders(pl.Series([value])).to_list() == [kept]
+
+
+@pytest.mark.parametrize("strip", [True, False])
+@pytest.mark.parametrize(
+    "values",
+    [["Web", "Ads", None], ["Web", "n/a"], ["Web", "Select"], ["Web", ""], [" Web"], ["Web "],
+     ["\tWeb"], ["Web\n"], ["\u00a0Web"], ["We b", "N/A-1"], [None, None]],
+    ids=repr,
+)
+def test_reads_as_is_agrees_with_placeholder_expr(values, strip):
+    col = pl.Series("v", values, dtype=pl.String)
+    cleaned = pl.select(placeholder_expr(pl.lit(col), strip=strip)).to_series()
+    assert reads_as_is(col, strip=strip) == cleaned.equals(col, null_equal=True, check_names=False)
 
 
 # --- attribute inference --------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Reading an upload with bounded memory: compact text columns (read, and kept in the
-typed leads' text attributes), the row check before the read, and the conversion to UTF-8
-a piece at a time, each giving the same result as the plain reading (issue 15, item 6)."""
+typed leads' text attributes), the row check before the read, the conversion to UTF-8
+a piece at a time, each giving the same result as the plain reading, and the text columns
+typing leaves as they are shared with the read table, not copied (issue 15, item 6)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from polars.testing import assert_frame_equal
 import funnel
 from funnel.cli import main
 from funnel.ingest import readers_base, readers_csv
-from funnel.ingest.readers import read_file
-from funnel.ingest.readers_base import FILE, as_text, compact_schema
+from funnel.ingest.columns import relabelled
+from funnel.ingest.readers import RawTable, read_file
+from funnel.ingest.readers_base import FILE, ROW, as_text, compact_schema
 from funnel.sample import SAMPLE_DIR
 from tests.badfiles import CASES
 
@@ -162,3 +164,57 @@ def test_read_file_from_bytes_equals_read_file_from_disk(tmp_path):
     path.write_bytes(codecs.BOM_UTF8 + _rows(3_000))
     assert_frame_equal(read_file(path.read_bytes(), name="leads.csv").text(),
                        read_file(path).text())
+
+
+def _buffers(column: pl.Series) -> list[int]:
+    """The addresses of the memory behind a column (Arrow's view of it, not a copy)."""
+    exported = column.to_arrow(compat_level=pl.CompatLevel.newest())
+    return [b.address for b in exported.buffers() if b is not None]
+
+
+def _leads(n: int, *, note: str = "note") -> bytes:
+    """``n`` leads with an e-mail per lead and a free-text note, so that no text column
+    is kept compactly."""
+    lines = ["lead_id,created_at,email,note"] + [
+        f"L{i},2024-01-01,person{i}@example.com,{note} {i}" for i in range(n)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_build_dataset_puts_the_read_table_in_one_piece():
+    raw = read_file(_leads(300_000), name="leads.csv")
+    pieces = max(raw.frame.n_chunks("all"))
+    funnel.build_dataset([("leads", raw)])
+    assert (pieces > 1, set(raw.frame.n_chunks("all"))) == (True, {1})
+
+
+def test_typed_leads_share_unchanged_text_with_the_read_table():
+    raw = read_file(_leads(300_000), name="leads.csv")
+    ds = funnel.build_dataset([("leads", raw)])
+    pairs = {"lead_id": "lead_id", "email": "email", "note": "note"}
+    assert {f: _buffers(ds.leads[f]) == _buffers(raw.frame[c]) for f, c in pairs.items()} == (
+        dict.fromkeys(pairs, True))
+
+
+def test_typed_leads_copy_text_that_reading_changes():
+    raw = read_file(_leads(3_000), name="leads.csv")
+    first = pl.col(ROW) == 2
+    raw.frame = raw.frame.with_columns(
+        pl.when(first).then(pl.lit(" L0 ")).otherwise(pl.col("lead_id")).alias("lead_id"),
+        pl.when(first).then(pl.lit("N/A")).otherwise(pl.col("email")).alias("email"))
+    ds = funnel.build_dataset([("leads", raw)])
+    shared = {f: _buffers(ds.leads[f]) == _buffers(raw.frame[f])
+              for f in ("lead_id", "email", "note")}
+    assert (shared, ds.leads.row(0, named=True)["lead_id"], ds.leads["email"][0]) == (
+        {"lead_id": False, "email": False, "note": True}, "L0", None)
+
+
+def test_relabelled_reads_a_compact_column_by_its_codes_as_its_text():
+    compact = readers_base.compact_dtype()  # one categories object for both columns
+    frame = pl.DataFrame({"other": ["Q", "R", "S", "T"],
+                          "stage": ["Closed Won", "Lost", None, "Other"]})
+    lookup = {"Closed Won": "won", "Lost": "lost", "Other": None}
+    plain = RawTable("l.csv", "csv", frame, 4)
+    kept = RawTable("l.csv", "csv", frame.cast(compact), 4)
+    got = [t.frame.select(relabelled(t, "stage", lookup)).to_series().to_list()
+           for t in (kept, plain)]
+    assert got == [["won", "lost", None, None]] * 2

@@ -9,7 +9,7 @@ in required fields, where the row is rejected with its file, row and reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -34,10 +34,11 @@ from funnel.ingest.parsing import (
     number_expr,
     other_order,
     placeholder_expr,
+    reads_as_is,
 )
 from funnel.ingest.placeholders import placeholder_note
 from funnel.ingest.readers import ROW, RawTable
-from funnel.ingest.readers_base import FILE, as_text
+from funnel.ingest.readers_base import FILE, as_text, one_chunk
 
 EXAMPLES = 3
 """How many example values a warning quotes."""
@@ -45,6 +46,7 @@ EXAMPLES = 3
 _LOST = "__lost:"  # prefix of the per-column "had text, read nothing" checks
 _CLEAN = "__clean:"  # prefix of a typed column's cleaned text, computed once per query
 _READ = "__read:"  # prefix of a typed column's reading, computed once per query
+_MAX_CODES = 1 << 20  # a compact column relabelled by its codes up to this many categories
 
 
 @dataclass
@@ -63,13 +65,16 @@ class _Decision(NamedTuple):
 
     ``staged``: the expression of the cleaned text when ``out`` and ``broader`` read it as
     the column ``_CLEAN + name`` (computed once, see :func:`_typing_query`); ``clean`` is
-    then that column too, except for an attribute, whose check trims as before."""
+    then that column too, except for an attribute, whose check trims as before.
+    ``as_is``: the read file's column, when reading it changes no value (it is then lent
+    to the typed table, not copied: see :func:`_lend`)."""
 
     out: pl.Expr
     clean: pl.Expr
     label: str = ""
     broader: list[pl.Expr] = []
     staged: pl.Expr | None = None
+    as_is: str | None = None
 
 
 # --- rejected rows ------------------------------------------------------------------
@@ -129,7 +134,9 @@ def type_table(
 
     ``compact`` (a ``Categorical``): the dtype of the file column and of the text
     attributes the reader kept compactly, four bytes a row rather than sixteen
-    (``String``); the canonical fields are ``String`` always.
+    (``String``); the canonical fields are ``String`` always. A text column that reading
+    leaves as it is (no placeholder, nothing to trim) is the file's own column, shared
+    with ``raw`` rather than copied.
     """
     fields = FIELDS[role]
     required = set(required)
@@ -141,6 +148,7 @@ def type_table(
     how: dict[str, str] = {}
     # broader expressions to try when a decision made on the first rows loses values
     retry: dict[str, _Retry] = {}
+    as_is: dict[str, str] = {ROW: ROW}  # typed name: the read column it is, not copied
     for f, col in colmap.items():
         d = _field_expr(raw, sample, f, col, fields[f], values, day_first=day_first,
                         required=required, warnings=warnings, notes=notes)
@@ -149,13 +157,21 @@ def type_table(
             exprs.append(pl.col(_READ + f).alias(f))
         else:
             exprs.append(d.out.alias(f))
+        if d.as_is:
+            as_is[f] = d.as_is
         retry[f] = _Retry(d.staged, [(e, _lost(d.clean, e)) for e in d.broader])
         how[f] = d.label
     if "stage" in colmap and "outcome" not in colmap and "outcome" in fields:
         exprs += _outcome_from_stage(raw, colmap["stage"])
     _extra_exprs(raw, sample, role, colmap, exprs=exprs, checked=checked, retry=retry,
-                 renames=renames or {}, values=values, compact=compact)
-    typed = collect_aligned(_typing_query(raw, exprs, checked, compact=compact))
+                 renames=renames or {}, values=values, compact=compact, as_is=as_is)
+    names = [*(e.meta.output_name() for e in exprs), FILE, ROW]
+    queries = _typing_queries(raw, [e for e in exprs if e.meta.output_name() not in as_is],
+                              checked)
+    name = pl.repeat(raw.name, raw.frame.height, dtype=compact or pl.String, eager=True)
+    typed = pl.concat([*(collect_aligned(q) for q in queries), name.alias(FILE).to_frame()],
+                      how="horizontal")
+    typed = _lend(raw, typed, as_is, names)
     lost_counts = typed.select(pl.col(f"^{_LOST}.*$").sum()).row(0, named=True) if checked else {}
     typed = _retry_broader(raw, typed, retry, lost_counts)
     warnings += _unreadable_warnings(raw, typed, colmap, required, lost_counts)
@@ -181,24 +197,41 @@ def _with_staged(frame: pl.LazyFrame, staged: dict[str, pl.Expr | None]) -> pl.L
     return frame.with_columns(cleaned) if cleaned else frame
 
 
-def _typing_query(raw: RawTable, exprs: list[pl.Expr], checked: dict[str, _Decision], *,
-                  compact: pl.DataType | None) -> pl.LazyFrame:
-    """The one query typing a file, in three steps so that nothing is computed twice:
-    each checked column's cleaned text (``_CLEAN + name``), then its reading
-    (``_READ + name``), then the typed columns and, per checked column, whether a value
-    with text read nothing (``_LOST + name``). (Polars does not share a parse between
-    the places an expression repeats it when it sits under a ``when``.)"""
-    staged = _with_staged(raw.frame.lazy(), {n: d.staged for n, d in checked.items()})
-    read = staged.with_columns([d.out.alias(_READ + n) for n, d in checked.items()])
-    checks = [_lost(d.clean, pl.col(_READ + n)).alias(_LOST + n) for n, d in checked.items()]
-    name = pl.lit(raw.name, dtype=compact or pl.String)
-    return read.select(*exprs, *checks, name.alias(FILE), pl.col(ROW))
+def _typing_queries(raw: RawTable, exprs: list[pl.Expr], checked: dict[str, _Decision],
+                    ) -> list[pl.LazyFrame]:
+    """The queries typing a file, one per typed column, so that only one column's
+    intermediate text is held at a time. A checked column's query has three steps, so
+    that nothing is computed twice: its cleaned text (``_CLEAN + name``), its reading
+    (``_READ + name``), then the typed column and whether a value with text read nothing
+    (``_LOST + name``). (Polars does not share a parse between the places an expression
+    repeats it when it sits under a ``when``.)"""
+    frame = raw.frame.lazy()
+    queries = []
+    for e in exprs:
+        d = checked.get(name := e.meta.output_name())
+        if d is None:
+            queries.append(frame.select(e))
+            continue
+        read = _with_staged(frame, {name: d.staged}).with_columns(d.out.alias(_READ + name))
+        queries.append(read.select(e, _lost(d.clean, pl.col(_READ + name)).alias(_LOST + name)))
+    return queries
+
+
+def _lend(raw: RawTable, typed: pl.DataFrame, as_is: dict[str, str], names: list[str],
+          ) -> pl.DataFrame:
+    """The typed table in the order of ``names``: the computed columns of ``typed`` and,
+    for each name in ``as_is``, the read file's column itself (the same memory, not a
+    copy; in one piece, as the reader leaves it), then ``typed``'s lost-value checks."""
+    lent = {n: raw.frame[c].alias(n) for n, c in as_is.items()}
+    lent = {n: s.rechunk() if s.n_chunks() > 1 else s for n, s in lent.items()}
+    checks = [typed[c] for c in typed.columns if c.startswith(_LOST)]
+    return pl.DataFrame([lent[n] if n in lent else typed[n] for n in names] + checks)
 
 
 def collect_aligned(query: pl.LazyFrame) -> pl.DataFrame:
-    """Run ``query``; when its columns come back in pieces of different sizes, give each
-    column one piece, a column at a time (realigning all at once, as the next query would,
-    briefly holds the frame twice).
+    """Run ``query``; each column of the result in one piece, a column at a time
+    (:func:`funnel.ingest.readers_base.one_chunk`), so that a column of the read file can
+    join it without a copy.
 
     Examples
     --------
@@ -206,16 +239,11 @@ def collect_aligned(query: pl.LazyFrame) -> pl.DataFrame:
     [2, 4]
     """
     frame = query.collect()
-    if len(set(frame.n_chunks("all"))) <= 1:
+    if max(frame.n_chunks("all"), default=1) <= 1:
         return frame
     columns = frame.get_columns()
     del frame
-    out = []
-    for i, col in enumerate(columns):
-        columns[i] = None  # the only other reference: freed once copied
-        out.append(col.rechunk())
-        del col
-    return pl.DataFrame(out)
+    return one_chunk(columns)
 
 
 def text_col(raw: RawTable, column: str) -> pl.Expr:
@@ -245,36 +273,99 @@ def _outcome_from_stage(raw: RawTable, column: str) -> list[pl.Expr]:
     ended = stage_endings(raw.frame[column].drop_nulls().unique().cast(pl.String).to_list())
     if not ended:
         return []
-    return [text_col(raw, column).replace_strict(ended, default=None, return_dtype=pl.String)
-            .alias("outcome")]
+    return [relabelled(raw, column, ended).alias("outcome")]
+
+
+def relabelled(raw: RawTable, column: str, lookup: dict[str, str | None]) -> pl.Expr:
+    """The labels of ``column`` replaced as ``lookup`` says (a label it lacks: empty), as
+    ``String``; a column kept compactly is relabelled by its codes (:func:`by_codes`).
+
+    Examples
+    --------
+    >>> raw = RawTable("l.csv", "csv", pl.DataFrame(
+    ...     {"s": pl.Series(["Won", None, "Open"], dtype=pl.Categorical)}), 3)
+    >>> raw.frame.select(relabelled(raw, "s", {"Won": "won"}))["s"].to_list()
+    ['won', None, None]
+    """
+    return _coded(raw, column, lambda text: text.replace_strict(lookup, default=None,
+                                                                return_dtype=pl.String))
+
+
+def _coded(raw: RawTable, column: str, text_of: Callable[[pl.Expr], pl.Expr], *,
+           dtype: pl.DataType = pl.String) -> pl.Expr:
+    """``text_of`` applied to ``column``: by its codes when it is compact
+    (:func:`by_codes`), else to its text, as ``dtype``."""
+    coded = by_codes(raw, column, text_of, dtype=dtype)
+    return text_of(text_col(raw, column)).cast(dtype) if coded is None else coded
+
+
+def by_codes(raw: RawTable, column: str, text_of: Callable[[pl.Expr], pl.Expr], *,
+             dtype: pl.DataType = pl.String) -> pl.Expr | None:
+    """``text_of`` (an elementwise expression of a ``String`` column) applied to a column
+    the reader kept compactly, once per distinct label rather than once per row: the
+    rows' values are then looked up by their codes, as ``dtype``. The rows' text is never
+    built, which takes several times the result's memory at a million rows. ``None``
+    when the column is not compact (or has over :data:`_MAX_CODES` labels).
+
+    Examples
+    --------
+    >>> raw = RawTable("l.csv", "csv", pl.DataFrame(
+    ...     {"s": pl.Series([" Web", None, "n/a"], dtype=pl.Categorical)}), 3)
+    >>> raw.frame.select(by_codes(raw, "s", placeholder_expr))["s"].to_list()
+    ['Web', None, None]
+    """
+    values = raw.frame[column]
+    if not isinstance(values.dtype, pl.Categorical):
+        return None
+    distinct = values.unique().drop_nulls()
+    codes = distinct.to_physical()
+    if not codes.len() or codes.max() >= _MAX_CODES:
+        return None
+    labels = pl.select(text_of(pl.lit(distinct.cast(pl.String)))).to_series()
+    table = pl.Series([None] * (codes.max() + 1), dtype=pl.String).scatter(codes, labels)
+    return pl.lit(table.cast(dtype)).gather(pl.col(column).to_physical()).alias(column)
 
 
 def _extra_exprs(
     raw: RawTable, sample: pl.DataFrame, role: str, colmap: dict[str, str], *,
     exprs: list[pl.Expr], checked: dict[str, _Decision], retry: dict[str, _Retry],
     renames: dict[str, str], values: dict[str, dict[str, str]], compact: pl.DataType | None,
+    as_is: dict[str, str],
 ) -> None:
     """Add the unmapped columns: typed profile attributes in a lead file (with their
     checks and broader readings; named and relabelled as the mapping file says; text the
-    reader kept compactly stays compact, as ``compact``), text as it is in other files."""
+    reader kept compactly stays compact, as ``compact``), text as it is in other files.
+    A text column read as it is goes into ``as_is`` (see :func:`_lend`)."""
     for c in [c for c in raw.columns if c not in colmap.values()]:
         name = renames.get(c) or extra_name(c, role)
+        plain = raw.frame.schema[c] == pl.String
         if role != "leads":
             exprs.append(text_col(raw, c).alias(name))
+            if plain:
+                as_is[name] = c
             continue
-        src = text_col(raw, c)
-        if name in values and name not in FIELDS[role]:
-            over = values[name]
-            src = src.replace(list(over), list(over.values()))
-        seen = null_placeholders(sample.select(src.alias(c)).to_series())
+        over = values[name] if name in values and name not in FIELDS[role] else None
+
+        def src_of(text: pl.Expr, over: dict | None = over) -> pl.Expr:
+            return text.replace(list(over), list(over.values())) if over else text
+
+        seen = null_placeholders(sample.select(src_of(text_col(raw, c)).alias(c)).to_series())
+        strip = needs_strip(seen)
+
+        def staged_of(text: pl.Expr, strip: bool = strip, src_of=src_of) -> pl.Expr:
+            return placeholder_expr(src_of(text), strip=strip)
+
         # a typed attribute reads its cleaned text, computed once (see _typing_query)
-        staged, ref = placeholder_expr(src, strip=needs_strip(seen)), pl.col(_CLEAN + name)
+        staged, ref = _coded(raw, c, staged_of), pl.col(_CLEAN + name)
         out, kind = attribute_expr(seen, ref, decimal_comma=raw.delimiter == ";", cleaned=True)
         if kind == "text":  # the cleaned text itself, nothing to stage
-            kept = compact is not None and isinstance(raw.frame.schema[c], pl.Categorical)
-            exprs.append((staged.cast(compact) if kept else staged).alias(name))
+            kept = compact is not None and not plain
+            exprs.append((_coded(raw, c, staged_of, dtype=compact) if kept else staged)
+                         .alias(name))
+            if plain and over is None and reads_as_is(raw.frame[c], strip=strip):
+                as_is[name] = c
             continue
-        clean = placeholder_expr(src)
+        clean = _coded(raw, c, lambda text, src_of=src_of: placeholder_expr(src_of(text)))
         checked[name] = _Decision(out, clean, staged=staged)
         exprs.append(pl.col(_READ + name).alias(name))
         broader = attribute_fallbacks(seen, ref, decimal_comma=raw.delimiter == ";",
@@ -368,10 +459,16 @@ def _field_expr(
     """How to read mapped column ``col`` as field ``f`` of ``kind``, decided on the sample;
     warnings and notes about the decision are appended to ``warnings`` and ``notes``."""
     strip = kind == "id" or needs_strip(sample[col].drop_nulls())
-    clean = placeholder_expr(text_col(raw, col), strip=strip)
-    if f in values and kind in ("text", "id"):
-        over = values[f]
-        clean = clean.replace(list(over), list(over.values()))
+    if (kind in ("id", "text") and f not in values and raw.frame.schema[col] == pl.String
+            and reads_as_is(raw.frame[col], strip=strip)):
+        return _Decision(pl.col(col), pl.col(col), as_is=col)
+    over = values.get(f) if kind in ("text", "id") else None
+
+    def clean_of(text: pl.Expr) -> pl.Expr:
+        cleaned = placeholder_expr(text, strip=strip)
+        return cleaned.replace(list(over), list(over.values())) if over else cleaned
+
+    clean = _coded(raw, col, clean_of)
     seen = null_placeholders(sample[col])
     if kind in ("id", "text"):
         return _Decision(clean, clean)
@@ -446,6 +543,4 @@ def _label_field(
         warnings.append(Warning_(
             f"unknown_{kind}", f"{raw.name}: {kind} labels not recognised, left "
             f"empty: {shown}. Map them in the mapping screen.", sum(tally.values())))
-    return _Decision(text_col(raw, col).replace_strict(lookup, default=None,
-                                                       return_dtype=pl.String),
-                     pl.lit(None, dtype=pl.String))
+    return _Decision(relabelled(raw, col, lookup), pl.lit(None, dtype=pl.String))

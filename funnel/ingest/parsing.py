@@ -508,6 +508,17 @@ def placeholder_expr(col: pl.Expr, *, strip: bool = True) -> pl.Expr:
     return pl.when(c.is_in(_PLACEHOLDER_VARIANTS)).then(None).otherwise(c)
 
 
+def reads_as_is(values: pl.Series, *, strip: bool) -> bool:
+    """Whether :func:`placeholder_expr` leaves every value as it is (no placeholder and,
+    when ``strip``, no surrounding white space): the column can be kept without a copy.
+
+    >>> [reads_as_is(pl.Series(v), strip=True) for v in (["Web", None], [" Web"], ["N/A"])]
+    [True, False, False]
+    """
+    edges = strip and bool(values.str.contains(r"^\s|\s$").any())
+    return not (edges or values.is_in(_PLACEHOLDER_VARIANTS).any())
+
+
 def null_placeholders(values: pl.Series) -> pl.Series:
     """Replace placeholder answers (``Select``, ``N/A``, ``-``, blanks) with missing.
 

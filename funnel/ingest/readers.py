@@ -35,7 +35,7 @@ from funnel.ingest.headers import (
     header_of,
     internal_free,
 )
-from funnel.ingest.readers_base import ROW, Rejection, as_text
+from funnel.ingest.readers_base import ROW, Rejection, as_text, one_chunk
 from funnel.ingest.readers_csv import has_nul, nul_rows, read_csv_rows, utf8_copy
 from funnel.ingest.salvage import NOT_TEXT
 from funnel.ingest.sniff import detect_delimiter, detect_encoding, sniff_format
@@ -77,6 +77,23 @@ class RawTable:
     def text(self, n: int | None = None) -> pl.DataFrame:
         """The first ``n`` rows (every row when ``None``) with every column as ``String``."""
         return as_text(self.frame if n is None else self.frame.head(n))
+
+    def in_one_piece(self) -> None:
+        """Put each column of ``frame`` in one piece, a column at a time (see
+        :func:`~funnel.ingest.readers_base.one_chunk`); the values stay the same. Typing
+        does it before it lends the file's text columns to the typed table.
+
+        Examples
+        --------
+        >>> t = RawTable("l.csv", "csv", pl.concat([pl.DataFrame({"a": ["x"]})] * 2,
+        ...                                         rechunk=False), 2)
+        >>> t.in_one_piece(); t.frame.n_chunks()
+        1
+        """
+        if max(self.frame.n_chunks("all"), default=1) > 1:
+            columns = self.frame.get_columns()
+            self.frame = pl.DataFrame()  # the list is then the columns' only holder
+            self.frame = one_chunk(columns)
 
 
 def _human_size(n: int) -> str:
@@ -463,5 +480,5 @@ def read_file(
                          f"{MAX_COLUMNS:,} read here; export only the columns the diagnosis "
                          "needs.")
     if len(set(table.frame.n_chunks("all"))) > 1:
-        table.frame = table.frame.rechunk()  # aligned once here, not in every later query
+        table.in_one_piece()  # aligned once here, not in every later query
     return table

@@ -116,3 +116,24 @@ def compact_dtype() -> pl.DataType:
     """
     return pl.Categorical(pl.Categories(f"funnel-{uuid.uuid4().hex}"))
 
+
+
+def one_chunk(columns: list[pl.Series]) -> pl.DataFrame:
+    """A frame of ``columns`` with each column in one piece, rechunked a column at a time
+    (all at once briefly holds the frame twice). The list is emptied as it goes, so that
+    a caller who dropped the frame the columns came from holds each old column no longer
+    than its copy takes. A frame in one piece lends its columns to another without a
+    copy, and later queries need not realign it.
+
+    Examples
+    --------
+    >>> f = pl.concat([pl.DataFrame({"a": [1]}), pl.DataFrame({"a": [2]})], rechunk=False)
+    >>> f.n_chunks(), one_chunk(f.get_columns()).n_chunks()
+    (2, 1)
+    """
+    out = []
+    for i, col in enumerate(columns):
+        columns[i] = None  # the caller's list no longer holds it: freed once copied
+        out.append(col.rechunk() if col.n_chunks() > 1 else col)
+        del col
+    return pl.DataFrame(out)
