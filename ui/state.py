@@ -205,6 +205,10 @@ def parse_upload(file, *, sheet: str | int | None = None) -> tuple[tuple, RawTab
         if ctx is not None and (isinstance(parsed, str) or len(parsed.sheets) <= 1):
             release_upload(file, manager=ctx.uploaded_file_mgr, session_id=ctx.session_id)
             released.add(file.file_id)
+        if not isinstance(parsed, str):
+            # in one piece now, with the bytes gone: building then lends its unchanged text
+            # columns and never replaces the frame the page tells the file by
+            parsed.in_one_piece()
     return key, cache[key]
 
 
