@@ -15,8 +15,9 @@ from polars.testing import assert_frame_equal
 
 import funnel
 from funnel.cli import main
-from funnel.ingest import readers_base, readers_csv
-from funnel.ingest.columns import relabelled
+from funnel.ingest import readers, readers_base, readers_csv
+from funnel.ingest.columns import by_codes, relabelled
+from funnel.ingest.parsing import placeholder_expr
 from funnel.ingest.readers import RawTable, read_file
 from funnel.ingest.readers_base import FILE, ROW, as_text, compact_schema
 from funnel.sample import SAMPLE_DIR
@@ -218,3 +219,33 @@ def test_relabelled_reads_a_compact_column_by_its_codes_as_its_text():
     got = [t.frame.select(relabelled(t, "stage", lookup)).to_series().to_list()
            for t in (kept, plain)]
     assert got == [["won", "lost", None, None]] * 2
+
+
+@pytest.mark.parametrize("name", ["note", "__row", "__file"])
+def test_build_dataset_refuses_two_columns_of_one_name_in_a_sentence(name):
+    raw = read_file(_leads(3_000), name="leads.csv")
+    with pytest.raises(funnel.InputError, match=f"more than one column would be called '{name}'"):
+        funnel.build_dataset([("leads", raw)], mapping=funnel.Mapping(leads={name: "email"}))
+
+
+def test_by_codes_finds_each_row_among_its_own_labels_when_codes_are_shared():
+    compact = readers_base.compact_dtype()  # "other" takes the first codes of the file
+    frame = pl.DataFrame({"other": [f"v{i}" for i in range(50)],
+                          "s": [None, " Web", "n/a", "Ads", "Web "] * 10}).cast(compact)
+    raw = RawTable("l.csv", "csv", frame, 50)
+    got = raw.frame.select(by_codes(raw, "s", placeholder_expr)).to_series().to_list()
+    assert got == [None, "Web", None, "Ads", "Web"] * 10
+
+
+def test_in_one_piece_keeps_every_column_when_a_copy_fails(monkeypatch):
+    t = read_file(_leads(300_000), name="leads.csv")
+    before = t.frame.columns
+
+    def failing(columns):
+        columns[0] = columns[0].rechunk()
+        raise MemoryError
+
+    monkeypatch.setattr(readers, "one_chunk", failing)
+    with pytest.raises(MemoryError):
+        t.in_one_piece()
+    assert (t.frame.columns, t.frame.height) == (before, 300_000)

@@ -81,7 +81,9 @@ def build_dataset(
     tables
         ``(role, table)`` pairs, or a generator of them (each is typed as it comes);
         several files may share a role (they are stacked). Roles are those in
-        ``funnel.dataset.schema.ROLES``; at least one ``leads`` table.
+        ``funnel.dataset.schema.ROLES``; at least one ``leads`` table. Each table's
+        frame is put in one piece first (:meth:`RawTable.in_one_piece`, the same
+        values), and the typed tables share its unchanged text columns.
     mapping
         Columns and values chosen by the user; anything not given is auto-detected.
     now

@@ -46,7 +46,6 @@ EXAMPLES = 3
 _LOST = "__lost:"  # prefix of the per-column "had text, read nothing" checks
 _CLEAN = "__clean:"  # prefix of a typed column's cleaned text, computed once per query
 _READ = "__read:"  # prefix of a typed column's reading, computed once per query
-_MAX_CODES = 1 << 20  # a compact column relabelled by its codes up to this many categories
 
 
 @dataclass
@@ -140,6 +139,8 @@ def type_table(
     """
     fields = FIELDS[role]
     required = set(required)
+    # the file column first, so that a compact one takes the first code as before
+    name = pl.repeat(raw.name, raw.frame.height, dtype=compact or pl.String, eager=True)
     warnings: list[Warning_] = []
     notes: list[str] = []
     sample = raw.text(SAMPLE_SIZE)
@@ -166,9 +167,11 @@ def type_table(
     _extra_exprs(raw, sample, role, colmap, exprs=exprs, checked=checked, retry=retry,
                  renames=renames or {}, values=values, compact=compact, as_is=as_is)
     names = [*(e.meta.output_name() for e in exprs), FILE, ROW]
+    if twice := sorted({n for n in names if names.count(n) > 1}):
+        raise InputError(f"{raw.name}: more than one column would be called {twice[0]!r}; "
+                         "give each its own name in the mapping.")
     queries = _typing_queries(raw, [e for e in exprs if e.meta.output_name() not in as_is],
                               checked)
-    name = pl.repeat(raw.name, raw.frame.height, dtype=compact or pl.String, eager=True)
     typed = pl.concat([*(collect_aligned(q) for q in queries), name.alias(FILE).to_frame()],
                       how="horizontal")
     typed = _lend(raw, typed, as_is, names)
@@ -302,10 +305,11 @@ def _coded(raw: RawTable, column: str, text_of: Callable[[pl.Expr], pl.Expr], *,
 def by_codes(raw: RawTable, column: str, text_of: Callable[[pl.Expr], pl.Expr], *,
              dtype: pl.DataType = pl.String) -> pl.Expr | None:
     """``text_of`` (an elementwise expression of a ``String`` column) applied to a column
-    the reader kept compactly, once per distinct label rather than once per row: the
-    rows' values are then looked up by their codes, as ``dtype``. The rows' text is never
-    built, which takes several times the result's memory at a million rows. ``None``
-    when the column is not compact (or has over :data:`_MAX_CODES` labels).
+    the reader kept compactly, once per distinct label rather than once per row: each
+    row's result is then found by its code among the column's own labels, as ``dtype``
+    (a ``Categorical`` learns them in the order the rows first show them). The rows'
+    text is never built, which takes several times the result's memory at a million
+    rows. ``None`` when the column is not compact (or has no value).
 
     Examples
     --------
@@ -317,13 +321,15 @@ def by_codes(raw: RawTable, column: str, text_of: Callable[[pl.Expr], pl.Expr], 
     values = raw.frame[column]
     if not isinstance(values.dtype, pl.Categorical):
         return None
-    distinct = values.unique().drop_nulls()
-    codes = distinct.to_physical()
-    if not codes.len() or codes.max() >= _MAX_CODES:
+    distinct = values.unique(maintain_order=True).drop_nulls()
+    if not distinct.len():
         return None
-    labels = pl.select(text_of(pl.lit(distinct.cast(pl.String)))).to_series()
-    table = pl.Series([None] * (codes.max() + 1), dtype=pl.String).scatter(codes, labels)
-    return pl.lit(table.cast(dtype)).gather(pl.col(column).to_physical()).alias(column)
+    labels = pl.select(text_of(pl.lit(distinct.cast(pl.String)))).to_series().cast(dtype)
+    codes = distinct.to_physical()
+    order = codes.arg_sort()  # the file's codes, sorted to be searched
+    code = pl.col(column).to_physical()
+    where = pl.when(code.is_not_null()).then(pl.lit(codes.gather(order)).search_sorted(code))
+    return pl.lit(labels.gather(order)).gather(where).alias(column)
 
 
 def _extra_exprs(

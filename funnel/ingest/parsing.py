@@ -515,8 +515,9 @@ def reads_as_is(values: pl.Series, *, strip: bool) -> bool:
     >>> [reads_as_is(pl.Series(v), strip=True) for v in (["Web", None], [" Web"], ["N/A"])]
     [True, False, False]
     """
-    edges = strip and bool(values.str.contains(r"^\s|\s$").any())
-    return not (edges or values.is_in(_PLACEHOLDER_VARIANTS).any())
+    if values.is_in(_PLACEHOLDER_VARIANTS).any():
+        return False
+    return not (strip and values.str.contains(r"^\s|\s$").any())
 
 
 def null_placeholders(values: pl.Series) -> pl.Series:

@@ -93,7 +93,10 @@ class RawTable:
         if max(self.frame.n_chunks("all"), default=1) > 1:
             columns = self.frame.get_columns()
             self.frame = pl.DataFrame()  # the list is then the columns' only holder
-            self.frame = one_chunk(columns)
+            try:
+                one_chunk(columns)
+            finally:  # every column, old or new, even when a copy fails
+                self.frame = pl.DataFrame(columns)
 
 
 def _human_size(n: int) -> str:

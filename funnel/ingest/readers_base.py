@@ -120,10 +120,11 @@ def compact_dtype() -> pl.DataType:
 
 def one_chunk(columns: list[pl.Series]) -> pl.DataFrame:
     """A frame of ``columns`` with each column in one piece, rechunked a column at a time
-    (all at once briefly holds the frame twice). The list is emptied as it goes, so that
-    a caller who dropped the frame the columns came from holds each old column no longer
-    than its copy takes. A frame in one piece lends its columns to another without a
-    copy, and later queries need not realign it.
+    (all at once briefly holds the frame twice). Each column of the list is replaced by
+    its copy as it goes, so that a caller who dropped the frame the columns came from
+    holds each old column no longer than its copy takes, and the list always holds every
+    column. A frame in one piece lends its columns to another without a copy, and later
+    queries need not realign it.
 
     Examples
     --------
@@ -131,9 +132,8 @@ def one_chunk(columns: list[pl.Series]) -> pl.DataFrame:
     >>> f.n_chunks(), one_chunk(f.get_columns()).n_chunks()
     (2, 1)
     """
-    out = []
     for i, col in enumerate(columns):
-        columns[i] = None  # the caller's list no longer holds it: freed once copied
-        out.append(col.rechunk() if col.n_chunks() > 1 else col)
-        del col
-    return pl.DataFrame(out)
+        if col.n_chunks() > 1:
+            columns[i] = col.rechunk()
+        del col  # the old column's last holder: freed before the next copy
+    return pl.DataFrame(columns)
