@@ -98,3 +98,21 @@ def test_mapping_screen_gone_after_going_back_to_the_sample():
     at.file_uploader[0].set_value(None).run()
     next(b for b in at.button if "back to the sample" in b.label).click().run()
     assert "How the columns were read" not in [e.label for e in at.expander]
+
+
+
+def test_mapping_screen_loaded_mapping_naming_two_columns_alike_gets_a_sentence():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/data.py")
+    at.run()
+    rows = "".join(f"L{i},2025-01-{i + 1:02d},Web,Won,note {i},North\n" for i in range(20))
+    at.file_uploader[0].set_value([("leads.csv", (
+        "Lead ID,Created Date,Lead Source,Status,Notes,Region\n" + rows).encode(),
+        "text/csv")]).run()
+    loaded = json.dumps({"leads": {"Region": "Notes"}}).encode()  # Notes renamed Region
+    at.file_uploader(key="mapping_file").set_value(
+        [("export.mapping.json", loaded, "application/json")]).run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "leads.csv: more than one column would be called 'Region'; give each its "
+        "own name in the mapping."]
