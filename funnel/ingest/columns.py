@@ -2,9 +2,11 @@
 
 Every decision (date format, decimal mark, which labels mean won or lost, the type of
 an unmapped attribute) is made on the file's first rows, and the whole file is then
-typed in a single query. A decision that loses values further down the file is retried
-with broader readings; values still unreadable are left empty with a warning, except
-in required fields, where the row is rejected with its file, row and reason.
+typed a column at a time (one query each, so only one column's intermediate text is
+held; a text column that reading leaves as it is is the read table's own, not a copy).
+A decision that loses values further down the file is retried with broader readings;
+values still unreadable are left empty with a warning, except in required fields, where
+the row is rejected with its file, row and reason.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ class _Decision(NamedTuple):
     from, a label of the decision for messages, and broader expressions to retry.
 
     ``staged``: the expression of the cleaned text when ``out`` and ``broader`` read it as
-    the column ``_CLEAN + name`` (computed once, see :func:`_typing_query`); ``clean`` is
+    the column ``_CLEAN + name`` (computed once, see :func:`_typing_queries`); ``clean`` is
     then that column too, except for an attribute, whose check trims as before.
     ``as_is``: the read file's column, when reading it changes no value (it is then lent
     to the typed table, not copied: see :func:`_lend`)."""
@@ -123,10 +125,10 @@ def type_table(
     *, required: Iterable[str], day_first: bool, renames: dict[str, str] | None = None,
     compact: pl.DataType | None = None,
 ) -> Typed:
-    """Rename mapped columns to canonical names and type them, all in one query.
+    """Rename mapped columns to canonical names and type them, a query per column.
 
     Every decision (date format, decimal mark, attribute type) is made on the file's
-    first rows; the whole file is then typed in a single pass. Unmapped columns of a
+    first rows; each column of the whole file is then typed in one pass. Unmapped columns of a
     lead file become typed profile attributes (``renames``: ``{column: attribute}``
     named in the mapping file, whose labels ``values`` may map); of other files they
     stay text.
@@ -140,7 +142,8 @@ def type_table(
     fields = FIELDS[role]
     required = set(required)
     # the file column first, so that a compact one takes the first code as before
-    name = pl.repeat(raw.name, raw.frame.height, dtype=compact or pl.String, eager=True)
+    file_column = pl.repeat(raw.name, raw.frame.height, dtype=compact or pl.String,
+                            eager=True).alias(FILE)
     warnings: list[Warning_] = []
     notes: list[str] = []
     sample = raw.text(SAMPLE_SIZE)
@@ -172,7 +175,7 @@ def type_table(
                          "give each its own name in the mapping.")
     queries = _typing_queries(raw, [e for e in exprs if e.meta.output_name() not in as_is],
                               checked)
-    typed = pl.concat([*(collect_aligned(q) for q in queries), name.alias(FILE).to_frame()],
+    typed = pl.concat([*(collect_aligned(q) for q in queries), file_column.to_frame()],
                       how="horizontal")
     typed = _lend(raw, typed, as_is, names)
     lost_counts = typed.select(pl.col(f"^{_LOST}.*$").sum()).row(0, named=True) if checked else {}
@@ -361,7 +364,7 @@ def _extra_exprs(
         def staged_of(text: pl.Expr, strip: bool = strip, src_of=src_of) -> pl.Expr:
             return placeholder_expr(src_of(text), strip=strip)
 
-        # a typed attribute reads its cleaned text, computed once (see _typing_query)
+        # a typed attribute reads its cleaned text, computed once (see _typing_queries)
         staged, ref = _coded(raw, c, staged_of), pl.col(_CLEAN + name)
         out, kind = attribute_expr(seen, ref, decimal_comma=raw.delimiter == ";", cleaned=True)
         if kind == "text":  # the cleaned text itself, nothing to stage
@@ -481,7 +484,7 @@ def _field_expr(
     if kind in ("datetime", "month"):
         return _date_field(raw, seen, clean, f, col, kind, day_first=day_first,
                            required=required, warnings=warnings, notes=notes)
-    ref = pl.col(_CLEAN + f)  # the cleaned text, computed once (see _typing_query)
+    ref = pl.col(_CLEAN + f)  # the cleaned text, computed once (see _typing_queries)
     if kind == "number":
         present = seen.drop_nulls()
         dec = detect_decimal_comma(present, default=raw.delimiter == ";")

@@ -94,9 +94,10 @@ class RawTable:
             columns = self.frame.get_columns()
             self.frame = pl.DataFrame()  # the list is then the columns' only holder
             try:
-                one_chunk(columns)
-            finally:  # every column, old or new, even when a copy fails
+                self.frame = one_chunk(columns)
+            except BaseException:  # every column, old or new, when a copy fails
                 self.frame = pl.DataFrame(columns)
+                raise
 
 
 def _human_size(n: int) -> str:
