@@ -2,8 +2,9 @@
 
 Every decision (date format, decimal mark, which labels mean won or lost, the type of
 an unmapped attribute) is made on the file's first rows, and the whole file is then
-typed a column at a time (one query each, so only one column's intermediate text is
-held; a text column that reading leaves as it is is the read table's own, not a copy).
+typed a few columns at a time (about a million values a query, so only their
+intermediate text is held; a text column that reading leaves as it is is the read
+table's own, not a copy).
 A decision that loses values further down the file is retried with broader readings;
 values still unreadable are left empty with a warning, except in required fields, where
 the row is rejected with its file, row and reason.
@@ -48,6 +49,7 @@ EXAMPLES = 3
 _LOST = "__lost:"  # prefix of the per-column "had text, read nothing" checks
 _CLEAN = "__clean:"  # prefix of a typed column's cleaned text, computed once per query
 _READ = "__read:"  # prefix of a typed column's reading, computed once per query
+_CELLS = 1 << 20  # values typed by one query
 
 
 @dataclass
@@ -125,10 +127,10 @@ def type_table(
     *, required: Iterable[str], day_first: bool, renames: dict[str, str] | None = None,
     compact: pl.DataType | None = None,
 ) -> Typed:
-    """Rename mapped columns to canonical names and type them, a query per column.
+    """Rename mapped columns to canonical names and type them, a few columns a query.
 
     Every decision (date format, decimal mark, attribute type) is made on the file's
-    first rows; each column of the whole file is then typed in one pass. Unmapped columns of a
+    first rows; the whole file is then typed, a few columns a query. Unmapped columns of a
     lead file become typed profile attributes (``renames``: ``{column: attribute}``
     named in the mapping file, whose labels ``values`` may map); of other files they
     stay text.
@@ -205,21 +207,23 @@ def _with_staged(frame: pl.LazyFrame, staged: dict[str, pl.Expr | None]) -> pl.L
 
 def _typing_queries(raw: RawTable, exprs: list[pl.Expr], checked: dict[str, _Decision],
                     ) -> list[pl.LazyFrame]:
-    """The queries typing a file, one per typed column, so that only one column's
-    intermediate text is held at a time. A checked column's query has three steps, so
-    that nothing is computed twice: its cleaned text (``_CLEAN + name``), its reading
-    (``_READ + name``), then the typed column and whether a value with text read nothing
-    (``_LOST + name``). (Polars does not share a parse between the places an expression
-    repeats it when it sits under a ``when``.)"""
+    """The queries typing a file, each typing a group of about :data:`_CELLS` values (one
+    column at a time at a million rows, every column at once in a small file), so that
+    only a group's intermediate text is held at a time. A checked column is typed in
+    three steps, so that nothing is computed twice: its cleaned text (``_CLEAN + name``),
+    its reading (``_READ + name``), then the typed column and whether a value with text
+    read nothing (``_LOST + name``). (Polars does not share a parse between the places
+    an expression repeats it when it sits under a ``when``.)"""
     frame = raw.frame.lazy()
+    per = max(1, _CELLS // max(raw.frame.height, 1))
     queries = []
-    for e in exprs:
-        d = checked.get(name := e.meta.output_name())
-        if d is None:
-            queries.append(frame.select(e))
-            continue
-        read = _with_staged(frame, {name: d.staged}).with_columns(d.out.alias(_READ + name))
-        queries.append(read.select(e, _lost(d.clean, pl.col(_READ + name)).alias(_LOST + name)))
+    for start in range(0, len(exprs), per):
+        group = exprs[start:start + per]
+        mine = {n: checked[n] for e in group if (n := e.meta.output_name()) in checked}
+        read = _with_staged(frame, {n: d.staged for n, d in mine.items()}).with_columns(
+            [d.out.alias(_READ + n) for n, d in mine.items()])
+        queries.append(read.select(*group, *(_lost(d.clean, pl.col(_READ + n)).alias(_LOST + n)
+                                             for n, d in mine.items())))
     return queries
 
 
@@ -265,7 +269,7 @@ def text_col(raw: RawTable, column: str) -> pl.Expr:
     Schema([('s', String), ('id', String)])
     """
     col = pl.col(column)
-    return col.cast(pl.String) if isinstance(raw.frame.schema[column], pl.Categorical) else col
+    return col.cast(pl.String) if isinstance(raw.frame[column].dtype, pl.Categorical) else col
 
 
 def _lost(clean: pl.Expr, out: pl.Expr) -> pl.Expr:
@@ -347,7 +351,7 @@ def _extra_exprs(
     A text column read as it is goes into ``as_is`` (see :func:`_lend`)."""
     for c in [c for c in raw.columns if c not in colmap.values()]:
         name = renames.get(c) or extra_name(c, role)
-        plain = raw.frame.schema[c] == pl.String
+        plain = raw.frame[c].dtype == pl.String
         if role != "leads":
             exprs.append(text_col(raw, c).alias(name))
             if plain:
@@ -468,7 +472,7 @@ def _field_expr(
     """How to read mapped column ``col`` as field ``f`` of ``kind``, decided on the sample;
     warnings and notes about the decision are appended to ``warnings`` and ``notes``."""
     strip = kind == "id" or needs_strip(sample[col].drop_nulls())
-    if (kind in ("id", "text") and f not in values and raw.frame.schema[col] == pl.String
+    if (kind in ("id", "text") and f not in values and raw.frame[col].dtype == pl.String
             and reads_as_is(raw.frame[col], strip=strip)):
         return _Decision(pl.col(col), pl.col(col), as_is=col)
     over = values.get(f) if kind in ("text", "id") else None
