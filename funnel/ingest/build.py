@@ -197,7 +197,6 @@ def _type_file(
     if role == "activities":  # Salesforce: when it was done, else when it was due
         raw.frame, when = activity_time(raw.frame)
         raw = _done_only(files, raw)
-    raw.in_one_piece()  # typing then lends its unchanged text columns, not copies
     fixed = mapping.for_role(role)
     absent = [c for c in fixed.values() if c and c not in raw.columns]
     if absent:

@@ -143,6 +143,7 @@ def type_table(
     """
     fields = FIELDS[role]
     required = set(required)
+    raw.in_one_piece()  # its unchanged text columns are then lent, not copied
     # the file column first, so that a compact one takes the first code as before
     file_column = pl.repeat(raw.name, raw.frame.height, dtype=compact or pl.String,
                             eager=True).alias(FILE)
@@ -175,8 +176,8 @@ def type_table(
     if twice := sorted({n for n in names if names.count(n) > 1}):
         raise InputError(f"{raw.name}: more than one column would be called {twice[0]!r}; "
                          "give each its own name in the mapping.")
-    queries = _typing_queries(raw, [e for e in exprs if e.meta.output_name() not in as_is],
-                              checked)
+    queries = _typing_queries(
+        raw, [e for e, n in zip(exprs, names, strict=False) if n not in as_is], checked)
     typed = pl.concat([*(collect_aligned(q) for q in queries), file_column.to_frame()],
                       how="horizontal")
     typed = _lend(raw, typed, as_is, names)
@@ -231,9 +232,8 @@ def _lend(raw: RawTable, typed: pl.DataFrame, as_is: dict[str, str], names: list
           ) -> pl.DataFrame:
     """The typed table in the order of ``names``: the computed columns of ``typed`` and,
     for each name in ``as_is``, the read file's column itself (the same memory, not a
-    copy; in one piece, as the reader leaves it), then ``typed``'s lost-value checks."""
+    copy; ``raw`` is in one piece), then ``typed``'s lost-value checks."""
     lent = {n: raw.frame[c].alias(n) for n, c in as_is.items()}
-    lent = {n: s.rechunk() if s.n_chunks() > 1 else s for n, s in lent.items()}
     checks = [typed[c] for c in typed.columns if c.startswith(_LOST)]
     return pl.DataFrame([lent[n] if n in lent else typed[n] for n in names] + checks)
 
@@ -248,12 +248,7 @@ def collect_aligned(query: pl.LazyFrame) -> pl.DataFrame:
     >>> collect_aligned(pl.LazyFrame({"a": [1, 2]}).select(pl.col("a") * 2))["a"].to_list()
     [2, 4]
     """
-    frame = query.collect()
-    if max(frame.n_chunks("all"), default=1) <= 1:
-        return frame
-    columns = frame.get_columns()
-    del frame
-    return one_chunk(columns)
+    return one_chunk(query.collect().get_columns())  # the list the columns' only holder
 
 
 def text_col(raw: RawTable, column: str) -> pl.Expr:

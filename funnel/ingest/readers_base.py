@@ -117,7 +117,6 @@ def compact_dtype() -> pl.DataType:
     return pl.Categorical(pl.Categories(f"funnel-{uuid.uuid4().hex}"))
 
 
-
 def one_chunk(columns: list[pl.Series]) -> pl.DataFrame:
     """A frame of ``columns`` with each column in one piece, rechunked a column at a time
     (all at once briefly holds the frame twice). Each column of the list is replaced by
