@@ -57,7 +57,7 @@ from funnel.analyses.speed.views import (
 )
 from funnel.dataset.errors import Cancelled, InputError
 from funnel.dataset.privacy import mask_personal, personal_columns, pseudonym, pseudonymise
-from funnel.dataset.schema import FIELDS, ROLES, STAGES, Mapping, normalise_header
+from funnel.dataset.schema import FIELDS, ROLES, STAGES, Mapping, as_text, normalise_header
 from funnel.dataset.stages import reached_exprs, stages_present
 from funnel.dataset.tables import Capability, Dataset, FileReport, Health, Warning_, export_end
 from funnel.findings.base import Finding, Settings
@@ -126,6 +126,7 @@ __all__ = [
     "Warning_",
     "WorkspaceStore",
     "arrival_heatmap",
+    "as_text",
     "assignment_times",
     "auto_map",
     "benchmark_comparison",

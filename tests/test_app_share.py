@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -111,7 +112,7 @@ def test_share_panel_pseudonymises_columns_the_user_adds(store_dir):
     at.multiselect(key="share:extra").set_value(["source"]).run()
     at.button(key="share:create").click().run()
     ws = WorkspaceStore(store_dir).load(at.session_state["share:last"])
-    assert ws.dataset.leads["source"].str.starts_with("other-").all()
+    assert ws.dataset.leads["source"].cast(pl.String).str.starts_with("other-").all()
 
 
 # --- a viewer only views: the saved profile, no editor, no upload, no row-level data ---------

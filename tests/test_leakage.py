@@ -339,7 +339,7 @@ def test_leakage_xed_google_variants_merged(xed_dataset):
     assert "Google" in groups and "google" not in groups
     raw = xed_dataset.leads["source"]
     assert t.filter(pl.col("group") == "Google")["count"][0] == int(
-        (raw.str.to_lowercase() == "google").sum())
+        (raw.cast(pl.String).str.to_lowercase() == "google").sum())
 
 
 @pytest.fixture(scope="module")

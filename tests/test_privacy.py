@@ -160,3 +160,37 @@ def test_scrubber_keeps_dates_and_replaces_phones_in_text(text, kept):
 def test_scrubber_replaces_a_phone_right_after_a_date(text):
     out = Scrubber(key=b"k", names=[]).text(text)
     assert "555-1234" not in out and out.split()[-2] in ("30.06.24", "2024-06-30")
+
+
+_COMPACT_TEXT = ["met Zebulon at the fair", "Web", None, "mail ann@example.com", "Web"]
+
+
+def test_scrubber_scrubs_a_compact_column_as_its_text_and_keeps_it_compact():
+    s = Scrubber(key=b"k", names=["Zebulon"])
+    compact = s.series(pl.Series("note", _COMPACT_TEXT, dtype=pl.Categorical))
+    assert (isinstance(compact.dtype, pl.Categorical), compact.cast(pl.String).to_list()) == (
+        True, s.series(pl.Series("note", _COMPACT_TEXT)).to_list())
+
+
+def test_scrubber_returns_a_compact_column_with_nothing_personal_as_it_is():
+    column = pl.Series("source", ["Web", "Fair", None, "Web"], dtype=pl.Categorical)
+    assert Scrubber(key=b"k", names=["Zebulon"]).series(column) is column
+
+
+def test_mask_personal_masks_a_compact_column_as_its_text():
+    names = ["Ann Lee", None, "Bo Chan", "Ann Lee"]
+    compact = mask_personal(pl.DataFrame({"Name": pl.Series(names, dtype=pl.Categorical)}),
+                            columns={"Name": "name"}, key="k")["Name"]
+    assert (isinstance(compact.dtype, pl.Categorical), compact.cast(pl.String).to_list()) == (
+        True, mask_personal(pl.DataFrame({"Name": names}), columns={"Name": "name"},
+                            key="k")["Name"].to_list())
+
+
+def test_scrubbed_compact_column_written_to_parquet_holds_no_original_label(tmp_path):
+    # the scrubbed column shares its categories with the original, which hold the name
+    s = Scrubber(key=b"k", names=["Zebulon"])
+    path = tmp_path / "notes.parquet"
+    pl.DataFrame([s.series(pl.Series("note", _COMPACT_TEXT, dtype=pl.Categorical))]
+                 ).write_parquet(path)
+    assert (b"Zebulon" in path.read_bytes(), b"ann@example.com" in path.read_bytes()) == (
+        False, False)

@@ -15,11 +15,12 @@ from polars.testing import assert_frame_equal
 
 import funnel
 from funnel.cli import main
+from funnel.dataset.schema import as_text
 from funnel.ingest import readers, readers_base, readers_csv
 from funnel.ingest.columns import by_codes, relabelled
 from funnel.ingest.parsing import placeholder_expr
 from funnel.ingest.readers import RawTable, read_file
-from funnel.ingest.readers_base import FILE, ROW, as_text, compact_schema
+from funnel.ingest.readers_base import FILE, ROW, compact_schema
 from funnel.sample import SAMPLE_DIR
 from tests.badfiles import CASES
 
@@ -121,12 +122,21 @@ def test_diagnosis_of_the_sample_is_the_same_compact_or_plain(monkeypatch, capsy
     assert compact == json.loads(capsys.readouterr().out)
 
 
-def test_typed_leads_keep_compact_attributes_compact_and_fields_as_text():
+def test_typed_leads_keep_compact_attributes_and_canonical_text_compact():
     ds = funnel.build_dataset([("leads", read_file(_rows(3_000), name="leads.csv"))])
     kinds = {c: "compact" if isinstance(t, pl.Categorical) else str(t)
              for c, t in ds.leads.schema.items() if c in ("source", "country", "note", FILE)}
-    assert kinds == {"source": "String", "country": "compact", "note": "String",
+    assert kinds == {"source": "compact", "country": "compact", "note": "String",
                      FILE: "compact"}
+
+
+@pytest.mark.parametrize("n", [10, 3_000])  # below and above the size kept compactly
+def test_typed_leads_canonical_text_is_compact_whatever_the_files_size(n):
+    raw = read_file(_rows(n), name="leads.csv")
+    ds = funnel.build_dataset([("leads", raw)])
+    assert (isinstance(ds.leads.schema["source"], pl.Categorical),
+            ds.leads["source"].cast(pl.String).to_list()) == (
+        True, raw.column("source").to_list())
 
 
 def test_two_compact_lead_files_stack_into_one_table():

@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from funnel.dataset.schema import as_text
 from funnel.findings.registry import diagnose_places
-from funnel.ingest.readers_base import as_text
 from funnel.sample.export import SAMPLE_FILES, load_sample, main, sample_dataset, write_sample
 from funnel.sample.life import generate_sample
 from funnel.sample.world import PROBLEMS

@@ -23,7 +23,7 @@ from funnel.analyses.leakage import stage_exits
 from funnel.analyses.velocity import settling_columns
 from funnel.dataset.errors import InputError
 from funnel.dataset.labels import NONE_LABEL, match_label, unify_labels
-from funnel.dataset.schema import STAGES
+from funnel.dataset.schema import STAGES, as_text
 from funnel.dataset.stages import stage_rank_expr, stages_present
 from funnel.dataset.tables import Dataset, export_end
 from funnel.stats.intervals import prior_strength, rate_ratio, shrink_exprs, wilson_exprs
@@ -126,7 +126,7 @@ def closed_loop(
             .alias("won"),
             (pl.col("amount").filter(won).sum() if won is not None and "amount" in cols
              else pl.lit(None, pl.Float64)).alias("revenue")]
-    table = leads.lazy().group_by(key.alias(by)).agg(aggs).collect()
+    table = as_text(leads.lazy().group_by(key.alias(by)).agg(aggs).collect())
     if known and table.height:
         prior_rate = float(table["won"].sum() / table["leads"].sum())
         prior_n = prior_strength(table["won"], table["leads"])

@@ -19,7 +19,7 @@ import polars as pl
 
 from funnel.analyses.deals import with_unlinked_deals
 from funnel.dataset.labels import NONE_LABEL
-from funnel.dataset.schema import STAGE_DATES, STAGES
+from funnel.dataset.schema import STAGE_DATES, STAGES, as_text
 from funnel.dataset.tables import Dataset, export_end
 from funnel.stats.survival import km_medians
 
@@ -266,7 +266,7 @@ def settling_columns(leads: pl.DataFrame, table: pl.DataFrame, *, by: str,
         return table.with_columns(pl.lit(None, pl.Float64).alias("young_share"),
                                   pl.lit(None, pl.Boolean).alias("not_settled"))
     key = pl.col(by).fill_null(NONE_LABEL) if by in leads.columns else pl.lit(NONE_LABEL)
-    young = leads.group_by(key.alias(by)).agg(
-        young_expr(leads, end=end, days=days).mean().alias("young_share"))
+    young = as_text(leads.group_by(key.alias(by)).agg(
+        young_expr(leads, end=end, days=days).mean().alias("young_share")))
     return table.join(young, on=by, how="left").with_columns(
         (pl.col("young_share") > 0.5).alias("not_settled"))

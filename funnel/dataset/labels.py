@@ -24,8 +24,16 @@ NONE_LABEL = "(none)"
 
 
 def label_key(expr: pl.Expr) -> pl.Expr:
-    """The comparison key of a label: trimmed, inner spaces collapsed, lower case."""
-    return expr.str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
+    """The comparison key of a label (text, kept compactly or not): trimmed, inner spaces
+    collapsed, lower case.
+
+    Examples
+    --------
+    >>> s = pl.Series(["  Paid  Search", "paid search"], dtype=pl.Categorical)
+    >>> pl.select(label_key(pl.lit(s))).to_series().to_list()
+    ['paid search', 'paid search']
+    """
+    return expr.cast(pl.String).str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
 
 
 def near_duplicate_labels(leads: pl.DataFrame, *, column: str) -> pl.DataFrame:

@@ -20,7 +20,7 @@ import hmac
 import os
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -176,10 +176,35 @@ def pseudonym(value: str, *, kind: str = "person", key: bytes | str | None = Non
 
 
 def _mask_series(s: pl.Series, kind: str, key: bytes) -> pl.Series:
+    if isinstance(s.dtype, pl.Categorical):
+        return relabel_compact(s, lambda labels: labels.map_elements(
+            lambda v: pseudonym(v, kind=kind, key=key), return_dtype=pl.String))
     text = s.cast(pl.String)
     uniques = text.drop_nulls().unique()
     mapping = {v: pseudonym(v, kind=kind, key=key) for v in uniques.to_list()}
     return text.replace_strict(mapping, default=None, return_dtype=pl.String).alias(s.name)
+
+
+def relabel_compact(s: pl.Series, relabel: Callable[[pl.Series], pl.Series]) -> pl.Series:
+    """A column kept compactly (``Categorical``) with each distinct label replaced by
+    what ``relabel`` (``String`` labels in, the same number out) gives it, worked out
+    once per label; it stays compact, and is returned as it is when no label changes
+    (the rows' text is never built).
+
+    Examples
+    --------
+    >>> s = pl.Series("c", ["a@x.io", "Web", "a@x.io", None], dtype=pl.Categorical)
+    >>> relabel_compact(s, lambda t: t.str.replace("@x.io", "")).to_list()
+    ['a', 'Web', 'a', None]
+    >>> relabel_compact(s, lambda t: t) is s
+    True
+    """
+    labels = s.drop_nulls().unique().cast(pl.String)
+    done = relabel(labels)
+    changed = labels.ne_missing(done)
+    if not changed.any():
+        return s
+    return s.replace(labels.filter(changed), done.filter(changed))
 
 
 def _phone_or_keep(match: str, key: bytes) -> str:
@@ -270,8 +295,11 @@ class Scrubber:
         return self._names(text) if names else text
 
     def series(self, s: pl.Series, *, names: bool = True) -> pl.Series:
-        """A text column scrubbed (other types returned unchanged)."""
-        if isinstance(s.dtype, pl.Categorical | pl.Enum):
+        """A text column scrubbed (other types returned unchanged); a column kept compactly
+        is scrubbed once per label (:func:`relabel_compact`)."""
+        if isinstance(s.dtype, pl.Categorical):
+            return relabel_compact(s, lambda labels: self.series(labels, names=names))
+        if isinstance(s.dtype, pl.Enum):
             s = s.cast(pl.String)
         if s.dtype != pl.String or s.null_count() == s.len():
             return s

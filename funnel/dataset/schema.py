@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -193,3 +194,26 @@ def is_text(dtype: pl.DataType) -> bool:
     (True, True, False)
     """
     return dtype == pl.String or isinstance(dtype, pl.Categorical)
+
+
+Text = TypeVar("Text", pl.Series, pl.DataFrame, pl.LazyFrame)
+
+
+def as_text(values: Text) -> Text:
+    """``values`` with its compactly kept text (``Categorical``) as ``String``; anything
+    else unchanged.
+
+    Examples
+    --------
+    >>> s = pl.Series("source", ["Web", "Ads", None], dtype=pl.Categorical)
+    >>> as_text(s).dtype, as_text(s).to_list()
+    (String, ['Web', 'Ads', None])
+    >>> as_text(pl.DataFrame({"a": s, "n": [1, 2, 3]})).schema
+    Schema([('a', String), ('n', Int64)])
+    """
+    if isinstance(values, pl.Series):
+        return values.cast(pl.String) if isinstance(values.dtype, pl.Categorical) else values
+    if isinstance(values, pl.LazyFrame):
+        return values.with_columns(pl.col(pl.Categorical).cast(pl.String))
+    cats = [c for c, t in values.schema.items() if isinstance(t, pl.Categorical)]
+    return values.with_columns(pl.col(cats).cast(pl.String)) if cats else values

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import polars as pl
 
 from funnel.dataset.errors import InputError
-from funnel.dataset.schema import FIELDS
+from funnel.dataset.schema import FIELDS, as_text
 from funnel.dataset.tables import REJECTED_SCHEMA, Warning_
 from funnel.ingest.mapping import map_values, stage_endings
 from funnel.ingest.parsing import (
@@ -41,7 +41,7 @@ from funnel.ingest.parsing import (
 )
 from funnel.ingest.placeholders import placeholder_note
 from funnel.ingest.readers import ROW, RawTable
-from funnel.ingest.readers_base import FILE, as_text, one_chunk
+from funnel.ingest.readers_base import FILE, one_chunk
 
 EXAMPLES = 3
 """How many example values a warning quotes."""
@@ -50,6 +50,8 @@ _LOST = "__lost:"  # prefix of the per-column "had text, read nothing" checks
 _CLEAN = "__clean:"  # prefix of a typed column's cleaned text, computed once per query
 _READ = "__read:"  # prefix of a typed column's reading, computed once per query
 _CELLS = 1 << 20  # values typed by one query
+_COLUMNS = 64  # columns typed by one query at most: planning a query of many compact
+# columns grows faster than its columns (2,000 of them: 220 s in one query, 32 s so)
 
 
 @dataclass
@@ -135,11 +137,11 @@ def type_table(
     named in the mapping file, whose labels ``values`` may map); of other files they
     stay text.
 
-    ``compact`` (a ``Categorical``): the dtype of the file column and of the text
-    attributes the reader kept compactly, four bytes a row rather than sixteen
-    (``String``); the canonical fields are ``String`` always. A text column that reading
-    leaves as it is (no placeholder, nothing to trim) is the file's own column, shared
-    with ``raw`` rather than copied.
+    ``compact`` (a ``Categorical``): the dtype of the file column, of a lead file's
+    canonical text, stage and outcome fields and of the text attributes the reader kept
+    compactly, four bytes a row rather than sixteen (``String``). A text column that
+    reading leaves as it is (no placeholder, nothing to trim) is the file's own column,
+    shared with ``raw`` rather than copied.
     """
     fields = FIELDS[role]
     required = set(required)
@@ -156,9 +158,10 @@ def type_table(
     # broader expressions to try when a decision made on the first rows loses values
     retry: dict[str, _Retry] = {}
     as_is: dict[str, str] = {ROW: ROW}  # typed name: the read column it is, not copied
+    labels = (compact if role == "leads" else None) or pl.String  # text, stage, outcome
     for f, col in colmap.items():
         d = _field_expr(raw, sample, f, col, fields[f], values, day_first=day_first,
-                        required=required, warnings=warnings, notes=notes)
+                        required=required, warnings=warnings, notes=notes, labels=labels)
         if fields[f] in ("datetime", "month", "number"):  # text cannot fail to read
             checked[f] = d
             exprs.append(pl.col(_READ + f).alias(f))
@@ -169,7 +172,7 @@ def type_table(
         retry[f] = _Retry(d.staged, [(e, _lost(d.clean, e)) for e in d.broader])
         how[f] = d.label
     if "stage" in colmap and "outcome" not in colmap and "outcome" in fields:
-        exprs += _outcome_from_stage(raw, colmap["stage"])
+        exprs += _outcome_from_stage(raw, colmap["stage"], labels)
     _extra_exprs(raw, sample, role, colmap, exprs=exprs, checked=checked, retry=retry,
                  renames=renames or {}, values=values, compact=compact, as_is=as_is)
     names = [*(e.meta.output_name() for e in exprs), FILE, ROW]
@@ -209,14 +212,14 @@ def _with_staged(frame: pl.LazyFrame, staged: dict[str, pl.Expr | None]) -> pl.L
 def _typing_queries(raw: RawTable, exprs: list[pl.Expr], checked: dict[str, _Decision],
                     ) -> list[pl.LazyFrame]:
     """The queries typing a file, each typing a group of about :data:`_CELLS` values (one
-    column at a time at a million rows, every column at once in a small file), so that
+    column at a time at a million rows, up to :data:`_COLUMNS` in a small file), so that
     only a group's intermediate text is held at a time. A checked column is typed in
     three steps, so that nothing is computed twice: its cleaned text (``_CLEAN + name``),
     its reading (``_READ + name``), then the typed column and whether a value with text
     read nothing (``_LOST + name``). (Polars does not share a parse between the places
     an expression repeats it when it sits under a ``when``.)"""
     frame = raw.frame.lazy()
-    per = max(1, _CELLS // max(raw.frame.height, 1))
+    per = max(1, min(_COLUMNS, _CELLS // max(raw.frame.height, 1)))
     queries = []
     for start in range(0, len(exprs), per):
         group = exprs[start:start + per]
@@ -272,18 +275,19 @@ def _lost(clean: pl.Expr, out: pl.Expr) -> pl.Expr:
     return clean.is_not_null() & out.is_null()
 
 
-def _outcome_from_stage(raw: RawTable, column: str) -> list[pl.Expr]:
-    """An ``outcome`` read from the stage column, when some stages (such as "Closed
-    Lost" or "Closed Won") also say how the record ended."""
+def _outcome_from_stage(raw: RawTable, column: str, labels: pl.DataType) -> list[pl.Expr]:
+    """An ``outcome`` (as ``labels``) read from the stage column, when some stages (such
+    as "Closed Lost" or "Closed Won") also say how the record ended."""
     ended = stage_endings(raw.frame[column].drop_nulls().unique().cast(pl.String).to_list())
     if not ended:
         return []
-    return [relabelled(raw, column, ended).alias("outcome")]
+    return [relabelled(raw, column, ended, dtype=labels).alias("outcome")]
 
 
-def relabelled(raw: RawTable, column: str, lookup: dict[str, str | None]) -> pl.Expr:
+def relabelled(raw: RawTable, column: str, lookup: dict[str, str | None], *,
+               dtype: pl.DataType = pl.String) -> pl.Expr:
     """The labels of ``column`` replaced as ``lookup`` says (a label it lacks: empty), as
-    ``String``; a column kept compactly is relabelled by its codes (:func:`by_codes`).
+    ``dtype``; a column kept compactly is relabelled by its codes (:func:`by_codes`).
 
     Examples
     --------
@@ -293,7 +297,8 @@ def relabelled(raw: RawTable, column: str, lookup: dict[str, str | None]) -> pl.
     ['won', None, None]
     """
     return _coded(raw, column, lambda text: text.replace_strict(lookup, default=None,
-                                                                return_dtype=pl.String))
+                                                                return_dtype=pl.String),
+                  dtype=dtype)
 
 
 def _coded(raw: RawTable, column: str, text_of: Callable[[pl.Expr], pl.Expr], *,
@@ -462,13 +467,15 @@ def _required_reasons(
 def _field_expr(
     raw: RawTable, sample: pl.DataFrame, f: str, col: str, kind: str,
     values: dict[str, dict[str, str]], *, day_first: bool, required: set[str],
-    warnings: list[Warning_], notes: list[str],
+    warnings: list[Warning_], notes: list[str], labels: pl.DataType,
 ) -> _Decision:
-    """How to read mapped column ``col`` as field ``f`` of ``kind``, decided on the sample;
-    warnings and notes about the decision are appended to ``warnings`` and ``notes``."""
+    """How to read mapped column ``col`` as field ``f`` of ``kind``, decided on the sample
+    (text, stage and outcome as ``labels``); warnings and notes about the decision are
+    appended to ``warnings`` and ``notes``."""
     strip = kind == "id" or needs_strip(sample[col].drop_nulls())
-    if (kind in ("id", "text") and f not in values and raw.frame[col].dtype == pl.String
-            and reads_as_is(raw.frame[col], strip=strip)):
+    plain = labels == pl.String or kind == "id"  # text kept as String
+    if (kind in ("id", "text") and plain and f not in values
+            and raw.frame[col].dtype == pl.String and reads_as_is(raw.frame[col], strip=strip)):
         return _Decision(pl.col(col), pl.col(col), as_is=col)
     over = values.get(f) if kind in ("text", "id") else None
 
@@ -479,7 +486,7 @@ def _field_expr(
     clean = _coded(raw, col, clean_of)
     seen = null_placeholders(sample[col])
     if kind in ("id", "text"):
-        return _Decision(clean, clean)
+        return _Decision(clean if plain else _coded(raw, col, clean_of, dtype=labels), clean)
     if kind in ("datetime", "month"):
         return _date_field(raw, seen, clean, f, col, kind, day_first=day_first,
                            required=required, warnings=warnings, notes=notes)
@@ -490,7 +497,7 @@ def _field_expr(
         return _Decision(number_expr(ref, decimal_comma=dec, fit=present,
                                      plain=is_plain_number(present, decimal_comma=dec)),
                          ref, "", [number_expr(ref, decimal_comma=dec)], clean)
-    return _label_field(raw, f, col, kind, values, warnings=warnings)
+    return _label_field(raw, f, col, kind, values, warnings=warnings, labels=labels)
 
 
 def _date_field(
@@ -536,10 +543,10 @@ def _date_field(
 
 def _label_field(
     raw: RawTable, f: str, col: str, kind: str, values: dict[str, dict[str, str]], *,
-    warnings: list[Warning_],
+    warnings: list[Warning_], labels: pl.DataType,
 ) -> _Decision:
-    """An outcome or stage column: each distinct label mapped once; labels not
-    recognised are left empty with a warning."""
+    """An outcome or stage column (as ``labels``): each distinct label mapped once;
+    labels not recognised are left empty with a warning."""
     counts = as_text(raw.frame[col].value_counts())
     mapped, unknown = map_values(counts[col], kind, overrides=values.get(f))
     lookup = dict(zip(counts[col].to_list(), mapped.to_list(), strict=True))
@@ -551,4 +558,4 @@ def _label_field(
         warnings.append(Warning_(
             f"unknown_{kind}", f"{raw.name}: {kind} labels not recognised, left "
             f"empty: {shown}. Map them in the mapping screen.", sum(tally.values())))
-    return _Decision(relabelled(raw, col, lookup), pl.lit(None, dtype=pl.String))
+    return _Decision(relabelled(raw, col, lookup, dtype=labels), pl.lit(None, dtype=pl.String))

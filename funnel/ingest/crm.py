@@ -22,8 +22,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from funnel.dataset.schema import normalise_header
-from funnel.ingest.readers_base import as_text
+from funnel.dataset.schema import as_text, normalise_header
 
 SALESFORCE_PREFIXES = {
     "00Q": "lead", "003": "contact", "001": "account", "006": "opportunity", "005": "user",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from funnel.dataset.format import percent
-from funnel.dataset.schema import FIELDS
+from funnel.dataset.schema import FIELDS, as_text
 from funnel.ingest.mapping import header_score, map_values
 from funnel.ingest.parsing import (
     detect_date_style,
@@ -22,7 +22,6 @@ from funnel.ingest.parsing import (
     parse_dates,
     parse_numbers,
 )
-from funnel.ingest.readers_base import as_text
 
 FIELD_MEANINGS = {
     "lead_id": "an id", "deal_id": "a deal or opportunity id", "created_at": "a creation date",

@@ -19,6 +19,7 @@ from funnel.dataset.schema import (
     REQUIRED,
     ROLES,
     STAGES,
+    as_text,
     normalise_header,
 )
 from funnel.ingest.keys import email_columns
@@ -28,7 +29,6 @@ from funnel.ingest.parsing import (
     null_placeholders,
     parse_numbers,
 )
-from funnel.ingest.readers_base import as_text
 
 _OWN_ID = {"leads": "lead_id", "deals": "deal_id", "activities": None, "spend": None}
 _GENERIC_ID = ["id", "record id", "object id", "row id", "hs object id", "key", "uuid", "guid"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from funnel.dataset.schema import is_text, normalise_header
+from funnel.dataset.schema import as_text, is_text, normalise_header
 from funnel.dataset.tables import Dataset, Warning_
 from funnel.ingest.crm import DEAL_OBJECTS, FileModel
 from funnel.ingest.linking import closed_flag
@@ -24,7 +24,6 @@ from funnel.ingest.parsing import (
     null_placeholders,
     parse_dates,
 )
-from funnel.ingest.readers_base import as_text
 
 _STATUS = ("lead status", "status")
 _OPP_IDS = ("opportunity id", "opportunityid", "opp id", "deal id", "dealid")

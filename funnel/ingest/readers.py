@@ -25,6 +25,7 @@ import fastexcel
 import polars as pl
 
 from funnel.dataset.errors import InputError, StopCheck, stop_if
+from funnel.dataset.schema import as_text
 from funnel.dataset.tables import Warning_
 from funnel.ingest.footer import trim_footer
 from funnel.ingest.headers import (
@@ -35,7 +36,7 @@ from funnel.ingest.headers import (
     header_of,
     internal_free,
 )
-from funnel.ingest.readers_base import ROW, Rejection, as_text, one_chunk
+from funnel.ingest.readers_base import ROW, Rejection, one_chunk
 from funnel.ingest.readers_csv import has_nul, nul_rows, read_csv_rows, utf8_copy
 from funnel.ingest.salvage import NOT_TEXT
 from funnel.ingest.sniff import detect_delimiter, detect_encoding, sniff_format

@@ -4,16 +4,15 @@ A read file is text: every value is the string the file holds. A text column wit
 distinct values (a source, an owner, a status, a country) is kept as a polars
 ``Categorical`` (four bytes a row and each distinct string once) rather than as
 ``String`` (sixteen bytes a row at least): the strings are the same, only their storage
-differs. :func:`as_text` turns such columns back into ``String`` where a step needs
-string functions; :func:`compact_schema` decides, on a sample of the file, which columns
-are kept compactly.
+differs. :func:`funnel.dataset.schema.as_text` turns such columns back into ``String``
+where a step needs string functions; :func:`compact_schema` decides, on a sample of the
+file, which columns are kept compactly.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TypeVar
 
 import polars as pl
 
@@ -48,29 +47,6 @@ class Rejection:
     file: str
     row: int | None
     reason: str
-
-
-Text = TypeVar("Text", pl.Series, pl.DataFrame, pl.LazyFrame)
-
-
-def as_text(values: Text) -> Text:
-    """``values`` with its compactly kept text (``Categorical``) as ``String``; anything
-    else unchanged.
-
-    Examples
-    --------
-    >>> s = pl.Series("source", ["Web", "Ads", None], dtype=pl.Categorical)
-    >>> as_text(s).dtype, as_text(s).to_list()
-    (String, ['Web', 'Ads', None])
-    >>> as_text(pl.DataFrame({"a": s, "n": [1, 2, 3]})).schema
-    Schema([('a', String), ('n', Int64)])
-    """
-    if isinstance(values, pl.Series):
-        return values.cast(pl.String) if isinstance(values.dtype, pl.Categorical) else values
-    if isinstance(values, pl.LazyFrame):
-        return values.with_columns(pl.col(pl.Categorical).cast(pl.String))
-    cats = [c for c, t in values.schema.items() if isinstance(t, pl.Categorical)]
-    return values.with_columns(pl.col(cats).cast(pl.String)) if cats else values
 
 
 def compact_schema(

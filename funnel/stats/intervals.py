@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
+import numpy as np
 import polars as pl
 
 Z95 = 1.959963984540054
@@ -84,7 +85,8 @@ def prior_strength(successes: pl.Series, n: pl.Series) -> float:
     k = successes.cast(pl.Float64).to_numpy()
     m = n.cast(pl.Float64).to_numpy()
     keep = m > 0
-    k, m = k[keep], m[keep]
+    order = np.lexsort((k[keep], m[keep]))  # sums in one order, whatever the groups' order
+    k, m = k[keep][order], m[keep][order]
     if len(m) < 2 or m.sum() == 0:
         return 10_000.0
     p = k.sum() / m.sum()

@@ -7,9 +7,8 @@ import streamlit as st
 
 from funnel import FIELDS, Mapping, RawTable, map_values
 from funnel.dataset.format import MISSING_TEXT
-from funnel.dataset.schema import OUTCOMES, REQUIRED, STAGES
+from funnel.dataset.schema import OUTCOMES, REQUIRED, STAGES, as_text
 from funnel.ingest.mapping import NO_MEANING
-from funnel.ingest.readers_base import as_text
 
 NOT_IN_EXPORT = "— not in this export —"
 
