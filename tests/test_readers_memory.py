@@ -259,3 +259,14 @@ def test_in_one_piece_keeps_every_column_when_a_copy_fails(monkeypatch):
     with pytest.raises(MemoryError):
         t.in_one_piece()
     assert (t.frame.columns, t.frame.height) == (before, 300_000)
+
+
+def test_typed_leads_keep_mostly_distinct_canonical_text_as_the_read_column():
+    # a UTM campaign per lead: compact, it would hold each string twice
+    lines = ["lead_id,created_at,source,campaign"] + [
+        f"L{i},2024-01-01,{('Web', 'Ads')[i % 2]},utm-{i}" for i in range(3_000)]
+    raw = read_file(("\n".join(lines) + "\n").encode(), name="leads.csv")
+    ds = funnel.build_dataset([("leads", raw)])
+    assert (isinstance(ds.leads.schema["source"], pl.Categorical), ds.leads.schema["campaign"],
+            _buffers(ds.leads["campaign"]) == _buffers(raw.frame["campaign"])) == (
+        True, pl.String, True)

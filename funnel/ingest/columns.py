@@ -41,7 +41,7 @@ from funnel.ingest.parsing import (
 )
 from funnel.ingest.placeholders import placeholder_note
 from funnel.ingest.readers import ROW, RawTable
-from funnel.ingest.readers_base import FILE, one_chunk
+from funnel.ingest.readers_base import COMPACT_MIN_ROWS, FILE, one_chunk
 
 EXAMPLES = 3
 """How many example values a warning quotes."""
@@ -138,10 +138,11 @@ def type_table(
     stay text.
 
     ``compact`` (a ``Categorical``): the dtype of the file column, of a lead file's
-    canonical text, stage and outcome fields and of the text attributes the reader kept
-    compactly, four bytes a row rather than sixteen (``String``). A text column that
-    reading leaves as it is (no placeholder, nothing to trim) is the file's own column,
-    shared with ``raw`` rather than copied.
+    canonical text, stage and outcome fields (see :func:`labels_dtype`; linking deals
+    may turn them into ``String``) and of the text attributes the reader kept compactly,
+    four bytes a row rather than sixteen (``String``). A text column that reading leaves
+    as it is (no placeholder, nothing to trim) is the file's own column, shared with
+    ``raw`` rather than copied.
     """
     fields = FIELDS[role]
     required = set(required)
@@ -158,10 +159,11 @@ def type_table(
     # broader expressions to try when a decision made on the first rows loses values
     retry: dict[str, _Retry] = {}
     as_is: dict[str, str] = {ROW: ROW}  # typed name: the read column it is, not copied
-    labels = (compact if role == "leads" else None) or pl.String  # text, stage, outcome
+    lead_compact = compact if role == "leads" else None  # for text, stage and outcome
     for f, col in colmap.items():
         d = _field_expr(raw, sample, f, col, fields[f], values, day_first=day_first,
-                        required=required, warnings=warnings, notes=notes, labels=labels)
+                        required=required, warnings=warnings, notes=notes,
+                        labels=labels_dtype(raw, col, lead_compact))
         if fields[f] in ("datetime", "month", "number"):  # text cannot fail to read
             checked[f] = d
             exprs.append(pl.col(_READ + f).alias(f))
@@ -172,7 +174,8 @@ def type_table(
         retry[f] = _Retry(d.staged, [(e, _lost(d.clean, e)) for e in d.broader])
         how[f] = d.label
     if "stage" in colmap and "outcome" not in colmap and "outcome" in fields:
-        exprs += _outcome_from_stage(raw, colmap["stage"], labels)
+        exprs += _outcome_from_stage(raw, colmap["stage"],
+                                     labels_dtype(raw, colmap["stage"], lead_compact))
     _extra_exprs(raw, sample, role, colmap, exprs=exprs, checked=checked, retry=retry,
                  renames=renames or {}, values=values, compact=compact, as_is=as_is)
     names = [*(e.meta.output_name() for e in exprs), FILE, ROW]
@@ -273,6 +276,26 @@ def text_col(raw: RawTable, column: str) -> pl.Expr:
 def _lost(clean: pl.Expr, out: pl.Expr) -> pl.Expr:
     """True where the cleaned text has a value that ``out`` did not read."""
     return clean.is_not_null() & out.is_null()
+
+
+def labels_dtype(raw: RawTable, column: str, compact: pl.DataType | None) -> pl.DataType:
+    """The dtype of a lead file's text, stage or outcome field read from ``column``:
+    ``compact`` when the reader kept the column compactly, or when the file is too small
+    for the reader to decide (:data:`~funnel.ingest.readers_base.COMPACT_MIN_ROWS`), so
+    that small files meet compact fields as large ones do; else ``String`` (a column of
+    mostly distinct values, such as UTM campaigns, would hold each string twice).
+
+    Examples
+    --------
+    >>> compact = pl.Categorical()
+    >>> small = RawTable("l.csv", "csv", pl.DataFrame({"s": ["Web", "Ads"]}), 2)
+    >>> labels_dtype(small, "s", compact) == compact, labels_dtype(small, "s", None)
+    (True, String)
+    """
+    if compact is None:
+        return pl.String
+    kept = isinstance(raw.frame[column].dtype, pl.Categorical)
+    return compact if kept or raw.frame.height < COMPACT_MIN_ROWS else pl.String
 
 
 def _outcome_from_stage(raw: RawTable, column: str, labels: pl.DataType) -> list[pl.Expr]:
