@@ -270,3 +270,11 @@ def test_typed_leads_keep_mostly_distinct_canonical_text_as_the_read_column():
     assert (isinstance(ds.leads.schema["source"], pl.Categorical), ds.leads.schema["campaign"],
             _buffers(ds.leads["campaign"]) == _buffers(raw.frame["campaign"])) == (
         True, pl.String, True)
+
+
+def test_quiet_connection_draws_no_progress_bar_on_stdout(capfd):
+    con = readers_csv.quiet_connection()
+    con.execute("SET progress_bar_time = 0")  # DuckDB's bar, at once rather than after 2 s
+    con.execute("SELECT count(*) FROM range(30000000) t(i) WHERE i % 7 = 3").fetchall()
+    con.close()
+    assert capfd.readouterr().out == ""

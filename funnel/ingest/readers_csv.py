@@ -94,11 +94,29 @@ def _rejections(con: duckdb.DuckDBPyConnection, name: str, skip: int = 0,
             {int(line) + skip: text or "" for line, text in tail})
 
 
+def quiet_connection() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection of its own that prints nothing: DuckDB draws a progress bar on
+    standard output when a query runs for two seconds (a large CSV on a busy machine),
+    which would come before the JSON of ``funnel diagnose --json``.
+
+    Examples
+    --------
+    >>> con = quiet_connection()
+    >>> con.execute("SELECT current_setting('enable_progress_bar_print')").fetchone()[0]
+    False
+    >>> con.close()
+    """
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET enable_progress_bar_print = false")  # also if a query turns it on
+    return con
+
+
 def _check_rows(path: Path, *, name: str, delimiter: str, skip: int,
                 ) -> tuple[int | None, list[Rejection], dict[int, str]]:
     """DuckDB's count of the rows it keeps, its rejections (``None`` and none when it
     refuses the file) and their texts; its memory is freed before this returns."""
-    con = duckdb.connect()
+    con = quiet_connection()
     try:
         try:
             kept = con.execute(f"SELECT count(*) FROM read_csv(?, {_CSV_OPTIONS}, skip = ?)",
