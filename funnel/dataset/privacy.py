@@ -176,13 +176,13 @@ def pseudonym(value: str, *, kind: str = "person", key: bytes | str | None = Non
 
 
 def _mask_series(s: pl.Series, kind: str, key: bytes) -> pl.Series:
+    def masked(text: pl.Series) -> pl.Series:  # a pseudonym per distinct value
+        mapping = {v: pseudonym(v, kind=kind, key=key) for v in text.drop_nulls().unique()}
+        return text.replace_strict(mapping, default=None, return_dtype=pl.String)
+
     if isinstance(s.dtype, pl.Categorical):
-        return relabel_compact(s, lambda labels: labels.map_elements(
-            lambda v: pseudonym(v, kind=kind, key=key), return_dtype=pl.String))
-    text = s.cast(pl.String)
-    uniques = text.drop_nulls().unique()
-    mapping = {v: pseudonym(v, kind=kind, key=key) for v in uniques.to_list()}
-    return text.replace_strict(mapping, default=None, return_dtype=pl.String).alias(s.name)
+        return relabel_compact(s, masked)
+    return masked(s.cast(pl.String)).alias(s.name)
 
 
 def relabel_compact(s: pl.Series, relabel: Callable[[pl.Series], pl.Series]) -> pl.Series:

@@ -506,10 +506,10 @@ def _field_expr(
         cleaned = placeholder_expr(text, strip=strip)
         return cleaned.replace(list(over), list(over.values())) if over else cleaned
 
-    clean = _coded(raw, col, clean_of)
+    clean = _coded(raw, col, clean_of, dtype=labels if kind == "text" else pl.String)
     seen = null_placeholders(sample[col])
     if kind in ("id", "text"):
-        return _Decision(clean if plain else _coded(raw, col, clean_of, dtype=labels), clean)
+        return _Decision(clean, clean)
     if kind in ("datetime", "month"):
         return _date_field(raw, seen, clean, f, col, kind, day_first=day_first,
                            required=required, warnings=warnings, notes=notes)
