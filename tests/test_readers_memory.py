@@ -278,3 +278,14 @@ def test_quiet_connection_draws_no_progress_bar_on_stdout(capfd):
     con.execute("SELECT count(*) FROM range(30000000) t(i) WHERE i % 7 = 3").fetchall()
     con.close()
     assert capfd.readouterr().out == ""
+
+
+def test_quiet_connection_opens_under_jupyter(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    cell = ("from funnel.ingest.readers_csv import quiet_connection\n"
+            "print(quiet_connection().execute('SELECT 41 + 1').fetchone()[0])")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)])
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert [o.get("text", o.get("ename")) for o in nb.cells[0].outputs] == ["42\n"]
