@@ -125,6 +125,13 @@ def test_sales_cycle_uses_opportunities_and_censors_open():
     assert row["median_days"] == pytest.approx(km.median_survival_time_)
 
 
+@pytest.mark.parametrize("leads", [LEADS.head(0), LEADS.with_columns(
+    pl.lit(None, dtype=pl.Datetime("us")).alias("created_at"))], ids=["no leads", "undated"])
+def test_sales_cycle_of_no_dated_lead_says_so(leads):
+    with pytest.raises(ValueError, match="no lead in this view has a creation date"):
+        sales_cycle(_ds(leads), now=NOW)
+
+
 def test_velocity_cycle_step_is_optional():
     t = velocity_table(LEADS, now=NOW, cycle=True)
     assert CYCLE in t["step"].to_list()

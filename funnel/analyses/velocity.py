@@ -159,7 +159,8 @@ def sales_cycle(ds: Dataset, *, now: dt.datetime | None = None, by: str | None =
     (sales cycle in the usual sense), else all leads; deals whose lead is not in the
     export are included from their own creation
     (:func:`funnel.analyses.deals.with_unlinked_deals`). Returns ``[by,] entered, moved,
-    open, lost, bad_dates, median_days, ci_low, ci_high, population``.
+    open, lost, bad_dates, median_days, ci_low, ci_high, population``; raises
+    ``ValueError`` when no lead of the view is dated (a filter that leaves none).
 
     Examples
     --------
@@ -186,6 +187,8 @@ def sales_cycle(ds: Dataset, *, now: dt.datetime | None = None, by: str | None =
     view = leads.select("created_at", "closed_at", "outcome", *([by] if by else []))
     steps = step_durations(view, now=now, by=by, cycle=False).with_columns(
         pl.lit(CYCLE).alias("step")).collect()  # once, for the counts and the medians
+    if steps.height == 0:
+        raise ValueError("no lead in this view has a creation date")
     keys = ["step"] + ([by] if by else [])
     counts = steps.group_by(keys).agg(
         pl.len().cast(pl.Int64).alias("entered"),
