@@ -1,9 +1,12 @@
 """Work the Diagnosis shares across places and passes (issue 14): the same numbers as the
 column-by-column way, computed once."""
 
+import dataclasses
+
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from funnel.analyses.profile.criteria import SAMPLE_SALES_PROFILE, Profile
 from funnel.analyses.profile.fields import Codes
@@ -15,8 +18,9 @@ from funnel.analyses.profile.tally import TextCodes
 from funnel.analyses.profile.traits import clean_values, filled_reason, id_reason
 from funnel.findings.base import Context, Settings
 from funnel.findings.registry import REGISTRY
-from funnel.findings.strata import integer_codes, stratum_attributes, stratum_codes
+from funnel.findings.strata import source_codes, stratum_attributes, stratum_codes
 from funnel.sample import load_sample
+from funnel.stats.codes import integer_codes
 
 TEXTS = {
     "placeholders": ["Retail", " retail", "unknown", None, "N/A", "Software"] * 10,
@@ -83,6 +87,16 @@ def test_stratum_codes_are_computed_once_per_context(sample_ds):
     assert stratum_codes(ctx) is codes and codes.width == len(stratum_attributes(ctx))
 
 
+def test_stratum_and_source_codes_of_compact_text_are_those_of_its_text(sample_ds):
+    compact = [c for c, t in sample_ds.leads.schema.items() if isinstance(t, pl.Categorical)]
+    text = dataclasses.replace(sample_ds, leads=sample_ds.leads.cast(
+        {c: pl.String for c in compact}))
+    assert {"source", "Industry"} <= set(compact)
+    a, b = Context.prepare(sample_ds), Context.prepare(text)
+    assert_frame_equal(stratum_codes(a), stratum_codes(b))
+    assert source_codes(a).to_list() == source_codes(b).to_list()
+
+
 def test_speed_place_keeps_its_culprit_across_profile_edits():
     ctx = Context.prepare(load_sample())
     REGISTRY["speed"].run(ctx, Settings(), profile=SAMPLE_SALES_PROFILE)
@@ -92,6 +106,13 @@ def test_speed_place_keeps_its_culprit_across_profile_edits():
     assert kept and all(ctx.cache[k] is v for k, v in kept.items())
     fresh = REGISTRY["speed"].run(Context.prepare(load_sample()), Settings(), profile=edited)
     assert again.evidence == fresh.evidence
+
+
+@pytest.mark.parametrize("values", [["b", "a", "b", None], ["z", "(missing)", "a"], [None, None]])
+def test_integer_codes_of_compact_text_are_those_of_its_text(values):
+    text = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    compact = text.cast({"v": pl.Categorical})
+    assert integer_codes(compact)["v"].to_list() == integer_codes(text)["v"].to_list()
 
 
 @pytest.mark.parametrize("values", [["b", "a", "b", None], [3.0, 1.0, 3.0, 2.0],

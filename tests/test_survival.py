@@ -130,6 +130,42 @@ def test_km_medians_per_group_match_separate_fits():
             km.n_, km.median_, *km.median_ci_)
 
 
+_GROUPS = {  # grouping columns of every kind, a missing value being a group of its own
+    "text with a missing group": {"g": ["b", None, "a", "b", "a", None] * 100},
+    "compact text": {"g": pl.Series(["b", "c", "a"] * 200, dtype=pl.Categorical)},
+    "yes/no": {"g": [True, False, None] * 200},
+    "two columns": {"g": ["b", "a"] * 300, "k": [1, 1, 2] * 200},
+}
+
+
+@pytest.mark.parametrize("groups", list(_GROUPS.values()), ids=list(_GROUPS))
+def test_km_medians_of_any_grouping_match_separate_fits_in_sorted_order(groups):
+    rng = np.random.default_rng(8)
+    frame = pl.DataFrame({"h": np.round(rng.exponential(5, 600), 1),
+                          "e": rng.random(600) < 0.8, **groups})
+    by = list(groups)
+    out = km_medians(frame, duration="h", event="e", by=by)
+    assert_frame_equal(out.select(by), frame.select(by).unique().sort(by))
+    for row in out.iter_rows(named=True):
+        part = frame.filter(pl.all_horizontal(pl.col(b).eq_missing(row[b]) for b in by))
+        km = KaplanMeier().fit(part["h"], part["e"])
+        assert (row["n"], row["median"], row["ci_low"], row["ci_high"]) == (
+            km.n_, km.median_, *km.median_ci_)
+
+
+@pytest.mark.parametrize("groups", list(_GROUPS.values()), ids=list(_GROUPS))
+def test_km_table_of_any_grouping_is_each_groups_own_table(groups):
+    rng = np.random.default_rng(9)
+    frame = pl.DataFrame({"h": np.round(rng.exponential(5, 600), 1),
+                          "e": rng.random(600) < 0.8, **groups})
+    by = list(groups)
+    table = km_table(frame, duration="h", event="e", by=by)
+    for key, part in frame.group_by(by):
+        mine = table.filter(pl.all_horizontal(pl.col(b).eq_missing(v)
+                                              for b, v in zip(by, key, strict=True)))
+        assert_frame_equal(mine.drop(by), km_table(part, duration="h", event="e"))
+
+
 def test_km_medians_null_when_median_not_reached():
     t = pl.DataFrame({"h": [1.0, 2.0, 3.0], "e": [True, False, False]})
     assert km_medians(t, duration="h", event="e")["median"].to_list() == [None]

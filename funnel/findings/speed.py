@@ -179,9 +179,17 @@ def _speed_culprit(d: Context, t: pl.DataFrame, s: Settings) -> dict:
     return dict(d.cache[key])
 
 
+def _windows(d: Context) -> pl.Series:
+    """Each lead's arrival window (:func:`arrival_window`), once per context: both
+    culprits compare within it."""
+    if "arrival_window" not in d.cache:
+        d.cache["arrival_window"] = d.leads.select(arrival_window())["window"]
+    return d.cache["arrival_window"]
+
+
 def _culprit(d: Context, t: pl.DataFrame, s: Settings) -> dict:
-    frame = pl.DataFrame({"created_at": d.leads["created_at"], "wait": t["wait_hours"],
-                          "touched": t["touched"]}).with_columns(arrival_window())
+    frame = pl.DataFrame({"window": _windows(d), "wait": t["wait_hours"],
+                          "touched": t["touched"]})
     med = km_medians(frame, duration="wait", event="touched", by="window")
     out: dict = {}
     by = {r["window"]: r["median"] for r in med.to_dicts()}
@@ -212,10 +220,10 @@ def slow_owner(d: Context, s: Settings) -> dict:
     {}
     """
     b = response_times(d.leads, clock=BusinessClock(), now=d.end)
-    frame = pl.DataFrame({"created_at": d.leads["created_at"], "wait": b["wait_hours"],
+    frame = pl.DataFrame({"window": _windows(d), "wait": b["wait_hours"],
                           "touched": b["touched"],
                           "owner": d.leads["owner"].cast(pl.String).fill_null(NONE_LABEL)}
-                         ).with_columns(arrival_window()).filter(
+                         ).filter(
         (pl.col("owner") != NONE_LABEL) & pl.col("touched") & pl.col("window").is_not_null())
     om = km_medians(frame, duration="wait", event="touched", by=["owner", "window"]
                     ).filter(pl.col("n") >= s.min_n)

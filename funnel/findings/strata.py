@@ -9,11 +9,13 @@ from funnel.analyses.profile.traits import CHANNEL_PATTERN, is_process_field
 from funnel.dataset.labels import NONE_LABEL
 from funnel.dataset.privacy import personal_columns
 from funnel.findings.base import Context
+from funnel.stats.codes import integer_codes
 
 
 def stratum_attributes(d: Context, *, max_levels: int = 30) -> list[tuple[str, pl.Expr]]:
-    """Lead attributes usable as strata, each as a text code expression: categories with
-    at most ``max_levels`` values, numbers in quintiles (missing is its own level);
+    """Lead attributes usable as strata, each as a code expression: categories with at
+    most ``max_levels`` values (as their text, or their compact text), numbers in
+    quintiles (0 to 4, and -1 for missing, which sorts as the text "(missing)" would);
     channel and sales-recorded fields are left out. Chosen once per diagnosis (the
     places that stratify share the choice, ``d.cache``).
 
@@ -48,14 +50,16 @@ def _stratum_attributes(d: Context, max_levels: int) -> list[tuple[str, pl.Expr]
         nulls, distinct = stats[i], stats[k + i]
         if nulls == d.leads.height or distinct < 2:
             continue
-        if d.leads.schema[a].is_numeric() and distinct > max_levels:
+        dtype = d.leads.schema[a]
+        if dtype.is_numeric() and distinct > max_levels:
             x = pl.col(a).cast(pl.Float64)
-            code = (((x.rank("min") - 1) * 5 // x.count()).cast(pl.Int64).cast(pl.String))
-        elif distinct <= max_levels + 1:
-            code = pl.col(a).cast(pl.String)
+            code = ((x.rank("min") - 1) * 5 // x.count()).cast(pl.Int64).fill_null(-1)
+        elif distinct <= max_levels + 1:  # compact text stays compact (its codes are cheap)
+            text = pl.col(a) if isinstance(dtype, pl.Categorical) else pl.col(a).cast(pl.String)
+            code = text.fill_null("(missing)")
         else:
             continue
-        out.append((a, code.fill_null("(missing)")))
+        out.append((a, code))
     return out
 
 
@@ -90,26 +94,10 @@ def source_codes(d: Context) -> pl.Series:
     (UInt32, 7)
     """
     if "source_codes" not in d.cache:
-        src = (pl.col("source").cast(pl.String).fill_null(NONE_LABEL) if "source" in d.cols
-               else pl.repeat(NONE_LABEL, d.leads.height, dtype=pl.String))
+        src = (pl.repeat(NONE_LABEL, d.leads.height, dtype=pl.String) if "source" not in d.cols
+               else pl.col("source").fill_null(NONE_LABEL)
+               if isinstance(d.leads.schema["source"], pl.Categorical)
+               else pl.col("source").cast(pl.String).fill_null(NONE_LABEL))
         d.cache["source_codes"] = integer_codes(
             d.leads.select(src.alias("source")))["source"]
     return d.cache["source_codes"]
-
-
-def integer_codes(frame: pl.DataFrame) -> pl.DataFrame:
-    """Each column of ``frame`` as ``UInt32`` codes of its distinct values (in sorted
-    order; a missing value is a value): the same groups as the values, cheaper to group
-    by again and again (each place groups its strata once per attribute).
-
-    Examples
-    --------
-    >>> integer_codes(pl.DataFrame({"a": ["x", "y", "x", None]}))["a"].to_list()
-    [1, 2, 1, 0]
-    """
-    out = []
-    for col in frame.get_columns():
-        seen = col.unique().sort()
-        out.append(col.replace_strict(seen, pl.int_range(0, seen.len(), dtype=pl.UInt32,
-                                                         eager=True)).alias(col.name))
-    return pl.DataFrame(out, schema={c: pl.UInt32 for c in frame.columns})

@@ -11,29 +11,57 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 
+from funnel.stats.codes import integer_codes
 from funnel.stats.intervals import Z95, normal_quantile
 
 _T, _E = "time", "__event"
 
 
-def _event_table(frame: pl.LazyFrame, *, by: list[str], z: float) -> pl.LazyFrame:
+def _distinct_times(frame: pl.DataFrame, *, by: list[str]
+                    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per group and distinct time (sorted by group, then time): ``events`` and ``_n``
+    subjects, with ``_g``, one integer per group in the groups' sorted order; and each
+    group's values by its ``_g``. One stable sort in numpy (the times, then the groups'
+    codes) rather than a group-by on a million distinct times and a sort of the result."""
+    n = frame.height
+    times = frame[_T].to_numpy()  # -0.0 == 0.0: one time, as in a group-by
+    group = np.zeros(n, dtype=np.uint64)
+    for col in integer_codes(frame.select(by)).get_columns() if by else []:
+        group = group * np.uint64(int(col.max() or 0) + 1) + col.to_numpy().astype(np.uint64)
+    order = np.argsort(times, kind="stable")
+    small = group.astype(np.uint16) if n and int(group.max()) < 2**16 else group  # radix
+    order = order[np.argsort(small[order], kind="stable")]
+    t, g = times[order], group[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (t[1:] != t[:-1]) | (g[1:] != g[:-1])
+    starts = np.flatnonzero(new)
+    events = (np.add.reduceat(frame[_E].to_numpy()[order].astype(np.int64), starts) if n
+              else np.zeros(0, dtype=np.int64))
+    counts = pl.DataFrame([
+        pl.Series(_T, t[starts], dtype=pl.Float64), pl.Series("events", events, dtype=pl.Int64),
+        pl.Series("_n", np.diff(np.append(starts, n)), dtype=pl.Int64),
+        pl.Series("_g", g[starts], dtype=pl.UInt64)])
+    if not by:
+        return counts, pl.DataFrame()
+    first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if n else starts  # of each group
+    keys = frame.select(by).gather(order[first]).with_columns(
+        pl.Series("_g", g[first], dtype=pl.UInt64))
+    return counts, keys
+
+
+def _event_table(grouped: pl.DataFrame, *, by: list[str], z: float) -> pl.LazyFrame:
     """Per group and distinct time: at risk, events, censored, S(t) and its interval."""
-    grouped = (
-        frame.group_by([*by, _T])
-        .agg(pl.col(_E).sum().cast(pl.Int64).alias("events"), pl.len().cast(pl.Int64).alias("_n"))
-        .sort([*by, _T])
-    )
-    over = by or None
 
     def o(expr: pl.Expr) -> pl.Expr:
-        return expr.over(over) if over else expr
+        return expr.over("_g") if by else expr
 
     total = o(pl.col("_n").sum())
     removed_before = o(pl.col("_n").cum_sum()) - pl.col("_n")
     at_risk = (total - removed_before).alias("at_risk")
-    table = grouped.with_columns(at_risk).with_columns(
+    table = grouped.lazy().with_columns(at_risk).with_columns(
         (pl.col("_n") - pl.col("events")).alias("censored"),
         # exp of summed logs, as lifelines does: the same float at S = 0.5 exactly
         o(((pl.col("at_risk") - pl.col("events")).cast(pl.Float64).log()
@@ -56,29 +84,31 @@ def _event_table(frame: pl.LazyFrame, *, by: list[str], z: float) -> pl.LazyFram
         .alias("ci_low"),
         pl.when(ok).then(upper).when(pl.col("survival") <= 0).then(0.0).otherwise(1.0)
         .alias("ci_high"),
-    ).select(*by, _T, "at_risk", "events", "censored", "survival", "ci_low", "ci_high")
+    ).select("_g", _T, "at_risk", "events", "censored", "survival", "ci_low", "ci_high")
 
 
 def _prepare(
     frame: pl.DataFrame | pl.LazyFrame, *, duration: str, event: str, by: Sequence[str]
-) -> pl.LazyFrame:
+) -> pl.DataFrame:
     lf = frame.lazy()
     return lf.select(
         *[pl.col(b) for b in by],
         pl.col(duration).cast(pl.Float64).alias(_T),
         pl.col(event).cast(pl.Boolean).fill_null(False).alias(_E),
-    ).filter(pl.col(_T).is_not_null() & pl.col(_T).is_not_nan())
+    ).filter(pl.col(_T).is_not_null() & pl.col(_T).is_not_nan()).collect()
 
 
 def _lazy_table(
     frame: pl.DataFrame | pl.LazyFrame, *, duration: str, event: str,
     by: str | Sequence[str] | None, alpha: float,
-) -> tuple[list[str], pl.LazyFrame]:
-    """The grouping columns and the (lazy) event table of :func:`km_table`."""
+) -> tuple[list[str], pl.DataFrame, pl.LazyFrame]:
+    """The grouping columns, each group's values by ``_g`` (one integer per group) and
+    the (lazy) event table of :func:`km_table` by ``_g``."""
     groups = [by] if isinstance(by, str) else list(by or [])
     z = normal_quantile(1 - alpha / 2) if alpha != 0.05 else Z95
-    lf = _prepare(frame, duration=duration, event=event, by=groups)
-    return groups, _event_table(lf, by=groups, z=z)
+    counts, keys = _distinct_times(_prepare(frame, duration=duration, event=event, by=groups),
+                                   by=groups)
+    return groups, keys, _event_table(counts, by=groups, z=z)
 
 
 def km_table(
@@ -119,7 +149,13 @@ def km_table(
     >>> km_table(t, duration="h", event="touched")["survival"].round(3).to_list()
     [0.75, 0.5, 0.0]
     """
-    return _lazy_table(frame, duration=duration, event=event, by=by, alpha=alpha)[1].collect()
+    groups, keys, table = _lazy_table(frame, duration=duration, event=event, by=by,
+                                      alpha=alpha)
+    table = table.collect()
+    if not groups:
+        return table.drop("_g")
+    return table.join(keys, on="_g", how="left", maintain_order="left").select(
+        *groups, pl.exclude(*groups, "_g"))
 
 
 def km_medians(
@@ -150,7 +186,8 @@ def km_medians(
     >>> km_medians(t, duration="h", event="e", by="g").select("g", "n", "median").row(0)
     ('a', 4, 2.0)
     """
-    groups, table = _lazy_table(frame, duration=duration, event=event, by=by, alpha=alpha)
+    groups, keys, table = _lazy_table(frame, duration=duration, event=event, by=by,
+                                      alpha=alpha)
     aggs = [
         pl.col("at_risk").first().alias("n"),
         pl.col("events").sum().alias("events"),
@@ -158,7 +195,11 @@ def km_medians(
         pl.col(_T).filter(pl.col("ci_low") <= q).min().alias("ci_low"),
         pl.col(_T).filter(pl.col("ci_high") <= q).min().alias("ci_high"),
     ]
-    out = table.group_by(groups).agg(aggs).sort(groups) if groups else table.select(aggs)
+    if groups:
+        out = keys.lazy().join(table.group_by("_g").agg(aggs), on="_g", how="left",
+                               maintain_order="left").drop("_g")
+    else:
+        out = table.select(aggs)
     out = out.collect()
     if not groups:  # no usable durations: one row of nulls, n = 0
         out = out.with_columns(pl.col("n").fill_null(0))
