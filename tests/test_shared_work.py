@@ -20,7 +20,7 @@ from funnel.findings.base import Context, Settings
 from funnel.findings.registry import REGISTRY
 from funnel.findings.strata import source_codes, stratum_attributes, stratum_codes
 from funnel.sample import load_sample
-from funnel.stats.codes import integer_codes
+from funnel.stats.codes import first_seen_codes, integer_codes
 
 TEXTS = {
     "placeholders": ["Retail", " retail", "unknown", None, "N/A", "Software"] * 10,
@@ -41,6 +41,25 @@ def test_tally_answers_as_the_cleaned_column(name, every):
     assert (t.len(), t.null_count(), t.n_unique(), t.id_reason(), t.filled_reason()) == (
         cleaned.len(), cleaned.null_count(), cleaned.n_unique(), id_reason(cleaned),
         filled_reason(cleaned, pl.Series(won)))
+
+
+@pytest.mark.parametrize("name", sorted(TEXTS))
+def test_text_and_compact_text_are_coded_alike(name):
+    text = pl.Series(name, TEXTS[name] + [None, "late"], dtype=pl.String)
+    compact = text.cast(pl.Categorical)
+    a, b = TextCodes.of(text), TextCodes.of(compact)
+    assert (a.codes.tolist(), a.cleaned.to_list()) == (b.codes.tolist(), b.cleaned.to_list())
+    c, d = Codes(text), Codes(compact)
+    assert (c.keys, c.labels, c.codes.tolist(), c.counts.tolist()) == (
+        d.keys, d.labels, d.codes.tolist(), d.counts.tolist())
+
+
+@pytest.mark.parametrize("dtype", [pl.String, pl.Categorical])
+@pytest.mark.parametrize("values", [[], [None, None], ["b", None, "a", "b"]])
+def test_first_seen_codes_index_the_texts_in_order_of_appearance(values, dtype):
+    texts, codes = first_seen_codes(pl.Series("v", values, dtype=dtype))
+    back = [texts[int(i)] if i < texts.len() else None for i in codes]
+    assert (back, texts.to_list()) == (values, list(dict.fromkeys(v for v in values if v)))
 
 
 def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
@@ -67,6 +86,12 @@ def test_learned_profile_on_some_rows_counts_as_on_those_rows_alone():
 def test_codes_with_two_equally_common_spellings_keep_every_lead():
     c = Codes(pl.Series(["a", "A", "b", None]))
     assert (c.keys, c.codes.tolist(), c.counts.tolist()) == (["a", "b"], [0, 0, 1, 2], [2, 1, 1])
+
+
+def test_codes_show_the_first_seen_of_equally_common_spellings():
+    words = [f"w{i}" for i in range(8)]
+    values = [w.upper() for w in words] + [f" {w}" for w in words]  # each spelt twice, once each
+    assert Codes(pl.Series(values * 3)).labels == sorted(w.upper() for w in words)
 
 
 def test_prepared_leads_hash_the_split_once(sample_ds):

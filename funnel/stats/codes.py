@@ -52,3 +52,30 @@ def compact_codes(col: pl.Series) -> pl.Series:
     lookup[physical.fill_null(missing).to_numpy()] = rank
     rows = col.to_physical().fill_null(missing).to_numpy()
     return pl.Series(col.name, lookup[rows], dtype=pl.UInt32)
+
+
+def first_seen_codes(series: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """The distinct texts of ``series`` in the order they first appear (missing left
+    out) and, per row, the index of its text among them (their number for a missing
+    value). A compact text column is coded from its physical codes, without turning a
+    row into text.
+
+    Examples
+    --------
+    >>> texts, codes = first_seen_codes(pl.Series("a", ["y", None, "x", "y"]))
+    >>> texts.to_list(), codes.tolist()
+    (['y', 'x'], [0, 2, 1, 0])
+    """
+    if not isinstance(series.dtype, pl.Categorical):
+        raw = pl.DataFrame({"r": series.cast(pl.String)})
+        distinct = raw.drop_nulls().unique("r", maintain_order=True).with_row_index("i")
+        codes = raw.join(distinct, on="r", how="left", maintain_order="left")["i"]
+        return (distinct["r"].alias(series.name),
+                codes.fill_null(distinct.height).cast(pl.Int32).to_numpy())
+    seen = series.drop_nulls().unique(maintain_order=True)
+    physical = seen.to_physical().to_numpy()
+    missing = int(physical.max()) + 1 if len(physical) else 0  # the slot of a missing value
+    lookup = np.full(missing + 1, len(physical), dtype=np.int32)
+    lookup[physical] = np.arange(len(physical), dtype=np.int32)
+    rows = series.to_physical().fill_null(missing).to_numpy()
+    return seen.cast(pl.String).alias(series.name), lookup[rows]

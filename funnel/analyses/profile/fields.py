@@ -21,6 +21,7 @@ import polars as pl
 
 from funnel.analyses.profile.criteria import Criterion, Scalar, fmt_num
 from funnel.dataset.schema import Mapping, normalise_header
+from funnel.stats.codes import first_seen_codes
 
 TRUE_TEXTS = frozenset({"yes", "true", "1", "y"})
 """Texts a yes/no criterion reads as yes."""
@@ -113,33 +114,37 @@ class Codes:
     """A text or yes/no column as integer codes into its distinct (normalised) values.
 
     ``keys`` are the distinct normalised values (most frequent first), ``labels`` how
-    each is shown (its commonest spelling), ``counts`` the leads per key with the
-    missing ones last. ``codes`` holds ``len(keys)`` for a missing value, so a lookup
-    table with one more (false) entry turns any set of wanted values into a match array
-    in one step.
+    each is shown (its commonest spelling, the first seen of equally common ones),
+    ``counts`` the leads per key with the missing ones last. ``codes`` holds
+    ``len(keys)`` for a missing value, so a lookup table with one more (false) entry
+    turns any set of wanted values into a match array in one step.
     """
 
     def __init__(self, series: pl.Series, *, normalise: bool = True):
         kind = field_kind(series.dtype)
-        # the distinct raw values first (a few dozen at a million leads), normalised there
-        raw = pl.DataFrame({"r": series.cast(pl.String)})  # yes/no as "true"/"false"
-        dist = raw.group_by("r").agg(pl.len().alias("c")).with_columns(_norm_shown(
-            kind, normalise))
-        spellings = (dist.drop_nulls("k").group_by("k", "s").agg(pl.col("c").sum())
-                     .with_columns(pl.col("c").sum().over("k").alias("n"),
-                                   (pl.col("c") == pl.col("c").max().over("k")).alias("top")))
-        tops = spellings.filter("top")
-        if tops.height != tops["k"].n_unique():  # two spellings equally common: as ever
-            keys = _keys_by_mode(raw["r"], kind, normalise)
-        else:
-            keys = tops.select("k", "n", "s").sort(["n", "k"], descending=[True, False])
+        # the distinct raw values first (a few dozen at a million leads), normalised there;
+        # yes/no as "true"/"false"
+        texts, seen = first_seen_codes(series)
+        per_text = np.bincount(seen, minlength=texts.len() + 1)
+        dist = pl.DataFrame({"r": texts.extend_constant(None, 1).cast(pl.String),
+                             "c": pl.Series(per_text, dtype=pl.UInt32)}).with_row_index(
+            "o").filter(pl.col("r").is_not_null() | (pl.col("c") > 0)).with_columns(
+                _norm_shown(kind, normalise))
+        # each key shown as its commonest spelling; of equally common ones, the first seen
+        keys = (dist.drop_nulls("k").group_by("k", "s").agg(pl.col("c").sum(), pl.col("o").min())
+                .with_columns(pl.col("c").sum().over("k").alias("n"))
+                .sort(["c", "o"], descending=[True, False])
+                .group_by("k", maintain_order=True).first()
+                .select("k", "n", "s").sort(["n", "k"], descending=[True, False]))
         self.keys: list[str] = keys["k"].to_list()
         self.labels: list[str] = keys["s"].to_list()
         idx = dist.drop_nulls("r").join(
             keys.select("k", pl.int_range(pl.len(), dtype=pl.Int32).alias("i")), on="k",
             how="left").select("r", "i")
-        codes = raw.join(idx, on="r", how="left", maintain_order="left")["i"]
-        self.codes: np.ndarray = codes.fill_null(len(self.keys)).to_numpy()
+        key_of_text = (pl.DataFrame({"r": texts.cast(pl.String)})
+                       .join(idx, on="r", how="left", maintain_order="left")["i"]
+                       .extend_constant(None, 1).fill_null(len(self.keys)).to_numpy())
+        self.codes: np.ndarray = key_of_text[seen]
         self.counts: np.ndarray = np.bincount(self.codes, minlength=len(self.keys) + 1)
         self.kind = kind
 
@@ -162,15 +167,6 @@ def _norm_shown(kind: str, normalise: bool) -> list[pl.Expr]:
     if not normalise:
         return [r.alias("k"), r.alias("s")]
     return [r.str.strip_chars().str.to_lowercase().alias("k"), r.str.strip_chars().alias("s")]
-
-
-def _keys_by_mode(raw: pl.Series, kind: str, normalise: bool) -> pl.DataFrame:
-    """Keys, counts and shown spelling (the mode) per row: the slow way, kept for the
-    rare column where two spellings of one value are equally common."""
-    frame = pl.DataFrame({"r": raw}).select(_norm_shown(kind, normalise))
-    return (frame.drop_nulls("k").group_by("k")
-            .agg(pl.len().alias("n"), pl.col("s").mode().first().alias("s"))
-            .sort(["n", "k"], descending=[True, False]))
 
 
 @dataclass(eq=False)

@@ -25,6 +25,7 @@ from funnel.analyses.profile.traits import (
     filled_share_reason,
     text_id_reason,
 )
+from funnel.stats.codes import first_seen_codes
 
 
 @dataclass(eq=False)
@@ -47,12 +48,8 @@ class TextCodes:
     @classmethod
     def of(cls, series: pl.Series) -> TextCodes:
         """Code text column ``series`` (one pass over its values, then its distinct ones)."""
-        raw = pl.DataFrame({"r": series.cast(pl.String)})
-        distinct = raw.drop_nulls().unique("r", maintain_order=True).with_row_index("i")
-        codes = raw.join(distinct, on="r", how="left", maintain_order="left")["i"]
-        k = distinct.height
-        return cls(series.name, codes.fill_null(k).cast(pl.Int32).to_numpy(),
-                   clean_values(distinct["r"].alias(series.name)))
+        distinct, codes = first_seen_codes(series)
+        return cls(series.name, codes, clean_values(distinct))
 
     def tally(self, won: np.ndarray, rows: np.ndarray | None = None) -> Tally:
         """The leads ``rows`` (bool per lead; all by default) counted per cleaned value,
