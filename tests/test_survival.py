@@ -166,6 +166,38 @@ def test_km_table_of_any_grouping_is_each_groups_own_table(groups):
         assert_frame_equal(mine.drop(by), km_table(part, duration="h", event="e"))
 
 
+def test_km_medians_keep_apart_groups_whose_combined_codes_would_overflow():
+    # ten columns of 100 values each: 100**10 combinations, more than 2**64
+    digits = [int(str(2**64).zfill(20)[i:i + 2]) for i in range(0, 20, 2)]
+    rows = [[j] * 10 for j in range(100)] + [digits]
+    frame = pl.DataFrame(rows, schema=[f"c{i}" for i in range(10)], orient="row").with_columns(
+        h=pl.lit(1.0), e=pl.lit(True))
+    out = km_medians(frame, duration="h", event="e", by=[f"c{i}" for i in range(10)])
+    assert (out.height, out["n"].max(), out.row(-1)[:10]) == (101, 1, tuple(rows[99]))
+
+
+@pytest.mark.parametrize("groups", [{"_g": ["a", "b", "a", "b"]}, {"g": [[1], [2], [1], [2]]}],
+                         ids=["named _g", "lists"])
+def test_km_medians_group_by_any_column(groups):
+    frame = pl.DataFrame({"h": [1.0, 2.0, 3.0, 4.0], "e": [True] * 4, **groups})
+    out = km_medians(frame, duration="h", event="e", by=list(groups))
+    assert out.select(list(groups)).to_series().to_list() == frame[list(groups)[0]][:2].to_list()
+    assert out["median"].to_list() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("name", ["n", "events", "median", "time", "survival"])
+def test_km_grouping_named_like_a_result_column_is_refused(name):
+    frame = pl.DataFrame({"h": [1.0, 2.0], "e": [True, True], name: ["a", "b"]})
+    with pytest.raises(ValueError, match=f"cannot be named '{name}'"):
+        km_medians(frame, duration="h", event="e", by=name)
+
+
+def test_km_table_shows_a_negative_zero_duration_as_zero():
+    frame = pl.DataFrame({"h": [-0.0, 0.0, 0.0, -0.0], "e": [True] * 4, "g": ["a", "a", "b", "b"]})
+    times = km_table(frame, duration="h", event="e", by="g")["time"]
+    assert [math.copysign(1.0, t) for t in times] == [1.0, 1.0]
+
+
 def test_km_medians_null_when_median_not_reached():
     t = pl.DataFrame({"h": [1.0, 2.0, 3.0], "e": [True, False, False]})
     assert km_medians(t, duration="h", event="e")["median"].to_list() == [None]

@@ -94,10 +94,12 @@ def source_codes(d: Context) -> pl.Series:
     (UInt32, 7)
     """
     if "source_codes" not in d.cache:
-        src = (pl.repeat(NONE_LABEL, d.leads.height, dtype=pl.String) if "source" not in d.cols
-               else pl.col("source").fill_null(NONE_LABEL)
-               if isinstance(d.leads.schema["source"], pl.Categorical)
-               else pl.col("source").cast(pl.String).fill_null(NONE_LABEL))
+        if "source" not in d.cols:
+            src = pl.repeat(NONE_LABEL, d.leads.height, dtype=pl.String)
+        elif isinstance(d.leads.schema["source"], pl.Categorical):  # compact until coded
+            src = pl.col("source").fill_null(NONE_LABEL)
+        else:
+            src = pl.col("source").cast(pl.String).fill_null(NONE_LABEL)
         d.cache["source_codes"] = integer_codes(
             d.leads.select(src.alias("source")))["source"]
     return d.cache["source_codes"]

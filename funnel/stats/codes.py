@@ -9,7 +9,8 @@ import polars as pl
 
 def integer_codes(frame: pl.DataFrame) -> pl.DataFrame:
     """Each column of ``frame`` as ``UInt32`` codes of its distinct values (in sorted
-    order, compact text in the order of its text; a missing value is a value, first):
+    order, compact text in the order of its text; a missing value is a value, first, and
+    NaN is one, last):
     the same groups as the values, cheaper to group by again and again (each place
     groups its strata once per attribute).
 
@@ -26,7 +27,14 @@ def integer_codes(frame: pl.DataFrame) -> pl.DataFrame:
         if isinstance(col.dtype, pl.Categorical):
             out.append(compact_codes(col))
             continue
+        if col.dtype.is_float():
+            col = col.fill_nan(float("nan"))  # one NaN, whatever its bits, as a group-by has
         seen = col.unique().sort()
+        if col.dtype.is_nested():  # lists and structs: looked up by a join
+            out.append(pl.DataFrame({"v": col}).join(
+                seen.alias("v").to_frame().with_row_index("i"), on="v", how="left",
+                nulls_equal=True, maintain_order="left")["i"].alias(col.name))
+            continue
         out.append(col.replace_strict(seen, pl.int_range(0, seen.len(), dtype=pl.UInt32,
                                                          eager=True)).alias(col.name))
     return pl.DataFrame(out, schema={c: pl.UInt32 for c in frame.columns})
@@ -47,6 +55,7 @@ def compact_codes(col: pl.Series) -> pl.Series:
     rank[seen.cast(pl.String).arg_sort(nulls_last=False).to_numpy()] = np.arange(
         seen.len(), dtype=np.uint32)
     physical = seen.to_physical()
+    # a table as long as the largest code of the shared categories (a few per label)
     missing = int(physical.max() or 0) + 1  # the slot of a missing label
     lookup = np.zeros(missing + 1, dtype=np.uint32)
     lookup[physical.fill_null(missing).to_numpy()] = rank

@@ -1,4 +1,5 @@
-"""Kaplan–Meier estimates for censored durations, vectorised in polars.
+"""Kaplan–Meier estimates for censored durations, vectorised (numpy sorts the
+durations, polars computes the curves).
 
 Used wherever a duration may not have ended yet: time to first touch (leads never
 touched are censored at the export's end), time between stages and the sales cycle
@@ -17,23 +18,38 @@ import polars as pl
 from funnel.stats.codes import integer_codes
 from funnel.stats.intervals import Z95, normal_quantile
 
-_T, _E = "time", "__event"
+_T, _E, _G = "time", "__event", "__group"
+_TABLE = (_T, "at_risk", "events", "censored", "survival", "ci_low", "ci_high")
+_MEDIANS = ("n", "events", "median", "ci_low", "ci_high")
+
+
+def _group_codes(frame: pl.DataFrame, by: list[str]) -> np.ndarray:
+    """One integer per group of ``by`` (uint64), in the groups' sorted order: each
+    column's :func:`integer_codes` combined, made dense again before a combination could
+    overflow."""
+    group = np.zeros(frame.height, dtype=np.uint64)
+    for col in integer_codes(frame.select(by)).get_columns():
+        size = int(col.max() or 0) + 1
+        if frame.height and (int(group.max()) + 1) * size >= 2**63:
+            group = np.unique(group, return_inverse=True)[1].astype(np.uint64)  # same order
+        group = group * np.uint64(size) + col.to_numpy().astype(np.uint64)
+    return group
 
 
 def _distinct_times(frame: pl.DataFrame, *, by: list[str]
                     ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Per group and distinct time (sorted by group, then time): ``events`` and ``_n``
-    subjects, with ``_g``, one integer per group in the groups' sorted order; and each
-    group's values by its ``_g``. One stable sort in numpy (the times, then the groups'
-    codes) rather than a group-by on a million distinct times and a sort of the result."""
+    subjects, with ``__group``, one integer per group in the groups' sorted order; and
+    each group's values by its ``__group``. One sort of the times (polars) and a stable
+    one of the groups' codes (numpy) rather than a group-by on a million distinct times
+    and a sort of the result."""
     n = frame.height
-    times = frame[_T].to_numpy()  # -0.0 == 0.0: one time, as in a group-by
-    group = np.zeros(n, dtype=np.uint64)
-    for col in integer_codes(frame.select(by)).get_columns() if by else []:
-        group = group * np.uint64(int(col.max() or 0) + 1) + col.to_numpy().astype(np.uint64)
-    order = np.argsort(times, kind="stable")
-    small = group.astype(np.uint16) if n and int(group.max()) < 2**16 else group  # radix
-    order = order[np.argsort(small[order], kind="stable")]
+    times = frame[_T].to_numpy() + 0.0  # -0.0 becomes 0.0: one time, shown as 0.0
+    group = _group_codes(frame, by) if by else np.zeros(n, dtype=np.uint64)
+    order = frame[_T].arg_sort().to_numpy()  # equal times stay together, in any order
+    if by:
+        small = group.astype(np.uint16) if n and int(group.max()) < 2**16 else group  # radix
+        order = order[np.argsort(small[order], kind="stable")]
     t, g = times[order], group[order]
     new = np.ones(n, dtype=bool)
     new[1:] = (t[1:] != t[:-1]) | (g[1:] != g[:-1])
@@ -43,12 +59,12 @@ def _distinct_times(frame: pl.DataFrame, *, by: list[str]
     counts = pl.DataFrame([
         pl.Series(_T, t[starts], dtype=pl.Float64), pl.Series("events", events, dtype=pl.Int64),
         pl.Series("_n", np.diff(np.append(starts, n)), dtype=pl.Int64),
-        pl.Series("_g", g[starts], dtype=pl.UInt64)])
+        pl.Series(_G, g[starts], dtype=pl.UInt64)])
     if not by:
         return counts, pl.DataFrame()
     first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if n else starts  # of each group
     keys = frame.select(by).gather(order[first]).with_columns(
-        pl.Series("_g", g[first], dtype=pl.UInt64))
+        pl.Series(_G, g[first], dtype=pl.UInt64))
     return counts, keys
 
 
@@ -56,7 +72,7 @@ def _event_table(grouped: pl.DataFrame, *, by: list[str], z: float) -> pl.LazyFr
     """Per group and distinct time: at risk, events, censored, S(t) and its interval."""
 
     def o(expr: pl.Expr) -> pl.Expr:
-        return expr.over("_g") if by else expr
+        return expr.over(_G) if by else expr
 
     total = o(pl.col("_n").sum())
     removed_before = o(pl.col("_n").cum_sum()) - pl.col("_n")
@@ -84,15 +100,19 @@ def _event_table(grouped: pl.DataFrame, *, by: list[str], z: float) -> pl.LazyFr
         .alias("ci_low"),
         pl.when(ok).then(upper).when(pl.col("survival") <= 0).then(0.0).otherwise(1.0)
         .alias("ci_high"),
-    ).select("_g", _T, "at_risk", "events", "censored", "survival", "ci_low", "ci_high")
+    ).select(_G, *_TABLE)
 
 
 def _prepare(
     frame: pl.DataFrame | pl.LazyFrame, *, duration: str, event: str, by: Sequence[str]
 ) -> pl.DataFrame:
+    """The groups, durations and events of the subjects with a duration, collected."""
     lf = frame.lazy()
+    schema = lf.collect_schema()
+    dtypes = [schema[b] for b in by]
     return lf.select(
-        *[pl.col(b) for b in by],
+        *[pl.when(pl.col(b) == 0).then(pl.lit(0, dtype=t)).otherwise(pl.col(b)).alias(b)
+          if t.is_float() else pl.col(b) for b, t in zip(by, dtypes, strict=True)],  # -0.0 is 0.0
         pl.col(duration).cast(pl.Float64).alias(_T),
         pl.col(event).cast(pl.Boolean).fill_null(False).alias(_E),
     ).filter(pl.col(_T).is_not_null() & pl.col(_T).is_not_nan()).collect()
@@ -102,9 +122,12 @@ def _lazy_table(
     frame: pl.DataFrame | pl.LazyFrame, *, duration: str, event: str,
     by: str | Sequence[str] | None, alpha: float,
 ) -> tuple[list[str], pl.DataFrame, pl.LazyFrame]:
-    """The grouping columns, each group's values by ``_g`` (one integer per group) and
-    the (lazy) event table of :func:`km_table` by ``_g``."""
+    """The grouping columns, each group's values by ``__group`` (one integer per group)
+    and the (lazy) event table of :func:`km_table` by ``__group``."""
     groups = [by] if isinstance(by, str) else list(by or [])
+    if taken := [g for g in groups if g in (*_TABLE, *_MEDIANS, _E, _G)]:
+        raise ValueError(f"a grouping column cannot be named {taken[0]!r}: the Kaplan–Meier "
+                         "table has a column of that name")
     z = normal_quantile(1 - alpha / 2) if alpha != 0.05 else Z95
     counts, keys = _distinct_times(_prepare(frame, duration=duration, event=event, by=groups),
                                    by=groups)
@@ -153,9 +176,8 @@ def km_table(
                                       alpha=alpha)
     table = table.collect()
     if not groups:
-        return table.drop("_g")
-    return table.join(keys, on="_g", how="left", maintain_order="left").select(
-        *groups, pl.exclude(*groups, "_g"))
+        return table.drop(_G)
+    return table.join(keys, on=_G, how="left", maintain_order="left").select(*groups, *_TABLE)
 
 
 def km_medians(
@@ -196,8 +218,8 @@ def km_medians(
         pl.col(_T).filter(pl.col("ci_high") <= q).min().alias("ci_high"),
     ]
     if groups:
-        out = keys.lazy().join(table.group_by("_g").agg(aggs), on="_g", how="left",
-                               maintain_order="left").drop("_g")
+        out = keys.lazy().join(table.group_by(_G).agg(aggs), on=_G, how="left",
+                               maintain_order="left").drop(_G)
     else:
         out = table.select(aggs)
     out = out.collect()
