@@ -10,9 +10,8 @@ import polars as pl
 def integer_codes(frame: pl.DataFrame) -> pl.DataFrame:
     """Each column of ``frame`` as ``UInt32`` codes of its distinct values (in sorted
     order, compact text in the order of its text; a missing value is a value, first, and
-    NaN is one, last):
-    the same groups as the values, cheaper to group by again and again (each place
-    groups its strata once per attribute).
+    NaN is one, last): the same groups as the values, cheaper to group by again and
+    again (each place groups its strata once per attribute).
 
     Examples
     --------

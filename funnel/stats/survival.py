@@ -1,5 +1,5 @@
-"""Kaplan–Meier estimates for censored durations, vectorised (numpy sorts the
-durations, polars computes the curves).
+"""Kaplan–Meier estimates for censored durations, vectorised: the durations sorted
+once per group (polars and numpy), the curves computed in polars.
 
 Used wherever a duration may not have ended yet: time to first touch (leads never
 touched are censored at the export's end), time between stages and the sales cycle
