@@ -138,16 +138,25 @@ _GROUPS = {  # grouping columns of every kind, a missing value being a group of 
 }
 
 
+def _grouped(groups: dict, seed: int) -> pl.DataFrame:
+    """600 random durations (to 0.1, with ties) and events beside the columns ``groups``."""
+    rng = np.random.default_rng(seed)
+    return pl.DataFrame({"h": np.round(rng.exponential(5, 600), 1),
+                         "e": rng.random(600) < 0.8, **groups})
+
+
+def _group(values: dict) -> pl.Expr:
+    """The rows whose grouping columns hold ``values`` (a missing value included)."""
+    return pl.all_horizontal(pl.col(b).eq_missing(v) for b, v in values.items())
+
+
 @pytest.mark.parametrize("groups", list(_GROUPS.values()), ids=list(_GROUPS))
 def test_km_medians_of_any_grouping_match_separate_fits_in_sorted_order(groups):
-    rng = np.random.default_rng(8)
-    frame = pl.DataFrame({"h": np.round(rng.exponential(5, 600), 1),
-                          "e": rng.random(600) < 0.8, **groups})
-    by = list(groups)
+    frame, by = _grouped(groups, 8), list(groups)
     out = km_medians(frame, duration="h", event="e", by=by)
     assert_frame_equal(out.select(by), frame.select(by).unique().sort(by))
     for row in out.iter_rows(named=True):
-        part = frame.filter(pl.all_horizontal(pl.col(b).eq_missing(row[b]) for b in by))
+        part = frame.filter(_group({b: row[b] for b in by}))
         km = KaplanMeier().fit(part["h"], part["e"])
         assert (row["n"], row["median"], row["ci_low"], row["ci_high"]) == (
             km.n_, km.median_, *km.median_ci_)
@@ -155,14 +164,10 @@ def test_km_medians_of_any_grouping_match_separate_fits_in_sorted_order(groups):
 
 @pytest.mark.parametrize("groups", list(_GROUPS.values()), ids=list(_GROUPS))
 def test_km_table_of_any_grouping_is_each_groups_own_table(groups):
-    rng = np.random.default_rng(9)
-    frame = pl.DataFrame({"h": np.round(rng.exponential(5, 600), 1),
-                          "e": rng.random(600) < 0.8, **groups})
-    by = list(groups)
+    frame, by = _grouped(groups, 9), list(groups)
     table = km_table(frame, duration="h", event="e", by=by)
     for key, part in frame.group_by(by):
-        mine = table.filter(pl.all_horizontal(pl.col(b).eq_missing(v)
-                                              for b, v in zip(by, key, strict=True)))
+        mine = table.filter(_group(dict(zip(by, key, strict=True))))
         assert_frame_equal(mine.drop(by), km_table(part, duration="h", event="e"))
 
 

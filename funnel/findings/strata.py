@@ -54,9 +54,8 @@ def _stratum_attributes(d: Context, max_levels: int) -> list[tuple[str, pl.Expr]
         if dtype.is_numeric() and distinct > max_levels:
             x = pl.col(a).cast(pl.Float64)
             code = ((x.rank("min") - 1) * 5 // x.count()).cast(pl.Int64).fill_null(-1)
-        elif distinct <= max_levels + 1:  # compact text stays compact (its codes are cheap)
-            text = pl.col(a) if isinstance(dtype, pl.Categorical) else pl.col(a).cast(pl.String)
-            code = text.fill_null("(missing)")
+        elif distinct <= max_levels + 1:
+            code = _labels(a, dtype).fill_null("(missing)")
         else:
             continue
         out.append((a, code))
@@ -94,12 +93,14 @@ def source_codes(d: Context) -> pl.Series:
     (UInt32, 7)
     """
     if "source_codes" not in d.cache:
-        if "source" not in d.cols:
-            src = pl.repeat(NONE_LABEL, d.leads.height, dtype=pl.String)
-        elif isinstance(d.leads.schema["source"], pl.Categorical):  # compact until coded
-            src = pl.col("source").fill_null(NONE_LABEL)
-        else:
-            src = pl.col("source").cast(pl.String).fill_null(NONE_LABEL)
+        src = (_labels("source", d.leads.schema["source"]).fill_null(NONE_LABEL)
+               if "source" in d.cols else pl.repeat(NONE_LABEL, d.leads.height, dtype=pl.String))
         d.cache["source_codes"] = integer_codes(
             d.leads.select(src.alias("source")))["source"]
     return d.cache["source_codes"]
+
+
+def _labels(column: str, dtype: pl.DataType) -> pl.Expr:
+    """Column ``column`` as text, compact text kept compact (its integer codes come
+    from its physical codes, without building a row's text)."""
+    return pl.col(column) if isinstance(dtype, pl.Categorical) else pl.col(column).cast(pl.String)

@@ -53,13 +53,7 @@ def compact_codes(col: pl.Series) -> pl.Series:
     rank = np.empty(seen.len(), dtype=np.uint32)  # each distinct label's place in order
     rank[seen.cast(pl.String).arg_sort(nulls_last=False).to_numpy()] = np.arange(
         seen.len(), dtype=np.uint32)
-    physical = seen.to_physical()
-    # a table as long as the largest code of the shared categories (a few per label)
-    missing = int(physical.max() or 0) + 1  # the slot of a missing label
-    lookup = np.zeros(missing + 1, dtype=np.uint32)
-    lookup[physical.fill_null(missing).to_numpy()] = rank
-    rows = col.to_physical().fill_null(missing).to_numpy()
-    return pl.Series(col.name, lookup[rows], dtype=pl.UInt32)
+    return pl.Series(col.name, _per_row(col, seen, rank, missing=0), dtype=pl.UInt32)
 
 
 def first_seen_codes(series: pl.Series) -> tuple[pl.Series, np.ndarray]:
@@ -81,9 +75,19 @@ def first_seen_codes(series: pl.Series) -> tuple[pl.Series, np.ndarray]:
         return (distinct["r"].alias(series.name),
                 codes.fill_null(distinct.height).cast(pl.Int32).to_numpy())
     seen = series.drop_nulls().unique(maintain_order=True)
-    physical = seen.to_physical().to_numpy()
-    missing = int(physical.max()) + 1 if len(physical) else 0  # the slot of a missing value
-    lookup = np.full(missing + 1, len(physical), dtype=np.int32)
-    lookup[physical] = np.arange(len(physical), dtype=np.int32)
-    rows = series.to_physical().fill_null(missing).to_numpy()
-    return seen.cast(pl.String).alias(series.name), lookup[rows]
+    index = np.arange(seen.len(), dtype=np.int32)
+    return (seen.cast(pl.String).alias(series.name),
+            _per_row(series, seen, index, missing=seen.len()))
+
+
+def _per_row(col: pl.Series, seen: pl.Series, codes: np.ndarray, *, missing: int
+             ) -> np.ndarray:
+    """Per row of compact column ``col``, the code of its label among ``seen`` (distinct
+    labels of ``col``, a missing one among them or not), looked up by physical code in
+    a table as long as the largest physical code of the shared categories (a few per
+    label); ``missing`` for a missing label not in ``seen``."""
+    physical = seen.to_physical()
+    slot = int(physical.max() or 0) + 1  # the slot of a missing label
+    lookup = np.full(slot + 1, missing, dtype=codes.dtype)
+    lookup[physical.fill_null(slot).to_numpy()] = codes
+    return lookup[col.to_physical().fill_null(slot).to_numpy()]

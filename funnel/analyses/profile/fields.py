@@ -126,7 +126,7 @@ class Codes:
         # yes/no as "true"/"false"
         texts, seen = first_seen_codes(series)
         per_text = np.bincount(seen, minlength=texts.len() + 1)
-        dist = pl.DataFrame({"r": texts.extend_constant(None, 1).cast(pl.String),
+        dist = pl.DataFrame({"r": texts.extend_constant(None, 1),
                              "c": pl.Series(per_text, dtype=pl.UInt32)}).with_row_index(
             "o").filter(pl.col("r").is_not_null() | (pl.col("c") > 0)).with_columns(
                 _norm_shown(kind, normalise))
@@ -141,7 +141,7 @@ class Codes:
         idx = dist.drop_nulls("r").join(
             keys.select("k", pl.int_range(pl.len(), dtype=pl.Int32).alias("i")), on="k",
             how="left").select("r", "i")
-        key_of_text = (pl.DataFrame({"r": texts.cast(pl.String)})
+        key_of_text = (pl.DataFrame({"r": texts})
                        .join(idx, on="r", how="left", maintain_order="left")["i"]
                        .extend_constant(None, 1).fill_null(len(self.keys)).to_numpy())
         self.codes: np.ndarray = key_of_text[seen]
